@@ -1,0 +1,143 @@
+export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest';
+
+/** Returned by `shift()` when nothing is queued. */
+export const EMPTY: unique symbol = Symbol('empty');
+
+interface BlockedPut<T> {
+  item: T;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * A bounded multi-producer / single-consumer queue on a ring buffer.
+ * `push` returns undefined when the item was taken at once, so the hot path allocates no
+ * promise; it returns a promise only when a `block` producer has to wait for room.
+ * Hand-written rather than a library: it is the executor's per-hop cost (see `pnpm bench executor`).
+ */
+export class BoundedQueue<T> {
+  readonly capacity: number;
+  readonly overflow: OverflowPolicy;
+  /** Items dropped by the overflow policy. */
+  dropped = 0;
+  #buf: (T | undefined)[];
+  #head = 0;
+  #size = 0;
+  #blocked: BlockedPut<T>[] = [];
+  #wake: (() => void) | null = null;
+  #closed = false;
+  #error: unknown = undefined;
+
+  constructor(capacity: number, overflow: OverflowPolicy = 'block') {
+    this.capacity = capacity;
+    this.overflow = overflow;
+    this.#buf = new Array(capacity);
+  }
+
+  get length(): number {
+    return this.#size + this.#blocked.length;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues an item. Returns a promise only when the producer must wait (policy `block`). */
+  push(item: T): Promise<void> | undefined {
+    if (this.#closed) {
+      return Promise.reject(this.#error ?? new Error('queue is closed'));
+    }
+    if (this.#size < this.capacity) {
+      this.#enqueue(item);
+      return undefined;
+    }
+    if (this.overflow === 'drop-newest') {
+      this.dropped++;
+      return undefined;
+    }
+    if (this.overflow === 'drop-oldest') {
+      this.#head = (this.#head + 1) % this.capacity;
+      this.#size--;
+      this.dropped++;
+      this.#enqueue(item);
+      return undefined;
+    }
+    return new Promise<void>((resolve, reject) => this.#blocked.push({ item, resolve, reject }));
+  }
+
+  /** Takes the oldest item, or EMPTY. */
+  shift(): T | typeof EMPTY {
+    if (this.#size === 0) return EMPTY;
+    const item = this.#buf[this.#head] as T;
+    this.#buf[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.capacity;
+    this.#size--;
+    const next = this.#blocked.shift();
+    if (next) {
+      this.#enqueue(next.item);
+      next.resolve();
+    }
+    return item;
+  }
+
+  /** Resolves when an item is available or the queue is closed. Single consumer. */
+  wait(): Promise<void> {
+    if (this.#size > 0 || this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  /** No more items will come; queued ones can still be shifted. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const b of this.#blocked.splice(0)) b.reject(new Error('queue is closed'));
+    this.#notify();
+  }
+
+  /**
+   * Closes with an error: blocked and later producers are rejected with it, and `error` is kept
+   * for the consumer to read once the queue is drained.
+   */
+  fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#error = error;
+    this.#closed = true;
+    for (const b of this.#blocked.splice(0)) b.reject(error);
+    this.#notify();
+  }
+
+  /** Rejects waiting producers (their items are not queued) without closing the queue for the consumer. */
+  rejectBlocked(error: unknown): void {
+    for (const b of this.#blocked.splice(0)) b.reject(error);
+  }
+
+  get error(): unknown {
+    return this.#error;
+  }
+
+  /** Discards everything queued (and waiting producers' items). Returns how many were discarded. */
+  clear(): number {
+    const n = this.#size + this.#blocked.length;
+    this.#buf.fill(undefined);
+    this.#head = 0;
+    this.#size = 0;
+    for (const b of this.#blocked.splice(0)) b.resolve();
+    return n;
+  }
+
+  #enqueue(item: T): void {
+    this.#buf[(this.#head + this.#size) % this.capacity] = item;
+    this.#size++;
+    this.#notify();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    if (wake) {
+      this.#wake = null;
+      wake();
+    }
+  }
+}

@@ -1,0 +1,259 @@
+import type { RuntimeData } from '../data/runtime-data.js';
+import { type TransportData, asTransportData } from '../data/transport-data.js';
+import { Code, RemoteMediaError } from '../errors.js';
+import type { Manifest } from '../manifest/manifest-schema.js';
+import type { SessionMetricsSnapshot, SessionState } from '../metrics/pipeline-metrics.js';
+import type { NodeContext, NodeLogger } from '../nodes/node-definition.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { SendOptions, StreamSession } from '../transport/pipeline-transport.js';
+import { BoundedQueue, EMPTY } from './bounded-queue.js';
+import { type Envelope, NodeWorker, type WorkerHost } from './node-worker.js';
+
+export interface PipelineSessionOptions {
+  sessionId: string;
+  manifest: Manifest;
+  registry: NodeRegistry;
+  logger: NodeLogger;
+  /** Outputs buffered for a slow reader before the pipeline is paused. Default 256. */
+  outputCapacity?: number;
+  signal?: AbortSignal;
+  onFinished?: (session: PipelineSession) => void;
+}
+
+/** A running pipeline: one NodeWorker per manifest node, wired by the manifest's connections. */
+export class PipelineSession implements StreamSession, WorkerHost {
+  readonly sessionId: string;
+  readonly manifest: Manifest;
+  readonly #abort = new AbortController();
+  readonly #workers = new Map<string, NodeWorker>();
+  readonly #sources: NodeWorker[] = [];
+  readonly #output: BoundedQueue<TransportData>;
+  #state: SessionState = 'running';
+  #error: RemoteMediaError | undefined;
+  #inputs = 0;
+  #outputs = 0;
+  #inputEnded = false;
+  #finished!: Promise<void>;
+  readonly #startedAt = Date.now();
+  #endedAt: number | undefined;
+  readonly #options: PipelineSessionOptions;
+
+  private constructor(options: PipelineSessionOptions) {
+    this.#options = options;
+    this.sessionId = options.sessionId;
+    this.manifest = options.manifest;
+    this.#output = new BoundedQueue(options.outputCapacity ?? 256, 'block');
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Creates and initialises every node; on any failure, closes those already created and throws. */
+  static async start(options: PipelineSessionOptions): Promise<PipelineSession> {
+    const session = new PipelineSession(options);
+    await session.#build();
+    return session;
+  }
+
+  async #build(): Promise<void> {
+    const { manifest, registry, logger, signal } = this.#options;
+    if (signal?.aborted) throw RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled);
+    const created: NodeWorker[] = [];
+    try {
+      for (const spec of manifest.nodes) {
+        const definition = registry.get(spec.nodeType)!;
+        const ctx: NodeContext = {
+          nodeId: spec.id,
+          nodeType: spec.nodeType,
+          sessionId: this.sessionId,
+          signal: this.#abort.signal,
+          logger,
+          reportProgress: (fraction) => {
+            const w = this.#workers.get(spec.id);
+            if (w) w.metrics.progress = fraction;
+          },
+        };
+        let instance;
+        try {
+          instance = await definition.create(spec.params, ctx);
+        } catch (error) {
+          throw RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: spec.id });
+        }
+        const worker = new NodeWorker(spec, definition, instance, this);
+        created.push(worker);
+        this.#workers.set(spec.id, worker);
+      }
+      await Promise.all(
+        created.map(async (w) => {
+          try {
+            await w.instance.initialize?.();
+          } catch (error) {
+            const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
+            throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
+          }
+        }),
+      );
+    } catch (error) {
+      this.#abort.abort(error);
+      await Promise.allSettled(created.map((w) => w.instance.close?.()));
+      throw error;
+    }
+    const hasIncoming = new Set(manifest.connections.map((c) => c.to));
+    const hasOutgoing = new Set(manifest.connections.map((c) => c.from));
+    for (const c of manifest.connections) this.#workers.get(c.from)!.connectTo(this.#workers.get(c.to)!);
+    for (const w of this.#workers.values()) {
+      if (!hasIncoming.has(w.spec.id)) {
+        w.openInputs++;
+        this.#sources.push(w);
+      }
+      if (!hasOutgoing.has(w.spec.id)) w.outlets.push(this.#sinkOutlet(w.spec.id));
+    }
+    this.#options.signal?.addEventListener('abort', () => void this.close('cancelled by caller'), { once: true });
+    this.#finished = this.#runAll();
+  }
+
+  #sinkOutlet(nodeId: string) {
+    return (env: Envelope): Promise<void> | undefined => {
+      if (env.data.kind === 'control') return undefined;
+      this.#outputs++;
+      return this.#output.push({ data: env.data, metadata: { ...env.metadata, 'rm-node-id': nodeId }, sequence: this.#outputs - 1 });
+    };
+  }
+
+  async #runAll(): Promise<void> {
+    await Promise.all([...this.#workers.values()].map((w) => w.run().catch((e) => this.fail(RemoteMediaError.from(e, Code.Internal, { nodeId: w.spec.id })))));
+    // close always runs, in reverse topological-ish order (sinks first is not required; run all).
+    const closeErrors = await Promise.allSettled([...this.#workers.values()].map((w) => w.instance.close?.()));
+    const failedClose = closeErrors.find((r) => r.status === 'rejected');
+    if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
+    this.#endedAt = Date.now();
+    if (this.#error) this.#output.fail(this.#error);
+    else {
+      if (this.#state !== 'closed') this.#state = 'closed';
+      this.#output.close();
+    }
+    this.#options.onFinished?.(this);
+  }
+
+  get isActive(): boolean {
+    return this.#state === 'running' || this.#state === 'ending' || this.#output.length > 0;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  fail(error: RemoteMediaError): void {
+    if (this.#error || this.#state === 'closed') return;
+    this.#error = error;
+    this.#state = 'failed';
+    this.#abort.abort(error);
+    for (const w of this.#workers.values()) w.queue.fail(error);
+    this.#output.rejectBlocked(error);
+  }
+
+  async send(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> {
+    if (this.#error) throw this.#error;
+    if (this.#state !== 'running' || this.#inputEnded) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} no longer accepts input (${this.#inputEnded ? 'input ended' : this.#state})`);
+    const { data, metadata } = asTransportData(input);
+    if (data.kind === 'control') {
+      const { type, targetNodeIds } = data.control;
+      if (type === 'interrupt' || type === 'cancel') return this.interrupt(targetNodeIds, data.control.reason);
+      if (type === 'end_of_stream') {
+        void this.end().catch(() => {});
+        return;
+      }
+    }
+    this.#inputs++;
+    const env: Envelope = { data, metadata };
+    if (options.nodeId !== undefined) {
+      const w = this.#workers.get(options.nodeId);
+      if (!w) throw new RemoteMediaError(Code.NotFound, `no node "${options.nodeId}" in pipeline "${this.manifest.metadata.name}"`, { details: [{ path: 'nodeId', message: `known nodes: ${[...this.#workers.keys()].join(', ')}` }] });
+      return w.queue.push(env);
+    }
+    const sources = this.#sources;
+    if (sources.length === 1) {
+      const p = sources[0]!.queue.push(env);
+      if (p) await p;
+      return;
+    }
+    await Promise.all(sources.map((s) => s.queue.push(env)));
+  }
+
+  /** Cancels in-flight work of the targeted nodes (all when omitted) and discards their queued input. */
+  interrupt(targetNodeIds?: readonly string[], reason?: string): void {
+    const targets = targetNodeIds?.length ? targetNodeIds.map((id) => this.#workers.get(id)).filter((w): w is NodeWorker => !!w) : [...this.#workers.values()];
+    for (const w of targets) w.interrupt(reason);
+  }
+
+  async end(): Promise<void> {
+    if (!this.#inputEnded) {
+      this.#inputEnded = true;
+      if (this.#state === 'running') this.#state = 'ending';
+      for (const s of this.#sources) s.inputFinished();
+    }
+    await this.#finished;
+    if (this.#error) throw this.#error;
+  }
+
+  async close(reason = 'session closed'): Promise<void> {
+    if (this.#state === 'running' || this.#state === 'ending') {
+      this.#state = 'closed';
+      this.#inputEnded = true;
+      const error = new RemoteMediaError(Code.Canceled, reason);
+      this.#abort.abort(error);
+      for (const w of this.#workers.values()) w.queue.fail(error);
+      this.#output.rejectBlocked(error);
+    }
+    await this.#finished;
+  }
+
+  async recv(): Promise<TransportData | undefined> {
+    for (;;) {
+      const item = this.#output.shift();
+      if (item !== EMPTY) return item;
+      if (this.#output.closed) {
+        if (this.#output.error) throw this.#output.error;
+        return undefined;
+      }
+      await this.#output.wait();
+    }
+  }
+
+  get outputs(): AsyncIterable<TransportData> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const item = await self.recv();
+          if (item === undefined) return;
+          yield item;
+        }
+      },
+    };
+  }
+
+  /** Resolves when every node has finished and been closed. */
+  get finished(): Promise<void> {
+    return this.#finished;
+  }
+
+  metrics(): SessionMetricsSnapshot {
+    return {
+      sessionId: this.sessionId,
+      pipeline: this.manifest.metadata.name,
+      state: this.#state,
+      startedAtMs: this.#startedAt,
+      durationMs: (this.#endedAt ?? Date.now()) - this.#startedAt,
+      inputs: this.#inputs,
+      outputs: this.#outputs,
+      nodes: [...this.#workers.values()].map((w) => w.metrics.snapshot()),
+    };
+  }
+
+  /** Live metric objects, for Prometheus export. */
+  nodeMetrics() {
+    return [...this.#workers.values()].map((w) => w.metrics);
+  }
+}

@@ -1,0 +1,23 @@
+// Main entry: runs anywhere (Node.js, browsers, workers). No node:* imports, no transports.
+export * from './errors.js';
+export * from './data/enums.js';
+export * from './data/runtime-data.js';
+export * from './data/transport-data.js';
+export * from './manifest/manifest-schema.js';
+export { parseManifestText } from './manifest/parse-manifest.js';
+export { validateManifest, resolveManifest, findCycles, type ValidationResult, type ValidationLimits } from './manifest/validate-manifest.js';
+export { formatDetails, formatPath } from './manifest/format-issues.js';
+export * from './nodes/node-definition.js';
+export { NodeRegistry, describeNode, type NodeInfo } from './nodes/node-registry.js';
+export { builtinNodes, PassThroughNode, CalculatorNode, TextCollectorNode } from './nodes/builtin/index.js';
+export { BoundedQueue, EMPTY, type OverflowPolicy } from './executor/bounded-queue.js';
+export { PipelineSession } from './executor/pipeline-session.js';
+export { LatencyHistogram, type LatencySnapshot } from './metrics/latency-histogram.js';
+export * from './metrics/pipeline-metrics.js';
+export { formatPrometheus } from './metrics/prometheus-text.js';
+export { PipelineRunner, createPipelineRunner, type PipelineRunnerOptions, type RunnerLimits } from './runner/pipeline-runner.js';
+export * from './transport/pipeline-transport.js';
+export { createInMemoryServer, type InMemoryServer, type InMemoryServerOptions } from './transport/in-memory-transport.js';
+export { constantTimeEqual, tokenAllowed, parseBearer } from './util/constant-time.js';
+export { callSignal, abortError } from './util/signals.js';
+export { RUNTIME_VERSION } from './version.js';

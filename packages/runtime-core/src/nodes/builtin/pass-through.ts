@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { defineNode } from '../node-definition.js';
+
+export const PassThroughNode = defineNode({
+  type: 'PassThrough',
+  description: 'Emits every input unchanged. Useful as a placeholder, a fan-out point, or for measuring overhead.',
+  paramsSchema: z.object({}).strict(),
+  accepts: 'any',
+  produces: 'any',
+  create: () => ({ process: (input) => input }),
+});

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { RuntimeData } from '../../data/runtime-data.js';
+import { defineNode } from '../node-definition.js';
+
+export const TextCollectorNode = defineNode({
+  type: 'TextCollector',
+  description: 'Joins streamed text tokens (e.g. from an LLM) into whole sentences, emitting each as soon as it ends.',
+  paramsSchema: z
+    .object({
+      /** Characters that end a sentence. */
+      delimiters: z.string().min(1).default('.!?'),
+      /** Sentences shorter than this are held back and joined with the next one. */
+      minLength: z.number().int().nonnegative().default(1),
+      /** Emit the unfinished remainder at end of input. */
+      flushRemainder: z.boolean().default(true),
+    })
+    .strict(),
+  accepts: ['text'],
+  produces: ['text'],
+  create: ({ delimiters, minLength, flushRemainder }) => {
+    let buffer = '';
+    let channel: string | undefined;
+    const emit = (sentence: string): RuntimeData => (channel === undefined ? { kind: 'text', text: sentence } : { kind: 'text', text: sentence, channel });
+    return {
+      process(input) {
+        if (input.kind !== 'text') return undefined;
+        channel = input.channel;
+        buffer += input.text;
+        const out: RuntimeData[] = [];
+        let start = 0;
+        for (let i = 0; i < buffer.length; i++) {
+          if (!delimiters.includes(buffer[i]!)) continue;
+          // A delimiter ends a sentence only when followed by whitespace or when it is the last char
+          // of a token that is followed by a space later; wait for the next char to decide "3.14".
+          const next = buffer[i + 1];
+          if (next === undefined) break;
+          if (!/\s/.test(next)) continue;
+          const sentence = buffer.slice(start, i + 1).trim();
+          if (sentence.length >= minLength) {
+            out.push(emit(sentence));
+            start = i + 1;
+          }
+        }
+        buffer = buffer.slice(start);
+        return out;
+      },
+      flush() {
+        const rest = buffer.trim();
+        buffer = '';
+        return flushRemainder && rest ? emit(rest) : undefined;
+      },
+    };
+  },
+});

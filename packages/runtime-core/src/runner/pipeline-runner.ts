@@ -1,0 +1,157 @@
+import type { RuntimeData } from '../data/runtime-data.js';
+import type { TransportData } from '../data/transport-data.js';
+import { Code, RemoteMediaError } from '../errors.js';
+import { PipelineSession } from '../executor/pipeline-session.js';
+import type { Manifest } from '../manifest/manifest-schema.js';
+import { type ValidationLimits, type ValidationResult, resolveManifest, validateManifest } from '../manifest/validate-manifest.js';
+import { formatPrometheus } from '../metrics/prometheus-text.js';
+import { builtinNodes } from '../nodes/builtin/index.js';
+import type { NodeDefinition, NodeLogger } from '../nodes/node-definition.js';
+import { type NodeInfo, NodeRegistry } from '../nodes/node-registry.js';
+import type { CallOptions, ManifestSource, PipelineTransport, StreamSession } from '../transport/pipeline-transport.js';
+import { abortError, callSignal } from '../util/signals.js';
+
+export interface RunnerLimits extends ValidationLimits {
+  /** Streaming sessions (and unary calls) running at once; beyond it calls fail with ResourceExhausted. Default: no limit. */
+  maxConcurrentSessions?: number;
+}
+
+export interface PipelineRunnerOptions {
+  /** Node types available to manifests. Default: a registry of the built-in nodes. */
+  registry?: NodeRegistry;
+  /** Extra node types registered on top of `registry`. */
+  nodes?: readonly NodeDefinition<any>[];
+  limits?: RunnerLimits;
+  /** Where nodes log. Default: nowhere (a library stays quiet). */
+  logger?: NodeLogger;
+  /** Outputs a session buffers for a slow reader before its pipeline pauses. Default 256. */
+  outputCapacity?: number;
+}
+
+const silentLogger: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Runs pipelines: once (`executeUnary`) or as streaming sessions. Implements PipelineTransport. */
+export class PipelineRunner implements PipelineTransport {
+  readonly registry: NodeRegistry;
+  readonly limits: RunnerLimits;
+  readonly #logger: NodeLogger;
+  readonly #outputCapacity: number | undefined;
+  readonly #sessions = new Map<string, PipelineSession>();
+  #accepting = true;
+
+  constructor(options: PipelineRunnerOptions = {}) {
+    this.registry = options.registry ?? new NodeRegistry(builtinNodes);
+    for (const n of options.nodes ?? []) this.registry.register(n, { replace: true });
+    this.limits = options.limits ?? {};
+    this.#logger = options.logger ?? silentLogger;
+    this.#outputCapacity = options.outputCapacity;
+  }
+
+  validate(manifest: ManifestSource | unknown): ValidationResult {
+    return validateManifest(manifest, this.registry, this.limits);
+  }
+
+  /** Validated manifest with params defaulted; throws InvalidArgument listing every problem. */
+  resolve(manifest: ManifestSource | unknown): Manifest {
+    return resolveManifest(manifest, this.registry, this.limits);
+  }
+
+  listNodes(): NodeInfo[] {
+    return this.registry.listNodes();
+  }
+
+  async createStreamSession(manifest: ManifestSource, options: CallOptions = {}): Promise<StreamSession> {
+    return this.#start(manifest, callSignal(options));
+  }
+
+  async #start(manifest: ManifestSource, signal: AbortSignal | undefined): Promise<PipelineSession> {
+    if (!this.#accepting) throw new RemoteMediaError(Code.Unavailable, 'runner is shutting down and accepts no new sessions', { reason: 'ShuttingDown' });
+    const max = this.limits.maxConcurrentSessions;
+    if (max !== undefined && this.#sessions.size >= max) {
+      throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
+    }
+    const resolved = this.resolve(manifest);
+    const sessionId = crypto.randomUUID();
+    // Reserve the slot before the async start so concurrent calls respect the limit.
+    this.#sessions.set(sessionId, undefined as unknown as PipelineSession);
+    try {
+      const session = await PipelineSession.start({
+        sessionId,
+        manifest: resolved,
+        registry: this.registry,
+        logger: this.#logger,
+        outputCapacity: this.#outputCapacity,
+        signal,
+        onFinished: (s) => this.#sessions.delete(s.sessionId),
+      });
+      this.#sessions.set(sessionId, session);
+      return session;
+    } catch (error) {
+      this.#sessions.delete(sessionId);
+      throw error;
+    }
+  }
+
+  /** Runs the pipeline on every input and returns ALL outputs of every sink, in order. */
+  async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
+    const signal = callSignal(options);
+    const session = await this.#start(manifest, signal);
+    const outputs: TransportData[] = [];
+    try {
+      await Promise.all([
+        (async () => {
+          for (const input of inputs) await session.send(input);
+          await session.end();
+        })(),
+        (async () => {
+          for await (const out of session.outputs) outputs.push(out);
+        })(),
+      ]);
+    } catch (error) {
+      await session.close();
+      if (signal?.aborted) throw abortError(signal, 'pipeline execution');
+      throw error;
+    }
+    if (signal?.aborted) throw abortError(signal, 'pipeline execution');
+    return outputs;
+  }
+
+  execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options?: CallOptions): Promise<TransportData[]> {
+    return this.executeUnary(manifest, inputs, options);
+  }
+
+  stream(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession> {
+    return this.createStreamSession(manifest, options);
+  }
+
+  get activeSessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Prometheus text of every active session's node metrics. */
+  metricsText(prefix?: string): string {
+    const rows = [...this.#sessions.values()]
+      .filter(Boolean)
+      .flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
+    return formatPrometheus(rows, prefix);
+  }
+
+  /**
+   * Stops accepting sessions, lets running ones finish for up to `graceMs` (default 10000),
+   * then closes the rest. Resolves when every session has ended.
+   */
+  async shutdown(options: { graceMs?: number } = {}): Promise<void> {
+    this.#accepting = false;
+    const sessions = [...this.#sessions.values()].filter(Boolean);
+    const all = Promise.allSettled(sessions.map((s) => s.finished));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<'expired'>((r) => (timer = setTimeout(() => r('expired'), options.graceMs ?? 10_000)));
+    const outcome = await Promise.race([all.then(() => 'done' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') await Promise.allSettled(sessions.map((s) => s.close('server shutting down')));
+  }
+}
+
+export function createPipelineRunner(options: PipelineRunnerOptions = {}): PipelineRunner {
+  return new PipelineRunner(options);
+}
