@@ -1,2 +1,4 @@
-// Node.js-only entry: filesystem helpers and (later) native and multiprocess nodes.
+// Node.js-only entry: filesystem helpers, native and multiprocess nodes.
 export { loadManifestFile } from './load-manifest-file.js';
+export { createNodeRegistry, createNodeRunner } from './create-node-runner.js';
+export { nodeAudioNodes } from './audio/index.js';
