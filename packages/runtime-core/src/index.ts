@@ -21,3 +21,17 @@ export { createInMemoryServer, type InMemoryServer, type InMemoryServerOptions }
 export { constantTimeEqual, tokenAllowed, parseBearer } from './util/constant-time.js';
 export { callSignal, abortError } from './util/signals.js';
 export { RUNTIME_VERSION } from './version.js';
+export {
+  runtimeDataToJson,
+  runtimeDataFromJson,
+  transportDataToJson,
+  transportDataFromJson,
+  transportDataListFromJson,
+  validateRuntimeData,
+  bytesToBase64,
+  base64ToBytes,
+  float32ToBytes,
+  bytesToFloat32,
+  type RuntimeDataJson,
+  type TransportDataJson,
+} from './data/runtime-data-json.js';

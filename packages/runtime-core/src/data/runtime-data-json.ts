@@ -1,0 +1,401 @@
+/**
+ * The JSON form of RuntimeData, for text wires (HTTP bodies, SSE, WebSocket text frames, logs).
+ * Same field names as the TS types; binary payloads (audio float32 little-endian bytes, video
+ * pixels, tensor/image/binary bytes) become base64 strings. Browser-safe: no node:* or Buffer.
+ */
+import { Code, type ErrorDetail, RemoteMediaError } from '../errors.js';
+import { CONTROL_TYPES, type ControlType, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, TENSOR_DTYPE_BYTES, VIDEO_CODECS } from './enums.js';
+import type { ControlMessage, JsonValue, RuntimeData } from './runtime-data.js';
+import type { TransportData } from './transport-data.js';
+
+type Base64 = string;
+
+export type RuntimeDataJson =
+  | { kind: 'audio'; samples: Base64; sampleRate: number; channels: number; timestampUs?: number; streamId?: string }
+  | { kind: 'video'; pixels: Base64; width: number; height: number; pixelFormat: string; codec?: string; frameNumber?: number; timestampUs?: number; keyframe?: boolean; streamId?: string }
+  | { kind: 'image'; bytes: Base64; format: string; width?: number; height?: number }
+  | { kind: 'tensor'; bytes: Base64; shape: number[]; dtype: string }
+  | { kind: 'json'; value: JsonValue }
+  | { kind: 'text'; text: string; channel?: string }
+  | { kind: 'binary'; bytes: Base64; mimeType?: string }
+  | { kind: 'control'; control: ControlMessage };
+
+export interface TransportDataJson {
+  data: RuntimeDataJson;
+  sequence?: number;
+  metadata: Record<string, string>;
+}
+
+export function runtimeDataToJson(data: RuntimeData): RuntimeDataJson {
+  switch (data.kind) {
+    case 'audio':
+      return { ...data, samples: bytesToBase64(float32ToBytes(data.samples)) };
+    case 'video':
+      return { ...data, pixels: bytesToBase64(data.pixels) };
+    case 'image':
+    case 'tensor':
+    case 'binary':
+      return { ...data, bytes: bytesToBase64(data.bytes) } as RuntimeDataJson;
+    case 'json':
+    case 'text':
+    case 'control':
+      return data;
+  }
+}
+
+export function transportDataToJson(item: TransportData): TransportDataJson {
+  const out: TransportDataJson = { data: runtimeDataToJson(item.data), metadata: item.metadata };
+  if (item.sequence !== undefined) out.sequence = item.sequence;
+  return out;
+}
+
+/**
+ * Parses the JSON form back into RuntimeData. Throws InvalidArgument listing every problem,
+ * each with its path under `path` (default `data`), e.g. `inputs[2].data.samples: expected base64 string`.
+ */
+export function runtimeDataFromJson(value: unknown, path = 'data'): RuntimeData {
+  const issues: ErrorDetail[] = [];
+  const data = decodeRuntimeData(value, path, issues);
+  if (issues.length || !data) throw invalid(issues);
+  return data;
+}
+
+/** Accepts `{data, metadata?, sequence?}` or a bare RuntimeData JSON (then metadata is empty). */
+export function transportDataFromJson(value: unknown, path = 'input'): TransportData {
+  const issues: ErrorDetail[] = [];
+  const item = decodeTransportData(value, path, issues);
+  if (issues.length || !item) throw invalid(issues);
+  return item;
+}
+
+/**
+ * Decodes a list of inputs, collecting the problems of every element (for a 400 that lists them
+ * all) instead of stopping at the first. Semantic checks of `validateRuntimeData` are included.
+ */
+export function transportDataListFromJson(value: unknown, path = 'inputs'): TransportData[] {
+  const issues: ErrorDetail[] = [];
+  if (!Array.isArray(value)) throw invalid([{ path, message: 'expected an array' }]);
+  const items = value.map((v, i) => {
+    const item = decodeTransportData(v, `${path}[${i}]`, issues);
+    if (item) for (const d of validateRuntimeData(item.data)) issues.push({ path: `${path}[${i}].data${d.path ? `.${d.path}` : ''}`, message: d.message });
+    return item;
+  });
+  if (issues.length) throw invalid(issues);
+  return items as TransportData[];
+}
+
+function invalid(issues: ErrorDetail[]): RemoteMediaError {
+  const first = issues[0];
+  const summary = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'invalid RuntimeData';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return new RemoteMediaError(Code.InvalidArgument, `${summary}${more}`, { details: issues, reason: 'InvalidData' });
+}
+
+function decodeTransportData(value: unknown, path: string, issues: ErrorDetail[]): TransportData | undefined {
+  if (!isObject(value)) {
+    issues.push({ path, message: 'expected an object' });
+    return undefined;
+  }
+  if (!('data' in value)) {
+    const data = decodeRuntimeData(value, path, issues);
+    return data && { data, metadata: {} };
+  }
+  const data = decodeRuntimeData(value.data, `${path}.data`, issues);
+  const metadata: Record<string, string> = {};
+  if (value.metadata !== undefined) {
+    if (!isObject(value.metadata)) issues.push({ path: `${path}.metadata`, message: 'expected an object of strings' });
+    else
+      for (const [k, v] of Object.entries(value.metadata)) {
+        if (typeof v === 'string') metadata[k] = v;
+        else issues.push({ path: `${path}.metadata.${k}`, message: 'expected a string' });
+      }
+  }
+  const item: TransportData | undefined = data && { data, metadata };
+  if (value.sequence !== undefined) {
+    if (!isNonNegativeInt(value.sequence)) issues.push({ path: `${path}.sequence`, message: 'expected a non-negative integer' });
+    else if (item) item.sequence = value.sequence;
+  }
+  return item;
+}
+
+function decodeRuntimeData(value: unknown, path: string, issues: ErrorDetail[]): RuntimeData | undefined {
+  if (!isObject(value)) {
+    issues.push({ path, message: 'expected an object with a "kind" field' });
+    return undefined;
+  }
+  const before = issues.length;
+  const f = new Fields(value, path, issues);
+  const kind = value.kind;
+  let data: RuntimeData | undefined;
+  switch (kind) {
+    case 'audio': {
+      const bytes = f.base64('samples');
+      if (bytes && bytes.byteLength % 4 !== 0) issues.push({ path: `${path}.samples`, message: `expected float32 little-endian bytes (a multiple of 4), got ${bytes.byteLength} bytes` });
+      data = { kind, samples: bytes ? bytesToFloat32(bytes) : new Float32Array(), sampleRate: f.num('sampleRate', true)!, channels: f.int('channels', true)! };
+      f.copyOptional(data, { timestampUs: 'num', streamId: 'str' });
+      break;
+    }
+    case 'video':
+      data = { kind, pixels: f.base64('pixels') ?? new Uint8Array(), width: f.int('width', true)!, height: f.int('height', true)!, pixelFormat: f.enumName('pixelFormat', PIXEL_FORMATS, true)! };
+      if (value.codec !== undefined) data.codec = f.enumName('codec', VIDEO_CODECS, true);
+      f.copyOptional(data, { frameNumber: 'int', timestampUs: 'num', keyframe: 'bool', streamId: 'str' });
+      break;
+    case 'image':
+      data = { kind, bytes: f.base64('bytes') ?? new Uint8Array(), format: f.enumName('format', IMAGE_FORMATS, true)! };
+      f.copyOptional(data, { width: 'int', height: 'int' });
+      break;
+    case 'tensor': {
+      const shape = value.shape;
+      if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) issues.push({ path: `${path}.shape`, message: 'expected an array of non-negative integers' });
+      data = { kind, bytes: f.base64('bytes') ?? new Uint8Array(), shape: Array.isArray(shape) ? [...(shape as number[])] : [], dtype: f.enumName('dtype', TENSOR_DTYPES, true)! };
+      break;
+    }
+    case 'json':
+      if (!('value' in value)) issues.push({ path: `${path}.value`, message: 'required' });
+      else if (!isJsonValue(value.value)) issues.push({ path: `${path}.value`, message: 'expected a JSON value' });
+      data = { kind, value: value.value as JsonValue };
+      break;
+    case 'text':
+      data = { kind, text: f.str('text', true)! };
+      f.copyOptional(data, { channel: 'str' });
+      break;
+    case 'binary':
+      data = { kind, bytes: f.base64('bytes') ?? new Uint8Array() };
+      f.copyOptional(data, { mimeType: 'str' });
+      break;
+    case 'control':
+      data = { kind, control: decodeControl(value.control, `${path}.control`, issues) };
+      break;
+    default:
+      issues.push({ path: `${path}.kind`, message: `expected one of ${Object.keys(DATA_KINDS).join(', ')}, got ${JSON.stringify(kind) ?? 'nothing'}` });
+  }
+  return issues.length > before ? undefined : data;
+}
+
+function decodeControl(value: unknown, path: string, issues: ErrorDetail[]): ControlMessage {
+  if (!isObject(value)) {
+    issues.push({ path, message: 'expected an object with a "type" field' });
+    return { type: 'unspecified' };
+  }
+  const f = new Fields(value, path, issues);
+  const message: ControlMessage = { type: f.enumName('type', CONTROL_TYPES, true) as ControlType };
+  if (value.targetNodeIds !== undefined) {
+    if (!Array.isArray(value.targetNodeIds) || !value.targetNodeIds.every((v) => typeof v === 'string')) issues.push({ path: `${path}.targetNodeIds`, message: 'expected an array of strings' });
+    else message.targetNodeIds = [...(value.targetNodeIds as string[])];
+  }
+  f.copyOptional(message, { batchSize: 'int', deadlineUs: 'num', reason: 'str' });
+  return message;
+}
+
+type FieldType = 'num' | 'int' | 'str' | 'bool';
+
+/** Typed field readers that record a problem (with its path) instead of throwing. */
+class Fields {
+  constructor(
+    private readonly obj: Record<string, unknown>,
+    private readonly path: string,
+    private readonly issues: ErrorDetail[],
+  ) {}
+  #fail(key: string, message: string): undefined {
+    this.issues.push({ path: `${this.path}.${key}`, message });
+    return undefined;
+  }
+  #get(key: string, required: boolean, expected: string): unknown {
+    const v = this.obj[key];
+    if (v === undefined && required) this.#fail(key, `required: expected ${expected}`);
+    return v;
+  }
+  num(key: string, required = false): number | undefined {
+    const v = this.#get(key, required, 'a number');
+    if (v === undefined) return undefined;
+    return typeof v === 'number' && Number.isFinite(v) ? v : this.#fail(key, 'expected a finite number');
+  }
+  int(key: string, required = false): number | undefined {
+    const v = this.#get(key, required, 'an integer');
+    if (v === undefined) return undefined;
+    return isNonNegativeInt(v) ? v : this.#fail(key, 'expected a non-negative integer');
+  }
+  str(key: string, required = false): string | undefined {
+    const v = this.#get(key, required, 'a string');
+    if (v === undefined) return undefined;
+    return typeof v === 'string' ? v : this.#fail(key, 'expected a string');
+  }
+  bool(key: string): boolean | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    return typeof v === 'boolean' ? v : this.#fail(key, 'expected a boolean');
+  }
+  base64(key: string): Uint8Array | undefined {
+    const v = this.#get(key, true, 'base64 string');
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') return this.#fail(key, 'expected base64 string');
+    const bytes = base64ToBytes(v);
+    return bytes ?? this.#fail(key, 'expected base64 string (invalid characters or length)');
+  }
+  enumName<T extends Record<string, number>>(key: string, table: T, required: boolean): (keyof T & string) | undefined {
+    const v = this.#get(key, required, `one of ${Object.keys(table).join(', ')}`);
+    if (v === undefined) return undefined;
+    if (typeof v === 'string' && Object.hasOwn(table, v)) return v;
+    return this.#fail(key, `expected one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  copyOptional(target: object, spec: Record<string, FieldType>): void {
+    for (const [key, type] of Object.entries(spec)) {
+      if (this.obj[key] === undefined) continue;
+      const v = type === 'num' ? this.num(key) : type === 'int' ? this.int(key) : type === 'str' ? this.str(key) : this.bool(key);
+      if (v !== undefined) (target as Record<string, unknown>)[key] = v;
+    }
+  }
+}
+
+const RAW_BYTES_PER_PIXEL: Partial<Record<string, number>> = { rgb24: 3, bgr24: 3, rgba32: 4, bgra32: 4, gray8: 1 };
+
+/**
+ * Semantic checks the type system cannot express. Returns every problem (empty when valid);
+ * paths are relative to the data, e.g. `samples` or `shape`.
+ */
+export function validateRuntimeData(data: RuntimeData): ErrorDetail[] {
+  const issues: ErrorDetail[] = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  switch (data.kind) {
+    case 'audio':
+      if (!(data.sampleRate > 0) || !Number.isFinite(data.sampleRate)) add('sampleRate', `expected a positive sample rate, got ${data.sampleRate}`);
+      if (!Number.isInteger(data.channels) || data.channels < 1) add('channels', `expected a positive integer channel count, got ${data.channels}`);
+      else if (data.samples.length % data.channels !== 0) add('samples', `sample count ${data.samples.length} is not a multiple of channels=${data.channels}`);
+      break;
+    case 'video': {
+      if (!Object.hasOwn(PIXEL_FORMATS, data.pixelFormat)) add('pixelFormat', `unknown pixel format ${JSON.stringify(data.pixelFormat)}`);
+      if (data.codec !== undefined && !Object.hasOwn(VIDEO_CODECS, data.codec)) add('codec', `unknown codec ${JSON.stringify(data.codec)}`);
+      const raw = data.codec === undefined || data.codec === 'raw' || data.codec === 'unspecified';
+      const expected = raw ? rawFrameBytes(data.pixelFormat, data.width, data.height) : undefined;
+      if (expected !== undefined && data.pixels.byteLength !== expected) {
+        add('pixels', `expected ${expected} bytes for ${data.width}x${data.height} ${data.pixelFormat}, got ${data.pixels.byteLength}`);
+      }
+      break;
+    }
+    case 'image':
+      if (!Object.hasOwn(IMAGE_FORMATS, data.format)) add('format', `unknown image format ${JSON.stringify(data.format)}`);
+      break;
+    case 'tensor': {
+      if (!Object.hasOwn(TENSOR_DTYPES, data.dtype)) {
+        add('dtype', `unknown dtype ${JSON.stringify(data.dtype)}`);
+        break;
+      }
+      if (!data.shape.every(isNonNegativeInt)) {
+        add('shape', 'expected non-negative integer dimensions');
+        break;
+      }
+      const expected = data.shape.reduce((a, b) => a * b, 1) * TENSOR_DTYPE_BYTES[data.dtype];
+      if (data.bytes.byteLength !== expected) add('bytes', `expected ${expected} bytes for shape [${data.shape.join(', ')}] of ${data.dtype}, got ${data.bytes.byteLength}`);
+      break;
+    }
+    case 'control':
+      if (!Object.hasOwn(CONTROL_TYPES, data.control.type)) add('control.type', `unknown control type ${JSON.stringify(data.control.type)}`);
+      break;
+    case 'json':
+    case 'text':
+    case 'binary':
+      break;
+  }
+  return issues;
+}
+
+function rawFrameBytes(format: string, width: number, height: number): number | undefined {
+  const bpp = RAW_BYTES_PER_PIXEL[format];
+  if (bpp !== undefined) return width * height * bpp;
+  if (format === 'yuv420p' || format === 'nv12') return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+  return undefined; // `encoded` / `unspecified`: size is not implied.
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+function isJsonValue(v: unknown, depth = 0): boolean {
+  if (depth > 256) return false;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => isJsonValue(x, depth + 1));
+  if (isObject(v)) return Object.values(v).every((x) => isJsonValue(x, depth + 1));
+  return false;
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Float32 samples as little-endian bytes (a view when the host is little-endian). */
+export function float32ToBytes(samples: Float32Array): Uint8Array {
+  if (littleEndian) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  const out = new Uint8Array(samples.byteLength);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i]!, true);
+  return out;
+}
+
+/** Little-endian float32 bytes as samples; copies so the result is aligned and owns its buffer. */
+export function bytesToFloat32(bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >> 2;
+  if (littleEndian) return new Float32Array(bytes.slice(0, n * 4).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+// Own base64 codec: btoa/atob need a binary string (an extra copy and 2 bytes per char), and
+// Buffer is not browser-safe. A table loop is linear and allocation-light.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const ENCODE = new Uint8Array(64).map((_, i) => ALPHABET.charCodeAt(i));
+const DECODE = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+// Also accept the URL-safe alphabet on input.
+DECODE['-'.charCodeAt(0)] = 62;
+DECODE['_'.charCodeAt(0)] = 63;
+const textDecoder = new TextDecoder('latin1');
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  const n = bytes.length;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < n; i += 3) {
+    const t = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = ENCODE[t >> 18]!;
+    out[o++] = ENCODE[(t >> 12) & 63]!;
+    out[o++] = ENCODE[(t >> 6) & 63]!;
+    out[o++] = ENCODE[t & 63]!;
+  }
+  if (i < n) {
+    const t = (bytes[i]! << 16) | ((i + 1 < n ? bytes[i + 1]! : 0) << 8);
+    out[o++] = ENCODE[t >> 18]!;
+    out[o++] = ENCODE[(t >> 12) & 63]!;
+    out[o++] = i + 1 < n ? ENCODE[(t >> 6) & 63]! : 61;
+    out[o++] = 61;
+  }
+  return textDecoder.decode(out);
+}
+
+/** Decodes standard or URL-safe base64 (padding optional); undefined when the text is not base64. */
+export function base64ToBytes(text: string): Uint8Array | undefined {
+  let len = text.length;
+  while (len > 0 && text.charCodeAt(len - 1) === 61) len--;
+  if (text.length - len > 2 || len % 4 === 1 || (text.length !== len && text.length % 4 !== 0)) return undefined;
+  const out = new Uint8Array((len * 3) >> 2);
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? DECODE[c]! : -1;
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
