@@ -35,3 +35,4 @@ export {
   type RuntimeDataJson,
   type TransportDataJson,
 } from './data/runtime-data-json.js';
+export { collect } from './util/collect.js';

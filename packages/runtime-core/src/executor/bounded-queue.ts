@@ -34,8 +34,13 @@ export class BoundedQueue<T> {
     this.#buf = new Array(capacity);
   }
 
+  /** Items buffered (at most `capacity`). Blocked producers hold theirs until there is room. */
   get length(): number {
-    return this.#size + this.#blocked.length;
+    return this.#size;
+  }
+
+  get waitingProducers(): number {
+    return this.#blocked.length;
   }
 
   get closed(): boolean {

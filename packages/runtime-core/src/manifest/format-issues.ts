@@ -17,7 +17,7 @@ export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value)) return value.length ? `a list of ${value.length}` : 'an empty list';
   if (typeof value === 'object') return 'an object';
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
@@ -60,9 +60,10 @@ function plainMessage(issue: z.core.$ZodIssue): string {
 export function issuesToDetails(issues: readonly z.core.$ZodIssue[], input: unknown, prefix: readonly PropertyKey[] = []): ErrorDetail[] {
   return issues.map((issue) => {
     const fullPath = [...prefix, ...issue.path];
-    const defaultish = /^Invalid|^Too (small|big)|^Unrecognized/.test(issue.message);
-    let message = defaultish ? plainMessage(issue) : issue.message;
     const value = valueAt(input, issue.path);
+    const missing = issue.code === 'invalid_type' && value === undefined;
+    const defaultish = missing || /^Invalid|^Too (small|big)|^Unrecognized/.test(issue.message);
+    let message = defaultish ? plainMessage(issue) : issue.message;
     if (issue.code !== 'unrecognized_keys' && value !== undefined && !message.includes(', got ')) message += `, got ${describeValue(value)}`;
     return { path: formatPath(fullPath), message };
   });

@@ -1,0 +1,333 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Code, type ManifestInput, NodeRegistry, PipelineRunner, RemoteMediaError, type RuntimeData, builtinNodes, collect, defineNode } from '@remotemedia/runtime-core';
+import { conformanceNodes } from '@remotemedia/runtime-core/testing';
+
+const json = (value: number): RuntimeData => ({ kind: 'json', value });
+const num = (d: { data: RuntimeData }) => (d.data as { value: number }).value;
+
+function recorder() {
+  const events: string[] = [];
+  const Recorded = defineNode({
+    type: 'Recorded',
+    description: 'records its lifecycle',
+    paramsSchema: z.object({ failOn: z.number().optional(), failInit: z.boolean().default(false) }),
+    accepts: 'any',
+    produces: 'any',
+    create: (params, ctx) => ({
+      initialize() {
+        events.push(`${ctx.nodeId}:init`);
+        if (params.failInit) throw new Error('init failed');
+      },
+      process(input) {
+        events.push(`${ctx.nodeId}:process`);
+        if (input.kind === 'json' && input.value === params.failOn) throw new Error(`bad ${input.value}`);
+        return input;
+      },
+      flush() {
+        events.push(`${ctx.nodeId}:flush`);
+      },
+      close() {
+        events.push(`${ctx.nodeId}:close`);
+      },
+    }),
+  });
+  return { events, Recorded };
+}
+
+const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id }));
+const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({ version: 'v1', metadata: { name: 'test' }, nodes, connections });
+
+describe('executor', () => {
+  it('fans out and fans in: every path delivers', async () => {
+    const runner = new PipelineRunner();
+    const outs = await runner.executeUnary(
+      manifest(
+        [
+          { id: 'src', nodeType: 'PassThrough' },
+          { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } },
+          { id: 'mul', nodeType: 'Calculator', params: { operation: 'multiply', operand: 10 } },
+          { id: 'join', nodeType: 'PassThrough' },
+        ],
+        [
+          { from: 'src', to: 'add' },
+          { from: 'src', to: 'mul' },
+          { from: 'add', to: 'join' },
+          { from: 'mul', to: 'join' },
+        ],
+      ),
+      [json(1), json(2)],
+    );
+    expect(outs.map(num).sort((a, b) => a - b)).toEqual([2, 3, 10, 20]);
+    expect(new Set(outs.map((o) => o.metadata['rm-node-id']))).toEqual(new Set(['join']));
+  });
+
+  it('runs lifecycle in order: init, process, flush at end of input, close', async () => {
+    const { events, Recorded } = recorder();
+    const runner = new PipelineRunner({ nodes: [Recorded] });
+    await runner.executeUnary(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded' }], line('a', 'b')), [json(1)]);
+    expect(events.filter((e) => e.startsWith('a:'))).toEqual(['a:init', 'a:process', 'a:flush', 'a:close']);
+    expect(events.filter((e) => e.startsWith('b:'))).toEqual(['b:init', 'b:process', 'b:flush', 'b:close']);
+    expect(events.indexOf('a:flush')).toBeLessThan(events.indexOf('b:flush'));
+  });
+
+  it('close runs on every node after a processing error, and the error names the node', async () => {
+    const { events, Recorded } = recorder();
+    const runner = new PipelineRunner({ nodes: [Recorded] });
+    const error = await runner
+      .executeUnary(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failOn: 2 } }, { id: 'c', nodeType: 'Recorded' }], line('a', 'b', 'c')), [json(1), json(2), json(3)])
+      .catch((e: RemoteMediaError) => e);
+    expect(error).toBeInstanceOf(RemoteMediaError);
+    expect((error as RemoteMediaError).nodeId).toBe('b');
+    expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(['a:close', 'b:close', 'c:close']);
+    expect(runner.activeSessionCount).toBe(0);
+  });
+
+  it('close runs on every created node when one fails to initialize', async () => {
+    const { events, Recorded } = recorder();
+    const runner = new PipelineRunner({ nodes: [Recorded] });
+    const error = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failInit: true } }], line('a', 'b'))).catch((e: RemoteMediaError) => e);
+    expect((error as RemoteMediaError).nodeId).toBe('b');
+    expect((error as RemoteMediaError).message).toContain('failed to initialize');
+    expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(['a:close', 'b:close']);
+  });
+
+  it('onError: skip counts the error and keeps the session going', async () => {
+    const { Recorded } = recorder();
+    const runner = new PipelineRunner({ nodes: [Recorded] });
+    const session = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'Recorded', params: { failOn: 2 }, onError: 'skip' }]));
+    const reading = (async () => (await collect(session.outputs)).map(num))();
+    for (const v of [1, 2, 3]) await session.send(json(v));
+    await session.end();
+    expect(await reading).toEqual([1, 3]);
+    expect(session.metrics().nodes[0]!.errors).toBe(1);
+  });
+
+  it('rejects a data kind the node does not accept, naming the node', async () => {
+    const runner = new PipelineRunner();
+    const error = await runner.executeUnary(manifest([{ id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } }]), [{ kind: 'binary', bytes: new Uint8Array(1) }]).catch((e: RemoteMediaError) => e);
+    expect((error as RemoteMediaError).code).toBe(Code.InvalidArgument);
+    expect((error as RemoteMediaError).message).toContain('node "calc" (Calculator) does not accept binary');
+  });
+
+  it('backpressure: a slow sink keeps every queue bounded and loses nothing', async () => {
+    let maxDepth = 0;
+    let produced = 0;
+    const runner = new PipelineRunner({ nodes: conformanceNodes, outputCapacity: 4 });
+    const session = await runner.createStreamSession(
+      manifest(
+        [
+          { id: 'a', nodeType: 'PassThrough', queue: { capacity: 4 } },
+          { id: 'b', nodeType: 'PassThrough', queue: { capacity: 4 } },
+          { id: 'slow', nodeType: 'Sleep', params: { ms: 2 }, queue: { capacity: 4 } },
+        ],
+        line('a', 'b', 'slow'),
+      ),
+    );
+    const producer = (async () => {
+      for (let i = 0; i < 200; i++) {
+        await session.send(json(i));
+        produced++;
+        const depths = session.metrics().nodes.map((n) => n.queueDepth);
+        maxDepth = Math.max(maxDepth, ...depths);
+      }
+      await session.end();
+    })();
+    // Nothing read yet: the producer must stall, not buffer all 200 inputs.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(produced).toBeLessThan(40);
+    const outs = (await collect(session.outputs)).map(num);
+    await producer;
+    expect(outs).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(maxDepth).toBeLessThanOrEqual(4);
+  });
+
+  it('overflow drop policies drop instead of blocking, and count every drop', async () => {
+    const runner = new PipelineRunner({ nodes: conformanceNodes });
+    for (const overflow of ['drop-oldest', 'drop-newest'] as const) {
+      const session = await runner.createStreamSession(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 50 }, queue: { capacity: 2, overflow } }]));
+      for (let i = 0; i < 10; i++) await session.send(json(i));
+      const reading = collect(session.outputs);
+      await session.end();
+      const outs = (await reading).map(num);
+      const { drops } = session.metrics().nodes[0]!;
+      expect(outs.length + drops).toBe(10);
+      expect(drops).toBeGreaterThan(0);
+      if (overflow === 'drop-oldest') expect(outs.at(-1)).toBe(9);
+      else expect(outs).toContain(0);
+    }
+  });
+
+  it('interrupt targets one node: its queue is discarded, other nodes are untouched', async () => {
+    const runner = new PipelineRunner({ nodes: conformanceNodes });
+    const session = await runner.createStreamSession(
+      manifest(
+        [
+          { id: 'in', nodeType: 'PassThrough' },
+          { id: 'tts', nodeType: 'Sleep', params: { ms: 200 } },
+          { id: 'log', nodeType: 'PassThrough' },
+        ],
+        [
+          { from: 'in', to: 'tts' },
+          { from: 'in', to: 'log' },
+        ],
+      ),
+    );
+    const reading = collect(session.outputs);
+    for (const v of [1, 2, 3]) await session.send(json(v));
+    await new Promise((r) => setTimeout(r, 20));
+    await session.send({ kind: 'control', control: { type: 'interrupt', targetNodeIds: ['tts'] } });
+    await session.send(json(4));
+    await session.end();
+    const outs = await reading;
+    const byNode = (id: string) => outs.filter((o) => o.metadata['rm-node-id'] === id).map(num);
+    expect(byNode('log')).toEqual([1, 2, 3, 4]);
+    expect(byNode('tts')).toEqual([4]);
+    expect(session.metrics().nodes.find((n) => n.nodeId === 'tts')!.interrupted).toBeGreaterThan(0);
+  });
+
+  it('retries a failing node with backoff, then succeeds', async () => {
+    let calls = 0;
+    const Flaky = defineNode({
+      type: 'Flaky',
+      description: 'fails twice',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: () => ({
+        process(input) {
+          if (++calls <= 2) throw new Error('transient');
+          return input;
+        },
+      }),
+    });
+    const runner = new PipelineRunner({ nodes: [Flaky] });
+    const session = await runner.createStreamSession(manifest([{ id: 'f', nodeType: 'Flaky', retry: { maxAttempts: 3, initialDelayMs: 1 } }]));
+    const reading = collect(session.outputs);
+    await session.send(json(7));
+    await session.end();
+    expect((await reading).map(num)).toEqual([7]);
+    expect(calls).toBe(3);
+    expect(session.metrics().nodes[0]!.retries).toBe(2);
+  });
+
+  it('circuit breaker opens after N consecutive failures and fails fast with CircuitOpen', async () => {
+    let calls = 0;
+    const Broken = defineNode({
+      type: 'Broken',
+      description: 'always fails',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: () => ({
+        process() {
+          calls++;
+          throw new Error('down');
+        },
+      }),
+    });
+    const runner = new PipelineRunner({ nodes: [Broken] });
+    const session = await runner.createStreamSession(manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]));
+    const reading = collect(session.outputs);
+    for (let i = 0; i < 10; i++) await session.send(json(i));
+    await session.end();
+    await reading;
+    expect(calls).toBe(3);
+    expect(session.metrics().nodes[0]!.errors).toBe(10);
+  });
+
+  it('per-node timeout fails with DeadlineExceeded naming the node', async () => {
+    const runner = new PipelineRunner({ nodes: conformanceNodes });
+    const error = await runner.executeUnary(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)]).catch((e: RemoteMediaError) => e);
+    expect((error as RemoteMediaError).code).toBe(Code.DeadlineExceeded);
+    expect((error as RemoteMediaError).nodeId).toBe('slow');
+  });
+
+  it('cancellation by AbortSignal closes every node and frees the session', async () => {
+    const { events, Recorded } = recorder();
+    const runner = new PipelineRunner({ nodes: [Recorded, ...conformanceNodes] });
+    const controller = new AbortController();
+    const call = runner.executeUnary(manifest([{ id: 'r', nodeType: 'Recorded' }, { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } }], line('r', 's')), [json(1)], { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const error = await call.catch((e: RemoteMediaError) => e);
+    expect((error as RemoteMediaError).code).toBe(Code.Canceled);
+    expect(events).toContain('r:close');
+    expect(runner.activeSessionCount).toBe(0);
+  });
+
+  it('runs many sessions at once, isolated from each other', async () => {
+    const runner = new PipelineRunner({ nodes: conformanceNodes });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async (_, s) => {
+        const session = await runner.createStreamSession(
+          manifest([{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: s } }, { id: 'jitter', nodeType: 'Sleep', params: { ms: s % 3 } }], line('add', 'jitter')),
+        );
+        const reading = collect(session.outputs);
+        for (let i = 0; i < 20; i++) await session.send(json(i));
+        if (s === 7) await session.send({ kind: 'text', text: 'not a number' }).catch(() => {});
+        await session.end().catch(() => {});
+        return reading.then((outs) => outs.map(num), (e: RemoteMediaError) => e);
+      }),
+    );
+    results.forEach((r, s) => {
+      if (s === 7) expect(r).toBeInstanceOf(RemoteMediaError);
+      else expect(r).toEqual(Array.from({ length: 20 }, (_, i) => i + s));
+    });
+    expect(runner.activeSessionCount).toBe(0);
+  });
+
+  it('enforces maxConcurrentSessions with ResourceExhausted', async () => {
+    const runner = new PipelineRunner({ limits: { maxConcurrentSessions: 1 } });
+    const m = manifest([{ id: 'p', nodeType: 'PassThrough' }]);
+    const first = await runner.createStreamSession(m);
+    const error = await runner.createStreamSession(m).catch((e: RemoteMediaError) => e);
+    expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
+    await first.close();
+    await expect(runner.createStreamSession(m)).resolves.toBeTruthy();
+  });
+
+  it('sends addressed to a named node, and rejects unknown node names', async () => {
+    const runner = new PipelineRunner();
+    const session = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } }], line('a', 'b')));
+    await session.send(json(1), { nodeId: 'b' });
+    expect(num((await session.recv())!)).toBe(101);
+    await expect(session.send(json(1), { nodeId: 'nope' })).rejects.toMatchObject({ code: Code.NotFound });
+    await session.close();
+  });
+
+  it('exposes metrics as an object and as Prometheus text', async () => {
+    const runner = new PipelineRunner();
+    const session = await runner.createStreamSession(manifest([{ id: 'p', nodeType: 'PassThrough' }]));
+    for (let i = 0; i < 10; i++) await session.send(json(i));
+    for (let i = 0; i < 10; i++) await session.recv();
+    const m = session.metrics().nodes[0]!;
+    expect(m).toMatchObject({ nodeId: 'p', itemsIn: 10, itemsOut: 10, errors: 0, drops: 0 });
+    expect(m.latency.count).toBe(10);
+    expect(m.latency.p99Us).toBeGreaterThanOrEqual(m.latency.p50Us);
+    const text = runner.metricsText();
+    expect(text).toContain('remotemedia_node_items_in_total{session="' + session.sessionId + '",pipeline="test",node="p"} 10');
+    expect(text).toContain('remotemedia_node_latency_seconds_count');
+    await session.close();
+  });
+
+  it('user nodes: registry rejects duplicates; function nodes work', async () => {
+    const registry = new NodeRegistry(builtinNodes);
+    expect(() => registry.register(builtinNodes[0]!)).toThrow(/already registered/);
+    registry.registerFunction({ type: 'Upper', accepts: ['text'], produces: ['text'] }, (input) => (input.kind === 'text' ? { kind: 'text', text: input.text.toUpperCase() } : undefined));
+    const runner = new PipelineRunner({ registry });
+    const outs = await runner.executeUnary(manifest([{ id: 'u', nodeType: 'Upper' }]), [{ kind: 'text', text: 'hi' }]);
+    expect(outs[0]!.data).toEqual({ kind: 'text', text: 'HI' });
+    expect(runner.listNodes().map((n) => n.type)).toContain('Upper');
+  });
+
+  it('shutdown lets running sessions finish within the grace period, then refuses new ones', async () => {
+    const runner = new PipelineRunner({ nodes: conformanceNodes });
+    const session = await runner.createStreamSession(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 30 } }]));
+    await session.send(json(1));
+    const reading = collect(session.outputs);
+    void session.end();
+    await runner.shutdown({ graceMs: 5000 });
+    expect((await reading).map(num)).toEqual([1]);
+    await expect(runner.createStreamSession(manifest([{ id: 'p', nodeType: 'PassThrough' }]))).rejects.toMatchObject({ code: Code.Unavailable });
+  });
+});
