@@ -1,0 +1,23 @@
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Float32 samples as little-endian bytes. On little-endian hosts this is a view, not a copy. */
+export function float32ToLeBytes(samples: Float32Array): Uint8Array {
+  if (littleEndianHost) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  const out = new Uint8Array(samples.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i]!, true);
+  return out;
+}
+
+/**
+ * Little-endian bytes as a fresh Float32Array. Always copies: decoded protobuf bytes are
+ * sub-views of the receive buffer (unaligned, and reused by the caller).
+ */
+export function leBytesToFloat32(bytes: Uint8Array): Float32Array {
+  const n = bytes.byteLength >>> 2;
+  if (littleEndianHost) return new Float32Array(bytes.slice().buffer, 0, n);
+  const out = new Float32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}

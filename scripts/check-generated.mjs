@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Fails (exit 1) when the committed protobuf code in packages/protocol/src/gen is stale:
+// regenerates from proto/ into a temp dir with the same buf template and compares byte for byte.
+// `node scripts/check-generated.mjs --write` regenerates in place instead.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const genDir = 'packages/protocol/src/gen';
+const buf = join(root, 'packages/protocol/node_modules/.bin/buf');
+if (!existsSync(buf)) {
+  console.error(`check-generated: ${relative(root, buf)} is missing; run pnpm install first`);
+  process.exit(1);
+}
+const generate = (outBase) =>
+  execFileSync(buf, ['generate', 'proto', '--template', 'proto/buf.gen.yaml', ...(outBase ? ['-o', outBase] : [])], { cwd: root, stdio: 'inherit' });
+
+if (process.argv.includes('--write')) {
+  rmSync(join(root, genDir), { recursive: true, force: true });
+  generate();
+  console.log(`check-generated: regenerated ${genDir}`);
+  process.exit(0);
+}
+
+const listFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort() : [];
+
+const tmp = mkdtempSync(join(tmpdir(), 'rm-gen-'));
+try {
+  generate(tmp);
+  const fresh = join(tmp, genDir);
+  const committed = join(root, genDir);
+  const a = listFiles(committed);
+  const b = listFiles(fresh);
+  const problems = [];
+  for (const f of b) if (!a.includes(f)) problems.push(`missing: ${genDir}/${f}`);
+  for (const f of a) if (!b.includes(f)) problems.push(`no longer generated: ${genDir}/${f}`);
+  for (const f of b) if (a.includes(f) && !readFileSync(join(fresh, f)).equals(readFileSync(join(committed, f)))) problems.push(`stale: ${genDir}/${f}`);
+  if (problems.length) {
+    console.error(`check-generated: generated protobuf code is out of date with proto/:\n  ${problems.join('\n  ')}\nRun: node scripts/check-generated.mjs --write`);
+    process.exit(1);
+  }
+  console.log(`check-generated: ${genDir} is up to date (${b.length} files)`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
