@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Code, RemoteMediaError, parseBearer, tokenAllowed } from '@remotemedia/runtime-core';
+import { pino } from 'pino';
+import { executeRoute } from './execute-route.js';
+import { HttpMetrics } from './http-metrics.js';
+import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
+import { healthRoute, metricsRoute, nodesRoute, versionRoute } from './meta-routes.js';
+import { type RouteContext, type ServerConfig, sendError } from './route-context.js';
+import { createSessionRoute, deleteSessionRoute, sessionEndRoute, sessionInfoRoute, sessionInputRoute, sessionOutputRoute } from './session-routes.js';
+import { SessionRegistry } from './session-registry.js';
+import { WebSocketEndpoint } from './websocket-endpoint.js';
+
+export interface HttpServer {
+  /** The node:http server, e.g. to attach other handlers. */
+  readonly server: Server;
+  /** `http://host:port` once listening. */
+  readonly url: string;
+  /** Streaming sessions open now. */
+  readonly sessionCount: number;
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /**
+   * Graceful shutdown: stops accepting (new requests get 503), lets sessions finish for up to
+   * `graceMs` (default: the `shutdownGraceMs` option), closes the rest, then every connection.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+type Handler = (ctx: RouteContext) => Promise<void>;
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Label for logs and metrics (never the raw path, whose ids would explode cardinality). */
+  name: string;
+  handler: Handler;
+  public?: boolean;
+}
+
+const SESSION = '([^/]+)';
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const config: ServerConfig = {
+    pipeline: options.pipeline,
+    authTokens: options.authTokens ?? [],
+    maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
+    pipelines: options.pipelines ?? {},
+    logger: options.logger ?? pino({ level: 'silent' }),
+  };
+  let shuttingDown = false;
+  const metrics = new HttpMetrics(() => sessions.size);
+  const sessions = new SessionRegistry({
+    pipeline: config.pipeline,
+    maxSessions: options.maxSessions ?? 1000,
+    idleTimeoutMs: options.sessionIdleTimeoutMs ?? 300_000,
+    onExpired: (entry) => {
+      metrics.sessionsExpired.inc();
+      config.logger.info({ sessionId: entry.id }, 'session expired (idle)');
+    },
+  });
+
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/health$/, name: '/health', handler: (ctx) => healthRoute(ctx, shuttingDown), public: true },
+    { method: 'GET', pattern: /^\/metrics$/, name: '/metrics', handler: metricsRoute },
+    { method: 'GET', pattern: /^\/v1\/version$/, name: '/v1/version', handler: versionRoute },
+    { method: 'GET', pattern: /^\/v1\/nodes$/, name: '/v1/nodes', handler: nodesRoute },
+    { method: 'POST', pattern: /^\/v1\/execute$/, name: '/v1/execute', handler: executeRoute },
+    { method: 'POST', pattern: /^\/v1\/sessions$/, name: '/v1/sessions', handler: createSessionRoute },
+    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: sessionInfoRoute },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: deleteSessionRoute },
+    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/input$`), name: '/v1/sessions/:id/input', handler: sessionInputRoute },
+    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/end$`), name: '/v1/sessions/:id/end', handler: sessionEndRoute },
+    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`), name: '/v1/sessions/:id/output', handler: sessionOutputRoute },
+  ];
+
+  const authenticate = (req: IncomingMessage): void => {
+    if (!config.authTokens.length) return;
+    const token = parseBearer(req.headers.authorization) ?? bearerSubprotocol(req);
+    if (!tokenAllowed(token, config.authTokens)) {
+      throw new RemoteMediaError(Code.Unauthenticated, token === undefined ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token');
+    }
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = headerValue(req, 'x-request-id')?.slice(0, 128) ?? randomUUID();
+    const log = config.logger.child({ reqId: requestId });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.setHeader('x-request-id', requestId);
+    applyCors(req, res, options.cors);
+    let routeName = 'unmatched';
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observe(req.method ?? '?', routeName, res.statusCode, seconds);
+      log.info({ method: req.method, route: routeName, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    });
+    const ctx: RouteContext = { req, res, url, params: [], requestId, log, config, sessions, metrics };
+    try {
+      if (req.method === 'OPTIONS' && options.cors) {
+        routeName = 'preflight';
+        res.writeHead(204).end();
+        return;
+      }
+      const matches = routes.filter((r) => r.pattern.test(url.pathname));
+      const route = matches.find((r) => r.method === req.method);
+      if (!route) {
+        if (matches.length) {
+          res.setHeader('allow', matches.map((r) => r.method).join(', '));
+          throw new RemoteMediaError(Code.Unimplemented, `method ${req.method} not allowed on ${url.pathname}`, { reason: 'MethodNotAllowed' });
+        }
+        throw new RemoteMediaError(Code.NotFound, `no route ${req.method} ${url.pathname}`, { reason: 'NoRoute' });
+      }
+      routeName = route.name;
+      if (shuttingDown && !route.public) {
+        res.setHeader('connection', 'close');
+        throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
+      }
+      if (!route.public) authenticate(req);
+      ctx.params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
+      await route.handler(ctx);
+    } catch (error) {
+      sendError(ctx, error);
+    }
+  }
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown });
+  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"code":"invalid_argument","message":"malformed HTTP request","details":[]}');
+  });
+
+  let url = '';
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    get url() {
+      return url;
+    },
+    get sessionCount() {
+      return sessions.size;
+    },
+    listen() {
+      return new Promise<string>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+          config.logger.info({ url }, 'remotemedia http server listening');
+          resolve(url);
+        });
+      });
+    },
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        shuttingDown = true;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await sessions.drain(closeOptions.graceMs ?? options.shutdownGraceMs ?? 10_000);
+        await ws.close();
+        sessions.stop();
+        server.closeAllConnections();
+        if (server.listening) await stopped;
+      })();
+      return closing;
+    },
+  };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Browsers cannot set headers on a WebSocket: they send `bearer.<token>` as a subprotocol. */
+function bearerSubprotocol(req: IncomingMessage): string | undefined {
+  const protocols = headerValue(req, 'sec-websocket-protocol');
+  const entry = protocols?.split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  return entry?.slice('bearer.'.length);
+}
+
+function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions | undefined): void {
+  const origin = headerValue(req, 'origin');
+  if (!cors || !origin) return;
+  if (cors.origins !== '*' && !cors.origins.includes(origin)) return;
+  res.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
+  if (cors.origins !== '*') res.setHeader('vary', 'origin');
+  res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+  res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding');
+  res.setHeader('access-control-expose-headers', 'x-request-id');
+  res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+}

@@ -1,0 +1,75 @@
+import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
+import { type RouteContext, clientGone, sendJson, timeoutHeader } from './route-context.js';
+
+/** What execute and session-input bodies decode to. */
+export interface DecodedRequest {
+  manifest: ManifestSource | undefined;
+  inputs: TransportData[];
+  nodeId?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads a JSON (`{manifest?, inputs: [...]}` or a single item) or raw-audio body. Every problem
+ * found (manifest missing, each bad input, and manifest validation when the pipeline offers
+ * `validate`) is reported together in one 400.
+ */
+export async function decodeRequest(ctx: RouteContext, needManifest: boolean): Promise<DecodedRequest> {
+  const kind = bodyKind(ctx.req);
+  const body = await readBody(ctx.req, ctx.config.maxBodyBytes);
+  if (kind === 'binary') {
+    const manifest = needManifest ? manifestReference(ctx.req, ctx.url, ctx.config.pipelines) : undefined;
+    return { manifest, inputs: [{ data: audioFromBinaryBody(body, ctx.req, ctx.url), metadata: {} }] };
+  }
+  const parsed = parseJsonBody(body);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new RemoteMediaError(Code.InvalidArgument, 'request body must be a JSON object', { details: [{ path: 'body', message: 'expected an object' }] });
+  }
+  const obj = parsed as Record<string, unknown>;
+  const issues: ErrorDetail[] = [];
+  let manifest: ManifestSource | undefined;
+  if (needManifest) {
+    if (obj.manifest === undefined) {
+      try {
+        manifest = manifestReference(ctx.req, ctx.url, ctx.config.pipelines);
+      } catch (error) {
+        if ((error as RemoteMediaError).code === Code.NotFound) throw error;
+        issues.push({ path: 'manifest', message: 'required (or reference a named pipeline with ?pipeline=<name>)' });
+      }
+    } else manifest = obj.manifest as ManifestSource;
+  }
+  // Session input may be one bare item instead of `{inputs: [...]}`.
+  const rawInputs = obj.inputs ?? (needManifest ? [] : 'kind' in obj || 'data' in obj ? [obj] : undefined);
+  let inputs: TransportData[] = [];
+  try {
+    inputs = transportDataListFromJson(rawInputs, 'inputs');
+  } catch (error) {
+    issues.push(...(error as RemoteMediaError).details);
+  }
+  if (obj.nodeId !== undefined && typeof obj.nodeId !== 'string') issues.push({ path: 'nodeId', message: 'expected a string' });
+  // Only when the request is bad anyway: list the manifest's problems too (the runner reports them otherwise).
+  if (issues.length && manifest !== undefined) issues.push(...manifestIssues(ctx, manifest));
+  if (issues.length) {
+    const first = issues[0]!;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new RemoteMediaError(Code.InvalidArgument, `${first.path ? `${first.path}: ` : ''}${first.message}${more}`, { details: issues, reason: 'InvalidRequest' });
+  }
+  const timeoutMs = typeof obj.timeoutMs === 'number' && obj.timeoutMs > 0 ? obj.timeoutMs : undefined;
+  return { manifest, inputs, ...(typeof obj.nodeId === 'string' ? { nodeId: obj.nodeId } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+/** Manifest problems (paths relative to the manifest, as the runner reports them), when the pipeline can validate without running. */
+function manifestIssues(ctx: RouteContext, manifest: ManifestSource): ErrorDetail[] {
+  const validate = (ctx.config.pipeline as { validate?: (m: unknown) => { problems?: ErrorDetail[] } }).validate;
+  if (typeof validate !== 'function') return [];
+  return validate.call(ctx.config.pipeline, manifest).problems ?? [];
+}
+
+/** POST /v1/execute: runs the pipeline on every input and returns all outputs. */
+export async function executeRoute(ctx: RouteContext): Promise<void> {
+  const request = await decodeRequest(ctx, true);
+  const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
+  const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, { signal: clientGone(ctx.res), ...(timeoutMs ? { timeoutMs } : {}) });
+  sendJson(ctx.res, 200, { outputs: outputs.map(transportDataToJson) });
+}

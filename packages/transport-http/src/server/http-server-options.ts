@@ -1,0 +1,37 @@
+import type { ManifestSource, PipelineTransport } from '@remotemedia/runtime-core';
+import type { Logger } from 'pino';
+
+export interface CorsOptions {
+  /** Allowed origins; `'*'` allows any. Default: none (no CORS headers are sent). */
+  origins: readonly string[] | '*';
+  /** Seconds a browser may cache a preflight answer. Default 600. */
+  maxAgeSeconds?: number;
+}
+
+export interface HttpServerOptions {
+  /** What the server runs: usually `createNodeRunner()`; any PipelineTransport (e.g. a wrapper) works. */
+  pipeline: PipelineTransport;
+  /** Port to listen on; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to bind. Default `0.0.0.0`. */
+  host?: string;
+  /** Accepted bearer tokens. Default: none, so no auth is required. `/health` is always open. */
+  authTokens?: readonly string[];
+  /** CORS policy. Default: disabled. */
+  cors?: CorsOptions;
+  /** Largest request body (JSON or binary) and WebSocket message, in bytes; beyond it 413. Default 16 MiB. */
+  maxBodyBytes?: number;
+  /** Streaming sessions open at once (HTTP and WebSocket together); beyond it 429. Default 1000. */
+  maxSessions?: number;
+  /** A session with no input, output or reader activity for this long is closed. Default 300000 (5 min). */
+  sessionIdleTimeoutMs?: number;
+  /**
+   * Named manifests callers can reference instead of sending one (`?pipeline=name` or the
+   * `x-remotemedia-pipeline` header), e.g. for binary audio bodies. Default: none.
+   */
+  pipelines?: Readonly<Record<string, ManifestSource>>;
+  /** Where the server logs (one line per request, with its request id). Default: silent. */
+  logger?: Logger;
+  /** On `close()`, how long running sessions may finish before they are closed. Default 10000. */
+  shutdownGraceMs?: number;
+}

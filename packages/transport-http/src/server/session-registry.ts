@@ -1,0 +1,86 @@
+import { type CallOptions, Code, type ManifestSource, type PipelineTransport, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
+
+/** One streaming session as the HTTP server sees it: the session plus who reads it and when it was last used. */
+export class SessionEntry {
+  lastActiveMs = Date.now();
+  /** Who consumes the outputs: only one reader per session (outputs are not broadcast). */
+  reader: 'sse' | 'websocket' | undefined;
+  constructor(
+    readonly id: string,
+    readonly session: StreamSession,
+  ) {}
+  touch(): void {
+    this.lastActiveMs = Date.now();
+  }
+}
+
+export interface SessionRegistryOptions {
+  pipeline: PipelineTransport;
+  maxSessions: number;
+  idleTimeoutMs: number;
+  onExpired?: (entry: SessionEntry) => void;
+}
+
+/** Open sessions by id, with the server's session limit and idle expiry. */
+export class SessionRegistry {
+  readonly #entries = new Map<string, SessionEntry>();
+  #opening = 0;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+
+  constructor(private readonly options: SessionRegistryOptions) {
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, Math.min(options.idleTimeoutMs / 2, 30_000)));
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async open(manifest: ManifestSource, call: CallOptions = {}): Promise<SessionEntry> {
+    // Count sessions still starting so a burst cannot overshoot the limit.
+    if (this.#entries.size + this.#opening >= this.options.maxSessions) {
+      throw new RemoteMediaError(Code.ResourceExhausted, `too many open sessions: limit maxSessions=${this.options.maxSessions} reached`, { reason: 'LimitExceeded' });
+    }
+    this.#opening++;
+    try {
+      const session = await this.options.pipeline.stream(manifest, call);
+      const entry = new SessionEntry(session.sessionId, session);
+      this.#entries.set(entry.id, entry);
+      return entry;
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  get(id: string): SessionEntry {
+    const entry = this.#entries.get(id);
+    if (!entry) throw new RemoteMediaError(Code.NotFound, `no session "${id}" (it ended, expired, or never existed)`, { details: [{ path: 'sessionId', message: 'unknown session' }] });
+    return entry;
+  }
+
+  /** Forgets the entry; closes the session unless it already ended. */
+  async remove(entry: SessionEntry, reason: string): Promise<void> {
+    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    if (entry.session.isActive) await entry.session.close(reason).catch(() => {});
+  }
+
+  /** Waits up to `graceMs` for every session to finish, then closes those left. */
+  async drain(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.#entries.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await Promise.allSettled([...this.#entries.values()].map((e) => this.remove(e, 'server shutting down')));
+  }
+
+  stop(): void {
+    clearInterval(this.#sweeper);
+  }
+
+  #sweep(): void {
+    const cutoff = Date.now() - this.options.idleTimeoutMs;
+    for (const entry of this.#entries.values()) {
+      if (entry.lastActiveMs > cutoff) continue;
+      this.options.onExpired?.(entry);
+      void this.remove(entry, `session idle for more than ${this.options.idleTimeoutMs} ms`);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { errorResponse } from '../shared/http-errors.js';
+import { type ClientMessage, type ServerMessage, decodeMessage, encodeMessage, messageId } from '../shared/ws-frames.js';
+import type { HttpMetrics } from './http-metrics.js';
+import { claimReader } from './session-routes.js';
+import type { SessionEntry, SessionRegistry } from './session-registry.js';
+
+/** Subprotocol spoken on the socket; browsers (which cannot set headers) send the token as a second one, `bearer.<token>`. */
+export const WS_PROTOCOL = 'remotemedia.v1';
+export const WS_PATH = '/v1/stream';
+const ATTACH_PATH = /^\/v1\/sessions\/([^/]+)\/ws$/;
+
+export interface WebSocketEndpointOptions {
+  sessions: SessionRegistry;
+  metrics: HttpMetrics;
+  maxMessageBytes: number;
+  logger: Logger;
+  /** Throws Unauthenticated when the upgrade request carries no valid token. */
+  authenticate(req: IncomingMessage): void;
+  /** False while shutting down. */
+  accepting(): boolean;
+}
+
+/**
+ * Full-duplex streaming over one WebSocket, same session model as the HTTP routes:
+ * `/v1/stream` then `{type:'start', manifest}`, or `/v1/sessions/{id}/ws` to drive a session
+ * created with POST /v1/sessions. Closing the socket closes the session.
+ */
+export class WebSocketEndpoint {
+  readonly #wss: WebSocketServer;
+  constructor(private readonly options: WebSocketEndpointOptions) {
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    });
+  }
+
+  /** Handler for node:http's `upgrade` event; refuses with a JSON HTTP error before the handshake. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const attach = ATTACH_PATH.exec(path);
+    try {
+      if (!this.options.accepting()) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
+      if (path !== WS_PATH && !attach) throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
+      this.options.authenticate(req);
+      const entry = attach ? this.options.sessions.get(decodeURIComponent(attach[1]!)) : undefined;
+      if (entry) claimReader(entry, 'websocket');
+      this.#wss.handleUpgrade(req, socket, head, (ws) => void new SocketSession(ws, this.options, entry).run());
+    } catch (error) {
+      const { status, body } = errorResponse(error);
+      const text = JSON.stringify(body);
+      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    }
+  }
+
+  /** Closes every socket (their sessions close with them). */
+  async close(): Promise<void> {
+    for (const ws of this.#wss.clients) ws.close(1001, 'server shutting down');
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    for (const ws of this.#wss.clients) ws.terminate();
+  }
+}
+
+/** One socket: its inputs are handled in order; outputs are pumped as they come, with backpressure. */
+class SocketSession {
+  #inbox: Promise<void> = Promise.resolve();
+  #ended = false;
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: WebSocketEndpointOptions,
+    private entry: SessionEntry | undefined,
+  ) {}
+
+  run(): void {
+    const { ws } = this;
+    ws.on('message', (raw, isBinary) => {
+      const frame = isBinary ? new Uint8Array(raw as Buffer) : (raw as Buffer).toString('utf8');
+      let msg: ClientMessage;
+      try {
+        msg = decodeMessage(frame) as ClientMessage;
+      } catch (error) {
+        const id = messageId(frame);
+        if (id !== undefined) this.#send({ type: 'ack', id, error: errorResponse(error).body });
+        else this.#fail(error);
+        return;
+      }
+      // close must not wait behind inputs blocked on backpressure.
+      if (msg.type === 'close') void this.#dispose(msg.reason ?? 'closed by client');
+      else this.#inbox = this.#inbox.then(() => this.#handle(msg));
+    });
+    ws.on('close', () => void this.#dispose('WebSocket closed'));
+    ws.on('error', (error) => this.options.logger.debug({ err: error }, 'websocket error'));
+    if (this.entry) {
+      this.#send({ type: 'started', sessionId: this.entry.id });
+      void this.#pump(this.entry);
+    }
+  }
+
+  async #handle(msg: ClientMessage): Promise<void> {
+    try {
+      if (msg.type === 'start' || msg.type === 'attach') {
+        if (this.entry) throw new RemoteMediaError(Code.FailedPrecondition, 'this socket already drives a session');
+        if (msg.type === 'attach') {
+          this.entry = this.options.sessions.get(msg.sessionId);
+          claimReader(this.entry, 'websocket');
+        } else {
+          this.entry = await this.options.sessions.open(msg.manifest as never, msg.timeoutMs ? { timeoutMs: msg.timeoutMs } : {});
+          this.entry.reader = 'websocket';
+          this.options.metrics.sessionsOpened.inc({ via: 'websocket' });
+        }
+        if (this.ws.readyState !== this.ws.OPEN) return void this.#dispose('WebSocket closed while starting');
+        this.#send({ type: 'started', sessionId: this.entry.id });
+        void this.#pump(this.entry);
+        return;
+      }
+      const entry = this.entry;
+      if (!entry) throw new RemoteMediaError(Code.FailedPrecondition, 'send {"type":"start","manifest":...} first');
+      entry.touch();
+      if (msg.type === 'end') void entry.session.end().catch(() => {});
+      else if (msg.type === 'input') {
+        try {
+          await entry.session.send(msg.item, msg.nodeId ? { nodeId: msg.nodeId } : {});
+          this.#send({ type: 'ack', id: msg.id });
+        } catch (error) {
+          this.#send({ type: 'ack', id: msg.id, error: errorResponse(error).body });
+        }
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #pump(entry: SessionEntry): Promise<void> {
+    try {
+      for await (const item of entry.session.outputs) {
+        entry.touch();
+        if (this.ws.readyState !== this.ws.OPEN) return;
+        await new Promise<void>((resolve) => this.ws.send(encodeMessage({ type: 'output', item }), () => resolve()));
+      }
+      this.#send({ type: 'end' });
+      this.#ended = true;
+      this.ws.close(1000, 'outputs ended');
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      await this.options.sessions.remove(entry, 'outputs ended');
+    }
+  }
+
+  /** A session-level failure: tell the client, then close the socket (which closes the session). */
+  #fail(error: unknown): void {
+    this.#send({ type: 'error', error: errorResponse(error).body });
+    this.#ended = true;
+    this.ws.close(1000, 'error');
+  }
+
+  #send(msg: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeMessage(msg));
+  }
+
+  async #dispose(reason: string): Promise<void> {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, this.#ended ? 'done' : reason.slice(0, 100));
+    if (this.entry) await this.options.sessions.remove(this.entry, reason);
+  }
+}

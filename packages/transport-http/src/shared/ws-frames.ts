@@ -1,0 +1,116 @@
+/**
+ * WebSocket message format of the streaming endpoint. Control messages and non-binary data are
+ * JSON text frames; data with a binary payload (audio, video, image, tensor, binary) goes in a
+ * binary frame: [u32 LE header length][header JSON][raw payload], the header being the message
+ * with the payload field left out, so audio costs no base64.
+ */
+import {
+  Code,
+  RemoteMediaError,
+  type TransportData,
+  type TransportDataJson,
+  bytesToFloat32,
+  float32ToBytes,
+  transportDataFromJson,
+  transportDataToJson,
+  validateRuntimeData,
+} from '@remotemedia/runtime-core';
+import type { ErrorBody } from './http-errors.js';
+
+/** Client -> server. */
+export type ClientMessage =
+  | { type: 'start'; manifest: unknown; timeoutMs?: number }
+  | { type: 'attach'; sessionId: string }
+  | { type: 'input'; id: number; item: TransportData; nodeId?: string }
+  | { type: 'end' }
+  | { type: 'close'; reason?: string };
+
+/** Server -> client. */
+export type ServerMessage =
+  | { type: 'started'; sessionId: string }
+  | { type: 'ack'; id: number; error?: ErrorBody }
+  | { type: 'output'; item: TransportData }
+  | { type: 'error'; error: ErrorBody }
+  | { type: 'end' };
+
+type DataMessage = { type: 'input' | 'output'; item: TransportData; [k: string]: unknown };
+type Frame = string | Uint8Array;
+
+const PAYLOAD_FIELD = { audio: 'samples', video: 'pixels', image: 'bytes', tensor: 'bytes', binary: 'bytes' } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeMessage(message: ClientMessage | ServerMessage): Frame {
+  if (message.type !== 'input' && message.type !== 'output') return JSON.stringify(message);
+  const { item, ...rest } = message as DataMessage;
+  const data = item.data;
+  const field = (PAYLOAD_FIELD as Record<string, string>)[data.kind];
+  if (!field) return JSON.stringify({ ...rest, item: transportDataToJson(item) });
+  const payload = data.kind === 'audio' ? float32ToBytes(data.samples) : ((data as unknown as Record<string, Uint8Array>)[field] as Uint8Array);
+  const { [field]: _omit, ...header } = data as unknown as Record<string, unknown>;
+  const headerBytes = encoder.encode(JSON.stringify({ ...rest, item: { ...item, data: header } }));
+  const frame = new Uint8Array(4 + headerBytes.byteLength + payload.byteLength);
+  new DataView(frame.buffer).setUint32(0, headerBytes.byteLength, true);
+  frame.set(headerBytes, 4);
+  frame.set(payload, 4 + headerBytes.byteLength);
+  return frame;
+}
+
+/** Parses one frame; throws InvalidArgument naming what is wrong. Data is validated too. */
+export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
+  if (typeof frame === 'string') {
+    const msg = parseJson(frame);
+    if (msg.type === 'input' || msg.type === 'output') msg.item = validated(transportDataFromJson(msg.item, 'item'));
+    return msg as unknown as ClientMessage | ServerMessage;
+  }
+  if (frame.byteLength < 4) throw bad('binary frame shorter than its 4-byte header length');
+  const headerLength = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, true);
+  if (4 + headerLength > frame.byteLength) throw bad(`binary frame header length ${headerLength} exceeds the frame (${frame.byteLength} bytes)`);
+  const msg = parseJson(decoder.decode(frame.subarray(4, 4 + headerLength)));
+  if (msg.type !== 'input' && msg.type !== 'output') throw bad(`binary frames carry input or output messages, not ${JSON.stringify(msg.type)}`);
+  const payload = frame.slice(4 + headerLength);
+  const json = msg.item as TransportDataJson | undefined;
+  const kind = json?.data?.kind as keyof typeof PAYLOAD_FIELD | undefined;
+  const field = kind && PAYLOAD_FIELD[kind];
+  if (!json || !field) throw bad('binary frame header has no item.data.kind with a binary payload');
+  if (kind === 'audio' && payload.byteLength % 4 !== 0) throw bad(`audio payload of ${payload.byteLength} bytes is not float32 (a multiple of 4)`);
+  // Decode the header with an empty payload (validates every other field), then attach the bytes.
+  const item = transportDataFromJson({ ...json, data: { ...json.data, [field]: '' } }, 'item');
+  (item.data as unknown as Record<string, unknown>)[field] = kind === 'audio' ? bytesToFloat32(payload) : payload;
+  msg.item = validated(item);
+  return msg as unknown as ClientMessage | ServerMessage;
+}
+
+function validated(item: TransportData): TransportData {
+  const issues = validateRuntimeData(item.data).map((d) => ({ path: `item.data.${d.path}`, message: d.message }));
+  if (issues.length) throw new RemoteMediaError(Code.InvalidArgument, `${issues[0]!.path}: ${issues[0]!.message}`, { details: issues, reason: 'InvalidData' });
+  return item;
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw bad(`message is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string') throw bad('message must be a JSON object with a string "type"');
+  return value as Record<string, unknown>;
+}
+
+const bad = (message: string) => new RemoteMediaError(Code.InvalidArgument, message, { reason: 'BadFrame' });
+
+/** Best-effort `id` of a frame that failed to decode, so the error can be acked to the right send. */
+export function messageId(frame: Frame): number | undefined {
+  try {
+    let text = frame;
+    if (typeof frame !== 'string') {
+      const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0, true);
+      text = decoder.decode(frame.subarray(4, 4 + length));
+    }
+    const id = (JSON.parse(text as string) as { id?: unknown }).id;
+    return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
