@@ -76,7 +76,7 @@ describe('package boundaries', () => {
   it('no package reaches into another package\'s internals; transports peer-depend on runtime-core', () => {
     const publicEntries = new Set(['@remotemedia/runtime-core', '@remotemedia/runtime-core/node', '@remotemedia/runtime-core/testing']);
     const offenders: string[] = [];
-    const roots = ['packages', 'apps', 'examples'].flatMap((d) => (existsSync(join(repo, d)) ? readdirSync(join(repo, d)).map((n) => join(repo, d, n)) : []));
+    const roots = ['packages', 'apps', 'examples'].flatMap((d) => (existsSync(join(repo, d)) ? readdirSync(join(repo, d)).map((n) => join(repo, d, n)).filter((p) => statSync(p).isDirectory()) : []));
     for (const root of roots) {
       for (const file of tsFiles(root)) {
         for (const s of imports(file)) {

@@ -93,6 +93,11 @@ export class BoundedQueue<T> {
     });
   }
 
+  /** Wakes the consumer without adding an item (it re-checks its own state). */
+  poke(): void {
+    this.#notify();
+  }
+
   /** No more items will come; queued ones can still be shifted. */
   close(): void {
     if (this.#closed) return;

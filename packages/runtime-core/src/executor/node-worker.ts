@@ -13,7 +13,7 @@ export interface Envelope {
   metadata: Record<string, string>;
 }
 
-/** Where a node's outputs go: downstream queues or the session output. Returns a promise only when it must wait. */
+/** Where a node's outputs go: downstream workers or the session output. Returns a promise only when it must wait. */
 export type Outlet = (envelope: Envelope) => Promise<void> | undefined;
 
 export interface WorkerHost {
@@ -23,8 +23,21 @@ export interface WorkerHost {
 }
 
 const now = () => performance.now();
+/**
+ * Synchronous nodes are timed on one call in this many: reading the clock costs more than a
+ * synchronous pass-through (see `pnpm bench executor`). Asynchronous nodes are timed on every call.
+ * Counters (items, errors, drops) are always exact.
+ */
+export const SYNC_LATENCY_SAMPLE_EVERY = 16;
+const FLUSH = 0;
+const PROCESS = 1;
 
-/** Runs one node of one session: pulls its queue, calls the node, pushes outputs to its outlets. */
+/**
+ * Runs one node of one session. An input offered while the node is idle with an empty queue is
+ * processed at once in the caller's stack (as node:stream does for synchronous transforms), so a
+ * chain of synchronous nodes costs function calls, not a promise per hop. Otherwise it is queued,
+ * and the worker loop drains the queue; asynchronous work and backpressure go through the queue.
+ */
 export class NodeWorker {
   readonly queue: BoundedQueue<Envelope>;
   readonly metrics: NodeMetrics;
@@ -34,7 +47,17 @@ export class NodeWorker {
   #inputAbort = new AbortController();
   readonly #policy: IPolicy | undefined;
   readonly #accepts: ReadonlySet<string> | undefined;
-  #downstream: NodeWorker[] = [];
+  readonly #downstream: NodeWorker[] = [];
+  /** True while an input is being handled (inline or by the loop), including its async tail. */
+  #busy = false;
+  /** The async tail of an inline-handled input; the loop waits for it before the next input. */
+  #inflight: Promise<void> | undefined;
+  #parked = false;
+  #sampleCountdown = 0;
+  /** Set once a call returned a promise or stream: from then on every call is timed. */
+  #async = false;
+  /** Reused while signal and metadata stay the same (a chain passing one input on shares both). */
+  #ctx: ProcessContext = { signal: this.#inputAbort.signal, metadata: {} };
 
   constructor(
     readonly spec: ManifestNode,
@@ -47,13 +70,41 @@ export class NodeWorker {
     this.metrics = new NodeMetrics(spec.id, spec.nodeType, () => this.queue.length, () => this.queue.dropped);
     this.#policy = createNodePolicy(spec, () => this.metrics.retries++);
     this.#accepts = definition.accepts === 'any' ? undefined : new Set(definition.accepts);
-    host.signal.addEventListener('abort', () => this.#inputAbort.abort(host.signal.reason), { once: true });
+  }
+
+  /** Session ended or failed: cancel in-flight work (called by the session, not through listeners). */
+  abort(reason: unknown): void {
+    this.#inputAbort.abort(reason);
   }
 
   connectTo(next: NodeWorker): void {
     this.#downstream.push(next);
     next.openInputs++;
-    this.outlets.push((env) => next.queue.push(env));
+    this.outlets.push((env) => next.offer(env));
+  }
+
+  /** Accepts one input: handled inline when idle, else queued (with the queue's backpressure). */
+  offer(env: Envelope): Promise<void> | undefined {
+    if (this.#parked && !this.#busy && this.queue.length === 0 && !this.queue.closed) {
+      this.#busy = true;
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.#dispatch(env);
+      } finally {
+        if (!pending) this.#busy = false;
+      }
+      if (pending) {
+        // Do not make the producer wait for our async work: the loop picks the tail up.
+        this.#inflight = pending.finally(() => {
+          this.#inflight = undefined;
+          this.#busy = false;
+        });
+        this.#inflight.catch(() => {});
+        this.queue.poke();
+      }
+      return undefined;
+    }
+    return this.queue.push(env);
   }
 
   /** One producer finished; the queue closes when all have. */
@@ -73,76 +124,126 @@ export class NodeWorker {
     try {
       for (;;) {
         if (host.signal.aborted) return;
+        if (this.#inflight) {
+          await this.#inflight;
+          continue;
+        }
         const env = queue.shift();
         if (env === EMPTY) {
           if (queue.closed) break;
+          this.#parked = true;
           await queue.wait();
+          this.#parked = false;
           continue;
         }
-        if (env.data.kind === 'control') await this.#control(env);
-        else await this.#handle(env);
+        this.#busy = true;
+        // Synchronous nodes return no promise, so a batch of queued items runs without a microtask each.
+        const pending = this.#dispatch(env);
+        if (pending) await pending;
+        this.#busy = false;
       }
-      if (!host.signal.aborted && this.instance.flush) await this.#invoke((ctx) => this.instance.flush!(ctx), {}, false);
+      if (!host.signal.aborted && this.instance.flush) {
+        const pending = this.#invoke(FLUSH, undefined, {});
+        if (pending) await pending;
+      }
     } finally {
+      this.#parked = false;
       for (const next of this.#downstream) next.inputFinished();
     }
+  }
+
+  #dispatch(env: Envelope): Promise<void> | undefined {
+    if (env.data.kind === 'control') return this.#control(env);
+    this.metrics.itemsIn++;
+    if (this.#accepts !== undefined && !this.#accepts.has(env.data.kind)) {
+      this.#onError(
+        new RemoteMediaError(Code.InvalidArgument, `node "${this.spec.id}" (${this.spec.nodeType}) does not accept ${env.data.kind} data; it accepts ${[...this.#accepts].join(', ')}`, {
+          nodeId: this.spec.id,
+          reason: 'UnsupportedDataKind',
+        }),
+      );
+      return undefined;
+    }
+    return this.#invoke(PROCESS, env, env.metadata);
   }
 
   async #control(env: Envelope): Promise<void> {
     const message = (env.data as { control: ControlMessage }).control;
     const targeted = !message.targetNodeIds || message.targetNodeIds.includes(this.spec.id);
     if (targeted) {
-      if (message.type === 'flush' && this.instance.flush) await this.#invoke((ctx) => this.instance.flush!(ctx), env.metadata, false);
+      if (message.type === 'flush' && this.instance.flush) await this.#invoke(FLUSH, undefined, env.metadata);
       else if (message.type !== 'flush') this.instance.control?.(message);
     }
     await this.#emitAll(env);
   }
 
-  async #handle(env: Envelope): Promise<void> {
-    this.metrics.itemsIn++;
-    if (this.#accepts && !this.#accepts.has(env.data.kind)) {
-      const error = new RemoteMediaError(
-        Code.InvalidArgument,
-        `node "${this.spec.id}" (${this.spec.nodeType}) does not accept ${env.data.kind} data; it accepts ${[...this.#accepts].join(', ')}`,
-        { nodeId: this.spec.id, reason: 'UnsupportedDataKind' },
-      );
-      return this.#onError(error);
-    }
-    await this.#invoke((ctx) => this.instance.process(env.data, ctx), env.metadata, true);
+  #context(signal: AbortSignal, metadata: Record<string, string>): ProcessContext {
+    const ctx = this.#ctx;
+    return ctx.signal === signal && ctx.metadata === metadata ? ctx : (this.#ctx = { signal, metadata });
   }
 
-  /** Calls process/flush, emits what it returns, records latency; routes errors by policy. */
-  async #invoke(call: (ctx: ProcessContext) => NodeOutput, metadata: Record<string, string>, timed: boolean): Promise<void> {
-    const started = timed ? now() : 0;
-    const signal = this.#inputAbort.signal;
-    const ctx: ProcessContext = { signal, metadata };
-    try {
-      if (this.#policy) {
-        let emitted = 0;
-        await this.#policy.execute(async () => {
-          try {
-            emitted += await this.#consume(call(ctx), metadata, signal);
-          } catch (error) {
-            throw emitted > 0 ? new PartialOutputError(error) : error;
-          }
-        });
-      } else {
-        const result = call(ctx);
-        // Fast path: synchronous single output, no promise allocated.
-        if (result !== undefined && (result as RuntimeData).kind !== undefined) {
-          this.metrics.itemsOut++;
-          const p = this.#emit({ data: result as RuntimeData, metadata });
-          if (timed) this.metrics.latency.record((now() - started) * 1000);
-          if (p) await p;
-          return;
-        }
-        await this.#consume(result, metadata, signal);
-      }
-      if (timed) this.metrics.latency.record((now() - started) * 1000);
-    } catch (error) {
-      if (signal.aborted) return; // interrupted or session ending: not a node failure
-      await this.#onError(mapPolicyError(error, this.spec));
+  #call(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, ctx: ProcessContext): NodeOutput {
+    return mode === PROCESS ? this.instance.process(input!.data, ctx) : this.instance.flush!(ctx);
+  }
+
+  /**
+   * Calls process/flush and emits what it returns. Returns a promise only when something is
+   * asynchronous (the node, a retry policy, or downstream backpressure). Never throws.
+   */
+  #invoke(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, metadata: Record<string, string>): Promise<void> | undefined {
+    let started = -1;
+    if (mode === PROCESS && (this.#async || this.#sampleCountdown-- === 0)) {
+      started = now();
+      if (!this.#async) this.#sampleCountdown = SYNC_LATENCY_SAMPLE_EVERY - 1;
     }
+    const signal = this.#inputAbort.signal;
+    if (this.#policy) return this.#invokeWithPolicy(mode, input, metadata, signal, started);
+    let result: NodeOutput;
+    try {
+      result = this.#call(mode, input, this.#context(signal, metadata));
+    } catch (error) {
+      this.#failed(error, signal);
+      return undefined;
+    }
+    if (result === undefined || result === null) {
+      if (started >= 0) this.metrics.latency.record((now() - started) * 1000);
+      return undefined;
+    }
+    if ((result as RuntimeData).kind !== undefined) {
+      // Fast path: one synchronous output. Reuse the input envelope when the node passed its input on.
+      if (started >= 0) this.metrics.latency.record((now() - started) * 1000);
+      this.metrics.itemsOut++;
+      return this.#emit(input !== undefined && input.data === result ? input : { data: result as RuntimeData, metadata });
+    }
+    if (mode === PROCESS && !Array.isArray(result)) this.#async = true;
+    return this.#consume(result, metadata, signal).then(
+      () => {
+        if (started >= 0) this.metrics.latency.record((now() - started) * 1000);
+      },
+      (error) => this.#failed(error, signal),
+    );
+  }
+
+  async #invokeWithPolicy(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, metadata: Record<string, string>, signal: AbortSignal, sampled: number): Promise<void> {
+    const started = sampled >= 0 ? sampled : now();
+    let emitted = 0;
+    try {
+      await this.#policy!.execute(async () => {
+        try {
+          emitted += await this.#consume(this.#call(mode, input, this.#context(signal, metadata)), metadata, signal);
+        } catch (error) {
+          throw emitted > 0 ? new PartialOutputError(error) : error;
+        }
+      });
+      if (mode === PROCESS) this.metrics.latency.record((now() - started) * 1000);
+    } catch (error) {
+      this.#failed(error, signal);
+    }
+  }
+
+  #failed(error: unknown, signal: AbortSignal): void {
+    if (signal.aborted) return; // interrupted or session ending: not a node failure
+    this.#onError(mapPolicyError(error, this.spec));
   }
 
   /** Emits everything a call returned; returns how many outputs were emitted. */
@@ -197,7 +298,7 @@ export class NodeWorker {
     return pending ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
-  async #onError(error: RemoteMediaError): Promise<void> {
+  #onError(error: RemoteMediaError): void {
     this.metrics.errors++;
     if (this.spec.onError === 'skip') return;
     this.host.fail(error);

@@ -1,5 +1,5 @@
 import type { RuntimeData } from '../data/runtime-data.js';
-import { type TransportData, asTransportData } from '../data/transport-data.js';
+import { NO_METADATA, type TransportData, asTransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot, SessionState } from '../metrics/pipeline-metrics.js';
@@ -114,10 +114,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   #sinkOutlet(nodeId: string) {
+    const plain = Object.freeze({ 'rm-node-id': nodeId }) as Record<string, string>;
     return (env: Envelope): Promise<void> | undefined => {
       if (env.data.kind === 'control') return undefined;
-      this.#outputs++;
-      return this.#output.push({ data: env.data, metadata: { ...env.metadata, 'rm-node-id': nodeId }, sequence: this.#outputs - 1 });
+      const metadata = env.metadata === NO_METADATA ? plain : { ...env.metadata, 'rm-node-id': nodeId };
+      return this.#output.push({ data: env.data, metadata, sequence: this.#outputs++ });
     };
   }
 
@@ -149,7 +150,10 @@ export class PipelineSession implements StreamSession, WorkerHost {
     this.#error = error;
     this.#state = 'failed';
     this.#abort.abort(error);
-    for (const w of this.#workers.values()) w.queue.fail(error);
+    for (const w of this.#workers.values()) {
+      w.abort(error);
+      w.queue.fail(error);
+    }
     this.#output.rejectBlocked(error);
   }
 
@@ -170,15 +174,15 @@ export class PipelineSession implements StreamSession, WorkerHost {
     if (options.nodeId !== undefined) {
       const w = this.#workers.get(options.nodeId);
       if (!w) throw new RemoteMediaError(Code.NotFound, `no node "${options.nodeId}" in pipeline "${this.manifest.metadata.name}"`, { details: [{ path: 'nodeId', message: `known nodes: ${[...this.#workers.keys()].join(', ')}` }] });
-      return w.queue.push(env);
+      return w.offer(env);
     }
     const sources = this.#sources;
     if (sources.length === 1) {
-      const p = sources[0]!.queue.push(env);
+      const p = sources[0]!.offer(env);
       if (p) await p;
       return;
     }
-    await Promise.all(sources.map((s) => s.queue.push(env)));
+    await Promise.all(sources.map((s) => s.offer(env)));
   }
 
   /** Cancels in-flight work of the targeted nodes (all when omitted) and discards their queued input. */
@@ -203,13 +207,23 @@ export class PipelineSession implements StreamSession, WorkerHost {
       this.#inputEnded = true;
       const error = new RemoteMediaError(Code.Canceled, reason);
       this.#abort.abort(error);
-      for (const w of this.#workers.values()) w.queue.fail(error);
+      for (const w of this.#workers.values()) {
+        w.abort(error);
+        w.queue.fail(error);
+      }
       this.#output.rejectBlocked(error);
     }
     await this.#finished;
   }
 
-  async recv(): Promise<TransportData | undefined> {
+  recv(): Promise<TransportData | undefined> {
+    const item = this.#output.shift();
+    // Fast path: an output is ready, one settled promise and nothing else.
+    if (item !== EMPTY) return Promise.resolve(item);
+    return this.#recvSlow();
+  }
+
+  async #recvSlow(): Promise<TransportData | undefined> {
     for (;;) {
       const item = this.#output.shift();
       if (item !== EMPTY) return item;
@@ -222,15 +236,15 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   get outputs(): AsyncIterable<TransportData> {
-    const self = this;
     return {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const item = await self.recv();
-          if (item === undefined) return;
-          yield item;
-        }
-      },
+      [Symbol.asyncIterator]: (): AsyncIterator<TransportData> => ({
+        next: () => {
+          const item = this.#output.shift();
+          if (item !== EMPTY) return Promise.resolve({ done: false, value: item });
+          return this.#recvSlow().then((value) => (value === undefined ? { done: true, value: undefined } : { done: false, value }));
+        },
+        return: async () => ({ done: true, value: undefined }),
+      }),
     };
   }
 
