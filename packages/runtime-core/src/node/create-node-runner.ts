@@ -1,14 +1,29 @@
 import { builtinNodes } from '../nodes/builtin/index.js';
 import { NodeRegistry } from '../nodes/node-registry.js';
-import { PipelineRunner, type PipelineRunnerOptions } from '../runner/pipeline-runner.js';
+import type { PipelineRunnerOptions } from '../runner/pipeline-runner.js';
 import { nodeAudioNodes } from './audio/index.js';
+import { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
+import { PythonRuntime, type PythonRuntimeOptions } from './multiprocess/python-runtime.js';
 
 /** Every node type that ships with runtime-core on Node.js: the browser-safe ones plus Node-only ones. */
 export function createNodeRegistry(): NodeRegistry {
   return new NodeRegistry([...builtinNodes, ...nodeAudioNodes]);
 }
 
-/** A PipelineRunner with all Node.js node types registered (what servers and the CLI use). */
-export function createNodeRunner(options: PipelineRunnerOptions = {}): PipelineRunner {
-  return new PipelineRunner({ registry: createNodeRegistry(), ...options });
+export interface NodeRunnerOptions extends PipelineRunnerOptions {
+  /**
+   * Python nodes: interpreter, user modules, limits. Types registered by `python.modules` are
+   * discovered at construction by asking Python (this blocks briefly; use `registerPythonNodes`
+   * to avoid it). Default: `python3`, no modules; nodes marked `executor: multiprocess` still work.
+   */
+  python?: PythonRuntimeOptions;
+}
+
+/** A PipelineRunner with all Node.js node types registered, Python nodes included (what servers and the CLI use). */
+export function createNodeRunner(options: NodeRunnerOptions = {}): PythonPipelineRunner {
+  const { python, ...rest } = options;
+  const runtime = new PythonRuntime(python);
+  const registry = rest.registry ?? createNodeRegistry();
+  if (python?.modules?.length) runtime.registerModulesSync(registry);
+  return new PythonPipelineRunner({ ...rest, registry, python: runtime });
 }

@@ -1,0 +1,196 @@
+"""The framed binary IPC protocol between runtime-core (Node.js) and Python processes.
+
+Specified in docs/python-nodes.md and implemented a second time in
+src/node/multiprocess/frame-codec.ts; tests run the two against each other.
+
+Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 zero | u32 request id | body.
+Data body: u32 meta length | meta JSON (space-padded so the payload starts 8-byte aligned) | payload bytes.
+"""
+from __future__ import annotations
+
+import json
+import struct
+
+from . import data as rd
+from .enums import (CONTROL_TYPES, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES,
+                    VIDEO_CODECS, enum_name)
+
+HEADER = struct.Struct("<IBBHI")
+HEADER_SIZE = HEADER.size  # 12
+META_LEN = struct.Struct("<I")
+
+# Frame types. Host -> Python process:
+INIT, PROCESS, FLUSH, CANCEL, CONTROL, CLOSE = 1, 2, 3, 4, 5, 6
+# Python process -> host:
+READY, OUTPUT, DONE, ERROR, PROGRESS = 16, 17, 18, 19, 20
+# Python caller -> Node bridge (answers use OUTPUT, DONE, ERROR):
+EXECUTE, INPUT, END_INPUT, VERSION = 32, 33, 34, 35
+
+FRAME_TYPES = {
+    "INIT": INIT, "PROCESS": PROCESS, "FLUSH": FLUSH, "CANCEL": CANCEL, "CONTROL": CONTROL, "CLOSE": CLOSE,
+    "READY": READY, "OUTPUT": OUTPUT, "DONE": DONE, "ERROR": ERROR, "PROGRESS": PROGRESS,
+    "EXECUTE": EXECUTE, "INPUT": INPUT, "END_INPUT": END_INPUT, "VERSION": VERSION,
+}
+
+MAX_FRAME_BYTES = 1 << 31
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def _dumps(value) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def json_frame(frame_type: int, request_id: int, value=None) -> bytes:
+    body = b"" if value is None else _dumps(value)
+    return HEADER.pack(HEADER_SIZE - 4 + len(body), frame_type, 0, 0, request_id) + body
+
+
+def data_frame(frame_type: int, request_id: int, data, metadata=None):
+    """RuntimeData -> a list of buffers to write in order (the payload is not copied)."""
+    kind, meta, payload = _encode_data(data)
+    if metadata:
+        meta["metadata"] = metadata
+    meta_bytes = _dumps(meta)
+    pad = (-(HEADER_SIZE + 4 + len(meta_bytes))) % 8
+    if pad:
+        meta_bytes += b" " * pad
+    length = HEADER_SIZE - 4 + 4 + len(meta_bytes) + len(payload)
+    head = HEADER.pack(length, frame_type, DATA_KINDS[kind], 0, request_id) + META_LEN.pack(len(meta_bytes)) + meta_bytes
+    return [head, payload] if len(payload) else [head]
+
+
+def _encode_data(data):
+    kind = getattr(data, "kind", None)
+    if kind == "audio":
+        meta = {"sampleRate": data.sample_rate, "channels": data.channels}
+        _opt(meta, "timestampUs", data.timestamp_us)
+        _opt(meta, "streamId", data.stream_id)
+        return kind, meta, _bytes_like(rd.samples_bytes(data.samples))
+    if kind == "video":
+        meta = {"width": data.width, "height": data.height, "pixelFormat": PIXEL_FORMATS[data.pixel_format]}
+        if data.codec is not None:
+            meta["codec"] = VIDEO_CODECS[data.codec]
+        _opt(meta, "frameNumber", data.frame_number)
+        _opt(meta, "timestampUs", data.timestamp_us)
+        _opt(meta, "keyframe", data.keyframe)
+        _opt(meta, "streamId", data.stream_id)
+        return kind, meta, _bytes_like(data.pixels)
+    if kind == "image":
+        meta = {"format": IMAGE_FORMATS[data.format]}
+        _opt(meta, "width", data.width)
+        _opt(meta, "height", data.height)
+        return kind, meta, _bytes_like(data.data)
+    if kind == "tensor":
+        return kind, {"shape": [int(s) for s in data.shape], "dtype": TENSOR_DTYPES[data.dtype]}, _bytes_like(data.data)
+    if kind == "json":
+        try:
+            payload = _dumps(data.value)
+        except (ValueError, TypeError):
+            payload = _dumps(rd.json_safe(data.value))  # NaN/Inf -> null, or a TypeError naming the path
+        return kind, {}, payload
+    if kind == "text":
+        meta = {}
+        _opt(meta, "channel", data.channel)
+        return kind, meta, data.text.encode("utf-8", "surrogatepass")
+    if kind == "binary":
+        meta = {}
+        _opt(meta, "mimeType", data.mime_type)
+        return kind, meta, _bytes_like(data.data)
+    if kind == "control":
+        meta = {"type": CONTROL_TYPES[data.type]}
+        _opt(meta, "targetNodeIds", data.target_node_ids)
+        _opt(meta, "batchSize", data.batch_size)
+        _opt(meta, "deadlineUs", data.deadline_us)
+        _opt(meta, "reason", data.reason)
+        return kind, meta, b""
+    raise TypeError(f"not RuntimeData: {type(data).__name__}")
+
+
+def _opt(meta, key, value):
+    if value is not None:
+        meta[key] = value
+
+
+def _bytes_like(value):
+    if isinstance(value, (bytes, bytearray)):
+        return value
+    if isinstance(value, memoryview):
+        return value if value.format == "B" and value.ndim == 1 else value.cast("B")
+    np = rd.numpy_or_none()
+    if np is not None and isinstance(value, np.ndarray):
+        return memoryview(np.ascontiguousarray(value)).cast("B")
+    return bytes(value)
+
+
+def frame_json(frame):
+    """The JSON body of a control-plane frame (None when empty)."""
+    return json.loads(bytes(frame[HEADER_SIZE:])) if len(frame) > HEADER_SIZE else None
+
+
+def decode_data(kind_number: int, frame):
+    """A whole data frame -> (RuntimeData, metadata dict). Payload views share the frame's memory."""
+    frame = memoryview(frame)
+    (meta_len,) = META_LEN.unpack_from(frame, HEADER_SIZE)
+    start = HEADER_SIZE + 4
+    meta = json.loads(bytes(frame[start : start + meta_len])) if meta_len else {}
+    payload = frame[start + meta_len :]
+    metadata = meta.get("metadata") or {}
+    kind = enum_name(DATA_KINDS, kind_number, "data kind")
+    if kind == "audio":
+        data = rd.Audio(rd.float32_samples(payload), meta["sampleRate"], meta.get("channels", 1), meta.get("timestampUs"), meta.get("streamId"))
+    elif kind == "video":
+        codec = meta.get("codec")
+        data = rd.Video(
+            payload, meta["width"], meta["height"], enum_name(PIXEL_FORMATS, meta.get("pixelFormat", 0), "pixel format"),
+            None if codec is None else enum_name(VIDEO_CODECS, codec, "video codec"),
+            meta.get("frameNumber"), meta.get("timestampUs"), meta.get("keyframe"), meta.get("streamId"),
+        )
+    elif kind == "image":
+        data = rd.Image(payload, enum_name(IMAGE_FORMATS, meta.get("format", 0), "image format"), meta.get("width"), meta.get("height"))
+    elif kind == "tensor":
+        data = rd.Tensor(payload, list(meta["shape"]), enum_name(TENSOR_DTYPES, meta["dtype"], "tensor dtype"))
+    elif kind == "json":
+        data = rd.Json(json.loads(bytes(payload)))
+    elif kind == "text":
+        data = rd.Text(bytes(payload).decode("utf-8", "surrogatepass"), meta.get("channel"))
+    elif kind == "binary":
+        data = rd.Binary(payload, meta.get("mimeType"))
+    else:
+        data = rd.Control(
+            enum_name(CONTROL_TYPES, meta["type"], "control type"), meta.get("targetNodeIds"),
+            meta.get("batchSize"), meta.get("deadlineUs"), meta.get("reason"),
+        )
+    return data, metadata
+
+
+class FrameReader:
+    """Reassembles frames from a byte stream.
+
+    Each frame comes back whole (from its length field on) as its own bytearray, so payloads
+    are writable for numpy and 8-byte aligned.
+    """
+
+    def __init__(self):
+        self._buf = bytearray()
+
+    def feed(self, chunk):
+        buf = self._buf
+        buf += chunk
+        frames = []
+        pos = 0
+        n = len(buf)
+        while n - pos >= HEADER_SIZE:
+            length, ftype, kind, _zero, rid = HEADER.unpack_from(buf, pos)
+            if length < HEADER_SIZE - 4 or length > MAX_FRAME_BYTES:
+                raise ProtocolError(f"bad frame length {length}")
+            end = pos + 4 + length
+            if end > n:
+                break
+            frames.append((ftype, kind, rid, buf[pos:end]))
+            pos = end
+        if pos:
+            del buf[:pos]
+        return frames

@@ -1,0 +1,342 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { delimiter } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeData } from '../../data/runtime-data.js';
+import { Code, RemoteMediaError, parseCode } from '../../errors.js';
+import type { NodeLogger } from '../../nodes/node-definition.js';
+import { FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from './frame-codec.js';
+import type { ResolvedPythonSettings } from './python-settings.js';
+
+/** The Python SDK shipped in this package (same relative place from src/ and dist/). */
+export const PYTHON_SDK_DIR = fileURLToPath(new URL('../../../python', import.meta.url));
+
+/** Outputs buffered per request before the host stops reading the pipe (the Python side then blocks). */
+const OUTPUT_HIGH_WATER = 32;
+
+// Every live child, killed when this process exits: children never outlive the runtime.
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill('SIGKILL');
+    });
+  }
+}
+
+/** Python processes started by this runtime that are still running. */
+export function livePythonProcessCount(): number {
+  return live.size;
+}
+
+/** PYTHONPATH for a worker: the SDK first, then the pipeline's directories, then the inherited value. */
+export function pythonPathEnv(extra: readonly string[], inherited = process.env.PYTHONPATH): string {
+  return [PYTHON_SDK_DIR, ...extra, ...(inherited ? [inherited] : [])].join(delimiter);
+}
+
+interface RequestState {
+  items: RuntimeData[];
+  done: boolean;
+  error: unknown;
+  wake: (() => void) | undefined;
+}
+
+export interface PythonProcessOptions {
+  nodeId: string;
+  nodeType: string;
+  settings: ResolvedPythonSettings;
+  /** Lines of stderr kept for error messages. */
+  stderrTailLines: number;
+  logger: NodeLogger;
+  onProgress?(fraction: number, message?: string): void;
+  /** The process ended without being asked to (crash, kill, exit). */
+  onUnexpectedExit?(error: RemoteMediaError): void;
+}
+
+interface ErrorBody {
+  message?: string;
+  code?: string;
+  type?: string;
+  traceback?: string;
+}
+
+/** One `python3 -m remotemedia.worker` process running one node instance; speaks the frame protocol on fds 3 and 4. */
+export class PythonProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  readonly #options: PythonProcessOptions;
+  readonly #input: Writable;
+  readonly #output: Readable;
+  readonly #decoder = new FrameDecoder();
+  readonly #requests = new Map<number, RequestState>();
+  readonly #stderrTail: string[] = [];
+  #stderrPartial = '';
+  #nextId = 1;
+  #init: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #exitError: RemoteMediaError | undefined;
+  #closing = false;
+  #paused = false;
+
+  constructor(options: PythonProcessOptions) {
+    this.#options = options;
+    const { settings } = options;
+    this.child = spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...settings.env, PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH), PYTHONUNBUFFERED: '1' },
+    });
+    track(this.child);
+    this.#input = this.child.stdio[3] as Writable;
+    this.#output = this.child.stdio[4] as Readable;
+    this.#input.on('error', () => {}); // EPIPE after a crash: reported through the exit
+    this.#output.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      for (const line of text.split('\n')) if (line) options.logger.info(line, { nodeId: options.nodeId, stream: 'stdout' });
+    });
+    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.#onStderr(text));
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('error', (error) => {
+        this.#onExit(new RemoteMediaError(Code.FailedPrecondition, `cannot start Python interpreter "${settings.pythonExecutable}" for node "${options.nodeId}": ${error.message}`, { nodeId: options.nodeId, cause: error, reason: 'PythonSpawnFailed' }));
+        resolve();
+      });
+      this.child.once('exit', (code, signal) => {
+        // Give stderr a moment to drain so the error carries the process's last words.
+        const stderr = this.child.stderr!;
+        const finish = () => {
+          this.#onExit(this.#exitedError(code, signal));
+          resolve();
+        };
+        if (stderr.readableEnded) finish();
+        else {
+          const timer = setTimeout(finish, 150);
+          stderr.once('end', () => (clearTimeout(timer), finish()));
+        }
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Last lines the process wrote to stderr. */
+  stderrTail(): string[] {
+    return this.#stderrPartial ? [...this.#stderrTail, this.#stderrPartial] : [...this.#stderrTail];
+  }
+
+  #describeTail(): string {
+    const tail = this.stderrTail();
+    return tail.length ? `; last stderr lines:\n${tail.join('\n')}` : '; it wrote nothing to stderr';
+  }
+
+  #exitedError(code: number | null, signal: NodeJS.Signals | null): RemoteMediaError {
+    const { nodeId, nodeType } = this.#options;
+    const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
+    return new RemoteMediaError(Code.Unavailable, `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ${how}${this.#describeTail()}`, {
+      nodeId,
+      reason: 'PythonProcessExited',
+      details: [{ path: 'stderr', message: this.stderrTail().join('\n') }],
+    });
+  }
+
+  #onStderr(text: string): void {
+    const lines = (this.#stderrPartial + text).split('\n');
+    this.#stderrPartial = lines.pop()!;
+    for (const line of lines) {
+      this.#stderrTail.push(line);
+      this.#options.logger.warn(line, { nodeId: this.#options.nodeId, stream: 'stderr' });
+    }
+    const max = this.#options.stderrTailLines;
+    if (this.#stderrTail.length > max) this.#stderrTail.splice(0, this.#stderrTail.length - max);
+  }
+
+  #onExit(error: RemoteMediaError): void {
+    if (this.#exitError) return;
+    this.#exitError = error;
+    this.#init?.reject(error);
+    for (const state of this.#requests.values()) {
+      state.error ??= error;
+      state.wake?.();
+    }
+    if (!this.#closing) this.#options.onUnexpectedExit?.(error);
+  }
+
+  #onData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#options.logger.error('bad IPC frame from Python; killing the process', { nodeId: this.#options.nodeId, error: String(error) });
+      this.child.kill('SIGKILL');
+      return;
+    }
+    for (const frame of frames) this.#onFrame(frame);
+  }
+
+  #errorFrom(body: ErrorBody, reason: string, prefix = ''): RemoteMediaError {
+    const message = `${prefix}${body.type && body.type !== 'RemoteMediaError' ? `${body.type}: ` : ''}${body.message ?? 'unknown error'}`;
+    return new RemoteMediaError(parseCode(body.code ?? 'internal'), message, {
+      nodeId: this.#options.nodeId,
+      reason,
+      details: body.traceback ? [{ path: 'traceback', message: body.traceback }] : [],
+    });
+  }
+
+  #onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case F.OUTPUT: {
+        const state = this.#requests.get(frame.requestId);
+        if (!state) return; // a cancelled request's late output
+        state.items.push(decodeDataFrame(frame).data);
+        if (state.items.length >= OUTPUT_HIGH_WATER && !this.#paused) {
+          this.#paused = true;
+          this.#output.pause();
+        }
+        state.wake?.();
+        return;
+      }
+      case F.DONE: {
+        const state = this.#requests.get(frame.requestId);
+        if (state) {
+          state.done = true;
+          state.wake?.();
+        }
+        return;
+      }
+      case F.ERROR: {
+        const body = (frameJson(frame) ?? {}) as ErrorBody;
+        if (frame.requestId === 0) {
+          this.#init?.reject(this.#errorFrom(body, body.code === 'not_found' ? 'PythonNodeNotFound' : 'PythonInitFailed'));
+          return;
+        }
+        const state = this.#requests.get(frame.requestId);
+        if (state) {
+          state.error = this.#errorFrom(body, 'PythonError', `Python node "${this.#options.nodeId}" (${this.#options.nodeType}) failed: `);
+          state.wake?.();
+        }
+        return;
+      }
+      case F.READY:
+        this.#init?.resolve();
+        return;
+      case F.PROGRESS: {
+        const { fraction, message } = frameJson(frame) as { fraction: number; message?: string };
+        this.#options.onProgress?.(fraction, message);
+        return;
+      }
+    }
+  }
+
+  /** Writes buffers; resolves at once unless the pipe is full, then when it drains (or the process is gone). */
+  #write(buffers: Buffer[]): Promise<void> | undefined {
+    if (this.#exitError) return Promise.reject(this.#exitError);
+    let ok = true;
+    for (const b of buffers) ok = this.#input.write(b);
+    if (ok) return undefined;
+    return new Promise<void>((resolve) => {
+      const done = () => (this.#input.off('drain', done), resolve());
+      this.#input.once('drain', done);
+      void this.exited.then(done);
+    });
+  }
+
+  /** Sends INIT and waits for READY, an init error, the process's death, the timeout, or `signal`. */
+  async initialize(init: Record<string, unknown>, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    if (this.#exitError) throw this.#exitError;
+    const { nodeId, nodeType } = this.#options;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#init = { resolve, reject };
+        timer = setTimeout(() => {
+          reject(
+            new RemoteMediaError(Code.DeadlineExceeded, `Python node "${nodeId}" (${nodeType}) did not become ready within ${timeoutMs} ms (initTimeoutMs)${this.#describeTail()}`, {
+              nodeId,
+              reason: 'PythonInitTimeout',
+              details: [{ path: 'stderr', message: this.stderrTail().join('\n') }],
+            }),
+          );
+          this.kill();
+        }, timeoutMs);
+        onAbort = () => reject(RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled, { nodeId }));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        void this.#write([jsonFrame(F.INIT, 0, init)])?.catch(reject);
+      });
+    } catch (error) {
+      this.kill();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      this.#init = undefined;
+    }
+  }
+
+  /**
+   * Sends one input (or a flush when `data` is undefined) and yields the outputs as they arrive,
+   * until the Python side reports the end of outputs for it. Aborting `signal` cancels it there.
+   */
+  async *request(data: RuntimeData | undefined, metadata: Readonly<Record<string, string>>, signal: AbortSignal): AsyncGenerator<RuntimeData> {
+    if (this.#exitError) throw this.#exitError;
+    const id = this.#nextId;
+    this.#nextId = id >= 0xffff_ffff ? 1 : id + 1;
+    const state: RequestState = { items: [], done: false, error: undefined, wake: undefined };
+    this.#requests.set(id, state);
+    const onAbort = () => {
+      state.error ??= signal.reason;
+      state.wake?.();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const pending = this.#write(data ? dataFrame(F.PROCESS, id, data, metadata) : [jsonFrame(F.FLUSH, id)]);
+      if (pending) await pending;
+      for (;;) {
+        if (state.items.length) {
+          const item = state.items.shift()!;
+          if (this.#paused && state.items.length < OUTPUT_HIGH_WATER / 2) this.#resume();
+          yield item;
+          continue;
+        }
+        if (state.error !== undefined) throw state.error;
+        if (state.done) return;
+        await new Promise<void>((resolve) => (state.wake = resolve));
+        state.wake = undefined;
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.#requests.delete(id);
+      if (!state.done && !this.#exitError) void this.#write([jsonFrame(F.CANCEL, id)])?.catch(() => {});
+      if (this.#paused) this.#resume();
+    }
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#output.resume();
+  }
+
+  /** Fire-and-forget control message (batch hints, deadlines). */
+  control(data: RuntimeData): void {
+    if (!this.#exitError) void this.#write(dataFrame(F.CONTROL, 0, data))?.catch(() => {});
+  }
+
+  /** Asks the process to run `cleanup` and exit; kills it after `graceMs`. */
+  async close(graceMs: number): Promise<void> {
+    this.#closing = true;
+    if (this.#exitError) return;
+    void this.#write([jsonFrame(F.CLOSE, 0)])?.catch(() => {});
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  kill(): void {
+    this.#closing = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}

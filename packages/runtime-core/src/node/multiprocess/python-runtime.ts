@@ -1,0 +1,236 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { z } from 'zod';
+import type { DataKind } from '../../data/enums.js';
+import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
+import type { Manifest } from '../../manifest/manifest-schema.js';
+import type { NodeDefinition, NodeLogger } from '../../nodes/node-definition.js';
+import type { NodeRegistry } from '../../nodes/node-registry.js';
+import { PythonProcess, pythonPathEnv } from './python-process.js';
+import { DEFAULT_PYTHON_LIMITS, type PythonDefaults, type PythonLimits, type ResolvedPythonSettings, checkPythonSettings } from './python-settings.js';
+
+export interface PythonRuntimeOptions {
+  /** Interpreter of Python nodes. Default: env `REMOTEMEDIA_PYTHON`, else `python3`. */
+  pythonExecutable?: string;
+  /** Directories added to every Python process's sys.path. Default: none. */
+  pythonPath?: readonly string[];
+  /** Modules (dotted names on pythonPath, or .py paths) imported by every Python process; their `@register_node` types are registered at startup. Default: none. */
+  modules?: readonly string[];
+  /** Extra environment of every Python process. Default: none (the runtime's own environment is inherited). */
+  env?: Readonly<Record<string, string>>;
+  /** How long a process may take to import modules and run `initialize`. Default 10000 ms. */
+  initTimeoutMs?: number;
+  /** How long `cleanup` may take when a session ends before the process is killed. Default 2000 ms. */
+  closeTimeoutMs?: number;
+  /** Lines of a process's stderr quoted in errors. Default 20. */
+  stderrTailLines?: number;
+  /** Server-wide bounds for the manifests' `settings.python`. */
+  limits?: PythonLimits;
+}
+
+/** What Python reports about a registered node type. */
+export interface PythonNodeInfo {
+  type: string;
+  description: string;
+  accepts: readonly DataKind[] | 'any';
+  produces: readonly DataKind[] | 'any';
+}
+
+// Shared by every PythonRuntime: which definitions are Python ones, the settings resolved for each
+// manifest node (keyed by its params object, which the session hands to `create`), and how to fail
+// a live session when one of its processes dies while idle.
+const pythonDefinitions = new WeakSet<NodeDefinition<any>>();
+const settingsByParams = new WeakMap<object, ResolvedPythonSettings>();
+const sessionFailers = new Map<string, (error: RemoteMediaError) => void>();
+
+export function isPythonDefinition(definition: NodeDefinition<any> | undefined): boolean {
+  return !!definition && pythonDefinitions.has(definition);
+}
+
+/** Lets Python nodes of session `sessionId` fail it at once when their process dies between inputs. */
+export function registerSessionFailer(sessionId: string, fail: (error: RemoteMediaError) => void): () => void {
+  sessionFailers.set(sessionId, fail);
+  return () => sessionFailers.delete(sessionId);
+}
+
+const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const MAX_DYNAMIC_TYPES = 1000;
+
+/** Server-wide state of Python nodes: defaults, limits, and the count of live processes. */
+export class PythonRuntime {
+  readonly defaults: PythonDefaults;
+  readonly limits: PythonLimits;
+  readonly closeTimeoutMs: number;
+  readonly stderrTailLines: number;
+  #live = 0;
+  #dynamicTypes = 0;
+
+  constructor(options: PythonRuntimeOptions = {}) {
+    this.defaults = {
+      pythonExecutable: options.pythonExecutable ?? process.env.REMOTEMEDIA_PYTHON ?? 'python3',
+      pythonPath: [...(options.pythonPath ?? [])],
+      modules: [...(options.modules ?? [])],
+      env: { ...options.env },
+      initTimeoutMs: options.initTimeoutMs ?? 10_000,
+    };
+    this.limits = { ...DEFAULT_PYTHON_LIMITS, ...options.limits };
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+    this.stderrTailLines = options.stderrTailLines ?? 20;
+  }
+
+  /** Python processes of this runtime alive now. */
+  get liveProcesses(): number {
+    return this.#live;
+  }
+
+  #defaultSettings(): ResolvedPythonSettings {
+    const d = this.defaults;
+    return { ...d, pythonPath: [...d.pythonPath], modules: [...d.modules], env: { ...d.env }, maxProcesses: this.limits.maxProcessesPerSession! };
+  }
+
+  /** A NodeDefinition whose instances each run in their own Python process. */
+  definition(info: PythonNodeInfo): NodeDefinition<Record<string, unknown>> {
+    const definition: NodeDefinition<Record<string, unknown>> = {
+      type: info.type,
+      description: info.description,
+      // Params are validated by the Python node itself (in initialize).
+      paramsSchema: z.record(z.string(), z.unknown(), { error: 'expected an object' }),
+      accepts: info.accepts,
+      produces: info.produces,
+      platform: 'node',
+      create: (params, ctx) => {
+        const settings = settingsByParams.get(params) ?? this.#defaultSettings();
+        const max = this.limits.maxProcesses!;
+        if (this.#live >= max) {
+          throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${ctx.nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
+            nodeId: ctx.nodeId,
+            reason: 'LimitExceeded',
+          });
+        }
+        this.#live++;
+        const proc = new PythonProcess({
+          nodeId: ctx.nodeId,
+          nodeType: info.type,
+          settings,
+          stderrTailLines: this.stderrTailLines,
+          logger: ctx.logger ?? quiet,
+          onProgress: (fraction, message) => ctx.reportProgress(fraction, message),
+          onUnexpectedExit: (error) => sessionFailers.get(ctx.sessionId)?.(error),
+        });
+        void proc.exited.then(() => this.#live--);
+        return {
+          initialize: () =>
+            proc.initialize(
+              { nodeType: info.type, nodeId: ctx.nodeId, sessionId: ctx.sessionId, params, modules: settings.modules, pythonPath: settings.pythonPath },
+              settings.initTimeoutMs,
+              ctx.signal,
+            ),
+          process: (data, pctx) => proc.request(data, pctx.metadata, pctx.signal),
+          flush: (pctx) => proc.request(undefined, pctx.metadata, pctx.signal),
+          control: (message) => proc.control({ kind: 'control', control: message }),
+          close: () => proc.close(this.closeTimeoutMs),
+        };
+      },
+    };
+    pythonDefinitions.add(definition);
+    return definition;
+  }
+
+  /** Registers the node types the modules define, asking Python which they are (blocks; for startup). */
+  registerModulesSync(registry: NodeRegistry, modules: readonly string[] = this.defaults.modules): string[] {
+    const infos = parseDescribe(this.#describeArgs(modules), () => {
+      const { executable, args, env } = this.#describeArgs(modules);
+      const r = spawnSync(executable, args, { env, encoding: 'utf8', timeout: this.defaults.initTimeoutMs });
+      return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error, status: r.status };
+    });
+    return this.#register(registry, infos);
+  }
+
+  /** Like registerModulesSync, without blocking the event loop. */
+  async registerModules(registry: NodeRegistry, modules: readonly string[] = this.defaults.modules): Promise<string[]> {
+    const { executable, args, env } = this.#describeArgs(modules);
+    const result = await new Promise<{ stdout: string; stderr: string; error?: Error; status: number | null }>((resolve) => {
+      execFile(executable, args, { env, encoding: 'utf8', timeout: this.defaults.initTimeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+        resolve({ stdout, stderr, error: error && typeof error.code !== 'number' ? error : undefined, status: error ? (typeof error.code === 'number' ? error.code : 1) : 0 }),
+      );
+    });
+    return this.#register(registry, parseDescribe(this.#describeArgs(modules), () => result));
+  }
+
+  #describeArgs(modules: readonly string[]) {
+    const d = this.defaults;
+    return {
+      executable: d.pythonExecutable,
+      args: ['-m', 'remotemedia.worker', '--describe', ...modules],
+      env: { ...process.env, ...d.env, PYTHONPATH: pythonPathEnv(d.pythonPath, d.env.PYTHONPATH ?? process.env.PYTHONPATH) },
+      modules,
+    };
+  }
+
+  #register(registry: NodeRegistry, infos: PythonNodeInfo[]): string[] {
+    for (const info of infos) registry.register(this.definition(info));
+    return infos.map((i) => i.type);
+  }
+
+  /**
+   * Manifest checks done before the generic validation: registers a generic Python definition for
+   * unknown types marked `executor: multiprocess`, rejects that marker on TypeScript nodes, and checks
+   * `settings.python` against the limits. Returns the problems and the resolved settings.
+   */
+  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings } {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [] };
+    const m = raw as { nodes?: unknown; settings?: unknown };
+    const nodes = Array.isArray(m.nodes) ? m.nodes : [];
+    const problems: ErrorDetail[] = [];
+    let pythonNodes = 0;
+    nodes.forEach((n, i) => {
+      if (n === null || typeof n !== 'object') return;
+      const node = n as { nodeType?: unknown; node_type?: unknown; executor?: unknown };
+      const type = node.nodeType ?? node.node_type;
+      if (typeof type !== 'string' || !type) return;
+      const existing = registry.get(type);
+      if (node.executor === 'multiprocess') {
+        if (existing && !pythonDefinitions.has(existing)) {
+          problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process` });
+          return;
+        }
+        if (!existing) {
+          if (this.#dynamicTypes >= MAX_DYNAMIC_TYPES) {
+            problems.push({ path: `nodes[${i}].nodeType`, message: `too many distinct Python node types declared by manifests (over the limit ${MAX_DYNAMIC_TYPES})` });
+            return;
+          }
+          this.#dynamicTypes++;
+          registry.register(this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: multiprocess)`, accepts: 'any', produces: 'any' }));
+        }
+        pythonNodes++;
+      } else if (existing && pythonDefinitions.has(existing)) pythonNodes++;
+    });
+    const settingsRaw = m.settings !== null && typeof m.settings === 'object' ? (m.settings as Record<string, unknown>).python : undefined;
+    if (pythonNodes === 0 && settingsRaw === undefined) return { problems };
+    const checked = checkPythonSettings(settingsRaw, this.defaults, this.limits, pythonNodes);
+    problems.push(...checked.problems);
+    return { problems, settings: checked.settings };
+  }
+
+  /** Hands the resolved settings to the Python nodes of a validated manifest. */
+  attach(manifest: Manifest, registry: NodeRegistry, settings: ResolvedPythonSettings): void {
+    for (const node of manifest.nodes) if (pythonDefinitions.has(registry.get(node.nodeType)!)) settingsByParams.set(node.params, settings);
+  }
+}
+
+function parseDescribe(
+  call: { executable: string; modules: readonly string[] },
+  run: () => { stdout: string; stderr: string; error?: Error; status: number | null },
+): PythonNodeInfo[] {
+  const r = run();
+  const what = `asking ${call.executable} for the node types of ${call.modules.join(', ') || '(no modules)'}`;
+  if (r.error) throw new RemoteMediaError(Code.FailedPrecondition, `${what} failed: ${r.error.message}`, { cause: r.error, reason: 'PythonSpawnFailed' });
+  if (r.status !== 0) {
+    const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
+    throw new RemoteMediaError(Code.FailedPrecondition, `${what} failed (exit code ${r.status}):\n${tail}`, { reason: 'PythonImportFailed', details: [{ path: 'stderr', message: tail }] });
+  }
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as PythonNodeInfo[];
+  } catch (error) {
+    throw new RemoteMediaError(Code.FailedPrecondition, `${what}: unreadable answer ${JSON.stringify(r.stdout.slice(-200))}`, { cause: error, reason: 'PythonImportFailed' });
+  }
+}
