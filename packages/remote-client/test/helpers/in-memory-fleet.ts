@@ -80,7 +80,12 @@ export function createFleet(names: string[]) {
       async createStreamSession(manifest, options) {
         if (!s.up) throw down(endpoint);
         s.handled++;
-        return killable(await inner.createStreamSession(manifest, options), s.sessions, () => down(endpoint));
+        const session = await inner.createStreamSession(manifest, options);
+        if (!s.up) {
+          await session.close('server down');
+          throw down(endpoint);
+        }
+        return killable(session, s.sessions, () => down(endpoint));
       },
       async health() {
         if (!s.up) throw down(endpoint);
