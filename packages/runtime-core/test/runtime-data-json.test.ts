@@ -99,7 +99,7 @@ describe('runtime-data-json', () => {
         { kind: 'audio', samples: bytesToBase64(new Uint8Array(12)), sampleRate: 16000, channels: 2 },
       ]),
     );
-    expect(e.details.map((d) => d.path)).toEqual(['inputs[1].text', 'inputs[2].data.bytes', 'inputs[3].data.samples']);
+    expect(e.details.map((d) => d.path)).toEqual(['inputs[1].text', 'inputs[2].data.bytes', 'inputs[3].samples']);
     expect(errorOf(() => transportDataListFromJson({})).details[0]).toEqual({ path: 'inputs', message: 'expected an array' });
   });
 

@@ -77,7 +77,8 @@ export function transportDataListFromJson(value: unknown, path = 'inputs'): Tran
   if (!Array.isArray(value)) throw invalid([{ path, message: 'expected an array' }]);
   const items = value.map((v, i) => {
     const item = decodeTransportData(v, `${path}[${i}]`, issues);
-    if (item) for (const d of validateRuntimeData(item.data)) issues.push({ path: `${path}[${i}].data${d.path ? `.${d.path}` : ''}`, message: d.message });
+    const at = isObject(v) && 'data' in v ? `${path}[${i}].data` : `${path}[${i}]`;
+    if (item) for (const d of validateRuntimeData(item.data)) issues.push({ path: d.path ? `${at}.${d.path}` : at, message: d.message });
     return item;
   });
   if (issues.length) throw invalid(issues);

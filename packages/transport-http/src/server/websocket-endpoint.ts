@@ -84,9 +84,9 @@ class SocketSession {
       try {
         msg = decodeMessage(frame) as ClientMessage;
       } catch (error) {
+        // Answered in order with the messages before it: a bad input is acked with its error.
         const id = messageId(frame);
-        if (id !== undefined) this.#send({ type: 'ack', id, error: errorResponse(error).body });
-        else this.#fail(error);
+        this.#inbox = this.#inbox.then(() => (id !== undefined ? this.#send({ type: 'ack', id, error: errorResponse(error).body }) : this.#fail(error)));
         return;
       }
       // close must not wait behind inputs blocked on backpressure.

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { type ManifestInput, type PipelineRunner, createPipelineRunner } from '@remotemedia/runtime-core';
+import { conformanceNodes } from '@remotemedia/runtime-core/testing';
+import { type HttpServer, type HttpServerOptions, createHttpServer } from '@remotemedia/transport-http';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const auth = { authorization: `Bearer ${TOKEN}` };
+
+export const chain = (name: string, ...nodes: Array<[string, string, Record<string, unknown>?]>): ManifestInput => ({
+  version: 'v1',
+  metadata: { name },
+  nodes: nodes.map(([id, nodeType, params]) => ({ id, nodeType, params: params ?? {} })),
+  connections: nodes.slice(1).map(([id], i) => ({ from: nodes[i]![0], to: id })),
+});
+
+export interface Started {
+  server: HttpServer;
+  runner: PipelineRunner;
+  url: string;
+}
+
+export async function startServer(options: Partial<HttpServerOptions> = {}): Promise<Started> {
+  const runner = createPipelineRunner({ nodes: conformanceNodes });
+  const server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1', ...options });
+  const url = await server.listen();
+  return { server, runner, url };
+}
+
+/** Polls `check` until it returns true; fails after `timeoutMs` (a bound, not a timing assertion). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Runs the real curl binary; the last argument may be `{ stdin }` for bodies too large for argv. */
+export function curl(...args: Array<string | { stdin: string }>): Promise<{ stdout: string; status: number }> {
+  const last = args.at(-1);
+  const stdin = typeof last === 'object' ? last.stdin : undefined;
+  const argv = args.filter((a): a is string => typeof a === 'string');
+  return new Promise((resolve, reject) => {
+    const child = execFile('curl', ['-sS', '--max-time', '20', '-w', '\n%{http_code}', ...argv], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+      if (error) return reject(error);
+      const cut = stdout.lastIndexOf('\n');
+      resolve({ stdout: stdout.slice(0, cut), status: Number(stdout.slice(cut + 1)) });
+    });
+    child.stdin!.end(stdin ?? '');
+  });
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+/** Every error body: JSON `{code, message, details[]}`, never HTML or a stack trace. */
+export function expectErrorShape(body: any): void {
+  if (typeof body !== 'object' || typeof body.code !== 'string' || typeof body.message !== 'string' || !Array.isArray(body.details)) {
+    throw new Error(`not an error body: ${JSON.stringify(body)}`);
+  }
+  if (/\n\s+at /.test(JSON.stringify(body)) || /<html/i.test(JSON.stringify(body))) throw new Error(`error body leaks a stack or HTML: ${JSON.stringify(body)}`);
+}
