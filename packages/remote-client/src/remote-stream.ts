@@ -19,6 +19,8 @@ interface Live {
   buffer: RuntimeData[];
   error: unknown;
   done: boolean;
+  /** end() was called: the outputs ending is expected from now on. */
+  ending: boolean;
   wake: (() => void) | undefined;
   space: (() => void) | undefined;
 }
@@ -55,6 +57,7 @@ export class RemoteStream {
   async *flush(signal: AbortSignal): AsyncGenerator<RuntimeData> {
     const live = this.#live;
     if (!live) return;
+    live.ending = true;
     const ended = live.session.end().catch(() => {}); // errors surface through the outputs pump
     for (;;) {
       while (live.buffer.length) yield this.#take(live);
@@ -79,7 +82,7 @@ export class RemoteStream {
 
   async #start(signal: AbortSignal): Promise<Live> {
     const { session, endpoint } = await this.open(signal);
-    const live: Live = { session, endpoint, buffer: [], error: undefined, done: false, wake: undefined, space: undefined };
+    const live: Live = { session, endpoint, buffer: [], error: undefined, done: false, ending: false, wake: undefined, space: undefined };
     if (endpoint) endpoint.active++; // an open session is a connection for least_connections
     this.#live = live;
     const max = this.options.maxBuffered ?? 256;
@@ -90,6 +93,8 @@ export class RemoteStream {
           live.wake?.();
           if (live.buffer.length >= max) await new Promise<void>((resolve) => (live.space = resolve));
         }
+        // Outputs ending before end() means the remote side went away (e.g. a server shutting down).
+        if (!live.ending) live.error = new RemoteMediaError(Code.Unavailable, 'remote session ended before the local session did');
       } catch (error) {
         live.error = error;
       } finally {
