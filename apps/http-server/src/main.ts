@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runnable RemoteMedia HTTP server: `pnpm --filter @remotemedia/http-server start -- --bind 127.0.0.1:8080`.
+import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createHttpServer } from '@remotemedia/transport-http';
+import { CommanderError } from 'commander';
+import { pino } from 'pino';
+import { loadPipelines, parseServerConfig, toServerOptions } from './server-config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseServerConfig(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-http-server' } });
+  const runner = createNodeRunner({ logger: { debug: (m, f) => logger.debug(f ?? {}, m), info: (m, f) => logger.info(f ?? {}, m), warn: (m, f) => logger.warn(f ?? {}, m), error: (m, f) => logger.error(f ?? {}, m) } });
+  const pipelines = await loadPipelines(config.pipelinesDir);
+  const server = createHttpServer({ ...toServerOptions(config), pipeline: runner, pipelines, logger });
+  const url = await server.listen();
+  logger.info({ url, auth: config.authTokens.length > 0, pipelines: Object.keys(pipelines) }, 'ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await server.close({ graceMs: config.shutdownGraceMs });
+    await runner.shutdown({ graceMs: 0 });
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

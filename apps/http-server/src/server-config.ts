@@ -1,0 +1,100 @@
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { loadManifestFile } from '@remotemedia/runtime-core/node';
+import type { HttpServerOptions } from '@remotemedia/transport-http';
+import { Command, InvalidArgumentError } from 'commander';
+
+/** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  authTokens: string[];
+  maxBodyBytes: number;
+  maxSessions: number;
+  sessionIdleTimeoutMs: number;
+  shutdownGraceMs: number;
+  corsOrigins: string[] | '*' | undefined;
+  pipelinesDir: string | undefined;
+  logLevel: string;
+}
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+  return n;
+};
+
+/** `host:port`, `[v6]:port` or `:port`. */
+export function parseBindAddress(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim());
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) throw new InvalidArgumentError(`bind address must look like 0.0.0.0:8080 or [::1]:8080, got "${value}"`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const program = new Command('remotemedia-http-server')
+    .description('Serve RemoteMedia pipelines over HTTP: POST /v1/execute, SSE and WebSocket sessions, /health, /metrics.')
+    .option('--bind <host:port>', 'address to listen on (env HTTP_BIND_ADDRESS)', env.HTTP_BIND_ADDRESS ?? '0.0.0.0:8080')
+    .option('--auth-tokens <list>', 'comma-separated bearer tokens; none means no auth (env HTTP_AUTH_TOKENS)', env.HTTP_AUTH_TOKENS ?? '')
+    .option('--max-body-bytes <n>', 'largest request body / WebSocket message (env HTTP_MAX_BODY_BYTES)', positiveInt('max-body-bytes'), Number(env.HTTP_MAX_BODY_BYTES ?? 16 * 1024 * 1024))
+    .option('--max-sessions <n>', 'streaming sessions open at once (env HTTP_MAX_SESSIONS)', positiveInt('max-sessions'), Number(env.HTTP_MAX_SESSIONS ?? 1000))
+    .option('--session-idle-timeout-ms <n>', 'close sessions idle this long (env HTTP_SESSION_IDLE_TIMEOUT_MS)', positiveInt('session-idle-timeout-ms'), Number(env.HTTP_SESSION_IDLE_TIMEOUT_MS ?? 300_000))
+    .option('--shutdown-grace-ms <n>', 'on SIGTERM, how long sessions may finish (env HTTP_SHUTDOWN_GRACE_MS)', positiveInt('shutdown-grace-ms'), Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000))
+    .option('--cors-origins <list>', 'allowed CORS origins, or * (env HTTP_CORS_ORIGINS); default: CORS off', env.HTTP_CORS_ORIGINS)
+    .option('--pipelines-dir <dir>', 'directory of named manifests (*.yaml, *.yml, *.json) for ?pipeline=<name> (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
+    .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .parse(argv, { from: 'user' });
+  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  const { host, port } = parseBindAddress(o.bind);
+  for (const [name, value] of Object.entries({ maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs })) {
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+  }
+  return {
+    host,
+    port,
+    authTokens: list(o.authTokens),
+    maxBodyBytes: o.maxBodyBytes,
+    maxSessions: o.maxSessions,
+    sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
+    shutdownGraceMs: o.shutdownGraceMs,
+    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
+    pipelinesDir: o.pipelinesDir,
+    logLevel: o.logLevel,
+  };
+}
+
+/** Named manifests: every *.yaml/*.yml/*.json file in `dir`, by file name without extension. */
+export async function loadPipelines(dir: string | undefined): Promise<Record<string, ManifestSource>> {
+  if (!dir) return {};
+  let files: string[];
+  try {
+    files = await readdir(dir);
+  } catch (error) {
+    throw new RemoteMediaError(Code.NotFound, `pipelines directory not readable: ${dir}`, { cause: error });
+  }
+  const pipelines: Record<string, ManifestSource> = {};
+  for (const file of files.sort()) {
+    const ext = extname(file);
+    if (!['.yaml', '.yml', '.json'].includes(ext)) continue;
+    pipelines[file.slice(0, -ext.length)] = (await loadManifestFile(join(dir, file))) as ManifestSource;
+  }
+  return pipelines;
+}
+
+export function toServerOptions(config: ServerConfig): Omit<HttpServerOptions, 'pipeline' | 'pipelines' | 'logger'> {
+  return {
+    host: config.host,
+    port: config.port,
+    authTokens: config.authTokens,
+    maxBodyBytes: config.maxBodyBytes,
+    maxSessions: config.maxSessions,
+    sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
+    ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
+  };
+}
