@@ -167,7 +167,8 @@ function controlFromWire(c: WireControlMessage, path: string): RuntimeControlMes
 }
 
 // Decoded bytes alias the receive buffer; the runtime hands data to nodes that may keep it.
-const copy = (bytes: Uint8Array): Uint8Array => bytes.slice();
+// `new Uint8Array(x)` copies into a plain Uint8Array even when x is a Node.js Buffer (whose slice() is a view).
+const copy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
 
 /** Adds only the optional fields that are present, so round trips compare equal with toEqual/toStrictEqual. */
 function withOptional<T extends object>(base: T, optional: Record<string, unknown>): T {

@@ -15,7 +15,8 @@ export function float32ToLeBytes(samples: Float32Array): Uint8Array {
  */
 export function leBytesToFloat32(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >>> 2;
-  if (littleEndianHost) return new Float32Array(bytes.slice().buffer, 0, n);
+  // `new Uint8Array(bytes)` copies; `bytes.slice()` would not when bytes is a Node.js Buffer.
+  if (littleEndianHost) return new Float32Array(new Uint8Array(bytes).buffer, 0, n);
   const out = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);

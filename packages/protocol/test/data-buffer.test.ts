@@ -75,6 +75,19 @@ describe('DataBuffer mapping', () => {
     expect([...out.samples]).toEqual([0.5, 0.25]);
   });
 
+  it('decodes from a Node.js Buffer into plain, unaliased arrays', () => {
+    const data = binary(new Uint8Array([1, 2, 3]), 'x/y');
+    const a = audio(new Float32Array([0.5, -0.5]), 8000);
+    for (const value of [data, a]) {
+      const buf = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(encodeDataBuffer(value))]).subarray(3);
+      const out = decodeDataBuffer(buf);
+      buf.fill(0);
+      expect(out).toStrictEqual(value);
+      const payload = out.kind === 'binary' ? out.bytes : (out as { samples: Float32Array }).samples;
+      expect(Buffer.isBuffer(payload)).toBe(false);
+    }
+  });
+
   it('rejects malformed bytes with InvalidArgument', () => {
     const attempt = () => decodeDataBuffer(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
     expect(attempt).toThrow(RemoteMediaError);

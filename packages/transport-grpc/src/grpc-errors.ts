@@ -1,0 +1,44 @@
+// The ONE place where gRPC / Connect failures and RemoteMediaError meet. runtime-core's Code is
+// numbered exactly like gRPC status codes, and so is Connect's Code, so codes map one to one; the
+// structured part (details, nodeId, reason) travels as a remotemedia.v1.PipelineError status detail.
+import { Code as ConnectCode, ConnectError } from '@connectrpc/connect';
+import { PipelineErrorSchema, errorFromProto, errorToProto } from '@remotemedia/protocol';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+
+const validCodes = new Set<number>(Object.values(Code));
+
+/** runtime-core Code -> Connect/gRPC code (identity, checked). */
+export function toGrpcCode(code: Code): ConnectCode {
+  return (validCodes.has(code) ? code : Code.Unknown) as number as ConnectCode;
+}
+
+/** Connect/gRPC code -> runtime-core Code (identity; 0 "OK" is never an error, so Unknown). */
+export function fromGrpcCode(code: ConnectCode): Code {
+  return validCodes.has(code) ? (code as number as Code) : Code.Unknown;
+}
+
+/** Anything a handler throws -> ConnectError carrying the PipelineError detail. */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof ConnectError && !(error.cause instanceof RemoteMediaError)) {
+    // Raised by connect itself (limits, deadlines, protocol errors): already a proper status.
+    return error;
+  }
+  const e = RemoteMediaError.from(error);
+  return new ConnectError(e.rawMessage, toGrpcCode(e.code), undefined, [{ desc: PipelineErrorSchema, value: errorToProto(e) }], e);
+}
+
+/** Anything a client call throws -> RemoteMediaError with the server's code, details, nodeId and reason. */
+export function fromConnectError(error: unknown): RemoteMediaError {
+  if (error instanceof RemoteMediaError) return error;
+  const ce = ConnectError.from(error);
+  const [detail] = ce.findDetails(PipelineErrorSchema);
+  if (detail) return errorFromProto(detail, ce);
+  return new RemoteMediaError(fromGrpcCode(ce.code), ce.rawMessage, { cause: ce });
+}
+
+/** The error a server-side abort signal carries, as a RemoteMediaError (deadline, cancel, shutdown). */
+export function abortReasonToError(reason: unknown, what: string): RemoteMediaError {
+  if (reason instanceof RemoteMediaError) return reason;
+  if (reason instanceof ConnectError) return new RemoteMediaError(fromGrpcCode(reason.code), `${what}: ${reason.rawMessage}`, { cause: reason });
+  return RemoteMediaError.from(reason, Code.Canceled);
+}

@@ -1,0 +1,55 @@
+import type { PipelineTransport } from '@remotemedia/runtime-core';
+import type { Logger } from 'pino';
+
+export interface GrpcServerLimits {
+  /** Largest single protobuf message accepted or sent, in bytes. Default 16 MiB. */
+  maxMessageBytes?: number;
+  /** Streaming sessions plus unary calls running at once; beyond it RESOURCE_EXHAUSTED. Default 2000. */
+  maxConcurrentSessions?: number;
+  /** Deadline of one ExecutePipeline call, in ms (clients may ask for less). Default 60000. */
+  requestTimeoutMs?: number;
+  /** Nodes one manifest may have; beyond it INVALID_ARGUMENT. Default 256. */
+  maxNodesPerManifest?: number;
+}
+
+export interface GrpcServerOptions {
+  /** What the server runs, usually `createNodeRunner()` from `@remotemedia/runtime-core/node`. */
+  pipeline: PipelineTransport;
+  /** `host:port` to listen on; port 0 picks a free port. Default `0.0.0.0:50051`. */
+  bindAddress?: string;
+  /** Accepted bearer tokens (`authorization: Bearer <token>`). Default: none. */
+  authTokens?: readonly string[];
+  /** Reject calls without a valid token. Default: true when `authTokens` is non-empty. */
+  requireAuth?: boolean;
+  /** PEM certificate and key: serve HTTP/2 over TLS. Default: cleartext HTTP/2 (h2c). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  limits?: GrpcServerLimits;
+  /** Serve Prometheus text on `GET /metrics` over HTTP/1.1 on this port (0 = a free one). Default: off. */
+  metricsPort?: number;
+  /** Host of the metrics listener. Default: the host of `bindAddress`. */
+  metricsHost?: string;
+  /** JSON logger. Default: pino at level `info` to stdout; pass `pino({ level: 'silent' })` to mute. */
+  logger?: Logger;
+  /** On close: how long running sessions may go on before their input is ended, in ms. Default 10000. */
+  shutdownGraceMs?: number;
+  /** On close: how long ended sessions may flush their outputs before being closed, in ms. Default 5000. */
+  shutdownFlushMs?: number;
+  /** Reported by GetVersion and health details. Default: runtime-core's version. */
+  version?: string;
+}
+
+export const DEFAULT_LIMITS: Required<GrpcServerLimits> = {
+  maxMessageBytes: 16 * 1024 * 1024,
+  maxConcurrentSessions: 2000,
+  requestTimeoutMs: 60_000,
+  maxNodesPerManifest: 256,
+};
+
+/** Splits `host:port`, `[v6]:port` or `:port`. */
+export function parseBindAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address.trim());
+  if (!m) throw new Error(`invalid bind address "${address}": expected host:port, e.g. 0.0.0.0:50051`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`invalid bind address "${address}": port ${port} is out of range`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
