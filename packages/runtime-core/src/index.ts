@@ -36,3 +36,9 @@ export {
   type TransportDataJson,
 } from './data/runtime-data-json.js';
 export { collect } from './util/collect.js';
+export { decodeWav, encodeWav, type EncodeWavOptions, type WavSampleFormat } from './audio/wav.js';
+export { createResampler, resample, RESAMPLE_PRESETS, type Resampler, type ResamplerOptions, type ResampleQuality, type ResampleFilterSpec } from './audio/resampler.js';
+export { VadSegmenter, vadSegmenterSchema, type VadEvent, type VadSegmenterOptions } from './audio/vad-segmenter.js';
+export { measureLevel, toDb } from './audio/levels.js';
+export { mixDown, splitChannels, floatToInt16, int16ToFloat } from './audio/audio-ops.js';
+export { audioNodes, AudioResampleNode, AudioChunkerNode, AudioFormatNode, AudioBufferAccumulatorNode, AudioLevelNode, SilenceDetectorNode, EnergyVadNode } from './nodes/audio/index.js';

@@ -1,0 +1,80 @@
+import type { AudioData, RuntimeData } from '../data/runtime-data.js';
+import { mixDown, StreamClock } from './audio-ops.js';
+import { SampleQueue } from './sample-queue.js';
+import { type VadEvent, VadSegmenter, type VadSegmenterOptions } from './vad-segmenter.js';
+
+export interface VadStreamOptions extends VadSegmenterOptions {
+  /** Mono frames per scored window. */
+  windowFrames: number;
+  /** Scores one mono window (a view; copy it to keep it). */
+  score(window: Float32Array): number | Promise<number>;
+  /** Emit an event only for chunks with a speechStart or speechEnd. Default false: one event per chunk. */
+  eventsOnChangeOnly?: boolean;
+}
+
+/**
+ * Shared driver of the VAD nodes: windows the (mixed-down) audio whatever the chunk size, scores each
+ * window, runs the segmenter, and returns the audio followed by its event.
+ */
+export class VadStream {
+  readonly #options: VadStreamOptions;
+  readonly #segmenter: VadSegmenter;
+  readonly #pending = new SampleQueue();
+  readonly #clock = new StreamClock();
+  #scoredFrames = 0;
+  #probability = 0;
+
+  constructor(options: VadStreamOptions) {
+    this.#options = options;
+    this.#segmenter = new VadSegmenter(options);
+  }
+
+  async process(audio: AudioData): Promise<RuntimeData[]> {
+    const first = !this.#clock.started;
+    const chunkUs = this.#clock.advance(audio);
+    if (first) this.#segmenter.reset(this.#clock.startUs);
+    this.#pending.push(mixDown(audio.samples, audio.channels));
+    const n = this.#options.windowFrames;
+    const event: VadEvent = { hasSpeech: false, probability: this.#probability, speechStart: false, speechEnd: false, timestampUs: chunkUs };
+    while (this.#pending.length >= n) {
+      const p = await this.#options.score(this.#pending.peek(n));
+      this.#pending.drop(n);
+      this.#probability = p;
+      this.#apply(this.#segmenter.update(p, this.#clock.timeOf(this.#scoredFrames), this.#clock.timeOf(this.#scoredFrames + n)), event);
+      this.#scoredFrames += n;
+    }
+    event.probability = this.#probability;
+    event.hasSpeech = this.#segmenter.inSpeech;
+    return this.#emit(audio, event);
+  }
+
+  /** End of stream: closes an open segment. */
+  flush(): RuntimeData[] {
+    if (!this.#clock.started) return [];
+    const endUs = this.#clock.timeOf(this.#clock.frames);
+    const t = this.#segmenter.finish(endUs);
+    this.#pending.clear();
+    if (t.endUs === undefined) return [];
+    const event: VadEvent = { hasSpeech: false, probability: this.#probability, speechStart: false, speechEnd: true, timestampUs: endUs, endUs: t.endUs };
+    return [{ kind: 'json', value: event as Record<string, number | boolean> }];
+  }
+
+  #apply(t: { startUs?: number; endUs?: number }, event: VadEvent): void {
+    // A chunk can hold both an end and a new start (long chunks); the start wins for hasSpeech.
+    if (t.endUs !== undefined) {
+      event.speechEnd = true;
+      event.endUs = t.endUs;
+    }
+    if (t.startUs !== undefined) {
+      event.speechStart = true;
+      event.startUs = t.startUs;
+    }
+  }
+
+  #emit(audio: AudioData, event: VadEvent): RuntimeData[] {
+    if (this.#options.eventsOnChangeOnly && !event.speechStart && !event.speechEnd) return [audio];
+    const value: Record<string, number | boolean> = {};
+    for (const [k, v] of Object.entries(event)) if (v !== undefined) value[k] = v;
+    return [audio, { kind: 'json', value }];
+  }
+}

@@ -1,0 +1,112 @@
+// Loads onnxruntime-node lazily (an optional peer dependency) and shares ONE InferenceSession per
+// model file across every SileroVAD instance in the process; recurrent state stays per instance.
+import { fileURLToPath } from 'node:url';
+import { Code, RemoteMediaError } from '../../errors.js';
+
+/** The slice of onnxruntime-node's API used here (kept local so our types do not need it installed). */
+export interface OrtTensor {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+export interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release?(): Promise<void>;
+}
+export interface OrtModule {
+  Tensor: new (type: string, data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+  InferenceSession: { create(path: string, options?: Record<string, unknown>): Promise<OrtSession> };
+}
+
+/** The Silero VAD v5 model committed with this package (MIT; see models/LICENSE-silero-vad). */
+export const SILERO_VAD_MODEL_PATH = fileURLToPath(new URL('../../../models/silero_vad_v5.onnx', import.meta.url));
+
+/** Session options shared by the node and its benchmark baseline: one thread per run suits many small windows. */
+export const SILERO_SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } as const;
+
+type Importer = () => Promise<unknown>;
+const defaultImporter: Importer = () => import('onnxruntime-node');
+
+let ortPromise: Promise<OrtModule> | undefined;
+const sessions = new Map<string, Promise<OrtSession>>();
+
+/** Imports onnxruntime-node, or fails with FailedPrecondition naming the package to install. */
+export async function loadOnnxRuntime(importer: Importer = defaultImporter): Promise<OrtModule> {
+  const load = async (): Promise<OrtModule> => {
+    try {
+      const mod = (await importer()) as OrtModule & { default?: OrtModule };
+      return mod.InferenceSession ? mod : mod.default!;
+    } catch (cause) {
+      throw new RemoteMediaError(
+        Code.FailedPrecondition,
+        'SileroVAD needs the optional peer dependency onnxruntime-node, which could not be loaded: install it with `npm install onnxruntime-node` (or pnpm add / yarn add)',
+        { cause, reason: 'MissingDependency' },
+      );
+    }
+  };
+  if (importer !== defaultImporter) return load();
+  ortPromise ??= load().catch((e: unknown) => {
+    ortPromise = undefined; // let a later install be picked up
+    throw e;
+  });
+  return ortPromise;
+}
+
+/** The process-wide session for `modelPath` (created on first use). */
+export async function sharedSileroSession(modelPath: string = SILERO_VAD_MODEL_PATH): Promise<{ ort: OrtModule; session: OrtSession }> {
+  const ort = await loadOnnxRuntime();
+  let session = sessions.get(modelPath);
+  if (!session) {
+    session = ort.InferenceSession.create(modelPath, { ...SILERO_SESSION_OPTIONS }).catch((cause: unknown) => {
+      sessions.delete(modelPath);
+      throw new RemoteMediaError(Code.FailedPrecondition, `cannot load the Silero VAD model from ${modelPath}: ${(cause as Error)?.message ?? cause}`, { cause, reason: 'ModelLoadFailed' });
+    });
+    sessions.set(modelPath, session);
+  }
+  return { ort, session: await session };
+}
+
+/** Sessions created so far (for tests: proves sharing). */
+export function sileroSessionCount(): number {
+  return sessions.size;
+}
+
+/**
+ * Silero VAD v5 inference for one stream: 512-sample windows at 16 kHz (256 at 8 kHz), each with the
+ * previous 64 (32) samples prepended as context, and the 2x1x128 recurrent state carried between windows.
+ */
+export class SileroVadModel {
+  readonly windowFrames: number;
+  readonly #contextFrames: number;
+  readonly #session: OrtSession;
+  readonly #input: Float32Array;
+  readonly #state = new Float32Array(2 * 128);
+  readonly #feeds: Record<string, OrtTensor>;
+
+  constructor(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000) {
+    this.#session = session;
+    this.windowFrames = sampleRate === 16000 ? 512 : 256;
+    this.#contextFrames = sampleRate === 16000 ? 64 : 32;
+    this.#input = new Float32Array(this.#contextFrames + this.windowFrames);
+    // Tensors wrap these buffers, so each run reads the current contents without new allocations.
+    this.#feeds = {
+      input: new ort.Tensor('float32', this.#input, [1, this.#input.length]),
+      state: new ort.Tensor('float32', this.#state, [2, 1, 128]),
+      sr: new ort.Tensor('int64', BigInt64Array.of(BigInt(sampleRate)), []),
+    };
+  }
+
+  /** Speech probability of one window of exactly `windowFrames` mono samples. */
+  async score(window: Float32Array): Promise<number> {
+    const input = this.#input;
+    input.set(window, this.#contextFrames);
+    const result = await this.#session.run(this.#feeds);
+    this.#state.set(result.stateN!.data as Float32Array);
+    input.copyWithin(0, input.length - this.#contextFrames); // the window's tail is the next context
+    return (result.output!.data as Float32Array)[0]!;
+  }
+
+  reset(): void {
+    this.#state.fill(0);
+    this.#input.fill(0);
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { checkAudio } from '../../audio/audio-ops.js';
+import { measureLevel } from '../../audio/levels.js';
+import { vadSegmenterSchema } from '../../audio/vad-segmenter.js';
+import { VadStream } from '../../audio/vad-stream.js';
+import { defineNode } from '../node-definition.js';
+
+export const EnergyVadNode = defineNode({
+  type: 'EnergyVAD',
+  description: 'Model-free voice activity detection from frame energy, for cheap gating. Emits the same events as SileroVAD and passes the audio on.',
+  paramsSchema: vadSegmenterSchema
+    .extend({
+      /** Frame RMS (dBFS) at which speech probability is 0.5. Default -40. */
+      thresholdDb: z.number().max(0).default(-40),
+      /** Analysis frame length. Default 20 ms. */
+      frameMs: z.number().min(5).max(100).default(20),
+      /** Shorter than Silero's default: energy reacts fast. Default 100 ms. */
+      minSpeechMs: z.number().nonnegative().default(100),
+      /** Default 300 ms. */
+      minSilenceMs: z.number().nonnegative().default(300),
+      eventsOnChangeOnly: z.boolean().default(false),
+    })
+    .strict(),
+  accepts: ['audio'],
+  produces: ['audio', 'json'],
+  create: (params, ctx) => {
+    let vad: VadStream | undefined;
+    return {
+      async process(input) {
+        if (input.kind !== 'audio') return undefined;
+        checkAudio(input, ctx.nodeId);
+        vad ??= new VadStream({
+          ...params,
+          windowFrames: Math.max(1, Math.round((params.frameMs * input.sampleRate) / 1000)),
+          // A logistic of the level: 0.5 at thresholdDb, ~0.9 six dB above it.
+          score: (window) => 1 / (1 + Math.exp(-(measureLevel(window).rmsDb - params.thresholdDb) / 3)),
+        });
+        return vad.process(input);
+      },
+      flush() {
+        return vad?.flush();
+      },
+    };
+  },
+});
