@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import array
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
 _numpy = None
 _numpy_checked = False
+
+
+def loaded_numpy():
+    """numpy if something already imported it: a value can only be an ndarray if numpy is loaded."""
+    return sys.modules.get("numpy")
 
 
 def numpy_or_none():
@@ -154,7 +160,7 @@ def json_safe(value, path="value"):
                 raise TypeError(f"{path}: JSON object keys must be strings, got {type(k).__name__}")
             out[k] = json_safe(v, f"{path}.{k}")
         return out
-    np = numpy_or_none()
+    np = loaded_numpy()
     if np is not None and isinstance(value, np.generic):
         return json_safe(value.item(), path)
     raise TypeError(f"{path}: cannot convert {type(value).__name__} to JSON")
@@ -174,7 +180,7 @@ def to_runtime_data(value, path="output"):
         return Text(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return Binary(value)
-    np = numpy_or_none()
+    np = loaded_numpy()
     if np is not None and isinstance(value, np.ndarray):
         return Tensor.from_array(value)
     return Json(json_safe(value, path))
@@ -209,7 +215,7 @@ def float32_samples(raw):
 
 def samples_bytes(samples):
     """Audio samples (numpy, array('f'), list of floats or bytes) -> float32 little-endian bytes-like."""
-    np = numpy_or_none()
+    np = loaded_numpy()
     if np is not None and isinstance(samples, np.ndarray):
         return memoryview(np.ascontiguousarray(samples, dtype="<f4")).cast("B")
     if isinstance(samples, array.array) and samples.typecode == "f":

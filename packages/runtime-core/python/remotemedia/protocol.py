@@ -119,7 +119,7 @@ def _bytes_like(value):
         return value
     if isinstance(value, memoryview):
         return value if value.format == "B" and value.ndim == 1 else value.cast("B")
-    np = rd.numpy_or_none()
+    np = rd.loaded_numpy()
     if np is not None and isinstance(value, np.ndarray):
         return memoryview(np.ascontiguousarray(value)).cast("B")
     return bytes(value)

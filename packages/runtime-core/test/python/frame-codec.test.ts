@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { CONTROL_TYPES, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, VIDEO_CODECS, type RuntimeData } from '@remotemedia/runtime-core';
+import { FRAME_TYPES, FrameDecoder, PYTHON_SDK_DIR, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '@remotemedia/runtime-core/node';
+import { sampleOfEveryKind } from '@remotemedia/runtime-core/testing';
+
+describe('IPC frame codec', () => {
+  it('decodes every RuntimeData kind it encodes, even when frames arrive split byte by byte', () => {
+    const samples = Object.values(sampleOfEveryKind());
+    const stream = Buffer.concat(samples.flatMap((d, i) => dataFrame(FRAME_TYPES.OUTPUT, i + 1, d, { trace: `t${i}` })));
+    const decoder = new FrameDecoder();
+    const frames = [];
+    for (let i = 0; i < stream.length; i += 7) frames.push(...decoder.push(stream.subarray(i, i + 7)));
+    expect(frames.map((f) => f.requestId)).toEqual(samples.map((_, i) => i + 1));
+    frames.forEach((f, i) => {
+      const { data, metadata } = decodeDataFrame(f);
+      expect(data).toEqual(samples[i]);
+      expect(metadata).toEqual({ trace: `t${i}` });
+    });
+  });
+
+  it('keeps payloads of big frames intact and 8-byte aligned', () => {
+    const bytes = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 255);
+    const tensor: RuntimeData = { kind: 'tensor', bytes, shape: [256, 1024], dtype: 'float32' };
+    const [head, payload] = dataFrame(FRAME_TYPES.PROCESS, 9, tensor);
+    expect(payload).toBeDefined(); // big payloads are written as views, not copied into the head
+    const decoder = new FrameDecoder();
+    const whole = Buffer.concat([head!, payload!]);
+    const frames = [...decoder.push(whole.subarray(0, 65536)), ...decoder.push(whole.subarray(65536))];
+    expect(frames).toHaveLength(1);
+    expect((head!.length) % 8).toBe(0);
+    const out = decodeDataFrame(frames[0]!).data as Extract<RuntimeData, { kind: 'tensor' }>;
+    expect({ shape: out.shape, dtype: out.dtype }).toEqual({ shape: tensor.shape, dtype: tensor.dtype });
+    expect(Buffer.compare(out.bytes, bytes)).toBe(0);
+  });
+
+  it('round-trips control-plane JSON frames', () => {
+    const frame = new FrameDecoder().push(jsonFrame(FRAME_TYPES.ERROR, 3, { message: 'x', code: 'internal' }))[0]!;
+    expect(frame.type).toBe(FRAME_TYPES.ERROR);
+    expect(frameJson(frame)).toEqual({ message: 'x', code: 'internal' });
+    expect(frameJson(new FrameDecoder().push(jsonFrame(FRAME_TYPES.DONE, 3))[0]!)).toBeUndefined();
+  });
+
+  it('rejects a frame with an impossible length', () => {
+    const bad = Buffer.alloc(12);
+    bad.writeUInt32LE(2, 0);
+    expect(() => new FrameDecoder().push(bad)).toThrow(/IPC protocol error: bad frame length 2/);
+  });
+
+  it('Python decodes and re-encodes every kind, control included, byte for byte', () => {
+    const samples = Object.values(sampleOfEveryKind());
+    const input = Buffer.concat(samples.flatMap((d, i) => dataFrame(FRAME_TYPES.PROCESS, i + 1, d, { n: String(i) })));
+    const script = [
+      'import sys',
+      'from remotemedia import protocol as p',
+      'out = []',
+      'for ftype, kind, rid, frame in p.FrameReader().feed(sys.stdin.buffer.read()):',
+      '    data, meta = p.decode_data(kind, frame)',
+      '    out += [bytes(b) for b in p.data_frame(p.OUTPUT, rid, data, meta)]',
+      'sys.stdout.buffer.write(b"".join(out))',
+    ].join('\n');
+    const echoed = execFileSync('python3', ['-c', script], { input, env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR } });
+    const frames = new FrameDecoder().push(echoed);
+    expect(frames.map((f) => decodeDataFrame(f))).toEqual(samples.map((data, i) => ({ data, metadata: { n: String(i) } })));
+  });
+
+  it('the Python SDK uses the canonical enum numbers and frame types', () => {
+    const script = 'import json; from remotemedia import enums, protocol; print(json.dumps({"tables": enums.ALL_TABLES, "frames": protocol.FRAME_TYPES}))';
+    const out = JSON.parse(execFileSync('python3', ['-c', script], { env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR }, encoding: 'utf8' })) as {
+      tables: Record<string, Record<string, number>>;
+      frames: Record<string, number>;
+    };
+    expect(out.tables).toEqual({ PIXEL_FORMATS, VIDEO_CODECS, IMAGE_FORMATS, TENSOR_DTYPES, CONTROL_TYPES, DATA_KINDS });
+    expect(out.frames).toEqual(FRAME_TYPES);
+  });
+});
