@@ -176,6 +176,7 @@ export class EndpointPool {
    * last health probe are used only when no healthy one is left (the probe may be stale).
    */
   select(exclude: ReadonlySet<Endpoint>): Endpoint | undefined {
+    if (exclude.size === 0 && this.endpoints.every((e) => e.healthy && e.acceptsCalls())) return this.#balancer.pick(this.endpoints, this.endpoints);
     const usable = this.endpoints.filter((e) => !exclude.has(e) && e.acceptsCalls());
     const healthy = usable.filter((e) => e.healthy);
     return this.#balancer.pick(healthy.length ? healthy : usable, this.endpoints);

@@ -46,6 +46,7 @@ export function createLoadBalancer<E extends Balanceable>(strategy: LoadBalanceS
     case 'round_robin':
       return {
         pick(candidates, all) {
+          if (candidates.length === all.length && all.length) return all[(cursor = (cursor + 1) % all.length)]; // hot path: all usable
           const next = rotated(candidates, all)[0];
           return next && advanceTo(next, all);
         },

@@ -79,7 +79,9 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
         healthCheck: p.healthCheck,
         createClient: async (endpoint) => {
           const factory = await resolveClientFactory(spec.transport, options.clientFactories);
-          return factory({ endpoint, authToken: spec.authToken, timeoutMs: p.timeoutMs });
+          // No client-level timeoutMs: every call carries our signal, whose timer enforces
+          // timeoutMs; a second deadline inside the client would cost an AbortSignal.any per call.
+          return factory({ endpoint, authToken: spec.authToken });
         },
       });
       pools.set(key, pool);

@@ -1,0 +1,146 @@
+// `pnpm bench remote`: what a RemotePipelineNode hop adds on top of calling the same transport
+// client directly (same server, same manifest, same run, interleaved rounds), plus failover time.
+import { type NodeContext, type PipelineClient, type PipelineNode, type PipelineTransport, type RuntimeData, createInMemoryServer, createPipelineRunner, json } from '@remotemedia/runtime-core';
+import { type Measurement, compare, median, writeReport } from './report.js';
+// Relative imports: bench/package.json is shared; remote-client resolves the transport packages itself.
+import { createRemotePipelineNode, resolveClientFactory, type TransportClientFactory } from '../packages/remote-client/src/index.js';
+
+const TOKEN = 'bench-token';
+const manifest = { version: 'v1', metadata: { name: 'bench' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
+const input: RuntimeData = json({ n: 1, text: 'hello' });
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Served {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+async function serveHttp(pipeline: PipelineTransport): Promise<Served> {
+  const { createHttpServer } = await import('../packages/transport-http/src/index.js');
+  const server = createHttpServer({ pipeline, authTokens: [TOKEN], port: 0, host: '127.0.0.1' });
+  const endpoint = await server.listen();
+  return { endpoint, close: () => server.close({ graceMs: 0 }) };
+}
+
+async function serveGrpc(pipeline: PipelineTransport): Promise<Served | undefined> {
+  try {
+    const mod = (await import('../packages/transport-grpc/src/index.js')) as Record<string, any>;
+    const server = await mod.createGrpcServer({ pipeline, authTokens: [TOKEN], port: 0, host: '127.0.0.1' });
+    const endpoint: string = await server.listen();
+    return { endpoint, close: () => server.close({ graceMs: 0 }) };
+  } catch (error) {
+    console.warn(`gRPC transport not available, skipped: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function nodeOf(transport: 'http' | 'grpc', endpoint: string, factory: TransportClientFactory): Promise<{ node: PipelineNode; close(): Promise<void> }> {
+  const definition = createRemotePipelineNode({ clientFactories: { [transport]: factory } });
+  const params = definition.paramsSchema.parse({ transport, endpoint, manifest, authToken: TOKEN, healthCheck: { enabled: false } });
+  const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 'bench', signal: new AbortController().signal, logger: silent, reportProgress() {} };
+  return { node: await definition.create(params, ctx), close: () => definition.close() };
+}
+
+/** Mean µs per call over `n` sequential calls. */
+async function timeCalls(n: number, call: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await call();
+  return ((performance.now() - start) * 1000) / n;
+}
+
+async function overhead(label: string, direct: PipelineClient, node: PipelineNode, perRound: number, rounds: number) {
+  const signal = new AbortController().signal;
+  const viaClient = () => direct.executeUnary(manifest, [{ data: input, metadata: {} }]);
+  const viaNode = () => node.process(input, { signal, metadata: {} }) as Promise<RuntimeData[]>;
+  const check = await viaNode();
+  if (check.length !== 1) throw new Error(`${label}: node returned ${check.length} outputs`);
+  await timeCalls(perRound, viaClient);
+  await timeCalls(perRound, viaNode);
+  const ours: number[] = [];
+  const base: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Short paired rounds in alternating order, so drift (GC, JIT, a busy neighbour on a
+    // shared machine) hits both sides alike; the ratio is the median of per-round ratios.
+    let o: number;
+    let b: number;
+    if (r % 2) {
+      o = await timeCalls(perRound, viaNode);
+      b = await timeCalls(perRound, viaClient);
+    } else {
+      b = await timeCalls(perRound, viaClient);
+      o = await timeCalls(perRound, viaNode);
+    }
+    ours.push(o);
+    base.push(b);
+    ratios.push(o / b);
+  }
+  return { ...compare(`unary call, ${label}`, 'µs/call', median(ours), median(base), { target: '<= 1.05', baselineName: `${label} client.executeUnary directly` }), ratio: median(ratios) };
+}
+
+/** Three servers, one shut down mid-run: the slowest request around the failure, and whether any failed. */
+async function failover(transport: 'http' | 'grpc', serve: (p: PipelineTransport) => Promise<Served | undefined>): Promise<Measurement[]> {
+  const servers: Served[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = await serve(createPipelineRunner());
+    if (!s) return [];
+    servers.push(s);
+  }
+  const definition = createRemotePipelineNode();
+  const runner = createPipelineRunner({ nodes: [definition] });
+  const local = {
+    version: 'v1',
+    metadata: { name: 'failover' },
+    nodes: [{ id: 'r', nodeType: 'RemotePipeline', params: { transport, endpoints: servers.map((s) => s.endpoint), manifest, authToken: TOKEN, healthCheck: { intervalMs: 500, timeoutMs: 500 } } }],
+  };
+  let failed = 0;
+  let worstAfterKill = 0;
+  for (let i = 0; i < 600; i++) {
+    if (i === 200) void servers[1]!.close();
+    const t = performance.now();
+    await runner.executeUnary(local, [input]).catch(() => failed++);
+    if (i >= 200) worstAfterKill = Math.max(worstAfterKill, performance.now() - t);
+  }
+  await definition.close();
+  await Promise.all(servers.map((s) => s.close().catch(() => {})));
+  return [
+    { name: `failover, ${transport}: slowest request after a server was shut down`, unit: 'ms', value: worstAfterKill, note: 'target < 2000 ms' },
+    { name: `failover, ${transport}: failed requests of 600 (one of 3 servers shut down at #200)`, unit: 'count', value: failed },
+  ];
+}
+
+export async function run(): Promise<void> {
+  const comparisons = [];
+  const measurements: Measurement[] = [];
+
+  // In-memory transport: the cheapest possible call, so the node's own cost shows most.
+  const mem = createInMemoryServer({ pipeline: createPipelineRunner(), authTokens: [TOKEN] });
+  const memFactory: TransportClientFactory = () => mem.client({ token: TOKEN });
+  const memNode = await nodeOf('http', 'in-memory', memFactory);
+  const memCmp = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 500, 21);
+  comparisons.push({ ...memCmp, target: undefined });
+  await memNode.close();
+
+  for (const transport of ['http', 'grpc'] as const) {
+    const served = transport === 'http' ? await serveHttp(createPipelineRunner()) : await serveGrpc(createPipelineRunner());
+    if (!served) continue;
+    const factory = await resolveClientFactory(transport).catch((error: Error) => {
+      console.warn(`${transport} client not available, skipped: ${error.message}`);
+      return undefined;
+    });
+    if (!factory) {
+      await served.close();
+      continue;
+    }
+    // The node gives its clients timeoutMs (default 30000); the direct caller gets the same deadline.
+    const direct = await factory({ endpoint: served.endpoint, authToken: TOKEN, timeoutMs: 30_000 });
+    const { node, close } = await nodeOf(transport, served.endpoint, factory);
+    comparisons.push(await overhead(`${transport} on loopback`, direct, node, 100, 41));
+    await close();
+    await direct.close();
+    await served.close();
+    measurements.push(...(await failover(transport, transport === 'http' ? serveHttp : serveGrpc)));
+  }
+  await mem.close();
+  writeReport('remote', comparisons, measurements);
+}
