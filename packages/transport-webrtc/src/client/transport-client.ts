@@ -1,0 +1,17 @@
+import type { PipelineClient } from '@remotemedia/runtime-core';
+import { createWebRtcPipelineClient } from './node-client.js';
+
+/**
+ * The generic entry `@remotemedia/remote-client` loads by dynamic import. `endpoint` is the
+ * signaling URL (`ws://host:port/signaling`); an `http(s)://host:port` base gets `/signaling`.
+ */
+export function createTransportClient(options: { endpoint: string; authToken?: string; timeoutMs?: number }): PipelineClient {
+  const url = new URL(options.endpoint);
+  if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/signaling';
+  return createWebRtcPipelineClient({
+    signalingUrl: url.toString(),
+    ...(options.authToken !== undefined ? { token: options.authToken } : {}),
+    ...(options.timeoutMs !== undefined ? { connectTimeoutMs: options.timeoutMs } : {}),
+  });
+}

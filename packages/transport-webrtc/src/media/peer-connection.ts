@@ -1,0 +1,55 @@
+import { RTCPeerConnection, type RTCIceServer } from 'werift';
+import { filterSdpCandidates } from '../wire/sdp.js';
+
+export interface IceOptions {
+  /** STUN/TURN servers. Default none: host candidates only, which is enough on loopback and LANs. */
+  iceServers?: RTCIceServer[];
+  /**
+   * Restrict ICE to these local addresses, e.g. `['127.0.0.1']` to stay on loopback (tests,
+   * single-host setups); loopback addresses are otherwise never gathered. Default: every interface.
+   */
+  iceHostAddresses?: string[];
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)$/;
+
+/** True for 127.0.0.0/8, `localhost` and ::1. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** Loopback-only ICE when the other side is on this host (`host` is loopback) and nothing was configured. */
+export function defaultIceHosts(configured: string[] | undefined, host: string): string[] | undefined {
+  if (configured?.length) return configured;
+  return isLoopbackHost(host) ? ['127.0.0.1'] : undefined;
+}
+
+/** A werift peer connection configured from IceOptions. */
+export function createPeerConnection(options: IceOptions): RTCPeerConnection {
+  const hosts = options.iceHostAddresses;
+  if (!hosts?.length) return new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
+  const allowed = hostFilter(hosts);
+  const ipv4 = hosts.find((h) => !h.includes(':'));
+  return new RTCPeerConnection({
+    iceServers: options.iceServers ?? [],
+    iceAdditionalHostAddresses: hosts,
+    ...(ipv4 ? { iceInterfaceAddresses: { udp4: ipv4 } } : {}),
+    iceUseIpv6: hosts.some((h) => h.includes(':')),
+    iceFilterCandidatePair: (pair) => allowed(pair.localCandidate.host) && allowed(pair.remoteCandidate.host),
+  });
+}
+
+export function hostFilter(hosts: readonly string[] | undefined): (address: string) => boolean {
+  if (!hosts?.length) return () => true;
+  const set = new Set(hosts);
+  return (address) => set.has(address);
+}
+
+/** Waits (bounded) until ICE gathering completes, then returns the local SDP with its candidates. */
+export async function localSdpWithCandidates(pc: RTCPeerConnection, options: IceOptions, timeoutMs = 5000): Promise<string> {
+  if (pc.iceGatheringState !== 'complete') {
+    await pc.iceGatheringStateChange.watch((state) => state === 'complete', timeoutMs).catch(() => {});
+  }
+  const sdp = pc.localDescription?.sdp ?? '';
+  return options.iceHostAddresses?.length ? filterSdpCandidates(sdp, hostFilter(options.iceHostAddresses)) : sdp;
+}

@@ -1,0 +1,69 @@
+import type { NodeLogger, PipelineTransport } from '@remotemedia/runtime-core';
+import type { Server as HttpServer } from 'node:http';
+import { type IceOptions, defaultIceHosts } from '../media/peer-connection.js';
+
+export interface WebRtcServerOptions extends IceOptions {
+  /** What the server runs, usually `createNodeRunner()` from `@remotemedia/runtime-core/node`. */
+  pipeline: PipelineTransport;
+  /** Accepted bearer tokens (signaling and WHIP). Default: none, so no auth is required. */
+  authTokens?: readonly string[];
+  /**
+   * Interface to listen on. Default `127.0.0.1`. On a loopback host, ICE also defaults to
+   * loopback-only candidates (`iceHostAddresses: ['127.0.0.1']`).
+   */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Attach to this HTTP server instead of creating one (requests outside our paths are left to it). */
+  httpServer?: HttpServer;
+  /** Directory of named manifests (`<name>.yaml|.yml|.json`) that offers choose with `pipeline`. Default: none. */
+  pipelineDir?: string;
+  /** Whether offers may carry an inline `manifest`. Default: true without a `pipelineDir`, false with one. */
+  allowInlineManifests?: boolean;
+  /** Peer connections (pipeline sessions) served at once; more fail with ResourceExhausted. Default 32. */
+  maxPeers?: number;
+  /** Signaling connections at once. Default 256. */
+  maxSignalingConnections?: number;
+  /** Time a new peer connection has to reach `connected`. Default 15000 ms. */
+  connectTimeoutMs?: number;
+  /** How long ICE may stay `disconnected` before the session is torn down. Default 5000 ms. */
+  disconnectGraceMs?: number;
+  /** How long a finished session keeps its connection for the client to read the end. Default 2000 ms. */
+  lingerMs?: number;
+  /** Decoded audio packets (20 ms each) queued for a busy pipeline before dropping. Default 50. */
+  maxQueuedAudioPackets?: number;
+  /** WebSocket signaling path. Default `/signaling`. */
+  signalingPath?: string;
+  /** WHIP-style offer/answer path. Default `/whip`. */
+  whipPath?: string;
+  /** Where the server logs. Default: nowhere. */
+  logger?: NodeLogger;
+}
+
+export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'iceServers' | 'iceHostAddresses'>> &
+  Pick<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'iceServers' | 'iceHostAddresses'>;
+
+const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOptions {
+  const host = o.host ?? '127.0.0.1';
+  // A server listening on loopback only serves this host: keep ICE on loopback too.
+  const iceHostAddresses = o.httpServer ? o.iceHostAddresses : defaultIceHosts(o.iceHostAddresses, host);
+  return {
+    ...o,
+    ...(iceHostAddresses ? { iceHostAddresses } : {}),
+    authTokens: o.authTokens ?? [],
+    host,
+    port: o.port ?? 0,
+    allowInlineManifests: o.allowInlineManifests ?? !o.pipelineDir,
+    maxPeers: o.maxPeers ?? 32,
+    maxSignalingConnections: o.maxSignalingConnections ?? 256,
+    connectTimeoutMs: o.connectTimeoutMs ?? 15_000,
+    disconnectGraceMs: o.disconnectGraceMs ?? 5_000,
+    lingerMs: o.lingerMs ?? 2_000,
+    maxQueuedAudioPackets: o.maxQueuedAudioPackets ?? 50,
+    signalingPath: o.signalingPath ?? '/signaling',
+    whipPath: o.whipPath ?? '/whip',
+    logger: o.logger ?? silent,
+  };
+}
