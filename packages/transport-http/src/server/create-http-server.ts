@@ -85,7 +85,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = headerValue(req, 'x-request-id')?.slice(0, 128) ?? randomUUID();
-    const log = config.logger.child({ reqId: requestId });
+    let childLog: typeof config.logger | undefined;
+    const log = () => (childLog ??= config.logger.child({ reqId: requestId }));
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.setHeader('x-request-id', requestId);
     applyCors(req, res, options.cors);
@@ -93,9 +94,21 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     res.once('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(req.method ?? '?', routeName, res.statusCode, seconds);
-      log.info({ method: req.method, route: routeName, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      if (config.logger.isLevelEnabled('info')) log().info({ method: req.method, route: routeName, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     });
-    const ctx: RouteContext = { req, res, url, params: [], requestId, log, config, sessions, metrics };
+    const ctx: RouteContext = {
+      req,
+      res,
+      url,
+      params: [],
+      requestId,
+      get log() {
+        return log();
+      },
+      config,
+      sessions,
+      metrics,
+    };
     try {
       if (req.method === 'OPTIONS' && options.cors) {
         routeName = 'preflight';

@@ -6,17 +6,26 @@ const tooLarge = (limit: number) =>
   new RemoteMediaError(Code.ResourceExhausted, `request body exceeds the limit of ${limit} bytes`, { reason: PAYLOAD_TOO_LARGE, details: [{ path: 'body', message: `at most ${limit} bytes` }] });
 
 /** Reads the whole body, failing with 413 as soon as it passes `limit` (declared or actual). */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  // Plain listeners rather than `for await`: measurably cheaper per request (bench/http.bench.ts).
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge(limit));
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new RemoteMediaError(Code.Canceled, 'client aborted the request body')));
+  });
 }
 
 export function parseJsonBody(body: Buffer): unknown {

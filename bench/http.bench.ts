@@ -1,0 +1,131 @@
+// `pnpm bench http`: unary execute round trip vs a bare undici -> node:http echo of the same
+// request body, and a streaming chunk round trip over the WebSocket vs a bare `ws` echo.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ManifestInput, type RuntimeData, createPipelineRunner, runtimeDataToJson, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { createHttpPipelineClient, createHttpServer, encodeMessage } from '@remotemedia/transport-http';
+import { Pool } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
+
+const manifest: ManifestInput = { version: 'v1', metadata: { name: 'bench' }, nodes: [{ id: 'p', nodeType: 'PassThrough', params: {} }], connections: [] };
+const chunk: RuntimeData = { kind: 'audio', samples: Float32Array.from({ length: 320 }, (_, i) => Math.sin(i / 5)), sampleRate: 16000, channels: 1 }; // 20 ms at 16 kHz
+const small: RuntimeData = { kind: 'json', value: { n: 1, text: 'hello' } };
+
+const ROUNDS = 6;
+const PER_ROUND = 300;
+
+async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    out.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  return out;
+}
+
+/** Alternates ours and baseline in rounds so machine noise hits both alike; returns per-call microseconds. */
+async function interleaved(ours: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<{ ours: number[]; baseline: number[] }> {
+  await timeEach(1000, ours);
+  await timeEach(1000, baseline);
+  const result = { ours: [] as number[], baseline: [] as number[] };
+  for (let r = 0; r < ROUNDS; r++) {
+    result.ours.push(...(await timeEach(PER_ROUND, ours)));
+    result.baseline.push(...(await timeEach(PER_ROUND, baseline)));
+  }
+  return result;
+}
+
+async function listen(server: ReturnType<typeof createServer>): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+export async function run(): Promise<void> {
+  const comparisons: Comparison[] = [];
+  const measurements: Measurement[] = [];
+
+  // Ours: the real server with a PipelineRunner, the real client.
+  const runner = createPipelineRunner();
+  const server = createHttpServer({ pipeline: runner, port: 0, host: '127.0.0.1', authTokens: ['bench-token'] });
+  const url = await server.listen();
+  const client = createHttpPipelineClient({ baseUrl: url, token: 'bench-token' });
+
+  // Baseline: node:http echo, called through an undici Pool with the same body our client sends.
+  const echo = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.byteLength });
+      res.end(body);
+    });
+  });
+  const echoUrl = await listen(echo);
+  const pool = new Pool(echoUrl, { connections: 16, keepAliveTimeout: 30_000 });
+  const post = (body: string) => async () => {
+    const res = await pool.request({ path: '/echo', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' }, body });
+    return JSON.parse(await res.body.text());
+  };
+
+  // Second baseline: a bare node:http handler that runs the same pipeline (JSON in, runner, JSON out),
+  // so the ratio shows what the transport adds on top of the work itself.
+  const bare = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const { manifest: m, inputs } = JSON.parse(Buffer.concat(chunks).toString()) as { manifest: ManifestInput; inputs: unknown[] };
+      const outputs = await runner.execute(m, inputs.map((i) => transportDataFromJson(i)));
+      const body = JSON.stringify({ outputs: outputs.map(transportDataToJson) });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  const barePool = new Pool(await listen(bare), { connections: 16, keepAliveTimeout: 30_000 });
+  const postBare = (body: string) => async () => {
+    const res = await barePool.request({ path: '/v1/execute', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return (JSON.parse(await res.body.text()) as { outputs: unknown[] }).outputs.map((o) => transportDataFromJson(o));
+  };
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 2000; i++) await runner.execute(manifest, [small]);
+  measurements.push({ name: 'in-process runner.execute (small json, PassThrough)', unit: 'us', value: Number(process.hrtime.bigint() - t0) / 1000 / 2000, note: 'the pipeline work every HTTP call also pays' });
+
+  for (const [label, data] of [['small json', small], ['20 ms audio chunk', chunk]] as const) {
+    const body = JSON.stringify({ manifest, inputs: [transportDataToJson({ data, metadata: {} })] });
+    const t = await interleaved(() => client.executeUnary(manifest, [data]), post(body));
+    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.baseline), { target: '<= 1.25', baselineName: 'undici -> node:http echo' }));
+    comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.baseline, 0.99), { baselineName: 'undici -> node:http echo' }));
+    const b = await interleaved(() => client.executeUnary(manifest, [data]), postBare(body));
+    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(b.ours), median(b.baseline), { target: '<= 1.25', baselineName: 'undici -> bare node:http running the same runner' }));
+  }
+
+  // Streaming: one chunk in, its output back, over one WebSocket session vs a bare ws echo.
+  const session = await client.createStreamSession(manifest);
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  wss.on('connection', (ws) => ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })));
+  await new Promise((r) => wss.once('listening', r));
+  const raw = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, { perMessageDeflate: false });
+  await new Promise((r) => raw.once('open', r));
+  const frame = encodeMessage({ type: 'input', id: 1, item: { data: chunk, metadata: {} } });
+  const rawEcho = () => new Promise<void>((resolve) => (raw.once('message', () => resolve()), raw.send(frame)));
+  const streamed = await interleaved(async () => {
+    await session.send(chunk);
+    await session.recv();
+  }, rawEcho);
+  comparisons.push(compare('WebSocket stream chunk round trip (20 ms audio), median', 'us', median(streamed.ours), median(streamed.baseline), { target: '<= 2', baselineName: 'bare ws echo of the same frame' }));
+  comparisons.push(compare('WebSocket stream chunk round trip (20 ms audio), p99', 'us', percentile(streamed.ours, 0.99), percentile(streamed.baseline, 0.99), { baselineName: 'bare ws echo of the same frame' }));
+  measurements.push({ name: 'JSON body size of one 20 ms audio chunk (base64)', unit: 'bytes', value: JSON.stringify(runtimeDataToJson(chunk)).length });
+  measurements.push({ name: 'WebSocket binary frame of one 20 ms audio chunk', unit: 'bytes', value: (frame as Uint8Array).byteLength });
+
+  await session.end();
+  raw.close();
+  await new Promise((r) => wss.close(r));
+  await client.close();
+  await pool.close();
+  await barePool.close();
+  await new Promise((r) => bare.close(r));
+  await server.close({ graceMs: 1000 });
+  await new Promise((r) => echo.close(r));
+  writeReport('http', comparisons, measurements);
+}
