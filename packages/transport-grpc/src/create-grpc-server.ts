@@ -92,6 +92,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         });
         return;
       }
+      const contentType = String(req.headers['content-type'] ?? '');
+      if (contentType.startsWith('application/grpc')) {
+        // gRPC clients expect a status, not an HTTP 404 (Connect clients map 404 to Unimplemented themselves).
+        res.writeHead(200, { 'content-type': contentType, 'grpc-status': '12', 'grpc-message': encodeURIComponent(`unknown method ${req.url ?? ''}`) });
+        res.end();
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found: this port serves gRPC, gRPC-Web and Connect (and GET /metrics)\n');
     },

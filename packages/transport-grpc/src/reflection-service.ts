@@ -18,8 +18,8 @@ export class ReflectionIndex {
     readonly serviceNames: readonly string[],
   ) {
     const visit = (f: DescFile) => {
-      if (this.#byName.has(f.name)) return;
-      this.#byName.set(f.name, f);
+      if (this.#byName.has(f.proto.name)) return;
+      this.#byName.set(f.proto.name, f);
       f.dependencies.forEach(visit);
     };
     files.forEach(visit);
@@ -70,8 +70,8 @@ export class ReflectionIndex {
   #files(base: object, file: DescFile) {
     const seen = new Map<string, DescFile>();
     const visit = (f: DescFile) => {
-      if (seen.has(f.name)) return;
-      seen.set(f.name, f);
+      if (seen.has(f.proto.name)) return;
+      seen.set(f.proto.name, f);
       f.dependencies.forEach(visit);
     };
     visit(file);

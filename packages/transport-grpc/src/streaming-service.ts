@@ -1,8 +1,8 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { type StreamPipelineRequest, type StreamPipelineResponseSchema, type StreamingPipelineService, fromDataChunk, sessionMetricsToProto, toDataChunk } from '@remotemedia/protocol';
 import { Code, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
-import { abortReasonToError, toConnectError } from './grpc-errors.js';
+import { abortReasonToError, fromConnectError, toConnectError } from './grpc-errors.js';
 import { checkManifest } from './manifest-limits.js';
 import type { ServerContext } from './server-context.js';
 
@@ -59,7 +59,8 @@ export function streamingService(ctx: ServerContext): ServiceImpl<typeof Streami
             }
             endInput();
           } catch (error) {
-            const e = RemoteMediaError.from(error, Code.InvalidArgument);
+            // Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.
+            const e = error instanceof ConnectError ? fromConnectError(error) : RemoteMediaError.from(error, Code.InvalidArgument);
             // A send rejected because the session already failed is reported by the output loop.
             if (s.isActive && !call.signal.aborted) {
               inputError = e;

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Runnable RemoteMedia gRPC server. From the repo root: `pnpm start` (defaults: 0.0.0.0:50051, no auth,
+// /metrics on :9464). Configure with flags or GRPC_* env, see `--help`.
+import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createGrpcServer } from '@remotemedia/transport-grpc';
+import { CommanderError, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { parseGrpcAppConfig, toServerOptions } from './server-config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseGrpcAppConfig(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) console.error(`error: ${error.message}`);
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server' } });
+  const runner = createNodeRunner({
+    logger: { debug: (m, f) => logger.debug(f ?? {}, m), info: (m, f) => logger.info(f ?? {}, m), warn: (m, f) => logger.warn(f ?? {}, m), error: (m, f) => logger.error(f ?? {}, m) },
+  });
+  const server = createGrpcServer({ ...toServerOptions(config), pipeline: runner, logger });
+  const address = await server.listen();
+  logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, activeCalls: server.activeCalls }, 'shutting down');
+    await server.close();
+    await runner.shutdown({ graceMs: 0 });
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

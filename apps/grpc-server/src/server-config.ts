@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { type GrpcServerOptions, parseBindAddress } from '@remotemedia/transport-grpc';
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+/** Everything the app needs, resolved from flags, then env (`GRPC_*`), then defaults. */
+export interface GrpcAppConfig {
+  bindAddress: string;
+  authTokens: string[];
+  requireAuth: boolean;
+  maxMessageBytes: number;
+  maxConcurrentSessions: number;
+  requestTimeoutMs: number;
+  maxNodesPerManifest: number;
+  /** undefined: no separate metrics listener. */
+  metricsPort: number | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+};
+const bool = (name: string) => (value: string) => {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new InvalidArgumentError(`${name} must be true or false, got "${value}"`);
+};
+const address = (value: string) => {
+  try {
+    parseBindAddress(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return value;
+};
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** Parses argv (without node and script) and env. Throws CommanderError on bad input (after printing it). */
+export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GrpcAppConfig {
+  const program = new Command('remotemedia-grpc-server')
+    .description('RemoteMedia gRPC server: gRPC, gRPC-Web and Connect on one port, with health, reflection and Prometheus metrics.')
+    .exitOverride()
+    .addOption(new Option('--bind <host:port>', 'listen address').env('GRPC_BIND_ADDRESS').default('0.0.0.0:50051').argParser(address))
+    .addOption(new Option('--auth-tokens <tokens>', 'comma-separated bearer tokens').env('GRPC_AUTH_TOKENS').argParser(list))
+    .addOption(new Option('--require-auth <bool>', 'reject calls without a valid token (default: true when tokens are set)').env('GRPC_REQUIRE_AUTH').argParser(bool('--require-auth')))
+    .addOption(new Option('--max-message-bytes <n>', 'largest message in bytes').env('GRPC_MAX_MESSAGE_BYTES').default(16 * 1024 * 1024).argParser(int('--max-message-bytes', 1)))
+    .addOption(new Option('--max-sessions <n>', 'concurrent sessions and calls').env('GRPC_MAX_CONCURRENT_SESSIONS').default(2000).argParser(int('--max-sessions', 1)))
+    .addOption(new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call').env('GRPC_REQUEST_TIMEOUT_MS').default(60_000).argParser(int('--request-timeout-ms', 1)))
+    .addOption(new Option('--max-nodes <n>', 'nodes per manifest').env('GRPC_MAX_NODES_PER_MANIFEST').default(256).argParser(int('--max-nodes', 1)))
+    .addOption(new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)').env('GRPC_METRICS_PORT').default(9464).argParser(int('--metrics-port', -1)))
+    .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
+    .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
+    .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+  // commander reads env from process.env; apply the given env for testability.
+  const saved = { ...process.env };
+  try {
+    if (env !== process.env) {
+      for (const key of Object.keys(process.env)) if (key.startsWith('GRPC_') || key === 'LOG_LEVEL') delete process.env[key];
+      Object.assign(process.env, env);
+    }
+    program.parse([...argv], { from: 'user' });
+  } finally {
+    if (env !== process.env) {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+  const o = program.opts<{
+    bind: string;
+    authTokens?: string[];
+    requireAuth?: boolean;
+    maxMessageBytes: number;
+    maxSessions: number;
+    requestTimeoutMs: number;
+    maxNodes: number;
+    metricsPort: number;
+    tlsCert?: string;
+    tlsKey?: string;
+    shutdownGraceMs: number;
+    logLevel: string;
+  }>();
+  const authTokens = o.authTokens ?? [];
+  const requireAuth = o.requireAuth ?? authTokens.length > 0;
+  if (requireAuth && authTokens.length === 0) throw new InvalidArgumentError('GRPC_REQUIRE_AUTH is true but GRPC_AUTH_TOKENS is empty: set at least one token');
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new InvalidArgumentError('TLS needs both --tls-cert and --tls-key (GRPC_TLS_CERT, GRPC_TLS_KEY)');
+  return {
+    bindAddress: o.bind,
+    authTokens,
+    requireAuth,
+    maxMessageBytes: o.maxMessageBytes,
+    maxConcurrentSessions: o.maxSessions,
+    requestTimeoutMs: o.requestTimeoutMs,
+    maxNodesPerManifest: o.maxNodes,
+    metricsPort: o.metricsPort < 0 ? undefined : o.metricsPort,
+    tlsCertFile: o.tlsCert,
+    tlsKeyFile: o.tlsKey,
+    shutdownGraceMs: o.shutdownGraceMs,
+    logLevel: o.logLevel,
+  };
+}
+
+/** Server options (without pipeline and logger) from the app config. */
+export function toServerOptions(config: GrpcAppConfig): Omit<GrpcServerOptions, 'pipeline'> {
+  return {
+    bindAddress: config.bindAddress,
+    authTokens: config.authTokens,
+    requireAuth: config.requireAuth,
+    limits: {
+      maxMessageBytes: config.maxMessageBytes,
+      maxConcurrentSessions: config.maxConcurrentSessions,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxNodesPerManifest: config.maxNodesPerManifest,
+    },
+    metricsPort: config.metricsPort,
+    tls: config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined,
+    shutdownGraceMs: config.shutdownGraceMs,
+  };
+}
