@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PipelineRunner, RUNTIME_VERSION } from '@remotemedia/runtime-core';
 import pkg from '../package.json' with { type: 'json' };
 
-const texts = (outs: { data: { kind: string } }[]) => outs.map((o) => (o.data as { text: string }).text);
+const texts = (outs: { data: unknown }[]) => outs.map((o) => (o.data as { text: string }).text);
 
 describe('built-in nodes', () => {
   it('Calculator: 1, 2, 3 with add 5 give 6, 7, 8; numeric text and arrays too', async () => {

@@ -70,6 +70,5 @@ export function mapPolicyError(error: unknown, node: ManifestNode): RemoteMediaE
       cause: original,
     });
   }
-  const wrapped = RemoteMediaError.from(original, Code.Internal, { nodeId: node.id });
-  return wrapped.nodeId ? wrapped : new RemoteMediaError(wrapped.code, wrapped.rawMessage, { nodeId: node.id, cause: original, details: wrapped.details, reason: wrapped.reason });
+  return RemoteMediaError.from(original, Code.Internal, { nodeId: node.id });
 }

@@ -37,6 +37,8 @@ export class PipelineRunner implements PipelineTransport {
   readonly #logger: NodeLogger;
   readonly #outputCapacity: number | undefined;
   readonly #sessions = new Map<string, PipelineSession>();
+  /** Sessions being started: counted against the limit before their nodes are ready. */
+  #starting = 0;
   #accepting = true;
 
   constructor(options: PipelineRunnerOptions = {}) {
@@ -67,16 +69,14 @@ export class PipelineRunner implements PipelineTransport {
   async #start(manifest: ManifestSource, signal: AbortSignal | undefined): Promise<PipelineSession> {
     if (!this.#accepting) throw new RemoteMediaError(Code.Unavailable, 'runner is shutting down and accepts no new sessions', { reason: 'ShuttingDown' });
     const max = this.limits.maxConcurrentSessions;
-    if (max !== undefined && this.#sessions.size >= max) {
+    if (max !== undefined && this.#sessions.size + this.#starting >= max) {
       throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
     }
     const resolved = this.resolve(manifest);
-    const sessionId = crypto.randomUUID();
-    // Reserve the slot before the async start so concurrent calls respect the limit.
-    this.#sessions.set(sessionId, undefined as unknown as PipelineSession);
+    this.#starting++;
     try {
       const session = await PipelineSession.start({
-        sessionId,
+        sessionId: crypto.randomUUID(),
         manifest: resolved,
         registry: this.registry,
         logger: this.#logger,
@@ -84,11 +84,11 @@ export class PipelineRunner implements PipelineTransport {
         signal,
         onFinished: (s) => this.#sessions.delete(s.sessionId),
       });
-      this.#sessions.set(sessionId, session);
+      // A session can finish before start() returns (e.g. aborted at once): only track live ones.
+      if (session.isActive) this.#sessions.set(session.sessionId, session);
       return session;
-    } catch (error) {
-      this.#sessions.delete(sessionId);
-      throw error;
+    } finally {
+      this.#starting--;
     }
   }
 
@@ -125,14 +125,12 @@ export class PipelineRunner implements PipelineTransport {
   }
 
   get activeSessionCount(): number {
-    return this.#sessions.size;
+    return this.#sessions.size + this.#starting;
   }
 
   /** Prometheus text of every active session's node metrics. */
   metricsText(prefix?: string): string {
-    const rows = [...this.#sessions.values()]
-      .filter(Boolean)
-      .flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
+    const rows = [...this.#sessions.values()].flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
     return formatPrometheus(rows, prefix);
   }
 
@@ -142,7 +140,7 @@ export class PipelineRunner implements PipelineTransport {
    */
   async shutdown(options: { graceMs?: number } = {}): Promise<void> {
     this.#accepting = false;
-    const sessions = [...this.#sessions.values()].filter(Boolean);
+    const sessions = [...this.#sessions.values()];
     const all = Promise.allSettled(sessions.map((s) => s.finished));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<'expired'>((r) => (timer = setTimeout(() => r('expired'), options.graceMs ?? 10_000)));

@@ -3,8 +3,10 @@ import type { TransportData } from '../data/transport-data.js';
 import type { ManifestInput } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot } from '../metrics/pipeline-metrics.js';
 
-/** A manifest as object (parsed or not) or JSON/YAML text. */
-export type ManifestSource = ManifestInput | string;
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** A manifest as object (parsed or not, `as const` welcome) or JSON/YAML text. */
+export type ManifestSource = ManifestInput | DeepReadonly<ManifestInput> | string;
 
 export interface CallOptions {
   /** Cancels the call; the error is Canceled (or DeadlineExceeded for `AbortSignal.timeout`). */
