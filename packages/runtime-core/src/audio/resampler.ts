@@ -18,8 +18,8 @@ export interface ResampleFilterSpec {
 export const RESAMPLE_PRESETS: Readonly<Record<ResampleQuality, ResampleFilterSpec>> = {
   /** Cheapest: for speech recognition front ends that tolerate a softer top octave. */
   fast: { passbandEdge: 0.8, stopbandEdge: 1.2, attenuationDb: 80 },
-  /** Default: flat to 0.9 x Nyquist, >= 90 dB alias rejection into the passband. */
-  medium: { passbandEdge: 0.9, stopbandEdge: 1.1, attenuationDb: 110 },
+  /** Default: flat to 0.9 x Nyquist, >= 110 dB alias rejection into the passband (0.9..1.1 x Nyquist is the transition band). */
+  medium: { passbandEdge: 0.9, stopbandEdge: 1.1, attenuationDb: 120 },
   /** Nothing above the output Nyquist survives (no aliasing even in the transition band). */
   high: { passbandEdge: 0.92, stopbandEdge: 1.0, attenuationDb: 120 },
 };

@@ -14,7 +14,7 @@ export const AudioResampleNode = defineNode({
     .object({
       /** Output sample rate in Hz. */
       targetRate: rate,
-      /** `fast`, `medium` (default: flat to 0.9 x Nyquist, >= 100 dB alias rejection) or `high`. */
+      /** `fast`, `medium` (default: flat to 0.9 x Nyquist, >= 110 dB alias rejection into that band) or `high`. */
       quality: z.enum(['fast', 'medium', 'high'], { error: 'expected one of fast, medium, high' }).default('medium'),
     })
     .strict(),
