@@ -35,6 +35,12 @@ function recorder() {
   return { events, Recorded };
 }
 
+/** Polls a condition (bounded: fails after 5 s) instead of sleeping a guessed time. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
+
 const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id }));
 const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({ version: 'v1', metadata: { name: 'test' }, nodes, connections });
 
@@ -234,6 +240,35 @@ describe('executor', () => {
     await reading;
     expect(calls).toBe(3);
     expect(session.metrics().nodes[0]!.errors).toBe(10);
+  });
+
+  it('circuit breaker goes half-open after resetTimeoutMs and closes on a successful trial', async () => {
+    let calls = 0;
+    const Recovering = defineNode({
+      type: 'Recovering',
+      description: 'fails three times, then works',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: () => ({
+        process(input) {
+          if (++calls <= 3) throw new Error('down');
+          return input;
+        },
+      }),
+    });
+    const runner = new PipelineRunner({ nodes: [Recovering] });
+    const session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
+    const reading = collect(session.outputs);
+    for (let i = 0; i < 5; i++) await session.send(json(i)); // 3 failures open it; 2 rejected fast
+    await until(() => session.metrics().nodes[0]!.errors === 5);
+    expect(calls).toBe(3);
+    await new Promise((r) => setTimeout(r, 150));
+    await session.send(json(100)); // half-open trial succeeds and closes the breaker
+    await session.send(json(101));
+    await session.end();
+    expect((await reading).map(num)).toEqual([100, 101]);
+    expect(calls).toBe(5);
   });
 
   it('per-node timeout fails with DeadlineExceeded naming the node', async () => {
