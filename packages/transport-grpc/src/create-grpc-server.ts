@@ -165,12 +165,13 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       closing ??= (async () => {
         logger.info({ activeCalls: calls.size }, 'grpc server shutting down');
         health.setServing(false);
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Resolves once every connection has closed, i.e. after the last bytes were flushed.
+        const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
         await calls.drain(options.shutdownGraceMs ?? 10_000, options.shutdownFlushMs ?? 5_000);
         shutdown.abort(new ConnectError('server is shutting down', ConnectCode.Unavailable));
         for (const s of sessions) s.close();
-        const forced = setTimeout(() => sessions.forEach((s) => s.destroy()), 1000);
-        if (server.listening) await stopped;
+        const forced = setTimeout(() => sessions.forEach((s) => s.destroy()), 2000);
+        await stopped;
         clearTimeout(forced);
         if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
         logger.info('grpc server closed');
