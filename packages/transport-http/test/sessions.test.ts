@@ -173,4 +173,50 @@ describe('http server: streaming sessions', () => {
     await expect(client.executeUnary(slow, [])).rejects.toMatchObject({ code: Code.Unavailable });
     await client.close();
   });
+
+  it('a reader is told why the server closed its session: expiry over SSE, DELETE over an attached WebSocket', async () => {
+    s = await startServer({ sessionIdleTimeoutMs: 150 });
+    const sse = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN, streaming: 'sse' });
+    const idle = await sse.createStreamSession(chain('idle-reader', ['p', 'PassThrough']));
+    await expect(idle.recv()).rejects.toMatchObject({ code: Code.DeadlineExceeded, reason: 'SessionExpired' });
+    await sse.close();
+
+    const created = await postJson(`${s.url}/v1/sessions`, { manifest: chain('attached', ['p', 'PassThrough']) });
+    const id = created.body.sessionId as string;
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/sessions/${id}/ws`, ['remotemedia.v1'], { headers: auth });
+    const messages: any[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const closed = new Promise((r) => ws.once('close', r));
+    await waitFor(() => messages.length === 1, 'started');
+    expect(messages[0]).toEqual({ type: 'started', sessionId: id });
+    ws.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'hi' }, metadata: {} } }));
+    await waitFor(() => messages.some((m) => m.type === 'output'), 'output');
+    expect((await fetch(`${s.url}/v1/sessions/${id}/output`, { headers: auth })).status).toBe(409); // the socket is the reader
+    expect((await fetch(`${s.url}/v1/sessions/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    await closed;
+    expect(messages.at(-1)).toMatchObject({ type: 'error', error: { code: 'canceled' } });
+    await noLeaks(s);
+  });
+
+  it('deadlines: the timeout header makes the server answer 504, and the client reports DeadlineExceeded', async () => {
+    s = await startServer();
+    const res = await fetch(`${s.url}/v1/execute`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', 'x-remotemedia-timeout-ms': '100' },
+      body: JSON.stringify({ manifest: slow, inputs: [{ kind: 'text', text: 'x' }] }),
+    });
+    expect(res.status).toBe(504);
+    expect((await res.json()).code).toBe('deadline_exceeded');
+    await noLeaks(s);
+  });
+
+  it('createTransportClient (the shared loader contract) works through a dynamic import', async () => {
+    s = await startServer();
+    const mod = (await import('@remotemedia/transport-http')) as { createTransportClient(o: { endpoint: string; authToken?: string; timeoutMs?: number }): import('@remotemedia/runtime-core').PipelineClient };
+    const client = mod.createTransportClient({ endpoint: s.url, authToken: TOKEN, timeoutMs: 5000 });
+    expect((await client.health()).status).toBe('serving');
+    const outs = await client.executeUnary(chain('loader', ['c', 'Calculator', { operation: 'add', operand: 1 }]), [{ kind: 'json', value: 1 }]);
+    expect(outs.map((o) => o.data)).toEqual([{ kind: 'json', value: 2 }]);
+    await client.close();
+  });
 });

@@ -5,6 +5,11 @@ export class SessionEntry {
   lastActiveMs = Date.now();
   /** Who consumes the outputs: only one reader per session (outputs are not broadcast). */
   reader: 'sse' | 'websocket' | undefined;
+  /**
+   * Why the server closed the session (expiry, DELETE, shutdown). The session's own outputs then
+   * just end; readers report this instead so a client never mistakes it for a normal end.
+   */
+  closedWith: RemoteMediaError | undefined;
   constructor(
     readonly id: string,
     readonly session: StreamSession,
@@ -58,9 +63,10 @@ export class SessionRegistry {
     return entry;
   }
 
-  /** Forgets the entry; closes the session unless it already ended. */
-  async remove(entry: SessionEntry, reason: string): Promise<void> {
+  /** Forgets the entry; closes the session unless it already ended. `why` is what a reader is told. */
+  async remove(entry: SessionEntry, reason: string, why?: RemoteMediaError): Promise<void> {
     if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    if (why && entry.session.isActive) entry.closedWith ??= why;
     if (entry.session.isActive) await entry.session.close(reason).catch(() => {});
   }
 
@@ -68,7 +74,8 @@ export class SessionRegistry {
   async drain(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;
     while (this.#entries.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await Promise.allSettled([...this.#entries.values()].map((e) => this.remove(e, 'server shutting down')));
+    const why = new RemoteMediaError(Code.Unavailable, 'server shut down before the session finished', { reason: 'ShuttingDown' });
+    await Promise.allSettled([...this.#entries.values()].map((e) => this.remove(e, 'server shutting down', why)));
   }
 
   stop(): void {
@@ -80,7 +87,8 @@ export class SessionRegistry {
     for (const entry of this.#entries.values()) {
       if (entry.lastActiveMs > cutoff) continue;
       this.options.onExpired?.(entry);
-      void this.remove(entry, `session idle for more than ${this.options.idleTimeoutMs} ms`);
+      const message = `session idle for more than ${this.options.idleTimeoutMs} ms`;
+      void this.remove(entry, message, new RemoteMediaError(Code.DeadlineExceeded, `${message}: expired`, { reason: 'SessionExpired' }));
     }
   }
 }

@@ -40,7 +40,7 @@ export async function sessionEndRoute(ctx: RouteContext): Promise<void> {
 /** DELETE /v1/sessions/{id}: stops now. */
 export async function deleteSessionRoute(ctx: RouteContext): Promise<void> {
   const entry = ctx.sessions.get(ctx.params[0]!);
-  await ctx.sessions.remove(entry, 'closed by client (DELETE)');
+  await ctx.sessions.remove(entry, 'closed by client (DELETE)', new RemoteMediaError(Code.Canceled, `session ${entry.id} was closed by DELETE`));
   ctx.res.writeHead(204).end();
 }
 
@@ -75,6 +75,7 @@ export async function sessionOutputRoute(ctx: RouteContext): Promise<void> {
       await write(`event: output\nid: ${item.sequence ?? ''}\ndata: ${JSON.stringify(transportDataToJson(item))}\n\n`);
     }
     finished = true;
+    if (entry.closedWith) throw entry.closedWith;
     res.end('event: end\ndata: {}\n\n');
   } catch (error) {
     finished = true;

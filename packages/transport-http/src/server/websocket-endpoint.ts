@@ -12,6 +12,7 @@ import type { SessionEntry, SessionRegistry } from './session-registry.js';
 /** Subprotocol spoken on the socket; browsers (which cannot set headers) send the token as a second one, `bearer.<token>`. */
 export const WS_PROTOCOL = 'remotemedia.v1';
 export const WS_PATH = '/v1/stream';
+const MAX_QUEUED_MESSAGES = 64;
 const ATTACH_PATH = /^\/v1\/sessions\/([^/]+)\/ws$/;
 
 export interface WebSocketEndpointOptions {
@@ -70,6 +71,7 @@ export class WebSocketEndpoint {
 class SocketSession {
   #inbox: Promise<void> = Promise.resolve();
   #ended = false;
+  #queued = 0;
   constructor(
     private readonly ws: WebSocket,
     private readonly options: WebSocketEndpointOptions,
@@ -91,7 +93,13 @@ class SocketSession {
       }
       // close must not wait behind inputs blocked on backpressure.
       if (msg.type === 'close') void this.#dispose(msg.reason ?? 'closed by client');
-      else this.#inbox = this.#inbox.then(() => this.#handle(msg));
+      else {
+        // Inputs wait for the pipeline (backpressure); stop reading the socket while many are queued.
+        if (++this.#queued >= MAX_QUEUED_MESSAGES) ws.pause();
+        this.#inbox = this.#inbox.then(() => this.#handle(msg)).finally(() => {
+          if (--this.#queued < MAX_QUEUED_MESSAGES && ws.isPaused) ws.resume();
+        });
+      }
     });
     ws.on('close', () => void this.#dispose('WebSocket closed'));
     ws.on('error', (error) => this.options.logger.debug({ err: error }, 'websocket error'));
@@ -142,6 +150,7 @@ class SocketSession {
         if (this.ws.readyState !== this.ws.OPEN) return;
         await new Promise<void>((resolve) => this.ws.send(encodeMessage({ type: 'output', item }), () => resolve()));
       }
+      if (entry.closedWith) throw entry.closedWith;
       this.#send({ type: 'end' });
       this.#ended = true;
       this.ws.close(1000, 'outputs ended');
