@@ -35,6 +35,8 @@ export interface EndpointSnapshot {
   breaker: BreakerStateName;
   healthy: boolean;
   active: number;
+  /** Streaming sessions open on this endpoint now (also counted in `active`). */
+  sessions: number;
   /** Calls (and session opens) started on this endpoint. */
   calls: number;
   /** Of those, how many failed through the endpoint's fault. */
@@ -46,6 +48,7 @@ export interface EndpointSnapshot {
 
 export class Endpoint {
   active = 0;
+  sessions = 0;
   /** False after a failed health probe, true again after a successful one. */
   healthy = true;
   calls = 0;
@@ -119,7 +122,7 @@ export class Endpoint {
   }
 
   snapshot(): EndpointSnapshot {
-    return { endpoint: this.url, breaker: this.breakerState, healthy: this.healthy, active: this.active, calls: this.calls, failures: this.failures, probes: this.probes, probeFailures: this.probeFailures };
+    return { endpoint: this.url, breaker: this.breakerState, healthy: this.healthy, active: this.active, sessions: this.sessions, calls: this.calls, failures: this.failures, probes: this.probes, probeFailures: this.probeFailures };
   }
 
   async close(): Promise<void> {

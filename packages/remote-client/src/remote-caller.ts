@@ -1,7 +1,7 @@
 import { Code, type ErrorDetail, type ManifestSource, type PipelineClient, type PipelineTransport, RemoteMediaError, abortError } from '@remotemedia/runtime-core';
 import { BrokenCircuitError, ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Endpoint, EndpointPool } from './endpoint-pool.js';
-import { RemoteReason, describeFailure, isEndpointFailure, remoteError } from './remote-errors.js';
+import { RemoteReason, describeFailure, isEndpointFailure, markCallerCanceled, remoteError } from './remote-errors.js';
 
 /** One step of a node's chain: a pool of remote endpoints, or a local manifest run in-process. */
 export type Route = { kind: 'remote'; pool: EndpointPool } | { kind: 'local'; runner: PipelineTransport; manifest: ManifestSource };
@@ -25,12 +25,14 @@ export interface CallResult<T> {
 export type RemoteAttempt<T> = (client: PipelineClient, signal: AbortSignal, endpoint: Endpoint) => Promise<T>;
 export type LocalAttempt<T> = (runner: PipelineTransport, manifest: ManifestSource, signal: AbortSignal | undefined) => Promise<T>;
 
+const canceled = (signal: AbortSignal): RemoteMediaError => markCallerCanceled(abortError(signal, 'remote call'));
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = () => {
       clearTimeout(timer);
-      reject(abortError(signal!, 'remote call'));
+      reject(canceled(signal!));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', done);
@@ -46,13 +48,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * ignore the signal.
  */
 async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint: string, timeoutMs: number, outer: AbortSignal | undefined): Promise<T> {
-  if (outer?.aborted) throw abortError(outer, 'remote call');
+  if (outer?.aborted) throw canceled(outer);
   const controller = new AbortController();
   let rejectRace!: (e: unknown) => void;
   const race = new Promise<never>((_, reject) => (rejectRace = reject));
   const onOuterAbort = () => {
     controller.abort(outer!.reason);
-    rejectRace(abortError(outer!, 'remote call'));
+    rejectRace(canceled(outer!));
   };
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   const timer = setTimeout(() => {
@@ -63,7 +65,7 @@ async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint
   try {
     return await Promise.race([fn(controller.signal), race]);
   } catch (error) {
-    if (outer?.aborted) throw abortError(outer, 'remote call');
+    if (outer?.aborted) throw canceled(outer);
     const reason = controller.signal.reason;
     if (controller.signal.aborted && reason instanceof RemoteMediaError && reason.reason === RemoteReason.RemoteTimeout) throw reason;
     throw error;
@@ -104,7 +106,7 @@ export async function callWithFailover<T>(routes: readonly Route[], remote: Remo
         } catch (error) {
           if (error instanceof BrokenCircuitError) continue; // half-open and its one trial call is taken
           attempted++;
-          if (signal?.aborted) throw abortError(signal, 'remote call');
+          if (signal?.aborted) throw canceled(signal);
           if (!isEndpointFailure(error)) throw RemoteMediaError.from(error, Code.Internal, settings.nodeId ? { nodeId: settings.nodeId } : {});
           failures.push({ endpoint: `${route.pool.label} ${ep.url}`, error });
         }

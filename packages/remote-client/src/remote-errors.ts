@@ -30,13 +30,25 @@ export function remoteError(code: Code, reason: RemoteReason, message: string, e
   return new RemoteMediaError(code, message, { ...extra, reason });
 }
 
+// Cancellations we caused (the caller's signal); any other Canceled came from the remote side.
+const callerCancellations = new WeakSet<object>();
+
+/** Marks an error as caused by the caller's own cancellation, so it never counts against an endpoint. */
+export function markCallerCanceled<E extends object>(error: E): E {
+  callerCancellations.add(error);
+  return error;
+}
+
 /**
  * Whether a failure is the endpoint's fault (so another endpoint or a retry may succeed) rather
  * than the request's. Only these count against an endpoint's circuit breaker.
  */
 export function isEndpointFailure(error: unknown): boolean {
+  if (error !== null && typeof error === 'object' && callerCancellations.has(error)) return false;
   if (!(error instanceof RemoteMediaError)) return (error as { name?: string } | null)?.name !== 'AbortError';
   switch (error.code) {
+    // Not cancelled by us, so by the remote end: e.g. an HTTP/2 stream reset when a server dies.
+    case Code.Canceled:
     case Code.Unavailable:
     case Code.DeadlineExceeded:
     case Code.ResourceExhausted:

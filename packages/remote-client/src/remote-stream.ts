@@ -1,6 +1,6 @@
 import { Code, type RuntimeData, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
 import type { Endpoint } from './endpoint-pool.js';
-import { RemoteReason, isEndpointFailure, remoteError } from './remote-errors.js';
+import { RemoteReason, isEndpointFailure, markCallerCanceled, remoteError } from './remote-errors.js';
 
 /** Opens the remote (or local fallback) session, with failover. */
 export type SessionOpener = (signal: AbortSignal) => Promise<{ session: StreamSession; endpoint?: Endpoint }>;
@@ -58,7 +58,11 @@ export class RemoteStream {
     const live = this.#live;
     if (!live) return;
     live.ending = true;
-    const ended = live.session.end().catch(() => {}); // errors surface through the outputs pump
+    // end() failing means the remote went away before flushing; the pump usually sees it too.
+    const ended = live.session.end().then(
+      () => undefined,
+      (error: unknown) => error ?? new RemoteMediaError(Code.Unavailable, 'remote session failed to end'),
+    );
     for (;;) {
       while (live.buffer.length) yield this.#take(live);
       if (live.done) break;
@@ -69,7 +73,8 @@ export class RemoteStream {
       }
     }
     this.#check(live);
-    await ended;
+    const endError = await ended;
+    if (endError !== undefined) throw this.#lost(live, endError, signal);
     this.#release(live);
   }
 
@@ -83,7 +88,10 @@ export class RemoteStream {
   async #start(signal: AbortSignal): Promise<Live> {
     const { session, endpoint } = await this.open(signal);
     const live: Live = { session, endpoint, buffer: [], error: undefined, done: false, ending: false, wake: undefined, space: undefined };
-    if (endpoint) endpoint.active++; // an open session is a connection for least_connections
+    if (endpoint) {
+      endpoint.active++; // an open session is a connection for least_connections
+      endpoint.sessions++;
+    }
     this.#live = live;
     const max = this.options.maxBuffered ?? 256;
     void (async () => {
@@ -149,7 +157,7 @@ export class RemoteStream {
   #lost(live: Live, error: unknown, signal: AbortSignal | undefined): RemoteMediaError {
     this.#release(live);
     void live.session.close('remote session failed').catch(() => {});
-    if (signal?.aborted) return RemoteMediaError.from(error, Code.Canceled, { nodeId: this.options.nodeId });
+    if (signal?.aborted) return markCallerCanceled(RemoteMediaError.from(error, Code.Canceled, { nodeId: this.options.nodeId }));
     // The remote pipeline's own failure (bad input, a node error) is passed on as it is.
     if (!isEndpointFailure(error)) return RemoteMediaError.from(error, Code.Internal, { nodeId: this.options.nodeId });
     live.endpoint?.recordFailure(error);
@@ -164,6 +172,9 @@ export class RemoteStream {
   #release(live: Live): void {
     if (this.#live !== live) return;
     this.#live = undefined;
-    if (live.endpoint) live.endpoint.active--;
+    if (live.endpoint) {
+      live.endpoint.active--;
+      live.endpoint.sessions--;
+    }
   }
 }
