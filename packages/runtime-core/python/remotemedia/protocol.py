@@ -3,7 +3,7 @@
 Specified in docs/python-nodes.md and implemented a second time in
 src/node/multiprocess/frame-codec.ts; tests run the two against each other.
 
-Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 zero | u32 request id | body.
+Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 flags | u32 request id | body.
 Data body: u32 meta length | meta JSON (space-padded so the payload starts 8-byte aligned) | payload bytes.
 """
 from __future__ import annotations
@@ -33,14 +33,45 @@ FRAME_TYPES = {
 }
 
 MAX_FRAME_BYTES = 1 << 31
+#: Flag of an OUTPUT frame: the last output of its request (no DONE frame follows).
+FLAG_END = 1
 
 
 class ProtocolError(Exception):
     pass
 
 
+# One encoder for every frame: json.dumps with options would build a new one per call.
+_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_decode_json = json.JSONDecoder().decode
+_KIND_NAMES = {v: k for k, v in DATA_KINDS.items()}
+
+
 def _dumps(value) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _encode_json(value).encode("utf-8")
+
+
+def _loads(raw) -> object:
+    return _decode_json(str(raw, "utf-8"))
+
+
+# Streams repeat the same meta (an audio stream's rate and channels): parse each distinct one once.
+# Callers only read the parsed dicts.
+_meta_cache: dict = {}
+
+
+def _loads_meta(raw) -> dict:
+    key = bytes(raw)
+    meta = _meta_cache.get(key)
+    if meta is None:
+        meta = _loads(key)
+        if len(_meta_cache) >= 256:
+            _meta_cache.clear()
+        _meta_cache[key] = meta
+    return meta
+
+
+_audio_meta_cache: dict = {}
 
 
 def json_frame(frame_type: int, request_id: int, value=None) -> bytes:
@@ -48,18 +79,34 @@ def json_frame(frame_type: int, request_id: int, value=None) -> bytes:
     return HEADER.pack(HEADER_SIZE - 4 + len(body), frame_type, 0, 0, request_id) + body
 
 
-def data_frame(frame_type: int, request_id: int, data, metadata=None):
+def data_frame(frame_type: int, request_id: int, data, metadata=None, flags=0):
     """RuntimeData -> a list of buffers to write in order (the payload is not copied)."""
+    if not metadata and getattr(data, "kind", None) == "audio" and data.timestamp_us is None and data.stream_id is None:
+        # Hot path of audio streams: the meta of a (rate, channels) pair is built once.
+        key = (data.sample_rate, data.channels)
+        meta_part = _audio_meta_cache.get(key)
+        if meta_part is None:
+            meta_part = _meta_bytes({"sampleRate": data.sample_rate, "channels": data.channels})
+            _audio_meta_cache[key] = meta_part
+        payload = _bytes_like(rd.samples_bytes(data.samples))
+        length = HEADER_SIZE - 4 + len(meta_part) + len(payload)
+        return [HEADER.pack(length, frame_type, 1, flags, request_id) + meta_part, payload]
     kind, meta, payload = _encode_data(data)
     if metadata:
         meta["metadata"] = metadata
+    meta_part = _meta_bytes(meta)
+    length = HEADER_SIZE - 4 + len(meta_part) + len(payload)
+    head = HEADER.pack(length, frame_type, DATA_KINDS[kind], flags, request_id) + meta_part
+    return [head, payload] if len(payload) else [head]
+
+
+def _meta_bytes(meta) -> bytes:
+    """u32 length + meta JSON, space-padded so the payload that follows is 8-byte aligned."""
     meta_bytes = _dumps(meta)
     pad = (-(HEADER_SIZE + 4 + len(meta_bytes))) % 8
     if pad:
         meta_bytes += b" " * pad
-    length = HEADER_SIZE - 4 + 4 + len(meta_bytes) + len(payload)
-    head = HEADER.pack(length, frame_type, DATA_KINDS[kind], 0, request_id) + META_LEN.pack(len(meta_bytes)) + meta_bytes
-    return [head, payload] if len(payload) else [head]
+    return META_LEN.pack(len(meta_bytes)) + meta_bytes
 
 
 def _encode_data(data):
@@ -127,18 +174,17 @@ def _bytes_like(value):
 
 def frame_json(frame):
     """The JSON body of a control-plane frame (None when empty)."""
-    return json.loads(bytes(frame[HEADER_SIZE:])) if len(frame) > HEADER_SIZE else None
+    return _loads(frame[HEADER_SIZE:]) if len(frame) > HEADER_SIZE else None
 
 
 def decode_data(kind_number: int, frame):
     """A whole data frame -> (RuntimeData, metadata dict). Payload views share the frame's memory."""
-    frame = memoryview(frame)
     (meta_len,) = META_LEN.unpack_from(frame, HEADER_SIZE)
     start = HEADER_SIZE + 4
-    meta = json.loads(bytes(frame[start : start + meta_len])) if meta_len else {}
-    payload = frame[start + meta_len :]
+    meta = _loads_meta(frame[start : start + meta_len]) if meta_len else {}
+    payload = memoryview(frame)[start + meta_len :]
     metadata = meta.get("metadata") or {}
-    kind = enum_name(DATA_KINDS, kind_number, "data kind")
+    kind = _KIND_NAMES.get(kind_number) or enum_name(DATA_KINDS, kind_number, "data kind")
     if kind == "audio":
         data = rd.Audio(rd.float32_samples(payload), meta["sampleRate"], meta.get("channels", 1), meta.get("timestampUs"), meta.get("streamId"))
     elif kind == "video":
@@ -153,9 +199,9 @@ def decode_data(kind_number: int, frame):
     elif kind == "tensor":
         data = rd.Tensor(payload, list(meta["shape"]), enum_name(TENSOR_DTYPES, meta["dtype"], "tensor dtype"))
     elif kind == "json":
-        data = rd.Json(json.loads(bytes(payload)))
+        data = rd.Json(_loads(payload))
     elif kind == "text":
-        data = rd.Text(bytes(payload).decode("utf-8", "surrogatepass"), meta.get("channel"))
+        data = rd.Text(str(payload, "utf-8", "surrogatepass"), meta.get("channel"))
     elif kind == "binary":
         data = rd.Binary(payload, meta.get("mimeType"))
     else:
@@ -178,6 +224,10 @@ class FrameReader:
 
     def feed(self, chunk):
         buf = self._buf
+        if not buf and len(chunk) >= HEADER_SIZE:
+            length, ftype, kind, _flags, rid = HEADER.unpack_from(chunk, 0)
+            if 4 + length == len(chunk) and length >= HEADER_SIZE - 4:  # the usual case: one whole frame per read
+                return [(ftype, kind, rid, bytearray(chunk))]
         buf += chunk
         frames = []
         pos = 0

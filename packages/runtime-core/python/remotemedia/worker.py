@@ -18,7 +18,7 @@ import time
 import traceback
 
 from . import protocol as p
-from .data import to_runtime_data
+from .data import RUNTIME_DATA_TYPES, to_runtime_data
 from .node import REGISTRY, RemoteMediaError, _current_request, _Request, describe_registered, import_modules
 
 IN_FD = 3
@@ -56,13 +56,16 @@ def _die_with_parent():
 
 
 def write_all(buffers):
+    """Writes the buffers in one writev call when the pipe takes them all (it usually does)."""
     try:
-        for buf in buffers:
-            view = memoryview(buf)
-            while len(view):
-                n = os.write(OUT_FD, view)
-                view = view[n:]
-    except (BrokenPipeError, OSError):
+        total = sum(len(b) for b in buffers)
+        n = os.writev(OUT_FD, buffers)
+        if n == total:
+            return
+        rest = memoryview(b"".join(bytes(b) for b in buffers))[n:]
+        while len(rest):
+            rest = rest[os.write(OUT_FD, rest):]
+    except OSError:
         os._exit(71)  # the host is gone
 
 
@@ -140,21 +143,30 @@ class Worker:
             self.loop.create_task(self.close())
 
     def call(self, rid, method, *args):
-        """Runs process/flush. Plain results are answered at once; generators and coroutines get a task."""
+        """Runs process/flush. Plain results are answered at once, as one OUTPUT frame flagged END
+        (or DONE for None); generators and coroutines get a task."""
         req = _Request(rid)
         self.requests[rid] = req
         token = _current_request.set(req)
         try:
             result = method(*args)
-            if inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result):
+            if not isinstance(result, RUNTIME_DATA_TYPES) and (inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result)):
                 req.task = self.loop.create_task(self.drain(req, result))
                 return
-            self.emit(rid, result)
-            self.done(rid)
+            self.answer(rid, result)
         except Exception as exc:  # noqa: BLE001 - reported to the host
             self.fail(rid, exc)
         finally:
             _current_request.reset(token)
+
+    def answer(self, rid, value):
+        """The only output of a request, or none."""
+        data = to_runtime_data(value)
+        self.requests.pop(rid, None)
+        if data is None:
+            write_all([p.json_frame(p.DONE, rid)])
+        else:
+            write_all(p.data_frame(p.OUTPUT, rid, data, None, p.FLAG_END))
 
     async def drain(self, req, result):
         rid = req.id
@@ -163,7 +175,7 @@ class Worker:
                 value = await result
                 if inspect.isasyncgen(value) or inspect.isgenerator(value):
                     return await self.drain(req, value)
-                self.emit(rid, value)
+                return self.answer(rid, value)
             elif inspect.isasyncgen(result):
                 async for value in result:
                     if req.cancelled:

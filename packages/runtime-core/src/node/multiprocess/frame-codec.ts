@@ -4,7 +4,7 @@ import { Code, RemoteMediaError } from '../../errors.js';
 
 /**
  * The framed binary IPC protocol between runtime-core and Python processes (docs/python-nodes.md).
- * Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 zero | u32 request id | body.
+ * Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 flags | u32 request id | body.
  * Data body: u32 meta length | meta JSON, space-padded so the payload starts 8-byte aligned | payload.
  * Mirrored by python/remotemedia/protocol.py.
  */
@@ -31,23 +31,27 @@ export const FRAME_TYPES = {
 export type FrameType = (typeof FRAME_TYPES)[keyof typeof FRAME_TYPES];
 
 export const HEADER_SIZE = 12;
+/** Flag of an OUTPUT frame: it is the last output for its request (no DONE frame follows). */
+export const FLAG_END = 1;
 const MAX_FRAME_BYTES = 2 ** 31;
 
 export interface Frame {
   type: number;
   /** DATA_KINDS number for data frames, 0 otherwise. */
   kind: number;
+  /** FLAG_END and future flags. */
+  flags: number;
   requestId: number;
   /** The whole frame, from the length field on. */
   bytes: Buffer;
 }
 
-function header(length: number, type: number, kind: number, requestId: number, extra: number): Buffer {
+function header(length: number, type: number, kind: number, requestId: number, extra: number, flags = 0): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_SIZE + extra);
   buf.writeUInt32LE(length, 0);
   buf.writeUInt8(type, 4);
   buf.writeUInt8(kind, 5);
-  buf.writeUInt16LE(0, 6);
+  buf.writeUInt16LE(flags, 6);
   buf.writeUInt32LE(requestId, 8);
   return buf;
 }
@@ -74,13 +78,38 @@ const defined = <T extends Record<string, unknown>>(o: T): T => {
 /** Small payloads are copied into the head so one frame is one write; big ones are written as views. */
 const INLINE_PAYLOAD_BYTES = 64 * 1024;
 
+// Audio streams repeat one (rate, channels) meta: its padded JSON is built once per pair.
+const audioMetaCache = new Map<number, Buffer>();
+
+function metaPart(meta: Record<string, unknown>): Buffer {
+  let text = JSON.stringify(meta);
+  let len = Buffer.byteLength(text);
+  const pad = (8 - ((HEADER_SIZE + 4 + len) % 8)) % 8;
+  if (pad) {
+    text += ' '.repeat(pad); // JSON allows trailing whitespace
+    len += pad;
+  }
+  const part = Buffer.allocUnsafe(4 + len);
+  part.writeUInt32LE(len, 0);
+  part.write(text, 4, 'utf8');
+  return part;
+}
+
 /** RuntimeData -> buffers to write in order. Payloads of binary kinds are never turned into strings. */
-export function dataFrame(type: number, requestId: number, data: RuntimeData, metadata?: Readonly<Record<string, string>>): Buffer[] {
-  let meta: Record<string, unknown>;
+export function dataFrame(type: number, requestId: number, data: RuntimeData, metadata?: Readonly<Record<string, string>>, flags = 0): Buffer[] {
+  let meta: Record<string, unknown> | undefined;
+  let cachedMeta: Buffer | undefined;
   let payload: Buffer;
   switch (data.kind) {
     case 'audio':
-      meta = defined({ sampleRate: data.sampleRate, channels: data.channels, timestampUs: data.timestampUs, streamId: data.streamId });
+      if (data.timestampUs === undefined && data.streamId === undefined && (!metadata || isEmpty(metadata)) && data.sampleRate < 2 ** 24 && data.channels < 256) {
+        const key = data.sampleRate * 256 + data.channels;
+        cachedMeta = audioMetaCache.get(key);
+        if (!cachedMeta) {
+          if (audioMetaCache.size > 64) audioMetaCache.clear();
+          audioMetaCache.set(key, (cachedMeta = metaPart({ sampleRate: data.sampleRate, channels: data.channels })));
+        }
+      } else meta = defined({ sampleRate: data.sampleRate, channels: data.channels, timestampUs: data.timestampUs, streamId: data.streamId });
       payload = view(data.samples);
       break;
     case 'video':
@@ -125,24 +154,22 @@ export function dataFrame(type: number, requestId: number, data: RuntimeData, me
     default:
       throw new RemoteMediaError(Code.InvalidArgument, `not RuntimeData: kind ${JSON.stringify((data as { kind?: unknown }).kind)}`);
   }
-  if (metadata && Object.keys(metadata).length) meta.metadata = metadata;
-  let metaText = JSON.stringify(meta);
-  let metaLen = Buffer.byteLength(metaText);
-  const pad = (8 - ((HEADER_SIZE + 4 + metaLen) % 8)) % 8;
-  if (pad) {
-    metaText += ' '.repeat(pad); // JSON allows trailing whitespace
-    metaLen += pad;
-  }
-  const length = HEADER_SIZE - 4 + 4 + metaLen + payload.length;
+  if (meta && metadata && !isEmpty(metadata)) meta.metadata = metadata;
+  const part = cachedMeta ?? metaPart(meta!);
+  const length = HEADER_SIZE - 4 + part.length + payload.length;
   const inline = payload.length <= INLINE_PAYLOAD_BYTES;
-  const head = header(length, type, DATA_KINDS[data.kind], requestId, 4 + metaLen + (inline ? payload.length : 0));
-  head.writeUInt32LE(metaLen, HEADER_SIZE);
-  head.write(metaText, HEADER_SIZE + 4, 'utf8');
+  const head = header(length, type, DATA_KINDS[data.kind], requestId, part.length + (inline ? payload.length : 0), flags);
+  part.copy(head, HEADER_SIZE);
   if (inline) {
-    payload.copy(head, HEADER_SIZE + 4 + metaLen);
+    payload.copy(head, HEADER_SIZE + part.length);
     return [head];
   }
   return [head, payload];
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function protocolError(message: string): RemoteMediaError {
@@ -252,7 +279,7 @@ export class FrameDecoder {
         this.#need = 4 + length;
         break;
       }
-      frames.push({ type: buf[pos + 4]!, kind: buf[pos + 5]!, requestId: buf.readUInt32LE(pos + 8), bytes: buf.subarray(pos, end) });
+      frames.push({ type: buf[pos + 4]!, kind: buf[pos + 5]!, flags: buf.readUInt16LE(pos + 6), requestId: buf.readUInt32LE(pos + 8), bytes: buf.subarray(pos, end) });
       pos = end;
     }
     if (pos < buf.length) {

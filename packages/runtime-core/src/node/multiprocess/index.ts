@@ -3,4 +3,4 @@ export { PythonPipelineRunner, type PythonPipelineRunnerOptions } from './python
 export { registerPythonNodes, type RegisterPythonNodesOptions } from './register-python-nodes.js';
 export { pythonSettingsSchema, checkPythonSettings, type PythonSettings, type PythonLimits, type ResolvedPythonSettings } from './python-settings.js';
 export { PYTHON_SDK_DIR, livePythonProcessCount } from './python-process.js';
-export { FRAME_TYPES, FrameDecoder, dataFrame, decodeDataFrame, jsonFrame, frameJson, type Frame } from './frame-codec.js';
+export { FRAME_TYPES, FLAG_END, FrameDecoder, dataFrame, decodeDataFrame, jsonFrame, frameJson, type Frame } from './frame-codec.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError, parseCode } from '../../errors.js';
 import type { NodeLogger } from '../../nodes/node-definition.js';
-import { FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from './frame-codec.js';
+import { FLAG_END, FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from './frame-codec.js';
 import type { ResolvedPythonSettings } from './python-settings.js';
 
 /** The Python SDK shipped in this package (same relative place from src/ and dist/). */
@@ -38,11 +38,19 @@ export function pythonPathEnv(extra: readonly string[], inherited = process.env.
   return [PYTHON_SDK_DIR, ...extra, ...(inherited ? [inherited] : [])].join(delimiter);
 }
 
+/** What `process` resolves to: one output, none, or a stream of them. */
+export type RequestResult = RuntimeData | AsyncIterable<RuntimeData> | undefined;
+
 interface RequestState {
+  id: number;
   items: RuntimeData[];
   done: boolean;
   error: unknown;
   wake: (() => void) | undefined;
+  /** Settles `request()`'s promise at the first answer; undefined once settled. */
+  first: { resolve: (r: RequestResult) => void; reject: (e: unknown) => void } | undefined;
+  signal: AbortSignal;
+  onAbort: () => void;
 }
 
 export interface PythonProcessOptions {
@@ -157,10 +165,7 @@ export class PythonProcess {
     if (this.#exitError) return;
     this.#exitError = error;
     this.#init?.reject(error);
-    for (const state of this.#requests.values()) {
-      state.error ??= error;
-      state.wake?.();
-    }
+    for (const state of this.#requests.values()) this.#failRequest(state, error);
     if (!this.#closing) this.#options.onUnexpectedExit?.(error);
   }
 
@@ -190,7 +195,21 @@ export class PythonProcess {
       case F.OUTPUT: {
         const state = this.#requests.get(frame.requestId);
         if (!state) return; // a cancelled request's late output
-        state.items.push(decodeDataFrame(frame).data);
+        const data = decodeDataFrame(frame).data;
+        const end = (frame.flags & FLAG_END) !== 0;
+        const first = state.first;
+        if (first && end) {
+          // The common case, one output per input: settle with it, no stream needed.
+          this.#finish(state);
+          first.resolve(data);
+          return;
+        }
+        state.items.push(data);
+        if (end) state.done = true;
+        if (first) {
+          state.first = undefined;
+          first.resolve(this.#stream(state));
+        }
         if (state.items.length >= OUTPUT_HIGH_WATER && !this.#paused) {
           this.#paused = true;
           this.#output.pause();
@@ -200,10 +219,13 @@ export class PythonProcess {
       }
       case F.DONE: {
         const state = this.#requests.get(frame.requestId);
-        if (state) {
-          state.done = true;
-          state.wake?.();
-        }
+        if (!state) return;
+        state.done = true;
+        if (state.first) {
+          const first = state.first;
+          this.#finish(state);
+          first.resolve(undefined);
+        } else state.wake?.();
         return;
       }
       case F.ERROR: {
@@ -214,8 +236,8 @@ export class PythonProcess {
         }
         const state = this.#requests.get(frame.requestId);
         if (state) {
-          state.error = this.#errorFrom(body, 'PythonError', `Python node "${this.#options.nodeId}" (${this.#options.nodeType}) failed: `);
-          state.wake?.();
+          state.done = true; // the Python side is finished with it: no CANCEL needed
+          this.#failRequest(state, this.#errorFrom(body, 'PythonError', `Python node "${this.#options.nodeId}" (${this.#options.nodeType}) failed: `));
         }
         return;
       }
@@ -278,23 +300,53 @@ export class PythonProcess {
   }
 
   /**
-   * Sends one input (or a flush when `data` is undefined) and yields the outputs as they arrive,
-   * until the Python side reports the end of outputs for it. Aborting `signal` cancels it there.
+   * Sends one input (or a flush when `data` is undefined). Resolves at the first answer: with the
+   * output itself when it is the only one, undefined when there is none, or a stream that yields
+   * the outputs as they arrive. Aborting `signal` cancels the call on the Python side too.
    */
-  async *request(data: RuntimeData | undefined, metadata: Readonly<Record<string, string>>, signal: AbortSignal): AsyncGenerator<RuntimeData> {
-    if (this.#exitError) throw this.#exitError;
+  request(data: RuntimeData | undefined, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<RequestResult> {
+    if (this.#exitError) return Promise.reject(this.#exitError);
+    if (signal.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId;
     this.#nextId = id >= 0xffff_ffff ? 1 : id + 1;
-    const state: RequestState = { items: [], done: false, error: undefined, wake: undefined };
-    this.#requests.set(id, state);
-    const onAbort = () => {
-      state.error ??= signal.reason;
-      state.wake?.();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
+    return new Promise<RequestResult>((resolve, reject) => {
+      const state: RequestState = {
+        id,
+        items: [],
+        done: false,
+        error: undefined,
+        wake: undefined,
+        first: { resolve, reject },
+        signal,
+        onAbort: () => this.#failRequest(state, signal.reason),
+      };
+      this.#requests.set(id, state);
+      signal.addEventListener('abort', state.onAbort, { once: true });
       const pending = this.#write(data ? dataFrame(F.PROCESS, id, data, metadata) : [jsonFrame(F.FLUSH, id)]);
-      if (pending) await pending;
+      pending?.catch((error: unknown) => this.#failRequest(state, error));
+    });
+  }
+
+  #failRequest(state: RequestState, error: unknown): void {
+    state.error ??= error;
+    const first = state.first;
+    if (first) {
+      this.#finish(state);
+      first.reject(state.error);
+    } else state.wake?.();
+  }
+
+  /** The request is over for the host: forget it, and tell Python to stop if it is still running. */
+  #finish(state: RequestState): void {
+    state.first = undefined;
+    state.signal.removeEventListener('abort', state.onAbort);
+    if (!this.#requests.delete(state.id)) return;
+    if (!state.done && !this.#exitError) void this.#write([jsonFrame(F.CANCEL, state.id)])?.catch(() => {});
+    if (this.#paused) this.#resume();
+  }
+
+  async *#stream(state: RequestState): AsyncGenerator<RuntimeData> {
+    try {
       for (;;) {
         if (state.items.length) {
           const item = state.items.shift()!;
@@ -308,10 +360,7 @@ export class PythonProcess {
         state.wake = undefined;
       }
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.#requests.delete(id);
-      if (!state.done && !this.#exitError) void this.#write([jsonFrame(F.CANCEL, id)])?.catch(() => {});
-      if (this.#paused) this.#resume();
+      this.#finish(state);
     }
   }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataKind } from '../../data/enums.js';
 import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
 import type { Manifest } from '../../manifest/manifest-schema.js';
-import type { NodeDefinition, NodeLogger } from '../../nodes/node-definition.js';
+import type { NodeDefinition, NodeLogger, NodeOutput } from '../../nodes/node-definition.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { PythonProcess, pythonPathEnv } from './python-process.js';
 import { DEFAULT_PYTHON_LIMITS, type PythonDefaults, type PythonLimits, type ResolvedPythonSettings, checkPythonSettings } from './python-settings.js';
@@ -124,8 +124,9 @@ export class PythonRuntime {
               settings.initTimeoutMs,
               ctx.signal,
             ),
-          process: (data, pctx) => proc.request(data, pctx.metadata, pctx.signal),
-          flush: (pctx) => proc.request(undefined, pctx.metadata, pctx.signal),
+          // A promise of a stream is consumed like the stream (NodeOutput's type does not spell it out).
+          process: (data, pctx) => proc.request(data, pctx.metadata, pctx.signal) as NodeOutput,
+          flush: (pctx) => proc.request(undefined, pctx.metadata, pctx.signal) as NodeOutput,
           control: (message) => proc.control({ kind: 'control', control: message }),
           close: () => proc.close(this.closeTimeoutMs),
         };

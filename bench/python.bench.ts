@@ -1,0 +1,136 @@
+// `pnpm bench python`: Python nodes in their own processes vs a bare Node <-> python3 pipe echo.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RuntimeData, StreamSession } from '@remotemedia/runtime-core';
+import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { compare, median, percentile, writeReport, type Comparison, type Measurement } from './report.js';
+
+const FIXTURES = fileURLToPath(new URL('../packages/runtime-core/test/python/fixtures/test_nodes.py', import.meta.url));
+
+// The baseline: the least a Node <-> python3 round trip can cost. Python reads a length-prefixed
+// message from stdin and writes it back to stdout; no decoding, no dispatch.
+const ECHO = `
+import os, struct
+buf = bytearray()
+while True:
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack_from('<I', buf)[0]:
+        chunk = os.read(0, 1 << 20)
+        if not chunk:
+            raise SystemExit(0)
+        buf += chunk
+    n = 4 + struct.unpack_from('<I', buf)[0]
+    view = memoryview(bytes(buf[:n]))
+    del buf[:n]
+    while len(view):
+        view = view[os.write(1, view):]
+`;
+
+class PipeEcho {
+  readonly child: ChildProcess;
+  #pending: { need: number; got: number; chunks: Buffer[]; resolve: () => void } | undefined;
+  constructor() {
+    this.child = spawn('python3', ['-c', ECHO], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      const p = this.#pending!;
+      p.got += chunk.length;
+      p.chunks.push(chunk);
+      if (p.got >= p.need) {
+        this.#pending = undefined;
+        p.resolve();
+      }
+    });
+  }
+  roundTrip(payload: Buffer): Promise<void> {
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(payload.length, 0);
+    return new Promise((resolve) => {
+      this.#pending = { need: 4 + payload.length, got: 0, chunks: [], resolve };
+      this.child.stdin!.write(head);
+      this.child.stdin!.write(payload);
+    });
+  }
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
+
+async function timeEach(n: number, warmup: number, op: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await op();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op();
+    times.push((performance.now() - t) * 1000);
+  }
+  return times;
+}
+
+async function roundTrip(session: StreamSession, data: RuntimeData): Promise<void> {
+  await session.send(data);
+  const out = await session.recv();
+  if (!out) throw new Error('no output');
+}
+
+const manifest = (nodes: object[], connections: object[] = []) => ({ version: 'v1' as const, metadata: { name: 'bench' }, nodes, connections }) as never;
+
+export async function run(): Promise<void> {
+  const runner = createNodeRunner({ python: { modules: [FIXTURES] } });
+  const comparisons: Comparison[] = [];
+  const measurements: Measurement[] = [];
+
+  // 1. 20 ms of 48 kHz mono audio (960 float32 samples = 3840 bytes) through a Python PassThrough.
+  const samples = new Float32Array(960).map((_, i) => Math.sin(i / 9));
+  const frame: RuntimeData = { kind: 'audio', samples, sampleRate: 48_000, channels: 1 };
+  const session = await runner.stream(manifest([{ id: 'py', nodeType: 'PyPassThrough' }]));
+  const echo = new PipeEcho();
+  const bytes = Buffer.from(samples.buffer);
+  // Interleave rounds so machine noise hits both sides alike.
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    ours.push(...(await timeEach(400, 50, () => roundTrip(session, frame))));
+    base.push(...(await timeEach(400, 50, () => echo.roundTrip(bytes))));
+  }
+  comparisons.push(compare('20 ms audio frame round trip, median', 'us', median(ours), median(base), { target: '<= 1.3', baselineName: 'bare Node<->python3 pipe echo' }));
+  measurements.push({ name: 'audio round trip p99 (ours)', unit: 'us', value: percentile(ours, 0.99) });
+  measurements.push({ name: 'audio round trip p99 (pipe echo)', unit: 'us', value: percentile(base, 0.99) });
+
+  // 2. 1 MB float32 tensors, one round trip at a time.
+  const tensorBytes = new Uint8Array(1 << 20).map((_, i) => i & 255);
+  const tensor: RuntimeData = { kind: 'tensor', bytes: tensorBytes, shape: [512, 512], dtype: 'float32' };
+  const big = Buffer.from(tensorBytes.buffer);
+  const oursBig: number[] = [];
+  const baseBig: number[] = [];
+  for (let round = 0; round < 4; round++) {
+    oursBig.push(...(await timeEach(25, 3, () => roundTrip(session, tensor))));
+    baseBig.push(...(await timeEach(25, 3, () => echo.roundTrip(big))));
+  }
+  const mbps = (us: number) => 1 / (us / 1e6); // 1 MB per round trip
+  comparisons.push(compare('1 MB tensor round trip, median', 'us', median(oursBig), median(baseBig), { baselineName: 'bare Node<->python3 pipe echo' }));
+  measurements.push({ name: '1 MB tensor throughput (ours)', unit: 'MB/s', value: mbps(median(oursBig)), note: 'each MB goes to Python and back' });
+  measurements.push({ name: '1 MB tensor throughput (pipe echo)', unit: 'MB/s', value: mbps(median(baseBig)) });
+  await session.close();
+  echo.close();
+
+  // 3. Two CPU-bound Python nodes (300 ms each) on parallel branches vs one after the other.
+  const busy = (id: string) => ({ id, nodeType: 'PyBusy', params: { ms: 300 } });
+  const parallel = await runner.stream(manifest([{ id: 'src', nodeType: 'PassThrough' }, busy('a'), busy('b')], [{ from: 'src', to: 'a' }, { from: 'src', to: 'b' }]));
+  const serial = await runner.stream(manifest([busy('a'), busy('b')], [{ from: 'a', to: 'b' }]));
+  const input: RuntimeData = { kind: 'json', value: 0 };
+  const twoOutputs = async (s: StreamSession) => {
+    await s.send(input);
+    await s.recv();
+    await s.recv();
+  };
+  const par: number[] = [];
+  const ser: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    par.push(...(await timeEach(1, 0, () => twoOutputs(parallel))));
+    ser.push(...(await timeEach(1, 0, () => roundTrip(serial, input))));
+  }
+  comparisons.push(compare('2 CPU-bound Python nodes: parallel branches vs in series', 'ms', median(par) / 1000, median(ser) / 1000, { target: '< 0.6', baselineName: 'same nodes one after the other' }));
+  await Promise.all([parallel.close(), serial.close()]);
+  await runner.shutdown({ graceMs: 0 });
+
+  writeReport('python', comparisons, measurements);
+}
