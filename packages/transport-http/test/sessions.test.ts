@@ -219,4 +219,15 @@ describe('http server: streaming sessions', () => {
     expect(outs.map((o) => o.data)).toEqual([{ kind: 'json', value: 2 }]);
     await client.close();
   });
+
+  it('a WebSocket message over maxBodyBytes fails with ResourceExhausted and frees the session', async () => {
+    s = await startServer({ maxBodyBytes: 64 * 1024 });
+    const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
+    const session = await client.createStreamSession(chain('big', ['p', 'PassThrough']));
+    await session.send({ kind: 'binary', bytes: new Uint8Array(1024) });
+    expect(await session.recv()).toBeDefined();
+    await expect(session.send({ kind: 'binary', bytes: new Uint8Array(100 * 1024) })).rejects.toMatchObject({ code: Code.ResourceExhausted });
+    await noLeaks(s);
+    await client.close();
+  });
 });

@@ -89,7 +89,11 @@ export class WebSocketStreamSession extends RemoteStreamSession {
           return this.queue.end();
       }
     });
-    this.ws.on('close', () => this.#lost(new RemoteMediaError(Code.Unavailable, 'WebSocket connection closed before the outputs ended')));
+    this.ws.on('close', (code, reason) => {
+      // 1009: a message passed the server's size limit (`maxBodyBytes`).
+      if (code === 1009) this.#lost(new RemoteMediaError(Code.ResourceExhausted, `a message exceeded the server's WebSocket message size limit (${reason.toString() || 'close code 1009'})`, { reason: 'PayloadTooLarge' }));
+      else this.#lost(new RemoteMediaError(Code.Unavailable, `WebSocket connection closed before the outputs ended (code ${code})`));
+    });
     this.ws.on('error', () => {});
   }
 

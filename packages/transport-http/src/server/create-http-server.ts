@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { Code, RemoteMediaError, parseBearer, tokenAllowed } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
+import { errorResponse } from '../shared/http-errors.js';
 import { executeRoute } from './execute-route.js';
 import { HttpMetrics } from './http-metrics.js';
 import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
@@ -140,8 +141,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
   const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown });
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"code":"invalid_argument","message":"malformed HTTP request","details":[]}');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const { status, body } = errorResponse(new RemoteMediaError(tooLarge ? Code.ResourceExhausted : Code.InvalidArgument, tooLarge ? 'request headers too large' : `malformed HTTP request (${error.code ?? error.message})`));
+    const text = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${tooLarge ? 431 : status} Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
   });
 
   let url = '';

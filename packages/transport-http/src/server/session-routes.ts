@@ -12,8 +12,13 @@ export async function createSessionRoute(ctx: RouteContext): Promise<void> {
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const entry = await ctx.sessions.open(request.manifest!, timeoutMs ? { timeoutMs } : {});
   ctx.metrics.sessionsOpened.inc({ via: 'http' });
-  // Inputs sent along with the manifest are delivered right away.
-  for (const input of request.inputs) await entry.session.send(input);
+  // Inputs sent along with the manifest are delivered right away; if they fail, so does the call.
+  try {
+    for (const input of request.inputs) await entry.session.send(input);
+  } catch (error) {
+    await ctx.sessions.remove(entry, 'initial inputs failed');
+    throw error;
+  }
   const base = `/v1/sessions/${entry.id}`;
   sendJson(ctx.res, 201, { sessionId: entry.id, input: `${base}/input`, output: `${base}/output`, end: `${base}/end`, websocket: `${base}/ws` });
 }
