@@ -32,7 +32,9 @@ export interface HttpServer {
 type Handler = (ctx: RouteContext) => Promise<void>;
 interface Route {
   method: string;
-  pattern: RegExp;
+  /** Exact path, or `pattern` with the captured params. */
+  path?: string;
+  pattern?: RegExp;
   /** Label for logs and metrics (never the raw path, whose ids would explode cardinality). */
   name: string;
   handler: Handler;
@@ -62,18 +64,24 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   const routes: Route[] = [
-    { method: 'GET', pattern: /^\/health$/, name: '/health', handler: (ctx) => healthRoute(ctx, shuttingDown), public: true },
-    { method: 'GET', pattern: /^\/metrics$/, name: '/metrics', handler: metricsRoute },
-    { method: 'GET', pattern: /^\/v1\/version$/, name: '/v1/version', handler: versionRoute },
-    { method: 'GET', pattern: /^\/v1\/nodes$/, name: '/v1/nodes', handler: nodesRoute },
-    { method: 'POST', pattern: /^\/v1\/execute$/, name: '/v1/execute', handler: executeRoute },
-    { method: 'POST', pattern: /^\/v1\/sessions$/, name: '/v1/sessions', handler: createSessionRoute },
+    { method: 'GET', path: '/health', name: '/health', handler: (ctx) => healthRoute(ctx, shuttingDown), public: true },
+    { method: 'GET', path: '/metrics', name: '/metrics', handler: metricsRoute },
+    { method: 'GET', path: '/v1/version', name: '/v1/version', handler: versionRoute },
+    { method: 'GET', path: '/v1/nodes', name: '/v1/nodes', handler: nodesRoute },
+    { method: 'POST', path: '/v1/execute', name: '/v1/execute', handler: executeRoute },
+    { method: 'POST', path: '/v1/sessions', name: '/v1/sessions', handler: createSessionRoute },
     { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: sessionInfoRoute },
     { method: 'DELETE', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: deleteSessionRoute },
     { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/input$`), name: '/v1/sessions/:id/input', handler: sessionInputRoute },
     { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/end$`), name: '/v1/sessions/:id/end', handler: sessionEndRoute },
     { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`), name: '/v1/sessions/:id/output', handler: sessionOutputRoute },
   ];
+
+  // Exact paths resolve with one Map lookup; only session paths need the patterns.
+  const byPath = new Map<string, Route[]>();
+  for (const r of routes) if (r.path) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  const patterned = routes.filter((r) => r.pattern);
+  const routesFor = (path: string): Route[] => byPath.get(path) ?? patterned.filter((r) => r.pattern!.test(path));
 
   const authenticate = (req: IncomingMessage): void => {
     if (!config.authTokens.length) return;
@@ -116,7 +124,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         res.writeHead(204).end();
         return;
       }
-      const matches = routes.filter((r) => r.pattern.test(url.pathname));
+      const matches = routesFor(url.pathname);
       const route = matches.find((r) => r.method === req.method);
       if (!route) {
         if (matches.length) {
@@ -131,7 +139,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
       }
       if (!route.public) authenticate(req);
-      ctx.params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
+      if (route.pattern) ctx.params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
       await route.handler(ctx);
     } catch (error) {
       sendError(ctx, error);

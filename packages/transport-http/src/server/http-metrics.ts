@@ -26,8 +26,17 @@ export class HttpMetrics {
     });
   }
 
+  // Label children cached per combination: prom-client hashes the label object on every call otherwise.
+  readonly #requestChildren = new Map<string, { inc(): void }>();
+  readonly #durationChildren = new Map<string, { observe(v: number): void }>();
+
   observe(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status: String(status) });
-    this.duration.observe({ route }, seconds);
+    const key = `${method} ${route} ${status}`;
+    let requests = this.#requestChildren.get(key);
+    if (!requests) this.#requestChildren.set(key, (requests = this.requests.labels({ method, route, status: String(status) })));
+    requests.inc();
+    let duration = this.#durationChildren.get(route);
+    if (!duration) this.#durationChildren.set(route, (duration = this.duration.labels({ route })));
+    duration.observe(seconds);
   }
 }
