@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code, NodeRegistry, type RuntimeData } from '@remotemedia/runtime-core';
 import { createNodeRunner, registerPythonNodes } from '@remotemedia/runtime-core/node';
@@ -89,6 +92,25 @@ describe('Python nodes (real python3 processes)', () => {
     const outs = [];
     for await (const o of session.outputs) outs.push(o.data);
     expect(outs).toEqual([text('fast'), { kind: 'json', value: { cancelled: 1 } }]);
+  });
+
+  it('applies backpressure across the process boundary: a fast Python producer waits for a slow reader', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rm-py-')), 'produced');
+    const small = createNodeRunner({ python: { modules: [FIXTURE_NODES] }, outputCapacity: 2 });
+    const count = 200;
+    const session = await small.stream(chain([{ nodeType: 'PyFlood', params: { count, size: 65536, path } }]));
+    await session.send(json(0));
+    await new Promise((r) => setTimeout(r, 1000)); // read nothing for a while
+    const producedWhileBlocked = Number(readFileSync(path, 'utf8'));
+    expect(producedWhileBlocked).toBeGreaterThan(0);
+    expect(producedWhileBlocked).toBeLessThan(count / 2);
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const o of session.outputs) seen.push(Buffer.from((o.data as { bytes: Uint8Array }).bytes).readUInt32LE(0));
+    })();
+    await session.end();
+    await reading;
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
   });
 
   it('applies per-pipeline settings: env and params reach the process', async () => {
