@@ -184,4 +184,22 @@ describe('EnergyVAD and AudioBufferAccumulator', () => {
     expect(out.every((d) => d.kind === 'audio')).toBe(true);
     expect(durations).toEqual([1000, 500]);
   });
+
+  it('closes an utterance still open at end of stream', async () => {
+    const x = new Float32Array(16000);
+    x.set(sine(300, 16000, 8000), 8000); // speech in the last 500 ms
+    const out = await run(
+      [
+        { id: 'v', nodeType: 'EnergyVAD', params: { minSpeechMs: 50, speechPadMs: 0 } },
+        { id: 'acc', nodeType: 'AudioBufferAccumulator', params: { preRollMs: 0 } },
+      ],
+      chunks(mono(x), 320),
+    );
+    const events = jsonOf(out);
+    expect(events.at(-1)).toMatchObject({ speechEnd: true, endUs: 1_000_000 });
+    const utterances = audioOf(out);
+    expect(utterances).toHaveLength(1);
+    expect(utterances[0]!.timestampUs).toBe(500_000);
+    expect(utterances[0]!.samples.length).toBe(8000);
+  });
 });

@@ -35,9 +35,9 @@ describe('resampler quality (stepped sine sweep, Hann-windowed DFT + RMS)', () =
     expect(q.stopbandAttenuationDb).toBeGreaterThanOrEqual(90);
   });
 
-  it('high preset rejects everything above the output Nyquist by >= 110 dB', () => {
+  it('high preset rejects everything above the output Nyquist by >= 100 dB', () => {
     const q = measureResampleQuality(oneShot('high'), 48000, 16000, { tones: 20 });
-    expect(q.fullStopbandAttenuationDb).toBeGreaterThanOrEqual(110);
+    expect(q.fullStopbandAttenuationDb).toBeGreaterThanOrEqual(100);
     expect(q.passbandRippleDb).toBeLessThan(0.1);
   });
 
