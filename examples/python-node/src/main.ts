@@ -1,5 +1,6 @@
 // `pnpm --filter @remotemedia/example-python-node start`: runs pipeline.yaml (TS -> Python -> TS) on 1, 2, 3.
 import { fileURLToPath } from 'node:url';
+import type { ManifestSource } from '@remotemedia/runtime-core';
 import { createNodeRunner, loadManifestFile } from '@remotemedia/runtime-core/node';
 
 export const NODES_MODULE = fileURLToPath(new URL('../nodes/example_nodes.py', import.meta.url));
@@ -9,7 +10,8 @@ export const PIPELINE = fileURLToPath(new URL('../pipeline.yaml', import.meta.ur
 export async function runExample(inputs: number[]): Promise<unknown[]> {
   const runner = createNodeRunner({ python: { modules: [NODES_MODULE] } });
   try {
-    const outputs = await runner.execute(await loadManifestFile(PIPELINE), inputs.map((value) => ({ kind: 'json', value }) as const));
+    const manifest = (await loadManifestFile(PIPELINE)) as ManifestSource;
+    const outputs = await runner.execute(manifest, inputs.map((value) => ({ kind: 'json', value }) as const));
     return outputs.map((o) => (o.data.kind === 'json' ? o.data.value : o.data));
   } finally {
     await runner.shutdown();

@@ -50,7 +50,6 @@ interface RequestState {
   /** Settles `request()`'s promise at the first answer; undefined once settled. */
   first: { resolve: (r: RequestResult) => void; reject: (e: unknown) => void } | undefined;
   signal: AbortSignal;
-  onAbort: () => void;
 }
 
 export interface PythonProcessOptions {
@@ -88,6 +87,7 @@ export class PythonProcess {
   #exitError: RemoteMediaError | undefined;
   #closing = false;
   #paused = false;
+  #watched: AbortSignal | undefined;
 
   constructor(options: PythonProcessOptions) {
     this.#options = options;
@@ -318,13 +318,28 @@ export class PythonProcess {
         wake: undefined,
         first: { resolve, reject },
         signal,
-        onAbort: () => this.#failRequest(state, signal.reason),
       };
       this.#requests.set(id, state);
-      signal.addEventListener('abort', state.onAbort, { once: true });
+      this.#watch(signal);
       const pending = this.#write(data ? dataFrame(F.PROCESS, id, data, metadata) : [jsonFrame(F.FLUSH, id)]);
       pending?.catch((error: unknown) => this.#failRequest(state, error));
     });
+  }
+
+  /**
+   * One abort listener per signal, not per request: a node's signal lives until it is interrupted,
+   * and adding/removing EventTarget listeners on every input costs microseconds per frame.
+   */
+  #watch(signal: AbortSignal): void {
+    if (signal === this.#watched) return;
+    this.#watched = signal;
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const state of [...this.#requests.values()]) if (state.signal === signal) this.#failRequest(state, signal.reason);
+      },
+      { once: true },
+    );
   }
 
   #failRequest(state: RequestState, error: unknown): void {
@@ -339,7 +354,6 @@ export class PythonProcess {
   /** The request is over for the host: forget it, and tell Python to stop if it is still running. */
   #finish(state: RequestState): void {
     state.first = undefined;
-    state.signal.removeEventListener('abort', state.onAbort);
     if (!this.#requests.delete(state.id)) return;
     if (!state.done && !this.#exitError) void this.#write([jsonFrame(F.CANCEL, state.id)])?.catch(() => {});
     if (this.#paused) this.#resume();
