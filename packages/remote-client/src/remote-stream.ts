@@ -73,7 +73,12 @@ export class RemoteStream {
       }
     }
     this.#check(live);
-    const endError = await ended;
+    let endError: unknown;
+    try {
+      await this.#guard(live, ended.then((e) => void (endError = e)), signal, 'confirm the end');
+    } catch (error) {
+      throw this.#lost(live, error, signal);
+    }
     if (endError !== undefined) throw this.#lost(live, endError, signal);
     this.#release(live);
   }
@@ -125,6 +130,7 @@ export class RemoteStream {
 
   /** Waits for `work`, but fails when the remote session fails, the node is cancelled, or nothing happens for idleTimeoutMs. */
   async #guard(live: Live, work: Promise<void>, signal: AbortSignal, what: string): Promise<void> {
+    work.catch(() => {}); // when we give up on it first, its later failure is not unhandled
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     const prevWake = live.wake;
