@@ -31,7 +31,8 @@ export class BoundedQueue<T> {
   constructor(capacity: number, overflow: OverflowPolicy = 'block') {
     this.capacity = capacity;
     this.overflow = overflow;
-    this.#buf = new Array(capacity);
+    // Grows on demand up to capacity: most queues of short sessions never hold more than a few items.
+    this.#buf = new Array(Math.min(capacity, 4));
   }
 
   /** Items buffered (at most `capacity`). Blocked producers hold theirs until there is room. */
@@ -61,7 +62,8 @@ export class BoundedQueue<T> {
       return undefined;
     }
     if (this.overflow === 'drop-oldest') {
-      this.#head = (this.#head + 1) % this.capacity;
+      this.#buf[this.#head] = undefined;
+      this.#head = (this.#head + 1) % this.#buf.length;
       this.#size--;
       this.dropped++;
       this.#enqueue(item);
@@ -75,7 +77,7 @@ export class BoundedQueue<T> {
     if (this.#size === 0) return EMPTY;
     const item = this.#buf[this.#head] as T;
     this.#buf[this.#head] = undefined;
-    this.#head = (this.#head + 1) % this.capacity;
+    this.#head = (this.#head + 1) % this.#buf.length;
     this.#size--;
     const next = this.#blocked.shift();
     if (next) {
@@ -130,7 +132,7 @@ export class BoundedQueue<T> {
   /** Discards everything queued (and waiting producers' items). Returns how many were discarded. */
   clear(): number {
     const n = this.#size + this.#blocked.length;
-    this.#buf.fill(undefined);
+    this.#buf = new Array(Math.min(this.capacity, 4));
     this.#head = 0;
     this.#size = 0;
     for (const b of this.#blocked.splice(0)) b.resolve();
@@ -138,9 +140,18 @@ export class BoundedQueue<T> {
   }
 
   #enqueue(item: T): void {
-    this.#buf[(this.#head + this.#size) % this.capacity] = item;
+    if (this.#size === this.#buf.length) this.#grow();
+    this.#buf[(this.#head + this.#size) % this.#buf.length] = item;
     this.#size++;
     this.#notify();
+  }
+
+  #grow(): void {
+    const old = this.#buf;
+    const next = new Array<T | undefined>(Math.min(this.capacity, old.length * 2));
+    for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) % old.length];
+    this.#buf = next;
+    this.#head = 0;
   }
 
   #notify(): void {

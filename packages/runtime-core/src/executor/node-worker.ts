@@ -5,6 +5,7 @@ import type { ManifestNode } from '../manifest/manifest-schema.js';
 import { NodeMetrics } from '../metrics/pipeline-metrics.js';
 import type { NodeDefinition, NodeOutput, PipelineNode, ProcessContext } from '../nodes/node-definition.js';
 import { BoundedQueue, EMPTY } from './bounded-queue.js';
+import { LazyAbortController } from '../util/lazy-abort.js';
 import { PartialOutputError, createNodePolicy, mapPolicyError } from './resilience.js';
 
 /** One unit of work flowing between nodes: the data plus the metadata of the input that caused it. */
@@ -19,7 +20,19 @@ export type Outlet = (envelope: Envelope) => Promise<void> | undefined;
 export interface WorkerHost {
   /** Ends the session with this error (first error wins). */
   fail(error: RemoteMediaError): void;
-  readonly signal: AbortSignal;
+  /** True once the session ended abnormally (closed, cancelled or failed). */
+  readonly aborted: boolean;
+}
+
+/** The context of one call; its signal belongs to the interrupt generation the call started in. */
+class CallContext implements ProcessContext {
+  constructor(
+    readonly abort: LazyAbortController,
+    readonly metadata: Record<string, string>,
+  ) {}
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 }
 
 const now = () => performance.now();
@@ -44,7 +57,8 @@ export class NodeWorker {
   readonly outlets: Outlet[] = [];
   /** Producers still feeding this node (upstream workers, plus session input for sources). */
   openInputs = 0;
-  #inputAbort = new AbortController();
+  /** Aborted by an interrupt (then replaced) or when the session ends. */
+  #inputAbort = new LazyAbortController();
   readonly #policy: IPolicy | undefined;
   readonly #accepts: ReadonlySet<string> | undefined;
   readonly #downstream: NodeWorker[] = [];
@@ -56,8 +70,8 @@ export class NodeWorker {
   #sampleCountdown = 0;
   /** Set once a call returned a promise or stream: from then on every call is timed. */
   #async = false;
-  /** Reused while signal and metadata stay the same (a chain passing one input on shares both). */
-  #ctx: ProcessContext = { signal: this.#inputAbort.signal, metadata: {} };
+  /** Reused while generation and metadata stay the same (a chain passing one input on shares both). */
+  #ctx = new CallContext(this.#inputAbort, {});
 
   constructor(
     readonly spec: ManifestNode,
@@ -116,14 +130,14 @@ export class NodeWorker {
   interrupt(reason = 'interrupted'): void {
     this.metrics.interrupted += this.queue.clear();
     this.#inputAbort.abort(new RemoteMediaError(Code.Canceled, reason, { nodeId: this.spec.id, reason: 'Interrupted' }));
-    this.#inputAbort = new AbortController();
+    this.#inputAbort = new LazyAbortController();
   }
 
   async run(): Promise<void> {
     const { queue, host } = this;
     try {
       for (;;) {
-        if (host.signal.aborted) return;
+        if (host.aborted) return;
         if (this.#inflight) {
           await this.#inflight;
           continue;
@@ -142,7 +156,7 @@ export class NodeWorker {
         if (pending) await pending;
         this.#busy = false;
       }
-      if (!host.signal.aborted && this.instance.flush) {
+      if (!host.aborted && this.instance.flush) {
         const pending = this.#invoke(FLUSH, undefined, {});
         if (pending) await pending;
       }
@@ -177,9 +191,9 @@ export class NodeWorker {
     await this.#emitAll(env);
   }
 
-  #context(signal: AbortSignal, metadata: Record<string, string>): ProcessContext {
+  #context(abort: LazyAbortController, metadata: Record<string, string>): CallContext {
     const ctx = this.#ctx;
-    return ctx.signal === signal && ctx.metadata === metadata ? ctx : (this.#ctx = { signal, metadata });
+    return ctx.abort === abort && ctx.metadata === metadata ? ctx : (this.#ctx = new CallContext(abort, metadata));
   }
 
   #call(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, ctx: ProcessContext): NodeOutput {
@@ -196,7 +210,7 @@ export class NodeWorker {
       started = now();
       if (!this.#async) this.#sampleCountdown = SYNC_LATENCY_SAMPLE_EVERY - 1;
     }
-    const signal = this.#inputAbort.signal;
+    const signal = this.#inputAbort;
     if (this.#policy) return this.#invokeWithPolicy(mode, input, metadata, signal, started);
     let result: NodeOutput;
     try {
@@ -224,7 +238,7 @@ export class NodeWorker {
     );
   }
 
-  async #invokeWithPolicy(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, metadata: Record<string, string>, signal: AbortSignal, sampled: number): Promise<void> {
+  async #invokeWithPolicy(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, metadata: Record<string, string>, signal: LazyAbortController, sampled: number): Promise<void> {
     const started = sampled >= 0 ? sampled : now();
     let emitted = 0;
     try {
@@ -241,13 +255,13 @@ export class NodeWorker {
     }
   }
 
-  #failed(error: unknown, signal: AbortSignal): void {
+  #failed(error: unknown, signal: LazyAbortController): void {
     if (signal.aborted) return; // interrupted or session ending: not a node failure
     this.#onError(mapPolicyError(error, this.spec));
   }
 
   /** Emits everything a call returned; returns how many outputs were emitted. */
-  async #consume(result: NodeOutput, metadata: Record<string, string>, signal: AbortSignal): Promise<number> {
+  async #consume(result: NodeOutput, metadata: Record<string, string>, signal: LazyAbortController): Promise<number> {
     if (result === undefined || result === null) return 0;
     if (typeof (result as Promise<unknown>).then === 'function') {
       const value = await raceAbort(result as Promise<RuntimeData | readonly RuntimeData[] | undefined>, signal);
@@ -276,7 +290,7 @@ export class NodeWorker {
     return 1;
   }
 
-  async #emitOne(data: RuntimeData, metadata: Record<string, string>, signal: AbortSignal): Promise<void> {
+  async #emitOne(data: RuntimeData, metadata: Record<string, string>, signal: LazyAbortController): Promise<void> {
     if (signal.aborted) throw signal.reason;
     this.metrics.itemsOut++;
     const p = this.#emit({ data, metadata });
@@ -305,8 +319,9 @@ export class NodeWorker {
   }
 }
 
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+function raceAbort<T>(promise: Promise<T>, abort: LazyAbortController): Promise<T> {
+  if (abort.aborted) return Promise.reject(abort.reason);
+  const signal = abort.signal;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

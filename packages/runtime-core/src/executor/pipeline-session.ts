@@ -6,6 +6,7 @@ import type { SessionMetricsSnapshot, SessionState } from '../metrics/pipeline-m
 import type { NodeContext, NodeLogger } from '../nodes/node-definition.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { SendOptions, StreamSession } from '../transport/pipeline-transport.js';
+import { LazyAbortController } from '../util/lazy-abort.js';
 import { BoundedQueue, EMPTY } from './bounded-queue.js';
 import { type Envelope, NodeWorker, type WorkerHost } from './node-worker.js';
 
@@ -24,7 +25,7 @@ export interface PipelineSessionOptions {
 export class PipelineSession implements StreamSession, WorkerHost {
   readonly sessionId: string;
   readonly manifest: Manifest;
-  readonly #abort = new AbortController();
+  readonly #abort = new LazyAbortController();
   readonly #workers = new Map<string, NodeWorker>();
   readonly #sources: NodeWorker[] = [];
   readonly #output: BoundedQueue<TransportData>;
@@ -45,8 +46,8 @@ export class PipelineSession implements StreamSession, WorkerHost {
     this.#output = new BoundedQueue(options.outputCapacity ?? 256, 'block');
   }
 
-  get signal(): AbortSignal {
-    return this.#abort.signal;
+  get aborted(): boolean {
+    return this.#abort.aborted;
   }
 
   /** Creates and initialises every node; on any failure, closes those already created and throws. */
@@ -60,6 +61,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     const { manifest, registry, logger, signal } = this.#options;
     if (signal?.aborted) throw RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled);
     const created: NodeWorker[] = [];
+    const abort = this.#abort;
     try {
       for (const spec of manifest.nodes) {
         const definition = registry.get(spec.nodeType)!;
@@ -67,7 +69,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
           nodeId: spec.id,
           nodeType: spec.nodeType,
           sessionId: this.sessionId,
-          signal: this.#abort.signal,
+          get signal() {
+            return abort.signal;
+          },
           logger,
           reportProgress: (fraction) => {
             const w = this.#workers.get(spec.id);

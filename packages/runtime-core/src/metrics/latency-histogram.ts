@@ -6,15 +6,16 @@ const OCTAVES = 40; // 1 us .. ~12 days
  * on in the hot path, and quantiles without keeping samples. Browser-safe, hence not prom-client.
  */
 export class LatencyHistogram {
-  readonly #counts = new Uint32Array(SUB_BUCKETS * OCTAVES + 1);
+  /** Allocated on the first record: short unary sessions with synchronous nodes often never need it. */
+  #counts: Uint32Array | undefined;
   count = 0;
   sumUs = 0;
   maxUs = 0;
 
   record(us: number): void {
     const v = us < 1 ? 1 : us;
-    const index = Math.min(this.#counts.length - 1, Math.floor(Math.log2(v) * SUB_BUCKETS));
-    this.#counts[index]!++;
+    const counts = (this.#counts ??= new Uint32Array(SUB_BUCKETS * OCTAVES + 1));
+    counts[Math.min(counts.length - 1, Math.floor(Math.log2(v) * SUB_BUCKETS))]!++;
     this.count++;
     this.sumUs += us;
     if (us > this.maxUs) this.maxUs = us;
@@ -22,11 +23,12 @@ export class LatencyHistogram {
 
   /** Upper bound of the bucket holding quantile q (0..1), in microseconds. */
   quantile(q: number): number {
-    if (this.count === 0) return 0;
+    const counts = this.#counts;
+    if (this.count === 0 || !counts) return 0;
     const rank = Math.ceil(q * this.count);
     let seen = 0;
-    for (let i = 0; i < this.#counts.length; i++) {
-      seen += this.#counts[i]!;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i]!;
       if (seen >= rank) return Math.min(this.maxUs, 2 ** ((i + 1) / SUB_BUCKETS));
     }
     return this.maxUs;
@@ -37,7 +39,7 @@ export class LatencyHistogram {
     const out: Array<{ leUs: number; count: number }> = [];
     let seen = 0;
     for (let octave = 0; octave < 27; octave++) {
-      for (let s = 0; s < SUB_BUCKETS; s++) seen += this.#counts[octave * SUB_BUCKETS + s]!;
+      for (let s = 0; s < SUB_BUCKETS; s++) seen += this.#counts?.[octave * SUB_BUCKETS + s] ?? 0;
       out.push({ leUs: 2 ** (octave + 1), count: seen });
     }
     return out;
