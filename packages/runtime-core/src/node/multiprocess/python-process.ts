@@ -1,42 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { delimiter } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError, parseCode } from '../../errors.js';
 import type { NodeLogger } from '../../nodes/node-definition.js';
 import { FLAG_END, FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from './frame-codec.js';
+import { LineTail, pythonPathEnv, trackChild } from './child-processes.js';
 import type { ResolvedPythonSettings } from './python-settings.js';
-
-/** The Python SDK shipped in this package (same relative place from src/ and dist/). */
-export const PYTHON_SDK_DIR = fileURLToPath(new URL('../../../python', import.meta.url));
 
 /** Outputs buffered per request before the host stops reading the pipe (the Python side then blocks). */
 const OUTPUT_HIGH_WATER = 32;
-
-// Every live child, killed when this process exits: children never outlive the runtime.
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
-    });
-  }
-}
-
-/** Python processes started by this runtime that are still running. */
-export function livePythonProcessCount(): number {
-  return live.size;
-}
-
-/** PYTHONPATH for a worker: the SDK first, then the pipeline's directories, then the inherited value. */
-export function pythonPathEnv(extra: readonly string[], inherited = process.env.PYTHONPATH): string {
-  return [PYTHON_SDK_DIR, ...extra, ...(inherited ? [inherited] : [])].join(delimiter);
-}
 
 /** What `process` resolves to: one output, none, or a stream of them. */
 export type RequestResult = RuntimeData | AsyncIterable<RuntimeData> | undefined;
@@ -80,8 +52,7 @@ export class PythonProcess {
   readonly #output: Readable;
   readonly #decoder = new FrameDecoder();
   readonly #requests = new Map<number, RequestState>();
-  readonly #stderrTail: string[] = [];
-  #stderrPartial = '';
+  readonly #stderr: LineTail;
   #nextId = 1;
   #init: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   #exitError: RemoteMediaError | undefined;
@@ -92,11 +63,12 @@ export class PythonProcess {
   constructor(options: PythonProcessOptions) {
     this.#options = options;
     const { settings } = options;
+    this.#stderr = new LineTail(options.stderrTailLines);
     this.child = spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...settings.env, PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH), PYTHONUNBUFFERED: '1' },
     });
-    track(this.child);
+    trackChild(this.child);
     this.#input = this.child.stdio[3] as Writable;
     this.#output = this.child.stdio[4] as Readable;
     this.#input.on('error', () => {}); // EPIPE after a crash: reported through the exit
@@ -132,7 +104,7 @@ export class PythonProcess {
 
   /** Last lines the process wrote to stderr. */
   stderrTail(): string[] {
-    return this.#stderrPartial ? [...this.#stderrTail, this.#stderrPartial] : [...this.#stderrTail];
+    return this.#stderr.lines();
   }
 
   #describeTail(): string {
@@ -151,14 +123,7 @@ export class PythonProcess {
   }
 
   #onStderr(text: string): void {
-    const lines = (this.#stderrPartial + text).split('\n');
-    this.#stderrPartial = lines.pop()!;
-    for (const line of lines) {
-      this.#stderrTail.push(line);
-      this.#options.logger.warn(line, { nodeId: this.#options.nodeId, stream: 'stderr' });
-    }
-    const max = this.#options.stderrTailLines;
-    if (this.#stderrTail.length > max) this.#stderrTail.splice(0, this.#stderrTail.length - max);
+    for (const line of this.#stderr.push(text)) this.#options.logger.warn(line, { nodeId: this.#options.nodeId, stream: 'stderr' });
   }
 
   #onExit(error: RemoteMediaError): void {

@@ -5,7 +5,8 @@ import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
 import type { Manifest } from '../../manifest/manifest-schema.js';
 import type { NodeDefinition, NodeLogger, NodeOutput } from '../../nodes/node-definition.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
-import { PythonProcess, pythonPathEnv } from './python-process.js';
+import { pythonPathEnv } from './child-processes.js';
+import { PythonProcess } from './python-process.js';
 import { DEFAULT_PYTHON_LIMITS, type PythonDefaults, type PythonLimits, type ResolvedPythonSettings, checkPythonSettings } from './python-settings.js';
 
 export interface PythonRuntimeOptions {
