@@ -89,7 +89,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
     return pool;
   };
 
-  const routesFor = (p: RemotePipelineParams, manifest: ManifestInput): { routes: Route[]; manifest: ManifestInput } => {
+  const routesFor = (p: RemotePipelineParams): Route[] => {
     const token = p.authToken === undefined ? undefined : substituteEnv(p.authToken, env, 'params.authToken');
     const routes: Route[] = [{ kind: 'remote', pool: poolFor({ transport: p.transport, endpoints: p.endpoints ?? [p.endpoint!], authToken: token, label: p.transport }, p) }];
     p.fallback.forEach((f, i) => {
@@ -102,7 +102,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
       const authToken = f.authToken === undefined ? token : substituteEnv(f.authToken, env, `params.fallback[${i}].authToken`);
       routes.push({ kind: 'remote', pool: poolFor({ transport, endpoints: f.endpoints ?? [f.endpoint!], authToken, label: `fallback[${i}] ${transport}` }, p) });
     });
-    return { routes, manifest };
+    return routes;
   };
 
   const manifestRef = (p: RemotePipelineParams): ManifestRef => {
@@ -119,8 +119,8 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
     accepts: 'any',
     produces: 'any',
     async create(params, ctx): Promise<PipelineNode> {
-      const remoteManifest = await checkRemoteDependencies(manifestRef(params), { fetcher, nodeType: type, signal: ctx.signal });
-      const { routes, manifest } = routesFor(params, remoteManifest);
+      const manifest = await checkRemoteDependencies(manifestRef(params), { fetcher, nodeType: type, signal: ctx.signal });
+      const routes = routesFor(params);
       const settings: FailoverSettings = { ...params.retry, timeoutMs: params.timeoutMs, nodeId: ctx.nodeId };
 
       if (params.mode === 'unary') {
