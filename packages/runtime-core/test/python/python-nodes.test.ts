@@ -38,13 +38,19 @@ describe('Python nodes (real python3 processes)', () => {
     expect(values(await runner.execute(manifest, [json(1), json(2)]))).toEqual([14, 16]);
   });
 
-  it.runIf(runner.registry.has('AudioResample'))('runs TS AudioResample -> Python -> TS PassThrough on audio', async () => {
-    const samples = new Float32Array(480).map((_, i) => Math.sin(i / 10));
-    const manifest = chain([{ nodeType: 'AudioResample', params: { targetRate: 16000 } }, { nodeType: 'PyPassThrough' }, { nodeType: 'PassThrough' }]);
-    const outs = await runner.execute(manifest, [{ kind: 'audio', samples, sampleRate: 48000, channels: 1 }]);
-    const audio = outs.map((o) => o.data).filter((d): d is Extract<RuntimeData, { kind: 'audio' }> => d.kind === 'audio');
-    expect(audio.length).toBeGreaterThan(0);
-    expect(audio.every((a) => a.sampleRate === 16000)).toBe(true);
+  it('runs TS AudioResample -> Python gain -> TS PassThrough on audio, exactly', async () => {
+    const samples = new Float32Array(4800).map((_, i) => Math.sin(i / 10) * 0.8);
+    const input = { kind: 'audio', samples, sampleRate: 48000, channels: 1 } as const;
+    const resample = { nodeType: 'AudioResample', params: { targetRate: 16000 } };
+    const tsOnly = (await runner.execute(chain([resample, { nodeType: 'PassThrough' }]), [input])).map((o) => o.data);
+    const mixed = (await runner.execute(chain([resample, { nodeType: 'PyGain', params: { gain: 0.5 } }, { nodeType: 'PassThrough' }]), [input])).map((o) => o.data);
+    expect(tsOnly.length).toBeGreaterThan(0);
+    expect(mixed).toHaveLength(tsOnly.length);
+    mixed.forEach((m, i) => {
+      const t = tsOnly[i] as Extract<RuntimeData, { kind: 'audio' }>;
+      expect(m).toEqual({ ...t, samples: t.samples.map((x) => x * 0.5) });
+      expect((m as typeof t).sampleRate).toBe(16000);
+    });
   });
 
   it('streams many outputs from generator and async generator nodes', async () => {
