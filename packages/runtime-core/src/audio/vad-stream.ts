@@ -73,8 +73,9 @@ export class VadStream {
 
   #emit(audio: AudioData, event: VadEvent): RuntimeData[] {
     if (this.#options.eventsOnChangeOnly && !event.speechStart && !event.speechEnd) return [audio];
-    const value: Record<string, number | boolean> = {};
-    for (const [k, v] of Object.entries(event)) if (v !== undefined) value[k] = v;
-    return [audio, { kind: 'json', value }];
+    const { startUs, endUs, ...value } = event;
+    if (startUs !== undefined) value.startUs = startUs;
+    if (endUs !== undefined) value.endUs = endUs;
+    return [audio, { kind: 'json', value: value as Record<string, number | boolean> }];
   }
 }
