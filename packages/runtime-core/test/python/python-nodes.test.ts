@@ -119,6 +119,16 @@ describe('Python nodes (real python3 processes)', () => {
     expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
   });
 
+  it("routes the node's stdout and stderr lines to the runtime's logger", async () => {
+    const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+    const logged = createNodeRunner({ python: { modules: [FIXTURE_NODES] }, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } });
+    await logged.execute(chain([{ id: 'talker', nodeType: 'PyPrint' }]), [text('x')]);
+    await expect.poll(() => lines.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    expect(lines).toContainEqual({ level: 'info', message: 'hello from stdout', fields: { nodeId: 'talker', stream: 'stdout' } });
+    expect(lines).toContainEqual({ level: 'warn', message: 'WARNING:remotemedia.node.PyPrint:careful: stderr', fields: { nodeId: 'talker', stream: 'stderr' } });
+  });
+
   it('applies per-pipeline settings: env and params reach the process', async () => {
     const manifest = chain([{ id: 'p', nodeType: 'PyParams', params: { rate: 16000, name: 'x' } }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'from-manifest' }, initTimeoutMs: 5000 } } });
     expect(values(await runner.execute(manifest, [json(0)]))).toEqual([{ params: { rate: 16000, name: 'x' }, env: 'from-manifest', node: 'p' }]);

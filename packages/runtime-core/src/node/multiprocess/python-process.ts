@@ -73,8 +73,9 @@ export class PythonProcess {
     this.#output = this.child.stdio[4] as Readable;
     this.#input.on('error', () => {}); // EPIPE after a crash: reported through the exit
     this.#output.on('data', (chunk: Buffer) => this.#onData(chunk));
+    const stdout = new LineTail(0); // whole lines only, none kept
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      for (const line of text.split('\n')) if (line) options.logger.info(line, { nodeId: options.nodeId, stream: 'stdout' });
+      for (const line of stdout.push(text)) if (line) options.logger.info(line, { nodeId: options.nodeId, stream: 'stdout' });
     });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.#onStderr(text));
     this.exited = new Promise<void>((resolve) => {
