@@ -47,22 +47,26 @@ describe('IPC frame codec', () => {
     expect(() => new FrameDecoder().push(bad)).toThrow(/IPC protocol error: bad frame length 2/);
   });
 
-  it('Python decodes and re-encodes every kind, control included, byte for byte', () => {
-    const samples = Object.values(sampleOfEveryKind());
-    const input = Buffer.concat(samples.flatMap((d, i) => dataFrame(FRAME_TYPES.PROCESS, i + 1, d, { n: String(i) })));
-    const script = [
-      'import sys',
-      'from remotemedia import protocol as p',
-      'out = []',
-      'for ftype, kind, rid, frame in p.FrameReader().feed(sys.stdin.buffer.read()):',
-      '    data, meta = p.decode_data(kind, frame)',
-      '    out += [bytes(b) for b in p.data_frame(p.OUTPUT, rid, data, meta)]',
-      'sys.stdout.buffer.write(b"".join(out))',
-    ].join('\n');
-    const echoed = execFileSync('python3', ['-c', script], { input, env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR } });
-    const frames = new FrameDecoder().push(echoed);
-    expect(frames.map((f) => decodeDataFrame(f))).toEqual(samples.map((data, i) => ({ data, metadata: { n: String(i) } })));
-  });
+  for (const numpy of [true, false]) {
+    it(`Python decodes and re-encodes every kind, control included, losslessly (numpy ${numpy ? 'installed' : 'absent'})`, () => {
+      const samples = Object.values(sampleOfEveryKind());
+      const input = Buffer.concat(samples.flatMap((d, i) => dataFrame(FRAME_TYPES.PROCESS, i + 1, d, { n: String(i) })));
+      const script = [
+        'import sys',
+        numpy ? 'import numpy' : "sys.modules['numpy'] = None  # import numpy now raises ImportError",
+        'from remotemedia import protocol as p, data',
+        'out = []',
+        'for ftype, kind, rid, frame in p.FrameReader().feed(sys.stdin.buffer.read()):',
+        '    item, meta = p.decode_data(kind, frame)',
+        '    if item.kind == "audio": assert type(item.samples).__module__ == ("numpy" if data.numpy_or_none() else "array")',
+        '    out += [bytes(b) for b in p.data_frame(p.OUTPUT, rid, item, meta)]',
+        'sys.stdout.buffer.write(b"".join(out))',
+      ].join('\n');
+      const echoed = execFileSync('python3', ['-c', script], { input, env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR } });
+      const frames = new FrameDecoder().push(echoed);
+      expect(frames.map((f) => decodeDataFrame(f))).toEqual(samples.map((data, i) => ({ data, metadata: { n: String(i) } })));
+    });
+  }
 
   it('the Python SDK uses the canonical enum numbers and frame types', () => {
     const script = 'import json; from remotemedia import enums, protocol; print(json.dumps({"tables": enums.ALL_TABLES, "frames": protocol.FRAME_TYPES}))';
