@@ -33,6 +33,8 @@ export interface OpenSessionOptions extends CallOptions {
   pipeline?: string;
   /** Negotiate an Opus audio track in both directions. Default false. */
   audio?: boolean;
+  /** Pace of the outgoing track: 1 is real time (20 ms per packet), 4 is four times faster (uploads, tests). Default 1. */
+  audioSpeed?: number;
 }
 
 /** The audio track of a session opened with `audio: true`. */
@@ -134,7 +136,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
       if (options.audio) {
         const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' });
         const received = new AsyncQueue<AudioData>();
-        const sender = new OpusTrackSender((rtp) => transceiver.sender.sendRtp(rtp));
+        const sender = new OpusTrackSender((rtp) => transceiver.sender.sendRtp(rtp), { speed: options.audioSpeed ?? 1 });
         const receiver = new OpusTrackReceiver((a) => received.push(a), 'server-audio');
         transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => receiver.receive(rtp)));
         teardown.push(() => (sender.close(), receiver.close(), received.end()));

@@ -6,6 +6,7 @@ import { OPUS_SAMPLE_RATE, OpusCodec } from './opus-codec.js';
 export class OpusTrackReceiver {
   readonly #codec = new OpusCodec();
   #closed = false;
+  #firstTimestamp: number | undefined;
   /** Packets that failed to decode (skipped, never fatal). */
   decodeErrors = 0;
   packetsReceived = 0;
@@ -25,7 +26,10 @@ export class OpusTrackReceiver {
       this.decodeErrors++;
       return;
     }
-    this.onAudio({ kind: 'audio', samples, sampleRate: OPUS_SAMPLE_RATE, channels: 1, timestampUs: Math.round((packet.header.timestamp / OPUS_SAMPLE_RATE) * 1e6), streamId: this.streamId });
+    // RTP clocks start at a random value: report time since the stream's first packet.
+    this.#firstTimestamp ??= packet.header.timestamp;
+    const elapsed = (packet.header.timestamp - this.#firstTimestamp) >>> 0;
+    this.onAudio({ kind: 'audio', samples, sampleRate: OPUS_SAMPLE_RATE, channels: 1, timestampUs: Math.round((elapsed / OPUS_SAMPLE_RATE) * 1e6), streamId: this.streamId });
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import type { AudioData } from '@remotemedia/runtime-core';
 import { RtpHeader, RtpPacket } from 'werift';
-import { FrameSplitter, LinearResampler, downmixToMono } from './audio-conversion.js';
+import { FrameSplitter, MonoConverter } from './audio-conversion.js';
 import { OPUS_FRAME_SAMPLES, OPUS_SAMPLE_RATE, OpusCodec } from './opus-codec.js';
 
 const FRAME_MS = 20;
@@ -13,7 +13,7 @@ const FRAME_MS = 20;
 export class OpusTrackSender {
   readonly #codec = new OpusCodec();
   readonly #splitter = new FrameSplitter(OPUS_FRAME_SAMPLES);
-  #resampler: LinearResampler | undefined;
+  readonly #converter = new MonoConverter(OPUS_SAMPLE_RATE);
   readonly #queue: Buffer[] = [];
   #sequence = Math.floor(Math.random() * 0xffff);
   #timestamp = Math.floor(Math.random() * 0xffffffff);
@@ -24,23 +24,31 @@ export class OpusTrackSender {
   /** Frames sent so far. */
   framesSent = 0;
 
-  constructor(private readonly sendRtp: (packet: RtpPacket) => unknown) {}
+  readonly #interval: number;
+  readonly #speed: number;
+
+  /**
+   * `speed` paces the frames: 1 (default) sends 20 ms of audio every 20 ms, 4 four times faster
+   * (uploads, tests). Unpaced bursts overflow UDP socket buffers, so there is no "all at once".
+   */
+  constructor(
+    private readonly sendRtp: (packet: RtpPacket) => unknown,
+    options: { speed?: number } = {},
+  ) {
+    this.#speed = Math.max(0.1, options.speed ?? 1);
+    this.#interval = FRAME_MS / this.#speed;
+  }
 
   push(audio: AudioData): void {
     if (this.#closed) return;
-    let mono = downmixToMono(audio);
-    if (audio.sampleRate !== OPUS_SAMPLE_RATE) {
-      if (this.#resampler?.fromRate !== audio.sampleRate) this.#resampler = new LinearResampler(audio.sampleRate, OPUS_SAMPLE_RATE);
-      mono = this.#resampler.process(mono);
-    }
-    for (const frame of this.#splitter.push(mono)) this.#queue.push(this.#codec.encode(frame));
+    for (const frame of this.#splitter.push(this.#converter.convert(audio))) this.#queue.push(this.#codec.encode(frame));
     this.#drain();
   }
 
   /** Sends what is buffered, padding the last partial frame with silence. */
   flush(): void {
     if (this.#closed) return;
-    for (const frame of this.#splitter.flush()) this.#queue.push(this.#codec.encode(frame));
+    for (const frame of [...this.#splitter.push(this.#converter.flush()), ...this.#splitter.flush()]) this.#queue.push(this.#codec.encode(frame));
     this.#drain();
   }
 
@@ -54,9 +62,9 @@ export class OpusTrackSender {
   #drain(): void {
     if (this.#timer || this.#closed) return;
     const now = performance.now();
-    if (now > this.#nextSendAt + FRAME_MS) {
+    if (now > this.#nextSendAt + this.#interval) {
       // Idle gap: advance the RTP clock by the silence so the receiver keeps timing.
-      if (this.#nextSendAt > 0) this.#timestamp = (this.#timestamp + Math.round(((now - this.#nextSendAt) * OPUS_SAMPLE_RATE) / 1000)) >>> 0;
+      if (this.#nextSendAt > 0) this.#timestamp = (this.#timestamp + Math.round(((now - this.#nextSendAt) * this.#speed * OPUS_SAMPLE_RATE) / 1000)) >>> 0;
       this.#nextSendAt = now;
       this.#talkspurt = true;
     }
@@ -75,7 +83,7 @@ export class OpusTrackSender {
     this.#talkspurt = false;
     this.#sequence = (this.#sequence + 1) & 0xffff;
     this.#timestamp = (this.#timestamp + OPUS_FRAME_SAMPLES) >>> 0;
-    this.#nextSendAt += FRAME_MS;
+    this.#nextSendAt += this.#interval;
     this.framesSent++;
     void Promise.resolve(this.sendRtp(new RtpPacket(header, payload))).catch(() => {});
   }
