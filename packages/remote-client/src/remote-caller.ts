@@ -83,8 +83,9 @@ async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint
  * call immediately: another endpoint would answer the same.
  */
 export async function callWithFailover<T>(routes: readonly Route[], remote: RemoteAttempt<T>, local: LocalAttempt<T>, settings: FailoverSettings, signal?: AbortSignal): Promise<CallResult<T>> {
-  const failures: { endpoint: string; error: unknown }[] = [];
-  const open: string[] = [];
+  // Allocated on the first failure only: the common call succeeds at once.
+  let failures: { endpoint: string; error: unknown }[] | undefined;
+  let open: string[] | undefined;
   for (const route of routes) {
     if (route.kind === 'local') return { value: await local(route.runner, route.manifest, signal) };
     // cockatiel's backoff (decorrelated jitter) for the delays; its retry loop is not used
@@ -108,17 +109,17 @@ export async function callWithFailover<T>(routes: readonly Route[], remote: Remo
           attempted++;
           if (signal?.aborted) throw canceled(signal);
           if (!isEndpointFailure(error)) throw RemoteMediaError.from(error, Code.Internal, settings.nodeId ? { nodeId: settings.nodeId } : {});
-          failures.push({ endpoint: `${route.pool.label} ${ep.url}`, error });
+          (failures ??= []).push({ endpoint: `${route.pool.label} ${ep.url}`, error });
         }
       }
       if (attempted === 0) {
         // Every breaker is open: waiting out a backoff here cannot help, the next route can.
-        open.push(...route.pool.endpoints.map((e) => `${route.pool.label} ${e.url}`));
+        (open ??= []).push(...route.pool.endpoints.map((e) => `${route.pool.label} ${e.url}`));
         break;
       }
     }
   }
-  throw finalError(failures, open, settings.nodeId);
+  throw finalError(failures ?? [], open ?? [], settings.nodeId);
 }
 
 function finalError(failures: { endpoint: string; error: unknown }[], open: string[], nodeId: string | undefined): RemoteMediaError {
