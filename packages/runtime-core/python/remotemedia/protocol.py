@@ -221,23 +221,28 @@ class FrameReader:
 
     def __init__(self):
         self._buf = bytearray()
+        #: Bytes still needed to complete the frame being received (0 when none is partial).
+        self.missing = 0
 
     def feed(self, chunk):
         buf = self._buf
         if not buf and len(chunk) >= HEADER_SIZE:
             length, ftype, kind, _flags, rid = HEADER.unpack_from(chunk, 0)
             if 4 + length == len(chunk) and length >= HEADER_SIZE - 4:  # the usual case: one whole frame per read
+                self.missing = 0
                 return [(ftype, kind, rid, bytearray(chunk))]
         buf += chunk
         frames = []
         pos = 0
         n = len(buf)
+        self.missing = 0
         while n - pos >= HEADER_SIZE:
             length, ftype, kind, _zero, rid = HEADER.unpack_from(buf, pos)
             if length < HEADER_SIZE - 4 or length > MAX_FRAME_BYTES:
                 raise ProtocolError(f"bad frame length {length}")
             end = pos + 4 + length
             if end > n:
+                self.missing = end - n
                 break
             frames.append((ftype, kind, rid, buf[pos:end]))
             pos = end

@@ -110,13 +110,19 @@ class Worker:
 
     # -- input ----------------------------------------------------------------------------
     def on_readable(self):
-        try:
-            chunk = os.read(IN_FD, 1 << 20)
-        except BlockingIOError:
-            return
-        if not chunk:
-            os._exit(0)  # EOF: the host closed the pipe or died
-        for ftype, kind, rid, frame in self.reader.feed(chunk):
+        frames = []
+        want = 1 << 20
+        # Keep reading while a big frame is still arriving: one loop turn per frame, not per chunk.
+        while want:
+            try:
+                chunk = os.read(IN_FD, want)
+            except BlockingIOError:
+                break
+            if not chunk:
+                os._exit(0)  # EOF: the host closed the pipe or died
+            frames += self.reader.feed(chunk)
+            want = min(self.reader.missing, 1 << 22)
+        for ftype, kind, rid, frame in frames:
             self.dispatch(ftype, kind, rid, frame)
 
     def dispatch(self, ftype, kind, rid, frame):
