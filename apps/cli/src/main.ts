@@ -28,7 +28,8 @@ program
   .option('-i, --input <file>', 'input file: .wav (streamed in frames), .json, .txt, or anything else as binary')
   .option('-t, --text <text...>', 'text input(s), one per value')
   .option('-j, --json <value...>', 'JSON input(s), one per value, e.g. --json 1 2 3')
-  .option('-o, --output <file>', 'write outputs to a file: .wav for audio, otherwise JSON lines')
+  .option('-o, --output <file>', 'write outputs to a file: .wav for the audio (other outputs to .jsonl beside it), otherwise JSON lines')
+  .option('--split-audio', 'with a .wav output: one file per audio output (x-001.wav, ...), e.g. one per utterance')
   .option('--frame-ms <ms>', 'frame size when streaming a WAV file', positiveNumber, 20)
   .action(async (manifest: string, flags) => runCommand(runner, manifest, flags, out));
 

@@ -6,6 +6,8 @@ import { describeOutput, writeOutputs } from './write-outputs.js';
 
 export interface RunFlags extends InputFlags {
   output?: string;
+  /** With a `.wav` output: one file per audio output instead of one stream. */
+  splitAudio?: boolean;
   /** Audio frame size when streaming a WAV file. Default 20 ms. */
   frameMs: number;
 }
@@ -39,7 +41,7 @@ export async function runCommand(runner: PipelineRunner, manifestPath: string, f
     }
     await reading;
   }
-  if (flags.output) print(await writeOutputs(flags.output, outputs));
+  if (flags.output) print(await writeOutputs(flags.output, outputs, { splitAudio: flags.splitAudio }));
   else if (!outputs.length) print('(no outputs)');
 }
 

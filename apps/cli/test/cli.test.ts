@@ -43,6 +43,16 @@ describe('remotemedia CLI', () => {
     expect(Math.max(...back.samples.map((v, i) => Math.abs(v - samples[i]!)))).toBeLessThan(1e-3);
   });
 
+  it('run --output x.wav writes one WAV per utterance and the VAD events as JSON lines', () => {
+    const output = join(tmp, 'utterances.wav');
+    const r = cli('run', 'examples/vad.yaml', '--input', 'fixtures/audio/speech-48k-stereo.wav', '--output', output, '--split-audio');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('wrote 3 audio file(s)');
+    for (const n of ['001', '002', '003']) expect(decodeWav(new Uint8Array(readFileSync(join(tmp, `utterances-${n}.wav`)))).sampleRate).toBe(16000);
+    const events = readFileSync(join(tmp, 'utterances.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).data.value);
+    expect(events.filter((e) => e.speechStart).length).toBe(3);
+  });
+
   it('validate: ok, and every problem listed with a non-zero exit', () => {
     expect(cli('validate', 'examples/calculator.yaml')).toMatchObject({ code: 0 });
     const bad = join(tmp, 'bad.json');

@@ -19,10 +19,13 @@ export interface ResampleFilterSpec {
 export const RESAMPLE_PRESETS: Readonly<Record<ResampleQuality, ResampleFilterSpec>> = {
   /** Cheapest: for speech recognition front ends that tolerate a softer top octave. */
   fast: { passbandEdge: 0.8, stopbandEdge: 1.2, attenuationDb: 80 },
-  /** Default: flat to 0.9 x Nyquist, >= 110 dB alias rejection into the passband (0.9..1.1 x Nyquist is the transition band). */
-  medium: { passbandEdge: 0.9, stopbandEdge: 1.1, attenuationDb: 120 },
-  /** Also nothing above the output Nyquist survives (no aliasing even into 0.9..1.0 x Nyquist); measured >= 105 dB. */
-  high: { passbandEdge: 0.9, stopbandEdge: 1.0, attenuationDb: 100 },
+  /**
+   * Default: flat to 0.9 x Nyquist and every tone above the output Nyquist >= 100 dB down, so a
+   * sweep over the whole input band aliases nowhere (the transition band ends at Nyquist).
+   */
+  medium: { passbandEdge: 0.9, stopbandEdge: 1.0, attenuationDb: 100 },
+  /** Flatter to 0.95 x Nyquist and 120 dB rejection, for archival-quality conversion. */
+  high: { passbandEdge: 0.95, stopbandEdge: 1.0, attenuationDb: 120 },
 };
 
 export const MIN_SAMPLE_RATE = 8000;
