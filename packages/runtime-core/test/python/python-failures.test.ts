@@ -95,6 +95,11 @@ describe('Python node failures', () => {
     expect(problems.map((p) => p.path)).toEqual(['settings.python.modules', 'settings.python.env']);
   });
 
+  it('manifests may not set loader or interpreter variables', () => {
+    const problems = runner.validate(chain([{ nodeType: 'PyAddOne' }], { settings: { python: { env: { LD_PRELOAD: '/x.so', PYTHONSTARTUP: '/y.py', OK_VAR: '1' } } } })).problems;
+    expect(problems.map((p) => p.path)).toEqual(['settings.python.env.LD_PRELOAD', 'settings.python.env.PYTHONSTARTUP']);
+  });
+
   it('executor: multiprocess on a TypeScript node is rejected at validation', () => {
     expect(runner.validate(chain([{ nodeType: 'Calculator', params: { operation: 'add', operand: 1 }, executor: 'multiprocess' }])).problems).toEqual([
       { path: 'nodes[0].executor', message: 'node type "Calculator" is a TypeScript node; only Python nodes run in their own process' },

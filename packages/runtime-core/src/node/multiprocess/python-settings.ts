@@ -87,6 +87,10 @@ export function checkPythonSettings(
       if (s[field] !== undefined) problems.push({ path: at(field), message: 'this server does not let manifests choose Python code or environment (allowManifestCode is off)' });
     }
   }
+  // Variables that change what the interpreter loads are the server's to set, not a manifest's.
+  for (const key of Object.keys(s.env ?? {})) {
+    if (/^(LD_|DYLD_|PYTHON)/.test(key)) problems.push({ path: `${at('env')}.${key}`, message: 'may not be set by a manifest (interpreter and loader variables are server settings; use pythonPath for module directories)' });
+  }
   if (s.initTimeoutMs !== undefined && s.initTimeoutMs > l.maxInitTimeoutMs) {
     problems.push({ path: at('initTimeoutMs'), message: `${s.initTimeoutMs} ms is over the limit maxInitTimeoutMs=${l.maxInitTimeoutMs}` });
   }
