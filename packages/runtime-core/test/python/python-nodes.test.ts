@@ -87,6 +87,13 @@ describe('Python nodes (real python3 processes)', () => {
     expect(error.details[0].message).toContain('test_nodes.py');
   });
 
+  it('calls flush at end of input and cleanup when the session ends', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'rm-py-')), 'cleanup');
+    const outs = await runner.execute(chain([{ nodeType: 'PyJoin', params: { path } }]), [text('a'), text('b'), text('c')]);
+    expect(outs.map((o) => o.data)).toEqual([text('a b c')]);
+    expect(readFileSync(path, 'utf8')).toBe('cleaned up after 3 parts');
+  });
+
   it('publishes progress and cancels the Python call on interrupt (barge-in)', async () => {
     const session = await runner.stream(chain([{ id: 'slow', nodeType: 'PySlow', params: { ms: 10_000 } }]));
     await session.send(text('slow'));
