@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { peerClosedError, signalingConnectError, toRemoteMediaError } from '../errors.js';
 import { OpusTrackReceiver } from '../media/opus-track-receiver.js';
 import { OpusTrackSender } from '../media/opus-track-sender.js';
-import { type IceOptions, createPeerConnection, defaultIceHosts, localSdpWithCandidates } from '../media/peer-connection.js';
+import { type IceOptions, closePeerConnection, createPeerConnection, defaultIceHosts, localSdpWithCandidates } from '../media/peer-connection.js';
 import { ChannelStreamSession } from '../wire/channel-stream-session.js';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL } from '../wire/control-messages.js';
 import { SignalingClient, type SignalingSocket } from '../wire/signaling-client.js';
@@ -126,7 +126,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
     const teardown: Array<() => void> = [];
     const closePc = async () => {
       for (const t of teardown.splice(0)) t();
-      await pc.close().catch(() => {});
+      await closePeerConnection(pc);
     };
     try {
       const data = pc.createDataChannel(DATA_CHANNEL_LABEL, { ordered: true });

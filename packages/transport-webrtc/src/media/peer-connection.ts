@@ -53,3 +53,14 @@ export async function localSdpWithCandidates(pc: RTCPeerConnection, options: Ice
   const sdp = pc.localDescription?.sdp ?? '';
   return options.iceHostAddresses?.length ? filterSdpCandidates(sdp, hostFilter(options.iceHostAddresses)) : sdp;
 }
+
+/**
+ * Closes a werift peer connection and every ICE transport it made. werift 0.25 leaves the UDP
+ * sockets of a connection with an audio transceiver open after `close()`; stopping the ICE
+ * transports too frees them.
+ */
+export async function closePeerConnection(pc: RTCPeerConnection): Promise<void> {
+  const ice = [...pc.iceTransports];
+  await pc.close().catch(() => {});
+  await Promise.allSettled(ice.map((t) => t.stop()));
+}

@@ -3,7 +3,7 @@ import type { RTCDataChannel, RTCPeerConnection, RTCRtpTransceiver } from 'werif
 import { errorToJson, toRemoteMediaError } from '../errors.js';
 import { OpusTrackReceiver } from '../media/opus-track-receiver.js';
 import { OpusTrackSender } from '../media/opus-track-sender.js';
-import { type IceOptions, createPeerConnection, localSdpWithCandidates } from '../media/peer-connection.js';
+import { type IceOptions, closePeerConnection, createPeerConnection, localSdpWithCandidates } from '../media/peer-connection.js';
 import { CONTROL_CHANNEL_LABEL, type ClientControl, DATA_CHANNEL_LABEL, type ServerControl, parseClientControl } from '../wire/control-messages.js';
 import { decodeDataFrame, encodeDataFrame } from '../wire/data-frame.js';
 import { sdpHasMedia } from '../wire/sdp.js';
@@ -236,7 +236,7 @@ export class PeerSession {
     for (const t of this.#timers) clearTimeout(t);
     this.#audioOut?.close();
     this.#audioIn?.close();
-    await Promise.allSettled([this.#pipeline?.close(reason), this.#pc.close()]);
+    await Promise.allSettled([this.#pipeline?.close(reason), closePeerConnection(this.#pc)]);
     if (notify) this.#o.onClosed(this, reason, error);
   }
 }
