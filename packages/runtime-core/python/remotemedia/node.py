@@ -110,11 +110,18 @@ def register_node(type_name=None):
     return lambda cls: wrap(cls, type_name)
 
 
+_loaded_files = set()
+
+
 def import_modules(specs):
-    """Imports user modules: dotted names (found on sys.path / pythonPath) or paths to .py files."""
+    """Imports user modules: dotted names (found on sys.path / pythonPath) or paths to .py files.
+
+    Each is imported once per process (a warm process may have imported them already)."""
     for spec in specs:
         if spec.endswith(".py") or os.sep in spec:
             path = os.path.abspath(spec)
+            if path in _loaded_files:
+                continue
             if not os.path.isfile(path):
                 raise ImportError(f"Python module file not found: {path}")
             name = "remotemedia_user_" + os.path.splitext(os.path.basename(path))[0]
@@ -122,6 +129,7 @@ def import_modules(specs):
             module = importlib.util.module_from_spec(loader_spec)
             sys.modules[name] = module
             loader_spec.loader.exec_module(module)
+            _loaded_files.add(path)
         else:
             importlib.import_module(spec)
 

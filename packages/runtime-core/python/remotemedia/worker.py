@@ -257,6 +257,10 @@ def run_worker():
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides when we stop
     logging.basicConfig(level=os.environ.get("REMOTEMEDIA_LOG_LEVEL", "WARNING"), stream=sys.stderr)
+    preload = os.environ.pop("REMOTEMEDIA_PRELOAD_MODULES", None)
+    if preload:
+        # A warm process: import the server's modules now, before any session needs them.
+        import_modules(json.loads(preload))
     os.set_blocking(IN_FD, False)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createNodeRunner, livePythonProcessCount } from '@remotemedia/runtime-core/node';
-import { FIXTURE_NODES, chain, isAlive, pythonChildren, waitFor } from './helpers.js';
+import { PythonRuntime, createNodeRunner, livePythonProcessCount } from '@remotemedia/runtime-core/node';
+import { BAD_IMPORT, FIXTURE_NODES, chain, isAlive, pythonChildren, waitFor } from './helpers.js';
 
 const runner = createNodeRunner({ python: { modules: [FIXTURE_NODES] } });
 afterAll(() => runner.shutdown({ graceMs: 0 }));
@@ -31,6 +31,32 @@ describe('Python process lifetime', () => {
     expect(livePythonProcessCount()).toBe(0);
     expect(runner.python.liveProcesses).toBe(0);
   }, 60_000);
+
+  it('keeps warm processes with the modules imported, hands one to each node, and stops them on shutdown', async () => {
+    const warm = createNodeRunner({ python: { modules: [FIXTURE_NODES], warmProcesses: 2 } });
+    expect(warm.python.warmPids).toHaveLength(2);
+    const [first] = warm.python.warmPids;
+    const out = await warm.execute(chain([{ nodeType: 'PyBusy', params: { ms: 1 } }]), [{ kind: 'json', value: 0 }]);
+    expect((out[0]!.data as { value: { pid: number } }).value.pid).toBe(first);
+    await expect.poll(() => warm.python.warmPids.length).toBe(2); // refilled
+    expect(warm.python.warmPids).not.toContain(first);
+    // Pipelines with their own settings get fresh processes.
+    const custom = await warm.execute(chain([{ nodeType: 'PyParams' }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'x' } } } }), [{ kind: 'json', value: 0 }]);
+    expect((custom[0]!.data as { value: { env: string } }).value.env).toBe('x');
+    expect(warm.python.warmPids).toHaveLength(2);
+    const pids = warm.python.warmPids;
+    await warm.shutdown({ graceMs: 0 });
+    expect(warm.python.warmPids).toEqual([]);
+    expect(await waitFor(() => pids.every((pid) => !isAlive(pid)))).toBe(true);
+  });
+
+  it('stops warming when a warm process dies unused (e.g. its modules fail to import)', async () => {
+    const runtime = new PythonRuntime({ modules: [BAD_IMPORT], warmProcesses: 1 });
+    expect(runtime.warmPids).toHaveLength(1);
+    expect(await waitFor(() => runtime.warmPids.length === 0 && runtime.liveProcesses === 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(runtime.liveProcesses).toBe(0); // not respawned in a loop
+  });
 
   for (const mode of ['async', 'busy'] as const) {
     it(`Python processes die with their parent even when it is SIGKILLed (${mode} node)`, async () => {

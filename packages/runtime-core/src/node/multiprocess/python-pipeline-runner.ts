@@ -54,6 +54,12 @@ export class PythonPipelineRunner extends PipelineRunner {
     );
   }
 
+  /** Ends sessions like PipelineRunner.shutdown, then stops the warm Python processes. */
+  override async shutdown(options: { graceMs?: number } = {}): Promise<void> {
+    await super.shutdown(options);
+    await this.python.close();
+  }
+
   override async createStreamSession(manifest: ManifestSource, options: CallOptions = {}): Promise<StreamSession> {
     const session = await super.createStreamSession(manifest, options);
     const fail = (session as { fail?: (e: RemoteMediaError) => void }).fail;

@@ -34,7 +34,12 @@ export interface PythonProcessOptions {
   onProgress?(fraction: number, message?: string): void;
   /** The process ended without being asked to (crash, kill, exit). */
   onUnexpectedExit?(error: RemoteMediaError): void;
+  /** Import `settings.modules` at start, before INIT (for warm processes started ahead of use). */
+  preload?: boolean;
 }
+
+/** What a warm process learns when a node instance takes it. */
+export type PythonProcessBinding = Pick<PythonProcessOptions, 'nodeId' | 'nodeType' | 'logger' | 'onProgress' | 'onUnexpectedExit'>;
 
 interface ErrorBody {
   message?: string;
@@ -47,7 +52,7 @@ interface ErrorBody {
 export class PythonProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
-  readonly #options: PythonProcessOptions;
+  #options: PythonProcessOptions;
   readonly #input: Writable;
   readonly #output: Readable;
   readonly #decoder = new FrameDecoder();
@@ -66,7 +71,13 @@ export class PythonProcess {
     this.#stderr = new LineTail(options.stderrTailLines);
     this.child = spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...settings.env, PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH), PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        ...settings.env,
+        PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH),
+        PYTHONUNBUFFERED: '1',
+        ...(options.preload ? { REMOTEMEDIA_PRELOAD_MODULES: JSON.stringify(settings.modules) } : {}),
+      },
     });
     trackChild(this.child);
     this.#input = this.child.stdio[3] as Writable;
@@ -75,12 +86,12 @@ export class PythonProcess {
     this.#output.on('data', (chunk: Buffer) => this.#onData(chunk));
     const stdout = new LineTail(0); // whole lines only, none kept
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      for (const line of stdout.push(text)) if (line) options.logger.info(line, { nodeId: options.nodeId, stream: 'stdout' });
+      for (const line of stdout.push(text)) if (line) this.#options.logger.info(line, { nodeId: this.#options.nodeId, stream: 'stdout' });
     });
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.#onStderr(text));
     this.exited = new Promise<void>((resolve) => {
       this.child.once('error', (error) => {
-        this.#onExit(new RemoteMediaError(Code.FailedPrecondition, `cannot start Python interpreter "${settings.pythonExecutable}" for node "${options.nodeId}": ${error.message}`, { nodeId: options.nodeId, cause: error, reason: 'PythonSpawnFailed' }));
+        this.#onExit(new RemoteMediaError(Code.FailedPrecondition, `cannot start Python interpreter "${settings.pythonExecutable}" for node "${this.#options.nodeId}": ${error.message}`, { nodeId: this.#options.nodeId, cause: error, reason: 'PythonSpawnFailed' }));
         resolve();
       });
       this.child.once('exit', (code, signal) => {
@@ -97,6 +108,16 @@ export class PythonProcess {
         }
       });
     });
+  }
+
+  /** Hands a warm process to a node instance. */
+  bind(binding: PythonProcessBinding): void {
+    this.#options = { ...this.#options, ...binding };
+  }
+
+  /** Whether the process has exited (or never started). */
+  get dead(): boolean {
+    return this.#exitError !== undefined;
   }
 
   get pid(): number | undefined {

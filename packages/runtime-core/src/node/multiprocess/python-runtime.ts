@@ -6,7 +6,7 @@ import type { Manifest } from '../../manifest/manifest-schema.js';
 import type { NodeDefinition, NodeLogger, NodeOutput } from '../../nodes/node-definition.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { pythonPathEnv } from './child-processes.js';
-import { PythonProcess } from './python-process.js';
+import { PythonProcess, type PythonProcessBinding } from './python-process.js';
 import { DEFAULT_PYTHON_LIMITS, type PythonDefaults, type PythonLimits, type ResolvedPythonSettings, checkPythonSettings } from './python-settings.js';
 
 export interface PythonRuntimeOptions {
@@ -26,6 +26,13 @@ export interface PythonRuntimeOptions {
   stderrTailLines?: number;
   /** Server-wide bounds for the manifests' `settings.python`. */
   limits?: PythonLimits;
+  /**
+   * Python processes kept started ahead, with `modules` already imported, for sessions whose
+   * pipelines use the default settings: they skip interpreter start and imports (heavy for ML
+   * libraries). Taken processes are replaced at once; each serves one node instance only.
+   * Default 0. Stop them with `close()` (or the runner's `shutdown()`).
+   */
+  warmProcesses?: number;
 }
 
 /** What Python reports about a registered node type. */
@@ -64,6 +71,9 @@ export class PythonRuntime {
   readonly stderrTailLines: number;
   #live = 0;
   #dynamicTypes = 0;
+  #warmTarget: number;
+  readonly #warm: PythonProcess[] = [];
+  readonly #defaultsKey: string;
 
   constructor(options: PythonRuntimeOptions = {}) {
     this.defaults = {
@@ -76,6 +86,58 @@ export class PythonRuntime {
     this.limits = { ...DEFAULT_PYTHON_LIMITS, ...options.limits };
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.stderrTailLines = options.stderrTailLines ?? 20;
+    this.#defaultsKey = settingsKey(this.#defaultSettings());
+    this.#warmTarget = options.warmProcesses ?? 0;
+    this.#fillWarm();
+  }
+
+  /** Pids of the warm processes waiting for a node instance. */
+  get warmPids(): number[] {
+    return this.#warm.filter((p) => !p.dead && p.pid !== undefined).map((p) => p.pid!);
+  }
+
+  /** Stops the warm processes (running nodes are not affected). */
+  async close(): Promise<void> {
+    this.#warmTarget = 0;
+    await Promise.all(this.#warm.splice(0).map((p) => p.close(this.closeTimeoutMs)));
+  }
+
+  #spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false): PythonProcess {
+    this.#live++;
+    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, preload });
+    void proc.exited.then(() => this.#live--);
+    return proc;
+  }
+
+  #fillWarm(): void {
+    while (this.#warm.length < this.#warmTarget && this.#live < this.limits.maxProcesses!) {
+      const proc: PythonProcess = this.#spawn(
+        this.#defaultSettings(),
+        {
+          nodeId: '(warm)',
+          nodeType: '(warm)',
+          logger: quiet,
+          // A warm process that dies unused (say its modules fail to import) stops the warming:
+          // fresh processes then report the problem to the session that needs them.
+          onUnexpectedExit: () => {
+            this.#warmTarget = 0;
+            const i = this.#warm.indexOf(proc);
+            if (i >= 0) this.#warm.splice(i, 1);
+          },
+        },
+        true,
+      );
+      this.#warm.push(proc);
+    }
+  }
+
+  #takeWarm(settings: ResolvedPythonSettings): PythonProcess | undefined {
+    if (!this.#warm.length || settingsKey(settings) !== this.#defaultsKey) return undefined;
+    while (this.#warm.length) {
+      const proc = this.#warm.shift()!;
+      if (!proc.dead) return proc;
+    }
+    return undefined;
   }
 
   /** Python processes of this runtime alive now. */
@@ -100,36 +162,39 @@ export class PythonRuntime {
       platform: 'node',
       create: (params, ctx) => {
         const settings = settingsByParams.get(params) ?? this.#defaultSettings();
-        const max = this.limits.maxProcesses!;
-        if (this.#live >= max) {
-          throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${ctx.nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
-            nodeId: ctx.nodeId,
-            reason: 'LimitExceeded',
-          });
-        }
-        this.#live++;
-        const proc = new PythonProcess({
+        const binding: PythonProcessBinding = {
           nodeId: ctx.nodeId,
           nodeType: info.type,
-          settings,
-          stderrTailLines: this.stderrTailLines,
           logger: ctx.logger ?? quiet,
           onProgress: (fraction, message) => ctx.reportProgress(fraction, message),
           onUnexpectedExit: (error) => sessionFailers.get(ctx.sessionId)?.(error),
-        });
-        void proc.exited.then(() => this.#live--);
+        };
+        let proc = this.#takeWarm(settings);
+        if (proc) proc.bind(binding);
+        else {
+          const max = this.limits.maxProcesses!;
+          if (this.#live >= max) {
+            throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${ctx.nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
+              nodeId: ctx.nodeId,
+              reason: 'LimitExceeded',
+            });
+          }
+          proc = this.#spawn(settings, binding);
+        }
+        if (this.#warm.length < this.#warmTarget) setImmediate(() => this.#fillWarm());
+        const p = proc;
         return {
           initialize: () =>
-            proc.initialize(
+            p.initialize(
               { nodeType: info.type, nodeId: ctx.nodeId, sessionId: ctx.sessionId, params, modules: settings.modules, pythonPath: settings.pythonPath },
               settings.initTimeoutMs,
               ctx.signal,
             ),
           // A promise of a stream is consumed like the stream (NodeOutput's type does not spell it out).
-          process: (data, pctx) => proc.request(data, pctx.metadata, pctx.signal) as NodeOutput,
-          flush: (pctx) => proc.request(undefined, pctx.metadata, pctx.signal) as NodeOutput,
-          control: (message) => proc.control({ kind: 'control', control: message }),
-          close: () => proc.close(this.closeTimeoutMs),
+          process: (data, pctx) => p.request(data, pctx.metadata, pctx.signal) as NodeOutput,
+          flush: (pctx) => p.request(undefined, pctx.metadata, pctx.signal) as NodeOutput,
+          control: (message) => p.control({ kind: 'control', control: message }),
+          close: () => p.close(this.closeTimeoutMs),
         };
       },
     };
@@ -217,6 +282,10 @@ export class PythonRuntime {
   attach(manifest: Manifest, registry: NodeRegistry, settings: ResolvedPythonSettings): void {
     for (const node of manifest.nodes) if (pythonDefinitions.has(registry.get(node.nodeType)!)) settingsByParams.set(node.params, settings);
   }
+}
+
+function settingsKey(s: ResolvedPythonSettings): string {
+  return JSON.stringify([s.pythonExecutable, s.pythonPath, s.modules, Object.entries(s.env).sort()]);
 }
 
 function parseDescribe(
