@@ -133,7 +133,24 @@ export async function run(): Promise<void> {
   }
   comparisons.push(compare('2 CPU-bound Python nodes: parallel branches vs in series', 'ms', median(par) / 1000, median(ser) / 1000, { target: '< 0.6', baselineName: 'same nodes one after the other' }));
   await Promise.all([parallel.close(), serial.close()]);
-  await runner.shutdown({ graceMs: 0 });
+
+  // 4. Session start with one Python node: a warm process (interpreter up, modules imported) vs a cold start.
+  const warm = createNodeRunner({ python: { modules: [FIXTURES], warmProcesses: 1 } });
+  const one = manifest([{ id: 'py', nodeType: 'PyPassThrough' }]);
+  const startAndEnd = async (r: typeof runner) => {
+    const s = await r.stream(one);
+    await roundTrip(s, input);
+    await s.close();
+  };
+  const warmStarts: number[] = [];
+  const coldStarts: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    await new Promise((r) => setTimeout(r, 300)); // let the replacement warm up
+    warmStarts.push(...(await timeEach(1, 0, () => startAndEnd(warm))));
+    coldStarts.push(...(await timeEach(1, 0, () => startAndEnd(runner))));
+  }
+  comparisons.push(compare('session start + first answer, one Python node', 'ms', median(warmStarts) / 1000, median(coldStarts) / 1000, { baselineName: 'cold start (warmProcesses: 0)' }));
+  await Promise.all([warm.shutdown({ graceMs: 0 }), runner.shutdown({ graceMs: 0 })]);
 
   writeReport('python', comparisons, measurements);
 }
