@@ -30,12 +30,13 @@ class RemoteMediaError(Exception):
 
 
 class _Request:
-    __slots__ = ("id", "cancelled", "task")
+    __slots__ = ("id", "cancelled", "task", "metadata")
 
-    def __init__(self, rid):
+    def __init__(self, rid, metadata=None):
         self.id = rid
         self.cancelled = False
         self.task = None
+        self.metadata = metadata or {}
 
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("remotemedia_request", default=None)
@@ -86,6 +87,12 @@ class Node:
         """Publish progress (0..1) of long work; the host shows it in the session metrics."""
         if self._progress is not None:
             self._progress(float(fraction), message)
+
+    @property
+    def metadata(self) -> dict:
+        """Transport metadata (string to string) of the input being processed."""
+        req = _current_request.get()
+        return req.metadata if req else {}
 
     @property
     def cancelled(self) -> bool:

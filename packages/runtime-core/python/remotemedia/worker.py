@@ -127,8 +127,8 @@ class Worker:
 
     def dispatch(self, ftype, kind, rid, frame):
         if ftype == p.PROCESS:
-            data, _metadata = p.decode_data(kind, frame)
-            self.call(rid, self.node.process, data)
+            data, metadata = p.decode_data(kind, frame)
+            self.call(rid, self.node.process, data, metadata=metadata)
         elif ftype == p.FLUSH:
             self.call(rid, self.node.flush)
         elif ftype == p.CANCEL:
@@ -148,10 +148,10 @@ class Worker:
         elif ftype == p.CLOSE:
             self.loop.create_task(self.close())
 
-    def call(self, rid, method, *args):
+    def call(self, rid, method, *args, metadata=None):
         """Runs process/flush. Plain results are answered at once, as one OUTPUT frame flagged END
         (or DONE for None); generators and coroutines get a task."""
-        req = _Request(rid)
+        req = _Request(rid, metadata)
         self.requests[rid] = req
         token = _current_request.set(req)
         try:

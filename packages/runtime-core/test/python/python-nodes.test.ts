@@ -136,9 +136,10 @@ describe('Python nodes (real python3 processes)', () => {
     expect(lines).toContainEqual({ level: 'warn', message: 'WARNING:remotemedia.node.PyPrint:careful: stderr', fields: { nodeId: 'talker', stream: 'stderr' } });
   });
 
-  it('applies per-pipeline settings: env and params reach the process', async () => {
+  it('applies per-pipeline settings: env, params and input metadata reach the node', async () => {
     const manifest = chain([{ id: 'p', nodeType: 'PyParams', params: { rate: 16000, name: 'x' } }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'from-manifest' }, initTimeoutMs: 5000 } } });
-    expect(values(await runner.execute(manifest, [json(0)]))).toEqual([{ params: { rate: 16000, name: 'x' }, env: 'from-manifest', node: 'p' }]);
+    const outs = await runner.execute(manifest, [{ data: json(0), metadata: { trace: 't-1' } }]);
+    expect(values(outs)).toEqual([{ params: { rate: 16000, name: 'x' }, env: 'from-manifest', node: 'p', metadata: { trace: 't-1' } }]);
   });
 
   it('runs nodes marked executor: multiprocess from modules named in the manifest', async () => {
