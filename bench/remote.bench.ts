@@ -140,11 +140,11 @@ export async function run(): Promise<void> {
   const memFactory: TransportClientFactory = () => mem.client({ token: TOKEN });
   const memNode = await nodeOf('http', 'in-memory', memFactory);
   // (in-memory clients are cheap and stateless, so the node's own one is as good as sharing)
-  const memCmp = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 500, 21);
+  const memCmp = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 2000, 9);
   comparisons.push({ ...memCmp, target: undefined });
   // Same, but the direct call also passes a signal: isolates the node's own cost from the
   // runtime's per-call signal handling, which any caller passing a signal pays.
-  const memCmpSignal = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 500, 21, true);
+  const memCmpSignal = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 2000, 9, true);
   comparisons.push({ ...memCmpSignal, name: `${memCmpSignal.name} (baseline with signal)`, target: undefined });
   await memNode.close();
 
@@ -162,7 +162,9 @@ export async function run(): Promise<void> {
     // One client instance shared by both sides: the same connections, so only the node's work differs.
     const direct = await factory({ endpoint: served.endpoint, authToken: TOKEN });
     const { node, close } = await nodeOf(transport, served.endpoint, () => direct);
-    comparisons.push(await overhead(`${transport} on loopback`, direct, node, 100, 41));
+    comparisons.push(await overhead(`${transport} on loopback`, direct, node, 1000, 9));
+    const withSignal = await overhead(`${transport} on loopback`, direct, node, 1000, 9, true);
+    comparisons.push({ ...withSignal, name: `${withSignal.name} (baseline with signal)` });
     await close(); // closes `direct` too (the node's pool owns it)
     await served.close();
     measurements.push(...(await failover(transport, transport === 'http' ? await httpFleet() : await grpcFleet())));
