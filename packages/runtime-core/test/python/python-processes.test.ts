@@ -37,12 +37,12 @@ describe('Python process lifetime', () => {
     expect(warm.python.warmPids).toHaveLength(2);
     const [first] = warm.python.warmPids;
     const out = await warm.execute(chain([{ nodeType: 'PyBusy', params: { ms: 1 } }]), [{ kind: 'json', value: 0 }]);
-    expect((out[0]!.data as { value: { pid: number } }).value.pid).toBe(first);
+    expect((out[0]!.data as unknown as { value: { pid: number } }).value.pid).toBe(first);
     await expect.poll(() => warm.python.warmPids.length).toBe(2); // refilled
     expect(warm.python.warmPids).not.toContain(first);
     // Pipelines with their own settings get fresh processes.
     const custom = await warm.execute(chain([{ nodeType: 'PyParams' }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'x' } } } }), [{ kind: 'json', value: 0 }]);
-    expect((custom[0]!.data as { value: { env: string } }).value.env).toBe('x');
+    expect((custom[0]!.data as unknown as { value: { env: string } }).value.env).toBe('x');
     expect(warm.python.warmPids).toHaveLength(2);
     const pids = warm.python.warmPids;
     await warm.shutdown({ graceMs: 0 });
