@@ -1,6 +1,6 @@
-import { type ManifestInput, type RuntimeData, RemoteMediaError, createPipelineRunner, json } from '@remotemedia/runtime-core';
+import { type ManifestInput, NodeRegistry, type RuntimeData, RemoteMediaError, builtinNodes, createPipelineRunner, json } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../src/index.js';
+import { type RemotePipelineNodeDefinition, createRemotePipelineNode, registerRemoteNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
 
 const remoteManifest: ManifestInput = { version: 'v1', metadata: { name: 'add-ten' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }] };
@@ -147,6 +147,18 @@ describe('RemotePipelineNode, unary', () => {
     const rules = runner.validate(local({ manifest: remoteManifest, manifestUrl: 'http://x/y', fallback: [{ local: remoteManifest }, { endpoint: 'b' }] }));
     expect(rules.ok).toBe(false);
     expect(rules.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['nodes[0].params.endpoint', 'nodes[0].params.manifest', 'nodes[0].params.fallback[0].local']));
+  });
+
+  it('registerRemoteNode adds the type to a registry; fallback entries may carry their own token', async () => {
+    const fleet = createFleet(['a', 'b']);
+    const registry = new NodeRegistry(builtinNodes);
+    definition = registerRemoteNode(registry, { clientFactories: { grpc: fleet.factory }, env: { B_TOKEN: 'secret' } });
+    expect(registry.has('RemotePipeline')).toBe(true);
+    const runner = createPipelineRunner({ registry });
+    fleet.get('a').kill();
+    const manifest = local({ endpoint: 'a', authToken: 'wrong-for-b', manifest: remoteManifest, retry: { maxRetries: 0 }, fallback: [{ endpoint: 'b', authToken: '${B_TOKEN}' }] });
+    expect(values(await runner.executeUnary(manifest, [json(5)]))).toEqual([15]);
+    expect(definition.snapshot().map((p) => p.pool)).toEqual(['grpc', 'fallback[0] grpc']);
   });
 
   it('names the package to install when a transport is missing', async () => {
