@@ -80,6 +80,12 @@ export const remotePipelineParamsSchema = z
     manifestEndpoint: z.string().url({ error: 'expected an absolute URL' }).optional(),
     /** `unary`: one remote call per input. `streaming`: one remote session per local session. Default `unary`. */
     mode: z.enum(['unary', 'streaming'], { error: 'expected unary or streaming' }).default('unary'),
+    /**
+     * Streaming: after each input, keep passing outputs on until the remote has been quiet this
+     * long (the next input waits meanwhile). Default 0: outputs that arrive between inputs go out
+     * with the next input or at flush. Use e.g. 200 for TTS-like pipelines with sparse inputs.
+     */
+    outputLingerMs: int(0, 'a non-negative integer').default(0),
     /** Deadline of one remote call (unary) or of opening a remote session (streaming). Default 30000 ms. */
     timeoutMs: int(1, 'a positive integer').default(30_000),
     retry: remoteRetrySchema.default({ maxRetries: 3, backoffMs: 1000, maxBackoffMs: 30_000 }),

@@ -148,7 +148,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
             settings,
             signal,
           ).then(({ value, endpoint }) => ({ session: value, endpoint })),
-        { nodeId: ctx.nodeId, idleTimeoutMs: params.timeoutMs },
+        { nodeId: ctx.nodeId, idleTimeoutMs: params.timeoutMs, outputLingerMs: params.outputLingerMs },
       );
       return {
         process: (input, pctx) => stream.process(input, pctx.metadata, pctx.signal),

@@ -11,6 +11,8 @@ export interface RemoteStreamOptions {
   idleTimeoutMs: number;
   /** Outputs buffered before reading from the remote session pauses (backpressure). Default 256. */
   maxBuffered?: number;
+  /** After each input, keep yielding outputs until none arrived for this long. Default 0: only those already there. */
+  outputLingerMs?: number;
 }
 
 interface Live {
@@ -51,7 +53,37 @@ export class RemoteStream {
       throw this.#lost(live, error, signal);
     }
     while (live.buffer.length) yield this.#take(live);
+    // Optionally keep the outputs of this input flowing (a TTS sentence's audio) until the
+    // remote has been quiet for outputLingerMs; the next input waits meanwhile.
+    const linger = this.options.outputLingerMs ?? 0;
+    while (linger > 0 && !live.done && live.error === undefined && (await this.#nextOutput(live, linger, signal))) {
+      while (live.buffer.length) yield this.#take(live);
+    }
     this.#check(live);
+  }
+
+  /** Resolves true when an output (or the end) arrives within `ms`, false after `ms` of quiet or on abort. */
+  #nextOutput(live: Live, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (live.buffer.length || live.done) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const prevWake = live.wake;
+      let settled = false;
+      const finish = (value: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        live.wake = prevWake;
+        resolve(value);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+      live.wake = () => {
+        prevWake?.();
+        finish(true);
+      };
+    });
   }
 
   async *flush(signal: AbortSignal): AsyncGenerator<RuntimeData> {

@@ -61,6 +61,18 @@ describe('RemotePipelineNode, streaming', () => {
     await session.end();
   });
 
+  it('with outputLingerMs, each input\'s outputs flow out without waiting for the next input', async () => {
+    const { runner } = setup();
+    const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
+    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote, outputLingerMs: 1000 }));
+    for (let i = 0; i < 2; i++) {
+      await session.send(json(i));
+      expect(value((await session.recv())!)).toBe(i);
+    }
+    await session.end();
+    expect(await session.recv()).toBeUndefined();
+  });
+
   it('the remote server dies mid-stream: the session fails with RemoteStreamLost, nothing hangs, the next session fails over', async () => {
     const { fleet, runner, definition } = setup();
     const manifest = local({ endpoints: ['a', 'b'], manifest: remoteManifest });
