@@ -73,6 +73,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
             return abort.signal;
           },
           logger,
+          fail: (error) => this.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: spec.id })),
           reportProgress: (fraction) => {
             const w = this.#workers.get(spec.id);
             if (w) w.metrics.progress = fraction;

@@ -75,15 +75,20 @@ export function validateManifest(input: ManifestInput | string | unknown, regist
   return problems.length ? { ok: false, problems } : { ok: true, manifest, problems: [] };
 }
 
-/** Like validateManifest, but throws InvalidArgument (or ResourceExhausted for limits) listing every problem. */
+/** Like validateManifest, but throws the error of `invalidManifestError` listing every problem. */
 export function resolveManifest(input: unknown, registry: NodeRegistry, limits: ValidationLimits = {}): Manifest {
   const result = validateManifest(input, registry, limits);
   if (result.ok) return result.manifest;
-  const overLimit = result.problems.some((p) => p.message.includes('over the limit'));
-  throw new RemoteMediaError(
+  throw invalidManifestError(result.problems);
+}
+
+/** InvalidArgument listing every problem, or ResourceExhausted when a configured limit was exceeded. */
+export function invalidManifestError(problems: readonly ErrorDetail[]): RemoteMediaError {
+  const overLimit = problems.some((p) => p.message.includes('over the limit'));
+  return new RemoteMediaError(
     overLimit ? Code.ResourceExhausted : Code.InvalidArgument,
-    `invalid manifest (${result.problems.length} problem${result.problems.length > 1 ? 's' : ''}):\n${formatDetails(result.problems)}`,
-    { details: result.problems, reason: overLimit ? 'LimitExceeded' : 'ManifestInvalid' },
+    `invalid manifest (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${formatDetails(problems)}`,
+    { details: problems, reason: overLimit ? 'LimitExceeded' : 'ManifestInvalid' },
   );
 }
 

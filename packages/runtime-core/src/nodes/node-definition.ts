@@ -8,7 +8,7 @@ export type NodeOutput =
   | readonly RuntimeData[]
   | undefined
   | void
-  | Promise<RuntimeData | readonly RuntimeData[] | undefined | void>
+  | Promise<RuntimeData | readonly RuntimeData[] | AsyncIterable<RuntimeData> | undefined | void>
   | AsyncIterable<RuntimeData>;
 
 export interface NodeLogger {
@@ -28,6 +28,11 @@ export interface NodeContext {
   readonly logger: NodeLogger;
   /** Report progress (0..1) for long work; surfaced in session metrics. */
   reportProgress(fraction: number, message?: string): void;
+  /**
+   * Fails the session from outside a `process` call, e.g. when a node's worker process dies while
+   * idle. The error gets this node's id; the first error of a session wins.
+   */
+  fail(error: unknown): void;
 }
 
 /** Given with each input. */

@@ -3,7 +3,7 @@ import type { TransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
 import { PipelineSession } from '../executor/pipeline-session.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
-import { type ValidationLimits, type ValidationResult, resolveManifest, validateManifest } from '../manifest/validate-manifest.js';
+import { type ValidationLimits, type ValidationResult, invalidManifestError, validateManifest } from '../manifest/validate-manifest.js';
 import { formatPrometheus } from '../metrics/prometheus-text.js';
 import { builtinNodes } from '../nodes/builtin/index.js';
 import type { NodeDefinition, NodeLogger } from '../nodes/node-definition.js';
@@ -53,9 +53,11 @@ export class PipelineRunner implements PipelineTransport {
     return validateManifest(manifest, this.registry, this.limits);
   }
 
-  /** Validated manifest with params defaulted; throws InvalidArgument listing every problem. */
+  /** Validated manifest with params defaulted; throws InvalidArgument listing every problem. Goes through `validate`, so subclasses extend validation in one place. */
   resolve(manifest: ManifestSource | unknown): Manifest {
-    return resolveManifest(manifest, this.registry, this.limits);
+    const result = this.validate(manifest);
+    if (result.ok) return result.manifest;
+    throw invalidManifestError(result.problems);
   }
 
   listNodes(): NodeInfo[] {

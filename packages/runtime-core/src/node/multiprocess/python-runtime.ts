@@ -43,21 +43,13 @@ export interface PythonNodeInfo {
   produces: readonly DataKind[] | 'any';
 }
 
-// Shared by every PythonRuntime: which definitions are Python ones, the settings resolved for each
-// manifest node (keyed by its params object, which the session hands to `create`), and how to fail
-// a live session when one of its processes dies while idle.
+// Shared by every PythonRuntime: which definitions are Python ones, and the settings resolved for
+// each manifest node (keyed by its params object, which the session hands to `create`).
 const pythonDefinitions = new WeakSet<NodeDefinition<any>>();
 const settingsByParams = new WeakMap<object, ResolvedPythonSettings>();
-const sessionFailers = new Map<string, (error: RemoteMediaError) => void>();
 
 export function isPythonDefinition(definition: NodeDefinition<any> | undefined): boolean {
   return !!definition && pythonDefinitions.has(definition);
-}
-
-/** Lets Python nodes of session `sessionId` fail it at once when their process dies between inputs. */
-export function registerSessionFailer(sessionId: string, fail: (error: RemoteMediaError) => void): () => void {
-  sessionFailers.set(sessionId, fail);
-  return () => sessionFailers.delete(sessionId);
 }
 
 const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -167,7 +159,7 @@ export class PythonRuntime {
           nodeType: info.type,
           logger: ctx.logger ?? quiet,
           onProgress: (fraction, message) => ctx.reportProgress(fraction, message),
-          onUnexpectedExit: (error) => sessionFailers.get(ctx.sessionId)?.(error),
+          onUnexpectedExit: (error) => ctx.fail(error), // a process dying between inputs fails its session at once
         };
         let proc = this.#takeWarm(settings);
         if (proc) proc.bind(binding);
@@ -190,9 +182,8 @@ export class PythonRuntime {
               settings.initTimeoutMs,
               ctx.signal,
             ),
-          // A promise of a stream is consumed like the stream (NodeOutput's type does not spell it out).
-          process: (data, pctx) => p.request(data, pctx.metadata, pctx.signal) as NodeOutput,
-          flush: (pctx) => p.request(undefined, pctx.metadata, pctx.signal) as NodeOutput,
+          process: (data, pctx) => p.request(data, pctx.metadata, pctx.signal),
+          flush: (pctx) => p.request(undefined, pctx.metadata, pctx.signal),
           control: (message) => p.control({ kind: 'control', control: message }),
           close: () => p.close(this.closeTimeoutMs),
         };
