@@ -271,6 +271,44 @@ describe('executor', () => {
     expect(calls).toBe(5);
   });
 
+  it('NodeContext.emit sends outputs between inputs, with backpressure, and is refused once the node finished', async () => {
+    let emitFromOutside: ((n: number) => Promise<void>) | undefined;
+    const Pusher = defineNode({
+      type: 'Pusher',
+      description: 'emits whenever the test says so',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: (_params, ctx) => {
+        emitFromOutside = (n) => ctx.emit(json(n));
+        return { process: () => undefined };
+      },
+    });
+    const runner = new PipelineRunner({ nodes: [Pusher], outputCapacity: 1 });
+    const session = await runner.createStreamSession(
+      manifest([{ id: 'push', nodeType: 'Pusher' }, { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1 }, queue: { capacity: 1 } }], line('push', 'add')),
+    );
+    await emitFromOutside!(0);
+    expect(num((await session.recv())!)).toBe(1);
+    // Nobody reads now: buffers are bounded (output 1 + add's queue 1 + one in flight), so the producer must stall.
+    let accepted = 0;
+    const pending: Promise<void>[] = [];
+    for (let i = 1; i <= 10; i++) {
+      let done = false;
+      pending.push(emitFromOutside!(i).then(() => void (done = true)));
+      await new Promise((r) => setTimeout(r, 5));
+      if (!done) break;
+      accepted++;
+    }
+    expect(accepted).toBeLessThan(5);
+    const got: number[] = [];
+    for (let i = 0; i <= accepted; i++) got.push(num((await session.recv())!));
+    await Promise.all(pending);
+    expect(got).toEqual(Array.from({ length: accepted + 1 }, (_, i) => i + 2));
+    await session.end();
+    await expect(emitFromOutside!(99)).rejects.toMatchObject({ code: Code.FailedPrecondition });
+  });
+
   it('per-node timeout fails with DeadlineExceeded naming the node', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
     const error = await runner.executeUnary(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)]).catch((e: RemoteMediaError) => e);

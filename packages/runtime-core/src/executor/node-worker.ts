@@ -67,6 +67,8 @@ export class NodeWorker {
   /** The async tail of an inline-handled input; the loop waits for it before the next input. */
   #inflight: Promise<void> | undefined;
   #parked = false;
+  /** Set when the loop has ended and downstream was told: no more outputs may go out. */
+  #finished = false;
   #sampleCountdown = 0;
   /** Set once a call returned a promise or stream: from then on every call is timed. */
   #async = false;
@@ -121,6 +123,15 @@ export class NodeWorker {
     return this.queue.push(env);
   }
 
+  /** An output emitted outside process/flush (NodeContext.emit). */
+  emitUnprompted(data: RuntimeData, metadata: Record<string, string>): Promise<void> {
+    if (this.#finished || this.host.aborted) {
+      return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.spec.id}" has finished and cannot emit`, { nodeId: this.spec.id }));
+    }
+    this.metrics.itemsOut++;
+    return this.#emit({ data, metadata }) ?? Promise.resolve();
+  }
+
   /** One producer finished; the queue closes when all have. */
   inputFinished(): void {
     if (--this.openInputs <= 0) this.queue.close();
@@ -162,6 +173,7 @@ export class NodeWorker {
       }
     } finally {
       this.#parked = false;
+      this.#finished = true;
       for (const next of this.#downstream) next.inputFinished();
     }
   }

@@ -34,6 +34,8 @@ export class PipelineSession implements StreamSession, WorkerHost {
   #inputs = 0;
   #outputs = 0;
   #inputEnded = false;
+  /** Outlets are connected: from now on outputs have somewhere to go. */
+  #wired = false;
   #finished!: Promise<void>;
   readonly #startedAt = Date.now();
   #endedAt: number | undefined;
@@ -74,6 +76,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
           },
           logger,
           fail: (error) => this.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: spec.id })),
+          emit: (data, metadata = NO_METADATA) => {
+            const w = this.#workers.get(spec.id);
+            if (!w || !this.#wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${spec.id}" cannot emit before the session has started`, { nodeId: spec.id }));
+            return w.emitUnprompted(data, metadata);
+          },
           reportProgress: (fraction) => {
             const w = this.#workers.get(spec.id);
             if (w) w.metrics.progress = fraction;
@@ -114,8 +121,12 @@ export class PipelineSession implements StreamSession, WorkerHost {
       }
       if (!hasOutgoing.has(w.spec.id)) w.outlets.push(this.#sinkOutlet(w.spec.id));
     }
-    this.#options.signal?.addEventListener('abort', () => void this.close('cancelled by caller'), { once: true });
-    this.#finished = this.#runAll();
+    this.#wired = true;
+    const callerSignal = this.#options.signal;
+    const onCallerAbort = () => void this.close('cancelled by caller');
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    // Long-lived caller signals must not keep finished sessions alive through their listeners.
+    this.#finished = this.#runAll().finally(() => callerSignal?.removeEventListener('abort', onCallerAbort));
   }
 
   #sinkOutlet(nodeId: string) {

@@ -33,6 +33,12 @@ export interface NodeContext {
    * idle. The error gets this node's id; the first error of a session wins.
    */
   fail(error: unknown): void;
+  /**
+   * Emits an output outside a `process` call (e.g. a remote stream or a model pushing results
+   * between inputs). Resolves when downstream has accepted it, so awaiting it applies
+   * backpressure. Rejects with FailedPrecondition once the node has finished.
+   */
+  emit(data: RuntimeData, metadata?: Record<string, string>): Promise<void>;
 }
 
 /** Given with each input. */
