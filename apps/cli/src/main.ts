@@ -5,7 +5,11 @@ import { createNodeRunner, loadManifestFile } from '@remotemedia/runtime-core/no
 import { runCommand } from './run-command.js';
 
 const out = (line: string) => process.stdout.write(line + '\n');
-const runner = createNodeRunner();
+const collectValues = (value: string, previous: string[] = []) => [...previous, value];
+
+// The runner depends on --python-module, so it is made once the global options are parsed.
+let runner: ReturnType<typeof createNodeRunner> | undefined;
+const getRunner = () => (runner ??= createNodeRunner(program.opts().pythonModule?.length ? { python: { modules: program.opts().pythonModule } } : {}));
 
 const positiveNumber = (value: string) => {
   const n = Number(value);
@@ -18,6 +22,7 @@ const program = new Command()
   .description('Run, validate and inspect RemoteMedia pipelines.')
   .version(RUNTIME_VERSION)
   .option('--debug', 'print stack traces of unexpected errors')
+  .option('--python-module <path>', 'a Python module (.py path or module name) whose @register_node types manifests may use; repeatable', collectValues)
   .showHelpAfterError()
   .exitOverride();
 
@@ -31,14 +36,14 @@ program
   .option('-o, --output <file>', 'write outputs to a file: .wav for the audio (other outputs to .jsonl beside it), otherwise JSON lines')
   .option('--split-audio', 'with a .wav output: one file per audio output (x-001.wav, ...), e.g. one per utterance')
   .option('--frame-ms <ms>', 'frame size when streaming a WAV file', positiveNumber, 20)
-  .action(async (manifest: string, flags) => runCommand(runner, manifest, flags, out));
+  .action(async (manifest: string, flags) => runCommand(getRunner(), manifest, flags, out));
 
 program
   .command('validate')
   .description('check a manifest and list every problem')
   .argument('<manifest>', 'path to the manifest')
   .action(async (path: string) => {
-    const result = runner.validate(await loadManifestFile(path));
+    const result = getRunner().validate(await loadManifestFile(path));
     if (result.ok) {
       out(`${path}: ok (${result.manifest.nodes.length} nodes, ${result.manifest.connections.length} connections)`);
       return;
@@ -52,7 +57,7 @@ program
   .description('list the node types this runtime offers')
   .option('--json', 'print JSON with the params schema of every node type')
   .action((flags: { json?: boolean }) => {
-    const nodes = runner.listNodes();
+    const nodes = getRunner().listNodes();
     if (flags.json) return out(JSON.stringify(nodes, null, 2));
     const width = Math.max(...nodes.map((n) => n.type.length));
     for (const n of nodes) out(`${n.type.padEnd(width)}  ${n.description}`);

@@ -53,6 +53,13 @@ describe('remotemedia CLI', () => {
     expect(events.filter((e) => e.speechStart).length).toBe(3);
   });
 
+  it('--python-module makes Python node types available to manifests (TS -> Python -> TS)', () => {
+    const r = cli('--python-module', 'examples/python-node/nodes/example_nodes.py', 'run', 'examples/python-node/pipeline.yaml', '--json', '1', '2');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual(['[times-ten] 40', '[times-ten] 90']);
+    expect(cli('--python-module', 'examples/python-node/nodes/example_nodes.py', 'nodes').out).toMatch(/^Square\s/m);
+  });
+
   it('validate: ok, and every problem listed with a non-zero exit', () => {
     expect(cli('validate', 'examples/calculator.yaml')).toMatchObject({ code: 0 });
     const bad = join(tmp, 'bad.json');
