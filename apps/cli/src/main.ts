@@ -4,7 +4,7 @@ import { RUNTIME_VERSION, RemoteMediaError, formatDetails } from '@remotemedia/r
 import { createNodeRunner, loadManifestFile } from '@remotemedia/runtime-core/node';
 import { runCommand } from './run-command.js';
 
-const out = (line: string) => process.stdout.write(line + '\n');
+const out = (line: string): void => void process.stdout.write(line + '\n');
 const collectValues = (value: string, previous: string[] = []) => [...previous, value];
 
 // The runner depends on --python-module, so it is made once the global options are parsed.
