@@ -1,0 +1,269 @@
+// `pnpm bench grpc`: the gRPC transport against baselines measured in the same run.
+// 1. ExecutePipeline (PassThrough, 20 ms of 16 kHz audio) round trip vs a bare connect echo service on
+//    the same server stack (connect-node on node:http2), and vs raw node:http2 request/response (the floor).
+// 2. StreamPipeline per-chunk round trip vs a bare connect bidi echo.
+// 3. Concurrent real-time sessions (16 kHz, 20 ms chunks, AudioChunker + PassThrough) the server sustains
+//    with p99 chunk latency < 50 ms: the real app runs in a child process, this process generates load.
+import { type ChildProcess, spawn } from 'node:child_process';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { toBinary } from '@bufbuild/protobuf';
+import { type ConnectRouter, createClient } from '@connectrpc/connect';
+import { Http2SessionManager, connectNodeAdapter, createGrpcTransport } from '@connectrpc/connect-node';
+import { ExecutePipelineRequestSchema, PipelineExecutionService, StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
+import { audio } from '@remotemedia/runtime-core';
+import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createGrpcPipelineClient, createGrpcServer } from '@remotemedia/transport-grpc';
+import { pino } from 'pino';
+import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ITERATIONS = Number(process.env.GRPC_BENCH_ITERATIONS ?? 2000);
+const WARMUP = Math.min(300, ITERATIONS);
+const chunk = () => audio(new Float32Array(320).map((_, i) => Math.sin(i / 10) * 0.5), 16_000);
+const passThrough = { version: 'v1' as const, metadata: { name: 'bench-pt' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
+const realtime = {
+  version: 'v1' as const,
+  metadata: { name: 'bench-rt' },
+  nodes: [
+    { id: 'chunk', nodeType: 'AudioChunker', params: { ms: 20 } },
+    { id: 'p', nodeType: 'PassThrough' },
+  ],
+  connections: [{ from: 'chunk', to: 'p' }],
+};
+
+async function timeLoop(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push((performance.now() - t) * 1000);
+  }
+  return out;
+}
+
+/** A pushable request stream for the bare connect bidi baseline. */
+function pushable<T>() {
+  const items: T[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  return {
+    push(item: T) {
+      items.push(item);
+      wake?.();
+    },
+    end() {
+      done = true;
+      wake?.();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (items.length) yield items.shift()!;
+        if (done) return;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    },
+  };
+}
+
+async function listen(server: http2.Http2Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function latencyComparisons(comparisons: Comparison[], measurements: Measurement[]) {
+  const silent = pino({ level: 'silent' });
+  const ours = createGrpcServer({ pipeline: createNodeRunner(), bindAddress: '127.0.0.1:0', logger: silent, authTokens: ['bench-token'] });
+  const { url } = await ours.listen();
+  const client = createGrpcPipelineClient({ baseUrl: url, token: 'bench-token' });
+
+  // Bare connect services on the same stack: echo the inputs, no runner, no mapping, no interceptors.
+  const bare = http2.createServer(
+    connectNodeAdapter({
+      routes: (router: ConnectRouter) => {
+        router.service(PipelineExecutionService, { executePipeline: (req) => ({ outputs: req.inputs }), getVersion: () => ({}) });
+        router.service(StreamingPipelineService, {
+          async *streamPipeline(reqs) {
+            for await (const r of reqs) if (r.request.case === 'data') yield { response: { case: 'result', value: r.request.value } };
+          },
+        });
+      },
+    }),
+  );
+  const bareUrl = await listen(bare);
+  const bareSessions = new Http2SessionManager(bareUrl);
+  const bareTransport = createGrpcTransport({ baseUrl: bareUrl, httpVersion: '2', sessionManager: bareSessions });
+  const bareExec = createClient(PipelineExecutionService, bareTransport);
+  const bareStream = createClient(StreamingPipelineService, bareTransport);
+  const request = { manifest: JSON.stringify(passThrough), inputs: [toDataChunk(chunk())] };
+
+  // Raw node:http2 echo of the same request bytes: the floor for one HTTP/2 round trip.
+  const raw = http2.createServer();
+  raw.on('stream', (stream) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('end', () => {
+      stream.respond({ ':status': 200 });
+      stream.end(Buffer.concat(parts));
+    });
+  });
+  const rawUrl = await listen(raw);
+  const rawSession = http2.connect(rawUrl);
+  const body = toBinary(ExecutePipelineRequestSchema, { $typeName: 'remotemedia.v1.ExecutePipelineRequest', ...request } as never);
+  const rawCall = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = rawSession.request({ ':method': 'POST', ':path': '/echo' });
+      req.on('data', () => {});
+      req.on('end', resolve);
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  const input = chunk();
+  const oursUnary = await timeLoop(ITERATIONS, () => client.executeUnary(passThrough, [input]));
+  const bareUnary = await timeLoop(ITERATIONS, () => bareExec.executePipeline(request));
+  const rawUnary = await timeLoop(ITERATIONS, rawCall);
+  comparisons.push(compare('ExecutePipeline round trip (PassThrough, 20 ms @16 kHz), median', 'us', median(oursUnary), median(bareUnary), { target: '<= 1.25', baselineName: 'bare connect echo, same stack' }));
+  comparisons.push(compare('ExecutePipeline round trip, median, vs the floor', 'us', median(oursUnary), median(rawUnary), { baselineName: 'raw node:http2 echo' }));
+  comparisons.push(compare('ExecutePipeline round trip, p99', 'us', percentile(oursUnary, 0.99), percentile(bareUnary, 0.99), { baselineName: 'bare connect echo, same stack' }));
+
+  // Streaming: one session, send a chunk, wait for its result, repeat.
+  const session = await client.createStreamSession(passThrough);
+  const oursChunk = await timeLoop(ITERATIONS, async () => {
+    await session.send(input);
+    await session.recv();
+  });
+  await session.end();
+  const reqs = pushable<{ request: { case: 'data'; value: ReturnType<typeof toDataChunk> } }>();
+  const responses = bareStream.streamPipeline(reqs)[Symbol.asyncIterator]();
+  const dataChunk = toDataChunk(input);
+  const bareChunk = await timeLoop(ITERATIONS, async () => {
+    reqs.push({ request: { case: 'data', value: dataChunk } });
+    await responses.next();
+  });
+  reqs.end();
+  comparisons.push(compare('StreamPipeline per-chunk round trip, median', 'us', median(oursChunk), median(bareChunk), { baselineName: 'bare connect bidi echo' }));
+  measurements.push({ name: 'StreamPipeline per-chunk round trip p99', unit: 'us', value: percentile(oursChunk, 0.99) });
+
+  rawSession.close();
+  bareSessions.abort();
+  await client.close();
+  await ours.close();
+  await new Promise<void>((r) => bare.close(() => r()));
+  await new Promise<void>((r) => raw.close(() => r()));
+}
+
+/** Starts the real app in a child process (so server and load generator each get a core). */
+async function startApp(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'ready' && entry.url) {
+          clearTimeout(timer);
+          resolve({ child, url: entry.url });
+        }
+      } catch {
+        /* not JSON */
+      }
+    });
+  });
+}
+
+interface StepResult {
+  sessions: number;
+  p50Ms: number;
+  p99Ms: number;
+  sentRatio: number;
+  lost: number;
+}
+
+/** N real-time sessions for `seconds`: each sends 20 ms of audio every 20 ms, staggered; chunk RTT measured. */
+async function runStep(url: string, n: number, seconds: number): Promise<StepResult> {
+  const clients = Array.from({ length: 4 }, () => createGrpcPipelineClient({ baseUrl: url, token: 'bench-token' }));
+  const sessions = [];
+  for (let i = 0; i < n; i += 50) sessions.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, k) => clients[(i + k) % 4]!.createStreamSession(realtime)))));
+  const rtts: number[] = [];
+  let measuring = false;
+  let sent = 0;
+  let received = 0;
+  const pending = sessions.map(() => [] as number[]);
+  const readers = sessions.map(async (s, i) => {
+    for await (const _ of s.outputs) {
+      const t0 = pending[i]!.shift();
+      received++;
+      if (measuring && t0 !== undefined) rtts.push(performance.now() - t0);
+    }
+  });
+  const input = chunk();
+  const SLOTS = 10;
+  const start = performance.now();
+  let tick = 0;
+  const totalMs = (seconds + 1) * 1000;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor((performance.now() - start) / 2);
+      for (; tick <= due; tick++) {
+        const slot = tick % SLOTS;
+        for (let i = slot; i < sessions.length; i += SLOTS) {
+          pending[i]!.push(performance.now());
+          if (measuring) sent++;
+          void sessions[i]!.send(input).catch(() => {});
+        }
+      }
+      const elapsed = performance.now() - start;
+      measuring = elapsed >= 1000;
+      if (elapsed >= totalMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  measuring = false;
+  await Promise.all(sessions.map((s) => s.end().catch(() => {})));
+  await Promise.all(readers.map((r) => r.catch(() => {})));
+  await Promise.all(clients.map((c) => c.close()));
+  const expected = n * seconds * 50;
+  return { sessions: n, p50Ms: rtts.length ? median(rtts) : Number.NaN, p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN, sentRatio: sent / expected, lost: pending.reduce((a, p) => a + p.length, 0) };
+}
+
+async function concurrentSessions(measurements: Measurement[]) {
+  const { child, url } = await startApp();
+  const steps = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200];
+  let sustained = 0;
+  const deadline = Date.now() + 100_000;
+  try {
+    for (const n of steps) {
+      if (Date.now() > deadline) break;
+      const r = await runStep(url, n, 4);
+      const ok = r.p99Ms < 50 && r.sentRatio > 0.9 && r.lost === 0;
+      console.log(`  ${n} sessions: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, sent ${(r.sentRatio * 100).toFixed(0)}% of real-time, lost ${r.lost} -> ${ok ? 'ok' : 'over'}`);
+      measurements.push({ name: `real-time sessions=${n}: chunk RTT p99`, unit: 'ms', value: r.p99Ms, note: `p50 ${r.p50Ms.toFixed(1)} ms; sent ${(r.sentRatio * 100).toFixed(0)}% of real-time${ok ? '' : '; over the bar'}` });
+      if (!ok) break;
+      sustained = n;
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  measurements.push({ name: 'concurrent real-time sessions with p99 < 50 ms', unit: 'sessions', value: sustained, note: 'target >= 1000; AudioChunker(20 ms) + PassThrough; server in its own process, load generator in another, 2 cores' });
+}
+
+export async function run(): Promise<void> {
+  const comparisons: Comparison[] = [];
+  const measurements: Measurement[] = [];
+  await latencyComparisons(comparisons, measurements);
+  console.table(comparisons.map((c) => ({ name: c.name, ours: c.ours.toFixed(0), baseline: c.baseline.toFixed(0), ratio: c.ratio.toFixed(3) })));
+  await concurrentSessions(measurements);
+  writeReport('grpc', comparisons, measurements);
+}
