@@ -1,0 +1,71 @@
+import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
+import { SignalingClient, type SignalingSocket } from '../src/wire/signaling-client.js';
+
+const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
+
+async function rawPeer(server: WebRtcServer, onNotification?: (method: string, params: any) => void) {
+  const ws = new WebSocket(server.signalingUrl);
+  const sig = await SignalingClient.connect(ws as unknown as SignalingSocket, onNotification ? { onNotification } : {});
+  const pc = createPeerConnection({ iceHostAddresses: ['127.0.0.1'] });
+  const data = pc.createDataChannel(DATA_CHANNEL_LABEL);
+  const control = pc.createDataChannel(CONTROL_CHANNEL_LABEL);
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000);
+  return { sig, pc, data, control, offer: pc.localDescription!.sdp };
+}
+
+describe('bad input on a live connection', () => {
+  let server: WebRtcServer;
+  const runner = createNodeRunner();
+  beforeAll(async () => {
+    server = await createWebRtcServer({ pipeline: runner, connectTimeoutMs: 500, lingerMs: 100 });
+  });
+  afterAll(() => server.close());
+
+  it('a malformed data-channel frame fails that session with invalid_argument; the server keeps serving', async () => {
+    const peer = await rawPeer(server);
+    const answer = await peer.sig.offer({ sdp: peer.offer, manifest: echo });
+    await peer.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    await Promise.all([peer.data, peer.control].map((c) => (c.readyState === 'open' ? undefined : c.stateChanged.watch((s) => s === 'open', 10_000))));
+    const controlMessages: any[] = [];
+    peer.control.onMessage.subscribe((m) => controlMessages.push(JSON.parse(m.toString())));
+    peer.data.send(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
+    for (let i = 0; i < 100 && !controlMessages.some((m) => m.type === 'error'); i++) await new Promise((r) => setTimeout(r, 20));
+    const error = controlMessages.find((m) => m.type === 'error');
+    expect(error?.error).toMatchObject({ code: 'invalid_argument', reason: 'MalformedData' });
+    expect(error.error.message).toMatch(/DataChunk/);
+    for (let i = 0; i < 100 && server.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.stats().sessions).toBe(0);
+    await closePeerConnection(peer.pc);
+    peer.sig.close();
+
+    const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl });
+    expect((await client.executeUnary(echo, [{ kind: 'text', text: 'still serving' }]))[0]!.data).toEqual({ kind: 'text', text: 'still serving' });
+    await client.close();
+  });
+
+  it('a peer that never connects is torn down after connectTimeoutMs and told why', async () => {
+    const closed: any[] = [];
+    const peer = await rawPeer(server, (method, params) => method === 'session.closed' && closed.push(params));
+    const answer = await peer.sig.offer({ sdp: peer.offer, manifest: echo });
+    expect(server.stats().sessions).toBe(1);
+    // Never apply the answer: ICE cannot complete.
+    for (let i = 0; i < 100 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(closed[0]).toMatchObject({ session_id: answer.session_id, reason: 'connect timeout', error: { code: 'deadline_exceeded' } });
+    expect(server.stats().sessions).toBe(0);
+    expect(runner.activeSessionCount).toBe(0);
+    await closePeerConnection(peer.pc);
+    peer.sig.close();
+  });
+
+  it('an offer addressed to another peer is refused', async () => {
+    const peer = await rawPeer(server);
+    await expect(peer.sig.request('peer.offer', { to: 'someone-else', sdp: peer.offer, manifest: echo })).rejects.toMatchObject({ code: 5 });
+    expect(SERVER_PEER_ID).toBe(peer.sig.serverPeerId);
+    await closePeerConnection(peer.pc);
+    peer.sig.close();
+  });
+});
