@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
 import { SignalingClient, type SignalingSocket } from '../src/wire/signaling-client.js';
 
-const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
+const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 
 async function rawPeer(server: WebRtcServer, onNotification?: (method: string, params: any) => void) {
   const ws = new WebSocket(server.signalingUrl);

@@ -22,6 +22,8 @@ export interface WebRtcPipelineClientOptions extends IceOptions {
    * loopback address (the server is on this host), else every interface.
    */
   iceHostAddresses?: string[];
+  /** Deadline for calls that pass no `timeoutMs` of their own (unary calls whole; sessions while opening). Default: none. */
+  timeoutMs?: number;
   /** Time for a new session's connection to open its channels. Default 15000 ms. */
   connectTimeoutMs?: number;
 }
@@ -99,8 +101,13 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
     return this.#signaling;
   }
 
+  #callSignal(options: CallOptions): AbortSignal | undefined {
+    const timeoutMs = options.timeoutMs ?? this.#o.timeoutMs;
+    return callSignal({ ...options, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  }
+
   async health(options: CallOptions = {}): Promise<HealthStatus> {
-    const signal = callSignal(options);
+    const signal = this.#callSignal(options);
     const sig = await this.#connect(signal);
     return sig.request<HealthStatus>(SignalingMethod.Health, {}, signal);
   }
@@ -110,7 +117,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
   }
 
   async openSession(options: OpenSessionOptions): Promise<WebRtcStreamSession> {
-    const signal = callSignal(options);
+    const signal = this.#callSignal(options);
     try {
       return await this.#open(options, signal);
     } catch (error) {
@@ -173,7 +180,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
   }
 
   async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
-    const signal = callSignal(options);
+    const signal = this.#callSignal(options);
     const session = await this.openSession({ manifest, ...(signal ? { signal } : {}) });
     const aborted = new Promise<never>((_, reject) => {
       const onAbort = () => {

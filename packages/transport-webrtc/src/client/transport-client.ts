@@ -4,6 +4,7 @@ import { createWebRtcPipelineClient } from './node-client.js';
 /**
  * The generic entry `@remotemedia/remote-client` loads by dynamic import. `endpoint` is the
  * signaling URL (`ws://host:port/signaling`); an `http(s)://host:port` base gets `/signaling`.
+ * `timeoutMs` is the default deadline of calls that pass none.
  */
 export function createTransportClient(options: { endpoint: string; authToken?: string; timeoutMs?: number }): PipelineClient {
   const url = new URL(options.endpoint);
@@ -12,6 +13,6 @@ export function createTransportClient(options: { endpoint: string; authToken?: s
   return createWebRtcPipelineClient({
     signalingUrl: url.toString(),
     ...(options.authToken !== undefined ? { token: options.authToken } : {}),
-    ...(options.timeoutMs !== undefined ? { connectTimeoutMs: options.timeoutMs } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
 }
