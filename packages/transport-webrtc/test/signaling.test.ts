@@ -96,6 +96,15 @@ describe('JSON-RPC signaling and the WHIP endpoint', () => {
     c.close();
   });
 
+  it('announces the configured STUN/TURN servers to peers', async () => {
+    const iceServers = [{ urls: 'stun:127.0.0.1:3478' }, { urls: ['turn:127.0.0.1:3478?transport=udp'], username: 'u', credential: 'p' }];
+    const stunServer = await createWebRtcServer({ pipeline: runner, iceServers });
+    const c = await rawSignaling(stunServer.signalingUrl);
+    expect((await c.call('peer.announce', {})).result.ice_servers).toEqual(iceServers);
+    c.close();
+    await stunServer.close();
+  });
+
   it('rejects a signaling upgrade without a valid token with Unauthenticated', async () => {
     const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl, token: 'wrong-token-abcdefghijk' });
     const error = await client.health().catch((e: unknown) => e);

@@ -134,6 +134,10 @@ export class PeerSession {
         return void this.#fail(error);
       }
       if (parsed.type === 'close') return void this.close(parsed.reason ?? 'closed by client');
+      if (parsed.type === 'control' && parsed.after === undefined) {
+        // Out of band (e.g. a barge-in button): skip the input queue.
+        return void this.#pipeline.send({ kind: 'control', control: parsed.control }).catch((error: unknown) => this.#fail(error));
+      }
       this.#pendingControls.push(parsed);
       this.#inputs = this.#inputs.then(() => this.#applyControls());
     });
@@ -154,7 +158,7 @@ export class PeerSession {
   async #applyControls(): Promise<void> {
     while (this.#pendingControls.length && !this.#closed) {
       const next = this.#pendingControls[0]!;
-      if (next.type === 'close' || ('after' in next && next.after !== undefined && next.after > this.#framesReceived)) return;
+      if (next.type === 'close' || (next.after !== undefined && next.after > this.#framesReceived)) return;
       this.#pendingControls.shift();
       try {
         if (next.type === 'end_of_stream') {

@@ -11,7 +11,8 @@ export const CONTROL_CHANNEL_LABEL = 'remotemedia-control';
  * so the server applies it in order with the data even though the channels are independent.
  */
 export type ClientControl =
-  | { type: 'control'; after: number; control: ControlMessage }
+  /** A ControlMessage applied after `after` data frames, or at once when `after` is absent. */
+  | { type: 'control'; after?: number; control: ControlMessage }
   | { type: 'end_of_stream'; after: number }
   | { type: 'close'; reason?: string };
 
@@ -40,11 +41,11 @@ export function parseClientControl(text: string | Uint8Array): ClientControl {
   switch (m.type) {
     case 'control': {
       const c = m.control as ControlMessage | undefined;
-      if (!count(m.after)) throw new RemoteMediaError(Code.InvalidArgument, 'control channel: "after" must be a non-negative integer');
+      if (m.after !== undefined && !count(m.after)) throw new RemoteMediaError(Code.InvalidArgument, 'control channel: "after" must be a non-negative integer');
       if (!c || typeof c !== 'object' || !CONTROL_TYPES.has(c.type)) {
         throw new RemoteMediaError(Code.InvalidArgument, `control channel: control.type must be one of ${[...CONTROL_TYPES].join(', ')}`);
       }
-      return { type: 'control', after: m.after, control: c };
+      return m.after === undefined ? { type: 'control', control: c } : { type: 'control', after: m.after as number, control: c };
     }
     case 'end_of_stream':
       if (!count(m.after)) throw new RemoteMediaError(Code.InvalidArgument, 'control channel: "after" must be a non-negative integer');
