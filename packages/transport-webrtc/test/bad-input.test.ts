@@ -1,7 +1,8 @@
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
+import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
 import { SignalingClient, type SignalingSocket } from '../src/wire/signaling-client.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
@@ -19,7 +20,7 @@ async function rawPeer(server: WebRtcServer, onNotification?: (method: string, p
 
 describe('bad input on a live connection', () => {
   let server: WebRtcServer;
-  const runner = createNodeRunner();
+  const runner = createNodeRunner({ nodes: conformanceNodes });
   beforeAll(async () => {
     server = await createWebRtcServer({ pipeline: runner, connectTimeoutMs: 500, lingerMs: 100 });
   });
@@ -65,6 +66,30 @@ describe('bad input on a live connection', () => {
     const peer = await rawPeer(server);
     await expect(peer.sig.request('peer.offer', { to: 'someone-else', sdp: peer.offer, manifest: echo })).rejects.toMatchObject({ code: 5 });
     expect(SERVER_PEER_ID).toBe(peer.sig.serverPeerId);
+    await closePeerConnection(peer.pc);
+    peer.sig.close();
+  });
+
+  it('the control channel interrupts (after N frames) and ends the stream; outputs end with a count', async () => {
+    const peer = await rawPeer(server);
+    const outputs: string[] = [];
+    const control: any[] = [];
+    peer.data.onMessage.subscribe((m) => outputs.push((decodeDataFrame(new Uint8Array(m as Buffer)).item.data as { text: string }).text));
+    peer.control.onMessage.subscribe((m) => control.push(JSON.parse(m.toString())));
+    const answer = await peer.sig.offer({ sdp: peer.offer, manifest: { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 300 } }] } });
+    await peer.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+    await Promise.all([peer.data, peer.control].map((c) => (c.readyState === 'open' ? undefined : c.stateChanged.watch((s) => s === 'open', 10_000))));
+    const send = (text: string) => peer.data.send(Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text }, metadata: {} } })));
+    send('old-1');
+    send('old-2');
+    peer.control.send(JSON.stringify({ type: 'control', after: 2, control: { type: 'interrupt' } }));
+    await new Promise((r) => setTimeout(r, 150));
+    send('new');
+    peer.control.send(JSON.stringify({ type: 'end_of_stream', after: 3 }));
+    for (let i = 0; i < 100 && !control.some((m) => m.type === 'end'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(control).toContainEqual({ type: 'ready', sessionId: answer.session_id });
+    expect(control).toContainEqual({ type: 'end', outputs: 1 });
+    expect(outputs).toEqual(['new']);
     await closePeerConnection(peer.pc);
     peer.sig.close();
   });
