@@ -79,6 +79,9 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       router.service(reflectionV1alpha.ServerReflection, reflectionServiceV1alpha(reflection));
     },
     readMaxBytes: limits.maxMessageBytes,
+    // Media payloads barely compress; gzip per message was the server's top CPU cost in
+    // `pnpm bench grpc` (zlib > 60% of busy time). Compressed requests are still accepted.
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
     writeMaxBytes: limits.maxMessageBytes,
     requestGate: createAuthGate({ tokens, required: requireAuth, protectedPrefix: 'remotemedia.' }),
     interceptors: [requestLogging(logger, metrics)],

@@ -52,6 +52,9 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
     httpVersion: '2' as const,
     sessionManager,
     interceptors: [auth],
+    // No gzip: media is incompressible and per-message zlib dominated CPU in `pnpm bench grpc`.
+    acceptCompression: [],
+    sendCompression: undefined,
     readMaxBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     writeMaxBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
   };
