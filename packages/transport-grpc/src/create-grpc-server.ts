@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +69,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   };
   const reflection = new ReflectionIndex([file_remotemedia_v1_pipeline, healthV1.file_grpc_health_v1_health, reflectionV1.file_grpc_reflection_v1_reflection, reflectionV1alpha.file_grpc_reflection_v1alpha_reflection], SERVICE_NAMES);
   const shutdown = new AbortController();
+  // connect adds one listener per running call to the shutdown signal; thousands of sessions are normal.
+  setMaxListeners(0, shutdown.signal);
   const metricsText = async () => metrics.text(withExtras.metricsText?.());
 
   const handler = connectNodeAdapter({

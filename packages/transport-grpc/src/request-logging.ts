@@ -32,24 +32,50 @@ export function requestLogging(logger: Logger, metrics: GrpcServerMetrics): Inte
         finish();
         return res;
       }
-      const inner = res.message;
-      return {
-        ...res,
-        message: (async function* () {
-          let failure: unknown;
-          try {
-            yield* inner;
-          } catch (error) {
-            failure = error ?? new Error('stream failed');
-            throw error;
-          } finally {
-            finish(failure);
-          }
-        })(),
-      };
+      return { ...res, message: observeEnd(res.message, finish) };
     } catch (error) {
       finish(error);
       throw error;
     }
+  };
+}
+
+/**
+ * Calls `onEnd` once when the stream completes, fails or is abandoned. A plain iterator rather than
+ * an async generator: it sits on every response message, and a generator layer costs a microtask hop each.
+ */
+function observeEnd<T>(source: AsyncIterable<T>, onEnd: (error?: unknown) => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      let done = false;
+      const end = (error?: unknown) => {
+        if (!done) {
+          done = true;
+          onEnd(error);
+        }
+      };
+      return {
+        next: () =>
+          it.next().then(
+            (r) => {
+              if (r.done) end();
+              return r;
+            },
+            (error: unknown) => {
+              end(error ?? new Error('stream failed'));
+              throw error;
+            },
+          ),
+        return: (value?: unknown) => {
+          end();
+          return it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined as never });
+        },
+        throw: (error?: unknown) => {
+          end(error);
+          return it.throw ? it.throw(error) : Promise.reject(error);
+        },
+      };
+    },
   };
 }

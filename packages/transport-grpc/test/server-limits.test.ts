@@ -174,6 +174,9 @@ describe('observability', () => {
     expect(body).toContain('metered');
     expect((await fetch(`${server.metricsAddress!.url}/nope`)).status).toBe(404);
     await session.end();
+    await expect
+      .poll(async () => (await fetch(`${server.metricsAddress!.url}/metrics`)).text())
+      .toMatch(/remotemedia_grpc_requests_total\{procedure="remotemedia.v1.StreamingPipelineService\/StreamPipeline",protocol="grpc",code="OK"\} 1/);
   });
 
   it('sends per-session metrics in the stream', async () => {
