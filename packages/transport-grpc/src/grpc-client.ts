@@ -29,6 +29,8 @@ export interface GrpcPipelineClientOptions {
   timeoutMs?: number;
   /** Largest message sent or accepted, in bytes. Default 16 MiB (the server's default). */
   maxMessageBytes?: number;
+  /** PEM CA certificate(s) to trust for an `https://` baseUrl (e.g. a self-signed server). Default: the system CAs. */
+  ca?: string | Buffer;
   /** How often streaming sessions receive server metrics, in ms (0 = only at the end). Default 0. */
   metricsIntervalMs?: number;
 }
@@ -42,7 +44,7 @@ export interface GrpcPipelineClient extends PipelineClient {
 /** runtime-core's PipelineClient over gRPC, gRPC-Web or Connect (HTTP/2, one connection). */
 export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): GrpcPipelineClient {
   const protocol = options.protocol ?? 'grpc';
-  const sessionManager = new Http2SessionManager(options.baseUrl);
+  const sessionManager = new Http2SessionManager(options.baseUrl, undefined, options.ca === undefined ? undefined : { ca: options.ca });
   const auth: Interceptor = (next) => (req) => {
     if (options.token !== undefined) req.header.set('authorization', `Bearer ${options.token}`);
     return next(req);
