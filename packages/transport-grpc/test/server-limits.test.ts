@@ -73,6 +73,9 @@ describe('auth', () => {
   it('runs without auth when no tokens are configured', async () => {
     const { client } = await setup({ authTokens: [] }, undefined);
     expect(await client.executeUnary(passThrough(), [text('open')])).toHaveLength(1);
+    const version = await client.version();
+    expect(version.protocolVersion).toBe('v1');
+    expect(version.nodeTypes).toEqual(expect.arrayContaining(['PassThrough', 'AudioChunker', 'Sleep']));
   });
 
   it('refuses requireAuth without tokens at construction', async () => {
