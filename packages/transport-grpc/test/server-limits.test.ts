@@ -118,6 +118,20 @@ describe('limits', () => {
     await Promise.all([b.end(), c.end()]);
   });
 
+  it('a client that vanishes mid-stream frees its session slot', async () => {
+    const { server, url } = await setup({ limits: { maxConcurrentSessions: 1 } });
+    const doomed = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
+    const slow = { version: 'v1' as const, metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 10_000 } }] };
+    const session = await doomed.createStreamSession(slow);
+    await session.send(text('in flight'));
+    expect(server.activeCalls).toBe(1);
+    await doomed.close();
+    await expect.poll(() => server.activeCalls).toBe(0);
+    const again = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
+    clients.push(again);
+    await (await again.createStreamSession(passThrough())).end();
+  });
+
   it('requestTimeoutMs is DEADLINE_EXCEEDED naming the limit', async () => {
     const { client } = await setup({ limits: { requestTimeoutMs: 200 } });
     const slow = { version: 'v1' as const, metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 10_000 } }] };
