@@ -1,4 +1,5 @@
 import { Code, type NodeContext, type PipelineClient, type PipelineNode, RemoteMediaError, type RuntimeData, type StreamSession, json } from '@remotemedia/runtime-core';
+import { createTestNodeContext } from '@remotemedia/runtime-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createLoadBalancer, createRemotePipelineNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 async function nodeOf(def: RemotePipelineNodeDefinition, params: Record<string, unknown>, signal = new AbortController().signal): Promise<PipelineNode> {
-  const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 's', signal, logger: { debug() {}, info() {}, warn() {}, error() {} }, reportProgress() {} };
+  const ctx: NodeContext = createTestNodeContext({ nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 's', signal });
   return def.create(def.paramsSchema.parse({ transport: 'grpc', authToken: 'secret', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params }), ctx);
 }
 

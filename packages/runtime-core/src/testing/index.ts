@@ -2,3 +2,4 @@
 export { describeTransportConformance, type ConformanceHarness, type ConformanceServer } from './transport-conformance.js';
 export { conformanceNodes, SleepNode, FailOnNode, RepeatNode } from './conformance-nodes.js';
 export { sampleOfEveryKind } from './sample-data.js';
+export { createTestNodeContext, type TestNodeContext } from './node-context.js';

@@ -48,7 +48,7 @@ export function createInMemoryServer(options: InMemoryServerOptions): InMemorySe
     async createStreamSession(manifest: ManifestSource, call?: CallOptions): Promise<StreamSession> {
       check(this.token);
       const inner = await options.pipeline.stream(clone(manifest), call);
-      const session = new CopyingSession(inner, clone, () => this.#sessions.delete(session));
+      const session: CopyingSession = new CopyingSession(inner, clone, () => this.#sessions.delete(session));
       this.#sessions.add(session);
       return session;
     }
