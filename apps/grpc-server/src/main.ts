@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runnable RemoteMedia gRPC server. From the repo root: `pnpm start` (defaults: 0.0.0.0:50051, no auth,
 // /metrics on :9464). Configure with flags or GRPC_* env, see `--help`.
-import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createServerRunner } from '@remotemedia/runtime-core/node';
 import { createGrpcServer } from '@remotemedia/transport-grpc';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -17,9 +17,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server' } });
-  const runner = createNodeRunner({
-    logger: { debug: (m, f) => logger.debug(f ?? {}, m), info: (m, f) => logger.info(f ?? {}, m), warn: (m, f) => logger.warn(f ?? {}, m), error: (m, f) => logger.error(f ?? {}, m) },
-  });
+  // Manifests come from the network: they may not choose Python code unless the operator allows it.
+  const runner = createServerRunner({ logger, allowManifestPython: process.env.REMOTEMEDIA_ALLOW_MANIFEST_PYTHON === '1' });
   const server = createGrpcServer({ ...toServerOptions(config), pipeline: runner, logger });
   const address = await server.listen();
   logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runnable RemoteMedia HTTP server: `pnpm --filter @remotemedia/http-server start -- --bind 127.0.0.1:8080`.
-import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createServerRunner } from '@remotemedia/runtime-core/node';
 import { createHttpServer } from '@remotemedia/transport-http';
 import { CommanderError } from 'commander';
 import { pino } from 'pino';
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-http-server' } });
-  const runner = createNodeRunner({ logger: { debug: (m, f) => logger.debug(f ?? {}, m), info: (m, f) => logger.info(f ?? {}, m), warn: (m, f) => logger.warn(f ?? {}, m), error: (m, f) => logger.error(f ?? {}, m) } });
+  // Manifests come from the network: they may not choose Python code unless the operator allows it.
+  const runner = createServerRunner({ logger, allowManifestPython: process.env.REMOTEMEDIA_ALLOW_MANIFEST_PYTHON === '1' });
   const pipelines = await loadPipelines(config.pipelinesDir);
   const server = createHttpServer({ ...toServerOptions(config), pipeline: runner, pipelines, logger });
   const url = await server.listen();

@@ -1,0 +1,41 @@
+import type { NodeLogger } from '../nodes/node-definition.js';
+import { type NodeRunnerOptions, createNodeRunner } from './create-node-runner.js';
+import type { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
+
+/** A structured logger taking `(fields, message)`, as pino does. */
+export interface StructuredLogger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+/** Adapts a pino-style logger to the `(message, fields)` NodeLogger that nodes log through. */
+export function toNodeLogger(logger: StructuredLogger): NodeLogger {
+  return {
+    debug: (message, fields) => logger.debug(fields ?? {}, message),
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
+
+export interface ServerRunnerOptions extends Omit<NodeRunnerOptions, 'logger'> {
+  logger?: StructuredLogger;
+  /**
+   * Let manifests sent by clients choose which Python code runs (`settings.python.modules`,
+   * `pythonPath`, `env`). Default false: a server takes manifests from the network, so only the
+   * modules it was started with may run. The apps turn it on with REMOTEMEDIA_ALLOW_MANIFEST_PYTHON=1.
+   */
+  allowManifestPython?: boolean;
+}
+
+/** The runner a network server should use: every Node.js node type, with safe defaults for untrusted manifests. */
+export function createServerRunner(options: ServerRunnerOptions = {}): PythonPipelineRunner {
+  const { logger, allowManifestPython = false, python, ...rest } = options;
+  return createNodeRunner({
+    ...rest,
+    ...(logger ? { logger: toNodeLogger(logger) } : {}),
+    python: { ...python, limits: { ...python?.limits, allowManifestCode: allowManifestPython } },
+  });
+}
