@@ -2,7 +2,7 @@ import type { NodeDefinition } from '../../nodes/node-definition.js';
 import { SileroVadNode } from './silero-vad.js';
 
 export { SileroVadNode };
-export { SileroVadModel, SILERO_VAD_MODEL_PATH, SILERO_SESSION_OPTIONS, loadOnnxRuntime, sharedSileroSession, type OrtModule, type OrtSession } from './silero-model.js';
+export { SileroVadModel, SILERO_VAD_MODEL_PATH, SILERO_SESSION_OPTIONS, loadOnnxRuntime, onnxThreads, sharedSileroSession, sileroSessionOptions, type OrtModule, type OrtSession } from './silero-model.js';
 
 /** Audio nodes that need Node.js (onnxruntime-node for SileroVAD). */
 export const nodeAudioNodes: readonly NodeDefinition<any>[] = [SileroVadNode];
