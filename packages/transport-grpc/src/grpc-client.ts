@@ -80,7 +80,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
         const res = await execution.executePipeline({ manifest: manifestToWire(manifest), inputs: inputs.map((i) => toDataChunk(i)) }, call(o));
         return res.outputs.map((chunk, i) => fromDataChunk(chunk, `outputs[${i}]`));
       } catch (error) {
-        throw fromConnectError(error);
+        throw fromConnectError(error, o?.signal);
       }
     },
     async createStreamSession(manifest: ManifestSource, o?: CallOptions): Promise<StreamSession> {
@@ -98,7 +98,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
         const serving = check.status === healthV1.HealthCheckResponse_ServingStatus.SERVING;
         return { status: serving ? 'serving' : 'not_serving', version: version.runtimeVersion, details: { protocolVersion: version.protocolVersion, protocol } };
       } catch (error) {
-        throw fromConnectError(error);
+        throw fromConnectError(error, o?.signal);
       }
     },
     async version(o?: CallOptions) {
@@ -106,7 +106,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
         const v = await execution.getVersion({}, call(o));
         return { runtimeVersion: v.runtimeVersion, protocolVersion: v.protocolVersion, nodeTypes: [...v.nodeTypes] };
       } catch (error) {
-        throw fromConnectError(error);
+        throw fromConnectError(error, o?.signal);
       }
     },
     async close(): Promise<void> {

@@ -28,12 +28,18 @@ export function toConnectError(error: unknown): ConnectError {
 }
 
 /** Anything a client call throws -> RemoteMediaError with the server's code, details, nodeId and reason. */
-export function fromConnectError(error: unknown): RemoteMediaError {
+export function fromConnectError(error: unknown, callerSignal?: AbortSignal): RemoteMediaError {
   if (error instanceof RemoteMediaError) return error;
   const ce = ConnectError.from(error);
   const [detail] = ce.findDetails(PipelineErrorSchema);
   if (detail) return errorFromProto(detail, ce);
-  return new RemoteMediaError(fromGrpcCode(ce.code), ce.rawMessage, { cause: ce });
+  const code = fromGrpcCode(ce.code);
+  // A stream reset (e.g. the server process died) reaches the client as CANCELLED; unless the caller
+  // cancelled, it is a lost connection, and retry/failover logic must see Unavailable.
+  if (code === Code.Canceled && !callerSignal?.aborted) {
+    return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${ce.rawMessage}`, { cause: ce, reason: 'ConnectionLost' });
+  }
+  return new RemoteMediaError(code, ce.rawMessage, { cause: ce });
 }
 
 /** The error a server-side abort signal carries, as a RemoteMediaError (deadline, cancel, shutdown). */

@@ -34,6 +34,8 @@ const CLOSE_GRACE_MS = 2000;
 /** Client side of StreamPipeline as a runtime-core StreamSession. */
 export class GrpcStreamSession implements StreamSession {
   readonly #requests = new RequestQueue<Request>();
+  /** The caller's own signal: a CANCELLED it did not cause is a lost connection. */
+  #callerSignal: AbortSignal | undefined;
   readonly #outputs = new BoundedQueue<TransportData>(OUTPUT_CAPACITY, 'block');
   readonly #abort = new AbortController();
   #responses!: AsyncIterator<StreamPipelineResponse>;
@@ -50,6 +52,7 @@ export class GrpcStreamSession implements StreamSession {
   static async open(client: Client<typeof StreamingPipelineService>, manifest: string, options: CallOptions & { metricsIntervalMs?: number }): Promise<GrpcStreamSession> {
     const s = new GrpcStreamSession();
     const signal = options.signal ? AbortSignal.any([options.signal, s.#abort.signal]) : s.#abort.signal;
+    s.#callerSignal = options.signal;
     void s.#requests.push({ request: { case: 'init', value: { manifest, metricsIntervalMs: options.metricsIntervalMs ?? 0 } } }).catch(() => {});
     try {
       s.#responses = client.streamPipeline(s.#requests, { signal, timeoutMs: options.timeoutMs })[Symbol.asyncIterator]();
@@ -59,7 +62,7 @@ export class GrpcStreamSession implements StreamSession {
       }
       s.#sessionId = first.value.response.value.sessionId;
     } catch (error) {
-      const e = fromConnectError(error);
+      const e = fromConnectError(error, options.signal);
       s.#requests.fail(e);
       s.#abort.abort(e);
       throw e;
@@ -81,7 +84,7 @@ export class GrpcStreamSession implements StreamSession {
       }
       this.#outputs.close();
     } catch (error) {
-      const e = this.#closedByUser ? new RemoteMediaError(Code.Canceled, 'session closed') : fromConnectError(error);
+      const e = this.#closedByUser ? new RemoteMediaError(Code.Canceled, 'session closed') : fromConnectError(error, this.#callerSignal);
       if (!this.#closedByUser) this.#error = e;
       this.#outputs.fail(e);
     } finally {
