@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runnable RemoteMedia gRPC server. From the repo root: `pnpm start` (defaults: 0.0.0.0:50051, no auth,
 // /metrics on :9464). Configure with flags or GRPC_* env, see `--help`.
-import { createServerRunner } from '@remotemedia/runtime-core/node';
+import { createServerRunner, handleShutdownSignals } from '@remotemedia/runtime-core/node';
 import { createGrpcServer } from '@remotemedia/transport-grpc';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -23,22 +23,11 @@ async function main(): Promise<void> {
   const address = await server.listen();
   logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, activeCalls: server.activeCalls }, 'shutting down');
+  handleShutdownSignals(logger, async () => {
+    logger.info({ activeCalls: server.activeCalls }, 'closing the server');
     await server.close();
     await runner.shutdown({ graceMs: 0 });
-    logger.info('stopped');
-    logger.flush?.();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((error: unknown) => {

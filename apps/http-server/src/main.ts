@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runnable RemoteMedia HTTP server: `pnpm --filter @remotemedia/http-server start -- --bind 127.0.0.1:8080`.
-import { createServerRunner } from '@remotemedia/runtime-core/node';
+import { createServerRunner, handleShutdownSignals } from '@remotemedia/runtime-core/node';
 import { createHttpServer } from '@remotemedia/transport-http';
 import { CommanderError } from 'commander';
 import { pino } from 'pino';
@@ -22,19 +22,10 @@ async function main(): Promise<void> {
   const url = await server.listen();
   logger.info({ url, auth: config.authTokens.length > 0, pipelines: Object.keys(pipelines) }, 'ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
+  handleShutdownSignals(logger, async () => {
     await server.close({ graceMs: config.shutdownGraceMs });
     await runner.shutdown({ graceMs: 0 });
-    logger.info('stopped');
-    logger.flush?.();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
 main().catch((error: unknown) => {

@@ -39,3 +39,39 @@ export function createServerRunner(options: ServerRunnerOptions = {}): PythonPip
     python: { ...python, limits: { ...python?.limits, allowManifestCode: allowManifestPython } },
   });
 }
+
+export interface ShutdownLogger {
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  flush?(): void;
+}
+
+/**
+ * SIGTERM/SIGINT handling for servers: the first signal runs `stop` (stop accepting, let sessions
+ * finish, close) and exits 0 (1 if `stop` throws); a second signal exits 1 at once.
+ */
+export function handleShutdownSignals(logger: ShutdownLogger, stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop(signal).then(
+      () => {
+        logger.info({}, 'stopped');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.warn({ err: (error as Error)?.message ?? String(error) }, 'shutdown failed');
+        logger.flush?.();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
