@@ -66,6 +66,8 @@ describe('executor', () => {
     );
     expect(outs.map(num).sort((a, b) => a - b)).toEqual([2, 3, 10, 20]);
     expect(new Set(outs.map((o) => o.metadata['rm-node-id']))).toEqual(new Set(['join']));
+    outs[0]!.metadata.mine = 'x'; // outputs' metadata belongs to the caller
+    expect(outs[1]!.metadata.mine).toBeUndefined();
   });
 
   it('runs lifecycle in order: init, process, flush at end of input, close', async () => {

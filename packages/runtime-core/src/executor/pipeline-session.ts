@@ -130,17 +130,17 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   #sinkOutlet(nodeId: string) {
-    const plain = Object.freeze({ 'rm-node-id': nodeId }) as Record<string, string>;
     return (env: Envelope): Promise<void> | undefined => {
       if (env.data.kind === 'control') return undefined;
-      const metadata = env.metadata === NO_METADATA ? plain : { ...env.metadata, 'rm-node-id': nodeId };
+      // Each output gets its own metadata object: callers may add to it without touching others.
+      const metadata = env.metadata === NO_METADATA ? { 'rm-node-id': nodeId } : { ...env.metadata, 'rm-node-id': nodeId };
       return this.#output.push({ data: env.data, metadata, sequence: this.#outputs++ });
     };
   }
 
   async #runAll(): Promise<void> {
     await Promise.all([...this.#workers.values()].map((w) => w.run().catch((e) => this.fail(RemoteMediaError.from(e, Code.Internal, { nodeId: w.spec.id })))));
-    // close always runs, in reverse topological-ish order (sinks first is not required; run all).
+    // close always runs, for every node, once all loops have ended (also after errors and cancellation).
     const closeErrors = await Promise.allSettled([...this.#workers.values()].map((w) => w.instance.close?.()));
     const failedClose = closeErrors.find((r) => r.status === 'rejected');
     if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
