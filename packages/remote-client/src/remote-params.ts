@@ -81,9 +81,14 @@ export const remotePipelineParamsSchema = z
     /** `unary`: one remote call per input. `streaming`: one remote session per local session. Default `unary`. */
     mode: z.enum(['unary', 'streaming'], { error: 'expected unary or streaming' }).default('unary'),
     /**
-     * Streaming: after each input, keep passing outputs on until the remote has been quiet this
-     * long (the next input waits meanwhile). Default 0: outputs that arrive between inputs go out
-     * with the next input or at flush. Use e.g. 200 for TTS-like pipelines with sparse inputs.
+     * Streaming: `push` (default) passes every remote output on the moment it arrives, with
+     * backpressure; `with-input` buffers outputs that arrive between inputs until the next input
+     * or flush (one output per call, for pipelines that want outputs tied to their inputs).
+     */
+    outputDelivery: z.enum(['push', 'with-input'], { error: 'expected push or with-input' }).default('push'),
+    /**
+     * Streaming with `outputDelivery: with-input`: after each input, keep passing outputs on until
+     * the remote has been quiet this long (the next input waits meanwhile). Default 0.
      */
     outputLingerMs: int(0, 'a non-negative integer').default(0),
     /** Deadline of one remote call (unary) or of opening a remote session (streaming). Default 30000 ms. */

@@ -148,7 +148,12 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
             settings,
             signal,
           ).then(({ value, endpoint }) => ({ session: value, endpoint })),
-        { nodeId: ctx.nodeId, idleTimeoutMs: params.timeoutMs, outputLingerMs: params.outputLingerMs },
+        {
+          nodeId: ctx.nodeId,
+          idleTimeoutMs: params.timeoutMs,
+          outputLingerMs: params.outputLingerMs,
+          ...(params.outputDelivery === 'push' ? { push: (data: RuntimeData) => ctx.emit(data) } : {}),
+        },
       );
       return {
         process: (input, pctx) => stream.process(input, pctx.metadata, pctx.signal),

@@ -13,6 +13,12 @@ export interface RemoteStreamOptions {
   maxBuffered?: number;
   /** After each input, keep yielding outputs until none arrived for this long. Default 0: only those already there. */
   outputLingerMs?: number;
+  /**
+   * Emits each remote output the moment it arrives (the node's `NodeContext.emit`), awaiting its
+   * acceptance so backpressure reaches the remote session. Without it, outputs are buffered and
+   * go out with the next input or at flush.
+   */
+  push?: (data: RuntimeData) => Promise<void>;
 }
 
 interface Live {
@@ -31,7 +37,8 @@ interface Live {
  * Bridges one remote streaming session into a node whose `process` runs once per input:
  * - `process(input)` opens the session on first use, sends the input (awaiting the remote's
  *   acceptance, so backpressure crosses the wire) and yields every output that has arrived so far;
- * - outputs arriving between inputs wait in a bounded buffer and go out with the next input;
+ * - with `push`, every output goes out the moment it arrives; otherwise outputs arriving between
+ *   inputs wait in a bounded buffer and go out with the next input;
  * - `flush()` ends the remote session and yields everything left, as it arrives.
  * A remote session that fails mid-stream fails the node with RemoteStreamLost (and counts against
  * the endpoint's breaker); the next input opens a new session, on another endpoint if needed.
@@ -131,9 +138,14 @@ export class RemoteStream {
     }
     this.#live = live;
     const max = this.options.maxBuffered ?? 256;
+    const push = this.options.push;
     void (async () => {
       try {
         for await (const out of session.outputs) {
+          if (push) {
+            await push(out.data);
+            continue;
+          }
           live.buffer.push(out.data);
           live.wake?.();
           if (live.buffer.length >= max) await new Promise<void>((resolve) => (live.space = resolve));

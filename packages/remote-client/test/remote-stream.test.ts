@@ -49,9 +49,21 @@ describe('RemotePipelineNode, streaming', () => {
     expect(fleet.get('a').handled + fleet.get('b').handled).toBe(1);
   });
 
-  it('each input carries out the outputs that arrived before it, so output flows before the end', async () => {
+  it('push (default): each output goes out as it arrives, without waiting for another input', async () => {
     const { runner } = setup();
-    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: remoteManifest }));
+    const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
+    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote }));
+    for (let i = 0; i < 3; i++) {
+      await session.send(json(i));
+      expect(value((await session.recv())!)).toBe(i); // no further input, no flush: pushed by the node
+    }
+    await session.end();
+    expect(await session.recv()).toBeUndefined();
+  });
+
+  it('with-input: each input carries out the outputs that arrived before it, so output flows before the end', async () => {
+    const { runner } = setup();
+    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: remoteManifest, outputDelivery: 'with-input' }));
     await session.send(json(0));
     // The output of input 0 leaves with input 1 (documented: outputs between inputs wait for the next one or flush).
     for (let i = 1; i <= 5; i++) {
@@ -61,10 +73,10 @@ describe('RemotePipelineNode, streaming', () => {
     await session.end();
   });
 
-  it('with outputLingerMs, each input\'s outputs flow out without waiting for the next input', async () => {
+  it('with-input and outputLingerMs: each input\'s outputs flow out without waiting for the next input', async () => {
     const { runner } = setup();
     const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
-    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote, outputLingerMs: 1000 }));
+    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote, outputDelivery: 'with-input', outputLingerMs: 1000 }));
     for (let i = 0; i < 2; i++) {
       await session.send(json(i));
       expect(value((await session.recv())!)).toBe(i);
