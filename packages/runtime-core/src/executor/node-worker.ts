@@ -77,7 +77,7 @@ export class NodeWorker {
 
   constructor(
     readonly spec: ManifestNode,
-    readonly definition: NodeDefinition<any>,
+    definition: NodeDefinition<any>,
     readonly instance: PipelineNode,
     private readonly host: WorkerHost,
   ) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataKind } from '../../data/enums.js';
 import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
 import type { Manifest } from '../../manifest/manifest-schema.js';
-import type { NodeDefinition, NodeLogger, NodeOutput } from '../../nodes/node-definition.js';
+import type { NodeDefinition, NodeLogger } from '../../nodes/node-definition.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { pythonPathEnv } from './child-processes.js';
 import { PythonProcess, type PythonProcessBinding } from './python-process.js';

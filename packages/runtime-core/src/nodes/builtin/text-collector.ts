@@ -30,8 +30,8 @@ export const TextCollectorNode = defineNode({
         let start = 0;
         for (let i = 0; i < buffer.length; i++) {
           if (!delimiters.includes(buffer[i]!)) continue;
-          // A delimiter ends a sentence only when followed by whitespace or when it is the last char
-          // of a token that is followed by a space later; wait for the next char to decide "3.14".
+          // A delimiter ends a sentence only when whitespace follows it; at the end of the buffer wait
+          // for the next token, so "3." + "14" stays one number.
           const next = buffer[i + 1];
           if (next === undefined) break;
           if (!/\s/.test(next)) continue;
