@@ -14,6 +14,9 @@ export interface ServerConfig {
   maxSessions: number;
   sessionIdleTimeoutMs: number;
   shutdownGraceMs: number;
+  sseReplayEvents: number;
+  sseReplayBytes: number;
+  sseResumeGraceMs: number;
   corsOrigins: string[] | '*' | undefined;
   pipelinesDir: string | undefined;
   logLevel: string;
@@ -44,14 +47,18 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--max-sessions <n>', 'streaming sessions open at once (env HTTP_MAX_SESSIONS)', positiveInt('max-sessions'), Number(env.HTTP_MAX_SESSIONS ?? 1000))
     .option('--session-idle-timeout-ms <n>', 'close sessions idle this long (env HTTP_SESSION_IDLE_TIMEOUT_MS)', positiveInt('session-idle-timeout-ms'), Number(env.HTTP_SESSION_IDLE_TIMEOUT_MS ?? 300_000))
     .option('--shutdown-grace-ms <n>', 'on SIGTERM, how long sessions may finish (env HTTP_SHUTDOWN_GRACE_MS)', positiveInt('shutdown-grace-ms'), Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000))
+    .option('--sse-replay-events <n>', 'SSE events per session kept for Last-Event-ID resume (env HTTP_SSE_REPLAY_EVENTS)', positiveInt('sse-replay-events'), Number(env.HTTP_SSE_REPLAY_EVENTS ?? 1000))
+    .option('--sse-replay-bytes <n>', 'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)', positiveInt('sse-replay-bytes'), Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024))
+    .option('--sse-resume-grace-ms <n>', 'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)', positiveInt('sse-resume-grace-ms'), Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000))
     .option('--cors-origins <list>', 'allowed CORS origins, or * (env HTTP_CORS_ORIGINS); default: CORS off', env.HTTP_CORS_ORIGINS)
     .option('--pipelines-dir <dir>', 'directory of named manifests (*.yaml, *.yml, *.json) for ?pipeline=<name> (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'user' });
-  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
   const { host, port } = parseBindAddress(o.bind);
-  for (const [name, value] of Object.entries({ maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs })) {
+  const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
+  for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
   }
   return {
@@ -62,6 +69,9 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     maxSessions: o.maxSessions,
     sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
     shutdownGraceMs: o.shutdownGraceMs,
+    sseReplayEvents: o.sseReplayEvents,
+    sseReplayBytes: o.sseReplayBytes,
+    sseResumeGraceMs: o.sseResumeGraceMs,
     corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
     pipelinesDir: o.pipelinesDir,
     logLevel: o.logLevel,
@@ -95,6 +105,9 @@ export function toServerOptions(config: ServerConfig): Omit<HttpServerOptions, '
     maxSessions: config.maxSessions,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    sseReplayEvents: config.sseReplayEvents,
+    sseReplayBytes: config.sseReplayBytes,
+    sseResumeGraceMs: config.sseResumeGraceMs,
     ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
   };
 }

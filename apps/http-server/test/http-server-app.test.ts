@@ -16,6 +16,7 @@ describe('http-server app config', () => {
     const env = { HTTP_BIND_ADDRESS: '127.0.0.1:9000', HTTP_AUTH_TOKENS: 'a, b', HTTP_MAX_SESSIONS: '5', HTTP_CORS_ORIGINS: '*' };
     expect(parseServerConfig([], env)).toMatchObject({ host: '127.0.0.1', port: 9000, authTokens: ['a', 'b'], maxSessions: 5, corsOrigins: '*' });
     expect(parseServerConfig(['--bind', '[::1]:0', '--max-body-bytes', '1024'], env)).toMatchObject({ host: '::1', port: 0, maxBodyBytes: 1024 });
+    expect(parseServerConfig(['--sse-replay-events', '10'], { HTTP_SSE_RESUME_GRACE_MS: '500' })).toMatchObject({ sseReplayEvents: 10, sseReplayBytes: 8 * 1024 * 1024, sseResumeGraceMs: 500 });
   });
 
   it('rejects bad values with a message naming them', () => {

@@ -19,9 +19,10 @@ export interface Started {
   url: string;
 }
 
+/** A real server on a free loopback port. SSE readers that drop get 200 ms to resume (default 15 s), so leak checks finish fast. */
 export async function startServer(options: Partial<HttpServerOptions> = {}): Promise<Started> {
   const runner = createPipelineRunner({ nodes: conformanceNodes });
-  const server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1', ...options });
+  const server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1', sseResumeGraceMs: 200, ...options });
   const url = await server.listen();
   return { server, runner, url };
 }

@@ -32,6 +32,11 @@ export interface HttpPipelineClientOptions {
   keepAliveTimeoutMs?: number;
   /** Largest WebSocket message accepted from the server, in bytes. Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * SSE streaming: reconnects (with `Last-Event-ID`, so nothing is lost or repeated) tried in a row,
+   * with backoff, when the output stream drops before its end. 0 disables resuming. Default 5.
+   */
+  sseResumeAttempts?: number;
   /** Extra headers on every request. Default: none. */
   headers?: Record<string, string>;
 }
@@ -69,7 +74,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
       const signal = callSignal(call);
       const session =
         options.streaming === 'sse'
-          ? await SseStreamSession.open({ origin, headers, pool }, manifest, call, signal)
+          ? await SseStreamSession.open({ origin, headers, pool, resumeAttempts: options.sseResumeAttempts ?? 5 }, manifest, call, signal)
           : await WebSocketStreamSession.open(
               { url: `${origin.replace(/^http/, 'ws')}/v1/stream`, token: options.token, maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024 },
               manifest,

@@ -1,5 +1,6 @@
 import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
+import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
 import { errorFromBody } from '../shared/http-errors.js';
 import { requestJson, wireError } from './http-request.js';
@@ -10,15 +11,39 @@ export interface SseSessionOptions {
   headers: Record<string, string>;
   /** Shared pool for the short calls (create, input, end, delete). */
   pool: Dispatcher;
+  /** Reconnects in a row without receiving an event before the outputs fail. */
+  resumeAttempts: number;
+}
+
+/** The output stream's connection broke (not the server's answer): worth resuming. */
+class StreamDropped extends RemoteMediaError {
+  constructor(message: string, cause?: unknown) {
+    super(Code.Unavailable, message, { cause, reason: 'ConnectionLost' });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**
  * A StreamSession over plain HTTP: POST to create and send, an SSE GET for outputs (on a
- * connection of its own so it never starves the pool), DELETE to close.
+ * connection of its own so it never starves the pool, resumed with `Last-Event-ID` when it
+ * drops), DELETE to close.
  */
 export class SseStreamSession extends RemoteStreamSession {
   readonly #stream = new AbortController();
   readonly #client: Client;
+  /** Id of the last SSE event handled; 0 before the first. */
+  #lastEventId = 0;
 
   private constructor(
     sessionId: string,
@@ -46,38 +71,81 @@ export class SseStreamSession extends RemoteStreamSession {
     return `/v1/sessions/${encodeURIComponent(this.sessionId)}`;
   }
 
+  /**
+   * Reads the output stream; when the connection drops before the stream's last event, it
+   * reconnects with `Last-Event-ID` (the server replays what was missed) after a backoff, up to
+   * `resumeAttempts` times in a row without progress.
+   */
   async #read(): Promise<void> {
+    const signal = this.#stream.signal;
+    let failures = 0;
+    let backoff: IBackoff<unknown> | undefined;
     try {
-      const response = await this.#client.request({
-        path: `${this.#path}/output`,
-        method: 'GET',
-        headers: { ...this.options.headers, accept: 'text/event-stream' },
-        signal: this.#stream.signal,
-      });
-      if (response.statusCode !== 200) {
-        const text = await response.body.text();
-        let body: unknown = text;
+      for (let resuming = false; ; resuming = true) {
+        const before = this.#lastEventId;
         try {
-          body = JSON.parse(text);
-        } catch {}
-        throw errorFromBody(body, response.statusCode);
+          await this.#readOnce(resuming);
+          return;
+        } catch (error) {
+          if (signal.aborted || this.queue.done) return;
+          if (!(error instanceof StreamDropped) && error instanceof RemoteMediaError) throw error; // the server's answer, not the wire
+          if (this.#lastEventId !== before) (failures = 0), (backoff = undefined);
+          if (++failures > this.options.resumeAttempts) throw error;
+          backoff = backoff ? backoff.next(undefined) : new ExponentialBackoff({ initialDelay: 50, maxDelay: 2000 }).next();
+          await sleep(backoff.duration, signal);
+        }
       }
-      const parser = createParser({ onEvent: (event) => this.#onEvent(event) });
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-      if (!this.queue.done) throw new RemoteMediaError(Code.Unavailable, 'output stream ended without an end event');
     } catch (error) {
-      if (this.#stream.signal.aborted) return;
+      if (signal.aborted) return;
       this.queue.fail(wireError(error, undefined, 'output stream'));
     } finally {
       void this.#client.close().catch(() => {});
     }
   }
 
+  /** One connection of the output stream; resolves once the stream's last event was handled. */
+  async #readOnce(resuming: boolean): Promise<void> {
+    const response = await this.#client.request({
+      path: `${this.#path}/output`,
+      method: 'GET',
+      // On a resume always send it (0 = nothing received yet): it also takes over from a connection the server still thinks is alive.
+      headers: { ...this.options.headers, accept: 'text/event-stream', ...(resuming ? { 'last-event-id': String(this.#lastEventId) } : {}) },
+      signal: this.#stream.signal,
+    });
+    if (response.statusCode !== 200) {
+      const text = await response.body.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      throw errorFromBody(body, response.statusCode);
+    }
+    const parser = createParser({ onEvent: (event) => this.#onEvent(event) });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body) {
+        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+        if (this.queue.done) return;
+      }
+    } catch (error) {
+      throw new StreamDropped(`output stream connection failed: ${(error as Error).message}`, error);
+    }
+    if (!this.queue.done) throw new StreamDropped('output stream ended without an end event');
+  }
+
   #onEvent(event: EventSourceMessage): void {
-    if (event.event === 'output') this.received(transportDataFromJson(JSON.parse(event.data), 'output'));
-    else if (event.event === 'error') this.queue.fail(errorFromBody(JSON.parse(event.data)));
-    else if (event.event === 'end') this.queue.end();
+    if (event.id !== undefined) {
+      const id = Number(event.id);
+      if (id <= this.#lastEventId) return; // already seen (a replay overlapping what arrived)
+      this.#lastEventId = id;
+    }
+    try {
+      if (event.event === 'output') this.received(transportDataFromJson(JSON.parse(event.data), 'output'));
+      else if (event.event === 'error') this.queue.fail(errorFromBody(JSON.parse(event.data)));
+      else if (event.event === 'end') this.queue.end();
+    } catch (error) {
+      this.queue.fail(new RemoteMediaError(Code.DataLoss, `unreadable ${event.event ?? 'message'} event ${event.id ?? ''}: ${(error as Error).message}`, { cause: error }));
+    }
   }
 
   protected async transmit(item: TransportData, options: SendOptions): Promise<void> {

@@ -50,6 +50,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     maxBodyBytes: options.maxBodyBytes ?? 16 * 1024 * 1024,
     pipelines: options.pipelines ?? {},
     logger: options.logger ?? pino({ level: 'silent' }),
+    sse: { events: options.sseReplayEvents ?? 1000, bytes: options.sseReplayBytes ?? 8 * 1024 * 1024, resumeGraceMs: options.sseResumeGraceMs ?? 15_000 },
   };
   let shuttingDown = false;
   const metrics = new HttpMetrics(() => sessions.size);
@@ -214,7 +215,7 @@ function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions 
   res.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
   if (cors.origins !== '*') res.setHeader('vary', 'origin');
   res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-  res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding');
-  res.setHeader('access-control-expose-headers', 'x-request-id');
+  res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-output-encoding, last-event-id');
+  res.setHeader('access-control-expose-headers', 'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs');
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
 }

@@ -1,4 +1,5 @@
 import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
 import { type RouteContext, clientGone, sendJson, timeoutHeader } from './route-context.js';
 
@@ -66,10 +67,17 @@ function manifestIssues(ctx: RouteContext, manifest: ManifestSource): ErrorDetai
   return validate.call(ctx.config.pipeline, manifest).problems ?? [];
 }
 
-/** POST /v1/execute: runs the pipeline on every input and returns all outputs. */
+/**
+ * POST /v1/execute: runs the pipeline on every input and returns all outputs, as JSON or, when
+ * `Accept` asks for `application/octet-stream` / `audio/wav`, as one audio stream (see sendAudio).
+ */
 export async function executeRoute(ctx: RouteContext): Promise<void> {
+  // Negotiated before running, so a bad outputEncoding costs no pipeline run.
+  const format = negotiateFormat(ctx.req.headers.accept);
+  const encoding = format === 'json' ? undefined : outputEncoding(ctx.req, ctx.url);
   const request = await decodeRequest(ctx, true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, { signal: clientGone(ctx.res), ...(timeoutMs ? { timeoutMs } : {}) });
-  sendJson(ctx.res, 200, { outputs: outputs.map(transportDataToJson) });
+  if (format === 'json') sendJson(ctx.res, 200, { outputs: outputs.map(transportDataToJson) });
+  else sendAudio(ctx.res, outputs, format, encoding!);
 }

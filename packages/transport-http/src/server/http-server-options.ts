@@ -32,6 +32,12 @@ export interface HttpServerOptions {
   pipelines?: Readonly<Record<string, ManifestSource>>;
   /** Where the server logs (one line per request, with its request id). Default: silent. */
   logger?: Logger;
+  /** SSE events per session kept for a reader that reconnects with `Last-Event-ID`. Default 1000. */
+  sseReplayEvents?: number;
+  /** Bytes of SSE event text per session kept for replay (the newest event always is). Default 8 MiB. */
+  sseReplayBytes?: number;
+  /** How long a session whose SSE reader dropped waits for it to reconnect before closing. Default 15000. */
+  sseResumeGraceMs?: number;
   /** On `close()`, how long running sessions may finish before they are closed. Default 10000. */
   shutdownGraceMs?: number;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
 import type { SessionRegistry } from './session-registry.js';
+import type { SseReplayOptions } from './sse-feed.js';
 
 /** Options with every default filled in. */
 export interface ServerConfig {
@@ -12,6 +13,7 @@ export interface ServerConfig {
   maxBodyBytes: number;
   pipelines: Readonly<Record<string, ManifestSource>>;
   logger: Logger;
+  sse: SseReplayOptions;
 }
 
 /** What every route handler gets. */

@@ -1,4 +1,5 @@
 import { type CallOptions, Code, type ManifestSource, type PipelineTransport, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
+import type { SseFeed } from './sse-feed.js';
 
 /** One streaming session as the HTTP server sees it: the session plus who reads it and when it was last used. */
 export class SessionEntry {
@@ -10,6 +11,8 @@ export class SessionEntry {
    * just end; readers report this instead so a client never mistakes it for a normal end.
    */
   closedWith: RemoteMediaError | undefined;
+  /** The SSE reader's numbered events and replay buffer, once a reader connected over SSE. */
+  feed: SseFeed | undefined;
   constructor(
     readonly id: string,
     readonly session: StreamSession,
@@ -66,6 +69,7 @@ export class SessionRegistry {
   /** Forgets the entry; closes the session unless it already ended. `why` is what a reader is told. */
   async remove(entry: SessionEntry, reason: string, why?: RemoteMediaError): Promise<void> {
     if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    entry.feed?.dispose();
     if (why && entry.session.isActive) entry.closedWith ??= why;
     if (entry.session.isActive) await entry.session.close(reason).catch(() => {});
   }

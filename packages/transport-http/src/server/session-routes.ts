@@ -1,10 +1,8 @@
-import { Code, RemoteMediaError, transportDataToJson } from '@remotemedia/runtime-core';
-import { errorResponse } from '../shared/http-errors.js';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { decodeRequest } from './execute-route.js';
 import { type RouteContext, sendJson, timeoutHeader } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
-
-const SSE_HEARTBEAT_MS = 15_000;
+import { SseFeed } from './sse-feed.js';
 
 /** POST /v1/sessions: `{manifest}` (or `?pipeline=name`) -> 201 `{sessionId, ...links}`. */
 export async function createSessionRoute(ctx: RouteContext): Promise<void> {
@@ -57,38 +55,24 @@ export async function sessionInfoRoute(ctx: RouteContext): Promise<void> {
 
 /**
  * GET /v1/sessions/{id}/output: Server-Sent Events `output` (TransportData JSON), then `end`,
- * or `error` ({code, message, details}). The stream is the session's one reader: when the
- * client disconnects before `end`, the session is closed.
+ * or `error` ({code, message, details}); every event has an `id`. The stream is the session's
+ * one reader. A reader that drops may reconnect with `Last-Event-ID` within the resume grace
+ * period and gets the events it missed (see SseFeed); after that the session is closed.
  */
 export async function sessionOutputRoute(ctx: RouteContext): Promise<void> {
   const entry = ctx.sessions.get(ctx.params[0]!);
-  claimReader(entry, 'sse');
-  const { res } = ctx;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  res.flushHeaders();
-  let finished = false;
-  res.once('close', () => {
-    if (!finished) void ctx.sessions.remove(entry, 'output stream disconnected');
-  });
-  const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
-  heartbeat.unref();
-  const write = (text: string) => (res.write(text) ? undefined : new Promise<void>((r) => res.once('drain', r).once('close', r)));
-  try {
-    for await (const item of entry.session.outputs) {
-      entry.touch();
-      if (res.destroyed) return;
-      await write(`event: output\nid: ${item.sequence ?? ''}\ndata: ${JSON.stringify(transportDataToJson(item))}\n\n`);
+  if (!entry.feed) {
+    claimReader(entry, 'sse');
+    const feed = new SseFeed(entry, ctx.config.sse, (reason, why) => void ctx.sessions.remove(entry, reason, why), ctx.requestId);
+    try {
+      feed.attach(ctx.req, ctx.res);
+    } catch (error) {
+      entry.reader = undefined;
+      throw error;
     }
-    finished = true;
-    if (entry.closedWith) throw entry.closedWith;
-    res.end('event: end\ndata: {}\n\n');
-  } catch (error) {
-    finished = true;
-    if (!res.destroyed) res.end(`event: error\ndata: ${JSON.stringify(errorResponse(error, ctx.requestId).body)}\n\n`);
-  } finally {
-    clearInterval(heartbeat);
-    await ctx.sessions.remove(entry, 'outputs ended');
-  }
+    entry.feed = feed;
+    feed.start();
+  } else entry.feed.attach(ctx.req, ctx.res);
 }
 
 export function claimReader(entry: SessionEntry, reader: 'sse' | 'websocket'): void {

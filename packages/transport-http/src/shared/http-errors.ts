@@ -1,7 +1,8 @@
 /**
  * The ONE place where RemoteMediaError codes meet HTTP statuses, in both directions
  * (the server's responses and the client's reading of them). Statuses follow the Connect
- * protocol's table, plus 413 for bodies over the size limit (reason `PayloadTooLarge`).
+ * protocol's table, plus 413 for bodies over the size limit (reason `PayloadTooLarge`) and 406
+ * for outputs that cannot take the format the caller asked for (reason `NotAcceptable`).
  */
 import { Code, type ErrorDetail, RemoteMediaError, parseCode } from '@remotemedia/runtime-core';
 
@@ -26,10 +27,13 @@ const STATUS_OF_CODE: Record<Code, number> = {
 
 /** Reason carried by the 413 error so clients and logs can tell it from other exhaustion. */
 export const PAYLOAD_TOO_LARGE = 'PayloadTooLarge';
+/** Reason carried by the 406 error: the outputs cannot be sent in the `Accept`ed format. */
+export const NOT_ACCEPTABLE = 'NotAcceptable';
 
 export function httpStatusOf(error: RemoteMediaError): number {
   if (error.reason === PAYLOAD_TOO_LARGE) return 413;
   if (error.reason === 'MethodNotAllowed') return 405;
+  if (error.reason === NOT_ACCEPTABLE) return 406;
   return STATUS_OF_CODE[error.code] ?? 500;
 }
 
@@ -46,6 +50,8 @@ export function codeOfHttpStatus(status: number): Code {
       return Code.Unimplemented; // a route that does not exist: the server lacks the call
     case 405:
       return Code.Unimplemented;
+    case 406:
+      return Code.FailedPrecondition;
     case 408:
     case 504:
       return Code.DeadlineExceeded;
