@@ -91,13 +91,8 @@ export function toDataBuffer(data: RuntimeData): DataBuffer {
 export function fromDataBuffer(msg: DataBuffer, path = 'data'): RuntimeData {
   const d = msg.data;
   switch (d.case) {
-    case 'audio': {
-      const a = d.value;
-      if (a.samples.byteLength % 4 !== 0) throw invalid(`${path}.audio.samples`, `byte length ${a.samples.byteLength} is not a multiple of 4 (float32 little-endian)`);
-      if (a.channels < 1) throw invalid(`${path}.audio.channels`, 'must be at least 1');
-      if (a.sampleRate < 1) throw invalid(`${path}.audio.sample_rate`, 'must be at least 1');
-      return withOptional({ kind: 'audio', samples: leBytesToFloat32(a.samples), sampleRate: a.sampleRate, channels: a.channels }, { timestampUs: optNumber(a.timestampUs), streamId: a.streamId });
-    }
+    case 'audio':
+      return audioFromWire(d.value, path);
     case 'video': {
       const v = d.value;
       return withOptional(
@@ -141,6 +136,14 @@ export function fromDataBuffer(msg: DataBuffer, path = 'data'): RuntimeData {
     default:
       throw invalid(path, 'DataBuffer carries no data (none of audio, video, image, tensor, json, text, binary, control is set)');
   }
+}
+
+/** AudioBuffer fields -> RuntimeData audio, validated (shared with the hand-written audio codec). */
+export function audioFromWire(a: { samples: Uint8Array; sampleRate: number; channels: number; timestampUs?: bigint; streamId?: string }, path: string): RuntimeData {
+  if (a.samples.byteLength % 4 !== 0) throw invalid(`${path}.audio.samples`, `byte length ${a.samples.byteLength} is not a multiple of 4 (float32 little-endian)`);
+  if (a.channels < 1) throw invalid(`${path}.audio.channels`, 'must be at least 1');
+  if (a.sampleRate < 1) throw invalid(`${path}.audio.sample_rate`, 'must be at least 1');
+  return withOptional({ kind: 'audio', samples: leBytesToFloat32(a.samples), sampleRate: a.sampleRate, channels: a.channels }, { timestampUs: optNumber(a.timestampUs), streamId: a.streamId });
 }
 
 /** Binary protobuf of one RuntimeData value. */

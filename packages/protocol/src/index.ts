@@ -10,3 +10,4 @@ export { errorToProto, errorFromProto } from './error-mapping.js';
 export { sessionMetricsToProto, sessionMetricsFromProto } from './metrics-mapping.js';
 export { manifestToWire, manifestFromWire, PROTOCOL_VERSION } from './manifest-mapping.js';
 export { float32ToLeBytes, leBytesToFloat32 } from './float32-bytes.js';
+export { encodeAudioResult, decodeAudioData } from './audio-chunk-codec.js';

@@ -8,10 +8,11 @@ import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1
 import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol/grpc';
 import { RUNTIME_VERSION } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
-import { createAuthGate } from './auth.js';
+import { type AuthPolicy, createAuthGate } from './auth.js';
 import { CallRegistry } from './call-registry.js';
 import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
+import { createNativeGrpcHandler } from './native-grpc-handler.js';
 import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha } from './reflection-service.js';
 import { requestLogging } from './request-logging.js';
 import type { ServerContext } from './server-context.js';
@@ -73,7 +74,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   setMaxListeners(0, shutdown.signal);
   const metricsText = async () => metrics.text(withExtras.metricsText?.());
 
-  const handler = connectNodeAdapter({
+  const auth: AuthPolicy = { tokens, required: requireAuth };
+  const connectHandler = connectNodeAdapter({
     routes: (router: ConnectRouter) => {
       router.service(PipelineExecutionService, executionService(ctx));
       router.service(StreamingPipelineService, streamingService(ctx));
@@ -86,7 +88,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     // `pnpm bench grpc` (zlib > 60% of busy time). Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     writeMaxBytes: limits.maxMessageBytes,
-    requestGate: createAuthGate({ tokens, required: requireAuth, protectedPrefix: 'remotemedia.' }),
+    requestGate: createAuthGate({ ...auth, protectedPrefix: 'remotemedia.' }),
     interceptors: [requestLogging(logger, metrics)],
     shutdownSignal: shutdown.signal,
     // `GET /metrics` also works on the main port for HTTP/2 clients (curl --http2-prior-knowledge).
@@ -109,6 +111,11 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       res.end('not found: this port serves gRPC, gRPC-Web and Connect (and GET /metrics)\n');
     },
   });
+
+  const native = createNativeGrpcHandler(ctx, auth);
+  const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+    if (!native(req, res)) connectHandler(req, res);
+  };
 
   const settings = { maxConcurrentStreams: 100_000 };
   // Many concurrent streams per connection need more than the 10 MB default of session memory.

@@ -1,6 +1,8 @@
 // The ONE place where gRPC / Connect failures and RemoteMediaError meet. runtime-core's Code is
 // numbered exactly like gRPC status codes, and so is Connect's Code, so codes map one to one; the
 // structured part (details, nodeId, reason) travels as a remotemedia.v1.PipelineError status detail.
+import { toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Code as ConnectCode, ConnectError } from '@connectrpc/connect';
 import { PipelineErrorSchema, errorFromProto, errorToProto } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
@@ -47,4 +49,30 @@ export function abortReasonToError(reason: unknown, what: string): RemoteMediaEr
   if (reason instanceof RemoteMediaError) return reason;
   if (reason instanceof ConnectError) return new RemoteMediaError(fromGrpcCode(reason.code), `${what}: ${reason.rawMessage}`, { cause: reason });
   return RemoteMediaError.from(reason, Code.Canceled);
+}
+
+/** google.rpc.Status { code = 1; message = 2; repeated google.protobuf.Any details = 3 } */
+function encodeStatus(code: number, message: string, details: { typeUrl: string; value: Uint8Array }[]): Uint8Array {
+  const w = new BinaryWriter();
+  if (code !== 0) w.tag(1, WireType.Varint).int32(code);
+  if (message) w.tag(2, WireType.LengthDelimited).string(message);
+  for (const d of details) w.tag(3, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(d.typeUrl).tag(2, WireType.LengthDelimited).bytes(d.value).join();
+  return w.finish();
+}
+
+const PIPELINE_ERROR_TYPE_URL = `type.googleapis.com/${PipelineErrorSchema.typeName}`;
+
+/**
+ * The trailers of a failed call on the native gRPC path, byte-compatible with what connect sends:
+ * grpc-status, percent-encoded grpc-message, and grpc-status-details-bin carrying the PipelineError.
+ */
+export function grpcStatusTrailers(error: unknown): Record<string, string> {
+  const e = RemoteMediaError.from(error);
+  const code = toGrpcCode(e.code) as number;
+  const details = [{ typeUrl: PIPELINE_ERROR_TYPE_URL, value: toBinary(PipelineErrorSchema, errorToProto(e)) }];
+  return {
+    'grpc-status': String(code),
+    'grpc-message': encodeURIComponent(e.rawMessage),
+    'grpc-status-details-bin': Buffer.from(encodeStatus(code, e.rawMessage, details)).toString('base64'),
+  };
 }

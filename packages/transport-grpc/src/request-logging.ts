@@ -4,30 +4,46 @@ import type { Logger } from 'pino';
 import type { GrpcServerMetrics } from './server-metrics.js';
 
 const protocolOf = (contentType: string | null) => (!contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect');
-const codeName = (code: ConnectCode) => ConnectCode[code] ?? String(code);
+/** The gRPC code's name as logged and used as the `code` metric label, e.g. `InvalidArgument`. */
+export const codeName = (code: number): string => ConnectCode[code as ConnectCode] ?? String(code);
+
+export interface CallLog {
+  requestId: string;
+  procedure: string;
+  protocol: string;
+  /** `performance.now()` when the call started. */
+  started: number;
+}
 
 /**
- * One JSON log line per finished RPC with a request id (the client's `x-request-id` or a new
- * UUID, echoed in the response header), plus request metrics. Only the procedure, protocol,
- * status and duration are logged: never headers, so tokens cannot leak.
+ * One JSON log line per finished RPC plus request metrics. Only the procedure, protocol, status and
+ * duration are logged: never headers, so tokens cannot leak. `code` is the gRPC code's name.
  */
+export function logFinishedCall(logger: Logger, metrics: GrpcServerMetrics, call: CallLog, code: string, errorMessage?: string): void {
+  const seconds = (performance.now() - call.started) / 1000;
+  metrics.requestFinished(call.procedure, call.protocol, code, seconds);
+  const line = { requestId: call.requestId, procedure: call.procedure, protocol: call.protocol, code, durationMs: Math.round(seconds * 1000 * 100) / 100 };
+  if (errorMessage === undefined) logger.info(line, 'rpc finished');
+  else logger.warn({ ...line, error: errorMessage }, 'rpc failed');
+}
+
+/** The request id of a call: the client's `x-request-id`, or a new UUID. Echoed in the response header. */
+export const requestIdOf = (header: string | null | undefined): string => header || randomUUID();
+
+/** Connect interceptor: `logFinishedCall` for calls served through connect. */
 export function requestLogging(logger: Logger, metrics: GrpcServerMetrics): Interceptor {
   return (next) => async (req) => {
-    const requestId = req.header.get('x-request-id') || randomUUID();
-    const procedure = `${req.service.typeName}/${req.method.name}`;
-    const protocol = protocolOf(req.header.get('content-type'));
-    const started = performance.now();
+    const call: CallLog = { requestId: requestIdOf(req.header.get('x-request-id')), procedure: `${req.service.typeName}/${req.method.name}`, protocol: protocolOf(req.header.get('content-type')), started: performance.now() };
     const finish = (error?: unknown) => {
-      const seconds = (performance.now() - started) / 1000;
-      const code = error === undefined ? 'OK' : codeName(ConnectError.from(error).code);
-      metrics.requestFinished(procedure, protocol, code, seconds);
-      const line = { requestId, procedure, protocol, code, durationMs: Math.round(seconds * 1000 * 100) / 100 };
-      if (error === undefined) logger.info(line, 'rpc finished');
-      else logger.warn({ ...line, error: ConnectError.from(error).rawMessage }, 'rpc failed');
+      if (error === undefined) logFinishedCall(logger, metrics, call, 'OK');
+      else {
+        const ce = ConnectError.from(error);
+        logFinishedCall(logger, metrics, call, codeName(ce.code), ce.rawMessage);
+      }
     };
     try {
       const res = await next(req);
-      res.header.set('x-request-id', requestId);
+      res.header.set('x-request-id', call.requestId);
       if (!res.stream) {
         finish();
         return res;

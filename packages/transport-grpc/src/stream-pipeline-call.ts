@@ -1,0 +1,117 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { type StreamPipelineRequest, type StreamPipelineResponseSchema, fromDataChunk, sessionMetricsToProto } from '@remotemedia/protocol';
+import { Code, RemoteMediaError, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
+import { abortReasonToError } from './grpc-errors.js';
+import { checkManifest } from './manifest-limits.js';
+import type { ServerContext } from './server-context.js';
+
+export type StreamPipelineResponseInit = MessageInitShape<typeof StreamPipelineResponseSchema>;
+/** A data request already decoded by a wire fast path (see @remotemedia/protocol's decodeAudioData). */
+export interface DecodedData {
+  decoded: TransportData;
+  nodeId: string | undefined;
+}
+/** What the call yields: results stay TransportData so each wire adapter encodes them its own way. */
+export type StreamOutput = { result: TransportData } | { message: StreamPipelineResponseInit };
+
+/**
+ * StreamPipeline, independent of the wire stack: init -> ready(session id) -> data chunks ->
+ * results -> metrics -> closed. Inputs are forwarded with `await session.send`, so a slow pipeline
+ * slows the reading of `requests` and HTTP/2 flow control pushes back on the client.
+ * Throws RemoteMediaError. `mapError` maps any other failure (e.g. the wire library's own errors
+ * while reading `requests`: framing, size limits) onto one; default: Internal.
+ */
+export async function* streamPipelineCall(
+  ctx: ServerContext,
+  requests: AsyncIterable<StreamPipelineRequest | DecodedData>,
+  signal: AbortSignal,
+  mapError: (error: unknown) => RemoteMediaError = (error) => RemoteMediaError.from(error),
+): AsyncGenerator<StreamOutput> {
+  const it = requests[Symbol.asyncIterator]();
+  let session: StreamSession | undefined;
+  let leave: (() => void) | undefined;
+  let failedInput: RemoteMediaError | undefined;
+  let inputDone = false;
+  const endInput = () => {
+    if (inputDone) return;
+    inputDone = true;
+    void session?.end().catch(() => {});
+  };
+  try {
+    let first: IteratorResult<StreamPipelineRequest | DecodedData>;
+    try {
+      first = await it.next();
+    } catch (error) {
+      throw mapError(error);
+    }
+    if (first.done || 'decoded' in first.value || first.value.request.case !== 'init') {
+      throw new RemoteMediaError(Code.InvalidArgument, 'the first StreamPipelineRequest must be `init` with the manifest', { details: [{ path: 'request', message: 'expected init' }], reason: 'ProtocolViolation' });
+    }
+    const init = first.value.request.value;
+    leave = ctx.calls.enter({ endInput, abort: (reason) => void session?.close(reason.rawMessage) });
+    const manifest = checkManifest(init.manifest, ctx.limits.maxNodesPerManifest);
+    session = await ctx.pipeline.stream(manifest, { signal });
+    const s = session;
+    ctx.metrics.sessionStarted();
+    const onAbort = () => void s.close(abortReasonToError(signal.reason, 'stream').rawMessage).catch(() => {});
+    signal.addEventListener('abort', onAbort, { once: true });
+    yield { message: { response: { case: 'ready', value: { sessionId: s.sessionId } } } };
+
+    // Input pump: runs beside the output loop below.
+    void (async () => {
+      let index = 0;
+      try {
+        for (let next = await it.next(); !next.done && !inputDone; next = await it.next(), index++) {
+          const value = next.value;
+          if ('decoded' in value) {
+            await s.send(value.decoded, value.nodeId === undefined ? undefined : { nodeId: value.nodeId });
+            continue;
+          }
+          const req = value.request;
+          if (req.case === 'data') {
+            const input = fromDataChunk(req.value, `data[${index}]`);
+            await s.send(input, req.value.nodeId === undefined ? undefined : { nodeId: req.value.nodeId });
+          } else if (req.case === 'end') break;
+          else if (req.case === 'close') {
+            inputDone = true;
+            await s.close(req.value.reason || 'closed by client');
+            return;
+          } else throw new RemoteMediaError(Code.InvalidArgument, `unexpected ${req.case ?? 'empty'} request after init`, { details: [{ path: `request[${index + 1}]`, message: 'expected data, end or close' }], reason: 'ProtocolViolation' });
+        }
+        endInput();
+      } catch (error) {
+        const e = error instanceof RemoteMediaError ? error : mapError(error);
+        // A send rejected because the session already failed is reported by the output loop.
+        if (s.isActive && !signal.aborted) {
+          failedInput = e;
+          await s.close(e.rawMessage).catch(() => {});
+        }
+      }
+    })();
+
+    const interval = init.metricsIntervalMs;
+    let lastMetrics = Date.now();
+    let results = 0;
+    for await (const out of s.outputs) {
+      results++;
+      ctx.metrics.streamResult();
+      yield { result: out };
+      if (interval > 0 && Date.now() - lastMetrics >= interval) {
+        lastMetrics = Date.now();
+        yield { message: { response: { case: 'metrics', value: sessionMetricsToProto(s.metrics()) } } };
+      }
+    }
+    signal.removeEventListener('abort', onAbort);
+    if (failedInput) throw failedInput;
+    if (signal.aborted) throw abortReasonToError(signal.reason, 'stream');
+    yield { message: { response: { case: 'metrics', value: sessionMetricsToProto(s.metrics()) } } };
+    yield { message: { response: { case: 'closed', value: { results: BigInt(results) } } } };
+  } catch (error) {
+    await session?.close('stream failed').catch(() => {});
+    throw failedInput ?? (error instanceof RemoteMediaError ? error : mapError(error));
+  } finally {
+    inputDone = true;
+    if (session) ctx.metrics.sessionEnded();
+    leave?.();
+  }
+}
