@@ -25,11 +25,39 @@ while True:
         view = view[os.write(1, view):]
 `;
 
+// A leaner echo, for reference: one write per message from Node, and Python reads into one reused
+// buffer (os.read(fd, 1 << 20) costs an mmap, mremap and munmap per call) and writes a view of it.
+const LEAN_ECHO = `
+import io, os, struct
+f = io.FileIO(0, 'rb', closefd=False)
+buf = bytearray(1 << 16)
+view = memoryview(buf)
+have = 0
+while True:
+    while have < 4 or have < 4 + struct.unpack_from('<I', buf)[0]:
+        if have >= 4 and 4 + struct.unpack_from('<I', buf)[0] > len(buf):
+            view.release()
+            buf.extend(bytes(4 + struct.unpack_from('<I', buf)[0] - len(buf)))
+            view = memoryview(buf)
+        n = f.readinto(view[have:])
+        if not n:
+            raise SystemExit(0)
+        have += n
+    n = 4 + struct.unpack_from('<I', buf)[0]
+    out = view[:n]
+    while len(out):
+        out = out[os.write(1, out):]
+    out.release()
+    if have > n:
+        buf[: have - n] = bytes(view[n:have])
+    have -= n
+`;
+
 class PipeEcho {
   readonly child: ChildProcess;
   #pending: { need: number; got: number; chunks: Buffer[]; resolve: () => void } | undefined;
-  constructor() {
-    this.child = spawn('python3', ['-c', ECHO], { stdio: ['pipe', 'pipe', 'inherit'] });
+  constructor(readonly lean = false) {
+    this.child = spawn('python3', ['-c', lean ? LEAN_ECHO : ECHO], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child.stdout!.on('data', (chunk: Buffer) => {
       const p = this.#pending!;
       p.got += chunk.length;
@@ -45,8 +73,11 @@ class PipeEcho {
     head.writeUInt32LE(payload.length, 0);
     return new Promise((resolve) => {
       this.#pending = { need: 4 + payload.length, got: 0, chunks: [], resolve };
-      this.child.stdin!.write(head);
-      this.child.stdin!.write(payload);
+      if (this.lean && payload.length <= 65536) this.child.stdin!.write(Buffer.concat([head, payload]));
+      else {
+        this.child.stdin!.write(head);
+        this.child.stdin!.write(payload);
+      }
     });
   }
   close(): void {
@@ -83,20 +114,26 @@ export async function run(): Promise<void> {
   const frame: RuntimeData = { kind: 'audio', samples, sampleRate: 48_000, channels: 1 };
   const session = await runner.stream(manifest([{ id: 'py', nodeType: 'PyPassThrough' }]));
   const echo = new PipeEcho();
+  const lean = new PipeEcho(true);
   const bytes = Buffer.from(samples.buffer);
   // Warm both up well (JIT, Python's adaptive interpreter, and the scheduler spreading the fresh
   // processes over the cores), then interleave rounds so machine noise hits both sides alike.
   await timeEach(0, 3000, () => roundTrip(session, frame));
   await timeEach(0, 3000, () => echo.roundTrip(bytes));
+  await timeEach(0, 3000, () => lean.roundTrip(bytes));
   const ours: number[] = [];
   const base: number[] = [];
+  const leanBase: number[] = [];
   for (let round = 0; round < 3; round++) {
     ours.push(...(await timeEach(3000, 500, () => roundTrip(session, frame))));
     base.push(...(await timeEach(3000, 500, () => echo.roundTrip(bytes))));
+    leanBase.push(...(await timeEach(3000, 500, () => lean.roundTrip(bytes))));
   }
   comparisons.push(compare('20 ms audio frame round trip, median', 'us', median(ours), median(base), { target: '<= 1.3', baselineName: 'bare Node<->python3 pipe echo' }));
+  comparisons.push(compare('20 ms audio frame round trip vs lean echo, median', 'us', median(ours), median(leanBase), { baselineName: 'lean pipe echo (one write, readinto)' }));
   measurements.push({ name: 'audio round trip p99 (ours)', unit: 'us', value: percentile(ours, 0.99) });
   measurements.push({ name: 'audio round trip p99 (pipe echo)', unit: 'us', value: percentile(base, 0.99) });
+  measurements.push({ name: 'audio round trip p99 (lean pipe echo)', unit: 'us', value: percentile(leanBase, 0.99) });
 
   // 2. 1 MB float32 tensors, one round trip at a time.
   const tensorBytes = new Uint8Array(1 << 20).map((_, i) => i & 255);
@@ -104,16 +141,20 @@ export async function run(): Promise<void> {
   const big = Buffer.from(tensorBytes.buffer);
   const oursBig: number[] = [];
   const baseBig: number[] = [];
+  const leanBig: number[] = [];
   for (let round = 0; round < 4; round++) {
     oursBig.push(...(await timeEach(25, 3, () => roundTrip(session, tensor))));
     baseBig.push(...(await timeEach(25, 3, () => echo.roundTrip(big))));
+    leanBig.push(...(await timeEach(25, 3, () => lean.roundTrip(big))));
   }
   const mbps = (us: number) => 1 / (us / 1e6); // 1 MB per round trip
   comparisons.push(compare('1 MB tensor round trip, median', 'us', median(oursBig), median(baseBig), { baselineName: 'bare Node<->python3 pipe echo' }));
+  comparisons.push(compare('1 MB tensor round trip vs lean echo, median', 'us', median(oursBig), median(leanBig), { baselineName: 'lean pipe echo (one write, readinto)' }));
   measurements.push({ name: '1 MB tensor throughput (ours)', unit: 'MB/s', value: mbps(median(oursBig)), note: 'each MB goes to Python and back' });
   measurements.push({ name: '1 MB tensor throughput (pipe echo)', unit: 'MB/s', value: mbps(median(baseBig)) });
   await session.close();
   echo.close();
+  lean.close();
 
   // 3. Two CPU-bound Python nodes (300 ms each) on parallel branches vs one after the other.
   const busy = (id: string) => ({ id, nodeType: 'PyBusy', params: { ms: 300 } });

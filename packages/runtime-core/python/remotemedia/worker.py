@@ -3,6 +3,13 @@
 Reads frames from fd 3 and writes frames to fd 4 (stdout and stderr stay free for the node's own
 prints and logs). Exits when the host says CLOSE, when fd 3 reaches EOF, or when the parent dies.
 ``--describe MODULE...`` prints the registered node types as JSON instead.
+
+Two modes. A node whose ``initialize`` and ``process`` return plain values is served by a blocking
+read loop on the main thread: read a frame, call the node, write the answer. Measured on the 20 ms
+audio frame round trip (bench/python.bench.ts), the asyncio loop (epoll wait, reader callback,
+non-blocking read) cost about 15 us of CPU per frame more than that, more than the whole
+decode, call and encode. At the first coroutine, generator, async ``initialize`` or asyncio task,
+the worker switches for good to the asyncio loop, which reads CANCEL frames while tasks run.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import threading
 import time
 import traceback
 
+from . import frame_io
 from . import protocol as p
 from .data import RUNTIME_DATA_TYPES, to_runtime_data
 from .node import REGISTRY, RemoteMediaError, _current_request, _Request, describe_registered, import_modules
@@ -34,17 +42,26 @@ _ERROR_CODE_BY_TYPE = (
 
 
 def _die_with_parent():
-    """Parent death kills us: PR_SET_PDEATHSIG on Linux, plus a watchdog thread everywhere."""
+    """Parent death kills us: PR_SET_PDEATHSIG on Linux, a watchdog thread elsewhere.
+
+    Not both: the watchdog taking the GIL every 250 ms makes the main thread wake a second thread,
+    and Linux then stops placing the worker on the host's CPU when the host wakes it (wake_wide);
+    measured, that turned some 20 ms frame round trips from ~19 us into ~90 us (a cross-CPU wakeup
+    each way). EOF on fd 3 covers a parent that dies while the worker waits for input anyway.
+    """
     parent = os.getppid()
+    armed = False
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        armed = libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # PR_SET_PDEATHSIG
     except Exception:  # noqa: BLE001 - not Linux: the watchdog covers it
         pass
     if os.getppid() != parent or parent == 1:
         os._exit(70)
+    if armed:
+        return
 
     def watch():
         while True:
@@ -56,15 +73,8 @@ def _die_with_parent():
 
 
 def write_all(buffers):
-    """Writes the buffers in one writev call when the pipe takes them all (it usually does)."""
     try:
-        total = sum(len(b) for b in buffers)
-        n = os.writev(OUT_FD, buffers)
-        if n == total:
-            return
-        rest = memoryview(b"".join(bytes(b) for b in buffers))[n:]
-        while len(rest):
-            rest = rest[os.write(OUT_FD, rest):]
+        frame_io.write_all(OUT_FD, buffers)
     except OSError:
         os._exit(71)  # the host is gone
 
@@ -89,10 +99,40 @@ def error_body(exc):
 class Worker:
     def __init__(self, loop):
         self.loop = loop
-        self.reader = p.FrameReader()
+        self.reader = frame_io.FdFrameReader(IN_FD)
         self.node = None
         self.requests = {}
         self.closing = False
+        #: Set once the node needs the event loop; never unset.
+        self.async_mode = False
+
+    def run(self):
+        """Serves frames until EOF or CLOSE: the blocking loop first, then the asyncio loop if needed."""
+        os.set_blocking(IN_FD, True)
+        os.set_blocking(OUT_FD, True)
+        read = self.reader.read
+        dispatch = self.dispatch
+        try:
+            while not self.async_mode:
+                for ftype, kind, rid, frame in read():
+                    dispatch(ftype, kind, rid, frame)
+        except EOFError:
+            os._exit(0)  # the host closed the pipe or died
+        os.set_blocking(IN_FD, False)
+        self.loop.add_reader(IN_FD, self.on_readable)
+        self.loop.run_forever()
+
+    def _needs_loop(self):
+        """Whether the node left work for the event loop (tasks, callbacks, timers)."""
+        loop = self.loop
+        return bool(asyncio.all_tasks(loop) or getattr(loop, "_ready", None) or getattr(loop, "_scheduled", None))
+
+    def start(self, coro):
+        """Runs lifecycle coroutines: as a task in asyncio mode, to completion in the blocking loop."""
+        if self.async_mode:
+            self.loop.create_task(coro)
+        else:
+            self.loop.run_until_complete(coro)
 
     # -- output ---------------------------------------------------------------------------
     def emit(self, rid, value):
@@ -110,24 +150,29 @@ class Worker:
 
     # -- input ----------------------------------------------------------------------------
     def on_readable(self):
+        """asyncio mode: reads what is there; keeps reading while a big frame is still arriving
+        (one loop turn per frame, not per chunk)."""
         frames = []
-        want = 1 << 20
-        # Keep reading while a big frame is still arriving: one loop turn per frame, not per chunk.
-        while want:
-            try:
-                chunk = os.read(IN_FD, want)
-            except BlockingIOError:
-                break
-            if not chunk:
-                os._exit(0)  # EOF: the host closed the pipe or died
-            frames += self.reader.feed(chunk)
-            want = min(self.reader.missing, 1 << 22)
+        reader = self.reader
+        try:
+            while True:
+                got = reader.read()
+                if got is None:
+                    break
+                frames += got
+                if not reader.partial:
+                    break
+        except EOFError:
+            os._exit(0)  # the host closed the pipe or died
         for ftype, kind, rid, frame in frames:
             self.dispatch(ftype, kind, rid, frame)
 
     def dispatch(self, ftype, kind, rid, frame):
         if ftype == p.PROCESS:
-            data, metadata = p.decode_data(kind, frame)
+            try:
+                data, metadata = p.decode_data(kind, frame)
+            except Exception as exc:  # noqa: BLE001 - a bad frame fails its request, not the worker
+                return self.fail(rid, exc)
             self.call(rid, self.node.process, data, metadata=metadata)
         elif ftype == p.FLUSH:
             self.call(rid, self.node.flush)
@@ -138,15 +183,15 @@ class Worker:
                 if req.task is not None:
                     req.task.cancel()
         elif ftype == p.CONTROL:
-            data, _ = p.decode_data(kind, frame)
             try:
+                data, _ = p.decode_data(kind, frame)
                 self.node.on_control(data)
             except Exception:  # noqa: BLE001 - control is advisory
                 logging.getLogger("remotemedia.worker").exception("on_control failed")
         elif ftype == p.INIT:
-            self.loop.create_task(self.initialize(p.frame_json(frame)))
+            self.initialize(frame)
         elif ftype == p.CLOSE:
-            self.loop.create_task(self.close())
+            self.start(self.close())
 
     def call(self, rid, method, *args, metadata=None):
         """Runs process/flush. Plain results are answered at once, as one OUTPUT frame flagged END
@@ -157,6 +202,7 @@ class Worker:
         try:
             result = method(*args)
             if not isinstance(result, RUNTIME_DATA_TYPES) and (inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result)):
+                self.async_mode = True  # the task runs when the blocking loop hands over
                 req.task = self.loop.create_task(self.drain(req, result))
                 return
             self.answer(rid, result)
@@ -200,8 +246,10 @@ class Worker:
             self.fail(rid, exc)
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def initialize(self, init):
+    def initialize(self, frame):
+        """INIT: imports, creates the node, runs its initialize; READY or an ERROR for request 0."""
         try:
+            init = p.frame_json(frame)
             for entry in reversed(init.get("pythonPath") or []):
                 if entry not in sys.path:
                     sys.path.insert(0, entry)
@@ -222,10 +270,27 @@ class Worker:
             self.node = node
             result = node.initialize()
             if inspect.isawaitable(result):
-                await result
-            write_all([p.json_frame(p.READY, 0, {"pid": os.getpid()})])
+                self.async_mode = True  # an async node: its loop must run between calls
+                self.loop.create_task(self._finish_initialize(result))
+                return
+            if self._needs_loop():
+                self.async_mode = True
+            self._ready()
         except Exception as exc:  # noqa: BLE001
-            write_all([p.json_frame(p.ERROR, 0, error_body(exc))])
+            self._init_failed(exc)
+
+    async def _finish_initialize(self, pending):
+        try:
+            await pending
+            self._ready()
+        except Exception as exc:  # noqa: BLE001
+            self._init_failed(exc)
+
+    def _ready(self):
+        write_all([p.json_frame(p.READY, 0, {"pid": os.getpid()})])
+
+    def _init_failed(self, exc):
+        write_all([p.json_frame(p.ERROR, 0, error_body(exc))])
 
     def progress(self, fraction, message):
         req = _current_request.get()
@@ -261,12 +326,9 @@ def run_worker():
     if preload:
         # A warm process: import the server's modules now, before any session needs them.
         import_modules(json.loads(preload))
-    os.set_blocking(IN_FD, False)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    worker = Worker(loop)
-    loop.add_reader(IN_FD, worker.on_readable)
-    loop.run_forever()
+    Worker(loop).run()
 
 
 def describe(modules):

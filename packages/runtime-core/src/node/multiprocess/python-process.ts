@@ -186,7 +186,9 @@ export class PythonProcess {
         const end = (frame.flags & FLAG_END) !== 0;
         const first = state.first;
         if (first && end) {
-          // The common case, one output per input: settle with it, no stream needed.
+          // The common case, one output per input: settle with it, no stream needed. `done` first,
+          // or #finish would send Python a needless CANCEL (a second write and wakeup per frame).
+          state.done = true;
           this.#finish(state);
           first.resolve(data);
           return;
