@@ -144,6 +144,32 @@ describe('http server: routes, errors, auth, limits', () => {
     await client.close();
   });
 
+  it('every kind of response carries x-request-id: the caller\'s, or a generated one', async () => {
+    const manifest = chain('ids', ['p', 'PassThrough']);
+    const responses = [
+      await fetch(`${s.url}/health`),
+      await fetch(`${s.url}/metrics`, { headers: auth }),
+      await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) }),
+      await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify({ manifest, inputs: [] }) }),
+      await fetch(`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } }),
+      await fetch(`${s.url}/nowhere`, { headers: auth }),
+    ];
+    const created = await postJson(`${s.url}/v1/sessions`, { manifest });
+    responses.push(await fetch(`${s.url}/v1/sessions/${created.body.sessionId}`, { method: 'DELETE', headers: auth }));
+    for (const res of responses) {
+      await res.arrayBuffer();
+      expect(res.headers.get('x-request-id'), res.url).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(created.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const given = await fetch(`${s.url}/health`, { headers: { 'x-request-id': 'caller-7' } });
+    expect(given.headers.get('x-request-id')).toBe('caller-7');
+    const sessionId = (await postJson(`${s.url}/v1/sessions`, { manifest })).body.sessionId;
+    const controller = new AbortController();
+    const sse = await fetch(`${s.url}/v1/sessions/${sessionId}/output`, { headers: { ...auth, 'x-request-id': 'sse-1' }, signal: controller.signal });
+    expect(sse.headers.get('x-request-id')).toBe('sse-1');
+    controller.abort();
+  });
+
   it('CORS: allowed origins get headers and preflights, others none', async () => {
     const pre = await fetch(`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);

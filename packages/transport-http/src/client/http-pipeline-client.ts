@@ -54,7 +54,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
   const headers: Record<string, string> = { ...options.headers, ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) };
   const sessions = new Set<StreamSession>();
   const withDefaults = (call: CallOptions = {}): CallOptions => (call.timeoutMs === undefined && options.timeoutMs !== undefined ? { ...call, timeoutMs: options.timeoutMs } : call);
-  const timeoutHeader = (call: CallOptions): Record<string, string> => (call.timeoutMs === undefined ? {} : { 'x-remotemedia-timeout-ms': String(call.timeoutMs) });
+  const timeoutHeader = (call: CallOptions): Record<string, string> | undefined => (call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(call.timeoutMs) });
 
   return {
     async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], callOptions?: CallOptions): Promise<TransportData[]> {

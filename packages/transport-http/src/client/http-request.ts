@@ -10,6 +10,16 @@ export interface JsonRequest {
   signal?: AbortSignal;
 }
 
+// The common header sets, built once per base object: spreading three objects per call showed in the unary benchmark.
+const withJsonType = new WeakMap<Record<string, string>, Record<string, string>>();
+function headersFor(base: Record<string, string>, hasBody: boolean, extra: Record<string, string> | undefined): Record<string, string> {
+  if (extra) return { ...base, ...(hasBody ? { 'content-type': 'application/json' } : {}), ...extra };
+  if (!hasBody) return base;
+  let headers = withJsonType.get(base);
+  if (!headers) withJsonType.set(base, (headers = { ...base, 'content-type': 'application/json' }));
+  return headers;
+}
+
 /** One JSON round trip; any non-2xx becomes the server's RemoteMediaError (same code, details, nodeId). */
 export async function requestJson<T>(dispatcher: Dispatcher, origin: string, headers: Record<string, string>, request: JsonRequest): Promise<T> {
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -19,7 +29,7 @@ export async function requestJson<T>(dispatcher: Dispatcher, origin: string, hea
       origin,
       path: request.path,
       method: request.method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+      headers: headersFor(headers, body !== undefined, request.headers),
       body,
       signal: request.signal,
     });

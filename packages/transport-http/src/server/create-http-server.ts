@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Code, RemoteMediaError, parseBearer, tokenAllowed } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
+import { bearerToken, createTokenCheck } from './bearer-auth.js';
 import { executeRoute } from './execute-route.js';
 import { HttpMetrics } from './http-metrics.js';
 import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
 import { healthRoute, metricsRoute, nodesRoute, versionRoute } from './meta-routes.js';
+import { RequestContext } from './request-context.js';
 import { type RouteContext, type ServerConfig, sendError } from './route-context.js';
 import { createSessionRoute, deleteSessionRoute, sessionEndRoute, sessionInfoRoute, sessionInputRoute, sessionOutputRoute } from './session-routes.js';
 import { SessionRegistry } from './session-registry.js';
@@ -84,66 +85,46 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const patterned = routes.filter((r) => r.pattern);
   const routesFor = (path: string): Route[] => byPath.get(path) ?? patterned.filter((r) => r.pattern!.test(path));
 
+  const tokenAllowed = createTokenCheck(config.authTokens);
   const authenticate = (req: IncomingMessage): void => {
     if (!config.authTokens.length) return;
-    const token = parseBearer(req.headers.authorization) ?? bearerSubprotocol(req);
-    if (!tokenAllowed(token, config.authTokens)) {
+    const token = bearerToken(req.headers.authorization) ?? bearerSubprotocol(req);
+    if (!tokenAllowed(token)) {
       throw new RemoteMediaError(Code.Unauthenticated, token === undefined ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token');
     }
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const requestId = headerValue(req, 'x-request-id')?.slice(0, 128) ?? randomUUID();
-    let childLog: typeof config.logger | undefined;
-    const log = () => (childLog ??= config.logger.child({ reqId: requestId }));
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    res.setHeader('x-request-id', requestId);
-    applyCors(req, res, options.cors);
-    let routeName = 'unmatched';
-    res.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observe(req.method ?? '?', routeName, res.statusCode, seconds);
-      if (config.logger.isLevelEnabled('info')) log().info({ method: req.method, route: routeName, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
-    });
-    const ctx: RouteContext = {
-      req,
-      res,
-      url,
-      params: [],
-      requestId,
-      get log() {
-        return log();
-      },
-      config,
-      sessions,
-      metrics,
-    };
+    const ctx = new RequestContext(req, res, config, sessions, metrics);
+    if (options.cors) applyCors(req, res, options.cors);
     try {
       if (req.method === 'OPTIONS' && options.cors) {
-        routeName = 'preflight';
-        res.writeHead(204).end();
+        ctx.routeName = 'preflight';
+        res.writeHead(204, { 'x-request-id': ctx.requestId }).end();
         return;
       }
-      const matches = routesFor(url.pathname);
-      const route = matches.find((r) => r.method === req.method);
+      const { pathname } = ctx;
+      const matches = routesFor(pathname);
+      const route = matches.length === 1 ? (matches[0]!.method === req.method ? matches[0] : undefined) : matches.find((r) => r.method === req.method);
       if (!route) {
         if (matches.length) {
           res.setHeader('allow', matches.map((r) => r.method).join(', '));
-          throw new RemoteMediaError(Code.Unimplemented, `method ${req.method} not allowed on ${url.pathname}`, { reason: 'MethodNotAllowed' });
+          throw new RemoteMediaError(Code.Unimplemented, `method ${req.method} not allowed on ${pathname}`, { reason: 'MethodNotAllowed' });
         }
-        throw new RemoteMediaError(Code.NotFound, `no route ${req.method} ${url.pathname}`, { reason: 'NoRoute' });
+        throw new RemoteMediaError(Code.NotFound, `no route ${req.method} ${pathname}`, { reason: 'NoRoute' });
       }
-      routeName = route.name;
+      ctx.routeName = route.name;
       if (shuttingDown && !route.public) {
         res.setHeader('connection', 'close');
         throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
       }
       if (!route.public) authenticate(req);
-      if (route.pattern) ctx.params = (route.pattern.exec(url.pathname) ?? []).slice(1).map(decodeURIComponent);
+      if (route.pattern) ctx.params = (route.pattern.exec(pathname) ?? []).slice(1).map(decodeURIComponent);
       await route.handler(ctx);
     } catch (error) {
       sendError(ctx, error);
+    } finally {
+      ctx.settle();
     }
   }
 
@@ -208,9 +189,9 @@ function bearerSubprotocol(req: IncomingMessage): string | undefined {
   return entry?.slice('bearer.'.length);
 }
 
-function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions | undefined): void {
+function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions): void {
   const origin = headerValue(req, 'origin');
-  if (!cors || !origin) return;
+  if (!origin) return;
   if (cors.origins !== '*' && !cors.origins.includes(origin)) return;
   res.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
   if (cors.origins !== '*') res.setHeader('vary', 'origin');

@@ -1,7 +1,7 @@
 import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
-import { type RouteContext, clientGone, sendJson, timeoutHeader } from './route-context.js';
+import { type RouteContext, connectionSignal, sendJson, timeoutHeader } from './route-context.js';
 
 /** What execute and session-input bodies decode to. */
 export interface DecodedRequest {
@@ -77,7 +77,7 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   const encoding = format === 'json' ? undefined : outputEncoding(ctx.req, ctx.url);
   const request = await decodeRequest(ctx, true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
-  const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, { signal: clientGone(ctx.res), ...(timeoutMs ? { timeoutMs } : {}) });
-  if (format === 'json') sendJson(ctx.res, 200, { outputs: outputs.map(transportDataToJson) });
-  else sendAudio(ctx.res, outputs, format, encoding!);
+  const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
+  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(transportDataToJson) });
+  else sendAudio(ctx, outputs, format, encoding!);
 }

@@ -7,19 +7,19 @@ type MetricsSource = { metricsText(prefix?: string): string };
 
 /** GET /health: open without auth, for load balancers and probes. */
 export async function healthRoute(ctx: RouteContext, shuttingDown: boolean): Promise<void> {
-  sendJson(ctx.res, shuttingDown ? 503 : 200, { status: shuttingDown ? 'not_serving' : 'serving', version: RUNTIME_VERSION, sessions: ctx.sessions.size });
+  sendJson(ctx, shuttingDown ? 503 : 200, { status: shuttingDown ? 'not_serving' : 'serving', version: RUNTIME_VERSION, sessions: ctx.sessions.size });
 }
 
 /** GET /v1/version */
 export async function versionRoute(ctx: RouteContext): Promise<void> {
-  sendJson(ctx.res, 200, { api: API_VERSION, transportHttp: TRANSPORT_HTTP_VERSION, runtime: RUNTIME_VERSION, node: process.version });
+  sendJson(ctx, 200, { api: API_VERSION, transportHttp: TRANSPORT_HTTP_VERSION, runtime: RUNTIME_VERSION, node: process.version });
 }
 
 /** GET /v1/nodes: node types with their params JSON Schemas (when the pipeline can list them, as PipelineRunner does). */
 export async function nodesRoute(ctx: RouteContext): Promise<void> {
   const pipeline = ctx.config.pipeline as Partial<NodeLister>;
   if (typeof pipeline.listNodes !== 'function') throw new RemoteMediaError(Code.Unimplemented, 'this server\'s pipeline does not list its node types');
-  sendJson(ctx.res, 200, { nodes: pipeline.listNodes() });
+  sendJson(ctx, 200, { nodes: pipeline.listNodes() });
 }
 
 /** GET /metrics: the server's HTTP metrics plus the runner's per-node metrics (Prometheus text). */
@@ -28,6 +28,6 @@ export async function metricsRoute(ctx: RouteContext): Promise<void> {
   const pipeline = ctx.config.pipeline as Partial<MetricsSource>;
   const runner = typeof pipeline.metricsText === 'function' ? pipeline.metricsText() : '';
   const text = runner ? `${own.trimEnd()}\n${runner}` : own;
-  ctx.res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+  ctx.res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType, 'x-request-id': ctx.requestId });
   ctx.res.end(text);
 }

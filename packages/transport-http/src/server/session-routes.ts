@@ -18,7 +18,7 @@ export async function createSessionRoute(ctx: RouteContext): Promise<void> {
     throw error;
   }
   const base = `/v1/sessions/${entry.id}`;
-  sendJson(ctx.res, 201, { sessionId: entry.id, input: `${base}/input`, output: `${base}/output`, end: `${base}/end`, websocket: `${base}/ws` });
+  sendJson(ctx, 201, { sessionId: entry.id, input: `${base}/input`, output: `${base}/output`, end: `${base}/end`, websocket: `${base}/ws` });
 }
 
 /** POST /v1/sessions/{id}/input: one item, `{inputs: [...], nodeId?}`, or raw audio. Answers once the pipeline accepted them. */
@@ -28,7 +28,7 @@ export async function sessionInputRoute(ctx: RouteContext): Promise<void> {
   entry.touch();
   for (const input of request.inputs) await entry.session.send(input, request.nodeId ? { nodeId: request.nodeId } : {});
   entry.touch();
-  sendJson(ctx.res, 202, { accepted: request.inputs.length });
+  sendJson(ctx, 202, { accepted: request.inputs.length });
 }
 
 /** POST /v1/sessions/{id}/end: no more input; outputs end (on the SSE stream) once the pipeline drained. */
@@ -37,20 +37,20 @@ export async function sessionEndRoute(ctx: RouteContext): Promise<void> {
   entry.touch();
   // Not awaited: ending waits for the outputs to be read, which is the output stream's job.
   void entry.session.end().catch(() => {});
-  sendJson(ctx.res, 202, { ending: true });
+  sendJson(ctx, 202, { ending: true });
 }
 
 /** DELETE /v1/sessions/{id}: stops now. */
 export async function deleteSessionRoute(ctx: RouteContext): Promise<void> {
   const entry = ctx.sessions.get(ctx.params[0]!);
   await ctx.sessions.remove(entry, 'closed by client (DELETE)', new RemoteMediaError(Code.Canceled, `session ${entry.id} was closed by DELETE`));
-  ctx.res.writeHead(204).end();
+  ctx.res.writeHead(204, { 'x-request-id': ctx.requestId }).end();
 }
 
 /** GET /v1/sessions/{id}: state and metrics. */
 export async function sessionInfoRoute(ctx: RouteContext): Promise<void> {
   const entry = ctx.sessions.get(ctx.params[0]!);
-  sendJson(ctx.res, 200, { sessionId: entry.id, active: entry.session.isActive, reader: entry.reader ?? null, metrics: entry.session.metrics() });
+  sendJson(ctx, 200, { sessionId: entry.id, active: entry.session.isActive, reader: entry.reader ?? null, metrics: entry.session.metrics() });
 }
 
 /**
@@ -65,14 +65,14 @@ export async function sessionOutputRoute(ctx: RouteContext): Promise<void> {
     claimReader(entry, 'sse');
     const feed = new SseFeed(entry, ctx.config.sse, (reason, why) => void ctx.sessions.remove(entry, reason, why), ctx.requestId);
     try {
-      feed.attach(ctx.req, ctx.res);
+      feed.attach(ctx);
     } catch (error) {
       entry.reader = undefined;
       throw error;
     }
     entry.feed = feed;
     feed.start();
-  } else entry.feed.attach(ctx.req, ctx.res);
+  } else entry.feed.attach(ctx);
 }
 
 export function claimReader(entry: SessionEntry, reader: 'sse' | 'websocket'): void {

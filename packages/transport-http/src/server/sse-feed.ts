@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Code, RemoteMediaError, transportDataToJson } from '@remotemedia/runtime-core';
 import { errorResponse } from '../shared/http-errors.js';
+import type { RouteContext } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -56,7 +57,8 @@ export class SseFeed {
    * for a bad `Last-Event-ID`, or AlreadyExists when a reader is attached and the request is not
    * a resume (a resume takes over: the old connection is usually dead without the server knowing).
    */
-  attach(req: IncomingMessage, res: ServerResponse): void {
+  attach(ctx: Pick<RouteContext, 'req' | 'res' | 'requestId'>): void {
+    const { req, res } = ctx;
     const header = req.headers['last-event-id'];
     const lastId = header === undefined ? undefined : Number(header);
     if (lastId !== undefined && (!Number.isInteger(lastId) || lastId < 0 || lastId >= this.#nextId)) {
@@ -69,7 +71,7 @@ export class SseFeed {
     }
     this.#detach(this.#reader)?.destroy();
     clearTimeout(this.#grace);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': ctx.requestId });
     res.flushHeaders();
     res.once('close', () => this.#closed(res));
     this.entry.touch();
