@@ -1,11 +1,56 @@
 #!/usr/bin/env node
 // Runnable RemoteMedia gRPC server. From the repo root: `pnpm start` (defaults: 0.0.0.0:50051, no auth,
-// /metrics on :9464). Configure with flags or GRPC_* env, see `--help`.
+// /metrics on :9464). Configure with flags or GRPC_* env, see `--help`. `--workers N` runs N processes
+// sharing the port (one per core), with a primary that restarts them and merges their /metrics.
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { createServerRunner, handleShutdownSignals } from '@remotemedia/runtime-core/node';
-import { createGrpcServer } from '@remotemedia/transport-grpc';
+import { createGrpcServer, parseBindAddress } from '@remotemedia/transport-grpc';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
-import { parseGrpcAppConfig, toServerOptions } from './server-config.js';
+import { type PrimaryMessage, type WorkerMessage, runClusterPrimary } from './cluster-primary.js';
+import { type GrpcAppConfig, parseGrpcAppConfig, toServerOptions } from './server-config.js';
+
+async function serve(config: GrpcAppConfig, worker: boolean): Promise<void> {
+  const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server', pid: process.pid, ...(worker ? { worker: cluster.worker?.id } : {}) } });
+  // Manifests come from the network: they may not choose Python code unless the operator allows it.
+  const runner = createServerRunner({ logger, allowManifestPython: process.env.REMOTEMEDIA_ALLOW_MANIFEST_PYTHON === '1' });
+  // Workers leave /metrics to the primary, which merges them.
+  const server = createGrpcServer({ ...toServerOptions(config), ...(worker ? { metricsPort: undefined } : {}), pipeline: runner, logger });
+  const address = await server.listen();
+  const stop = async () => {
+    logger.info({ activeCalls: server.activeCalls }, 'closing the server');
+    await server.close();
+    await runner.shutdown({ graceMs: 0 });
+  };
+  if (!worker) {
+    logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');
+    handleShutdownSignals(logger, stop);
+    return;
+  }
+  logger.info({ url: address.url }, 'worker ready');
+  process.send!({ type: 'remotemedia:ready', url: address.url, port: address.port } satisfies WorkerMessage);
+  let stopping = false;
+  const stopOnce = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.warn({ err: (error as Error)?.message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('message', (message: PrimaryMessage) => {
+    if (message?.type === 'remotemedia:shutdown') stopOnce();
+    else if (message?.type === 'remotemedia:metrics') void server.metricsText().then((text) => process.send?.({ type: 'remotemedia:metrics', id: message.id, text } satisfies WorkerMessage));
+  });
+  // The primary decides when to stop (it got SIGINT/SIGTERM); a vanished primary means stop too, so no worker is orphaned.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', stopOnce);
+  process.on('disconnect', stopOnce);
+}
 
 async function main(): Promise<void> {
   let config;
@@ -16,18 +61,13 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     throw error;
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server' } });
-  // Manifests come from the network: they may not choose Python code unless the operator allows it.
-  const runner = createServerRunner({ logger, allowManifestPython: process.env.REMOTEMEDIA_ALLOW_MANIFEST_PYTHON === '1' });
-  const server = createGrpcServer({ ...toServerOptions(config), pipeline: runner, logger });
-  const address = await server.listen();
-  logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');
-
-  handleShutdownSignals(logger, async () => {
-    logger.info({ activeCalls: server.activeCalls }, 'closing the server');
-    await server.close();
-    await runner.shutdown({ graceMs: 0 });
-  });
+  const workers = config.workers === 0 ? availableParallelism() : config.workers;
+  if (workers > 1 && cluster.isPrimary) {
+    const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server', pid: process.pid, role: 'primary' } });
+    runClusterPrimary({ workers, logger, metricsHost: parseBindAddress(config.bindAddress).host, metricsPort: config.metricsPort, shutdownGraceMs: config.shutdownGraceMs });
+    return;
+  }
+  await serve(config, cluster.isWorker);
 }
 
 main().catch((error: unknown) => {

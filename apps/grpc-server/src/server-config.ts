@@ -17,6 +17,8 @@ export interface GrpcAppConfig {
   tlsKeyFile: string | undefined;
   shutdownGraceMs: number;
   logLevel: string;
+  /** Server processes sharing the port; 0 = one per CPU core. Default 1 (no cluster). */
+  workers: number;
 }
 
 const int = (name: string, min: number) => (value: string) => {
@@ -56,6 +58,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
     .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
+    .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(int('--workers', 0)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
   // commander reads env from process.env; apply the given env for testability.
   const saved = { ...process.env };
@@ -84,6 +87,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     tlsKey?: string;
     shutdownGraceMs: number;
     logLevel: string;
+    workers: number;
   }>();
   const authTokens = o.authTokens ?? [];
   const requireAuth = o.requireAuth ?? authTokens.length > 0;
@@ -102,6 +106,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     tlsKeyFile: o.tlsKey,
     shutdownGraceMs: o.shutdownGraceMs,
     logLevel: o.logLevel,
+    workers: o.workers,
   };
 }
 

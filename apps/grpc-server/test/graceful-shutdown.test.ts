@@ -1,41 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Code, RemoteMediaError, type StreamSession, json } from '@remotemedia/runtime-core';
 import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startApp } from './app-process.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const TOKEN = 'shutdown-test-token-0123456789';
-
-/** Spawns the real app (from source) and resolves with its port once it logs `ready`. */
-function startApp(args: string[]): Promise<{ child: ChildProcess; port: number; exit: Promise<number | null>; logs: unknown[] }> {
-  const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', ...args], {
-    cwd: root,
-    env: { ...process.env, GRPC_AUTH_TOKENS: TOKEN, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: unknown[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start within 20 s; stderr: ${stderr}`)), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { msg?: string; port?: number };
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      logs.push(entry);
-      if (entry.msg === 'ready') {
-        clearTimeout(timer);
-        resolve({ child, port: entry.port!, exit, logs });
-      }
-    });
-    void exit.then((code) => reject(new Error(`app exited with ${code} before ready; stderr: ${stderr}`)));
-  });
-}
 
 const manifest = { version: 'v1' as const, metadata: { name: 'drain' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
 
@@ -52,7 +20,7 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
   });
 
   it('finishes streams in flight, delivers every output of accepted inputs, refuses new calls and exits 0', async () => {
-    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500']);
+    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500'], { GRPC_AUTH_TOKENS: TOKEN });
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${app.port}`, token: TOKEN });
     const sessions = await Promise.all(Array.from({ length: 6 }, () => client.createStreamSession(manifest)));
     const readers = sessions.map((s) => collect(s));

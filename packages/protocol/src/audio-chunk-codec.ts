@@ -5,6 +5,7 @@
 // in one allocation. It covers audio only and returns undefined for anything else or anything
 // unusual (unknown or repeated fields, huge varints, invalid values), so callers fall back to
 // protobuf-es, which stays the reference: test/audio-chunk-codec.test.ts checks both agree.
+// Node.js only (Buffer), like the gRPC server that uses it.
 import type { AudioData, TransportData } from '@remotemedia/runtime-core';
 import { audioFromWire } from './data-buffer.js';
 

@@ -15,8 +15,13 @@ export function float32ToLeBytes(samples: Float32Array): Uint8Array {
  */
 export function leBytesToFloat32(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >>> 2;
-  // `new Uint8Array(bytes)` copies; `bytes.slice()` would not when bytes is a Node.js Buffer.
-  if (littleEndianHost) return new Float32Array(new Uint8Array(bytes).buffer, 0, n);
+  if (littleEndianHost) {
+    // Small copies come from Buffer's shared 8-byte-aligned pool: a fresh ArrayBuffer per 20 ms
+    // chunk was a measurable share of the gRPC server's CPU. Large ones get their own memory.
+    const copy = typeof Buffer === 'function' && n * 4 < 4096 ? Buffer.allocUnsafe(n * 4) : new Uint8Array(n * 4);
+    copy.set(bytes.subarray(0, n * 4));
+    return new Float32Array(copy.buffer, copy.byteOffset, n);
+  }
   const out = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);

@@ -20,7 +20,8 @@ describe('hand-written audio chunk codec', () => {
     const decoded = fromBinary(StreamPipelineResponseSchema, bytes.subarray(5));
     expect(decoded.response.case).toBe('result');
     const back = fromDataChunk(decoded.response.value as never);
-    expect(Buffer.from(new Uint8Array((back.data as { samples: Float32Array }).samples.buffer))).toEqual(Buffer.from(new Uint8Array((value.data as { samples: Float32Array }).samples.slice().buffer)));
+    const bytesOf = (f: Float32Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+    expect(bytesOf((back.data as { samples: Float32Array }).samples)).toEqual(bytesOf((value.data as { samples: Float32Array }).samples));
     expect({ ...back, data: { ...back.data, samples: null } }).toEqual({ ...value, data: { ...value.data, samples: null } });
   });
 

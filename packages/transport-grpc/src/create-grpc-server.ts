@@ -36,6 +36,8 @@ export interface GrpcServer {
   readonly metricsAddress: ServerAddress | undefined;
   /** Calls (unary and streaming) running now. */
   readonly activeCalls: number;
+  /** The Prometheus text `/metrics` serves: the server's metrics plus the pipeline's per-node metrics. */
+  metricsText(): Promise<string>;
 }
 
 const SERVICE_NAMES = [
@@ -156,6 +158,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     get activeCalls() {
       return calls.size;
     },
+    metricsText,
     async listen() {
       address = toAddress(await listenOn(server, bind.host, bind.port), options.tls ? 'https' : 'http');
       if (options.metricsPort !== undefined) {

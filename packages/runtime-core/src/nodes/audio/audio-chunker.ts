@@ -50,6 +50,9 @@ export const AudioChunkerNode = defineNode({
             { nodeId: ctx.nodeId },
           );
         }
+        // Input already one whole frame and nothing carried over (the real-time case): pass the
+        // samples on without a copy; data is shared read-only between nodes anyway (fan-out).
+        if (queue.length === 0 && input.samples.length === frameSamples) return emit(input.samples);
         queue.push(input.samples);
         const out: AudioData[] = [];
         while (queue.length >= frameSamples) out.push(emit(queue.take(frameSamples)));

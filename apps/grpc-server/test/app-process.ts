@@ -1,0 +1,42 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const root = new URL('../../../', import.meta.url).pathname;
+
+export interface AppProcess {
+  child: ChildProcess;
+  port: number;
+  exit: Promise<number | null>;
+  /** Every JSON log line so far (primary and workers share stdout). */
+  logs: Record<string, unknown>[];
+}
+
+/** Spawns the real app (from source) and resolves with its port once it logs `ready`. */
+export function startApp(args: string[], env: Record<string, string> = {}): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not start within 30 s; stderr: ${stderr}`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.msg === 'ready') {
+        clearTimeout(timer);
+        resolve({ child, port: entry.port as number, exit, logs });
+      }
+    });
+    void exit.then((code) => reject(new Error(`app exited with ${code} before ready; stderr: ${stderr}`)));
+  });
+}

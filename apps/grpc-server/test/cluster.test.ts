@@ -1,0 +1,67 @@
+import { type RuntimeData, type StreamSession, json } from '@remotemedia/runtime-core';
+import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type AppProcess, startApp } from './app-process.js';
+
+const manifest = { version: 'v1' as const, metadata: { name: 'cluster' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
+
+async function collect(session: StreamSession): Promise<RuntimeData[]> {
+  const got: RuntimeData[] = [];
+  for await (const out of session.outputs) got.push(out.data);
+  return got;
+}
+
+const workerPids = (app: AppProcess) => new Set(app.logs.filter((l) => l.msg === 'worker ready').map((l) => l.pid as number));
+
+describe('apps/grpc-server --workers (real processes)', () => {
+  let app: AppProcess | undefined;
+  afterAll(() => {
+    if (app && app.child.exitCode === null) app.child.kill('SIGKILL');
+    for (const pid of app ? workerPids(app) : []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+
+  it('serves from every worker, merges /metrics, replaces a dead worker, and drains on SIGTERM', async () => {
+    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--workers', '2', '--shutdown-grace-ms', '1000']);
+    const ready = app.logs.find((l) => l.msg === 'ready')!;
+    expect(ready.workers).toBe(2);
+    await expect.poll(() => workerPids(app!).size).toBe(2);
+    const url = `http://127.0.0.1:${app.port}`;
+
+    // Each client is its own HTTP/2 connection, and connections are spread over the workers.
+    const clients = Array.from({ length: 8 }, () => createGrpcPipelineClient({ baseUrl: url }));
+    const results = await Promise.all(clients.map((c, i) => c.executeUnary(manifest, [json(i)])));
+    expect(results.map((r) => (r[0]!.data as { value: number }).value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    const metrics = await (await fetch(`${ready.metrics as string}/metrics`)).text();
+    const served = [...metrics.matchAll(/^remotemedia_grpc_requests_total\{worker="(\d+)",procedure="remotemedia.v1.PipelineExecutionService\/ExecutePipeline",protocol="grpc",code="OK"\} (\d+)$/gm)];
+    expect(new Set(served.map((m) => m[1])).size).toBe(2);
+    expect(served.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(8);
+    expect(metrics.match(/^# TYPE remotemedia_grpc_requests_total counter$/gm)).toHaveLength(1);
+
+    // A worker killed outright is replaced; the server keeps answering meanwhile.
+    const [victim] = workerPids(app);
+    process.kill(victim!, 'SIGKILL');
+    await expect.poll(() => workerPids(app!).size, { timeout: 15_000 }).toBe(3);
+    await expect.poll(() => app!.logs.some((l) => l.msg === 'worker died; starting a new one')).toBe(true);
+    const fresh = await Promise.all(Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url }).executeUnary(manifest, [json(100 + i)])));
+    expect(fresh.map((r) => (r[0]!.data as { value: number }).value)).toEqual([100, 101, 102, 103]);
+
+    // SIGTERM to the primary: a stream in flight finishes with all its outputs, then everything exits 0.
+    const session = await clients[0]!.createStreamSession(manifest);
+    const reader = collect(session);
+    for (let i = 0; i < 5; i++) await session.send(json(i));
+    app.child.kill('SIGTERM');
+    for (let i = 5; i < 10; i++) await session.send(json(i));
+    await session.end();
+    expect((await reader).map((d) => (d as { value: number }).value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await app.exit).toBe(0);
+    for (const pid of workerPids(app)) expect(() => process.kill(pid, 0)).toThrow();
+    await Promise.all(clients.map((c) => c.close()));
+  }, 60_000);
+});
