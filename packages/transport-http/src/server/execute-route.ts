@@ -1,4 +1,5 @@
-import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson } from '@remotemedia/runtime-core';
+import { toWireJson } from '../shared/wire-json.js';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
 import { type RouteContext, connectionSignal, sendJson, timeoutHeader } from './route-context.js';
@@ -56,8 +57,10 @@ export async function decodeRequest(ctx: RouteContext, needManifest: boolean): P
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     throw new RemoteMediaError(Code.InvalidArgument, `${first.path ? `${first.path}: ` : ''}${first.message}${more}`, { details: issues, reason: 'InvalidRequest' });
   }
-  const timeoutMs = typeof obj.timeoutMs === 'number' && obj.timeoutMs > 0 ? obj.timeoutMs : undefined;
-  return { manifest, inputs, ...(typeof obj.nodeId === 'string' ? { nodeId: obj.nodeId } : {}), ...(timeoutMs ? { timeoutMs } : {}) };
+  const decoded: DecodedRequest = { manifest, inputs };
+  if (typeof obj.nodeId === 'string') decoded.nodeId = obj.nodeId;
+  if (typeof obj.timeoutMs === 'number' && obj.timeoutMs > 0) decoded.timeoutMs = obj.timeoutMs;
+  return decoded;
 }
 
 /** Manifest problems (paths relative to the manifest, as the runner reports them), when the pipeline can validate without running. */
@@ -78,6 +81,6 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   const request = await decodeRequest(ctx, true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
-  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(transportDataToJson) });
+  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(toWireJson) });
   else sendAudio(ctx, outputs, format, encoding!);
 }
