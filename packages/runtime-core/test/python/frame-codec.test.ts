@@ -34,6 +34,23 @@ describe('IPC frame codec', () => {
     expect(Buffer.compare(out.bytes, bytes)).toBe(0);
   });
 
+  it('reassembles big frames filled in place, mixed with small ones, whatever the chunk boundaries', () => {
+    const tensor = (n: number, seed: number): RuntimeData => ({ kind: 'tensor', bytes: new Uint8Array(n).map((_, i) => (i * seed) & 255), shape: [n], dtype: 'uint8' });
+    const items: RuntimeData[] = [tensor(200_000, 3), { kind: 'json', value: { a: 1 } }, tensor(70_000, 5), tensor(65_536, 7), { kind: 'text', text: 'x' }, tensor(1 << 20, 11)];
+    const stream = Buffer.concat(items.flatMap((d, i) => dataFrame(FRAME_TYPES.OUTPUT, i + 1, d)));
+    for (const sizes of [[65_536], [3, 65_536, 1], [70_001, 5], [stream.length]]) {
+      const decoder = new FrameDecoder();
+      const frames = [];
+      for (let pos = 0, i = 0; pos < stream.length; i++) {
+        const n = sizes[i % sizes.length]!;
+        frames.push(...decoder.push(Buffer.from(stream.subarray(pos, pos + n)))); // fresh chunks, like a socket's
+        pos += n;
+      }
+      expect(frames.map((f) => f.requestId)).toEqual(items.map((_, i) => i + 1));
+      expect(frames.map((f) => decodeDataFrame(f).data)).toEqual(items);
+    }
+  });
+
   it('round-trips control-plane JSON frames', () => {
     const frame = new FrameDecoder().push(jsonFrame(FRAME_TYPES.ERROR, 3, { message: 'x', code: 'internal' }))[0]!;
     expect(frame.type).toBe(FRAME_TYPES.ERROR);
