@@ -122,13 +122,12 @@ class NativeCall {
 
   async #stream(): Promise<void> {
     try {
-      for await (const out of streamPipelineCall(this.ctx, this.#requests(), this.#controller.signal)) {
-        if ('result' in out) {
-          const framed = encodeAudioResult(out.result, 5);
-          if (framed) await this.#writeFramed(writeGrpcPrefix(framed));
-          else await this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(out.result) } })));
-        } else await this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, out.message)));
-      }
+      await streamPipelineCall(this.ctx, this.#requests(), this.#controller.signal, (out) => {
+        if (!('result' in out)) return this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, out.message)));
+        const framed = encodeAudioResult(out.result, 5);
+        if (framed) return this.#writeFramed(writeGrpcPrefix(framed));
+        return this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(out.result) } })));
+      });
       this.#finish();
     } catch (error) {
       this.#finish(error);

@@ -1,9 +1,9 @@
 import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { type StreamPipelineRequest, type StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
-import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { BoundedQueue, Code, EMPTY, RemoteMediaError } from '@remotemedia/runtime-core';
 import { fromConnectError, toConnectError } from './grpc-errors.js';
 import type { ServerContext } from './server-context.js';
-import { type StreamPipelineResponseInit, streamPipelineCall } from './stream-pipeline-call.js';
+import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from './stream-pipeline-call.js';
 
 // Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.
 const mapError = (error: unknown) => (error instanceof ConnectError ? fromConnectError(error) : RemoteMediaError.from(error, Code.InvalidArgument));
@@ -12,12 +12,28 @@ const mapError = (error: unknown) => (error instanceof ConnectError ? fromConnec
 export function streamingService(ctx: ServerContext): ServiceImpl<typeof StreamingPipelineService> {
   return {
     async *streamPipeline(requests: AsyncIterable<StreamPipelineRequest>, call: HandlerContext): AsyncGenerator<StreamPipelineResponseInit> {
+      // Connect pulls from a generator; the call pushes into this small channel.
+      const channel = new BoundedQueue<StreamOutput>(16);
+      void streamPipelineCall(ctx, requests, call.signal, (out) => channel.push(out), mapError).then(
+        () => channel.close(),
+        (error: unknown) => channel.fail(error),
+      );
       try {
-        for await (const out of streamPipelineCall(ctx, requests, call.signal, mapError)) {
-          yield 'result' in out ? { response: { case: 'result', value: toDataChunk(out.result) } } : out.message;
+        for (;;) {
+          const out = channel.shift();
+          if (out !== EMPTY) {
+            yield 'result' in out ? { response: { case: 'result', value: toDataChunk(out.result) } } : out.message;
+            continue;
+          }
+          if (channel.closed) {
+            if (channel.error !== undefined) throw toConnectError(channel.error);
+            return;
+          }
+          await channel.wait();
         }
-      } catch (error) {
-        throw toConnectError(error);
+      } finally {
+        // Connect stopped reading (client gone): release a call blocked on the channel.
+        channel.fail(new RemoteMediaError(Code.Canceled, 'the stream ended'));
       }
     },
   };
