@@ -95,6 +95,8 @@ export async function run(): Promise<void> {
     comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.baseline, 0.99), { baselineName: 'undici -> node:http echo' }));
     const b = await interleaved(() => client.executeUnary(manifest, [data]), postBare(body));
     comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(b.ours), median(b.baseline), { target: '<= 1.25', baselineName: 'undici -> bare node:http running the same runner' }));
+    comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(b.ours, 0.99), percentile(b.baseline, 0.99), { baselineName: 'undici -> bare node:http running the same runner' }));
+    measurements.push({ name: `HTTP layer cost over the bare runner handler (${label}), median`, unit: 'us', value: median(b.ours) - median(b.baseline), note: 'client + server: routing, auth, validation, metrics, request ids, cancellation' });
   }
 
   await timeEach(2000, () => runner.execute(manifest, [small]));

@@ -170,6 +170,21 @@ describe('http server: routes, errors, auth, limits', () => {
     controller.abort();
   });
 
+  it('many calls on one keep-alive connection leave no abort listeners behind (the cancellation signal is per connection)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN, connections: 1 });
+    try {
+      for (let i = 0; i < 40; i++) expect((await client.executeUnary(chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => /listener/i.test(w.message))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+
   it('CORS: allowed origins get headers and preflights, others none', async () => {
     const pre = await fetch(`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);

@@ -9,7 +9,11 @@ export interface CorsOptions {
 }
 
 export interface HttpServerOptions {
-  /** What the server runs: usually `createNodeRunner()`; any PipelineTransport (e.g. a wrapper) works. */
+  /**
+   * What the server runs: usually `createNodeRunner()`; any PipelineTransport (e.g. a wrapper) works.
+   * Unary calls get one AbortSignal per connection (it aborts when the client disconnects), so a
+   * wrapper must remove the abort listeners it adds once its call is done, as PipelineRunner does.
+   */
   pipeline: PipelineTransport;
   /** Port to listen on; 0 picks a free one. Default 8080. */
   port?: number;
