@@ -18,6 +18,7 @@ import inspect
 import json
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -31,6 +32,9 @@ from .node import REGISTRY, RemoteMediaError, _current_request, _Request, descri
 
 IN_FD = 3
 OUT_FD = 4
+#: How long the blocking loop polls for the next input before it sleeps (see Worker.run).
+_spin = os.environ.get("REMOTEMEDIA_PYTHON_SPIN_US", "100")
+SPIN_NS = max(0, int(_spin)) * 1000 if _spin.strip().isdigit() else 100_000
 
 _ERROR_CODE_BY_TYPE = (
     (asyncio.CancelledError, "canceled"),
@@ -107,18 +111,40 @@ class Worker:
         self.async_mode = False
 
     def run(self):
-        """Serves frames until EOF or CLOSE: the blocking loop first, then the asyncio loop if needed."""
-        os.set_blocking(IN_FD, True)
+        """Serves frames until EOF or CLOSE: the blocking loop first, then the asyncio loop if needed.
+
+        When no input is waiting, the loop polls for up to SPIN_NS (yielding the CPU at each turn)
+        before it sleeps. Measured on this project's 2-vCPU VM: a sleeping worker woken from the
+        other CPU costs ~30 us per wakeup, and the 20 ms frame round trip took ~85 us when the
+        scheduler put the worker and the host on different CPUs, ~18 us on the same one; polling
+        while the host prepares the next frame brings the former to ~29 us and leaves the latter
+        as it was (the yield hands the CPU to the host). A stream that pauses costs at most SPIN_NS
+        of CPU per input (0.5% of a core for 20 ms frames at the 100 us default).
+        """
+        os.set_blocking(IN_FD, False)
         os.set_blocking(OUT_FD, True)
+        poller = select.poll()
+        poller.register(IN_FD, select.POLLIN)
         read = self.reader.read
         dispatch = self.dispatch
+        clock = time.perf_counter_ns
+        yield_cpu = getattr(os, "sched_yield", lambda: None)
         try:
             while not self.async_mode:
-                for ftype, kind, rid, frame in read():
+                frames = read()
+                if frames is None:
+                    if SPIN_NS:
+                        deadline = clock() + SPIN_NS
+                        while frames is None and clock() < deadline:
+                            yield_cpu()
+                            frames = read()
+                    if frames is None:
+                        poller.poll()
+                        continue
+                for ftype, kind, rid, frame in frames:
                     dispatch(ftype, kind, rid, frame)
         except EOFError:
             os._exit(0)  # the host closed the pipe or died
-        os.set_blocking(IN_FD, False)
         self.loop.add_reader(IN_FD, self.on_readable)
         self.loop.run_forever()
 
