@@ -166,29 +166,42 @@ class NativeCall {
     });
     req.once('end', () => (reader.hasPartialMessage ? inbox.fail(new RemoteMediaError(Code.InvalidArgument, 'request stream ended inside a message (truncated)', { reason: 'ProtocolViolation' })) : inbox.close()));
     this.#controller.signal.addEventListener('abort', () => inbox.fail(this.#controller.signal.reason), { once: true });
+    const take = (): IteratorResult<StreamPipelineRequest | DecodedData> | undefined => {
+      const item = inbox.shift();
+      if (item !== EMPTY) {
+        if (paused && inbox.length <= INBOX_LOW) {
+          paused = false;
+          req.resume();
+        }
+        return { done: false, value: item };
+      }
+      if (!inbox.closed) return undefined;
+      if (inbox.error !== undefined) throw inbox.error;
+      return { done: true, value: undefined };
+    };
+    const wait = async (): Promise<IteratorResult<StreamPipelineRequest | DecodedData>> => {
+      for (;;) {
+        await inbox.wait();
+        const result = take();
+        if (result) return result;
+      }
+    };
     return {
       [Symbol.asyncIterator]: () => ({
-        next: async (): Promise<IteratorResult<StreamPipelineRequest | DecodedData>> => {
-          for (;;) {
-            const item = inbox.shift();
-            if (item !== EMPTY) {
-              if (paused && inbox.length <= INBOX_LOW) {
-                paused = false;
-                req.resume();
-              }
-              return { done: false, value: item };
-            }
-            if (inbox.closed) {
-              if (inbox.error !== undefined) throw inbox.error;
-              return { done: true, value: undefined };
-            }
-            await inbox.wait();
+        // Not async: a request that is already queued costs one settled promise, not an async frame.
+        next: () => {
+          try {
+            const result = take();
+            return result ? Promise.resolve(result) : wait();
+          } catch (error) {
+            return Promise.reject(error);
           }
         },
       }),
     };
   }
 
+  /** Writes one response message (see #writeFramed). */
   #write(message: Uint8Array): Promise<void> | void {
     return this.#writeFramed(encodeGrpcFrame(message));
   }
