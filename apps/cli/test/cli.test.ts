@@ -73,7 +73,8 @@ describe('remotemedia CLI', () => {
   it('nodes: lists node types, --json includes params schemas', () => {
     expect(cli('nodes').out).toMatch(/^Calculator\s+Applies/m);
     const nodes = JSON.parse(cli('nodes', '--json').out) as Array<{ type: string; paramsJsonSchema: object }>;
-    expect(nodes.find((n) => n.type === 'PassThrough')?.paramsJsonSchema).toBeTruthy();
+    expect(nodes.find((n) => n.type === 'PassThrough')?.paramsJsonSchema).toMatchObject({ type: 'object' });
+    expect(nodes.find((n) => n.type === 'AudioChunker')?.paramsJsonSchema).toMatchObject({ type: 'object', properties: { ms: { type: 'number' } } });
   });
 
   it('user errors are one clear line and a non-zero exit, never a stack trace', () => {

@@ -120,7 +120,8 @@ describe('DataBuffer mapping', () => {
       expect(error, String(message)).toBeInstanceOf(RemoteMediaError);
       expect((error as RemoteMediaError).code).toBe(Code.InvalidArgument);
       expect((error as RemoteMediaError).message).toMatch(message);
-      expect((error as RemoteMediaError).details[0]?.path).toBeTruthy();
+      // The detail names the same field the message starts with.
+      expect((error as RemoteMediaError).details[0]?.path).toBe((error as RemoteMediaError).rawMessage.split(': ')[0]);
     }
   });
 

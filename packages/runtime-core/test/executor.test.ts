@@ -358,7 +358,9 @@ describe('executor', () => {
     const error = await runner.createStreamSession(m).catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
     await first.close();
-    await expect(runner.createStreamSession(m)).resolves.toBeTruthy();
+    const again = await runner.createStreamSession(m);
+    expect(again.sessionId).not.toBe(first.sessionId);
+    await again.close();
   });
 
   it('sends addressed to a named node, and rejects unknown node names', async () => {

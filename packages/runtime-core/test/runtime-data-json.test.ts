@@ -123,3 +123,25 @@ describe('runtime-data-json', () => {
     expect(data.samples.buffer.byteLength).toBe(data.samples.byteLength);
   });
 });
+
+describe('base64 codecs: native (Node) and portable (browsers) agree', () => {
+  it('on random bytes of every length class, standard and URL-safe, and on invalid text', async () => {
+    const { base64ToBytes, bytesToBase64, portableBase64ToBytes, portableBytesToBase64 } = await import('../src/data/runtime-data-json.js');
+    for (let n = 0; n < 64; n++) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 97 + n * 31) & 255);
+      const text = bytesToBase64(bytes);
+      expect(portableBytesToBase64(bytes)).toBe(text);
+      expect([...base64ToBytes(text)!]).toEqual([...bytes]);
+      expect([...portableBase64ToBytes(text)!]).toEqual([...bytes]);
+      const urlSafe = text.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      expect([...base64ToBytes(urlSafe)!]).toEqual([...bytes]);
+      expect([...portableBase64ToBytes(urlSafe)!]).toEqual([...bytes]);
+    }
+    for (const bad of ['ab!d', 'abc*', 'a b=', 'abcd\u00e9fgh']) {
+      expect(base64ToBytes(bad)).toBeUndefined();
+      expect(portableBase64ToBytes(bad)).toBeUndefined();
+    }
+    expect(base64ToBytes('abcde')).toBeUndefined(); // length 1 mod 4
+    expect(base64ToBytes('ab=c')).toBeUndefined(); // padding inside
+  });
+});

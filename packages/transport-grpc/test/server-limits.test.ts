@@ -145,8 +145,8 @@ describe('malformed requests', () => {
   it('garbage protobuf bytes get an error status, not a crash', async () => {
     const { url, client } = await setup();
     const res = await rawGrpc(url, '/remotemedia.v1.PipelineExecutionService/ExecutePipeline', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
-    expect([Code.InvalidArgument, Code.Internal]).toContain(res.status);
-    expect(res.message).toBeTruthy();
+    expect(res.status).toBe(Code.InvalidArgument);
+    expect(res.message).toMatch(/^request is not a valid ExecutePipelineRequest: /);
     expect(await client.executeUnary(passThrough(), [text('still serving')])).toHaveLength(1);
   });
 

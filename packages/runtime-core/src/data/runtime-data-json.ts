@@ -355,8 +355,18 @@ for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 DECODE['-'.charCodeAt(0)] = 62;
 DECODE['_'.charCodeAt(0)] = 63;
 const textDecoder = new TextDecoder('latin1');
+// Where Node's Buffer exists, its native codec is ~10x faster (3.6 us -> 0.3 us to encode a 20 ms
+// chunk, 5.8 -> 0.6 us to decode; `pnpm bench http`). Looked up, not imported: stays browser-safe.
+const NativeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+const BASE64_TEXT = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (NativeBuffer) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return portableBytesToBase64(bytes);
+}
+
+/** The table codec browsers use (exported for the test that keeps it equal to the native one). */
+export function portableBytesToBase64(bytes: Uint8Array): string {
   const n = bytes.length;
   const out = new Uint8Array(Math.ceil(n / 3) * 4);
   let o = 0;
@@ -383,6 +393,17 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
   let len = text.length;
   while (len > 0 && text.charCodeAt(len - 1) === 61) len--;
   if (text.length - len > 2 || len % 4 === 1 || (text.length !== len && text.length % 4 !== 0)) return undefined;
+  if (NativeBuffer) {
+    // Buffer's decoder skips characters outside the alphabet, so check them first.
+    if (!BASE64_TEXT.test(text)) return undefined;
+    const b = NativeBuffer.from(text, 'base64');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain view: slice() copies
+  }
+  return portableBase64ToBytes(text, len);
+}
+
+/** See portableBytesToBase64. `len` is the length without padding. */
+export function portableBase64ToBytes(text: string, len = text.replace(/=+$/, '').length): Uint8Array | undefined {
   const out = new Uint8Array((len * 3) >> 2);
   let o = 0;
   let acc = 0;

@@ -75,6 +75,11 @@ export interface NodeDefinition<P = unknown> {
   produces: readonly DataKind[] | 'any';
   /** `node` when the node needs Node.js APIs (files, processes, native addons). Default `any`. */
   platform?: 'any' | 'node';
+  /**
+   * One instance per session. `params` are validated, defaulted and frozen (the runner shares one
+   * resolved manifest between sessions); copy them before changing anything. Inputs are shared
+   * read-only too (fan-out hands the same value to several nodes).
+   */
   create(params: P, ctx: NodeContext): PipelineNode | Promise<PipelineNode>;
 }
 

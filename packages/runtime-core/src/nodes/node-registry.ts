@@ -16,6 +16,7 @@ export interface NodeInfo {
 
 export class NodeRegistry {
   readonly #definitions = new Map<string, NodeDefinition<any>>();
+  #revision = 0;
 
   constructor(definitions: Iterable<NodeDefinition<any>> = []) {
     for (const d of definitions) this.register(d);
@@ -27,7 +28,13 @@ export class NodeRegistry {
       throw new RemoteMediaError(Code.AlreadyExists, `node type "${definition.type}" is already registered`);
     }
     this.#definitions.set(definition.type, definition);
+    this.#revision++;
     return this;
+  }
+
+  /** Changes whenever a type is registered: what was validated against the registry may no longer hold. */
+  get revision(): number {
+    return this.#revision;
   }
 
   /** Registers a plain async function as a node type. */

@@ -29,6 +29,39 @@ export interface PipelineRunnerOptions {
 }
 
 const silentLogger: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const RESOLVED_CACHE_SIZE = 256;
+/** Manifests longer than this are validated every time rather than kept as cache keys. */
+const MAX_CACHED_MANIFEST_CHARS = 64 * 1024;
+
+const NOT_PLAIN_JSON = new Error('not plain JSON');
+/** Only plain JSON data is a faithful key: JSON.stringify would drop functions and flatten a Map to `{}`. */
+function plainJsonOnly(_key: string, value: unknown): unknown {
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol' || type === 'bigint') throw NOT_PLAIN_JSON;
+  if (type === 'object' && value !== null && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN_JSON;
+  }
+  return value;
+}
+
+function cacheKey(manifest: unknown): string | undefined {
+  let text: string | undefined;
+  try {
+    text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest, plainJsonOnly);
+  } catch {
+    return undefined; // not plain JSON (a cycle, a class instance, a function): validate every time
+  }
+  return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
 
 /** Runs pipelines: once (`executeUnary`) or as streaming sessions. Implements PipelineTransport. */
 export class PipelineRunner implements PipelineTransport {
@@ -40,6 +73,8 @@ export class PipelineRunner implements PipelineTransport {
   /** Sessions being started: counted against the limit before their nodes are ready. */
   #starting = 0;
   #accepting = true;
+  readonly #resolved = new Map<string, Manifest>();
+  #resolvedRevision = -1;
 
   constructor(options: PipelineRunnerOptions = {}) {
     this.registry = options.registry ?? new NodeRegistry(builtinNodes);
@@ -53,11 +88,34 @@ export class PipelineRunner implements PipelineTransport {
     return validateManifest(manifest, this.registry, this.limits);
   }
 
-  /** Validated manifest with params defaulted; throws InvalidArgument listing every problem. Goes through `validate`, so subclasses extend validation in one place. */
+  /**
+   * Validated manifest with params defaulted; throws InvalidArgument listing every problem. Goes
+   * through `validate`, so subclasses extend validation in one place. Valid manifests are cached
+   * by their text (servers see the same few manifests over and over; schema validation was about
+   * half of a unary call's runner time in `pnpm bench http`) and returned deep-frozen, so node
+   * params are read-only. The cache is dropped when the registry changes.
+   */
   resolve(manifest: ManifestSource | unknown): Manifest {
+    const key = cacheKey(manifest);
+    if (this.#resolvedRevision !== this.registry.revision) {
+      this.#resolved.clear();
+      this.#resolvedRevision = this.registry.revision;
+    }
+    const hit = key === undefined ? undefined : this.#resolved.get(key);
+    if (hit) {
+      // Most recently used last: Map keeps insertion order, so the first key is the eviction candidate.
+      this.#resolved.delete(key!);
+      this.#resolved.set(key!, hit);
+      return hit;
+    }
     const result = this.validate(manifest);
-    if (result.ok) return result.manifest;
-    throw invalidManifestError(result.problems);
+    if (!result.ok) throw invalidManifestError(result.problems);
+    const resolved = deepFreeze(result.manifest);
+    if (key !== undefined && this.#resolvedRevision === this.registry.revision) {
+      this.#resolved.set(key, resolved);
+      if (this.#resolved.size > RESOLVED_CACHE_SIZE) this.#resolved.delete(this.#resolved.keys().next().value!);
+    }
+    return resolved;
   }
 
   listNodes(): NodeInfo[] {
