@@ -49,9 +49,10 @@ def _die_with_parent():
     """Parent death kills us: PR_SET_PDEATHSIG on Linux, a watchdog thread elsewhere.
 
     Not both: the watchdog taking the GIL every 250 ms makes the main thread wake a second thread,
-    and Linux then stops placing the worker on the host's CPU when the host wakes it (wake_wide);
-    measured, that turned some 20 ms frame round trips from ~19 us into ~90 us (a cross-CPU wakeup
-    each way). EOF on fd 3 covers a parent that dies while the worker waits for input anyway.
+    which Linux's wake-up placement (wake_wide) counts against putting the worker on the host's CPU.
+    In our runs without it the worker shared the host's CPU more often (6 of 6 runs against 4 of 6;
+    ~19 us against ~90 us per 20 ms frame round trip before the input polling of Worker.run). EOF on
+    fd 3 covers a parent that dies while the worker waits for input anyway.
     """
     parent = os.getppid()
     armed = False
