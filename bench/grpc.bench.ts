@@ -161,7 +161,8 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
 
 /** Starts the real app in a child process (so server and load generator each get a core). */
 async function startApp(workers: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
+  // Same V8 flag as `pnpm start` (see apps/grpc-server/README.md).
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
     stdio: ['ignore', 'pipe', 'inherit'],
