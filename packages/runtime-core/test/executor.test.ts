@@ -183,7 +183,9 @@ describe('executor', () => {
     );
     const reading = collect(session.outputs);
     for (const v of [1, 2, 3]) await session.send(json(v));
-    await new Promise((r) => setTimeout(r, 20));
+    // All three reached both branches: tts works on 1 with 2 and 3 queued.
+    const node = (id: string) => session.metrics().nodes.find((n) => n.nodeId === id)!;
+    await until(() => node('log').itemsOut === 3 && node('tts').queueDepth === 2);
     await session.send({ kind: 'control', control: { type: 'interrupt', targetNodeIds: ['tts'] } });
     await session.send(json(4));
     await session.end();
