@@ -1,6 +1,8 @@
 // `pnpm bench grpc`: the gRPC transport against baselines measured in the same run.
 // 1. ExecutePipeline (PassThrough, 20 ms of 16 kHz audio) round trip vs a bare connect echo service on
 //    the same server stack (connect-node on node:http2), and vs raw node:http2 request/response (the floor).
+//    "Ours" is our client and server as users run them (both take the native gRPC path); a second row
+//    sends the same request to our server through the echo's own bare connect client.
 // 2. StreamPipeline per-chunk round trip vs a bare connect bidi echo.
 // 3. Concurrent real-time sessions (16 kHz, 20 ms chunks, AudioChunker + PassThrough) the server sustains
 //    with p99 chunk latency < 50 ms: the real app runs in a child process, this process generates load.
@@ -125,11 +127,20 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
       req.end(body);
     });
 
+  // Our server through the same bare connect client as the echo: the server-side comparison alone.
+  const oursViaConnectSessions = new Http2SessionManager(url);
+  const oursViaConnect = createClient(
+    PipelineExecutionService,
+    createGrpcTransport({ baseUrl: url, httpVersion: '2', sessionManager: oursViaConnectSessions, acceptCompression: [], interceptors: [(next) => (req) => (req.header.set('authorization', 'Bearer bench-token'), next(req))] }),
+  );
+
   const input = chunk();
   const oursUnary = await timeLoop(ITERATIONS, () => client.executeUnary(passThrough, [input]));
   const bareUnary = await timeLoop(ITERATIONS, () => bareExec.executePipeline(request));
+  const oursConnectUnary = await timeLoop(ITERATIONS, () => oursViaConnect.executePipeline(request));
   const rawUnary = await timeLoop(ITERATIONS, rawCall);
   comparisons.push(compare('ExecutePipeline round trip (PassThrough, 20 ms @16 kHz), median', 'us', median(oursUnary), median(bareUnary), { target: '<= 1.25', baselineName: 'bare connect echo, same stack' }));
+  comparisons.push(compare('ExecutePipeline round trip through a bare connect client, median', 'us', median(oursConnectUnary), median(bareUnary), { baselineName: 'bare connect echo, same client' }));
   comparisons.push(compare('ExecutePipeline round trip, median, vs the floor', 'us', median(oursUnary), median(rawUnary), { baselineName: 'raw node:http2 echo' }));
   comparisons.push(compare('ExecutePipeline round trip, p99', 'us', percentile(oursUnary, 0.99), percentile(bareUnary, 0.99), { baselineName: 'bare connect echo, same stack' }));
 
@@ -153,6 +164,7 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
 
   rawSession.close();
   bareSessions.abort();
+  oursViaConnectSessions.abort();
   await client.close();
   await ours.close();
   await new Promise<void>((r) => bare.close(() => r()));

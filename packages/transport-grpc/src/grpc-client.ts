@@ -1,6 +1,7 @@
 import { type Client, type Interceptor, type Transport, createClient } from '@connectrpc/connect';
 import { Http2SessionManager, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
-import { PipelineExecutionService, StreamingPipelineService, fromDataChunk, manifestToWire, toDataChunk } from '@remotemedia/protocol';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ExecutePipelineRequestSchema, ExecutePipelineResponseSchema, PipelineExecutionService, StreamingPipelineService, fromDataChunk, manifestToWire, toDataChunk } from '@remotemedia/protocol';
 import { healthV1 } from '@remotemedia/protocol/grpc';
 import {
   type CallOptions,
@@ -15,6 +16,9 @@ import {
 } from '@remotemedia/runtime-core';
 import { fromConnectError } from './grpc-errors.js';
 import { GrpcStreamSession } from './grpc-stream-session.js';
+import { NativeGrpcUnary } from './native-grpc-unary.js';
+
+const EXECUTE_PATH = `/${PipelineExecutionService.typeName}/ExecutePipeline`;
 
 export type GrpcProtocol = 'grpc' | 'grpc-web' | 'connect';
 
@@ -65,6 +69,8 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
   const execution: Client<typeof PipelineExecutionService> = createClient(PipelineExecutionService, transport);
   const streaming: Client<typeof StreamingPipelineService> = createClient(StreamingPipelineService, transport);
   const health: Client<typeof healthV1.Health> = createClient(healthV1.Health, transport);
+  // Plain gRPC unary calls skip connect's client (see native-grpc-unary.ts); the rest uses connect.
+  const native = protocol === 'grpc' ? new NativeGrpcUnary({ baseUrl: options.baseUrl, token: options.token, ca: options.ca, maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024 }) : undefined;
   const sessions = new Set<StreamSession>();
   let closed = false;
   const call = (o: CallOptions = {}) => ({ signal: o.signal, timeoutMs: o.timeoutMs ?? options.timeoutMs });
@@ -76,8 +82,19 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
     protocol,
     async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], o?: CallOptions): Promise<TransportData[]> {
       guard();
+      const request = { manifest: manifestToWire(manifest), inputs: inputs.map((i) => toDataChunk(i)) };
+      if (native) {
+        const bytes = await native.call(EXECUTE_PATH, toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, request)), o?.signal, o?.timeoutMs ?? options.timeoutMs);
+        let res;
+        try {
+          res = fromBinary(ExecutePipelineResponseSchema, bytes);
+        } catch (error) {
+          throw new RemoteMediaError(Code.Internal, `malformed ExecutePipelineResponse from the server: ${(error as Error).message}`, { cause: error });
+        }
+        return res.outputs.map((chunk, i) => fromDataChunk(chunk, `outputs[${i}]`));
+      }
       try {
-        const res = await execution.executePipeline({ manifest: manifestToWire(manifest), inputs: inputs.map((i) => toDataChunk(i)) }, call(o));
+        const res = await execution.executePipeline(request, call(o));
         return res.outputs.map((chunk, i) => fromDataChunk(chunk, `outputs[${i}]`));
       } catch (error) {
         throw fromConnectError(error, o?.signal);
@@ -114,6 +131,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
       closed = true;
       await Promise.allSettled([...sessions].map((s) => s.close('client closed')));
       sessionManager.abort();
+      native?.close();
     },
   };
 }

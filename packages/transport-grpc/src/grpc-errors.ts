@@ -1,8 +1,8 @@
 // The ONE place where gRPC / Connect failures and RemoteMediaError meet. runtime-core's Code is
 // numbered exactly like gRPC status codes, and so is Connect's Code, so codes map one to one; the
 // structured part (details, nodeId, reason) travels as a remotemedia.v1.PipelineError status detail.
-import { toBinary } from '@bufbuild/protobuf';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Code as ConnectCode, ConnectError } from '@connectrpc/connect';
 import { PipelineErrorSchema, errorFromProto, errorToProto } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
@@ -75,4 +75,55 @@ export function grpcStatusTrailers(error: unknown): Record<string, string> {
     'grpc-message': encodeURIComponent(e.rawMessage),
     'grpc-status-details-bin': Buffer.from(encodeStatus(code, e.rawMessage, details)).toString('base64'),
   };
+}
+
+/**
+ * The error a gRPC status (trailers, or headers of a trailers-only response) carries, for the
+ * native client; undefined for OK. Same result as fromConnectError on the same status: the
+ * PipelineError detail when present, else the code and message.
+ */
+export function grpcStatusError(status: Record<string, string | string[] | undefined>): RemoteMediaError | undefined {
+  const code = Number(status['grpc-status']);
+  if (code === 0) return undefined;
+  const raw = status['grpc-message'];
+  let message = typeof raw === 'string' ? raw : '';
+  try {
+    message = decodeURIComponent(message);
+  } catch {
+    /* not percent-encoded: keep as sent */
+  }
+  const bin = status['grpc-status-details-bin'];
+  const detail = typeof bin === 'string' ? pipelineErrorFromStatusBin(bin) : undefined;
+  if (detail) return errorFromProto(detail);
+  const mapped = Number.isInteger(code) ? fromGrpcCode(code as ConnectCode) : Code.Unknown;
+  // As in fromConnectError: a CANCELLED the caller did not cause is a lost connection.
+  if (mapped === Code.Canceled) return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${message}`, { reason: 'ConnectionLost' });
+  return new RemoteMediaError(mapped, message || `gRPC status ${code}`);
+}
+
+/** The remotemedia.v1.PipelineError inside a base64 google.rpc.Status, if any. */
+function pipelineErrorFromStatusBin(base64: string) {
+  try {
+    const reader = new BinaryReader(Buffer.from(base64, 'base64'));
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field !== 3 || wireType !== WireType.LengthDelimited) {
+        reader.skip(wireType);
+        continue;
+      }
+      const any = new BinaryReader(reader.bytes());
+      let typeUrl = '';
+      let value: Uint8Array | undefined;
+      while (any.pos < any.len) {
+        const [f, w] = any.tag();
+        if (f === 1 && w === WireType.LengthDelimited) typeUrl = any.string();
+        else if (f === 2 && w === WireType.LengthDelimited) value = any.bytes();
+        else any.skip(w);
+      }
+      if (typeUrl === PIPELINE_ERROR_TYPE_URL && value) return fromBinary(PipelineErrorSchema, value);
+    }
+  } catch {
+    /* malformed details: fall back to code and message */
+  }
+  return undefined;
 }
