@@ -71,11 +71,14 @@ export class NativeGrpcUnary {
       const messages: Uint8Array[] = [];
       let status: Record<string, string | string[] | undefined> | undefined;
       let httpStatus = 0;
+      let grpcBody = false;
       stream.on('response', (h) => {
         httpStatus = Number(h[':status']);
+        grpcBody = httpStatus === 200 && String(h['content-type'] ?? '').startsWith('application/grpc');
         if (h['grpc-status'] !== undefined) status = h; // trailers-only response
       });
       stream.on('data', (chunk: Buffer) => {
+        if (!grpcBody) return; // not a gRPC answer (an error page): judged by its HTTP status on close
         try {
           messages.push(...reader.push(chunk));
         } catch (error) {
