@@ -20,7 +20,7 @@ import { audio } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { createGrpcPipelineClient, createGrpcServer } from '@remotemedia/transport-grpc';
 import { pino } from 'pino';
-import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
+import { type Comparison, type Measurement, compare, median, percentile, timeEach, writeReport } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ITERATIONS = Number(process.env.GRPC_BENCH_ITERATIONS ?? 2000);
@@ -37,16 +37,7 @@ const realtime = {
   connections: [{ from: 'chunk', to: 'p' }],
 };
 
-async function timeLoop(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    out.push((performance.now() - t) * 1000);
-  }
-  return out;
-}
+const timeLoop = (n: number, fn: () => Promise<unknown>) => timeEach(n, fn, WARMUP);
 
 /** A pushable request stream for the bare connect bidi baseline. */
 function pushable<T>() {

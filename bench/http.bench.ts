@@ -6,7 +6,7 @@ import { type ManifestInput, type RuntimeData, createPipelineRunner, runtimeData
 import { createHttpPipelineClient, createHttpServer, encodeMessage } from '@remotemedia/transport-http';
 import { Pool } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
+import { type Comparison, type Measurement, compare, median, percentile, timeEach, writeReport } from './report.js';
 
 const manifest: ManifestInput = { version: 'v1', metadata: { name: 'bench' }, nodes: [{ id: 'p', nodeType: 'PassThrough', params: {} }], connections: [] };
 const chunk: RuntimeData = { kind: 'audio', samples: Float32Array.from({ length: 320 }, (_, i) => Math.sin(i / 5)), sampleRate: 16000, channels: 1 }; // 20 ms at 16 kHz
@@ -14,16 +14,6 @@ const small: RuntimeData = { kind: 'json', value: { n: 1, text: 'hello' } };
 
 const ROUNDS = 8;
 const PER_ROUND = 500;
-
-async function timeEach(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    out.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  return out;
-}
 
 /** Alternates ours and baseline in rounds so machine noise hits both alike; returns per-call microseconds. */
 async function interleaved(ours: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<{ ours: number[]; baseline: number[] }> {

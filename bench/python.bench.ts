@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeData, StreamSession } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
-import { compare, median, percentile, writeReport, type Comparison, type Measurement } from './report.js';
+import { compare, median, percentile, timeEach, writeReport, type Comparison, type Measurement } from './report.js';
 
 const FIXTURES = fileURLToPath(new URL('../packages/runtime-core/test/python/fixtures/test_nodes.py', import.meta.url));
 
@@ -85,17 +85,6 @@ class PipeEcho {
   }
 }
 
-async function timeEach(n: number, warmup: number, op: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await op();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await op();
-    times.push((performance.now() - t) * 1000);
-  }
-  return times;
-}
-
 async function roundTrip(session: StreamSession, data: RuntimeData): Promise<void> {
   await session.send(data);
   const out = await session.recv();
@@ -118,16 +107,16 @@ export async function run(): Promise<void> {
   const bytes = Buffer.from(samples.buffer);
   // Warm both up well (JIT, Python's adaptive interpreter, and the scheduler spreading the fresh
   // processes over the cores), then interleave rounds so machine noise hits both sides alike.
-  await timeEach(0, 3000, () => roundTrip(session, frame));
-  await timeEach(0, 3000, () => echo.roundTrip(bytes));
-  await timeEach(0, 3000, () => lean.roundTrip(bytes));
+  await timeEach(0, () => roundTrip(session, frame), 3000);
+  await timeEach(0, () => echo.roundTrip(bytes), 3000);
+  await timeEach(0, () => lean.roundTrip(bytes), 3000);
   const ours: number[] = [];
   const base: number[] = [];
   const leanBase: number[] = [];
   for (let round = 0; round < 3; round++) {
-    ours.push(...(await timeEach(3000, 500, () => roundTrip(session, frame))));
-    base.push(...(await timeEach(3000, 500, () => echo.roundTrip(bytes))));
-    leanBase.push(...(await timeEach(3000, 500, () => lean.roundTrip(bytes))));
+    ours.push(...(await timeEach(3000, () => roundTrip(session, frame), 500)));
+    base.push(...(await timeEach(3000, () => echo.roundTrip(bytes), 500)));
+    leanBase.push(...(await timeEach(3000, () => lean.roundTrip(bytes), 500)));
   }
   comparisons.push(compare('20 ms audio frame round trip, median', 'us', median(ours), median(base), { target: '<= 1.3', baselineName: 'bare Node<->python3 pipe echo' }));
   comparisons.push(compare('20 ms audio frame round trip vs lean echo, median', 'us', median(ours), median(leanBase), { baselineName: 'lean pipe echo (one write, readinto)' }));
@@ -143,9 +132,9 @@ export async function run(): Promise<void> {
   const baseBig: number[] = [];
   const leanBig: number[] = [];
   for (let round = 0; round < 4; round++) {
-    oursBig.push(...(await timeEach(25, 3, () => roundTrip(session, tensor))));
-    baseBig.push(...(await timeEach(25, 3, () => echo.roundTrip(big))));
-    leanBig.push(...(await timeEach(25, 3, () => lean.roundTrip(big))));
+    oursBig.push(...(await timeEach(25, () => roundTrip(session, tensor), 3)));
+    baseBig.push(...(await timeEach(25, () => echo.roundTrip(big), 3)));
+    leanBig.push(...(await timeEach(25, () => lean.roundTrip(big), 3)));
   }
   const mbps = (us: number) => 1 / (us / 1e6); // 1 MB per round trip
   comparisons.push(compare('1 MB tensor round trip, median', 'us', median(oursBig), median(baseBig), { baselineName: 'bare Node<->python3 pipe echo' }));
@@ -169,8 +158,8 @@ export async function run(): Promise<void> {
   const par: number[] = [];
   const ser: number[] = [];
   for (let i = 0; i < 4; i++) {
-    par.push(...(await timeEach(1, 0, () => twoOutputs(parallel))));
-    ser.push(...(await timeEach(1, 0, () => roundTrip(serial, input))));
+    par.push(...(await timeEach(1, () => twoOutputs(parallel), 0)));
+    ser.push(...(await timeEach(1, () => roundTrip(serial, input), 0)));
   }
   comparisons.push(compare('2 CPU-bound Python nodes: parallel branches vs in series', 'ms', median(par) / 1000, median(ser) / 1000, { target: '< 0.6', baselineName: 'same nodes one after the other' }));
   await Promise.all([parallel.close(), serial.close()]);
@@ -187,8 +176,8 @@ export async function run(): Promise<void> {
   const coldStarts: number[] = [];
   for (let i = 0; i < 8; i++) {
     await new Promise((r) => setTimeout(r, 300)); // let the replacement warm up
-    warmStarts.push(...(await timeEach(1, 0, () => startAndEnd(warm))));
-    coldStarts.push(...(await timeEach(1, 0, () => startAndEnd(runner))));
+    warmStarts.push(...(await timeEach(1, () => startAndEnd(warm), 0)));
+    coldStarts.push(...(await timeEach(1, () => startAndEnd(runner), 0)));
   }
   comparisons.push(compare('session start + first answer, one Python node', 'ms', median(warmStarts) / 1000, median(coldStarts) / 1000, { baselineName: 'cold start (warmProcesses: 0)' }));
   await Promise.all([warm.shutdown({ graceMs: 0 }), runner.shutdown({ graceMs: 0 })]);

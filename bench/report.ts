@@ -56,3 +56,15 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]!;
 }
+
+/** Microseconds of each of `n` sequential calls of `op`, after `warmup` untimed ones. */
+export async function timeEach(n: number, op: () => Promise<unknown>, warmup = 0): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await op();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await op();
+    times.push((performance.now() - t) * 1000);
+  }
+  return times;
+}

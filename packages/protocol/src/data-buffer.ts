@@ -11,10 +11,11 @@ import {
   TENSOR_DTYPES,
   VIDEO_CODECS,
   expectedTensorBytes,
+  float32ToBytes,
 } from '@remotemedia/runtime-core';
 import { type DataBuffer, DataBufferSchema, type ControlMessage as WireControlMessage } from './gen/remotemedia/v1/data_pb.js';
 import { enumFromWire, enumToWire } from './enum-mapping.js';
-import { float32ToLeBytes, leBytesToFloat32 } from './float32-bytes.js';
+import { leBytesToFloat32 } from './float32-bytes.js';
 import { optInt64, optNumber, toInt64 } from './int64.js';
 
 const invalid = (path: string, message: string, cause?: unknown) =>
@@ -30,7 +31,7 @@ export function toDataBuffer(data: RuntimeData): DataBuffer {
       return create(DataBufferSchema, {
         data: {
           case: 'audio',
-          value: { samples: float32ToLeBytes(data.samples), sampleRate: data.sampleRate, channels: data.channels, timestampUs: optInt64(data.timestampUs), streamId: data.streamId },
+          value: { samples: float32ToBytes(data.samples), sampleRate: data.sampleRate, channels: data.channels, timestampUs: optInt64(data.timestampUs), streamId: data.streamId },
         },
       });
     case 'video':

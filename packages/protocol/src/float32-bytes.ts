@@ -1,17 +1,10 @@
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Float32 samples as little-endian bytes. On little-endian hosts this is a view, not a copy. */
-export function float32ToLeBytes(samples: Float32Array): Uint8Array {
-  if (littleEndianHost) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
-  const out = new Uint8Array(samples.length * 4);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i]!, true);
-  return out;
-}
-
 /**
  * Little-endian bytes as a fresh Float32Array. Always copies: decoded protobuf bytes are
- * sub-views of the receive buffer (unaligned, and reused by the caller).
+ * sub-views of the receive buffer (unaligned, and reused by the caller). Unlike runtime-core's
+ * bytesToFloat32, whose result owns its whole ArrayBuffer, small results here share Buffer's pool:
+ * this runs for every chunk the gRPC server receives.
  */
 export function leBytesToFloat32(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >>> 2;

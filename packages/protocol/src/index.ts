@@ -9,5 +9,7 @@ export { toDataChunk, fromDataChunk } from './data-chunk.js';
 export { errorToProto, errorFromProto } from './error-mapping.js';
 export { sessionMetricsToProto, sessionMetricsFromProto } from './metrics-mapping.js';
 export { manifestToWire, manifestFromWire, PROTOCOL_VERSION } from './manifest-mapping.js';
-export { float32ToLeBytes, leBytesToFloat32 } from './float32-bytes.js';
+export { leBytesToFloat32 } from './float32-bytes.js';
+// The wire's float32 layout is runtime-core's; the name stays for existing callers.
+export { float32ToBytes as float32ToLeBytes } from '@remotemedia/runtime-core';
 export { encodeAudioResult, decodeAudioData } from './audio-chunk-codec.js';

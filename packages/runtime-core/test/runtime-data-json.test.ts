@@ -145,3 +145,15 @@ describe('base64 codecs: native (Node) and portable (browsers) agree', () => {
     expect(base64ToBytes('ab=c')).toBeUndefined(); // padding inside
   });
 });
+
+describe('bytesToFloat32', () => {
+  it('copies exactly its bytes out of a Buffer sub-view (whose slice() is a view of the whole pool)', async () => {
+    const { bytesToFloat32 } = await import('../src/data/runtime-data-json.js');
+    const pool = Buffer.alloc(64, 0xff);
+    Buffer.from(new Float32Array([0.5, -1, 0.25]).buffer).copy(pool, 13);
+    const out = bytesToFloat32(pool.subarray(13, 25));
+    expect([...out]).toEqual([0.5, -1, 0.25]);
+    pool.fill(0);
+    expect([...out]).toEqual([0.5, -1, 0.25]); // owns its memory
+  });
+});

@@ -35,13 +35,18 @@ export function fromConnectError(error: unknown, callerSignal?: AbortSignal): Re
   const ce = ConnectError.from(error);
   const [detail] = ce.findDetails(PipelineErrorSchema);
   if (detail) return errorFromProto(detail, ce);
-  const code = fromGrpcCode(ce.code);
+  return statusError(ce.code, ce.rawMessage, callerSignal?.aborted ?? false, ce);
+}
+
+/** A failed status without a PipelineError detail, as a RemoteMediaError. */
+function statusError(grpcCode: number, message: string, callerAborted: boolean, cause?: unknown): RemoteMediaError {
+  const code = fromGrpcCode(grpcCode as ConnectCode);
   // A stream reset (e.g. the server process died) reaches the client as CANCELLED; unless the caller
   // cancelled, it is a lost connection, and retry/failover logic must see Unavailable.
-  if (code === Code.Canceled && !callerSignal?.aborted) {
-    return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${ce.rawMessage}`, { cause: ce, reason: 'ConnectionLost' });
+  if (code === Code.Canceled && !callerAborted) {
+    return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${message}`, { cause, reason: 'ConnectionLost' });
   }
-  return new RemoteMediaError(code, ce.rawMessage, { cause: ce });
+  return new RemoteMediaError(code, message, { cause });
 }
 
 /** The error a server-side abort signal carries, as a RemoteMediaError (deadline, cancel, shutdown). */
@@ -79,8 +84,7 @@ export function grpcStatusTrailers(error: unknown): Record<string, string> {
 
 /**
  * The error a gRPC status (trailers, or headers of a trailers-only response) carries, for the
- * native client; undefined for OK. Same result as fromConnectError on the same status: the
- * PipelineError detail when present, else the code and message.
+ * native client; undefined for OK. Same result as fromConnectError on the same status.
  */
 export function grpcStatusError(status: Record<string, string | string[] | undefined>): RemoteMediaError | undefined {
   const code = Number(status['grpc-status']);
@@ -95,10 +99,8 @@ export function grpcStatusError(status: Record<string, string | string[] | undef
   const bin = status['grpc-status-details-bin'];
   const detail = typeof bin === 'string' ? pipelineErrorFromStatusBin(bin) : undefined;
   if (detail) return errorFromProto(detail);
-  const mapped = Number.isInteger(code) ? fromGrpcCode(code as ConnectCode) : Code.Unknown;
-  // As in fromConnectError: a CANCELLED the caller did not cause is a lost connection.
-  if (mapped === Code.Canceled) return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${message}`, { reason: 'ConnectionLost' });
-  return new RemoteMediaError(mapped, message || `gRPC status ${code}`);
+  // The native client rejects at once on its caller's abort, so a status is never the caller's cancel.
+  return statusError(code, message || `gRPC status ${String(status['grpc-status'])}`, false);
 }
 
 /** The remotemedia.v1.PipelineError inside a base64 google.rpc.Status, if any. */

@@ -1,8 +1,9 @@
 import { Code, type ManifestSource, RemoteMediaError, parseManifestText } from '@remotemedia/runtime-core';
 
 /**
- * Parses the wire manifest once and enforces maxNodesPerManifest before the runner sees it.
- * Returns the parsed value so the runner does not parse again; parse errors come from runtime-core.
+ * Enforces maxNodesPerManifest before the runner sees the wire manifest; parse errors come from
+ * runtime-core. Returns the text itself: the runner caches resolved manifests by their text, so a
+ * parsed object would only be turned back into text for the lookup.
  */
 export function checkManifest(text: string, maxNodes: number): ManifestSource {
   if (!text.trim()) throw new RemoteMediaError(Code.InvalidArgument, 'manifest is empty', { details: [{ path: 'manifest', message: 'required' }], reason: 'ManifestInvalid' });
@@ -14,5 +15,5 @@ export function checkManifest(text: string, maxNodes: number): ManifestSource {
       reason: 'LimitExceeded',
     });
   }
-  return parsed as ManifestSource;
+  return text;
 }

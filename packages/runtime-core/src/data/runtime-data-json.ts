@@ -335,10 +335,17 @@ export function float32ToBytes(samples: Float32Array): Uint8Array {
   return out;
 }
 
-/** Little-endian float32 bytes as samples; copies so the result is aligned and owns its buffer. */
+/**
+ * Little-endian float32 bytes as samples. Always copies, so the result is aligned and owns its
+ * memory even when `bytes` is a Buffer (whose slice() is a view) or a sub-view of a receive buffer.
+ */
 export function bytesToFloat32(bytes: Uint8Array): Float32Array {
   const n = bytes.byteLength >> 2;
-  if (littleEndian) return new Float32Array(bytes.slice(0, n * 4).buffer);
+  if (littleEndian) {
+    const out = new Float32Array(n);
+    new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
