@@ -18,7 +18,7 @@ export { formatPrometheus } from './metrics/prometheus-text.js';
 export { PipelineRunner, createPipelineRunner, type PipelineRunnerOptions, type RunnerLimits } from './runner/pipeline-runner.js';
 export * from './transport/pipeline-transport.js';
 export { createInMemoryServer, type InMemoryServer, type InMemoryServerOptions } from './transport/in-memory-transport.js';
-export { constantTimeEqual, tokenAllowed, parseBearer } from './util/constant-time.js';
+export { constantTimeEqual, createTokenCheck, tokenAllowed, parseBearer } from './util/constant-time.js';
 export { callSignal, abortError } from './util/signals.js';
 export { RUNTIME_VERSION } from './version.js';
 export {

@@ -1,10 +1,15 @@
 import { ConnectError, type HandlerContext } from '@connectrpc/connect';
-import { Code, RemoteMediaError, parseBearer, tokenAllowed } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
 import { toConnectError } from './grpc-errors.js';
 
 export interface AuthPolicy {
-  tokens: readonly string[];
+  /** A token check from runtime-core's createTokenCheck (the configured tokens, encoded once). */
+  allowed: (token: string | undefined) => boolean;
   required: boolean;
+}
+
+export function createAuthPolicy(tokens: readonly string[], required: boolean): AuthPolicy {
+  return { allowed: createTokenCheck(tokens), required };
 }
 
 /**
@@ -14,7 +19,7 @@ export interface AuthPolicy {
 export function checkBearer(policy: AuthPolicy, authorization: string | null | undefined): void {
   if (!policy.required) return;
   if (!authorization) throw new RemoteMediaError(Code.Unauthenticated, 'missing bearer token: send `authorization: Bearer <token>` metadata');
-  if (!tokenAllowed(parseBearer(authorization), policy.tokens)) throw new RemoteMediaError(Code.Unauthenticated, 'invalid bearer token');
+  if (!policy.allowed(parseBearer(authorization))) throw new RemoteMediaError(Code.Unauthenticated, 'invalid bearer token');
 }
 
 /** Connect's request gate (runs before the body is read); health and reflection stay open for probes and generic tools. */

@@ -8,7 +8,7 @@ import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1
 import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol/grpc';
 import { RUNTIME_VERSION } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
-import { type AuthPolicy, createAuthGate } from './auth.js';
+import { createAuthGate, createAuthPolicy } from './auth.js';
 import { CallRegistry } from './call-registry.js';
 import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
@@ -76,7 +76,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   setMaxListeners(0, shutdown.signal);
   const metricsText = async () => metrics.text(withExtras.metricsText?.());
 
-  const auth: AuthPolicy = { tokens, required: requireAuth };
+  const auth = createAuthPolicy(tokens, requireAuth);
   const connectHandler = connectNodeAdapter({
     routes: (router: ConnectRouter) => {
       router.service(PipelineExecutionService, executionService(ctx));

@@ -10,9 +10,9 @@ import {
   asTransportData,
   callSignal,
   transportDataFromJson,
+  transportDataToJson,
 } from '@remotemedia/runtime-core';
 import { Pool } from 'undici';
-import { toWireJson } from '../shared/wire-json.js';
 import { requestJson } from './http-request.js';
 import { SseStreamSession } from './sse-stream-session.js';
 import { WebSocketStreamSession } from './websocket-stream-session.js';
@@ -62,7 +62,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
       const result = await requestJson<{ outputs: TransportDataJson[] }>(pool, origin, headers, {
         method: 'POST',
         path: '/v1/execute',
-        body: { manifest, inputs: inputs.map((i) => toWireJson(asTransportData(i))) },
+        body: { manifest, inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) },
         headers: timeoutHeader(call),
         signal: callSignal(call),
       });

@@ -1,5 +1,4 @@
-import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson } from '@remotemedia/runtime-core';
-import { toWireJson } from '../shared/wire-json.js';
+import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
@@ -153,7 +152,7 @@ export class SseStreamSession extends RemoteStreamSession {
     await requestJson(this.options.pool, this.options.origin, this.options.headers, {
       method: 'POST',
       path: `${this.#path}/input`,
-      body: { inputs: [toWireJson(item)], ...(options.nodeId ? { nodeId: options.nodeId } : {}) },
+      body: { inputs: [transportDataToJson(item)], ...(options.nodeId ? { nodeId: options.nodeId } : {}) },
     });
   }
 

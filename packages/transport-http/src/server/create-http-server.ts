@@ -1,9 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
-import { bearerToken, createTokenCheck } from './bearer-auth.js';
 import { executeRoute } from './execute-route.js';
 import { HttpMetrics } from './http-metrics.js';
 import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
@@ -88,7 +87,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const tokenAllowed = createTokenCheck(config.authTokens);
   const authenticate = (req: IncomingMessage): void => {
     if (!config.authTokens.length) return;
-    const token = bearerToken(req.headers.authorization) ?? bearerSubprotocol(req);
+    const token = parseBearer(req.headers.authorization) ?? bearerSubprotocol(req);
     if (!tokenAllowed(token)) {
       throw new RemoteMediaError(Code.Unauthenticated, token === undefined ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token');
     }

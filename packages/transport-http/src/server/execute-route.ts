@@ -1,5 +1,4 @@
-import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson } from '@remotemedia/runtime-core';
-import { toWireJson } from '../shared/wire-json.js';
+import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
 import { type RouteContext, connectionSignal, sendJson, timeoutHeader } from './route-context.js';
@@ -81,6 +80,6 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   const request = await decodeRequest(ctx, true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
-  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(toWireJson) });
+  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(transportDataToJson) });
   else sendAudio(ctx, outputs, format, encoding!);
 }

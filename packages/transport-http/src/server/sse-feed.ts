@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
-import { toWireJson } from '../shared/wire-json.js';
+import { Code, RemoteMediaError, transportDataToJson } from '@remotemedia/runtime-core';
 import { errorResponse } from '../shared/http-errors.js';
 import type { RouteContext } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
@@ -114,7 +113,7 @@ export class SseFeed {
     try {
       for await (const item of this.entry.session.outputs) {
         this.entry.touch();
-        await this.#emit('output', JSON.stringify(toWireJson(item)), false);
+        await this.#emit('output', JSON.stringify(transportDataToJson(item)), false);
       }
       if (this.entry.closedWith) throw this.entry.closedWith;
       await this.#emit('end', '{}', true);
