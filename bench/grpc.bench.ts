@@ -20,6 +20,7 @@ import { audio } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { createGrpcPipelineClient, createGrpcServer } from '@remotemedia/transport-grpc';
 import { pino } from 'pino';
+import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, timeEach, writeReport } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +37,9 @@ const realtime = {
   ],
   connections: [{ from: 'chunk', to: 'p' }],
 };
+
+const STREAM_PATH = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
+const STREAM_HEADERS = { 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer bench-token' };
 
 const timeLoop = (n: number, fn: () => Promise<unknown>) => timeEach(n, fn, WARMUP);
 
@@ -164,8 +168,8 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
 
 /** Starts the real app in a child process (so server and load generator each get a core). */
 async function startApp(workers: number): Promise<{ child: ChildProcess; url: string }> {
-  // Same V8 flag as `pnpm start` (see apps/grpc-server/README.md).
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
+  // As `pnpm start` runs it: the compiled app with the same V8 flag (see apps/grpc-server/README.md).
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -191,39 +195,13 @@ async function startApp(workers: number): Promise<{ child: ChildProcess; url: st
 }
 
 interface StepResult {
+  /** CPU this process (the load generator) spent per chunk sent. */
+  loadCpuUsPerChunk: number;
   sessions: number;
   p50Ms: number;
   p99Ms: number;
   sentRatio: number;
   lost: number;
-}
-
-/**
- * One StreamPipeline call over raw node:http2 with gRPC framing and pre-encoded messages: a load
- * generator far cheaper than a full client, so the server is what the ramp measures.
- */
-function rawSession(h2: http2.ClientHttp2Session, init: Buffer, onResult: () => void) {
-  const stream = h2.request({ ':method': 'POST', ':path': '/remotemedia.v1.StreamingPipelineService/StreamPipeline', 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer bench-token' });
-  stream.write(init);
-  let buf = Buffer.alloc(0);
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  stream.on('data', (d: Buffer) => {
-    buf = buf.length ? Buffer.concat([buf, d]) : d;
-    while (buf.length >= 5) {
-      const len = buf.readUInt32BE(1);
-      if (buf.length < 5 + len) break;
-      const tag = buf[5]; // first field tag of StreamPipelineResponse: 0x0a ready, 0x12 result, 0x1a metrics, 0x22 closed
-      if (tag === 0x0a) readyResolve();
-      else if (tag === 0x12) onResult();
-      buf = buf.subarray(5 + len);
-    }
-  });
-  const ended = new Promise<void>((r) => {
-    stream.on('close', r);
-    stream.on('error', () => r());
-  });
-  return { stream, ready, ended };
 }
 
 const frame = (bytes: Uint8Array) => {
@@ -234,8 +212,8 @@ const frame = (bytes: Uint8Array) => {
 };
 
 /** N real-time sessions for `seconds`: each sends 20 ms of audio every 20 ms, staggered; chunk RTT measured. */
-async function runStep(url: string, n: number, seconds: number): Promise<StepResult> {
-  const conns = Array.from({ length: 4 }, () => http2.connect(url));
+export async function runStep(url: string, n: number, seconds: number): Promise<StepResult> {
+  const conns = Array.from({ length: 4 }, () => new RawH2Connection(url));
   const init = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })));
   const data = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(chunk()) } })));
   const end = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })));
@@ -243,18 +221,27 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
   let measuring = false;
   let sent = 0;
   const pending = Array.from({ length: n }, () => [] as number[]);
-  const sessions: ReturnType<typeof rawSession>[] = [];
+  const sessions: RawCall[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = Array.from({ length: Math.min(50, n - i) }, (_, k) => {
       const index = i + k;
-      return rawSession(conns[index % 4]!, init, () => {
-        const t0 = pending[index]!.shift();
-        if (measuring && t0 !== undefined) rtts.push(performance.now() - t0);
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      // First protobuf tag of a StreamPipelineResponse: 0x0a ready, 0x12 result, 0x1a metrics, 0x22 closed.
+      const call = conns[index % 4]!.call(STREAM_PATH, STREAM_HEADERS, (tag) => {
+        if (tag === 0x0a) ready();
+        else if (tag === 0x12) {
+          const t0 = pending[index]!.shift();
+          if (measuring && t0 !== undefined) rtts.push(performance.now() - t0);
+        }
       });
+      call.write(init);
+      return { call, isReady };
     });
-    await Promise.all(batch.map((s) => s.ready));
-    sessions.push(...batch);
+    await Promise.all(batch.map((s) => s.isReady));
+    sessions.push(...batch.map((s) => s.call));
   }
+  const cpu0 = process.cpuUsage();
   const SLOTS = 10;
   const start = performance.now();
   let tick = 0;
@@ -266,7 +253,7 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
         for (let i = tick % SLOTS; i < n; i += SLOTS) {
           pending[i]!.push(performance.now());
           if (measuring) sent++;
-          sessions[i]!.stream.write(data);
+          sessions[i]!.write(data);
         }
       }
       const elapsed = performance.now() - start;
@@ -278,11 +265,12 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
     }, 2);
   });
   measuring = false;
-  for (const s of sessions) s.stream.end(end);
+  const cpu = process.cpuUsage(cpu0);
+  for (const s of sessions) s.write(end, true);
   await Promise.race([Promise.all(sessions.map((s) => s.ended)), new Promise((r) => setTimeout(r, 15_000))]);
   for (const c of conns) c.close();
   const expected = n * seconds * 50;
-  return { sessions: n, p50Ms: rtts.length ? median(rtts) : Number.NaN, p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN, sentRatio: sent / expected, lost: pending.reduce((a, p) => a + p.length, 0) };
+  return { loadCpuUsPerChunk: (cpu.user + cpu.system) / (n * (seconds + 1) * 50), sessions: n, p50Ms: rtts.length ? median(rtts) : Number.NaN, p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN, sentRatio: sent / expected, lost: pending.reduce((a, p) => a + p.length, 0) };
 }
 
 /** Server CPU time (all its processes and threads) from /proc, in microseconds; undefined off Linux. */
@@ -322,8 +310,8 @@ async function ramp(workers: number, steps: number[], measurements: Measurement[
       const ok = r.p99Ms < 50 && r.sentRatio > 0.9 && r.lost === 0;
       // Includes session setup and teardown; chunks are the ones of the whole step (5 s of sending).
       const perChunk = cpu0 !== undefined && cpu1 !== undefined ? ` server CPU ${((cpu1 - cpu0) / (n * 50 * 5)).toFixed(1)} us/chunk,` : '';
-      console.log(`  workers=${workers} ${n} sessions: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms,${perChunk} sent ${(r.sentRatio * 100).toFixed(0)}% of real-time, lost ${r.lost} -> ${ok ? 'ok' : 'over'}`);
-      measurements.push({ name: `real-time sessions=${n}, workers=${workers}: chunk RTT p99`, unit: 'ms', value: r.p99Ms, note: `p50 ${r.p50Ms.toFixed(1)} ms;${perChunk} sent ${(r.sentRatio * 100).toFixed(0)}% of real-time${ok ? '' : '; over the bar'}` });
+      console.log(`  workers=${workers} ${n} sessions: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms,${perChunk} load generator ${r.loadCpuUsPerChunk.toFixed(1)} us/chunk, sent ${(r.sentRatio * 100).toFixed(0)}% of real-time, lost ${r.lost} -> ${ok ? 'ok' : 'over'}`);
+      measurements.push({ name: `real-time sessions=${n}, workers=${workers}: chunk RTT p99`, unit: 'ms', value: r.p99Ms, note: `p50 ${r.p50Ms.toFixed(1)} ms;${perChunk} load generator ${r.loadCpuUsPerChunk.toFixed(1)} us/chunk, sent ${(r.sentRatio * 100).toFixed(0)}% of real-time${ok ? '' : '; over the bar'}` });
       if (!ok) break;
       sustained = n;
     }
@@ -335,7 +323,7 @@ async function ramp(workers: number, steps: number[], measurements: Measurement[
 }
 
 async function concurrentSessions(measurements: Measurement[]) {
-  const note = 'AudioChunker(20 ms) + PassThrough; the real app in its own process(es); load from this process over raw HTTP/2 gRPC framing with pre-encoded chunks; all on the same 2 cores';
+  const note = 'AudioChunker(20 ms) + PassThrough; the real app in its own process(es); load from this process: a minimal HTTP/2 client on raw TCP (bench/raw-h2-load.ts) sending pre-encoded chunks, one socket write per connection per tick; all on the same 2 cores';
   const single = await ramp(1, [200, 400, 500, 600, 700, 800, 1000], measurements);
   measurements.push({ name: 'concurrent real-time sessions with p99 < 50 ms, 1 server process', unit: 'sessions', value: single, note });
   const two = await ramp(2, [600, 800, 900, 1000, 1100, 1200, 1400], measurements);
