@@ -22,7 +22,15 @@ export interface PipelineSessionOptions {
   outputCapacity?: number;
   signal?: AbortSignal;
   onFinished?: (session: PipelineSession) => void;
+  /**
+   * Unary runs: outputs are appended here as they are produced instead of going through the
+   * bounded output queue (the caller takes them all at the end anyway, so there is nothing to
+   * pace), and `outputs` / `recv` see nothing.
+   */
+  collect?: TransportData[];
 }
+
+const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
 
 /** A running pipeline: one NodeWorker per manifest node, wired by the manifest's connections. */
 export class PipelineSession implements StreamSession, WorkerHost {
@@ -43,12 +51,14 @@ export class PipelineSession implements StreamSession, WorkerHost {
   readonly #startedAt = Date.now();
   #endedAt: number | undefined;
   readonly #options: PipelineSessionOptions;
+  readonly #collect: TransportData[] | undefined;
 
   private constructor(options: PipelineSessionOptions) {
     this.#options = options;
     this.sessionId = options.sessionId;
     this.manifest = options.manifest;
     this.#output = new BoundedQueue(options.outputCapacity ?? 256, 'block');
+    this.#collect = options.collect;
   }
 
   get aborted(): boolean {
@@ -91,7 +101,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
         };
         let instance;
         try {
-          instance = await definition.create(spec.params, ctx);
+          // Awaited only when asynchronous: most nodes are created synchronously, and each await is a turn.
+          const created = definition.create(spec.params, ctx);
+          instance = isPromise(created) ? await created : created;
         } catch (error) {
           throw RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: spec.id });
         }
@@ -99,16 +111,19 @@ export class PipelineSession implements StreamSession, WorkerHost {
         created.push(worker);
         this.#workers.set(spec.id, worker);
       }
-      await Promise.all(
-        created.map(async (w) => {
-          try {
-            await w.instance.initialize?.();
-          } catch (error) {
-            const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
-            throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
-          }
-        }),
-      );
+      const initializing = created.filter((w) => w.instance.initialize);
+      if (initializing.length > 0) {
+        await Promise.all(
+          initializing.map(async (w) => {
+            try {
+              await w.instance.initialize!();
+            } catch (error) {
+              const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
+              throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
+            }
+          }),
+        );
+      }
     } catch (error) {
       this.#abort.abort(error);
       await Promise.allSettled(created.map((w) => w.instance.close?.()));
@@ -137,16 +152,21 @@ export class PipelineSession implements StreamSession, WorkerHost {
       if (env.data.kind === 'control') return undefined;
       // Each output gets its own metadata object: callers may add to it without touching others.
       const metadata = env.metadata === NO_METADATA ? { 'rm-node-id': nodeId } : { ...env.metadata, 'rm-node-id': nodeId };
-      return this.#output.push({ data: env.data, metadata, sequence: this.#outputs++ });
+      const output = { data: env.data, metadata, sequence: this.#outputs++ };
+      if (this.#collect) return void this.#collect.push(output);
+      return this.#output.push(output);
     };
   }
 
   async #runAll(): Promise<void> {
     await Promise.all([...this.#workers.values()].map((w) => w.run().catch((e) => this.fail(RemoteMediaError.from(e, Code.Internal, { nodeId: w.spec.id })))));
     // close always runs, for every node, once all loops have ended (also after errors and cancellation).
-    const closeErrors = await Promise.allSettled([...this.#workers.values()].map((w) => w.instance.close?.()));
-    const failedClose = closeErrors.find((r) => r.status === 'rejected');
-    if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
+    const closing = [...this.#workers.values()].filter((w) => w.instance.close);
+    if (closing.length > 0) {
+      const closeErrors = await Promise.allSettled(closing.map((w) => w.instance.close!()));
+      const failedClose = closeErrors.find((r) => r.status === 'rejected');
+      if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
+    }
     this.#endedAt = Date.now();
     if (this.#error) this.#output.fail(this.#error);
     else {

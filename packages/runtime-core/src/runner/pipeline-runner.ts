@@ -33,25 +33,39 @@ const RESOLVED_CACHE_SIZE = 256;
 /** Manifests longer than this are validated every time rather than kept as cache keys. */
 const MAX_CACHED_MANIFEST_CHARS = 64 * 1024;
 
-const NOT_PLAIN_JSON = new Error('not plain JSON');
-/** Only plain JSON data is a faithful key: JSON.stringify would drop functions and flatten a Map to `{}`. */
-function plainJsonOnly(_key: string, value: unknown): unknown {
-  const type = typeof value;
-  if (type === 'function' || type === 'symbol' || type === 'bigint') throw NOT_PLAIN_JSON;
-  if (type === 'object' && value !== null && !Array.isArray(value)) {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN_JSON;
+/**
+ * Only plain JSON data is a faithful key: JSON.stringify would drop functions and flatten a Map to
+ * `{}`. Checked by a walk, then stringified without a replacer: a replacer function is called for
+ * every key from C++ and made the key cost more than the cached validation it saves.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth > MAX_KEY_DEPTH) return false; // also ends cycles
+      if (Array.isArray(value)) {
+        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false; // function, symbol, bigint
   }
-  return value;
 }
+const MAX_KEY_DEPTH = 32;
 
 function cacheKey(manifest: unknown): string | undefined {
-  let text: string | undefined;
-  try {
-    text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest, plainJsonOnly);
-  } catch {
-    return undefined; // not plain JSON (a cycle, a class instance, a function): validate every time
-  }
+  if (typeof manifest !== 'string' && !isPlainJson(manifest, 0)) return undefined; // validated every time
+  const text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
   return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
 }
 
@@ -126,7 +140,7 @@ export class PipelineRunner implements PipelineTransport {
     return this.#start(manifest, callSignal(options));
   }
 
-  async #start(manifest: ManifestSource, signal: AbortSignal | undefined): Promise<PipelineSession> {
+  async #start(manifest: ManifestSource, signal: AbortSignal | undefined, collect?: TransportData[]): Promise<PipelineSession> {
     if (!this.#accepting) throw new RemoteMediaError(Code.Unavailable, 'runner is shutting down and accepts no new sessions', { reason: 'ShuttingDown' });
     const max = this.limits.maxConcurrentSessions;
     if (max !== undefined && this.#sessions.size + this.#starting >= max) {
@@ -142,6 +156,7 @@ export class PipelineRunner implements PipelineTransport {
         logger: this.#logger,
         outputCapacity: this.#outputCapacity,
         signal,
+        collect,
         onFinished: (s) => this.#sessions.delete(s.sessionId),
       });
       // A session can finish before start() returns (e.g. aborted at once): only track live ones.
@@ -155,18 +170,12 @@ export class PipelineRunner implements PipelineTransport {
   /** Runs the pipeline on every input and returns ALL outputs of every sink, in order. */
   async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
     const signal = callSignal(options);
-    const session = await this.#start(manifest, signal);
+    // The session appends outputs here as they come: no output queue to drain beside the inputs.
     const outputs: TransportData[] = [];
+    const session = await this.#start(manifest, signal, outputs);
     try {
-      await Promise.all([
-        (async () => {
-          for (const input of inputs) await session.send(input);
-          await session.end();
-        })(),
-        (async () => {
-          for await (const out of session.outputs) outputs.push(out);
-        })(),
-      ]);
+      for (const input of inputs) await session.send(input);
+      await session.end();
     } catch (error) {
       await session.close();
       if (signal?.aborted) throw abortError(signal, 'pipeline execution');
