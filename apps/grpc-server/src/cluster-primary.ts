@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { mergeWorkerMetrics } from './merge-metrics.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Messages between the primary and its workers (over cluster IPC). */
 export type WorkerMessage = { type: 'remotemedia:ready'; url: string; port: number } | { type: 'remotemedia:metrics'; id: number; text: string };
@@ -28,6 +30,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): void {
   let stopping = false;
   const ready = new Set<number>();
   let announced = false;
+  cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, options.workers, availableParallelism()) });
   const fork = () => {
     const worker = cluster.fork();
     worker.on('message', (message: WorkerMessage) => {

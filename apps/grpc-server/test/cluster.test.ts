@@ -1,6 +1,9 @@
 import { type RuntimeData, type StreamSession, json } from '@remotemedia/runtime-core';
 import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
+import { workerExecArgv } from '../src/worker-exec-argv.js';
 import { type AppProcess, startApp } from './app-process.js';
 
 const manifest = { version: 'v1' as const, metadata: { name: 'cluster' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
@@ -31,6 +34,11 @@ describe('apps/grpc-server --workers (real processes)', () => {
     const ready = app.logs.find((l) => l.msg === 'ready')!;
     expect(ready.workers).toBe(2);
     await expect.poll(() => workerPids(app!).size).toBe(2);
+    // Workers fill the cores (2 workers on this 2-core machine): single-threaded GC, see worker-exec-argv.ts.
+    if (process.platform === 'linux') {
+      const flags = [...workerPids(app)].map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+      for (const argv of flags) expect(argv.includes('--single-threaded-gc')).toBe(2 >= availableParallelism());
+    }
     const url = `http://127.0.0.1:${app.port}`;
 
     // Each client is its own HTTP/2 connection, and connections are spread over the workers.
@@ -64,4 +72,17 @@ describe('apps/grpc-server --workers (real processes)', () => {
     for (const pid of workerPids(app)) expect(() => process.kill(pid, 0)).toThrow();
     await Promise.all(clients.map((c) => c.close()));
   }, 60_000);
+});
+
+describe('workerExecArgv', () => {
+  it('keeps the primary flags and adds single-threaded GC only when the workers fill every core', () => {
+    expect(workerExecArgv(['--max-semi-space-size=64'], 2, 2)).toEqual(['--max-semi-space-size=64', '--single-threaded-gc']);
+    expect(workerExecArgv(['--max-semi-space-size=64'], 4, 2)).toEqual(['--max-semi-space-size=64', '--single-threaded-gc']);
+    expect(workerExecArgv(['--max-semi-space-size=64'], 2, 8)).toEqual(['--max-semi-space-size=64']);
+  });
+
+  it('leaves an operator choice alone', () => {
+    expect(workerExecArgv(['--no-single-threaded-gc'], 2, 2)).toEqual(['--no-single-threaded-gc']);
+    expect(workerExecArgv(['--single-threaded-gc'], 2, 8)).toEqual(['--single-threaded-gc']);
+  });
 });
