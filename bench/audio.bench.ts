@@ -202,6 +202,8 @@ const nodeCtx: NodeContext = {
   signal: new AbortController().signal,
   logger: { debug() {}, info() {}, warn() {}, error() {} },
   reportProgress() {},
+  fail() {},
+  emit: async () => {},
 };
 const processCtx: ProcessContext = { signal: new AbortController().signal, metadata: {} };
 

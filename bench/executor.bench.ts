@@ -39,13 +39,14 @@ async function nodeStreams(): Promise<number> {
   const start = performance.now();
   let received = 0;
   const transforms = Array.from({ length: HOPS }, () => new Transform({ objectMode: true, transform: (chunk, _enc, cb) => cb(null, chunk) }));
-  await pipeline(
+  const streams: (Readable | Transform | Writable)[] = [
     Readable.from((function* () {
       for (let i = 0; i < FRAMES; i++) yield frame(i);
     })()),
     ...transforms,
     new Writable({ objectMode: true, write: (_chunk, _enc, cb) => (received++, cb()) }),
-  );
+  ];
+  await pipeline(streams);
   if (received !== FRAMES) throw new Error('lost outputs');
   return performance.now() - start;
 }

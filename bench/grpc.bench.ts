@@ -95,7 +95,7 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   );
   const bareUrl = await listen(bare);
   const bareSessions = new Http2SessionManager(bareUrl);
-  const bareTransport = createGrpcTransport({ baseUrl: bareUrl, httpVersion: '2', sessionManager: bareSessions, acceptCompression: [] });
+  const bareTransport = createGrpcTransport({ baseUrl: bareUrl, sessionManager: bareSessions, acceptCompression: [] });
   const bareExec = createClient(PipelineExecutionService, bareTransport);
   const bareStream = createClient(StreamingPipelineService, bareTransport);
   const request = { manifest: JSON.stringify(passThrough), inputs: [toDataChunk(chunk())] };
@@ -126,7 +126,7 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   const oursViaConnectSessions = new Http2SessionManager(url);
   const oursViaConnect = createClient(
     PipelineExecutionService,
-    createGrpcTransport({ baseUrl: url, httpVersion: '2', sessionManager: oursViaConnectSessions, acceptCompression: [], interceptors: [(next) => (req) => (req.header.set('authorization', 'Bearer bench-token'), next(req))] }),
+    createGrpcTransport({ baseUrl: url, sessionManager: oursViaConnectSessions, acceptCompression: [], interceptors: [(next) => (req) => (req.header.set('authorization', 'Bearer bench-token'), next(req))] }),
   );
 
   const input = chunk();

@@ -38,7 +38,7 @@ async function serveGrpc(pipeline: PipelineTransport): Promise<Served | undefine
 async function nodeOf(transport: 'http' | 'grpc', endpoint: string, factory: TransportClientFactory): Promise<{ node: PipelineNode; close(): Promise<void> }> {
   const definition = createRemotePipelineNode({ clientFactories: { [transport]: factory } });
   const params = definition.paramsSchema.parse({ transport, endpoint, manifest, authToken: TOKEN, healthCheck: { enabled: false } });
-  const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 'bench', signal: new AbortController().signal, logger: silent, reportProgress() {} };
+  const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 'bench', signal: new AbortController().signal, logger: silent, reportProgress() {}, fail() {}, emit: async () => {} };
   return { node: await definition.create(params, ctx), close: () => definition.close() };
 }
 
@@ -107,7 +107,7 @@ async function failover(transport: 'http' | 'grpc', fleet: Fleet): Promise<Measu
   const definition = createRemotePipelineNode();
   const runner = createPipelineRunner({ nodes: [definition] });
   const local = {
-    version: 'v1',
+    version: 'v1' as const,
     metadata: { name: 'failover' },
     nodes: [{ id: 'r', nodeType: 'RemotePipeline', params: { transport, endpoints: fleet.endpoints, manifest, authToken: TOKEN, healthCheck: { intervalMs: 500, timeoutMs: 500 } } }],
   };
