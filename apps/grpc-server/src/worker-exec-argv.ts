@@ -8,7 +8,7 @@
  */
 export function workerExecArgv(primaryExecArgv: readonly string[], workers: number, cores: number): string[] {
   const argv = [...primaryExecArgv];
-  const chosen = argv.some((a) => a === '--single-threaded-gc' || a === '--no-single-threaded-gc' || a === '--single_threaded_gc' || a === '--no-single_threaded_gc');
+  const chosen = argv.some((a) => /^--(no-)?single[-_]threaded[-_]gc$/.test(a)); // V8 takes - or _
   if (!chosen && workers >= cores) argv.push('--single-threaded-gc');
   return argv;
 }

@@ -51,14 +51,12 @@ export class PipelineSession implements StreamSession, WorkerHost {
   readonly #startedAt = Date.now();
   #endedAt: number | undefined;
   readonly #options: PipelineSessionOptions;
-  readonly #collect: TransportData[] | undefined;
 
   private constructor(options: PipelineSessionOptions) {
     this.#options = options;
     this.sessionId = options.sessionId;
     this.manifest = options.manifest;
     this.#output = new BoundedQueue(options.outputCapacity ?? 256, 'block');
-    this.#collect = options.collect;
   }
 
   get aborted(): boolean {
@@ -148,12 +146,13 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   #sinkOutlet(nodeId: string) {
+    const collect = this.#options.collect;
     return (env: Envelope): Promise<void> | undefined => {
       if (env.data.kind === 'control') return undefined;
       // Each output gets its own metadata object: callers may add to it without touching others.
       const metadata = env.metadata === NO_METADATA ? { 'rm-node-id': nodeId } : { ...env.metadata, 'rm-node-id': nodeId };
       const output = { data: env.data, metadata, sequence: this.#outputs++ };
-      if (this.#collect) return void this.#collect.push(output);
+      if (collect) return void collect.push(output);
       return this.#output.push(output);
     };
   }

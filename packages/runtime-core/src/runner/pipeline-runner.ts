@@ -38,6 +38,7 @@ const MAX_CACHED_MANIFEST_CHARS = 64 * 1024;
  * `{}`. Checked by a walk, then stringified without a replacer: a replacer function is called for
  * every key from C++ and made the key cost more than the cached validation it saves.
  */
+const MAX_KEY_DEPTH = 32;
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
@@ -61,11 +62,9 @@ function isPlainJson(value: unknown, depth: number): boolean {
       return false; // function, symbol, bigint
   }
 }
-const MAX_KEY_DEPTH = 32;
 
 function cacheKey(manifest: unknown): string | undefined {
-  if (typeof manifest !== 'string' && !isPlainJson(manifest, 0)) return undefined; // validated every time
-  const text = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
+  const text = typeof manifest === 'string' ? manifest : isPlainJson(manifest, 0) ? JSON.stringify(manifest) : undefined; // undefined: validated every time
   return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
 }
 
