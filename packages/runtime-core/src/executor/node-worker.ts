@@ -22,6 +22,8 @@ export interface WorkerHost {
   fail(error: RemoteMediaError): void;
   /** True once the session ended abnormally (closed, cancelled or failed). */
   readonly aborted: boolean;
+  /** A worker has finished (flushed, or stopped) and told its downstream. */
+  workerFinished(): void;
 }
 
 /** The context of one call; its signal belongs to the interrupt generation the call started in. */
@@ -50,6 +52,8 @@ const PROCESS = 1;
  * processed at once in the caller's stack (as node:stream does for synchronous transforms), so a
  * chain of synchronous nodes costs function calls, not a promise per hop. Otherwise it is queued,
  * and the worker loop drains the queue; asynchronous work and backpressure go through the queue.
+ * The loop starts on first need: a worker whose inputs were all handled inline (a unary run of
+ * synchronous nodes) finishes in its last producer's stack, without a loop or a promise.
  */
 export class NodeWorker {
   readonly queue: BoundedQueue<Envelope>;
@@ -66,7 +70,10 @@ export class NodeWorker {
   #busy = false;
   /** The async tail of an inline-handled input; the loop waits for it before the next input. */
   #inflight: Promise<void> | undefined;
-  #parked = false;
+  /** Idle (no loop yet, or the loop waits for input): an input offered now may be handled inline. */
+  #parked = true;
+  /** The drain loop (or an asynchronous final flush), once started. */
+  #loop: Promise<void> | undefined;
   /** Set when the loop has ended and downstream was told: no more outputs may go out. */
   #finished = false;
   #sampleCountdown = 0;
@@ -88,9 +95,20 @@ export class NodeWorker {
     this.#accepts = definition.accepts === 'any' ? undefined : new Set(definition.accepts);
   }
 
-  /** Session ended or failed: cancel in-flight work (called by the session, not through listeners). */
-  abort(reason: unknown): void {
+  /**
+   * Session ended or failed: cancel in-flight work and refuse queued producers (called by the
+   * session, not through listeners). The worker then finishes without flushing.
+   */
+  stop(reason: unknown, started: boolean): void {
     this.#inputAbort.abort(reason);
+    this.queue.fail(reason);
+    // Before the session is wired (a node failed while others initialized) there is nothing to finish.
+    if (started) this.#startLoop();
+  }
+
+  /** Started when there is queued or in-flight work, or something left to finish; idempotent. */
+  #startLoop(): void {
+    if (!this.#loop && !this.#finished) this.#loop = this.#run();
   }
 
   connectTo(next: NodeWorker): void {
@@ -117,10 +135,13 @@ export class NodeWorker {
         });
         this.#inflight.catch(() => {});
         this.queue.poke();
+        this.#startLoop();
       }
       return undefined;
     }
-    return this.queue.push(env);
+    const queued = this.queue.push(env);
+    this.#startLoop();
+    return queued;
   }
 
   /** An output emitted outside process/flush (NodeContext.emit). */
@@ -132,9 +153,16 @@ export class NodeWorker {
     return this.#emit({ data, metadata }) ?? Promise.resolve();
   }
 
-  /** One producer finished; the queue closes when all have. */
+  /** One producer finished; the queue closes when all have, and an idle worker finishes at once. */
   inputFinished(): void {
-    if (--this.openInputs <= 0) this.queue.close();
+    if (--this.openInputs > 0) return;
+    this.queue.close();
+    if (this.#loop || this.#finished) return; // a running loop sees the closed queue
+    if (this.#busy || this.queue.length > 0) return this.#startLoop();
+    this.#parked = false;
+    const flushing = !this.host.aborted && this.instance.flush ? this.#invoke(FLUSH, undefined, {}) : undefined;
+    if (flushing) this.#loop = flushing.then(() => this.#done());
+    else this.#done();
   }
 
   /** Barge-in: cancel the in-flight call and discard queued input. */
@@ -144,8 +172,9 @@ export class NodeWorker {
     this.#inputAbort = new LazyAbortController();
   }
 
-  async run(): Promise<void> {
+  async #run(): Promise<void> {
     const { queue, host } = this;
+    this.#parked = false;
     try {
       for (;;) {
         if (host.aborted) return;
@@ -171,11 +200,18 @@ export class NodeWorker {
         const pending = this.#invoke(FLUSH, undefined, {});
         if (pending) await pending;
       }
+    } catch (error) {
+      host.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: this.spec.id }));
     } finally {
       this.#parked = false;
-      this.#finished = true;
-      for (const next of this.#downstream) next.inputFinished();
+      this.#done();
     }
+  }
+
+  #done(): void {
+    this.#finished = true;
+    for (const next of this.#downstream) next.inputFinished();
+    this.host.workerFinished();
   }
 
   #dispatch(env: Envelope): Promise<void> | undefined {

@@ -9,6 +9,7 @@ import type { SendOptions, StreamSession } from '../transport/pipeline-transport
 import { LazyAbortController } from '../util/lazy-abort.js';
 import { BoundedQueue, EMPTY } from './bounded-queue.js';
 import { type Envelope, NodeWorker, type WorkerHost } from './node-worker.js';
+import { SessionNodeContext } from './session-node-context.js';
 
 /** Shared by every input taken at once; a settled promise cannot be changed by its holders. */
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -48,6 +49,10 @@ export class PipelineSession implements StreamSession, WorkerHost {
   /** Outlets are connected: from now on outputs have somewhere to go. */
   #wired = false;
   #finished!: Promise<void>;
+  #resolveFinished!: () => void;
+  /** Workers not finished yet; the session settles when it reaches 0. */
+  #running = 0;
+  #removeAbortListener: (() => void) | undefined;
   readonly #startedAt = Date.now();
   #endedAt: number | undefined;
   readonly #options: PipelineSessionOptions;
@@ -74,29 +79,13 @@ export class PipelineSession implements StreamSession, WorkerHost {
     const { manifest, registry, logger, signal } = this.#options;
     if (signal?.aborted) throw RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled);
     const created: NodeWorker[] = [];
+    const contexts: SessionNodeContext[] = [];
     const abort = this.#abort;
     try {
       for (const spec of manifest.nodes) {
         const definition = registry.get(spec.nodeType)!;
-        const ctx: NodeContext = {
-          nodeId: spec.id,
-          nodeType: spec.nodeType,
-          sessionId: this.sessionId,
-          get signal() {
-            return abort.signal;
-          },
-          logger,
-          fail: (error) => this.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: spec.id })),
-          emit: (data, metadata = NO_METADATA) => {
-            const w = this.#workers.get(spec.id);
-            if (!w || !this.#wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${spec.id}" cannot emit before the session has started`, { nodeId: spec.id }));
-            return w.emitUnprompted(data, metadata);
-          },
-          reportProgress: (fraction) => {
-            const w = this.#workers.get(spec.id);
-            if (w) w.metrics.progress = fraction;
-          },
-        };
+        const ctx = new SessionNodeContext(spec.id, spec.nodeType, this.sessionId, logger, abort, this);
+        contexts.push(ctx);
         let instance;
         try {
           // Awaited only when asynchronous: most nodes are created synchronously, and each await is a turn.
@@ -106,6 +95,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
           throw RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: spec.id });
         }
         const worker = new NodeWorker(spec, definition, instance, this);
+        ctx.worker = worker;
         created.push(worker);
         this.#workers.set(spec.id, worker);
       }
@@ -138,11 +128,17 @@ export class PipelineSession implements StreamSession, WorkerHost {
       if (!hasOutgoing.has(w.spec.id)) w.outlets.push(this.#sinkOutlet(w.spec.id));
     }
     this.#wired = true;
+    for (const ctx of contexts) ctx.live = true;
+    this.#finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve));
+    this.#running = this.#workers.size;
     const callerSignal = this.#options.signal;
-    const onCallerAbort = () => void this.close('cancelled by caller');
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    // Long-lived caller signals must not keep finished sessions alive through their listeners.
-    this.#finished = this.#runAll().finally(() => callerSignal?.removeEventListener('abort', onCallerAbort));
+    if (callerSignal) {
+      const onCallerAbort = () => void this.close('cancelled by caller');
+      callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+      // Long-lived caller signals must not keep finished sessions alive through their listeners.
+      this.#removeAbortListener = () => callerSignal.removeEventListener('abort', onCallerAbort);
+    }
+    if (this.#running === 0) this.#settle();
   }
 
   #sinkOutlet(nodeId: string) {
@@ -157,22 +153,29 @@ export class PipelineSession implements StreamSession, WorkerHost {
     };
   }
 
-  async #runAll(): Promise<void> {
-    await Promise.all([...this.#workers.values()].map((w) => w.run().catch((e) => this.fail(RemoteMediaError.from(e, Code.Internal, { nodeId: w.spec.id })))));
-    // close always runs, for every node, once all loops have ended (also after errors and cancellation).
+  /** Called by each worker once finished; after the last, every node is closed and the session settles. */
+  workerFinished(): void {
+    if (--this.#running > 0) return;
+    // close always runs, for every node, once all have finished (also after errors and cancellation).
     const closing = [...this.#workers.values()].filter((w) => w.instance.close);
-    if (closing.length > 0) {
-      const closeErrors = await Promise.allSettled(closing.map((w) => w.instance.close!()));
-      const failedClose = closeErrors.find((r) => r.status === 'rejected');
+    if (closing.length === 0) return this.#settle();
+    void Promise.allSettled(closing.map(async (w) => w.instance.close!())).then((results) => {
+      const failedClose = results.find((r) => r.status === 'rejected');
       if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
-    }
+      this.#settle();
+    });
+  }
+
+  #settle(): void {
     this.#endedAt = Date.now();
     if (this.#error) this.#output.fail(this.#error);
     else {
       if (this.#state !== 'closed') this.#state = 'closed';
       this.#output.close();
     }
+    this.#removeAbortListener?.();
     this.#options.onFinished?.(this);
+    this.#resolveFinished();
   }
 
   get isActive(): boolean {
@@ -188,10 +191,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     this.#error = error;
     this.#state = 'failed';
     this.#abort.abort(error);
-    for (const w of this.#workers.values()) {
-      w.abort(error);
-      w.queue.fail(error);
-    }
+    for (const w of this.#workers.values()) w.stop(error, this.#wired);
     this.#output.rejectBlocked(error);
   }
 
@@ -255,10 +255,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       this.#inputEnded = true;
       const error = new RemoteMediaError(Code.Canceled, reason);
       this.#abort.abort(error);
-      for (const w of this.#workers.values()) {
-        w.abort(error);
-        w.queue.fail(error);
-      }
+      for (const w of this.#workers.values()) w.stop(error, this.#wired);
       this.#output.rejectBlocked(error);
     }
     await this.#finished;

@@ -87,6 +87,9 @@ export class PipelineRunner implements PipelineTransport {
   #starting = 0;
   #accepting = true;
   readonly #resolved = new Map<string, Manifest>();
+  #lastKey: string | undefined;
+  #lastResolved: Manifest | undefined;
+  readonly #forget = (session: PipelineSession) => void this.#sessions.delete(session.sessionId);
   #resolvedRevision = -1;
 
   constructor(options: PipelineRunnerOptions = {}) {
@@ -112,10 +115,16 @@ export class PipelineRunner implements PipelineTransport {
     const key = cacheKey(manifest);
     if (this.#resolvedRevision !== this.registry.revision) {
       this.#resolved.clear();
+      this.#lastKey = undefined;
       this.#resolvedRevision = this.registry.revision;
     }
+    // A server mostly sees one manifest over and over: comparing with the last key skips the
+    // string hashing and the LRU bump of a Map lookup.
+    if (key !== undefined && key === this.#lastKey) return this.#lastResolved!;
     const hit = key === undefined ? undefined : this.#resolved.get(key);
     if (hit) {
+      this.#lastKey = key;
+      this.#lastResolved = hit;
       // Most recently used last: Map keeps insertion order, so the first key is the eviction candidate.
       this.#resolved.delete(key!);
       this.#resolved.set(key!, hit);
@@ -125,6 +134,8 @@ export class PipelineRunner implements PipelineTransport {
     if (!result.ok) throw invalidManifestError(result.problems);
     const resolved = deepFreeze(result.manifest);
     if (key !== undefined && this.#resolvedRevision === this.registry.revision) {
+      this.#lastKey = key;
+      this.#lastResolved = resolved;
       this.#resolved.set(key, resolved);
       if (this.#resolved.size > RESOLVED_CACHE_SIZE) this.#resolved.delete(this.#resolved.keys().next().value!);
     }
@@ -156,7 +167,7 @@ export class PipelineRunner implements PipelineTransport {
         outputCapacity: this.#outputCapacity,
         signal,
         collect,
-        onFinished: (s) => this.#sessions.delete(s.sessionId),
+        onFinished: this.#forget,
       });
       // A session can finish before start() returns (e.g. aborted at once): only track live ones.
       if (session.isActive) this.#sessions.set(session.sessionId, session);
