@@ -12,6 +12,12 @@ describe('bearer tokens', () => {
     expect(createTokenCheck([])('anything')).toBe(false);
   });
 
+  it('compares code units, so different lone surrogates (both U+FFFD once UTF-8 encoded) do not match', () => {
+    expect(createTokenCheck(['key-\uD800'])('key-\uDC00')).toBe(false);
+    expect(createTokenCheck(['key-\uD800'])('key-\uD800')).toBe(true);
+    expect(new TextEncoder().encode('key-\uD800')).toEqual(new TextEncoder().encode('key-\uDC00'));
+  });
+
   it('parseBearer reads the usual spelling and the unusual ones alike', () => {
     expect(parseBearer('Bearer abc')).toBe('abc');
     expect(parseBearer('Bearer   abc  ')).toBe('abc');

@@ -1,5 +1,8 @@
 export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest';
 
+const NO_ITEMS: never[] = [];
+const NO_BLOCKED: never[] = [];
+
 /** Returned by `shift()` when nothing is queued. */
 export const EMPTY: unique symbol = Symbol('empty');
 
@@ -20,10 +23,11 @@ export class BoundedQueue<T> {
   readonly overflow: OverflowPolicy;
   /** Items dropped by the overflow policy. */
   dropped = 0;
-  #buf: (T | undefined)[];
+  // Both allocated on first use: a unary run's queues mostly never hold anything.
+  #buf: (T | undefined)[] = NO_ITEMS;
   #head = 0;
   #size = 0;
-  #blocked: BlockedPut<T>[] = [];
+  #blocked: BlockedPut<T>[] | undefined;
   #wake: (() => void) | null = null;
   #closed = false;
   #error: unknown = undefined;
@@ -31,8 +35,6 @@ export class BoundedQueue<T> {
   constructor(capacity: number, overflow: OverflowPolicy = 'block') {
     this.capacity = capacity;
     this.overflow = overflow;
-    // Grows on demand up to capacity: most queues of short sessions never hold more than a few items.
-    this.#buf = new Array(Math.min(capacity, 4));
   }
 
   /** Items buffered (at most `capacity`). Blocked producers hold theirs until there is room. */
@@ -41,7 +43,7 @@ export class BoundedQueue<T> {
   }
 
   get waitingProducers(): number {
-    return this.#blocked.length;
+    return this.#blocked?.length ?? 0;
   }
 
   get closed(): boolean {
@@ -69,7 +71,7 @@ export class BoundedQueue<T> {
       this.#enqueue(item);
       return undefined;
     }
-    return new Promise<void>((resolve, reject) => this.#blocked.push({ item, resolve, reject }));
+    return new Promise<void>((resolve, reject) => (this.#blocked ??= []).push({ item, resolve, reject }));
   }
 
   /** Takes the oldest item, or EMPTY. */
@@ -79,7 +81,7 @@ export class BoundedQueue<T> {
     this.#buf[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.#buf.length;
     this.#size--;
-    const next = this.#blocked.shift();
+    const next = this.#blocked?.shift();
     if (next) {
       this.#enqueue(next.item);
       next.resolve();
@@ -104,7 +106,7 @@ export class BoundedQueue<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const b of this.#blocked.splice(0)) b.reject(new Error('queue is closed'));
+    for (const b of this.#takeBlocked()) b.reject(new Error('queue is closed'));
     this.#notify();
   }
 
@@ -116,13 +118,19 @@ export class BoundedQueue<T> {
     if (this.#closed) return;
     this.#error = error;
     this.#closed = true;
-    for (const b of this.#blocked.splice(0)) b.reject(error);
+    for (const b of this.#takeBlocked()) b.reject(error);
     this.#notify();
   }
 
   /** Rejects waiting producers (their items are not queued) without closing the queue for the consumer. */
   rejectBlocked(error: unknown): void {
-    for (const b of this.#blocked.splice(0)) b.reject(error);
+    for (const b of this.#takeBlocked()) b.reject(error);
+  }
+
+  #takeBlocked(): BlockedPut<T>[] {
+    const blocked = this.#blocked ?? NO_BLOCKED;
+    this.#blocked = undefined;
+    return blocked;
   }
 
   get error(): unknown {
@@ -131,11 +139,11 @@ export class BoundedQueue<T> {
 
   /** Discards everything queued (and waiting producers' items). Returns how many were discarded. */
   clear(): number {
-    const n = this.#size + this.#blocked.length;
-    this.#buf = new Array(Math.min(this.capacity, 4));
+    const n = this.#size + this.waitingProducers;
+    this.#buf = NO_ITEMS;
     this.#head = 0;
     this.#size = 0;
-    for (const b of this.#blocked.splice(0)) b.resolve();
+    for (const b of this.#takeBlocked()) b.resolve();
     return n;
   }
 
@@ -148,7 +156,8 @@ export class BoundedQueue<T> {
 
   #grow(): void {
     const old = this.#buf;
-    const next = new Array<T | undefined>(Math.min(this.capacity, old.length * 2));
+    // Grows on demand up to capacity: most queues of short sessions never hold more than a few items.
+    const next = new Array<T | undefined>(Math.min(this.capacity, Math.max(4, old.length * 2)));
     for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) % old.length];
     this.#buf = next;
     this.#head = 0;

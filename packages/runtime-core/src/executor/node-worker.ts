@@ -24,6 +24,8 @@ export interface WorkerHost {
   readonly aborted: boolean;
   /** A worker has finished (flushed, or stopped) and told its downstream. */
   workerFinished(): void;
+  /** A worker's loop started: something is asynchronous (or the session is stopping). */
+  loopStarted(): void;
 }
 
 /** The context of one call; its signal belongs to the interrupt generation the call started in. */
@@ -90,7 +92,7 @@ export class NodeWorker {
   ) {
     const q = spec.queue ?? { capacity: 64, overflow: 'block' as const };
     this.queue = new BoundedQueue(q.capacity, q.overflow);
-    this.metrics = new NodeMetrics(spec.id, spec.nodeType, () => this.queue.length, () => this.queue.dropped);
+    this.metrics = new NodeMetrics(spec.id, spec.nodeType, this.queue);
     this.#policy = createNodePolicy(spec, () => this.metrics.retries++);
     this.#accepts = definition.accepts === 'any' ? undefined : new Set(definition.accepts);
   }
@@ -108,7 +110,9 @@ export class NodeWorker {
 
   /** Started when there is queued or in-flight work, or something left to finish; idempotent. */
   #startLoop(): void {
-    if (!this.#loop && !this.#finished) this.#loop = this.#run();
+    if (this.#loop || this.#finished) return;
+    this.host.loopStarted();
+    this.#loop = this.#run();
   }
 
   connectTo(next: NodeWorker): void {
@@ -161,8 +165,9 @@ export class NodeWorker {
     if (this.#busy || this.queue.length > 0) return this.#startLoop();
     this.#parked = false;
     const flushing = !this.host.aborted && this.instance.flush ? this.#invoke(FLUSH, undefined, {}) : undefined;
-    if (flushing) this.#loop = flushing.then(() => this.#done());
-    else this.#done();
+    if (!flushing) return this.#done();
+    this.host.loopStarted();
+    this.#loop = flushing.then(() => this.#done());
   }
 
   /** Barge-in: cancel the in-flight call and discard queued input. */

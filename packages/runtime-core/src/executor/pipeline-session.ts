@@ -31,6 +31,21 @@ export interface PipelineSessionOptions {
   collect?: TransportData[];
 }
 
+interface Topology {
+  hasIncoming: ReadonlySet<string>;
+  hasOutgoing: ReadonlySet<string>;
+}
+/** Per manifest object: the runner hands out the same frozen manifest for every run of it. */
+const topologies = new WeakMap<Manifest, Topology>();
+function topologyOf(manifest: Manifest): Topology {
+  let topology = topologies.get(manifest);
+  if (!topology) {
+    topology = { hasIncoming: new Set(manifest.connections.map((c) => c.to)), hasOutgoing: new Set(manifest.connections.map((c) => c.from)) };
+    if (Object.isFrozen(manifest.connections)) topologies.set(manifest, topology);
+  }
+  return topology;
+}
+
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
 
 /** A running pipeline: one NodeWorker per manifest node, wired by the manifest's connections. */
@@ -117,8 +132,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       await Promise.allSettled(created.map((w) => w.instance.close?.()));
       throw error;
     }
-    const hasIncoming = new Set(manifest.connections.map((c) => c.to));
-    const hasOutgoing = new Set(manifest.connections.map((c) => c.from));
+    const { hasIncoming, hasOutgoing } = topologyOf(manifest);
     for (const c of manifest.connections) this.#workers.get(c.from)!.connectTo(this.#workers.get(c.to)!);
     for (const w of this.#workers.values()) {
       if (!hasIncoming.has(w.spec.id)) {
@@ -131,14 +145,25 @@ export class PipelineSession implements StreamSession, WorkerHost {
     for (const ctx of contexts) ctx.live = true;
     this.#finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve));
     this.#running = this.#workers.size;
-    const callerSignal = this.#options.signal;
-    if (callerSignal) {
-      const onCallerAbort = () => void this.close('cancelled by caller');
-      callerSignal.addEventListener('abort', onCallerAbort, { once: true });
-      // Long-lived caller signals must not keep finished sessions alive through their listeners.
-      this.#removeAbortListener = () => callerSignal.removeEventListener('abort', onCallerAbort);
-    }
+    // A unary run listens only once something goes asynchronous: a synchronous run has finished
+    // before anyone could abort it, and an AbortSignal listener costs ~1 us to add and remove.
+    if (!this.#options.collect) this.#watchCallerSignal();
     if (this.#running === 0) this.#settle();
+  }
+
+  #watchCallerSignal(): void {
+    const callerSignal = this.#options.signal;
+    if (!callerSignal || this.#removeAbortListener || this.#abort.aborted || this.#endedAt !== undefined) return;
+    const onCallerAbort = () => void this.close('cancelled by caller');
+    if (callerSignal.aborted) return onCallerAbort();
+    callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+    // Long-lived caller signals must not keep finished sessions alive through their listeners.
+    this.#removeAbortListener = () => callerSignal.removeEventListener('abort', onCallerAbort);
+  }
+
+  /** A worker started its loop: the run is asynchronous from here on. */
+  loopStarted(): void {
+    this.#watchCallerSignal();
   }
 
   #sinkOutlet(nodeId: string) {

@@ -15,8 +15,8 @@ export class NodeMetrics {
   constructor(
     readonly nodeId: string,
     readonly nodeType: string,
-    private readonly queueDepth: () => number,
-    private readonly queueDrops: () => number,
+    /** The node's input queue, read at snapshot time. */
+    private readonly queue: { readonly length: number; readonly dropped: number },
   ) {}
 
   snapshot(): NodeMetricsSnapshot {
@@ -26,10 +26,10 @@ export class NodeMetrics {
       itemsIn: this.itemsIn,
       itemsOut: this.itemsOut,
       errors: this.errors,
-      drops: this.drops + this.queueDrops(),
+      drops: this.drops + this.queue.dropped,
       interrupted: this.interrupted,
       retries: this.retries,
-      queueDepth: this.queueDepth(),
+      queueDepth: this.queue.length,
       latency: this.latency.snapshot(),
       ...(this.progress === undefined ? {} : { progress: this.progress }),
     };

@@ -3,29 +3,28 @@
  * Length still leaks, as with every such comparison; tokens should be of fixed length.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  return equalBytes(encoder.encode(a), encoder.encode(b));
-}
-
-const encoder = new TextEncoder();
-
-function equalBytes(ea: Uint8Array, eb: Uint8Array): boolean {
-  let diff = ea.length ^ eb.length;
-  const n = Math.max(ea.length, eb.length);
-  for (let i = 0; i < n; i++) diff |= (ea[i % (ea.length || 1)] ?? 0) ^ (eb[i % (eb.length || 1)] ?? 0);
-  return diff === 0;
+  return equalCodeUnits(a, b);
 }
 
 /**
- * `tokenAllowed` against a fixed list, with the list encoded once: servers check every request,
- * and re-encoding every configured token per call showed in `pnpm bench http`.
+ * Compares UTF-16 code units in place: encoding both strings to bytes first (TextEncoder) cost
+ * ~0.8 us per request in `pnpm bench http`, and code units are the stricter comparison (encoding
+ * maps every lone surrogate to U+FFFD). The loop runs over the given string's length only.
  */
+function equalCodeUnits(given: string, expected: string): boolean {
+  let diff = given.length ^ expected.length;
+  const m = expected.length || 1;
+  for (let i = 0; i < given.length; i++) diff |= given.charCodeAt(i) ^ (expected.charCodeAt(i % m) | 0);
+  return diff === 0;
+}
+
+/** `tokenAllowed` against a fixed list: servers check every request. */
 export function createTokenCheck(allowed: readonly string[]): (token: string | undefined) => boolean {
-  const encoded = allowed.map((t) => encoder.encode(t));
+  const tokens = [...allowed];
   return (token) => {
     if (token === undefined) return false;
-    const given = encoder.encode(token);
     let ok = false;
-    for (const candidate of encoded) ok = equalBytes(given, candidate) || ok;
+    for (const candidate of tokens) ok = equalCodeUnits(token, candidate) || ok;
     return ok;
   };
 }

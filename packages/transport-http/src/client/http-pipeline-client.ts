@@ -62,7 +62,9 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
       const result = await requestJson<{ outputs: TransportDataJson[] }>(pool, origin, headers, {
         method: 'POST',
         path: '/v1/execute',
-        body: { manifest, inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) },
+        // The manifest goes as text: the server keys its manifest cache by that text, so it neither
+        // builds the manifest's objects nor stringifies them back (~1 us of server time per call).
+        body: { manifest: typeof manifest === 'string' ? manifest : JSON.stringify(manifest), inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) },
         headers: timeoutHeader(call),
         signal: callSignal(call),
       });
