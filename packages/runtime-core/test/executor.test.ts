@@ -196,6 +196,39 @@ describe('executor', () => {
     expect(session.metrics().nodes.find((n) => n.nodeId === 'tts')!.interrupted).toBeGreaterThan(0);
   });
 
+  it('never re-enters a node: an input sent from inside its own process call waits for that call', async () => {
+    let depth = 0;
+    let maxDepth = 0;
+    let session: Awaited<ReturnType<PipelineRunner['createStreamSession']>> | undefined;
+    const order: number[] = [];
+    const Reentrant = defineNode({
+      type: 'Reentrant',
+      description: 'sends a second input from inside its first call',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: () => ({
+        process(input) {
+          maxDepth = Math.max(maxDepth, ++depth);
+          const n = (input as { value: number }).value;
+          if (n === 1) void session!.send(json(2));
+          order.push(n);
+          depth--;
+          return input;
+        },
+      }),
+    });
+    const runner = new PipelineRunner({ nodes: [Reentrant] });
+    session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Reentrant' }]));
+    const reading = collect(session.outputs);
+    await session.send(json(1));
+    await until(() => order.length === 2);
+    await session.end();
+    expect(maxDepth).toBe(1);
+    expect(order).toEqual([1, 2]);
+    expect((await reading).map(num)).toEqual([1, 2]);
+  });
+
   it('retries a failing node with backoff, then succeeds', async () => {
     let calls = 0;
     const Flaky = defineNode({

@@ -181,6 +181,9 @@ export class NodeWorker {
     const { queue, host } = this;
     this.#parked = false;
     try {
+      // Started from inside a producer's call (maybe this worker's own inline one): let that stack
+      // unwind first, as a parked loop woken by the queue would, so a node is never re-entered.
+      await Promise.resolve();
       for (;;) {
         if (host.aborted) return;
         if (this.#inflight) {
