@@ -196,6 +196,31 @@ describe('executor', () => {
     expect(session.metrics().nodes.find((n) => n.nodeId === 'tts')!.interrupted).toBeGreaterThan(0);
   });
 
+  it('a node cannot emit while the session is being built (initialize), and can once it runs', async () => {
+    const emitted: Promise<void>[] = [];
+    const Emitter = defineNode({
+      type: 'Emitter',
+      description: 'emits from initialize and from process',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: (_params, ctx) => ({
+        initialize() {
+          emitted.push(ctx.emit(json(0)));
+        },
+        process() {
+          emitted.push(ctx.emit(json(9)));
+          return undefined;
+        },
+      }),
+    });
+    const runner = new PipelineRunner({ nodes: [Emitter] });
+    const outputs = await runner.executeUnary(manifest([{ id: 'e', nodeType: 'Emitter' }]), [json(1)]);
+    await expect(emitted[0]).rejects.toMatchObject({ code: Code.FailedPrecondition, nodeId: 'e' });
+    await expect(emitted[1]).resolves.toBeUndefined();
+    expect(outputs.map(num)).toEqual([9]);
+  });
+
   it('never re-enters a node: an input sent from inside its own process call waits for that call', async () => {
     let depth = 0;
     let maxDepth = 0;

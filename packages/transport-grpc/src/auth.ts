@@ -3,7 +3,7 @@ import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remoteme
 import { toConnectError } from './grpc-errors.js';
 
 export interface AuthPolicy {
-  /** A token check from runtime-core's createTokenCheck (the configured tokens, encoded once). */
+  /** A token check from runtime-core's createTokenCheck (the configured tokens, compared in constant time). */
   allowed: (token: string | undefined) => boolean;
   required: boolean;
 }

@@ -22,6 +22,8 @@ export interface WorkerHost {
   fail(error: RemoteMediaError): void;
   /** True once the session ended abnormally (closed, cancelled or failed). */
   readonly aborted: boolean;
+  /** Outlets are connected: the session has started. */
+  readonly wired: boolean;
   /** A worker has finished (flushed, or stopped) and told its downstream. */
   workerFinished(): void;
   /** A worker's loop started: something is asynchronous (or the session is stopping). */
@@ -101,11 +103,11 @@ export class NodeWorker {
    * Session ended or failed: cancel in-flight work and refuse queued producers (called by the
    * session, not through listeners). The worker then finishes without flushing.
    */
-  stop(reason: unknown, started: boolean): void {
+  stop(reason: unknown): void {
     this.#inputAbort.abort(reason);
     this.queue.fail(reason);
     // Before the session is wired (a node failed while others initialized) there is nothing to finish.
-    if (started) this.#startLoop();
+    if (this.host.wired) this.#startLoop();
   }
 
   /** Started when there is queued or in-flight work, or something left to finish; idempotent. */

@@ -3,7 +3,7 @@ import { NO_METADATA, type TransportData, asTransportData } from '../data/transp
 import { Code, RemoteMediaError } from '../errors.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot, SessionState } from '../metrics/pipeline-metrics.js';
-import type { NodeContext, NodeLogger } from '../nodes/node-definition.js';
+import type { NodeLogger } from '../nodes/node-definition.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { SendOptions, StreamSession } from '../transport/pipeline-transport.js';
 import { LazyAbortController } from '../util/lazy-abort.js';
@@ -61,7 +61,6 @@ export class PipelineSession implements StreamSession, WorkerHost {
   #inputs = 0;
   #outputs = 0;
   #inputEnded = false;
-  /** Outlets are connected: from now on outputs have somewhere to go. */
   #wired = false;
   #finished!: Promise<void>;
   #resolveFinished!: () => void;
@@ -83,6 +82,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
     return this.#abort.aborted;
   }
 
+  /** Outlets are connected: from now on outputs have somewhere to go. */
+  get wired(): boolean {
+    return this.#wired;
+  }
+
   /** Creates and initialises every node; on any failure, closes those already created and throws. */
   static async start(options: PipelineSessionOptions): Promise<PipelineSession> {
     const session = new PipelineSession(options);
@@ -94,13 +98,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
     const { manifest, registry, logger, signal } = this.#options;
     if (signal?.aborted) throw RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled);
     const created: NodeWorker[] = [];
-    const contexts: SessionNodeContext[] = [];
     const abort = this.#abort;
     try {
       for (const spec of manifest.nodes) {
         const definition = registry.get(spec.nodeType)!;
         const ctx = new SessionNodeContext(spec.id, spec.nodeType, this.sessionId, logger, abort, this);
-        contexts.push(ctx);
         let instance;
         try {
           // Awaited only when asynchronous: most nodes are created synchronously, and each await is a turn.
@@ -142,7 +144,6 @@ export class PipelineSession implements StreamSession, WorkerHost {
       if (!hasOutgoing.has(w.spec.id)) w.outlets.push(this.#sinkOutlet(w.spec.id));
     }
     this.#wired = true;
-    for (const ctx of contexts) ctx.live = true;
     this.#finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve));
     this.#running = this.#workers.size;
     // A unary run listens only once something goes asynchronous: a synchronous run has finished
@@ -216,7 +217,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     this.#error = error;
     this.#state = 'failed';
     this.#abort.abort(error);
-    for (const w of this.#workers.values()) w.stop(error, this.#wired);
+    for (const w of this.#workers.values()) w.stop(error);
     this.#output.rejectBlocked(error);
   }
 
@@ -280,7 +281,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       this.#inputEnded = true;
       const error = new RemoteMediaError(Code.Canceled, reason);
       this.#abort.abort(error);
-      for (const w of this.#workers.values()) w.stop(error, this.#wired);
+      for (const w of this.#workers.values()) w.stop(error);
       this.#output.rejectBlocked(error);
     }
     await this.#finished;

@@ -13,10 +13,8 @@ import type { NodeWorker, WorkerHost } from './node-worker.js';
 export class SessionNodeContext implements NodeContext {
   /** Set once the node's worker exists. */
   worker: NodeWorker | undefined;
-  /** Set once the session's outlets are wired: from then on `emit` has somewhere to go. */
-  live = false;
   readonly #abort: LazyAbortController;
-  readonly #host: Pick<WorkerHost, 'fail'>;
+  readonly #host: Pick<WorkerHost, 'fail' | 'wired'>;
 
   constructor(
     readonly nodeId: string,
@@ -24,7 +22,7 @@ export class SessionNodeContext implements NodeContext {
     readonly sessionId: string,
     readonly logger: NodeLogger,
     abort: LazyAbortController,
-    host: Pick<WorkerHost, 'fail'>,
+    host: Pick<WorkerHost, 'fail' | 'wired'>,
   ) {
     this.#abort = abort;
     this.#host = host;
@@ -37,7 +35,7 @@ export class SessionNodeContext implements NodeContext {
   readonly fail = (error: unknown): void => this.#host.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: this.nodeId }));
 
   readonly emit = (data: RuntimeData, metadata: Record<string, string> = NO_METADATA): Promise<void> => {
-    if (!this.worker || !this.live) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }));
+    if (!this.worker || !this.#host.wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }));
     return this.worker.emitUnprompted(data, metadata);
   };
 
