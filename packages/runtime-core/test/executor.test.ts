@@ -100,6 +100,46 @@ describe('executor', () => {
     expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(['a:close', 'b:close']);
   });
 
+  it('builds sessions whose nodes are created synchronously, asynchronously or both, and closes what was created when a create fails', async () => {
+    const events: string[] = [];
+    const Made = defineNode({
+      type: 'Made',
+      description: 'created sync or async; may fail to be created',
+      paramsSchema: z.object({ async: z.boolean().default(false), fail: z.boolean().default(false), add: z.number().default(0) }),
+      accepts: ['json'],
+      produces: ['json'],
+      create: (params, ctx) => {
+        const make = () => {
+          if (params.fail) throw new Error('no resources');
+          events.push(`${ctx.nodeId}:created`);
+          return { process: (input: RuntimeData) => json((input as { value: number }).value + params.add), close: () => void events.push(`${ctx.nodeId}:close`) };
+        };
+        return params.async ? Promise.resolve().then(make) : make();
+      },
+    });
+    const runner = new PipelineRunner({ nodes: [Made] });
+    const chain = (...nodes: Array<{ id: string; async?: boolean; fail?: boolean; add?: number }>) =>
+      manifest(nodes.map(({ id, ...params }) => ({ id, nodeType: 'Made', params })), line(...nodes.map((n) => n.id)));
+
+    // Synchronous, then an asynchronous create in the middle, then synchronous again: same result.
+    expect((await runner.executeUnary(chain({ id: 'a', add: 1 }, { id: 'b', add: 10 }), [json(1)])).map(num)).toEqual([12]);
+    expect((await runner.executeUnary(chain({ id: 'a', add: 1 }, { id: 'b', async: true, add: 10 }, { id: 'c', add: 100 }), [json(1), json(2)])).map(num)).toEqual([112, 113]);
+
+    for (const [failing, created] of [
+      [chain({ id: 'a' }, { id: 'b', fail: true }), ['a']], // fails synchronously
+      [chain({ id: 'a' }, { id: 'b', async: true }, { id: 'c', fail: true }), ['a', 'b']], // after an asynchronous create
+      [chain({ id: 'a' }, { id: 'b', async: true, fail: true }), ['a']], // the asynchronous create fails
+    ] as const) {
+      events.length = 0;
+      const error = await runner.executeUnary(failing, [json(1)]).catch((e: RemoteMediaError) => e);
+      expect(error).toBeInstanceOf(RemoteMediaError);
+      expect((error as RemoteMediaError).code).toBe(Code.FailedPrecondition);
+      expect((error as RemoteMediaError).nodeId).toBe(failing.nodes.at(-1)!.id);
+      expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(created.map((id) => `${id}:close`));
+    }
+    expect(runner.activeSessionCount).toBe(0);
+  });
+
   it('onError: skip counts the error and keeps the session going', async () => {
     const { Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });

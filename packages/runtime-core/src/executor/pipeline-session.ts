@@ -1,9 +1,9 @@
 import type { RuntimeData } from '../data/runtime-data.js';
 import { NO_METADATA, type TransportData, asTransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
-import type { Manifest } from '../manifest/manifest-schema.js';
+import type { Manifest, ManifestNode } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot, SessionState } from '../metrics/pipeline-metrics.js';
-import type { NodeLogger } from '../nodes/node-definition.js';
+import type { NodeDefinition, NodeLogger, PipelineNode } from '../nodes/node-definition.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import type { SendOptions, StreamSession } from '../transport/pipeline-transport.js';
 import { LazyAbortController } from '../util/lazy-abort.js';
@@ -48,6 +48,20 @@ function topologyOf(manifest: Manifest): Topology {
 
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
 
+/** The node's instance, or a promise of it; failures carry the node id. */
+function createNode(ctx: SessionNodeContext, definition: NodeDefinition<any>, params: unknown): PipelineNode | Promise<PipelineNode> {
+  try {
+    const created = definition.create(params, ctx);
+    return isPromise(created) ? created.catch((error: unknown) => Promise.reject(createFailed(error, ctx.nodeId))) : created;
+  } catch (error) {
+    throw createFailed(error, ctx.nodeId);
+  }
+}
+
+function createFailed(error: unknown, nodeId: string): RemoteMediaError {
+  return RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId });
+}
+
 /** A running pipeline: one NodeWorker per manifest node, wired by the manifest's connections. */
 export class PipelineSession implements StreamSession, WorkerHost {
   readonly sessionId: string;
@@ -89,51 +103,98 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** Creates and initialises every node; on any failure, closes those already created and throws. */
   static async start(options: PipelineSessionOptions): Promise<PipelineSession> {
-    const session = new PipelineSession(options);
-    await session.#build();
-    return session;
+    return PipelineSession.startNow(options);
   }
 
-  async #build(): Promise<void> {
-    const { manifest, registry, logger, signal } = this.#options;
+  /**
+   * `start`, but returns the session itself when every node is created synchronously and none
+   * needs initializing (the common case), and a promise only otherwise: a unary run of
+   * synchronous nodes then costs no microtask turn at all.
+   */
+  static startNow(options: PipelineSessionOptions): PipelineSession | Promise<PipelineSession> {
+    const session = new PipelineSession(options);
+    const building = session.#build();
+    return building ? building.then(() => session) : session;
+  }
+
+  /** Synchronous until a node's create is asynchronous or a node needs initializing. */
+  #build(): Promise<void> | undefined {
+    const { manifest, signal } = this.#options;
     if (signal?.aborted) throw RemoteMediaError.from(signal.reason ?? new DOMException('aborted', 'AbortError'), Code.Canceled);
     const created: NodeWorker[] = [];
-    const abort = this.#abort;
-    try {
-      for (const spec of manifest.nodes) {
-        const definition = registry.get(spec.nodeType)!;
-        const ctx = new SessionNodeContext(spec.id, spec.nodeType, this.sessionId, logger, abort, this);
-        let instance;
-        try {
-          // Awaited only when asynchronous: most nodes are created synchronously, and each await is a turn.
-          const created = definition.create(spec.params, ctx);
-          instance = isPromise(created) ? await created : created;
-        } catch (error) {
-          throw RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: spec.id });
-        }
-        const worker = new NodeWorker(spec, definition, instance, this);
-        ctx.worker = worker;
-        created.push(worker);
-        this.#workers.set(spec.id, worker);
+    const nodes = manifest.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const ctx = this.#contextFor(nodes[i]!);
+      let instance;
+      try {
+        instance = createNode(ctx, this.#options.registry.get(ctx.nodeType)!, nodes[i]!.params);
+      } catch (error) {
+        return this.#abandon(created, error, true);
       }
-      const initializing = created.filter((w) => w.instance.initialize);
-      if (initializing.length > 0) {
-        await Promise.all(
-          initializing.map(async (w) => {
-            try {
-              await w.instance.initialize!();
-            } catch (error) {
-              const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
-              throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
-            }
-          }),
-        );
+      // An asynchronous create: the rest is built after it, asynchronously.
+      if (isPromise(instance)) return this.#buildRest(created, i, ctx, instance);
+      created.push(this.#addWorker(nodes[i]!, ctx, instance));
+    }
+    return this.#initialize(created);
+  }
+
+  async #buildRest(created: NodeWorker[], index: number, ctx: SessionNodeContext, pending: Promise<PipelineNode>): Promise<void> {
+    const { manifest, registry } = this.#options;
+    try {
+      created.push(this.#addWorker(manifest.nodes[index]!, ctx, await pending));
+      for (let i = index + 1; i < manifest.nodes.length; i++) {
+        const spec = manifest.nodes[i]!;
+        const next = this.#contextFor(spec);
+        created.push(this.#addWorker(spec, next, await createNode(next, registry.get(spec.nodeType)!, spec.params)));
       }
     } catch (error) {
-      this.#abort.abort(error);
-      await Promise.allSettled(created.map((w) => w.instance.close?.()));
-      throw error;
+      await this.#abandon(created, error, false);
     }
+    await this.#initialize(created);
+  }
+
+  #contextFor(spec: ManifestNode): SessionNodeContext {
+    return new SessionNodeContext(spec.id, spec.nodeType, this.sessionId, this.#options.logger, this.#abort, this);
+  }
+
+  #addWorker(spec: ManifestNode, ctx: SessionNodeContext, instance: PipelineNode): NodeWorker {
+    const worker = new NodeWorker(spec, this.#options.registry.get(spec.nodeType)!, instance, this);
+    ctx.worker = worker;
+    this.#workers.set(spec.id, worker);
+    return worker;
+  }
+
+  /** Initializes the nodes that ask for it, then wires the session; synchronous when none does. */
+  #initialize(created: NodeWorker[]): Promise<void> | undefined {
+    const initializing = created.filter((w) => w.instance.initialize);
+    if (initializing.length === 0) return this.#wire();
+    return Promise.all(
+      initializing.map(async (w) => {
+        try {
+          await w.instance.initialize!();
+        } catch (error) {
+          const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
+          throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
+        }
+      }),
+    ).then(
+      () => this.#wire(),
+      (error: unknown) => this.#abandon(created, error, false),
+    );
+  }
+
+  /** Building failed: abort, close what was created, then throw (synchronously when nothing closes asynchronously and `sync`). */
+  #abandon(created: NodeWorker[], error: unknown, sync: true): undefined | Promise<never>;
+  #abandon(created: NodeWorker[], error: unknown, sync: false): Promise<never>;
+  #abandon(created: NodeWorker[], error: unknown, sync: boolean): undefined | Promise<never> {
+    this.#abort.abort(error);
+    const closing = created.filter((w) => w.instance.close);
+    if (sync && closing.length === 0) throw error;
+    return Promise.allSettled(closing.map((w) => w.instance.close!())).then(() => Promise.reject(error));
+  }
+
+  #wire(): undefined {
+    const { manifest } = this.#options;
     const { hasIncoming, hasOutgoing } = topologyOf(manifest);
     for (const c of manifest.connections) this.#workers.get(c.from)!.connectTo(this.#workers.get(c.to)!);
     for (const w of this.#workers.values()) {
@@ -150,6 +211,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     // before anyone could abort it, and an AbortSignal listener costs ~1 us to add and remove.
     if (!this.#options.collect) this.#watchCallerSignal();
     if (this.#running === 0) this.#settle();
+    return undefined;
   }
 
   #watchCallerSignal(): void {
@@ -225,10 +287,15 @@ export class PipelineSession implements StreamSession, WorkerHost {
     // Not an async function: most inputs are taken synchronously (inline dispatch), and the
     // promise machinery of an async function per input showed in the gRPC server's profile.
     try {
-      return this.#send(input, options) ?? RESOLVED;
+      return this.push(input, options) ?? RESOLVED;
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** `send` for callers that go on synchronously: undefined when the input was taken at once; throws rather than rejects. */
+  push(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> | undefined {
+    return this.#send(input, options);
   }
 
   #send(input: TransportData | RuntimeData, options: SendOptions): Promise<void> | undefined {
@@ -266,13 +333,24 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   async end(): Promise<void> {
-    if (!this.#inputEnded) {
-      this.#inputEnded = true;
-      if (this.#state === 'running') this.#state = 'ending';
-      for (const s of this.#sources) s.inputFinished();
-    }
+    this.#endInput();
     await this.#finished;
     if (this.#error) throw this.#error;
+  }
+
+  /** `end` for callers that go on synchronously: undefined when the session has already finished; throws its error rather than rejects. */
+  endNow(): Promise<void> | undefined {
+    this.#endInput();
+    if (this.#endedAt === undefined) return this.end();
+    if (this.#error) throw this.#error;
+    return undefined;
+  }
+
+  #endInput(): void {
+    if (this.#inputEnded) return;
+    this.#inputEnded = true;
+    if (this.#state === 'running') this.#state = 'ending';
+    for (const s of this.#sources) s.inputFinished();
   }
 
   async close(reason = 'session closed'): Promise<void> {

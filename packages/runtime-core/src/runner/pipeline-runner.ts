@@ -150,49 +150,93 @@ export class PipelineRunner implements PipelineTransport {
     return this.#start(manifest, callSignal(options));
   }
 
-  async #start(manifest: ManifestSource, signal: AbortSignal | undefined, collect?: TransportData[]): Promise<PipelineSession> {
+  /** Checks the limits and builds a session; returns the session itself when it was built synchronously. */
+  #start(manifest: ManifestSource, signal: AbortSignal | undefined, collect?: TransportData[]): PipelineSession | Promise<PipelineSession> {
     if (!this.#accepting) throw new RemoteMediaError(Code.Unavailable, 'runner is shutting down and accepts no new sessions', { reason: 'ShuttingDown' });
     const max = this.limits.maxConcurrentSessions;
     if (max !== undefined && this.#sessions.size + this.#starting >= max) {
       throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
     }
-    const resolved = this.resolve(manifest);
+    const started = PipelineSession.startNow({
+      sessionId: crypto.randomUUID(),
+      manifest: this.resolve(manifest),
+      registry: this.registry,
+      logger: this.#logger,
+      outputCapacity: this.#outputCapacity,
+      signal,
+      collect,
+      onFinished: this.#forget,
+    });
+    if (!(started instanceof Promise)) return this.#track(started);
+    // Counted against the limit while its nodes get ready.
     this.#starting++;
+    return started.then(
+      (session) => {
+        this.#starting--;
+        return this.#track(session);
+      },
+      (error: unknown) => {
+        this.#starting--;
+        throw error;
+      },
+    );
+  }
+
+  /** A session can finish before its start returns (e.g. aborted at once): only live ones are tracked. */
+  #track(session: PipelineSession): PipelineSession {
+    if (session.isActive) this.#sessions.set(session.sessionId, session);
+    return session;
+  }
+
+  /**
+   * Runs the pipeline on every input and returns ALL outputs of every sink, in order. Stays
+   * synchronous for as long as the pipeline does (synchronous nodes, created synchronously): such
+   * a run returns an already-settled promise, without a microtask turn per step.
+   */
+  executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
     try {
-      const session = await PipelineSession.start({
-        sessionId: crypto.randomUUID(),
-        manifest: resolved,
-        registry: this.registry,
-        logger: this.#logger,
-        outputCapacity: this.#outputCapacity,
-        signal,
-        collect,
-        onFinished: this.#forget,
-      });
-      // A session can finish before start() returns (e.g. aborted at once): only track live ones.
-      if (session.isActive) this.#sessions.set(session.sessionId, session);
-      return session;
-    } finally {
-      this.#starting--;
+      const signal = callSignal(options);
+      // The session appends outputs here as they come: no output queue to drain beside the inputs.
+      const outputs: TransportData[] = [];
+      const started = this.#start(manifest, signal, outputs);
+      if (started instanceof Promise) return started.then((session) => this.#runUnary(session, inputs, signal, outputs));
+      return this.#runUnary(started, inputs, signal, outputs);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
-  /** Runs the pipeline on every input and returns ALL outputs of every sink, in order. */
-  async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
-    const signal = callSignal(options);
-    // The session appends outputs here as they come: no output queue to drain beside the inputs.
-    const outputs: TransportData[] = [];
-    const session = await this.#start(manifest, signal, outputs);
+  #runUnary(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
     try {
-      for (const input of inputs) await session.send(input);
+      for (let i = 0; i < inputs.length; i++) {
+        const pending = session.push(inputs[i]!);
+        if (pending) return this.#runUnaryAsync(session, inputs, i + 1, pending, signal, outputs);
+      }
+      const ending = session.endNow();
+      if (ending) return this.#runUnaryAsync(session, inputs, inputs.length, ending, signal, outputs);
+    } catch (error) {
+      return this.#failUnary(session, error, signal);
+    }
+    return signal?.aborted ? Promise.reject(abortError(signal, 'pipeline execution')) : Promise.resolve(outputs);
+  }
+
+  /** The rest of a unary run once something went asynchronous: `pending`, then inputs from `next` on. */
+  async #runUnaryAsync(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], next: number, pending: Promise<void>, signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
+    try {
+      await pending;
+      for (let i = next; i < inputs.length; i++) await session.send(inputs[i]!);
       await session.end();
     } catch (error) {
-      await session.close();
-      if (signal?.aborted) throw abortError(signal, 'pipeline execution');
-      throw error;
+      return this.#failUnary(session, error, signal);
     }
     if (signal?.aborted) throw abortError(signal, 'pipeline execution');
     return outputs;
+  }
+
+  async #failUnary(session: PipelineSession, error: unknown, signal: AbortSignal | undefined): Promise<never> {
+    await session.close();
+    if (signal?.aborted) throw abortError(signal, 'pipeline execution');
+    throw error;
   }
 
   execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options?: CallOptions): Promise<TransportData[]> {
