@@ -463,6 +463,50 @@ describe('executor', () => {
     await again.close();
   });
 
+  it('counts a unary run against maxConcurrentSessions once it goes asynchronous, and frees the slot after', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const Slow = defineNode({ type: 'Slow', description: 'waits for the gate', paramsSchema: z.object({}), accepts: 'any', produces: 'any', create: () => ({ process: async (input: RuntimeData) => (await gate, input) }) });
+    const runner = new PipelineRunner({ nodes: [Slow], limits: { maxConcurrentSessions: 1 } });
+    const running = runner.executeUnary(manifest([{ id: 's', nodeType: 'Slow' }]), [json(1)]);
+    expect(runner.activeSessionCount).toBe(1);
+    const refused = await runner.executeUnary(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(2)]).catch((e: RemoteMediaError) => e);
+    expect((refused as RemoteMediaError).code).toBe(Code.ResourceExhausted);
+    release();
+    expect((await running).map(num)).toEqual([1]);
+    expect(runner.activeSessionCount).toBe(0);
+    // Synchronous runs leave nothing behind either.
+    expect((await runner.executeUnary(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(3)])).map(num)).toEqual([3]);
+    expect(runner.activeSessionCount).toBe(0);
+  });
+
+  it('NodeContext methods work unbound and keep their identity', async () => {
+    const seen: unknown[] = [];
+    const Loose = defineNode({
+      type: 'Loose',
+      description: 'uses its context methods detached',
+      paramsSchema: z.object({}),
+      accepts: 'any',
+      produces: 'any',
+      create: (_params, ctx) => {
+        const { emit, reportProgress, fail } = ctx;
+        seen.push(emit === ctx.emit && reportProgress === ctx.reportProgress && fail === ctx.fail);
+        return {
+          process: async (input: RuntimeData) => {
+            reportProgress(0.5);
+            await emit(json(100));
+            if ((input as { value: number }).value < 0) fail(new Error('negative'));
+            return input;
+          },
+        };
+      },
+    });
+    const runner = new PipelineRunner({ nodes: [Loose] });
+    expect((await runner.executeUnary(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(1)])).map(num)).toEqual([100, 1]);
+    expect(seen).toEqual([true]);
+    await expect(runner.executeUnary(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(-1)])).rejects.toMatchObject({ nodeId: 'l', message: expect.stringContaining('negative') });
+  });
+
   it('sends addressed to a named node, and rejects unknown node names', async () => {
     const runner = new PipelineRunner();
     const session = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } }], line('a', 'b')));

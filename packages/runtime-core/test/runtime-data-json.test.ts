@@ -78,6 +78,10 @@ describe('runtime-data-json', () => {
     expect(errorOf(() => runtimeDataFromJson({ kind: 'smell' })).details[0]).toMatchObject({ path: 'data.kind' });
     expect(errorOf(() => runtimeDataFromJson('text')).details[0]).toMatchObject({ path: 'data', message: expect.stringContaining('object') });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'json' })).details[0]).toMatchObject({ path: 'data.value', message: 'required' });
+    for (const value of [{ a: [1, Number.NaN] }, { a: { b: Number.POSITIVE_INFINITY } }, [() => 1], { f: undefined }]) {
+      expect(errorOf(() => runtimeDataFromJson({ kind: 'json', value })).details[0], JSON.stringify(value)).toMatchObject({ path: 'data.value', message: 'expected a JSON value' });
+    }
+    expect(runtimeDataFromJson({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } })).toEqual({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'control', control: { type: 'explode' } })).details[0]).toMatchObject({ path: 'data.control.type' });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'audio', samples: 'AAA=', sampleRate: 1, channels: 1 })).details[0]!.message).toContain('multiple of 4');
   });

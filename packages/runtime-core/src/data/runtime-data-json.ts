@@ -75,14 +75,19 @@ export function transportDataFromJson(value: unknown, path = 'input'): Transport
 export function transportDataListFromJson(value: unknown, path = 'inputs'): TransportData[] {
   const issues: ErrorDetail[] = [];
   if (!Array.isArray(value)) throw invalid([{ path, message: 'expected an array' }]);
-  const items = value.map((v, i) => {
+  const items: TransportData[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
     const item = decodeTransportData(v, `${path}[${i}]`, issues);
+    if (!item) continue;
+    items.push(item); // returned only when every item decoded
+    const problems = validateRuntimeData(item.data);
+    if (problems.length === 0) continue;
     const at = isObject(v) && 'data' in v ? `${path}[${i}].data` : `${path}[${i}]`;
-    if (item) for (const d of validateRuntimeData(item.data)) issues.push({ path: d.path ? `${at}.${d.path}` : at, message: d.message });
-    return item;
-  });
+    for (const d of problems) issues.push({ path: d.path ? `${at}.${d.path}` : at, message: d.message });
+  }
   if (issues.length) throw invalid(issues);
-  return items as TransportData[];
+  return items;
 }
 
 function invalid(issues: ErrorDetail[]): RemoteMediaError {
@@ -103,10 +108,13 @@ function decodeTransportData(value: unknown, path: string, issues: ErrorDetail[]
   }
   const data = decodeRuntimeData(value.data, `${path}.data`, issues);
   const metadata: Record<string, string> = {};
-  if (value.metadata !== undefined) {
-    if (!isObject(value.metadata)) issues.push({ path: `${path}.metadata`, message: 'expected an object of strings' });
+  const given = value.metadata;
+  if (given !== undefined) {
+    if (!isObject(given)) issues.push({ path: `${path}.metadata`, message: 'expected an object of strings' });
     else
-      for (const [k, v] of Object.entries(value.metadata)) {
+      for (const k in given) {
+        if (!Object.hasOwn(given, k)) continue;
+        const v = given[k];
         if (typeof v === 'string') metadata[k] = v;
         else issues.push({ path: `${path}.metadata.${k}`, message: 'expected a string' });
       }
@@ -255,6 +263,8 @@ const RAW_BYTES_PER_PIXEL: Partial<Record<string, number>> = { rgb24: 3, bgr24: 
  * paths are relative to the data, e.g. `samples` or `shape`.
  */
 export function validateRuntimeData(data: RuntimeData): ErrorDetail[] {
+  // Nothing to check beyond the types: no allocation (the unary path decodes every input).
+  if (data.kind === 'json' || data.kind === 'text' || data.kind === 'binary') return [];
   const issues: ErrorDetail[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });
   switch (data.kind) {
@@ -292,10 +302,6 @@ export function validateRuntimeData(data: RuntimeData): ErrorDetail[] {
     case 'control':
       if (!Object.hasOwn(CONTROL_TYPES, data.control.type)) add('control.type', `unknown control type ${JSON.stringify(data.control.type)}`);
       break;
-    case 'json':
-    case 'text':
-    case 'binary':
-      break;
   }
   return issues;
 }
@@ -319,8 +325,14 @@ function isJsonValue(v: unknown, depth = 0): boolean {
   if (depth > 256) return false;
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
   if (typeof v === 'number') return Number.isFinite(v);
-  if (Array.isArray(v)) return v.every((x) => isJsonValue(x, depth + 1));
-  if (isObject(v)) return Object.values(v).every((x) => isJsonValue(x, depth + 1));
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!isJsonValue(v[i], depth + 1)) return false;
+    return true;
+  }
+  if (isObject(v)) {
+    for (const key in v) if (Object.hasOwn(v, key) && !isJsonValue(v[key], depth + 1)) return false;
+    return true;
+  }
   return false;
 }
 

@@ -84,7 +84,7 @@ export class NodeWorker {
   /** Set once a call returned a promise or stream: from then on every call is timed. */
   #async = false;
   /** Reused while generation and metadata stay the same (a chain passing one input on shares both). */
-  #ctx = new CallContext(this.#inputAbort, {});
+  #ctx: CallContext | undefined;
 
   constructor(
     readonly spec: ManifestNode,
@@ -251,7 +251,7 @@ export class NodeWorker {
 
   #context(abort: LazyAbortController, metadata: Record<string, string>): CallContext {
     const ctx = this.#ctx;
-    return ctx.abort === abort && ctx.metadata === metadata ? ctx : (this.#ctx = new CallContext(abort, metadata));
+    return ctx !== undefined && ctx.abort === abort && ctx.metadata === metadata ? ctx : (this.#ctx = new CallContext(abort, metadata));
   }
 
   #call(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, ctx: ProcessContext): NodeOutput {

@@ -76,8 +76,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
   #outputs = 0;
   #inputEnded = false;
   #wired = false;
-  #finished!: Promise<void>;
-  #resolveFinished!: () => void;
+  /** Made when first awaited: a synchronous unary run finishes before anyone asks. */
+  #finished: Promise<void> | undefined;
+  #resolveFinished: (() => void) | undefined;
   /** Workers not finished yet; the session settles when it reaches 0. */
   #running = 0;
   #removeAbortListener: (() => void) | undefined;
@@ -166,8 +167,8 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** Initializes the nodes that ask for it, then wires the session; synchronous when none does. */
   #initialize(created: NodeWorker[]): Promise<void> | undefined {
+    if (!created.some((w) => w.instance.initialize)) return this.#wire();
     const initializing = created.filter((w) => w.instance.initialize);
-    if (initializing.length === 0) return this.#wire();
     return Promise.all(
       initializing.map(async (w) => {
         try {
@@ -205,7 +206,6 @@ export class PipelineSession implements StreamSession, WorkerHost {
       if (!hasOutgoing.has(w.spec.id)) w.outlets.push(this.#sinkOutlet(w.spec.id));
     }
     this.#wired = true;
-    this.#finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve));
     this.#running = this.#workers.size;
     // A unary run listens only once something goes asynchronous: a synchronous run has finished
     // before anyone could abort it, and an AbortSignal listener costs ~1 us to add and remove.
@@ -245,8 +245,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
   workerFinished(): void {
     if (--this.#running > 0) return;
     // close always runs, for every node, once all have finished (also after errors and cancellation).
-    const closing = [...this.#workers.values()].filter((w) => w.instance.close);
-    if (closing.length === 0) return this.#settle();
+    let closing: NodeWorker[] | undefined;
+    for (const w of this.#workers.values()) if (w.instance.close) (closing ??= []).push(w);
+    if (!closing) return this.#settle();
     void Promise.allSettled(closing.map(async (w) => w.instance.close!())).then((results) => {
       const failedClose = results.find((r) => r.status === 'rejected');
       if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
@@ -263,7 +264,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     }
     this.#removeAbortListener?.();
     this.#options.onFinished?.(this);
-    this.#resolveFinished();
+    this.#resolveFinished?.();
   }
 
   get isActive(): boolean {
@@ -334,7 +335,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   async end(): Promise<void> {
     this.#endInput();
-    await this.#finished;
+    await this.finished;
     if (this.#error) throw this.#error;
   }
 
@@ -362,7 +363,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       for (const w of this.#workers.values()) w.stop(error);
       this.#output.rejectBlocked(error);
     }
-    await this.#finished;
+    await this.finished;
   }
 
   recv(): Promise<TransportData | undefined> {
@@ -411,7 +412,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** Resolves when every node has finished and been closed. */
   get finished(): Promise<void> {
-    return this.#finished;
+    if (this.#finished) return this.#finished;
+    if (this.#endedAt !== undefined) return (this.#finished = RESOLVED);
+    return (this.#finished = new Promise<void>((resolve) => (this.#resolveFinished = resolve)));
   }
 
   metrics(): SessionMetricsSnapshot {

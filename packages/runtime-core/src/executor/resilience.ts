@@ -32,6 +32,7 @@ const retryable = (e: Error) =>
  * or undefined when none is set (the hot path then calls the node directly).
  */
 export function createNodePolicy(node: ManifestNode, onRetry: () => void): IPolicy | undefined {
+  if (!node.retry && !node.circuitBreaker && !node.timeoutMs) return undefined; // most nodes: nothing to build
   const policies: IPolicy[] = [];
   if (node.retry && node.retry.maxAttempts > 1) {
     const r = retry(handleWhen(retryable), {

@@ -8,7 +8,8 @@ import type { NodeWorker, WorkerHost } from './node-worker.js';
 /**
  * The NodeContext a session gives each node. A class rather than an object literal: a literal
  * with a getter (the lazy `signal`) is built on V8's slow path, once per node per session, which
- * showed in unary runs. The methods are arrow fields because nodes may pass them around unbound.
+ * showed in unary runs. Nodes may pass the methods around unbound, so each getter hands out one
+ * bound function, made on first use (most nodes never call them; a unary run builds every context).
  */
 export class SessionNodeContext implements NodeContext {
   /** Set once the node's worker exists. */
@@ -32,14 +33,24 @@ export class SessionNodeContext implements NodeContext {
     return this.#abort.signal;
   }
 
-  readonly fail = (error: unknown): void => this.#host.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: this.nodeId }));
+  #fail: NodeContext['fail'] | undefined;
+  #emit: NodeContext['emit'] | undefined;
+  #reportProgress: NodeContext['reportProgress'] | undefined;
 
-  readonly emit = (data: RuntimeData, metadata: Record<string, string> = NO_METADATA): Promise<void> => {
-    if (!this.worker || !this.#host.wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }));
-    return this.worker.emitUnprompted(data, metadata);
-  };
+  get fail(): NodeContext['fail'] {
+    return (this.#fail ??= (error: unknown): void => this.#host.fail(RemoteMediaError.from(error, Code.Internal, { nodeId: this.nodeId })));
+  }
 
-  readonly reportProgress = (fraction: number): void => {
-    if (this.worker) this.worker.metrics.progress = fraction;
-  };
+  get emit(): NodeContext['emit'] {
+    return (this.#emit ??= (data: RuntimeData, metadata: Record<string, string> = NO_METADATA): Promise<void> => {
+      if (!this.worker || !this.#host.wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }));
+      return this.worker.emitUnprompted(data, metadata);
+    });
+  }
+
+  get reportProgress(): NodeContext['reportProgress'] {
+    return (this.#reportProgress ??= (fraction: number): void => {
+      if (this.worker) this.worker.metrics.progress = fraction;
+    });
+  }
 }

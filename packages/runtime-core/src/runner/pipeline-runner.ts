@@ -167,7 +167,8 @@ export class PipelineRunner implements PipelineTransport {
       collect,
       onFinished: this.#forget,
     });
-    if (!(started instanceof Promise)) return this.#track(started);
+    // A unary run is tracked only once it goes asynchronous: until then nothing (shutdown, metrics) can observe it.
+    if (!(started instanceof Promise)) return collect ? started : this.#track(started);
     // Counted against the limit while its nodes get ready.
     this.#starting++;
     return started.then(
@@ -210,10 +211,10 @@ export class PipelineRunner implements PipelineTransport {
     try {
       for (let i = 0; i < inputs.length; i++) {
         const pending = session.push(inputs[i]!);
-        if (pending) return this.#runUnaryAsync(session, inputs, i + 1, pending, signal, outputs);
+        if (pending) return this.#runUnaryAsync(this.#track(session), inputs, i + 1, pending, signal, outputs);
       }
       const ending = session.endNow();
-      if (ending) return this.#runUnaryAsync(session, inputs, inputs.length, ending, signal, outputs);
+      if (ending) return this.#runUnaryAsync(this.#track(session), inputs, inputs.length, ending, signal, outputs);
     } catch (error) {
       return this.#failUnary(session, error, signal);
     }

@@ -2,6 +2,7 @@ import { Code, RemoteMediaError } from '../errors.js';
 
 /** Combines a caller signal and a timeout into one signal (undefined when neither is given). */
 export function callSignal(options: { signal?: AbortSignal; timeoutMs?: number } = {}): AbortSignal | undefined {
+  if (options.timeoutMs === undefined) return options.signal;
   const signals: AbortSignal[] = [];
   if (options.signal) signals.push(options.signal);
   if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
