@@ -248,8 +248,9 @@ class Fields {
     return this.#fail(key, `expected one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
   }
   copyOptional(target: object, spec: Record<string, FieldType>): void {
-    for (const [key, type] of Object.entries(spec)) {
+    for (const key in spec) {
       if (this.obj[key] === undefined) continue;
+      const type = spec[key];
       const v = type === 'num' ? this.num(key) : type === 'int' ? this.int(key) : type === 'str' ? this.str(key) : this.bool(key);
       if (v !== undefined) (target as Record<string, unknown>)[key] = v;
     }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, abortError } from '@remotemedia/runtime-core';
 import { WebSocket } from 'ws';
 import { errorFromBody } from '../shared/http-errors.js';
-import { type ServerMessage, decodeMessage, encodeMessage } from '../shared/ws-frames.js';
+import { type ServerMessage, decodeMessage, encodeMessage, frameOf } from '../shared/ws-frames.js';
 import { RemoteStreamSession } from './remote-stream-session.js';
 
 const WS_PROTOCOL = 'remotemedia.v1';
@@ -43,7 +43,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
         ws.once('close', () => reject(signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, 'WebSocket closed before the session started')));
         ws.once('open', () => ws.send(encodeMessage({ type: 'start', manifest, ...(call.timeoutMs ? { timeoutMs: call.timeoutMs } : {}) })));
         ws.once('message', (raw, isBinary) => {
-          const msg = decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw)) as ServerMessage;
+          const msg = decodeMessage(frameOf(raw, isBinary)) as ServerMessage;
           if (msg.type !== 'started') {
             reject(msg.type === 'error' ? errorFromBody(msg.error) : new RemoteMediaError(Code.Internal, `unexpected first message ${msg.type}`));
             return;
@@ -71,7 +71,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
     this.ws.on('message', (raw, isBinary) => {
       let msg: ServerMessage;
       try {
-        msg = decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw)) as ServerMessage;
+        msg = decodeMessage(frameOf(raw, isBinary)) as ServerMessage;
       } catch (error) {
         return this.#lost(RemoteMediaError.from(error, Code.DataLoss));
       }

@@ -4,7 +4,7 @@ import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { errorResponse } from '../shared/http-errors.js';
-import { type ClientMessage, type ServerMessage, decodeMessage, encodeMessage, messageId } from '../shared/ws-frames.js';
+import { type ClientMessage, type ServerMessage, decodeMessage, encodeMessage, frameOf, messageId } from '../shared/ws-frames.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { claimReader } from './session-routes.js';
 import type { SessionEntry, SessionRegistry } from './session-registry.js';
@@ -51,7 +51,7 @@ export class WebSocketEndpoint {
       this.options.authenticate(req);
       const entry = attach ? this.options.sessions.get(decodeURIComponent(attach[1]!)) : undefined;
       if (entry) claimReader(entry, 'websocket');
-      this.#wss.handleUpgrade(req, socket, head, (ws) => void new SocketSession(ws, this.options, entry).run());
+      this.#wss.handleUpgrade(req, socket, head, (ws) => void new SocketSession(ws, socket, this.options, entry).run());
     } catch (error) {
       const { status, body } = errorResponse(error);
       const text = JSON.stringify(body);
@@ -72,16 +72,36 @@ class SocketSession {
   #inbox: Promise<void> = Promise.resolve();
   #ended = false;
   #queued = 0;
+  #corked = false;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.socket.uncork();
+  };
   constructor(
     private readonly ws: WebSocket,
+    /** The upgraded connection under `ws`. */
+    private readonly socket: Duplex,
     private readonly options: WebSocketEndpointOptions,
     private entry: SessionEntry | undefined,
   ) {}
 
+  /**
+   * Holds writes back until the current burst of I/O callbacks and their promise chains are done:
+   * an input's ack and the outputs a synchronous pipeline made from it then leave in one write
+   * (one syscall instead of two per chunk in `pnpm bench http`'s WebSocket round trip).
+   */
+  #batchWrites(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.socket.cork();
+    setImmediate(this.#uncork);
+  }
+
   run(): void {
     const { ws } = this;
     ws.on('message', (raw, isBinary) => {
-      const frame = isBinary ? new Uint8Array(raw as Buffer) : (raw as Buffer).toString('utf8');
+      this.#batchWrites();
+      const frame = frameOf(raw, isBinary);
       let msg: ClientMessage;
       try {
         msg = decodeMessage(frame) as ClientMessage;

@@ -42,18 +42,33 @@ const decoder = new TextDecoder();
 
 export function encodeMessage(message: ClientMessage | ServerMessage): Frame {
   if (message.type !== 'input' && message.type !== 'output') return JSON.stringify(message);
-  const { item, ...rest } = message as DataMessage;
+  const { item } = message as DataMessage;
   const data = item.data;
   const field = (PAYLOAD_FIELD as Record<string, string>)[data.kind];
-  if (!field) return JSON.stringify({ ...rest, item: transportDataToJson(item) });
+  if (!field) return JSON.stringify({ ...message, item: transportDataToJson(item) });
   const payload = data.kind === 'audio' ? float32ToBytes(data.samples) : ((data as unknown as Record<string, Uint8Array>)[field] as Uint8Array);
-  const { [field]: _omit, ...header } = data as unknown as Record<string, unknown>;
-  const headerBytes = encoder.encode(JSON.stringify({ ...rest, item: { ...item, data: header } }));
-  const frame = new Uint8Array(4 + headerBytes.byteLength + payload.byteLength);
-  new DataView(frame.buffer).setUint32(0, headerBytes.byteLength, true);
-  frame.set(headerBytes, 4);
-  frame.set(payload, 4 + headerBytes.byteLength);
+  // The header is the message with the payload field left out; built by copying rather than with
+  // object rest patterns, which V8 runs on a slow path (they showed in the WebSocket round trip).
+  const header: Record<string, unknown> = {};
+  for (const key in data) if (key !== field) header[key] = (data as unknown as Record<string, unknown>)[key];
+  const text = JSON.stringify({ ...message, item: { ...item, data: header } });
+  // Encoded straight into the frame: no intermediate byte array.
+  const headerLength = Buffer.byteLength(text);
+  const frame = new Uint8Array(4 + headerLength + payload.byteLength);
+  new DataView(frame.buffer).setUint32(0, headerLength, true);
+  encoder.encodeInto(text, frame.subarray(4, 4 + headerLength));
+  frame.set(payload, 4 + headerLength);
   return frame;
+}
+
+/**
+ * What `ws` hands a 'message' listener (a Buffer with the default binaryType), as a Frame. Binary
+ * data becomes a plain Uint8Array view, not a copy: decodeMessage copies the payload it keeps, and
+ * a view keeps `slice()` copying (Buffer's slice is a view).
+ */
+export function frameOf(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Frame {
+  const bytes = Array.isArray(raw) ? Buffer.concat(raw) : raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw;
+  return isBinary ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : decoder.decode(bytes);
 }
 
 /** Parses one frame; throws InvalidArgument naming what is wrong. Data is validated too. */
@@ -68,7 +83,8 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
   if (4 + headerLength > frame.byteLength) throw bad(`binary frame header length ${headerLength} exceeds the frame (${frame.byteLength} bytes)`);
   const msg = parseJson(decoder.decode(frame.subarray(4, 4 + headerLength)));
   if (msg.type !== 'input' && msg.type !== 'output') throw bad(`binary frames carry input or output messages, not ${JSON.stringify(msg.type)}`);
-  const payload = frame.slice(4 + headerLength);
+  // Copied once (audio by bytesToFloat32, other bytes by slice), so the data owns its memory whatever the frame's buffer is.
+  const payload = frame.subarray(4 + headerLength);
   const json = msg.item as TransportDataJson | undefined;
   const kind = json?.data?.kind as keyof typeof PAYLOAD_FIELD | undefined;
   const field = kind && PAYLOAD_FIELD[kind];
@@ -76,7 +92,7 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
   if (kind === 'audio' && payload.byteLength % 4 !== 0) throw bad(`audio payload of ${payload.byteLength} bytes is not float32 (a multiple of 4)`);
   // Decode the header with an empty payload (validates every other field), then attach the bytes.
   const item = transportDataFromJson({ ...json, data: { ...json.data, [field]: '' } }, 'item');
-  (item.data as unknown as Record<string, unknown>)[field] = kind === 'audio' ? bytesToFloat32(payload) : payload;
+  (item.data as unknown as Record<string, unknown>)[field] = kind === 'audio' ? bytesToFloat32(payload) : payload.slice();
   msg.item = validated(item);
   return msg as unknown as ClientMessage | ServerMessage;
 }
