@@ -38,7 +38,7 @@ describe('WebSocket frames', () => {
 
   it('rejects frames whose header length or payload is wrong, naming the problem', () => {
     const good = encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'audio', samples: new Float32Array(4), sampleRate: 16000, channels: 1 }, metadata: {} } }) as Uint8Array;
-    const lying = good.slice();
+    const lying = Uint8Array.from(good); // own buffer: frames may be views into a shared pool
     new DataView(lying.buffer).setUint32(0, 1_000_000, true);
     expect(() => decodeMessage(lying)).toThrow(/header length 1000000 exceeds/);
     expect(() => decodeMessage(good.subarray(0, good.byteLength - 1))).toThrow(/not float32/);

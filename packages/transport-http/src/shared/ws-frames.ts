@@ -37,7 +37,6 @@ type DataMessage = { type: 'input' | 'output'; item: TransportData; [k: string]:
 type Frame = string | Uint8Array;
 
 const PAYLOAD_FIELD = { audio: 'samples', video: 'pixels', image: 'bytes', tensor: 'bytes', binary: 'bytes' } as const;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function encodeMessage(message: ClientMessage | ServerMessage): Frame {
@@ -52,11 +51,13 @@ export function encodeMessage(message: ClientMessage | ServerMessage): Frame {
   const header: Record<string, unknown> = {};
   for (const key in data) if (key !== field) header[key] = (data as unknown as Record<string, unknown>)[key];
   const text = JSON.stringify({ ...message, item: { ...item, data: header } });
-  // Encoded straight into the frame: no intermediate byte array.
+  // Encoded straight into the frame, taken from Node's buffer pool: a new Uint8Array of a chunk's
+  // size gets its own off-heap backing store, which showed in the WebSocket round trip's profile.
+  // Every byte is written, so the pool's uninitialized memory never leaks.
   const headerLength = Buffer.byteLength(text);
-  const frame = new Uint8Array(4 + headerLength + payload.byteLength);
-  new DataView(frame.buffer).setUint32(0, headerLength, true);
-  encoder.encodeInto(text, frame.subarray(4, 4 + headerLength));
+  const frame = Buffer.allocUnsafe(4 + headerLength + payload.byteLength);
+  frame.writeUInt32LE(headerLength, 0);
+  frame.write(text, 4, 'utf8');
   frame.set(payload, 4 + headerLength);
   return frame;
 }
