@@ -141,17 +141,17 @@ function decodeRuntimeData(value: unknown, path: string, issues: ErrorDetail[]):
       const bytes = f.base64('samples');
       if (bytes && bytes.byteLength % 4 !== 0) issues.push({ path: `${path}.samples`, message: `expected float32 little-endian bytes (a multiple of 4), got ${bytes.byteLength} bytes` });
       data = { kind, samples: bytes ? bytesToFloat32(bytes) : new Float32Array(), sampleRate: f.num('sampleRate', true)!, channels: f.int('channels', true)! };
-      f.copyOptional(data, { timestampUs: 'num', streamId: 'str' });
+      f.copyOptional(data, OPTIONAL.audio);
       break;
     }
     case 'video':
       data = { kind, pixels: f.base64('pixels') ?? new Uint8Array(), width: f.int('width', true)!, height: f.int('height', true)!, pixelFormat: f.enumName('pixelFormat', PIXEL_FORMATS, true)! };
       if (value.codec !== undefined) data.codec = f.enumName('codec', VIDEO_CODECS, true);
-      f.copyOptional(data, { frameNumber: 'int', timestampUs: 'num', keyframe: 'bool', streamId: 'str' });
+      f.copyOptional(data, OPTIONAL.video);
       break;
     case 'image':
       data = { kind, bytes: f.base64('bytes') ?? new Uint8Array(), format: f.enumName('format', IMAGE_FORMATS, true)! };
-      f.copyOptional(data, { width: 'int', height: 'int' });
+      f.copyOptional(data, OPTIONAL.image);
       break;
     case 'tensor': {
       const shape = value.shape;
@@ -166,11 +166,11 @@ function decodeRuntimeData(value: unknown, path: string, issues: ErrorDetail[]):
       break;
     case 'text':
       data = { kind, text: f.str('text', true)! };
-      f.copyOptional(data, { channel: 'str' });
+      f.copyOptional(data, OPTIONAL.text);
       break;
     case 'binary':
       data = { kind, bytes: f.base64('bytes') ?? new Uint8Array() };
-      f.copyOptional(data, { mimeType: 'str' });
+      f.copyOptional(data, OPTIONAL.binary);
       break;
     case 'control':
       data = { kind, control: decodeControl(value.control, `${path}.control`, issues) };
@@ -192,11 +192,21 @@ function decodeControl(value: unknown, path: string, issues: ErrorDetail[]): Con
     if (!Array.isArray(value.targetNodeIds) || !value.targetNodeIds.every((v) => typeof v === 'string')) issues.push({ path: `${path}.targetNodeIds`, message: 'expected an array of strings' });
     else message.targetNodeIds = [...(value.targetNodeIds as string[])];
   }
-  f.copyOptional(message, { batchSize: 'int', deadlineUs: 'num', reason: 'str' });
+  f.copyOptional(message, OPTIONAL.control);
   return message;
 }
 
 type FieldType = 'num' | 'int' | 'str' | 'bool';
+
+/** Optional fields of each kind and their types; module constants, not literals per decoded item. */
+const OPTIONAL = {
+  audio: { timestampUs: 'num', streamId: 'str' },
+  video: { frameNumber: 'int', timestampUs: 'num', keyframe: 'bool', streamId: 'str' },
+  image: { width: 'int', height: 'int' },
+  text: { channel: 'str' },
+  binary: { mimeType: 'str' },
+  control: { batchSize: 'int', deadlineUs: 'num', reason: 'str' },
+} as const satisfies Record<string, Record<string, FieldType>>;
 
 /** Typed field readers that record a problem (with its path) instead of throwing. */
 class Fields {
@@ -247,7 +257,7 @@ class Fields {
     if (typeof v === 'string' && Object.hasOwn(table, v)) return v;
     return this.#fail(key, `expected one of ${Object.keys(table).join(', ')}, got ${JSON.stringify(v)}`);
   }
-  copyOptional(target: object, spec: Record<string, FieldType>): void {
+  copyOptional(target: object, spec: Readonly<Record<string, FieldType>>): void {
     for (const key in spec) {
       if (this.obj[key] === undefined) continue;
       const type = spec[key];
