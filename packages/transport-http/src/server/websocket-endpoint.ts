@@ -168,7 +168,11 @@ class SocketSession {
       for await (const item of entry.session.outputs) {
         entry.touch();
         if (this.ws.readyState !== this.ws.OPEN) return;
-        await new Promise<void>((resolve) => this.ws.send(encodeMessage({ type: 'output', item }), () => resolve()));
+        this.ws.send(encodeMessage({ type: 'output', item }));
+        // Backpressure: only a full socket buffer stops the pump (and, through the session's bounded
+        // output queue, the pipeline). Waiting for each frame's write callback instead cost every
+        // output an event-loop turn and a write of its own.
+        if (this.socket.writableNeedDrain) await this.#drained();
       }
       if (entry.closedWith) throw entry.closedWith;
       this.#send({ type: 'end' });
@@ -179,6 +183,20 @@ class SocketSession {
     } finally {
       await this.options.sessions.remove(entry, 'outputs ended');
     }
+  }
+
+  /** Resolves when the socket can take more, or is gone. */
+  #drained(): Promise<void> {
+    if (this.socket.destroyed || !this.socket.writable) return Promise.resolve(); // 'close' has come and gone
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   /** A session-level failure: tell the client, then close the socket (which closes the session). */
