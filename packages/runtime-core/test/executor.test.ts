@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Code, type ManifestInput, NodeRegistry, PipelineRunner, RemoteMediaError, type RuntimeData, builtinNodes, collect, defineNode } from '@remotemedia/runtime-core';
+import { Code, type ManifestInput, type NodeDefinition, NodeRegistry, PipelineRunner, RemoteMediaError, type RuntimeData, builtinNodes, collect, defineNode } from '@remotemedia/runtime-core';
 import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 
 const json = (value: number): RuntimeData => ({ kind: 'json', value });
@@ -43,6 +43,10 @@ async function until(condition: () => boolean): Promise<void> {
 
 const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id }));
 const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({ version: 'v1', metadata: { name: 'test' }, nodes, connections });
+
+/** A test node without params that takes and makes any kind of data. */
+const anyNode = (type: string, description: string, create: NodeDefinition<Record<string, never>>['create']) =>
+  defineNode({ type, description, paramsSchema: z.object({}), accepts: 'any', produces: 'any', create });
 
 describe('executor', () => {
   it('fans out and fans in: every path delivers', async () => {
@@ -238,22 +242,15 @@ describe('executor', () => {
 
   it('a node cannot emit while the session is being built (initialize), and can once it runs', async () => {
     const emitted: Promise<void>[] = [];
-    const Emitter = defineNode({
-      type: 'Emitter',
-      description: 'emits from initialize and from process',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: (_params, ctx) => ({
-        initialize() {
-          emitted.push(ctx.emit(json(0)));
-        },
-        process() {
-          emitted.push(ctx.emit(json(9)));
-          return undefined;
-        },
-      }),
-    });
+    const Emitter = anyNode('Emitter', 'emits from initialize and from process', (_params, ctx) => ({
+      initialize() {
+        emitted.push(ctx.emit(json(0)));
+      },
+      process() {
+        emitted.push(ctx.emit(json(9)));
+        return undefined;
+      },
+    }));
     const runner = new PipelineRunner({ nodes: [Emitter] });
     const outputs = await runner.executeUnary(manifest([{ id: 'e', nodeType: 'Emitter' }]), [json(1)]);
     await expect(emitted[0]).rejects.toMatchObject({ code: Code.FailedPrecondition, nodeId: 'e' });
@@ -266,23 +263,16 @@ describe('executor', () => {
     let maxDepth = 0;
     let session: Awaited<ReturnType<PipelineRunner['createStreamSession']>> | undefined;
     const order: number[] = [];
-    const Reentrant = defineNode({
-      type: 'Reentrant',
-      description: 'sends a second input from inside its first call',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: () => ({
-        process(input) {
-          maxDepth = Math.max(maxDepth, ++depth);
-          const n = (input as { value: number }).value;
-          if (n === 1) void session!.send(json(2));
-          order.push(n);
-          depth--;
-          return input;
-        },
-      }),
-    });
+    const Reentrant = anyNode('Reentrant', 'sends a second input from inside its first call', () => ({
+      process(input) {
+        maxDepth = Math.max(maxDepth, ++depth);
+        const n = (input as { value: number }).value;
+        if (n === 1) void session!.send(json(2));
+        order.push(n);
+        depth--;
+        return input;
+      },
+    }));
     const runner = new PipelineRunner({ nodes: [Reentrant] });
     session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Reentrant' }]));
     const reading = collect(session.outputs);
@@ -296,19 +286,12 @@ describe('executor', () => {
 
   it('retries a failing node with backoff, then succeeds', async () => {
     let calls = 0;
-    const Flaky = defineNode({
-      type: 'Flaky',
-      description: 'fails twice',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: () => ({
-        process(input) {
-          if (++calls <= 2) throw new Error('transient');
-          return input;
-        },
-      }),
-    });
+    const Flaky = anyNode('Flaky', 'fails twice', () => ({
+      process(input) {
+        if (++calls <= 2) throw new Error('transient');
+        return input;
+      },
+    }));
     const runner = new PipelineRunner({ nodes: [Flaky] });
     const session = await runner.createStreamSession(manifest([{ id: 'f', nodeType: 'Flaky', retry: { maxAttempts: 3, initialDelayMs: 1 } }]));
     const reading = collect(session.outputs);
@@ -321,19 +304,12 @@ describe('executor', () => {
 
   it('circuit breaker opens after N consecutive failures and fails fast with CircuitOpen', async () => {
     let calls = 0;
-    const Broken = defineNode({
-      type: 'Broken',
-      description: 'always fails',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: () => ({
-        process() {
-          calls++;
-          throw new Error('down');
-        },
-      }),
-    });
+    const Broken = anyNode('Broken', 'always fails', () => ({
+      process() {
+        calls++;
+        throw new Error('down');
+      },
+    }));
     const runner = new PipelineRunner({ nodes: [Broken] });
     const session = await runner.createStreamSession(manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]));
     const reading = collect(session.outputs);
@@ -346,19 +322,12 @@ describe('executor', () => {
 
   it('circuit breaker goes half-open after resetTimeoutMs and closes on a successful trial', async () => {
     let calls = 0;
-    const Recovering = defineNode({
-      type: 'Recovering',
-      description: 'fails three times, then works',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: () => ({
-        process(input) {
-          if (++calls <= 3) throw new Error('down');
-          return input;
-        },
-      }),
-    });
+    const Recovering = anyNode('Recovering', 'fails three times, then works', () => ({
+      process(input) {
+        if (++calls <= 3) throw new Error('down');
+        return input;
+      },
+    }));
     const runner = new PipelineRunner({ nodes: [Recovering] });
     const session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
     const reading = collect(session.outputs);
@@ -375,16 +344,9 @@ describe('executor', () => {
 
   it('NodeContext.emit sends outputs between inputs, with backpressure, and is refused once the node finished', async () => {
     let emitFromOutside: ((n: number) => Promise<void>) | undefined;
-    const Pusher = defineNode({
-      type: 'Pusher',
-      description: 'emits whenever the test says so',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: (_params, ctx) => {
-        emitFromOutside = (n) => ctx.emit(json(n));
-        return { process: () => undefined };
-      },
+    const Pusher = anyNode('Pusher', 'emits whenever the test says so', (_params, ctx) => {
+      emitFromOutside = (n) => ctx.emit(json(n));
+      return { process: () => undefined };
     });
     const runner = new PipelineRunner({ nodes: [Pusher], outputCapacity: 1 });
     const session = await runner.createStreamSession(
@@ -466,7 +428,7 @@ describe('executor', () => {
   it('counts a unary run against maxConcurrentSessions once it goes asynchronous, and frees the slot after', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const Slow = defineNode({ type: 'Slow', description: 'waits for the gate', paramsSchema: z.object({}), accepts: 'any', produces: 'any', create: () => ({ process: async (input: RuntimeData) => (await gate, input) }) });
+    const Slow = anyNode('Slow', 'waits for the gate', () => ({ process: async (input: RuntimeData) => (await gate, input) }));
     const runner = new PipelineRunner({ nodes: [Slow], limits: { maxConcurrentSessions: 1 } });
     const running = runner.executeUnary(manifest([{ id: 's', nodeType: 'Slow' }]), [json(1)]);
     expect(runner.activeSessionCount).toBe(1);
@@ -482,24 +444,17 @@ describe('executor', () => {
 
   it('NodeContext methods work unbound and keep their identity', async () => {
     const seen: unknown[] = [];
-    const Loose = defineNode({
-      type: 'Loose',
-      description: 'uses its context methods detached',
-      paramsSchema: z.object({}),
-      accepts: 'any',
-      produces: 'any',
-      create: (_params, ctx) => {
-        const { emit, reportProgress, fail } = ctx;
-        seen.push(emit === ctx.emit && reportProgress === ctx.reportProgress && fail === ctx.fail);
-        return {
-          process: async (input: RuntimeData) => {
-            reportProgress(0.5);
-            await emit(json(100));
-            if ((input as { value: number }).value < 0) fail(new Error('negative'));
-            return input;
-          },
-        };
-      },
+    const Loose = anyNode('Loose', 'uses its context methods detached', (_params, ctx) => {
+      const { emit, reportProgress, fail } = ctx;
+      seen.push(emit === ctx.emit && reportProgress === ctx.reportProgress && fail === ctx.fail);
+      return {
+        process: async (input: RuntimeData) => {
+          reportProgress(0.5);
+          await emit(json(100));
+          if ((input as { value: number }).value < 0) fail(new Error('negative'));
+          return input;
+        },
+      };
     });
     const runner = new PipelineRunner({ nodes: [Loose] });
     expect((await runner.executeUnary(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(1)])).map(num)).toEqual([100, 1]);

@@ -274,7 +274,7 @@ const RAW_BYTES_PER_PIXEL: Partial<Record<string, number>> = { rgb24: 3, bgr24: 
  * paths are relative to the data, e.g. `samples` or `shape`.
  */
 export function validateRuntimeData(data: RuntimeData): ErrorDetail[] {
-  // Nothing to check beyond the types: no allocation (the unary path decodes every input).
+  // Nothing to check beyond the types (the unary path decodes every input: skip the closure and switch).
   if (data.kind === 'json' || data.kind === 'text' || data.kind === 'binary') return [];
   const issues: ErrorDetail[] = [];
   const add = (path: string, message: string) => issues.push({ path, message });

@@ -130,7 +130,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       try {
         instance = createNode(ctx, this.#options.registry.get(ctx.nodeType)!, nodes[i]!.params);
       } catch (error) {
-        return this.#abandon(created, error, true);
+        return this.#abandon(created, error);
       }
       // An asynchronous create: the rest is built after it, asynchronously.
       if (isPromise(instance)) return this.#buildRest(created, i, ctx, instance);
@@ -149,7 +149,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
         created.push(this.#addWorker(spec, next, await createNode(next, registry.get(spec.nodeType)!, spec.params)));
       }
     } catch (error) {
-      await this.#abandon(created, error, false);
+      await this.#abandon(created, error);
     }
     await this.#initialize(created);
   }
@@ -167,8 +167,8 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** Initializes the nodes that ask for it, then wires the session; synchronous when none does. */
   #initialize(created: NodeWorker[]): Promise<void> | undefined {
-    if (!created.some((w) => w.instance.initialize)) return this.#wire();
     const initializing = created.filter((w) => w.instance.initialize);
+    if (initializing.length === 0) return this.#wire();
     return Promise.all(
       initializing.map(async (w) => {
         try {
@@ -180,18 +180,15 @@ export class PipelineSession implements StreamSession, WorkerHost {
       }),
     ).then(
       () => this.#wire(),
-      (error: unknown) => this.#abandon(created, error, false),
+      (error: unknown) => this.#abandon(created, error),
     );
   }
 
-  /** Building failed: abort, close what was created, then throw (synchronously when nothing closes asynchronously and `sync`). */
-  #abandon(created: NodeWorker[], error: unknown, sync: true): undefined | Promise<never>;
-  #abandon(created: NodeWorker[], error: unknown, sync: false): Promise<never>;
-  #abandon(created: NodeWorker[], error: unknown, sync: boolean): undefined | Promise<never> {
+  /** Building failed: abort, close what was created, then reject with the error. */
+  async #abandon(created: NodeWorker[], error: unknown): Promise<never> {
     this.#abort.abort(error);
-    const closing = created.filter((w) => w.instance.close);
-    if (sync && closing.length === 0) throw error;
-    return Promise.allSettled(closing.map((w) => w.instance.close!())).then(() => Promise.reject(error));
+    await Promise.allSettled(created.map((w) => w.instance.close?.()));
+    throw error;
   }
 
   #wire(): undefined {
