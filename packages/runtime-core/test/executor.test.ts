@@ -413,6 +413,20 @@ describe('executor', () => {
     expect(runner.activeSessionCount).toBe(0);
   });
 
+  it('gives each session one id, the same for the session and its nodes, made only when read', async () => {
+    const seen: string[] = [];
+    const runner = new PipelineRunner({ nodes: [anyNode('SeesSession', 'reports its session id', (_p, ctx) => ({ process: () => ({ kind: 'text', text: ctx.sessionId }) }))] });
+    const m = manifest([{ id: 's', nodeType: 'SeesSession' }]);
+    for (let i = 0; i < 3; i++) seen.push(...(await runner.executeUnary(m, [{ kind: 'text', text: 'x' }])).map((o) => (o.data as { text: string }).text));
+    expect(new Set(seen).size).toBe(3);
+    for (const id of seen) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const session = await runner.createStreamSession(m);
+    await session.send({ kind: 'text', text: 'x' });
+    expect(((await session.recv())!.data as { text: string }).text).toBe(session.sessionId);
+    expect(session.sessionId).toBe(session.sessionId);
+    await session.close();
+  });
+
   it('enforces maxConcurrentSessions with ResourceExhausted', async () => {
     const runner = new PipelineRunner({ limits: { maxConcurrentSessions: 1 } });
     const m = manifest([{ id: 'p', nodeType: 'PassThrough' }]);

@@ -18,6 +18,7 @@ export interface Envelope {
 export type Outlet = (envelope: Envelope) => Promise<void> | undefined;
 
 export interface WorkerHost {
+  readonly sessionId: string;
   /** Ends the session with this error (first error wins). */
   fail(error: RemoteMediaError): void;
   /** True once the session ended abnormally (closed, cancelled or failed). */
@@ -39,6 +40,15 @@ class CallContext implements ProcessContext {
   get signal(): AbortSignal {
     return this.abort.signal;
   }
+}
+
+/** Per definition, not per worker: a unary run builds every worker anew. */
+const acceptsByDefinition = new WeakMap<NodeDefinition<any>, ReadonlySet<string>>();
+function acceptedKinds(definition: NodeDefinition<any>): ReadonlySet<string> | undefined {
+  if (definition.accepts === 'any') return undefined;
+  let kinds = acceptsByDefinition.get(definition);
+  if (!kinds) acceptsByDefinition.set(definition, (kinds = new Set(definition.accepts)));
+  return kinds;
 }
 
 const now = () => performance.now();
@@ -96,7 +106,7 @@ export class NodeWorker {
     this.queue = new BoundedQueue(q.capacity, q.overflow);
     this.metrics = new NodeMetrics(spec.id, spec.nodeType, this.queue);
     this.#policy = createNodePolicy(spec, () => this.metrics.retries++);
-    this.#accepts = definition.accepts === 'any' ? undefined : new Set(definition.accepts);
+    this.#accepts = acceptedKinds(definition);
   }
 
   /**

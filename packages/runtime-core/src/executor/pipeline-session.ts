@@ -15,7 +15,8 @@ import { SessionNodeContext } from './session-node-context.js';
 const RESOLVED: Promise<void> = Promise.resolve();
 
 export interface PipelineSessionOptions {
-  sessionId: string;
+  /** Default: a random UUID, made when first read (a unary run mostly never reads it). */
+  sessionId?: string;
   manifest: Manifest;
   registry: NodeRegistry;
   logger: NodeLogger;
@@ -46,6 +47,7 @@ function topologyOf(manifest: Manifest): Topology {
   return topology;
 }
 
+const needsInitialize = (w: NodeWorker): boolean => w.instance.initialize !== undefined;
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
 
 /** The node's instance, or a promise of it; failures carry the node id. */
@@ -64,7 +66,7 @@ function createFailed(error: unknown, nodeId: string): RemoteMediaError {
 
 /** A running pipeline: one NodeWorker per manifest node, wired by the manifest's connections. */
 export class PipelineSession implements StreamSession, WorkerHost {
-  readonly sessionId: string;
+  #sessionId: string | undefined;
   readonly manifest: Manifest;
   readonly #abort = new LazyAbortController();
   readonly #workers = new Map<string, NodeWorker>();
@@ -88,9 +90,13 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   private constructor(options: PipelineSessionOptions) {
     this.#options = options;
-    this.sessionId = options.sessionId;
+    this.#sessionId = options.sessionId;
     this.manifest = options.manifest;
     this.#output = new BoundedQueue(options.outputCapacity ?? 256, 'block');
+  }
+
+  get sessionId(): string {
+    return (this.#sessionId ??= crypto.randomUUID());
   }
 
   get aborted(): boolean {
@@ -155,7 +161,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
   }
 
   #contextFor(spec: ManifestNode): SessionNodeContext {
-    return new SessionNodeContext(spec.id, spec.nodeType, this.sessionId, this.#options.logger, this.#abort, this);
+    return new SessionNodeContext(spec.id, spec.nodeType, this.#options.logger, this.#abort, this);
   }
 
   #addWorker(spec: ManifestNode, ctx: SessionNodeContext, instance: PipelineNode): NodeWorker {
@@ -167,8 +173,8 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** Initializes the nodes that ask for it, then wires the session; synchronous when none does. */
   #initialize(created: NodeWorker[]): Promise<void> | undefined {
-    const initializing = created.filter((w) => w.instance.initialize);
-    if (initializing.length === 0) return this.#wire();
+    if (!created.some(needsInitialize)) return this.#wire();
+    const initializing = created.filter(needsInitialize);
     return Promise.all(
       initializing.map(async (w) => {
         try {

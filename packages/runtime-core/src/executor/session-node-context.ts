@@ -15,18 +15,21 @@ export class SessionNodeContext implements NodeContext {
   /** Set once the node's worker exists. */
   worker: NodeWorker | undefined;
   readonly #abort: LazyAbortController;
-  readonly #host: Pick<WorkerHost, 'fail' | 'wired'>;
+  readonly #host: Pick<WorkerHost, 'fail' | 'wired' | 'sessionId'>;
 
   constructor(
     readonly nodeId: string,
     readonly nodeType: string,
-    readonly sessionId: string,
     readonly logger: NodeLogger,
     abort: LazyAbortController,
-    host: Pick<WorkerHost, 'fail' | 'wired'>,
+    host: Pick<WorkerHost, 'fail' | 'wired' | 'sessionId'>,
   ) {
     this.#abort = abort;
     this.#host = host;
+  }
+
+  get sessionId(): string {
+    return this.#host.sessionId;
   }
 
   get signal(): AbortSignal {

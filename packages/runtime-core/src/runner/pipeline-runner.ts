@@ -82,14 +82,14 @@ export class PipelineRunner implements PipelineTransport {
   readonly limits: RunnerLimits;
   readonly #logger: NodeLogger;
   readonly #outputCapacity: number | undefined;
-  readonly #sessions = new Map<string, PipelineSession>();
+  readonly #sessions = new Set<PipelineSession>();
   /** Sessions being started: counted against the limit before their nodes are ready. */
   #starting = 0;
   #accepting = true;
   readonly #resolved = new Map<string, Manifest>();
   #lastKey: string | undefined;
   #lastResolved: Manifest | undefined;
-  readonly #forget = (session: PipelineSession) => void this.#sessions.delete(session.sessionId);
+  readonly #forget = (session: PipelineSession) => void this.#sessions.delete(session);
   #resolvedRevision = -1;
 
   constructor(options: PipelineRunnerOptions = {}) {
@@ -158,7 +158,6 @@ export class PipelineRunner implements PipelineTransport {
       throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
     }
     const started = PipelineSession.startNow({
-      sessionId: crypto.randomUUID(),
       manifest: this.resolve(manifest),
       registry: this.registry,
       logger: this.#logger,
@@ -185,7 +184,7 @@ export class PipelineRunner implements PipelineTransport {
 
   /** A session can finish before its start returns (e.g. aborted at once): only live ones are tracked. */
   #track(session: PipelineSession): PipelineSession {
-    if (session.isActive) this.#sessions.set(session.sessionId, session);
+    if (session.isActive) this.#sessions.add(session);
     return session;
   }
 
@@ -254,7 +253,7 @@ export class PipelineRunner implements PipelineTransport {
 
   /** Prometheus text of every active session's node metrics. */
   metricsText(prefix?: string): string {
-    const rows = [...this.#sessions.values()].flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
+    const rows = [...this.#sessions].flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
     return formatPrometheus(rows, prefix);
   }
 
@@ -264,7 +263,7 @@ export class PipelineRunner implements PipelineTransport {
    */
   async shutdown(options: { graceMs?: number } = {}): Promise<void> {
     this.#accepting = false;
-    const sessions = [...this.#sessions.values()];
+    const sessions = [...this.#sessions];
     const all = Promise.allSettled(sessions.map((s) => s.finished));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<'expired'>((r) => (timer = setTimeout(() => r('expired'), options.graceMs ?? 10_000)));
