@@ -1,7 +1,9 @@
-import { Code, RemoteMediaError, bytesToBase64 } from '@remotemedia/runtime-core';
+import { connect } from 'node:net';
+import { Code, RemoteMediaError, bytesToBase64, defineManifest } from '@remotemedia/runtime-core';
 import { createHttpPipelineClient } from '@remotemedia/transport-http';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer } from './helpers.js';
+import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer, waitFor } from './helpers.js';
 
 describe('http server: routes, errors, auth, limits', () => {
   let s: Started;
@@ -144,30 +146,64 @@ describe('http server: routes, errors, auth, limits', () => {
     await client.close();
   });
 
-  it('every kind of response carries x-request-id: the caller\'s, or a generated one', async () => {
+  it('x-request-id: the caller\'s is echoed on every kind of response; errors always carry one; a fresh one only when the access log records it', async () => {
     const manifest = chain('ids', ['p', 'PassThrough']);
-    const responses = [
-      await fetch(`${s.url}/health`),
-      await fetch(`${s.url}/metrics`, { headers: auth }),
-      await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) }),
-      await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify({ manifest, inputs: [] }) }),
-      await fetch(`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } }),
-      await fetch(`${s.url}/nowhere`, { headers: auth }),
-    ];
+    const given = (id: string, headers: Record<string, string> = {}) => ({ ...headers, 'x-request-id': id });
     const created = await postJson(`${s.url}/v1/sessions`, { manifest });
-    responses.push(await fetch(`${s.url}/v1/sessions/${created.body.sessionId}`, { method: 'DELETE', headers: auth }));
-    for (const res of responses) {
+    const sessionId = created.body.sessionId as string;
+    const calls: Array<[string, RequestInit]> = [
+      [`${s.url}/health`, {}],
+      [`${s.url}/metrics`, { headers: auth }],
+      [`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) }],
+      [`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify({ manifest, inputs: [] }) }],
+      [`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } }],
+      [`${s.url}/v1/sessions/${sessionId}`, { method: 'DELETE', headers: auth }],
+    ];
+    // The test server logs nothing: a generated id would name no log line, so successes carry none...
+    for (const [url, init] of calls) {
+      const res = await fetch(url, init);
       await res.arrayBuffer();
-      expect(res.headers.get('x-request-id'), res.url).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.ok, url).toBe(true);
+      expect(res.headers.get('x-request-id'), `${init.method ?? 'GET'} ${url}`).toBeNull();
     }
-    expect(created.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    const given = await fetch(`${s.url}/health`, { headers: { 'x-request-id': 'caller-7' } });
-    expect(given.headers.get('x-request-id')).toBe('caller-7');
-    const sessionId = (await postJson(`${s.url}/v1/sessions`, { manifest })).body.sessionId;
+    expect(created.headers.get('x-request-id')).toBeNull();
+    // ...the caller's own id comes back on every one of them...
+    const again = await postJson(`${s.url}/v1/sessions`, { manifest });
+    calls[5]![0] = `${s.url}/v1/sessions/${again.body.sessionId}`;
+    for (const [i, [url, init]] of calls.entries()) {
+      const res = await fetch(url, { ...init, headers: given(`caller-${i}`, init.headers as Record<string, string>) });
+      await res.arrayBuffer();
+      expect(res.headers.get('x-request-id'), `${init.method ?? 'GET'} ${url}`).toBe(`caller-${i}`);
+    }
+    const open = await postJson(`${s.url}/v1/sessions`, { manifest });
     const controller = new AbortController();
-    const sse = await fetch(`${s.url}/v1/sessions/${sessionId}/output`, { headers: { ...auth, 'x-request-id': 'sse-1' }, signal: controller.signal });
+    const sse = await fetch(`${s.url}/v1/sessions/${open.body.sessionId}/output`, { headers: given('sse-1', auth), signal: controller.signal });
     expect(sse.headers.get('x-request-id')).toBe('sse-1');
     controller.abort();
+    // ...and every error carries one, generated or given, in the header and the body alike.
+    for (const headers of [auth, given('err-1', auth)]) {
+      const res = await fetch(`${s.url}/nowhere`, { headers });
+      const body = await res.json();
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-request-id')).toBe(body.requestId);
+      expect(body.requestId).toMatch(headers === auth ? /^[0-9a-f-]{36}$/ : /^err-1$/);
+    }
+  });
+
+  it('with the access log on, every response carries the id its log line records', async () => {
+    const lines: Array<{ reqId?: string; route?: string; status?: number }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const logged = await startServer({ logger });
+    try {
+      const manifest = chain('logged', ['p', 'PassThrough']);
+      const ok = await fetch(`${logged.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) });
+      await ok.arrayBuffer();
+      const id = ok.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lines.find((l) => l.route === '/v1/execute')).toMatchObject({ reqId: id, status: 200 });
+    } finally {
+      await logged.server.close({ graceMs: 100 });
+    }
   });
 
   it('many calls on one keep-alive connection leave no abort listeners behind (the cancellation signal is per connection)', async () => {
@@ -176,7 +212,9 @@ describe('http server: routes, errors, auth, limits', () => {
     process.on('warning', onWarning);
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN, connections: 1 });
     try {
-      for (let i = 0; i < 40; i++) expect((await client.executeUnary(chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
+      // Plain manifests and defineManifest ones (sent as their stored text) alike.
+      const defined = defineManifest(chain('keepalive', ['p', 'PassThrough']));
+      for (let i = 0; i < 40; i++) expect((await client.executeUnary(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => /listener/i.test(w.message))).toEqual([]);
     } finally {
@@ -192,6 +230,17 @@ describe('http server: routes, errors, auth, limits', () => {
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
     const other = await fetch(`${s.url}/health`, { headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('a client that leaves mid-body is counted as canceled (499) and the server keeps serving', async () => {
+    const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"manifest":`);
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    const canceled = () => fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text()).then((t) => t.includes('remotemedia_http_requests_total{method="POST",route="/v1/execute",status="499"}'));
+    await waitFor(canceled, 'the abandoned request in the metrics');
+    expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });
 
   it('a garbage HTTP request line gets a 400 and the server keeps serving', async () => {

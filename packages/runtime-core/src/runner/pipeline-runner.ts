@@ -2,6 +2,7 @@ import type { RuntimeData } from '../data/runtime-data.js';
 import type { TransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
 import { PipelineSession } from '../executor/pipeline-session.js';
+import { deepFreeze, definedManifestText, nonJsonPath } from '../manifest/define-manifest.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
 import { type ValidationLimits, type ValidationResult, invalidManifestError, validateManifest } from '../manifest/validate-manifest.js';
 import { formatPrometheus } from '../metrics/prometheus-text.js';
@@ -36,44 +37,12 @@ const MAX_CACHED_MANIFEST_CHARS = 64 * 1024;
 /**
  * Only plain JSON data is a faithful key: JSON.stringify would drop functions and flatten a Map to
  * `{}`. Checked by a walk, then stringified without a replacer: a replacer function is called for
- * every key from C++ and made the key cost more than the cached validation it saves.
+ * every key from C++ and made the key cost more than the cached validation it saves. Manifests
+ * made by `defineManifest` are frozen and carry their text: neither walk nor stringify.
  */
-const MAX_KEY_DEPTH = 32;
-function isPlainJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return true;
-    case 'object': {
-      if (value === null) return true;
-      if (depth > MAX_KEY_DEPTH) return false; // also ends cycles
-      if (Array.isArray(value)) {
-        for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-      return true;
-    }
-    default:
-      return false; // function, symbol, bigint
-  }
-}
-
 function cacheKey(manifest: unknown): string | undefined {
-  const text = typeof manifest === 'string' ? manifest : isPlainJson(manifest, 0) ? JSON.stringify(manifest) : undefined; // undefined: validated every time
+  const text = typeof manifest === 'string' ? manifest : (definedManifestText(manifest) ?? (nonJsonPath(manifest) === undefined ? JSON.stringify(manifest) : undefined)); // undefined: validated every time
   return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
 }
 
 /** Runs pipelines: once (`executeUnary`) or as streaming sessions. Implements PipelineTransport. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type AudioData, Code, type ErrorDetail, RemoteMediaError, type TransportData, encodeWav } from '@remotemedia/runtime-core';
 import { NOT_ACCEPTABLE } from '../shared/http-errors.js';
-import type { RouteContext } from './route-context.js';
+import { type RouteContext, withRequestId } from './route-context.js';
 
 /** What `/v1/execute` answers with: JSON (`{outputs}`), raw PCM, or a WAV file. */
 export type ResponseFormat = 'json' | 'pcm' | 'wav';
@@ -61,10 +61,10 @@ export function outputEncoding(req: IncomingMessage, url: URL | undefined): PcmE
  * Format headers: `x-remotemedia-sample-rate`, `-channels`, `-encoding`, `-outputs` (how many
  * outputs were joined). No outputs: 200 with an empty body and `x-remotemedia-outputs: 0`.
  */
-export function sendAudio(ctx: Pick<RouteContext, 'res' | 'requestId'>, outputs: readonly TransportData[], format: 'pcm' | 'wav', encoding: PcmEncoding): void {
+export function sendAudio(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, outputs: readonly TransportData[], format: 'pcm' | 'wav', encoding: PcmEncoding): void {
   const { res } = ctx;
   const audio = sameFormatAudio(outputs);
-  const headers: Record<string, string | number> = { 'x-remotemedia-outputs': outputs.length, 'x-request-id': ctx.requestId };
+  const headers = withRequestId<Record<string, string | number>>(ctx, { 'x-remotemedia-outputs': outputs.length });
   if (!audio) {
     res.writeHead(200, { ...headers, 'content-type': format === 'wav' ? 'audio/wav' : 'application/octet-stream', 'content-length': 0 });
     res.end();

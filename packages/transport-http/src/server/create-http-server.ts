@@ -8,7 +8,7 @@ import { HttpMetrics } from './http-metrics.js';
 import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
 import { healthRoute, metricsRoute, nodesRoute, versionRoute } from './meta-routes.js';
 import { RequestContext } from './request-context.js';
-import { type RouteContext, type ServerConfig, sendError } from './route-context.js';
+import { type RouteContext, type ServerConfig, sendError, withRequestId } from './route-context.js';
 import { createSessionRoute, deleteSessionRoute, sessionEndRoute, sessionInfoRoute, sessionInputRoute, sessionOutputRoute } from './session-routes.js';
 import { SessionRegistry } from './session-registry.js';
 import { WebSocketEndpoint } from './websocket-endpoint.js';
@@ -99,7 +99,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       if (req.method === 'OPTIONS' && options.cors) {
         ctx.routeName = 'preflight';
-        res.writeHead(204, { 'x-request-id': ctx.requestId }).end();
+        res.writeHead(204, withRequestId(ctx, {})).end();
         return;
       }
       const { pathname } = ctx;

@@ -17,8 +17,12 @@ export interface DecodedRequest {
  * `validate`) is reported together in one 400.
  */
 export async function decodeRequest(ctx: RouteContext, needManifest: boolean): Promise<DecodedRequest> {
-  const kind = bodyKind(ctx.req);
-  const body = await readBody(ctx.req, ctx.config.maxBodyBytes);
+  const kind = bodyKind(ctx.req); // first: an unsupported type is refused without reading the body
+  return decodeBody(ctx, kind, await readBody(ctx.req, ctx.config.maxBodyBytes), needManifest);
+}
+
+/** `decodeRequest` once the body is read. */
+function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, needManifest: boolean): DecodedRequest {
   if (kind === 'binary') {
     const manifest = needManifest ? manifestReference(ctx.req, ctx.url, ctx.config.pipelines) : undefined;
     return { manifest, inputs: [{ data: audioFromBinaryBody(body, ctx.req, ctx.url), metadata: {} }] };
@@ -77,7 +81,9 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   // Negotiated before running, so a bad outputEncoding costs no pipeline run.
   const format = negotiateFormat(ctx.req.headers.accept);
   const encoding = format === 'json' ? undefined : outputEncoding(ctx.req, ctx.url);
-  const request = await decodeRequest(ctx, true);
+  // decodeRequest inlined: one async frame less per call on the hot path.
+  const kind = bodyKind(ctx.req);
+  const request = decodeBody(ctx, kind, await readBody(ctx.req, ctx.config.maxBodyBytes), true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
   if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(transportDataToJson) });

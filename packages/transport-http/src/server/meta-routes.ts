@@ -1,6 +1,6 @@
 import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
 import { API_VERSION, TRANSPORT_HTTP_VERSION } from '../version.js';
-import { type RouteContext, sendJson } from './route-context.js';
+import { type RouteContext, sendJson, withRequestId } from './route-context.js';
 
 type NodeLister = { listNodes(): unknown[] };
 type MetricsSource = { metricsText(prefix?: string): string };
@@ -28,6 +28,6 @@ export async function metricsRoute(ctx: RouteContext): Promise<void> {
   const pipeline = ctx.config.pipeline as Partial<MetricsSource>;
   const runner = typeof pipeline.metricsText === 'function' ? pipeline.metricsText() : '';
   const text = runner ? `${own.trimEnd()}\n${runner}` : own;
-  ctx.res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType, 'x-request-id': ctx.requestId });
+  ctx.res.writeHead(200, withRequestId(ctx, { 'content-type': ctx.metrics.registry.contentType }));
   ctx.res.end(text);
 }

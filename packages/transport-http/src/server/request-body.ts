@@ -24,8 +24,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new RemoteMediaError(Code.Canceled, 'client aborted the request body')));
+    // A client that goes away mid-body ends here too (ECONNRESET "aborted"): no 'aborted' listener needed.
+    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNRESET' ? new RemoteMediaError(Code.Canceled, 'client aborted the request body', { cause: error }) : error));
   });
 }
 

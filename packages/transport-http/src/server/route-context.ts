@@ -23,26 +23,40 @@ export interface RouteContext {
   url: URL;
   /** Captured path segments of the matched route, e.g. the session id. */
   params: string[];
+  /** The caller's `x-request-id`, or one generated when first read. */
   requestId: string;
+  /** What successful responses put in `x-request-id`: see RequestContext. */
+  responseRequestId: string | undefined;
   log: Logger;
   config: ServerConfig;
   sessions: SessionRegistry;
   metrics: HttpMetrics;
 }
 
+/** RFC 8259 defines no charset parameter for application/json: JSON is UTF-8. */
+const JSON_TYPE = 'application/json';
+
 /**
- * Every response carries `x-request-id`, given here in writeHead's object rather than by an
- * earlier setHeader: node:http takes a slower path for writeHead's headers once setHeader was
- * called (~3 us per request in the unary benchmark).
+ * Headers go in writeHead's object rather than by earlier setHeader calls: node:http takes a
+ * slower path for writeHead's headers once setHeader was called (~3 us per request in the unary
+ * benchmark). `requestId` defaults to what successful responses carry (see RequestContext).
  */
-export function sendJson(ctx: Pick<RouteContext, 'res' | 'requestId'>, status: number, body: unknown): void {
+export function sendJson(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, status: number, body: unknown, requestId = ctx.responseRequestId): void {
   const text = JSON.stringify(body);
-  ctx.res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'x-request-id': ctx.requestId });
+  const length = Buffer.byteLength(text);
+  ctx.res.writeHead(status, requestId === undefined ? { 'content-type': JSON_TYPE, 'content-length': length } : { 'content-type': JSON_TYPE, 'content-length': length, 'x-request-id': requestId });
   ctx.res.end(text);
 }
 
+/** Adds `x-request-id` to a response's headers when there is one to send. */
+export function withRequestId<T extends Record<string, string | number>>(ctx: Pick<RouteContext, 'responseRequestId'>, headers: T): T {
+  const id = ctx.responseRequestId;
+  if (id !== undefined) (headers as Record<string, string | number>)['x-request-id'] = id;
+  return headers;
+}
+
 /** Sends any error as `{code, message, details[]}` with its status; if headers already went out, just ends. */
-export function sendError(ctx: Pick<RouteContext, 'res' | 'requestId' | 'log'>, error: unknown): void {
+export function sendError(ctx: Pick<RouteContext, 'res' | 'requestId' | 'responseRequestId' | 'log'>, error: unknown): void {
   const { status, body } = errorResponse(error, ctx.requestId);
   if (status >= 500) ctx.log.error({ err: error }, 'request failed');
   else ctx.log.debug({ code: body.code, message: body.message }, 'request rejected');
@@ -52,7 +66,7 @@ export function sendError(ctx: Pick<RouteContext, 'res' | 'requestId' | 'log'>, 
   }
   // A 413 leaves the rest of the body unread: close the connection rather than read it.
   if (status === 413) ctx.res.setHeader('connection', 'close');
-  sendJson(ctx, status, body);
+  sendJson(ctx, status, body, ctx.requestId);
 }
 
 const CONNECTION_ABORT = Symbol('remotemedia.connectionAbort');

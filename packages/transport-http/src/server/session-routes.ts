@@ -1,6 +1,6 @@
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { decodeRequest } from './execute-route.js';
-import { type RouteContext, sendJson, timeoutHeader } from './route-context.js';
+import { type RouteContext, sendJson, timeoutHeader, withRequestId } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
 import { SseFeed } from './sse-feed.js';
 
@@ -44,7 +44,7 @@ export async function sessionEndRoute(ctx: RouteContext): Promise<void> {
 export async function deleteSessionRoute(ctx: RouteContext): Promise<void> {
   const entry = ctx.sessions.get(ctx.params[0]!);
   await ctx.sessions.remove(entry, 'closed by client (DELETE)', new RemoteMediaError(Code.Canceled, `session ${entry.id} was closed by DELETE`));
-  ctx.res.writeHead(204, { 'x-request-id': ctx.requestId }).end();
+  ctx.res.writeHead(204, withRequestId(ctx, {})).end();
 }
 
 /** GET /v1/sessions/{id}: state and metrics. */

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Code, RemoteMediaError, transportDataToJson } from '@remotemedia/runtime-core';
 import { errorResponse } from '../shared/http-errors.js';
-import type { RouteContext } from './route-context.js';
+import { type RouteContext, withRequestId } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -57,7 +57,7 @@ export class SseFeed {
    * for a bad `Last-Event-ID`, or AlreadyExists when a reader is attached and the request is not
    * a resume (a resume takes over: the old connection is usually dead without the server knowing).
    */
-  attach(ctx: Pick<RouteContext, 'req' | 'res' | 'requestId'>): void {
+  attach(ctx: Pick<RouteContext, 'req' | 'res' | 'responseRequestId'>): void {
     const { req, res } = ctx;
     const header = req.headers['last-event-id'];
     const lastId = header === undefined ? undefined : Number(header);
@@ -71,7 +71,7 @@ export class SseFeed {
     }
     this.#detach(this.#reader)?.destroy();
     clearTimeout(this.#grace);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': ctx.requestId });
+    res.writeHead(200, withRequestId(ctx, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' }));
     res.flushHeaders();
     res.once('close', () => this.#closed(res));
     this.entry.touch();
