@@ -91,13 +91,31 @@ export async function run(): Promise<void> {
       echo: post(body),
       bare: postBare(body),
     });
-    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.echo), { target: '<= 1.25', baselineName: 'undici -> node:http echo' }));
+    // The target is the transport's overhead on a small call. With audio as base64 JSON the echo
+    // moves 1.7 KB of text untouched while both sides here encode and decode it; its ratio is
+    // reported as is, and raw audio has its own binary body (docs/http-api.md).
+    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.echo), { ...(data === small ? { target: '<= 1.25' } : {}), baselineName: 'undici -> node:http echo' }));
     comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.echo, 0.99), { baselineName: 'undici -> node:http echo' }));
     comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.bare), { target: '<= 1.25', baselineName: 'undici -> bare node:http running the same runner' }));
     comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.bare, 0.99), { baselineName: 'undici -> bare node:http running the same runner' }));
     comparisons.push(compare(`unary execute round trip (${label}, plain-object manifest serialized per call), median`, 'us', median(t.plain), median(t.echo), { baselineName: 'undici -> node:http echo' }));
     measurements.push({ name: `HTTP layer cost over the bare runner handler (${label}), median`, unit: 'us', value: median(t.ours) - median(t.bare), note: 'client + server: routing, auth, validation, metrics, request ids, cancellation' });
   }
+
+  // Raw audio: the 20 ms chunk as an f32le body (manifest in a header), the output back as raw PCM,
+  // vs the echo of the same bytes: the binary path of /v1/execute, no base64 either way.
+  const pcm = Buffer.from(chunk.samples.buffer, chunk.samples.byteOffset, chunk.samples.byteLength);
+  const serverPool = new Pool(url, { connections: 16, keepAliveTimeout: 30_000 });
+  const manifestHeader = JSON.stringify(manifest);
+  const rawCall = (p: Pool, path: string) => async () => {
+    const res = await p.request({ path, method: 'POST', headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream', authorization: 'Bearer bench-token', 'x-remotemedia-manifest': manifestHeader }, body: pcm });
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode !== 200 || bytes.byteLength !== pcm.byteLength) throw new Error(`raw audio call answered ${res.statusCode} with ${bytes.byteLength} bytes`);
+    return bytes;
+  };
+  const rawAudio = await interleaved({ ours: rawCall(serverPool, '/v1/execute?sampleRate=16000'), echo: rawCall(pool, '/echo') });
+  comparisons.push(compare('unary execute round trip (20 ms raw f32le audio body, raw PCM back), median', 'us', median(rawAudio.ours), median(rawAudio.echo), { baselineName: 'undici -> node:http echo of the same bytes' }));
+  await serverPool.close();
 
   await timeEach(2000, () => runner.execute(manifest, [small]));
   const inProcess = await timeEach(4000, () => runner.execute(manifest, [small]));

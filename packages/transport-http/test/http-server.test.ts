@@ -62,6 +62,18 @@ describe('http server: routes, errors, auth, limits', () => {
     expect((await ok.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 8000, channels: 1 });
   });
 
+  it('raw audio: a manifest header that is not JSON is a 400 at path manifest; the query works too', async () => {
+    const pcm = new Uint8Array(new Float32Array([0.25]).buffer);
+    const bad = await fetch(`${s.url}/v1/execute?sampleRate=8000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-manifest': '{"version": v1' }, body: pcm });
+    expect(bad.status).toBe(400);
+    const body = await bad.json();
+    expectErrorShape(body);
+    expect(body.message).toMatch(/manifest: .*not valid JSON/);
+    expect(body.details[0].path).toBe('manifest');
+    const viaQuery = await fetch(`${s.url}/v1/execute?sampleRate=8000&manifest=${encodeURIComponent(JSON.stringify(chain('q', ['p', 'PassThrough'])))}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: pcm });
+    expect((await viaQuery.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 8000, channels: 1 });
+  });
+
   it('malformed JSON, wrong content type and bad inputs are 400s naming each problem', async () => {
     const malformed = await postJson(`${s.url}/v1/execute`, '{"manifest": ');
     expect(malformed.status).toBe(400);

@@ -28,46 +28,63 @@ function headersFor(base: Record<string, string>, hasBody: boolean, extra: Recor
  */
 export function requestJson<T>(dispatcher: Dispatcher, origin: string, headers: Record<string, string>, request: JsonRequest): Promise<T> {
   const { signal } = request;
-  const what = `${request.method} ${request.path}`;
-  if (signal?.aborted) return Promise.reject(abortError(signal, what));
+  if (signal?.aborted) return Promise.reject(abortError(signal, `${request.method} ${request.path}`));
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   return new Promise<T>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let status = 0;
-    let onAbort: (() => void) | undefined;
-    const settle = () => {
-      if (onAbort) signal!.removeEventListener('abort', onAbort);
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        if (signal && !onAbort) signal.addEventListener('abort', (onAbort = () => controller.abort(signal.reason)), { once: true });
-      },
-      onResponseStart(_controller, statusCode) {
-        status = statusCode;
-      },
-      onResponseData(_controller, chunk) {
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        settle();
-        const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve(parseResponse<T>(text, status, request.path));
-        } catch (error) {
-          reject(error);
-        }
-      },
-      onResponseError(_controller, error) {
-        settle();
-        reject(wireError(error, signal, status ? `reading ${request.path}` : what));
-      },
-    };
+    const handler = new JsonResponseHandler<T>(request, resolve, reject);
     try {
       dispatcher.dispatch({ origin, path: request.path, method: request.method, headers: headersFor(headers, body !== undefined, request.headers), body }, handler);
     } catch (error) {
-      reject(wireError(error, signal, what));
+      reject(wireError(error, signal, `${request.method} ${request.path}`));
     }
   });
+}
+
+/** Buffers one response and settles the call with it. A class: per-call closures showed in the unary benchmark. */
+class JsonResponseHandler<T> implements Dispatcher.DispatchHandler {
+  readonly #chunks: Buffer[] = [];
+  #status = 0;
+  #onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly request: JsonRequest,
+    private readonly resolve: (value: T) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const { signal } = this.request;
+    if (signal && !this.#onAbort) signal.addEventListener('abort', (this.#onAbort = () => controller.abort(signal.reason)), { once: true });
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.#status = statusCode;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#settle();
+    const chunks = this.#chunks;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    try {
+      this.resolve(parseResponse<T>(text, this.#status, this.request.path));
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#settle();
+    const { request } = this;
+    this.reject(wireError(error, request.signal, this.#status ? `reading ${request.path}` : `${request.method} ${request.path}`));
+  }
+
+  #settle(): void {
+    if (this.#onAbort) this.request.signal!.removeEventListener('abort', this.#onAbort);
+  }
 }
 
 function parseResponse<T>(text: string, status: number, path: string): T {

@@ -46,8 +46,8 @@ export function negotiateFormat(accept: string | undefined): ResponseFormat {
 }
 
 /** Encoding of binary audio answers: query `outputEncoding` or header `x-remotemedia-output-encoding`; default f32le. */
-export function outputEncoding(req: IncomingMessage, url: URL | undefined): PcmEncoding {
-  const raw = url?.searchParams.get('outputEncoding') ?? req.headers['x-remotemedia-output-encoding'];
+export function outputEncoding(req: IncomingMessage, query: URLSearchParams | undefined): PcmEncoding {
+  const raw = query?.get('outputEncoding') ?? req.headers['x-remotemedia-output-encoding'];
   const value = (Array.isArray(raw) ? raw[0] : raw)?.toLowerCase() ?? 'f32le';
   if (value === 'f32le' || value === 's16le') return value;
   throw new RemoteMediaError(Code.InvalidArgument, `outputEncoding must be f32le or s16le, got ${JSON.stringify(value)}`, {

@@ -24,8 +24,8 @@ export async function decodeRequest(ctx: RouteContext, needManifest: boolean): P
 /** `decodeRequest` once the body is read. */
 function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, needManifest: boolean): DecodedRequest {
   if (kind === 'binary') {
-    const manifest = needManifest ? manifestReference(ctx.req, ctx.url, ctx.config.pipelines) : undefined;
-    return { manifest, inputs: [{ data: audioFromBinaryBody(body, ctx.req, ctx.url), metadata: {} }] };
+    const manifest = needManifest ? manifestReference(ctx.req, ctx.query, ctx.config.pipelines) : undefined;
+    return { manifest, inputs: [{ data: audioFromBinaryBody(body, ctx.req, ctx.query), metadata: {} }] };
   }
   const parsed = parseJsonBody(body);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -37,7 +37,7 @@ function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, ne
   if (needManifest) {
     if (obj.manifest === undefined) {
       try {
-        manifest = manifestReference(ctx.req, ctx.url, ctx.config.pipelines);
+        manifest = manifestReference(ctx.req, ctx.query, ctx.config.pipelines);
       } catch (error) {
         if ((error as RemoteMediaError).code === Code.NotFound) throw error;
         issues.push({ path: 'manifest', message: 'required (or reference a named pipeline with ?pipeline=<name>)' });
@@ -80,7 +80,7 @@ function manifestIssues(ctx: RouteContext, manifest: ManifestSource): ErrorDetai
 export async function executeRoute(ctx: RouteContext): Promise<void> {
   // Negotiated before running, so a bad outputEncoding costs no pipeline run.
   const format = negotiateFormat(ctx.req.headers.accept);
-  const encoding = format === 'json' ? undefined : outputEncoding(ctx.req, ctx.url);
+  const encoding = format === 'json' ? undefined : outputEncoding(ctx.req, ctx.query);
   // decodeRequest inlined: one async frame less per call on the hot path.
   const kind = bodyKind(ctx.req);
   const request = decodeBody(ctx, kind, await readBody(ctx.req, ctx.config.maxBodyBytes), true);

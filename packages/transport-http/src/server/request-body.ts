@@ -52,8 +52,8 @@ export function bodyKind(req: IncomingMessage): 'json' | 'binary' {
 }
 
 /** A parameter from the query string or, failing that, an `x-remotemedia-*` header. */
-function param(req: IncomingMessage, url: URL, query: string, header: string): string | undefined {
-  const q = url.searchParams.get(query);
+function param(req: IncomingMessage, params: URLSearchParams, query: string, header: string): string | undefined {
+  const q = params.get(query);
   if (q !== null) return q;
   const h = req.headers[`x-remotemedia-${header}`];
   return Array.isArray(h) ? h[0] : h;
@@ -63,11 +63,11 @@ function param(req: IncomingMessage, url: URL, query: string, header: string): s
  * Raw PCM body -> one AudioData. Format from query (`sampleRate`, `channels`, `encoding`) or
  * headers (`x-remotemedia-sample-rate`, `-channels`, `-encoding`); encoding f32le (default) or s16le.
  */
-export function audioFromBinaryBody(body: Buffer, req: IncomingMessage, url: URL): AudioData {
+export function audioFromBinaryBody(body: Buffer, req: IncomingMessage, query: URLSearchParams): AudioData {
   const issues: ErrorDetail[] = [];
-  const rateText = param(req, url, 'sampleRate', 'sample-rate');
-  const channelsText = param(req, url, 'channels', 'channels') ?? '1';
-  const encoding = (param(req, url, 'encoding', 'encoding') ?? 'f32le').toLowerCase();
+  const rateText = param(req, query, 'sampleRate', 'sample-rate');
+  const channelsText = param(req, query, 'channels', 'channels') ?? '1';
+  const encoding = (param(req, query, 'encoding', 'encoding') ?? 'f32le').toLowerCase();
   const sampleRate = Number(rateText);
   const channels = Number(channelsText);
   if (rateText === undefined) issues.push({ path: 'sampleRate', message: 'required for binary audio (query sampleRate or header x-remotemedia-sample-rate)' });
@@ -86,9 +86,9 @@ export function audioFromBinaryBody(body: Buffer, req: IncomingMessage, url: URL
   return { kind: 'audio', samples, sampleRate, channels };
 }
 
-/** The manifest of a request without a JSON body: a named pipeline or an inline JSON header. */
-export function manifestReference(req: IncomingMessage, url: URL, pipelines: Readonly<Record<string, ManifestSource>>): ManifestSource {
-  const name = param(req, url, 'pipeline', 'pipeline');
+/** The manifest of a request without a JSON body: a named pipeline, or inline JSON text (query or header). */
+export function manifestReference(req: IncomingMessage, query: URLSearchParams, pipelines: Readonly<Record<string, ManifestSource>>): ManifestSource {
+  const name = param(req, query, 'pipeline', 'pipeline');
   if (name !== undefined) {
     if (!Object.hasOwn(pipelines, name)) {
       const known = Object.keys(pipelines);
@@ -96,14 +96,10 @@ export function manifestReference(req: IncomingMessage, url: URL, pipelines: Rea
     }
     return pipelines[name]!;
   }
-  const inline = param(req, url, 'manifest', 'manifest');
-  if (inline !== undefined) {
-    try {
-      return JSON.parse(inline) as ManifestSource;
-    } catch (error) {
-      throw new RemoteMediaError(Code.InvalidArgument, `manifest is not valid JSON: ${(error as Error).message}`, { details: [{ path: 'manifest', message: 'expected JSON' }] });
-    }
-  }
+  const inline = param(req, query, 'manifest', 'manifest');
+  // Handed on as text: the runner parses it (naming the problem at path `manifest`) and keys its
+  // validation cache by it, where a parsed object would be walked and serialized again per call.
+  if (inline !== undefined) return inline;
   throw new RemoteMediaError(Code.InvalidArgument, 'a binary body needs a manifest: query pipeline=<name> or manifest=<json>, or header x-remotemedia-pipeline / x-remotemedia-manifest', {
     details: [{ path: 'manifest', message: 'required' }],
   });

@@ -25,6 +25,7 @@ export class RequestContext implements RouteContext {
   readonly #given: string | undefined;
   #requestId: string | undefined;
   #url: URL | undefined;
+  #query: URLSearchParams | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -61,6 +62,14 @@ export class RequestContext implements RouteContext {
    */
   get responseRequestId(): string | undefined {
     return this.#given ?? (this.config.logger.isLevelEnabled('info') ? this.requestId : undefined);
+  }
+
+  /** The query's parameters, parsed when first asked for (without building a whole URL). */
+  get query(): URLSearchParams {
+    if (this.#query) return this.#query;
+    const raw = this.req.url ?? '';
+    const at = raw.indexOf('?');
+    return (this.#query = new URLSearchParams(at < 0 ? '' : raw.slice(at + 1)));
   }
 
   get url(): URL {

@@ -20,7 +20,8 @@ export interface ServerConfig {
 export interface RouteContext {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  /** The request's query parameters. */
+  query: URLSearchParams;
   /** Captured path segments of the matched route, e.g. the session id. */
   params: string[];
   /** The caller's `x-request-id`, or one generated when first read. */
