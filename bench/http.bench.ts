@@ -2,7 +2,7 @@
 // request body, and a streaming chunk round trip over the WebSocket vs a bare `ws` echo.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ManifestInput, type RuntimeData, createPipelineRunner, defineManifest, runtimeDataToJson, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { type AudioData, type ManifestInput, type RuntimeData, createPipelineRunner, defineManifest, runtimeDataToJson, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
 import { createHttpPipelineClient, createHttpServer, encodeMessage } from '@remotemedia/transport-http';
 import { Pool } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -12,7 +12,7 @@ const plainManifest: ManifestInput = { version: 'v1', metadata: { name: 'bench' 
 // Declared as the docs recommend for a manifest used call after call: its JSON text is made once.
 // A plain object is serialized on every call; that case is measured below too.
 const manifest = defineManifest(plainManifest);
-const chunk: RuntimeData = { kind: 'audio', samples: Float32Array.from({ length: 320 }, (_, i) => Math.sin(i / 5)), sampleRate: 16000, channels: 1 }; // 20 ms at 16 kHz
+const chunk: AudioData = { kind: 'audio', samples: Float32Array.from({ length: 320 }, (_, i) => Math.sin(i / 5)), sampleRate: 16000, channels: 1 }; // 20 ms at 16 kHz
 const small: RuntimeData = { kind: 'json', value: { n: 1, text: 'hello' } };
 
 const ROUNDS = 8;
