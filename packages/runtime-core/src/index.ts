@@ -5,7 +5,7 @@ export * from './data/runtime-data.js';
 export * from './data/transport-data.js';
 export * from './manifest/manifest-schema.js';
 export { parseManifestText } from './manifest/parse-manifest.js';
-export { defineManifest, manifestText, type DefinedManifest } from './manifest/define-manifest.js';
+export { defineManifest, manifestText, manifestTextLiteral, type DefinedManifest } from './manifest/define-manifest.js';
 export { validateManifest, resolveManifest, invalidManifestError, findCycles, type ValidationResult, type ValidationLimits } from './manifest/validate-manifest.js';
 export { formatDetails, formatPath } from './manifest/format-issues.js';
 export * from './nodes/node-definition.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Code, PipelineRunner, RemoteMediaError, defineManifest, manifestText } from '@remotemedia/runtime-core';
+import { Code, PipelineRunner, RemoteMediaError, defineManifest, manifestText, manifestTextLiteral } from '@remotemedia/runtime-core';
 
 const plain = () => ({ version: 'v1' as const, metadata: { name: 'defined' }, nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'add', operand: 2 } }], connections: [] });
 
@@ -18,6 +18,9 @@ describe('defineManifest', () => {
     expect(manifestText(defined)).toContain('"operand":2');
     expect(manifestText(input)).toContain('"operand":40');
     expect(manifestText('version: v1')).toBe('version: v1');
+    // The quoted form bodies carry: the same as quoting the text, for every kind of source.
+    for (const source of [defined, input, 'version: v1\nmetadata: {name: "q"}']) expect(manifestTextLiteral(source)).toBe(JSON.stringify(manifestText(source)));
+    expect(manifestTextLiteral(defined)).toBe(manifestTextLiteral(defined));
   });
 
   it('names the path of a value JSON cannot carry', () => {

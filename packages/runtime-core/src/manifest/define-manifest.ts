@@ -7,8 +7,13 @@ declare const DEFINED: unique symbol;
 /** A manifest made by `defineManifest`: deep-frozen, with its JSON text computed once. */
 export type DefinedManifest = DeepReadonly<ManifestInput> & { readonly [DEFINED]: true };
 
+interface StoredText {
+  text: string;
+  /** The text as a JSON string literal, for bodies that carry the manifest as a string; made on first use. */
+  literal?: string;
+}
 /** Frozen manifests -> their JSON text. Only frozen values are keys, so a key's text never goes stale. */
-const texts = new WeakMap<object, string>();
+const texts = new WeakMap<object, StoredText>();
 
 const MAX_DEPTH = 32;
 
@@ -77,16 +82,26 @@ export function defineManifest(manifest: ManifestInput | DeepReadonly<ManifestIn
   }
   const text = JSON.stringify(manifest);
   const copy = deepFreeze(JSON.parse(text) as object);
-  texts.set(copy, text);
+  texts.set(copy, { text });
   return copy as DefinedManifest;
 }
 
 /** The JSON text of a manifest made by `defineManifest`, else undefined. */
 export function definedManifestText(manifest: unknown): string | undefined {
-  return typeof manifest === 'object' && manifest !== null ? texts.get(manifest) : undefined;
+  return typeof manifest === 'object' && manifest !== null ? texts.get(manifest)?.text : undefined;
 }
 
 /** The text a client sends for a manifest: text as written, a defined manifest's stored JSON, else fresh JSON. */
 export function manifestText(manifest: string | ManifestInput | DeepReadonly<ManifestInput>): string {
-  return typeof manifest === 'string' ? manifest : (texts.get(manifest) ?? JSON.stringify(manifest));
+  return typeof manifest === 'string' ? manifest : (texts.get(manifest)?.text ?? JSON.stringify(manifest));
+}
+
+/**
+ * `JSON.stringify(manifestText(manifest))`, kept with a defined manifest: escaping the quotes of
+ * its text is the slow path of JSON.stringify, and HTTP bodies carry the manifest as a string.
+ */
+export function manifestTextLiteral(manifest: string | ManifestInput | DeepReadonly<ManifestInput>): string {
+  const stored = typeof manifest === 'string' ? undefined : texts.get(manifest);
+  if (!stored) return JSON.stringify(manifestText(manifest));
+  return (stored.literal ??= JSON.stringify(stored.text));
 }

@@ -6,6 +6,8 @@ export interface JsonRequest {
   method: Dispatcher.HttpMethod;
   path: string;
   body?: unknown;
+  /** The body as JSON text already (instead of `body`). */
+  bodyText?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -29,7 +31,7 @@ function headersFor(base: Record<string, string>, hasBody: boolean, extra: Recor
 export function requestJson<T>(dispatcher: Dispatcher, origin: string, headers: Record<string, string>, request: JsonRequest): Promise<T> {
   const { signal } = request;
   if (signal?.aborted) return Promise.reject(abortError(signal, `${request.method} ${request.path}`));
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const body = request.bodyText ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
   return new Promise<T>((resolve, reject) => {
     const handler = new JsonResponseHandler<T>(request, resolve, reject);
     try {
