@@ -36,6 +36,7 @@ export {
   type RuntimeDataJson,
   type TransportDataJson,
 } from './data/runtime-data-json.js';
+export { runtimeDataToJsonText, transportDataToJsonText, transportDataListToJsonText } from './data/runtime-data-json-text.js';
 export { collect } from './util/collect.js';
 export { decodeWav, encodeWav, type EncodeWavOptions, type WavSampleFormat } from './audio/wav.js';
 export { createResampler, resample, RESAMPLE_PRESETS, type Resampler, type ResamplerOptions, type ResampleQuality, type ResampleFilterSpec } from './audio/resampler.js';

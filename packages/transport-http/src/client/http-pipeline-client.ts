@@ -11,7 +11,7 @@ import {
   callSignal,
   manifestTextLiteral,
   transportDataFromJson,
-  transportDataToJson,
+  transportDataListToJsonText,
 } from '@remotemedia/runtime-core';
 import { Pool } from 'undici';
 import { requestJson } from './http-request.js';
@@ -66,7 +66,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
         // The manifest goes as text: the server keys its manifest cache by that text, so it neither
         // builds the manifest's objects nor stringifies them back (~1 us of server time per call).
         // A defineManifest manifest has its text, quoted, already: the body is put together here.
-        bodyText: `{"manifest":${manifestTextLiteral(manifest)},"inputs":${JSON.stringify(inputs.map((i) => transportDataToJson(asTransportData(i))))}}`,
+        bodyText: `{"manifest":${manifestTextLiteral(manifest)},"inputs":${transportDataListToJsonText(inputs.map(asTransportData))}}`,
         headers: timeoutHeader(call),
         signal: callSignal(call),
       });

@@ -1,7 +1,7 @@
-import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
-import { type RouteContext, connectionSignal, sendJson, timeoutHeader } from './route-context.js';
+import { type RouteContext, connectionSignal, sendJsonText, timeoutHeader } from './route-context.js';
 
 /** What execute and session-input bodies decode to. */
 export interface DecodedRequest {
@@ -86,6 +86,6 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   const request = decodeBody(ctx, kind, await readBody(ctx.req, ctx.config.maxBodyBytes), true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
   const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
-  if (format === 'json') sendJson(ctx, 200, { outputs: outputs.map(transportDataToJson) });
+  if (format === 'json') sendJsonText(ctx, 200, `{"outputs":${transportDataListToJsonText(outputs)}}`);
   else sendAudio(ctx, outputs, format, encoding!);
 }

@@ -43,7 +43,11 @@ const JSON_TYPE = 'application/json';
  * benchmark). `requestId` defaults to what successful responses carry (see RequestContext).
  */
 export function sendJson(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, status: number, body: unknown, requestId = ctx.responseRequestId): void {
-  const text = JSON.stringify(body);
+  sendJsonText(ctx, status, JSON.stringify(body), requestId);
+}
+
+/** `sendJson` for a body that is JSON text already. */
+export function sendJsonText(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, status: number, text: string, requestId = ctx.responseRequestId): void {
   const length = Buffer.byteLength(text);
   ctx.res.writeHead(status, requestId === undefined ? { 'content-type': JSON_TYPE, 'content-length': length } : { 'content-type': JSON_TYPE, 'content-length': length, 'x-request-id': requestId });
   ctx.res.end(text);
