@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { type AudioData, Code, RemoteMediaError, type TransportData, encodeWav, transportDataToJson } from '@remotemedia/runtime-core';
+import { type AudioData, Code, RemoteMediaError, type TransportData, encodeWav, transportDataToJsonText } from '@remotemedia/runtime-core';
 
 /** One human-readable line per output, for a terminal. */
 export function describeOutput(out: TransportData): string {
@@ -32,7 +32,7 @@ export function describeOutput(out: TransportData): string {
  * other outputs go as JSON lines to `x.jsonl`. Any other name: every output as JSON lines.
  */
 export async function writeOutputs(path: string, outputs: TransportData[], options: { splitAudio?: boolean } = {}): Promise<string> {
-  const lines = (items: TransportData[]) => items.map((o) => JSON.stringify(transportDataToJson(o))).join('\n') + (items.length ? '\n' : '');
+  const lines = (items: TransportData[]) => items.map(transportDataToJsonText).join('\n') + (items.length ? '\n' : '');
   if (extname(path).toLowerCase() !== '.wav') {
     await writeFile(path, lines(outputs));
     return `wrote ${outputs.length} output(s) to ${path}`;

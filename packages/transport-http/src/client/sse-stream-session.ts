@@ -1,4 +1,4 @@
-import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson, transportDataToJsonText } from '@remotemedia/runtime-core';
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
@@ -152,7 +152,7 @@ export class SseStreamSession extends RemoteStreamSession {
     await requestJson(this.options.pool, this.options.origin, this.options.headers, {
       method: 'POST',
       path: `${this.#path}/input`,
-      body: { inputs: [transportDataToJson(item)], ...(options.nodeId ? { nodeId: options.nodeId } : {}) },
+      bodyText: `{"inputs":[${transportDataToJsonText(item)}]${options.nodeId ? `,"nodeId":${JSON.stringify(options.nodeId)}` : ''}}`,
     });
   }
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Code, RemoteMediaError, transportDataToJson } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, transportDataToJsonText } from '@remotemedia/runtime-core';
 import { errorResponse } from '../shared/http-errors.js';
 import { type RouteContext, withRequestId } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';
@@ -113,7 +113,7 @@ export class SseFeed {
     try {
       for await (const item of this.entry.session.outputs) {
         this.entry.touch();
-        await this.#emit('output', JSON.stringify(transportDataToJson(item)), false);
+        await this.#emit('output', transportDataToJsonText(item), false);
       }
       if (this.entry.closedWith) throw this.entry.closedWith;
       await this.#emit('end', '{}', true);
