@@ -24,6 +24,7 @@ export { callSignal, abortError } from './util/signals.js';
 export { RUNTIME_VERSION } from './version.js';
 export {
   runtimeDataToJson,
+  PAYLOAD_FIELDS,
   runtimeDataFromJson,
   transportDataToJson,
   transportDataFromJson,

@@ -6,24 +6,20 @@
  * value equals `JSON.parse(JSON.stringify(transportDataToJson(item)))`; only the key order
  * differs (the payload comes first).
  */
-import { bytesToBase64, float32ToBytes } from './runtime-data-json.js';
+import { PAYLOAD_FIELDS, runtimeDataToJson } from './runtime-data-json.js';
 import type { RuntimeData } from './runtime-data.js';
 import type { TransportData } from './transport-data.js';
 
 /** `JSON.stringify(runtimeDataToJson(data))`, faster for kinds with a binary payload. */
 export function runtimeDataToJsonText(data: RuntimeData): string {
-  switch (data.kind) {
-    case 'audio':
-      return withPayload('samples', bytesToBase64(float32ToBytes(data.samples)), { ...data, samples: undefined });
-    case 'video':
-      return withPayload('pixels', bytesToBase64(data.pixels), { ...data, pixels: undefined });
-    case 'image':
-    case 'tensor':
-    case 'binary':
-      return withPayload('bytes', bytesToBase64(data.bytes), { ...data, bytes: undefined });
-    default:
-      return JSON.stringify(data);
-  }
+  const field = (PAYLOAD_FIELDS as Partial<Record<string, string>>)[data.kind];
+  if (field === undefined) return JSON.stringify(data);
+  // A fresh object for payload kinds (runtimeDataToJson spreads), so the payload can be taken out of it.
+  const json = runtimeDataToJson(data) as unknown as Record<string, unknown>;
+  const base64 = json[field] as string;
+  json[field] = undefined; // left out by JSON.stringify
+  // `kind` is always there, so the rest is never an empty object.
+  return `{"${field}":"${base64}",${JSON.stringify(json).slice(1)}`;
 }
 
 /** `JSON.stringify(transportDataToJson(item))`, faster for kinds with a binary payload. */
@@ -38,9 +34,4 @@ export function transportDataListToJsonText(items: readonly TransportData[]): st
   let text = '[';
   for (let i = 0; i < items.length; i++) text += (i === 0 ? '' : ',') + transportDataToJsonText(items[i]!);
   return `${text}]`;
-}
-
-function withPayload(key: string, base64: string, rest: object): string {
-  const others = JSON.stringify(rest); // at least {"kind":...}
-  return `{"${key}":"${base64}"${others.length > 2 ? `,${others.slice(1)}` : '}'}`;
 }

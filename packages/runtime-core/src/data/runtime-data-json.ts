@@ -26,6 +26,9 @@ export interface TransportDataJson {
   metadata: Record<string, string>;
 }
 
+/** The field of each kind that carries a binary payload: raw bytes in memory, base64 in the JSON form. */
+export const PAYLOAD_FIELDS = { audio: 'samples', video: 'pixels', image: 'bytes', tensor: 'bytes', binary: 'bytes' } as const;
+
 export function runtimeDataToJson(data: RuntimeData): RuntimeDataJson {
   switch (data.kind) {
     case 'audio':

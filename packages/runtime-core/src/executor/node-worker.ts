@@ -18,6 +18,7 @@ export interface Envelope {
 export type Outlet = (envelope: Envelope) => Promise<void> | undefined;
 
 export interface WorkerHost {
+  /** The session's id, as nodes see it in their context. */
   readonly sessionId: string;
   /** Ends the session with this error (first error wins). */
   fail(error: RemoteMediaError): void;

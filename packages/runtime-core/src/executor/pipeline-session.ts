@@ -108,15 +108,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
     return this.#wired;
   }
 
-  /** Creates and initialises every node; on any failure, closes those already created and throws. */
-  static async start(options: PipelineSessionOptions): Promise<PipelineSession> {
-    return PipelineSession.startNow(options);
-  }
-
   /**
-   * `start`, but returns the session itself when every node is created synchronously and none
-   * needs initializing (the common case), and a promise only otherwise: a unary run of
-   * synchronous nodes then costs no microtask turn at all.
+   * Creates and initializes every node (on any failure, closes those already created and rejects).
+   * Returns the session itself when every node is created synchronously and none needs
+   * initializing (the common case), and a promise only otherwise: a unary run of synchronous
+   * nodes then costs no microtask turn at all.
    */
   static startNow(options: PipelineSessionOptions): PipelineSession | Promise<PipelineSession> {
     const session = new PipelineSession(options);
@@ -299,10 +295,6 @@ export class PipelineSession implements StreamSession, WorkerHost {
 
   /** `send` for callers that go on synchronously: undefined when the input was taken at once; throws rather than rejects. */
   push(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> | undefined {
-    return this.#send(input, options);
-  }
-
-  #send(input: TransportData | RuntimeData, options: SendOptions): Promise<void> | undefined {
     if (this.#error) throw this.#error;
     if (this.#state !== 'running' || this.#inputEnded) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} no longer accepts input (${this.#inputEnded ? 'input ended' : this.#state})`);
     const { data, metadata } = asTransportData(input);

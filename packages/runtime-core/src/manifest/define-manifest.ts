@@ -1,7 +1,6 @@
 import { Code, RemoteMediaError } from '../errors.js';
+import type { DeepReadonly, ManifestSource } from '../transport/pipeline-transport.js';
 import type { ManifestInput } from './manifest-schema.js';
-
-type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 declare const DEFINED: unique symbol;
 /** A manifest made by `defineManifest`: deep-frozen, with its JSON text computed once. */
@@ -92,7 +91,7 @@ export function definedManifestText(manifest: unknown): string | undefined {
 }
 
 /** The text a client sends for a manifest: text as written, a defined manifest's stored JSON, else fresh JSON. */
-export function manifestText(manifest: string | ManifestInput | DeepReadonly<ManifestInput>): string {
+export function manifestText(manifest: ManifestSource): string {
   return typeof manifest === 'string' ? manifest : (texts.get(manifest)?.text ?? JSON.stringify(manifest));
 }
 
@@ -100,7 +99,7 @@ export function manifestText(manifest: string | ManifestInput | DeepReadonly<Man
  * `JSON.stringify(manifestText(manifest))`, kept with a defined manifest: escaping the quotes of
  * its text is the slow path of JSON.stringify, and HTTP bodies carry the manifest as a string.
  */
-export function manifestTextLiteral(manifest: string | ManifestInput | DeepReadonly<ManifestInput>): string {
+export function manifestTextLiteral(manifest: ManifestSource): string {
   const stored = typeof manifest === 'string' ? undefined : texts.get(manifest);
   if (!stored) return JSON.stringify(manifestText(manifest));
   return (stored.literal ??= JSON.stringify(stored.text));

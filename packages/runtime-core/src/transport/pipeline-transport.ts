@@ -3,7 +3,7 @@ import type { TransportData } from '../data/transport-data.js';
 import type { ManifestInput } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot } from '../metrics/pipeline-metrics.js';
 
-type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** A manifest as object (parsed or not, `as const` welcome) or JSON/YAML text. */
 export type ManifestSource = ManifestInput | DeepReadonly<ManifestInput> | string;

@@ -6,6 +6,7 @@
  */
 import {
   Code,
+  PAYLOAD_FIELDS,
   RemoteMediaError,
   type TransportData,
   type TransportDataJson,
@@ -36,14 +37,13 @@ export type ServerMessage =
 type DataMessage = { type: 'input' | 'output'; item: TransportData; [k: string]: unknown };
 type Frame = string | Uint8Array;
 
-const PAYLOAD_FIELD = { audio: 'samples', video: 'pixels', image: 'bytes', tensor: 'bytes', binary: 'bytes' } as const;
 const decoder = new TextDecoder();
 
 export function encodeMessage(message: ClientMessage | ServerMessage): Frame {
   if (message.type !== 'input' && message.type !== 'output') return JSON.stringify(message);
   const { item } = message as DataMessage;
   const data = item.data;
-  const field = (PAYLOAD_FIELD as Record<string, string>)[data.kind];
+  const field = (PAYLOAD_FIELDS as Partial<Record<string, string>>)[data.kind];
   if (!field) return JSON.stringify({ ...message, item: transportDataToJson(item) });
   const payload = data.kind === 'audio' ? float32ToBytes(data.samples) : ((data as unknown as Record<string, Uint8Array>)[field] as Uint8Array);
   // The header is the message with the payload field left out; built by copying rather than with
@@ -87,8 +87,8 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
   // Copied once (audio by bytesToFloat32, other bytes by slice), so the data owns its memory whatever the frame's buffer is.
   const payload = frame.subarray(4 + headerLength);
   const json = msg.item as TransportDataJson | undefined;
-  const kind = json?.data?.kind as keyof typeof PAYLOAD_FIELD | undefined;
-  const field = kind && PAYLOAD_FIELD[kind];
+  const kind = json?.data?.kind as keyof typeof PAYLOAD_FIELDS | undefined;
+  const field = kind && PAYLOAD_FIELDS[kind];
   if (!json || !field) throw bad('binary frame header has no item.data.kind with a binary payload');
   if (kind === 'audio' && payload.byteLength % 4 !== 0) throw bad(`audio payload of ${payload.byteLength} bytes is not float32 (a multiple of 4)`);
   // Decode the header with an empty payload (validates every other field), then attach the bytes.
