@@ -59,6 +59,45 @@ export interface RemoteMediaErrorOptions {
   reason?: string;
 }
 
+/**
+ * Bounds of every error report, whatever made it: messages can quote client input (node ids,
+ * type names, Python stderr) and details can list one problem per input element, and an error
+ * travels in gRPC trailers, HTTP bodies and log lines. Longer text is cut with a note of how much.
+ */
+export const ERROR_LIMITS = {
+  /** Characters of `message` kept. */
+  maxMessageChars: 8192,
+  /** Details kept; the rest are summarised by one last detail "and N more problems". */
+  maxDetails: 100,
+  /** Characters of one detail's message kept. */
+  maxDetailMessageChars: 1024,
+  /** Characters of one detail's path kept. */
+  maxDetailPathChars: 256,
+} as const;
+
+/** `text` cut to `max` characters (never splitting a surrogate pair), saying how much was cut. */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `... (${text.length - max} more characters)`;
+  let end = Math.max(0, max - note.length);
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end--;
+  return text.slice(0, end) + note;
+}
+
+/** Details within ERROR_LIMITS: each one's text cut, the list cut with a count of the rest. */
+export function boundDetails(details: readonly ErrorDetail[]): ErrorDetail[] {
+  const { maxDetails, maxDetailMessageChars, maxDetailPathChars } = ERROR_LIMITS;
+  const kept = details.length > maxDetails ? details.slice(0, maxDetails) : details;
+  const out = kept.map((d) => {
+    const message = truncateText(d.message, maxDetailMessageChars);
+    const path = d.path === undefined ? undefined : truncateText(d.path, maxDetailPathChars);
+    return message === d.message && path === d.path ? d : { ...(path === undefined ? {} : { path }), message };
+  });
+  if (details.length > maxDetails) out.push({ message: `and ${details.length - maxDetails} more problems` });
+  return out;
+}
+
 export class RemoteMediaError extends Error {
   override readonly name = 'RemoteMediaError';
   readonly code: Code;
@@ -69,12 +108,13 @@ export class RemoteMediaError extends Error {
   readonly rawMessage: string;
 
   constructor(code: Code, message: string, options: RemoteMediaErrorOptions = {}) {
-    super(`[${codeName(code)}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const text = truncateText(message, ERROR_LIMITS.maxMessageChars);
+    super(`[${codeName(code)}] ${text}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.rawMessage = message;
-    this.details = options.details ?? [];
-    this.nodeId = options.nodeId;
-    this.reason = options.reason;
+    this.rawMessage = text;
+    this.details = options.details ? boundDetails(options.details) : [];
+    this.nodeId = options.nodeId === undefined ? undefined : truncateText(options.nodeId, ERROR_LIMITS.maxDetailPathChars);
+    this.reason = options.reason === undefined ? undefined : truncateText(options.reason, ERROR_LIMITS.maxDetailPathChars);
   }
 
   /**

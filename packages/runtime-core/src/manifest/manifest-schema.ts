@@ -33,15 +33,22 @@ export const circuitBreakerSchema = z
   })
   .strict();
 
+/** Longest node id or node type name: they are quoted in errors and logs, which stay small. */
+export const MAX_NAME_CHARS = 128;
+
 const nodeIdSchema = z
   .string({ error: 'expected a string' })
   .min(1, { error: 'must not be empty' })
+  .max(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` })
   .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only contain letters, digits, "_", ".", ":" and "-"' });
 
 export const manifestNodeSchema = z
   .object({
     id: nodeIdSchema,
-    nodeType: z.string({ error: 'expected a node type name (string)' }).min(1, { error: 'must not be empty' }),
+    nodeType: z
+      .string({ error: 'expected a node type name (string)' })
+      .min(1, { error: 'must not be empty' })
+      .max(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
     params: z.record(z.string(), z.unknown(), { error: 'expected an object' }).default({}),
     /** `multiprocess` runs the node in its own process (Python nodes); default in-process. */
     executor: z.enum(['in-process', 'multiprocess'], { error: 'expected in-process or multiprocess' }).optional(),

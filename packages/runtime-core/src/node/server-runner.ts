@@ -30,11 +30,18 @@ export interface ServerRunnerOptions extends Omit<NodeRunnerOptions, 'logger'> {
   allowManifestPython?: boolean;
 }
 
-/** The runner a network server should use: every Node.js node type, with safe defaults for untrusted manifests. */
+/** Nodes a manifest from the network may declare unless `limits.maxNodes` says otherwise. */
+export const DEFAULT_SERVER_MAX_NODES = 256;
+
+/**
+ * The runner a network server should use: every Node.js node type, with safe defaults for
+ * untrusted manifests (`limits.maxNodes` 256, manifests may not choose Python code).
+ */
 export function createServerRunner(options: ServerRunnerOptions = {}): PythonPipelineRunner {
-  const { logger, allowManifestPython = false, python, ...rest } = options;
+  const { logger, allowManifestPython = false, python, limits, ...rest } = options;
   return createNodeRunner({
     ...rest,
+    limits: { maxNodes: DEFAULT_SERVER_MAX_NODES, ...limits },
     ...(logger ? { logger: toNodeLogger(logger) } : {}),
     python: { ...python, limits: { ...python?.limits, allowManifestCode: allowManifestPython } },
   });
