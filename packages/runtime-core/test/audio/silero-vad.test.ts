@@ -86,9 +86,10 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
     expect((e as RemoteMediaError).cause).toBe(missing);
   });
 
-  it('fails the session start clearly for a model file that does not exist', async () => {
-    const e = await runner.execute(vadPipeline({ modelPath: '/nonexistent/vad.onnx' }), []).catch((err: unknown) => err);
+  it('fails clearly when a trusted model path does not exist', async () => {
+    const e = await sharedSileroSession('/nonexistent/vad.onnx').catch((err: unknown) => err);
     expect(e).toBeInstanceOf(RemoteMediaError);
+    expect((e as RemoteMediaError).code).toBe(Code.FailedPrecondition);
     expect((e as RemoteMediaError).message).toMatch(/cannot load the Silero VAD model from \/nonexistent\/vad.onnx/);
   });
 });

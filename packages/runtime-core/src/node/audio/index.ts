@@ -1,7 +1,8 @@
 import type { NodeDefinition } from '../../nodes/node-definition.js';
 import { SileroVadNode } from './silero-vad.js';
 
-export { SileroVadNode };
+export { SileroVadNode, createSileroVadNode, type SileroVadNodeOptions } from './silero-vad.js';
+export { resolveModelFile, modelDirsFromEnv, MAX_MODEL_FILE_BYTES } from './model-files.js';
 export { SileroVadModel, SILERO_VAD_MODEL_PATH, SILERO_SESSION_OPTIONS, loadOnnxRuntime, onnxThreads, sharedSileroSession, sileroSessionOptions, type OrtModule, type OrtSession } from './silero-model.js';
 
 /** Audio nodes that need Node.js (onnxruntime-node for SileroVAD). */

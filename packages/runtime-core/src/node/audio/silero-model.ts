@@ -1,7 +1,9 @@
 // Loads onnxruntime-node lazily (an optional peer dependency) and shares ONE InferenceSession per
 // model file across every SileroVAD instance in the process; recurrent state stays per instance.
+import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Code, RemoteMediaError } from '../../errors.js';
+import { readModelFile } from './model-files.js';
 
 /** The slice of onnxruntime-node's API used here (kept local so our types do not need it installed). */
 export interface OrtTensor {
@@ -14,7 +16,7 @@ export interface OrtSession {
 }
 export interface OrtModule {
   Tensor: new (type: string, data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
-  InferenceSession: { create(path: string, options?: Record<string, unknown>): Promise<OrtSession> };
+  InferenceSession: { create(pathOrBytes: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
 }
 
 /** The Silero VAD v5 model committed with this package (MIT; see models/LICENSE-silero-vad). */
@@ -68,18 +70,34 @@ export async function loadOnnxRuntime(importer: Importer = defaultImporter): Pro
   return ortPromise;
 }
 
-/** The process-wide session for `modelPath` (created on first use). */
+/** Model files whose sessions stay cached; the least recently used beyond it is dropped (it lives on while nodes use it). */
+const MAX_CACHED_SESSIONS = 8;
+
+/**
+ * The process-wide session for the model file at `modelPath` (created on first use). The path is
+ * trusted (the node resolves manifest-given names first); it is canonicalised, so every spelling
+ * of one file shares one session, and read asynchronously.
+ */
 export async function sharedSileroSession(modelPath: string = SILERO_VAD_MODEL_PATH, threads: number = onnxThreads()): Promise<{ ort: OrtModule; session: OrtSession }> {
   const ort = await loadOnnxRuntime();
-  const key = `${modelPath}#${threads}`;
+  const loadFailed = (cause: unknown) =>
+    new RemoteMediaError(Code.FailedPrecondition, `cannot load the Silero VAD model from ${modelPath}: ${(cause as Error)?.message ?? cause}`, { cause, reason: 'ModelLoadFailed' });
+  const file = await realpath(modelPath).catch((cause: unknown) => {
+    throw loadFailed(cause);
+  });
+  const key = `${file}#${threads}`;
   let session = sessions.get(key);
-  if (!session) {
-    session = ort.InferenceSession.create(modelPath, sileroSessionOptions(threads)).catch((cause: unknown) => {
-      sessions.delete(key);
-      throw new RemoteMediaError(Code.FailedPrecondition, `cannot load the Silero VAD model from ${modelPath}: ${(cause as Error)?.message ?? cause}`, { cause, reason: 'ModelLoadFailed' });
-    });
-    sessions.set(key, session);
+  if (session) sessions.delete(key); // re-inserted below: most recently used last
+  else {
+    session = readModelFile(file)
+      .then(({ bytes }) => ort.InferenceSession.create(bytes, sileroSessionOptions(threads)))
+      .catch((cause: unknown) => {
+        if (sessions.get(key) === session) sessions.delete(key);
+        throw loadFailed(cause);
+      });
   }
+  sessions.set(key, session);
+  if (sessions.size > MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value!);
   return { ort, session: await session };
 }
 
