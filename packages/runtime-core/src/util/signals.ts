@@ -2,10 +2,31 @@ import { Code, RemoteMediaError } from '../errors.js';
 
 const TIMEOUT_SOURCE = Symbol('remotemedia.timeoutSource');
 
-/** Combines a caller signal and a timeout into one signal (undefined when neither is given). */
+/**
+ * Largest deadline a call may ask for: 2^31-1 ms (~24.8 days), the longest delay a Node.js or
+ * browser timer keeps (a longer one fires after 1 ms instead).
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * `value` as a call deadline: a positive integer number of milliseconds up to MAX_TIMEOUT_MS.
+ * Anything else (0, negative, fractional, NaN, 1e300, a non-number) is the caller's mistake:
+ * InvalidArgument naming `field`, reason `InvalidTimeout`.
+ */
+export function checkTimeoutMs(value: unknown, field = 'timeoutMs'): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS) return value;
+  const shown = typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 40) ?? String(value);
+  const message = `expected a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${shown}`;
+  throw new RemoteMediaError(Code.InvalidArgument, `${field}: ${message}`, { details: [{ path: field, message }], reason: 'InvalidTimeout' });
+}
+
+/**
+ * Combines a caller signal and a timeout into one signal (undefined when neither is given).
+ * Throws InvalidArgument (see checkTimeoutMs) for a timeout that is not a valid deadline.
+ */
 export function callSignal(options: { signal?: AbortSignal; timeoutMs?: number } = {}): AbortSignal | undefined {
   if (options.timeoutMs === undefined) return options.signal;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const timeout = AbortSignal.timeout(checkTimeoutMs(options.timeoutMs));
   if (!options.signal) return timeout;
   const combined = AbortSignal.any([options.signal, timeout]);
   // Node holds AbortSignal.any's sources weakly and AbortSignal.timeout's timer holds its signal

@@ -14,7 +14,7 @@ import {
   transportDataListToJsonText,
 } from '@remotemedia/runtime-core';
 import { Pool } from 'undici';
-import { requestJson } from './http-request.js';
+import { requestJson, wholeMs } from './http-request.js';
 import { SseStreamSession } from './sse-stream-session.js';
 import { WebSocketStreamSession } from './websocket-stream-session.js';
 
@@ -55,7 +55,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
   const headers: Record<string, string> = { ...options.headers, ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) };
   const sessions = new Set<StreamSession>();
   const withDefaults = (call: CallOptions = {}): CallOptions => (call.timeoutMs === undefined && options.timeoutMs !== undefined ? { ...call, timeoutMs: options.timeoutMs } : call);
-  const timeoutHeader = (call: CallOptions): Record<string, string> | undefined => (call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(call.timeoutMs) });
+  const timeoutHeader = (call: CallOptions): Record<string, string> | undefined => (call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(wholeMs(call.timeoutMs)) });
 
   return {
     async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], callOptions?: CallOptions): Promise<TransportData[]> {

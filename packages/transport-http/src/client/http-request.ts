@@ -108,3 +108,8 @@ export function wireError(error: unknown, signal: AbortSignal | undefined, what:
   if (error instanceof RemoteMediaError) return error;
   return new RemoteMediaError(Code.Unavailable, `${what} failed: ${(error as Error).message}`, { cause: error, reason: (error as { code?: string }).code });
 }
+
+/** A deadline as the server takes it: whole milliseconds (a fractional remaining time rounds up). */
+export function wholeMs(timeoutMs: number): number {
+  return Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.ceil(timeoutMs) : timeoutMs;
+}

@@ -3,7 +3,7 @@ import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
 import { errorFromBody } from '../shared/http-errors.js';
-import { requestJson, wireError } from './http-request.js';
+import { requestJson, wholeMs, wireError } from './http-request.js';
 import { RemoteStreamSession } from './remote-stream-session.js';
 
 export interface SseSessionOptions {
@@ -58,7 +58,7 @@ export class SseStreamSession extends RemoteStreamSession {
     const created = await requestJson<{ sessionId: string }>(options.pool, options.origin, options.headers, {
       method: 'POST',
       path: '/v1/sessions',
-      body: { manifest, ...(call.timeoutMs ? { timeoutMs: call.timeoutMs } : {}) },
+      body: { manifest, ...(call.timeoutMs ? { timeoutMs: wholeMs(call.timeoutMs) } : {}) },
       signal,
     });
     const session = new SseStreamSession(created.sessionId, manifest, options);

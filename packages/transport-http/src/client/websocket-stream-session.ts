@@ -3,6 +3,7 @@ import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type Sen
 import { WebSocket } from 'ws';
 import { errorFromBody } from '../shared/http-errors.js';
 import { type ServerMessage, decodeMessage, encodeMessage, frameOf } from '../shared/ws-frames.js';
+import { wholeMs } from './http-request.js';
 import { RemoteStreamSession } from './remote-stream-session.js';
 
 const WS_PROTOCOL = 'remotemedia.v1';
@@ -41,7 +42,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
         ws.once('unexpected-response', (_req, res) => void readErrorResponse(res).then(reject));
         ws.once('error', (error) => reject(signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, `WebSocket connection failed: ${error.message}`, { cause: error })));
         ws.once('close', () => reject(signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, 'WebSocket closed before the session started')));
-        ws.once('open', () => ws.send(encodeMessage({ type: 'start', manifest, ...(call.timeoutMs ? { timeoutMs: call.timeoutMs } : {}) })));
+        ws.once('open', () => ws.send(encodeMessage({ type: 'start', manifest, ...(call.timeoutMs ? { timeoutMs: wholeMs(call.timeoutMs) } : {}) })));
         ws.once('message', (raw, isBinary) => {
           const msg = decodeMessage(frameOf(raw, isBinary)) as ServerMessage;
           if (msg.type !== 'started') {

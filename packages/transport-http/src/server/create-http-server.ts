@@ -1,8 +1,10 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
+import { decodePathSegment, refuseSocket } from './connection-guards.js';
 import { executeRoute } from './execute-route.js';
 import { HttpMetrics } from './http-metrics.js';
 import type { CorsOptions, HttpServerOptions } from './http-server-options.js';
@@ -23,8 +25,10 @@ export interface HttpServer {
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   /**
-   * Graceful shutdown: stops accepting (new requests get 503), lets sessions finish for up to
-   * `graceMs` (default: the `shutdownGraceMs` option), closes the rest, then every connection.
+   * Graceful shutdown: new requests get 503 (`retry-after`, `connection: close`) while running
+   * sessions and requests finish for up to `graceMs` (default: the `shutdownGraceMs` option); the
+   * listener stays open meanwhile, so new connections get the 503 too rather than a refusal.
+   * Then the rest is closed, the listener, and every connection.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -39,9 +43,14 @@ interface Route {
   name: string;
   handler: Handler;
   public?: boolean;
+  /** Serves a session that is already open: still answered while shutting down, so it can finish. */
+  sessionScoped?: boolean;
 }
 
 const SESSION = '([^/]+)';
+
+/** Defaults of the connection timeouts (see HttpServerOptions). */
+export const HTTP_TIMEOUT_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000 } as const;
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const config: ServerConfig = {
@@ -53,6 +62,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     sse: { events: options.sseReplayEvents ?? 1000, bytes: options.sseReplayBytes ?? 8 * 1024 * 1024, resumeGraceMs: options.sseResumeGraceMs ?? 15_000 },
   };
   let shuttingDown = false;
+  /** `retry-after` of 503s while shutting down: the grace period, in whole seconds. */
+  let retryAfter = '1';
+  /** Requests whose handler is running (unary calls in progress); shutdown waits for them. */
+  let inflight = 0;
   const metrics = new HttpMetrics(() => sessions.size);
   const sessions = new SessionRegistry({
     pipeline: config.pipeline,
@@ -71,11 +84,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     { method: 'GET', path: '/v1/nodes', name: '/v1/nodes', handler: nodesRoute },
     { method: 'POST', path: '/v1/execute', name: '/v1/execute', handler: executeRoute },
     { method: 'POST', path: '/v1/sessions', name: '/v1/sessions', handler: createSessionRoute },
-    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: sessionInfoRoute },
-    { method: 'DELETE', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: deleteSessionRoute },
-    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/input$`), name: '/v1/sessions/:id/input', handler: sessionInputRoute },
-    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/end$`), name: '/v1/sessions/:id/end', handler: sessionEndRoute },
-    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`), name: '/v1/sessions/:id/output', handler: sessionOutputRoute },
+    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: sessionInfoRoute, sessionScoped: true },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: deleteSessionRoute, sessionScoped: true },
+    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/input$`), name: '/v1/sessions/:id/input', handler: sessionInputRoute, sessionScoped: true },
+    { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/end$`), name: '/v1/sessions/:id/end', handler: sessionEndRoute, sessionScoped: true },
+    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`), name: '/v1/sessions/:id/output', handler: sessionOutputRoute, sessionScoped: true },
   ];
 
   // Exact paths resolve with one Map lookup; only session paths need the patterns.
@@ -96,7 +109,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ctx = new RequestContext(req, res, config, sessions, metrics);
     if (options.cors) applyCors(req, res, options.cors);
+    inflight++;
     try {
+      if (ctx.targetError) throw ctx.targetError;
       if (req.method === 'OPTIONS' && options.cors) {
         ctx.routeName = 'preflight';
         res.writeHead(204, withRequestId(ctx, {})).end();
@@ -113,29 +128,61 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         throw new RemoteMediaError(Code.NotFound, `no route ${req.method} ${pathname}`, { reason: 'NoRoute' });
       }
       ctx.routeName = route.name;
-      if (shuttingDown && !route.public) {
+      if (shuttingDown) {
         res.setHeader('connection', 'close');
-        throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
+        res.setHeader('retry-after', retryAfter);
+        if (!route.public && !route.sessionScoped) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
       }
       if (!route.public) authenticate(req);
-      if (route.pattern) ctx.params = (route.pattern.exec(pathname) ?? []).slice(1).map(decodeURIComponent);
+      if (route.pattern) ctx.params = (route.pattern.exec(pathname) ?? []).slice(1).map((segment) => decodePathSegment(segment, 'sessionId'));
       await route.handler(ctx);
     } catch (error) {
       sendError(ctx, error);
     } finally {
+      inflight--;
       ctx.settle();
     }
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
-  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown });
+  const timeouts = {
+    headersTimeoutMs: options.headersTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs,
+  };
+  const server = createServer(
+    {
+      keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+      // node:http needs headersTimeout <= requestTimeout; 0 turns a timeout off.
+      headersTimeout: timeouts.requestTimeoutMs ? Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) : timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // How often node:http looks for requests past those timeouts (its default, 30 s, would let a
+      // 10 s headers timeout run to 40 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.min(...[timeouts.headersTimeoutMs, timeouts.requestTimeoutMs].filter((t) => t > 0), 2000) / 2)),
+    },
+    (req, res) =>
+      // handle() answers every error itself; this only keeps a bug from becoming an unhandled rejection (a crash).
+      void handle(req, res).catch((error: unknown) => {
+        config.logger.error({ err: error }, 'request handler failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(errorResponse(error).body));
+        else res.destroy();
+      }),
+  );
+  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown, retryAfter: () => retryAfter });
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const { status, body } = errorResponse(new RemoteMediaError(tooLarge ? Code.ResourceExhausted : Code.InvalidArgument, tooLarge ? 'request headers too large' : `malformed HTTP request (${error.code ?? error.message})`));
-    const text = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${tooLarge ? 431 : status} Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // A request node:http could not parse, or one whose headers or body came too slowly
+    // (headersTimeoutMs, requestTimeoutMs): answer if we still can, then drop the connection
+    // either way. Ending alone would leave a half-open socket that a client ignoring the FIN
+    // (a slowloris) could keep forever.
+    const code = error.code;
+    const [status, e] =
+      code === 'HPE_HEADER_OVERFLOW'
+        ? [431, new RemoteMediaError(Code.ResourceExhausted, 'request headers too large', { reason: 'HeadersTooLarge' })]
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, new RemoteMediaError(Code.DeadlineExceeded, `request not received in time: headers within ${timeouts.headersTimeoutMs} ms, the whole request within ${timeouts.requestTimeoutMs} ms`, { reason: 'RequestTimeout' })]
+          : [400, new RemoteMediaError(Code.InvalidArgument, `malformed HTTP request (${code ?? error.message})`, { reason: 'MalformedRequest' })];
+    if ((socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent || !socket.writable) return void socket.destroy();
+    refuseSocket(socket, status, errorResponse(e).body);
   });
 
   let url = '';
@@ -163,11 +210,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     close(closeOptions = {}) {
       closing ??= (async () => {
+        const graceMs = closeOptions.graceMs ?? options.shutdownGraceMs ?? 10_000;
         shuttingDown = true;
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await sessions.drain(closeOptions.graceMs ?? options.shutdownGraceMs ?? 10_000);
+        retryAfter = String(Math.max(1, Math.ceil(graceMs / 1000)));
+        // Still listening: new connections get a 503 rather than a refused connection (what load
+        // balancers and the docs expect) while sessions and calls in progress finish.
+        const deadline = Date.now() + graceMs;
+        while ((sessions.size > 0 || inflight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await sessions.drain(0);
         await ws.close();
         sessions.stop();
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         if (server.listening) await stopped;
       })();

@@ -1,7 +1,7 @@
 import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
-import { type RouteContext, connectionSignal, sendJsonText, timeoutHeader } from './route-context.js';
+import { type RouteContext, connectionSignal, parseTimeoutMs, sendJsonText, timeoutHeader } from './route-context.js';
 
 /** What execute and session-input bodies decode to. */
 export interface DecodedRequest {
@@ -53,6 +53,12 @@ function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, ne
     issues.push(...(error as RemoteMediaError).details);
   }
   if (obj.nodeId !== undefined && typeof obj.nodeId !== 'string') issues.push({ path: 'nodeId', message: 'expected a string' });
+  let timeoutMs: number | undefined;
+  try {
+    timeoutMs = parseTimeoutMs(obj.timeoutMs, 'timeoutMs');
+  } catch (error) {
+    issues.push(...(error as RemoteMediaError).details);
+  }
   // Only when the request is bad anyway: list the manifest's problems too (the runner reports them otherwise).
   if (issues.length && manifest !== undefined) issues.push(...manifestIssues(ctx, manifest));
   if (issues.length) {
@@ -62,7 +68,7 @@ function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, ne
   }
   const decoded: DecodedRequest = { manifest, inputs };
   if (typeof obj.nodeId === 'string') decoded.nodeId = obj.nodeId;
-  if (typeof obj.timeoutMs === 'number' && obj.timeoutMs > 0) decoded.timeoutMs = obj.timeoutMs;
+  if (timeoutMs !== undefined) decoded.timeoutMs = timeoutMs;
   return decoded;
 }
 

@@ -42,6 +42,23 @@ export interface HttpServerOptions {
   sseReplayBytes?: number;
   /** How long a session whose SSE reader dropped waits for it to reconnect before closing. Default 15000. */
   sseResumeGraceMs?: number;
-  /** On `close()`, how long running sessions may finish before they are closed. Default 10000. */
+  /**
+   * On `close()`, how long running sessions and calls may finish before they are closed; new
+   * requests get 503 with `retry-after` meanwhile. Default 10000.
+   */
   shutdownGraceMs?: number;
+  /**
+   * A connection must have sent a request's whole headers within this many ms of starting it
+   * (slowloris protection); otherwise it gets 408 (`deadline_exceeded`, reason `RequestTimeout`)
+   * and is closed. 0 disables. Default 10000.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A request's headers and body must have arrived within this many ms; otherwise 408 and the
+   * connection is closed. Does not limit how long the answer takes (see `x-remotemedia-timeout-ms`).
+   * 0 disables. Default 120000.
+   */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this many ms without a new request. Default 65000. */
+  keepAliveTimeoutMs?: number;
 }

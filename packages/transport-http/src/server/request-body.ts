@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { type AudioData, Code, type ErrorDetail, type ManifestSource, RemoteMediaError } from '@remotemedia/runtime-core';
 import { PAYLOAD_TOO_LARGE } from '../shared/http-errors.js';
@@ -31,6 +32,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 export function parseJsonBody(body: Buffer): unknown {
   if (body.byteLength === 0) throw new RemoteMediaError(Code.InvalidArgument, 'request body is empty; expected JSON', { details: [{ path: 'body', message: 'empty' }] });
+  // JSON is UTF-8 (RFC 8259): invalid bytes would otherwise turn silently into U+FFFD.
+  if (!isUtf8(body)) throw new RemoteMediaError(Code.InvalidArgument, 'request body is not valid UTF-8', { details: [{ path: 'body', message: 'invalid UTF-8; JSON must be UTF-8' }], reason: 'MalformedJson' });
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (error) {

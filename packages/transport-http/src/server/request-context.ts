@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 import type { HttpMetrics } from './http-metrics.js';
 import type { RouteContext, ServerConfig } from './route-context.js';
@@ -20,6 +21,8 @@ export class RequestContext implements RouteContext {
   routeName = 'unmatched';
   /** The request path without its query; dot segments and absolute-form targets go through URL. */
   readonly pathname: string;
+  /** Set when the request target cannot be parsed at all (e.g. `http://[bad/x`): the request is a 400. */
+  readonly targetError: RemoteMediaError | undefined;
   readonly #started = performance.now();
   /** The caller's `x-request-id`, if it sent one. */
   readonly #given: string | undefined;
@@ -40,7 +43,16 @@ export class RequestContext implements RouteContext {
     const raw = req.url ?? '/';
     const query = raw.indexOf('?');
     const path = query < 0 ? raw : raw.slice(0, query);
-    this.pathname = path.charCodeAt(0) === 47 && !path.includes('/.') ? path : this.url.pathname;
+    if (path.charCodeAt(0) === 47 && !path.includes('/.')) this.pathname = path;
+    else {
+      let pathname = '';
+      try {
+        pathname = this.url.pathname;
+      } catch {
+        this.targetError = new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify(raw.slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+      }
+      this.pathname = pathname;
+    }
   }
 
   /** Called once the handler returned: records the request now, or when a streamed response finishes. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ManifestSource, PipelineTransport } from '@remotemedia/runtime-core';
+import { Code, type ManifestSource, type PipelineTransport, RemoteMediaError } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
 import type { HttpMetrics } from './http-metrics.js';
@@ -92,9 +92,32 @@ export function connectionSignal(req: IncomingMessage): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * Largest deadline a caller may ask for, in ms: 2^31-1 (~24.8 days), the longest delay a timer
+ * keeps. The same bound as runtime-core's `callSignal`, checked here so the error names the field.
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A caller's deadline as given in a JSON field: a positive integer number of ms up to
+ * MAX_TIMEOUT_MS, or undefined when absent. Anything else (a string too: timeoutHeader converts a
+ * header's digits) is a 400 (InvalidArgument, reason `InvalidTimeout`) naming `field`.
+ */
+export function parseTimeoutMs(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS) return value;
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)).slice(0, 40);
+  const message = `expected a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${shown}`;
+  throw new RemoteMediaError(Code.InvalidArgument, `${field}: ${message}`, { details: [{ path: field, message }], reason: 'InvalidTimeout' });
+}
+
 /** `x-remotemedia-timeout-ms`: the caller's deadline, enforced on the server too. */
 export function timeoutHeader(req: IncomingMessage): number | undefined {
   const raw = req.headers['x-remotemedia-timeout-ms'];
-  const n = Number(Array.isArray(raw) ? raw[0] : raw);
-  return raw !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
+  if (raw === undefined) return undefined;
+  const text = Array.isArray(raw) ? raw[0]! : raw;
+  // Decimal digits only: Number() would also take `1e3`, `0x10` or ` `.
+  const n = /^\s*\d{1,16}\s*$/.test(text) ? Number(text) : Number.NaN;
+  // A header that is not plain digits is reported as the text it is.
+  return parseTimeoutMs(Number.isNaN(n) ? text : n, 'headers.x-remotemedia-timeout-ms');
 }

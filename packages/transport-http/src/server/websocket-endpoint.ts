@@ -6,13 +6,20 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { errorResponse } from '../shared/http-errors.js';
 import { type ClientMessage, type ServerMessage, decodeMessage, encodeMessage, frameOf, messageId } from '../shared/ws-frames.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { decodePathSegment, refuseSocket } from './connection-guards.js';
+import { parseTimeoutMs } from './route-context.js';
 import { claimReader } from './session-routes.js';
 import type { SessionEntry, SessionRegistry } from './session-registry.js';
 
 /** Subprotocol spoken on the socket; browsers (which cannot set headers) send the token as a second one, `bearer.<token>`. */
 export const WS_PROTOCOL = 'remotemedia.v1';
 export const WS_PATH = '/v1/stream';
-const MAX_QUEUED_MESSAGES = 64;
+/**
+ * Frames read but not yet answered, per socket; at this many the socket stops being read. Every
+ * frame counts (valid or not) and every reply waits for the socket's send buffer to drain, so a
+ * client that sends without reading ends up blocked by TCP, never by the server's memory.
+ */
+export const MAX_QUEUED_MESSAGES = 64;
 const ATTACH_PATH = /^\/v1\/sessions\/([^/]+)\/ws$/;
 
 export interface WebSocketEndpointOptions {
@@ -24,6 +31,8 @@ export interface WebSocketEndpointOptions {
   authenticate(req: IncomingMessage): void;
   /** False while shutting down. */
   accepting(): boolean;
+  /** `retry-after` (seconds) of the 503 that refuses an upgrade while shutting down. */
+  retryAfter?(): string;
 }
 
 /**
@@ -43,19 +52,24 @@ export class WebSocketEndpoint {
 
   /** Handler for node:http's `upgrade` event; refuses with a JSON HTTP error before the handshake. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const attach = ATTACH_PATH.exec(path);
+    // Everything in the try: this runs in node:http's 'upgrade' event, where a throw would end the process.
     try {
-      if (!this.options.accepting()) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
-      if (path !== WS_PATH && !attach) throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
+      let path: string;
+      try {
+        path = new URL(req.url ?? '/', 'http://x').pathname;
+      } catch {
+        throw new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+      }
+      const attach = ATTACH_PATH.exec(path);
+      if (!this.options.accepting()) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
+      if (path !== WS_PATH && !attach) throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
       this.options.authenticate(req);
-      const entry = attach ? this.options.sessions.get(decodeURIComponent(attach[1]!)) : undefined;
+      const entry = attach ? this.options.sessions.get(decodePathSegment(attach[1]!, 'sessionId')) : undefined;
       if (entry) claimReader(entry, 'websocket');
       this.#wss.handleUpgrade(req, socket, head, (ws) => void new SocketSession(ws, socket, this.options, entry).run());
     } catch (error) {
       const { status, body } = errorResponse(error);
-      const text = JSON.stringify(body);
-      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      refuseSocket(socket, status, body, status === 503 ? { 'Retry-After': this.options.retryAfter?.() ?? '1' } : {});
     }
   }
 
@@ -102,24 +116,23 @@ class SocketSession {
     ws.on('message', (raw, isBinary) => {
       this.#batchWrites();
       const frame = frameOf(raw, isBinary);
-      let msg: ClientMessage;
+      let task: () => Promise<void>;
       try {
-        msg = decodeMessage(frame) as ClientMessage;
+        const msg = decodeMessage(frame) as ClientMessage;
+        // close must not wait behind inputs blocked on backpressure.
+        if (msg.type === 'close') return void this.#dispose(msg.reason ?? 'closed by client');
+        task = () => this.#handle(msg);
       } catch (error) {
         // Answered in order with the messages before it: a bad input is acked with its error.
         const id = messageId(frame);
-        this.#inbox = this.#inbox.then(() => (id !== undefined ? this.#send({ type: 'ack', id, error: errorResponse(error).body }) : this.#fail(error)));
-        return;
+        task = () => (id !== undefined ? this.#reply({ type: 'ack', id, error: errorResponse(error).body }) : Promise.resolve(this.#fail(error)));
       }
-      // close must not wait behind inputs blocked on backpressure.
-      if (msg.type === 'close') void this.#dispose(msg.reason ?? 'closed by client');
-      else {
-        // Inputs wait for the pipeline (backpressure); stop reading the socket while many are queued.
-        if (++this.#queued >= MAX_QUEUED_MESSAGES) ws.pause();
-        this.#inbox = this.#inbox.then(() => this.#handle(msg)).finally(() => {
-          if (--this.#queued < MAX_QUEUED_MESSAGES && ws.isPaused) ws.resume();
-        });
-      }
+      // Inputs wait for the pipeline and every reply for the socket (backpressure): stop reading
+      // the socket while many frames are queued, whatever they hold.
+      if (++this.#queued >= MAX_QUEUED_MESSAGES) ws.pause();
+      this.#inbox = this.#inbox.then(task).finally(() => {
+        if (--this.#queued < MAX_QUEUED_MESSAGES && ws.isPaused) ws.resume();
+      });
     });
     ws.on('close', () => void this.#dispose('WebSocket closed'));
     ws.on('error', (error) => this.options.logger.debug({ err: error }, 'websocket error'));
@@ -137,7 +150,8 @@ class SocketSession {
           this.entry = this.options.sessions.get(msg.sessionId);
           claimReader(this.entry, 'websocket');
         } else {
-          this.entry = await this.options.sessions.open(msg.manifest as never, msg.timeoutMs ? { timeoutMs: msg.timeoutMs } : {});
+          const timeoutMs = parseTimeoutMs(msg.timeoutMs, 'timeoutMs');
+          this.entry = await this.options.sessions.open(msg.manifest as never, timeoutMs ? { timeoutMs } : {});
           this.entry.reader = 'websocket';
           this.options.metrics.sessionsOpened.inc({ via: 'websocket' });
         }
@@ -151,12 +165,13 @@ class SocketSession {
       entry.touch();
       if (msg.type === 'end') void entry.session.end().catch(() => {});
       else if (msg.type === 'input') {
+        let error: unknown;
         try {
           await entry.session.send(msg.item, msg.nodeId ? { nodeId: msg.nodeId } : {});
-          this.#send({ type: 'ack', id: msg.id });
-        } catch (error) {
-          this.#send({ type: 'ack', id: msg.id, error: errorResponse(error).body });
+        } catch (e) {
+          error = e;
         }
+        await this.#reply(error === undefined ? { type: 'ack', id: msg.id } : { type: 'ack', id: msg.id, error: errorResponse(error).body });
       }
     } catch (error) {
       this.#fail(error);
@@ -204,6 +219,12 @@ class SocketSession {
     this.#send({ type: 'error', error: errorResponse(error).body });
     this.#ended = true;
     this.ws.close(1000, 'error');
+  }
+
+  /** Sends a reply, then waits while the socket's send buffer is full: the next frame is read only after. */
+  #reply(msg: ServerMessage): Promise<void> {
+    this.#send(msg);
+    return this.socket.writableNeedDrain ? this.#drained() : Promise.resolve();
   }
 
   #send(msg: ServerMessage): void {
