@@ -6,9 +6,10 @@ import { type ConnectRouter, ConnectError, Code as ConnectCode } from '@connectr
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1_pipeline } from '@remotemedia/protocol';
 import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol/grpc';
-import { RUNTIME_VERSION } from '@remotemedia/runtime-core';
+import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
-import { createAuthGate, createAuthPolicy } from './auth.js';
+import { checkBearer, createAuthGate, createAuthPolicy } from './auth.js';
+import { grpcStatusTrailers } from './grpc-errors.js';
 import { CallRegistry } from './call-registry.js';
 import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
@@ -17,7 +18,7 @@ import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha } from '
 import { requestLogging } from './request-logging.js';
 import type { ServerContext } from './server-context.js';
 import { GrpcServerMetrics } from './server-metrics.js';
-import { DEFAULT_LIMITS, type GrpcServerOptions, parseBindAddress } from './server-options.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type GrpcServerOptions, parseBindAddress } from './server-options.js';
 import { streamingService } from './streaming-service.js';
 
 export interface ServerAddress {
@@ -51,6 +52,7 @@ const SERVICE_NAMES = [
 /** gRPC, gRPC-Web and Connect on one HTTP/2 port (TLS when `tls` is set), plus health, reflection and /metrics. */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const bind = parseBindAddress(options.bindAddress ?? '0.0.0.0:50051');
   const tokens = options.authTokens ?? [];
   const requireAuth = options.requireAuth ?? tokens.length > 0;
@@ -95,41 +97,84 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     shutdownSignal: shutdown.signal,
     // `GET /metrics` also works on the main port for HTTP/2 clients (curl --http2-prior-knowledge).
     fallback: (req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        void metricsText().then((text) => {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          res.end(text);
-        });
+      if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
+        serveMetrics(req.headers.authorization, res);
         return;
       }
       const contentType = String(req.headers['content-type'] ?? '');
       if (contentType.startsWith('application/grpc')) {
         // gRPC clients expect a status, not an HTTP 404 (Connect clients map 404 to Unimplemented themselves).
-        res.writeHead(200, { 'content-type': contentType, 'grpc-status': '12', 'grpc-message': encodeURIComponent(`unknown method ${req.url ?? ''}`) });
+        req.resume();
+        res.writeHead(200, { 'content-type': contentType.startsWith('application/grpc-web') ? 'application/grpc-web+proto' : 'application/grpc', ...grpcStatusTrailers(new RemoteMediaError(Code.Unimplemented, `unknown method ${req.url ?? ''}`)) });
         res.end();
         return;
       }
+      req.resume();
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found: this port serves gRPC, gRPC-Web and Connect (and GET /metrics)\n');
     },
   });
 
+  /** GET /metrics: needs a valid bearer token when the server requires auth, unless metricsPublic. */
+  const metricsNeedToken = requireAuth && !options.metricsPublic;
+  const serveMetrics = (authorization: string | undefined, res: { writeHead(status: number, headers: Record<string, string>): unknown; end(body: string): unknown }) => {
+    if (metricsNeedToken) {
+      try {
+        checkBearer(auth, authorization);
+      } catch (error) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+        res.end(`${(error as RemoteMediaError).rawMessage ?? 'unauthenticated'} (GET /metrics needs a token when the server requires auth; see metricsPublic)\n`);
+        return;
+      }
+    }
+    metricsText().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(text);
+      },
+      (error: unknown) => {
+        logger.error({ error: (error as Error)?.message }, 'metrics collection failed');
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('metrics collection failed\n');
+      },
+    );
+  };
+
   const native = createNativeGrpcHandler(ctx, auth);
+  // Every request enters here: whatever its handling throws synchronously ends that request
+  // (with a gRPC status when nothing was sent yet), never the process. The native path catches
+  // its own asynchronous failures; connect catches its own.
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
-    if (!native(req, res)) connectHandler(req, res);
+    try {
+      closeWhenAnswered(req, res);
+      if (!native(req, res)) connectHandler(req, res);
+    } catch (error) {
+      logger.error({ error: (error as Error)?.message, path: String(req.url).slice(0, 200) }, 'request handler failed');
+      try {
+        if (!res.headersSent && !(res.stream as http2.ServerHttp2Stream | undefined)?.destroyed) {
+          res.writeHead(200, { 'content-type': 'application/grpc', ...grpcStatusTrailers(new RemoteMediaError(Code.Internal, 'the server failed to handle the request')) });
+          res.end();
+        } else if (res.stream && !res.stream.destroyed) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      } catch {
+        /* the stream is gone */
+      }
+    }
   };
 
   const settings = { maxConcurrentStreams: 100_000 };
   // Many concurrent streams per connection need more than the 10 MB default of session memory.
   const server = options.tls
-    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings, maxSessionMemory: 256 }, handler)
+    ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs }, handler)
     : http2.createServer({ settings, maxSessionMemory: 256 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => {
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
+    watchIdle(s, timeouts);
   });
   server.on('sessionError', (error) => logger.warn({ error: error.message }, 'http2 session error'));
+  // A socket error (reset by the peer, a malformed preface) concerns that connection only.
+  server.on('clientError', (error) => logger.debug({ error: (error as Error).message }, 'http2 client error'));
 
   let metricsServer: HttpServer | undefined;
   let address: ServerAddress | undefined;
@@ -164,17 +209,17 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       if (options.metricsPort !== undefined) {
         metricsServer = createHttpServer((req, res) => {
           if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-            void metricsText().then((text) => {
-              res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-              res.end(text);
-            });
+            serveMetrics(req.headers.authorization, res);
           } else {
             res.writeHead(404).end('not found; try GET /metrics\n');
           }
         });
+        // Slow or idle HTTP/1.1 clients do not keep sockets either.
+        metricsServer.headersTimeout = timeouts.headersTimeoutMs;
+        metricsServer.requestTimeout = Math.max(timeouts.headersTimeoutMs, 30_000);
         metricsAddress = toAddress(await listenOn(metricsServer, options.metricsHost ?? bind.host, options.metricsPort), 'http');
       }
-      logger.info({ address: address.url, metrics: metricsAddress?.url, auth: requireAuth, limits }, 'grpc server listening');
+      logger.info({ address: address.url, metrics: metricsAddress?.url, auth: requireAuth, metricsPublic: !metricsNeedToken, limits, timeouts }, 'grpc server listening');
       return address;
     },
     close() {
@@ -195,4 +240,49 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       return closing;
     },
   };
+}
+
+/**
+ * Closes a connection that has no call in progress for too long: `headersTimeoutMs` before its
+ * first request completes (slowloris: a preface or headers sent a byte at a time, or nothing),
+ * `idleTimeoutMs` between requests. A timer, not an inactivity timeout: trickled bytes and pings
+ * do not extend it. A connection with an open stream is never closed by it.
+ */
+function watchIdle(session: http2.ServerHttp2Session, timeouts: { headersTimeoutMs: number; idleTimeoutMs: number }): void {
+  let open = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (open > 0 || session.destroyed) return;
+      // GOAWAY, then the socket goes once in-flight frames are out; destroy if the peer lingers.
+      session.close();
+      setTimeout(() => session.destroyed || session.destroy(), 1000).unref();
+    }, ms);
+    timer.unref();
+  };
+  arm(timeouts.headersTimeoutMs);
+  session.on('stream', (stream: http2.ServerHttp2Stream) => {
+    open++;
+    clearTimeout(timer);
+    stream.once('close', () => {
+      if (--open === 0 && !session.destroyed && !session.closed) arm(timeouts.idleTimeoutMs);
+    });
+  });
+  session.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Once a call's status is out (its trailers sent), a request the client has not half-closed is
+ * not read any more: reset the stream with NO_ERROR, as gRPC servers do, instead of keeping it
+ * half-open (a client could otherwise pile up finished calls on one connection). Registered after
+ * the compat layer's own 'wantTrailers' listener, which sends the trailers.
+ */
+function closeWhenAnswered(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+  const stream = res.stream as http2.ServerHttp2Stream | undefined; // undefined for HTTP/1.1 (allowHTTP1 with TLS)
+  stream?.once('wantTrailers', () =>
+    setImmediate(() => {
+      if (!req.complete && !stream.destroyed && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    }),
+  );
 }

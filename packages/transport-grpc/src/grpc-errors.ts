@@ -5,7 +5,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Code as ConnectCode, ConnectError } from '@connectrpc/connect';
 import { PipelineErrorSchema, errorFromProto, errorToProto } from '@remotemedia/protocol';
-import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, type ErrorDetail, RemoteMediaError } from '@remotemedia/runtime-core';
 
 const validCodes = new Set<number>(Object.values(Code));
 
@@ -19,13 +19,17 @@ export function fromGrpcCode(code: ConnectCode): Code {
   return validCodes.has(code) ? (code as number as Code) : Code.Unknown;
 }
 
-/** Anything a handler throws -> ConnectError carrying the PipelineError detail. */
+/**
+ * Anything a handler throws -> ConnectError carrying the PipelineError detail, within
+ * STATUS_LIMITS (it becomes gRPC / gRPC-Web trailers or a Connect JSON error body).
+ */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError && !(error.cause instanceof RemoteMediaError)) {
-    // Raised by connect itself (limits, deadlines, protocol errors): already a proper status.
-    return error;
+    // Raised by connect itself (limits, deadlines, protocol errors): already a proper status; only bound its text.
+    const message = statusMessage(error.rawMessage);
+    return message === error.rawMessage ? error : new ConnectError(message, error.code, error.metadata, undefined, error);
   }
-  const e = RemoteMediaError.from(error);
+  const e = boundedError(error);
   return new ConnectError(e.rawMessage, toGrpcCode(e.code), undefined, [{ desc: PipelineErrorSchema, value: errorToProto(e) }], e);
 }
 
@@ -68,16 +72,131 @@ function encodeStatus(code: number, message: string, details: { typeUrl: string;
 const PIPELINE_ERROR_TYPE_URL = `type.googleapis.com/${PipelineErrorSchema.typeName}`;
 
 /**
+ * What a failed call's status may carry. Trailers (gRPC, gRPC-Web) travel in one HTTP/2 header
+ * block: past the peer's header list limit (64 KiB in Node and grpc-js, 8-16 KiB in gRPC C++) a
+ * client sees a stream reset instead of the status. Both bounds together keep the trailers of any
+ * error under 8 KiB; a Connect JSON error body is bounded the same way.
+ */
+export const STATUS_LIMITS = {
+  /** UTF-8 bytes of the status message kept (grpc-message, Connect `message`); longer ones end in "…". */
+  maxMessageBytes: 1024,
+  /** Bytes of the encoded google.rpc.Status (grpc-status-details-bin before base64, Connect `details`). */
+  maxDetailsBytes: 4096,
+  /** UTF-8 bytes kept of one detail's message; of its path, node id and reason a quarter of that. */
+  maxDetailTextBytes: 256,
+} as const;
+
+const ELLIPSIS = '\u2026';
+const utf8 = new TextEncoder();
+
+/** `text` as well-formed UTF-16 (a lone surrogate becomes U+FFFD, as UTF-8 encoding does). */
+function wellFormed(text: string): string {
+  // ES2024 String methods (Node >= 20); the project's TypeScript lib is ES2023.
+  const s = text as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return s.isWellFormed() ? text : s.toWellFormed();
+}
+
+/** `text` cut to at most `maxBytes` UTF-8 bytes (never inside a character), with "…" when cut. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const s = wellFormed(text);
+  // Fast path: even at 3 bytes per UTF-16 unit it fits.
+  if (s.length * 3 <= maxBytes) return s;
+  const bytes = utf8.encode(s);
+  if (bytes.length <= maxBytes) return s;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // back to the start of a character
+  return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8') + ELLIPSIS;
+}
+
+/** The status message sent for `text`: well-formed and within STATUS_LIMITS.maxMessageBytes. */
+export function statusMessage(text: string): string {
+  return truncateUtf8(text, STATUS_LIMITS.maxMessageBytes);
+}
+
+/**
+ * grpc-message as the gRPC spec says: the UTF-8 bytes, with every byte outside printable ASCII
+ * (0x20-0x7E) and `%` itself percent-encoded; everything else (`:`, `,`, spaces) stays as is.
+ * Never throws (a lone surrogate is sent as U+FFFD).
+ */
+export function encodeGrpcMessage(text: string): string {
+  let plain = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x25) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return text;
+  let out = '';
+  for (const byte of utf8.encode(wellFormed(text))) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+  }
+  return out;
+}
+
+/** grpc-message back to text: `%XX` sequences are bytes, the result is UTF-8 (bad sequences become U+FFFD); a `%` not followed by two hex digits stays. */
+export function decodeGrpcMessage(value: string): string {
+  if (!value.includes('%')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(value.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c < 0x80) bytes.push(c);
+    else bytes.push(...utf8.encode(value[i]!));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/**
+ * `error` as a RemoteMediaError whose status fits STATUS_LIMITS: message, node id, reason and
+ * each detail cut; details kept in order while the encoded status stays within maxDetailsBytes,
+ * the rest summarised by one last detail "and K more problems". The same error when it fits.
+ */
+export function boundedError(error: unknown): RemoteMediaError {
+  const e = RemoteMediaError.from(error);
+  const { maxDetailsBytes, maxDetailTextBytes } = STATUS_LIMITS;
+  const message = statusMessage(e.rawMessage);
+  const shortText = (t: string | undefined) => (t === undefined ? undefined : truncateUtf8(t, maxDetailTextBytes / 4));
+  const nodeId = shortText(e.nodeId);
+  const reason = shortText(e.reason);
+  // What the status costs without details: its message twice (Status.message, PipelineError.message) plus the rest.
+  let budget = maxDetailsBytes - 2 * utf8.encode(message).length - (nodeId?.length ?? 0) * 3 - (reason?.length ?? 0) * 3 - 128;
+  const details: ErrorDetail[] = [];
+  let changed = message !== e.rawMessage || nodeId !== e.nodeId || reason !== e.reason;
+  for (let i = 0; i < e.details.length; i++) {
+    const d = e.details[i]!;
+    const detailMessage = truncateUtf8(d.message, maxDetailTextBytes);
+    const path = shortText(d.path);
+    const cost = utf8.encode(detailMessage).length + (path === undefined ? 0 : utf8.encode(path).length) + 8;
+    // Room for this detail and, unless it is the last, for the summary after it.
+    if (cost + (i < e.details.length - 1 ? 48 : 0) > budget) {
+      details.push({ message: `and ${e.details.length - i} more problems` });
+      changed = true;
+      break;
+    }
+    budget -= cost;
+    if (detailMessage !== d.message || path !== d.path) changed = true;
+    details.push(path === undefined ? { message: detailMessage } : { path, message: detailMessage });
+  }
+  if (!changed) return e;
+  return new RemoteMediaError(e.code, message, { cause: e.cause ?? e, details, nodeId, reason });
+}
+
+/**
  * The trailers of a failed call on the native gRPC path, byte-compatible with what connect sends:
- * grpc-status, percent-encoded grpc-message, and grpc-status-details-bin carrying the PipelineError.
+ * grpc-status, percent-encoded grpc-message, and grpc-status-details-bin carrying the PipelineError,
+ * all within STATUS_LIMITS. Never throws.
  */
 export function grpcStatusTrailers(error: unknown): Record<string, string> {
-  const e = RemoteMediaError.from(error);
+  const e = boundedError(error);
   const code = toGrpcCode(e.code) as number;
   const details = [{ typeUrl: PIPELINE_ERROR_TYPE_URL, value: toBinary(PipelineErrorSchema, errorToProto(e)) }];
   return {
     'grpc-status': String(code),
-    'grpc-message': encodeURIComponent(e.rawMessage),
+    'grpc-message': encodeGrpcMessage(e.rawMessage),
     'grpc-status-details-bin': Buffer.from(encodeStatus(code, e.rawMessage, details)).toString('base64'),
   };
 }
@@ -90,12 +209,7 @@ export function grpcStatusError(status: Record<string, string | string[] | undef
   const code = Number(status['grpc-status']);
   if (code === 0) return undefined;
   const raw = status['grpc-message'];
-  let message = typeof raw === 'string' ? raw : '';
-  try {
-    message = decodeURIComponent(message);
-  } catch {
-    /* not percent-encoded: keep as sent */
-  }
+  const message = typeof raw === 'string' ? decodeGrpcMessage(raw) : '';
   const bin = status['grpc-status-details-bin'];
   const detail = typeof bin === 'string' ? pipelineErrorFromStatusBin(bin) : undefined;
   if (detail) return errorFromProto(detail);

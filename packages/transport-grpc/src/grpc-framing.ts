@@ -60,7 +60,7 @@ export class GrpcFrameReader {
   #checkPrefix(buf: Buffer): number {
     if (buf[0] !== 0) {
       throw buf[0] === 1
-        ? new RemoteMediaError(Code.Internal, 'compressed message without a grpc-encoding header', { reason: 'ProtocolViolation' })
+        ? new RemoteMediaError(Code.InvalidArgument, 'compressed message without a grpc-encoding header', { reason: 'ProtocolViolation' })
         : new RemoteMediaError(Code.InvalidArgument, `bad gRPC message flag ${buf[0]}`, { reason: 'ProtocolViolation' });
     }
     const length = buf.readUInt32BE(1);

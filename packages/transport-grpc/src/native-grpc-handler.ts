@@ -1,10 +1,10 @@
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { type Http2ServerRequest, type Http2ServerResponse, constants as http2constants } from 'node:http2';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ExecutePipelineRequestSchema, ExecutePipelineResponseSchema, type StreamPipelineRequest, StreamPipelineRequestSchema, StreamPipelineResponseSchema, decodeAudioData, encodeAudioResult, toDataChunk } from '@remotemedia/protocol';
 import { BoundedQueue, Code, EMPTY, RemoteMediaError } from '@remotemedia/runtime-core';
 import { type AuthPolicy, checkBearer } from './auth.js';
 import { executePipelineCall } from './execute-pipeline-call.js';
-import { grpcStatusTrailers } from './grpc-errors.js';
+import { boundedError, grpcStatusTrailers } from './grpc-errors.js';
 import { GrpcFrameReader, encodeGrpcFrame, writeGrpcPrefix } from './grpc-framing.js';
 import { parseGrpcTimeout } from './grpc-timeout.js';
 import { type CallLog, codeName, logFinishedCall, requestIdOf } from './request-logging.js';
@@ -39,12 +39,18 @@ export function createNativeGrpcHandler(ctx: ServerContext, auth: AuthPolicy): (
   };
 }
 
+/**
+ * One call on the native path. Everything that answers it runs under `run`: whatever is thrown,
+ * synchronously or by the async body, ends this call with a status (see #finish), never the process.
+ */
 class NativeCall {
   readonly #controller = new AbortController();
   readonly #log: CallLog;
   #finished = false;
   #headersSent = false;
   #deadline: ReturnType<typeof setTimeout> | undefined;
+  /** The call's slot in the registry (maxConcurrentSessions), held from the call's opening. */
+  #leave: (() => void) | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -57,26 +63,32 @@ class NativeCall {
   }
 
   run(streaming: boolean): void {
-    const { req, res } = this;
-    res.on('close', () => {
-      if (!this.#finished) this.#controller.abort(new RemoteMediaError(Code.Canceled, 'the client cancelled the call', { reason: 'ClientCancelled' }));
-    });
     try {
-      checkBearer(this.auth, req.headers.authorization);
-      const timeoutMs = parseGrpcTimeout(req.headers['grpc-timeout'] as string | undefined);
-      if (timeoutMs !== undefined) {
-        this.#deadline = setTimeout(() => this.#controller.abort(new RemoteMediaError(Code.DeadlineExceeded, `the call exceeded its deadline (grpc-timeout ${req.headers['grpc-timeout']})`)), timeoutMs);
+      const { req, res } = this;
+      res.on('close', () => {
+        if (!this.#finished) this.#controller.abort(new RemoteMediaError(Code.Canceled, 'the client cancelled the call', { reason: 'ClientCancelled' }));
+      });
+      try {
+        checkBearer(this.auth, req.headers.authorization);
+        const timeoutMs = parseGrpcTimeout(req.headers['grpc-timeout'] as string | undefined);
+        if (timeoutMs !== undefined) {
+          this.#deadline = setTimeout(() => this.#controller.abort(new RemoteMediaError(Code.DeadlineExceeded, `the call exceeded its deadline (grpc-timeout ${String(req.headers['grpc-timeout'])})`)), timeoutMs);
+        }
+      } catch (error) {
+        req.resume(); // discard the body
+        this.#finish(error);
+        return;
       }
+      (streaming ? this.#stream() : this.#unary()).catch((error: unknown) => this.#finish(error));
     } catch (error) {
-      req.resume(); // discard the body
       this.#finish(error);
-      return;
     }
-    void (streaming ? this.#stream() : this.#unary());
   }
 
   async #unary(): Promise<void> {
     try {
+      // Counted from its opening: a client that never sends its request still holds a slot (until initTimeoutMs).
+      this.#leave = this.ctx.calls.enter({ endInput() {}, abort: (reason) => this.#controller.abort(reason) });
       const body = await this.#readUnaryBody();
       let request;
       try {
@@ -84,7 +96,7 @@ class NativeCall {
       } catch (error) {
         throw new RemoteMediaError(Code.InvalidArgument, `request is not a valid ExecutePipelineRequest: ${(error as Error).message}`, { cause: error, reason: 'ProtocolViolation' });
       }
-      const response = await executePipelineCall(this.ctx, request, this.#controller.signal);
+      const response = await executePipelineCall(this.ctx, request, this.#controller.signal, { registered: true });
       await this.#write(toBinary(ExecutePipelineResponseSchema, create(ExecutePipelineResponseSchema, response)));
       this.#finish();
     } catch (error) {
@@ -110,8 +122,15 @@ class NativeCall {
           fail(error);
         }
       };
+      const initTimeoutMs = this.ctx.limits.initTimeoutMs;
+      const timer = setTimeout(
+        () => fail(new RemoteMediaError(Code.DeadlineExceeded, `no complete request message within initTimeoutMs=${initTimeoutMs}`, { reason: 'LimitExceeded' })),
+        initTimeoutMs,
+      );
+      this.#controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
       this.req.on('data', onData);
       this.req.once('end', () => {
+        clearTimeout(timer);
         if (reader.hasPartialMessage) reject(new RemoteMediaError(Code.InvalidArgument, 'request body ended inside a message (truncated)', { reason: 'ProtocolViolation' }));
         else if (messages.length !== 1) reject(new RemoteMediaError(Code.Unimplemented, `ExecutePipeline takes exactly one request message, got ${messages.length}`, { reason: 'ProtocolViolation' }));
         else resolve(messages[0]!);
@@ -227,21 +246,45 @@ class NativeCall {
     });
   }
 
-  /** Ends the call with its status in the trailers (headers first when no message was sent). */
+  /**
+   * Ends the call with its status in the trailers (headers first when no message was sent).
+   * Never throws: the status of any error is bounded (grpc-errors.ts STATUS_LIMITS) and safe to
+   * send; should writing it fail anyway, the stream is reset and the failure logged.
+   */
   #finish(error?: unknown): void {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#deadline);
+    this.#leave?.();
+    this.#leave = undefined;
     const { res } = this;
-    const trailers = error === undefined ? { 'grpc-status': '0' } : grpcStatusTrailers(error);
-    const code = error === undefined ? 'OK' : codeName(Number(trailers['grpc-status']));
-    logFinishedCall(this.ctx.logger, this.ctx.metrics, this.#log, code, error === undefined ? undefined : RemoteMediaError.from(error).rawMessage);
-    if (res.stream.destroyed || res.writableEnded) return;
-    if (!this.#headersSent) {
-      this.#headersSent = true;
-      res.writeHead(200, { 'content-type': this.contentType, 'x-request-id': this.#log.requestId });
+    try {
+      let trailers: Record<string, string>;
+      try {
+        trailers = error === undefined ? { 'grpc-status': '0' } : grpcStatusTrailers(error);
+      } catch (statusError) {
+        trailers = grpcStatusTrailers(new RemoteMediaError(Code.Internal, `the call failed and its error could not be encoded: ${(statusError as Error)?.message}`));
+      }
+      const code = error === undefined ? 'OK' : codeName(Number(trailers['grpc-status']));
+      logFinishedCall(this.ctx.logger, this.ctx.metrics, this.#log, code, error === undefined ? undefined : boundedError(error).rawMessage);
+      // Release whatever still waits on the call (the request reader, a blocked write).
+      this.#controller.abort(new RemoteMediaError(Code.Canceled, 'the call has finished'));
+      if (res.stream.destroyed || res.writableEnded) return;
+      if (!this.#headersSent) {
+        this.#headersSent = true;
+        res.writeHead(200, { 'content-type': this.contentType, 'x-request-id': this.#log.requestId });
+      }
+      // What the client still sends is discarded (the server then resets the stream, see create-grpc-server.ts).
+      if (!this.req.complete) this.req.resume();
+      res.addTrailers(trailers);
+      res.end();
+    } catch (writeError) {
+      this.ctx.logger.error({ requestId: this.#log.requestId, error: (writeError as Error)?.message }, 'could not send the status of a call; resetting its stream');
+      try {
+        if (!res.stream.destroyed) res.stream.close(http2constants.NGHTTP2_INTERNAL_ERROR);
+      } catch {
+        /* the stream is gone already */
+      }
     }
-    res.addTrailers(trailers);
-    res.end();
   }
 }

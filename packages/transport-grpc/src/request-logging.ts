@@ -27,8 +27,14 @@ export function logFinishedCall(logger: Logger, metrics: GrpcServerMetrics, call
   else logger.warn({ ...line, error: errorMessage }, 'rpc failed');
 }
 
-/** The request id of a call: the client's `x-request-id`, or a new UUID. Echoed in the response header. */
-export const requestIdOf = (header: string | null | undefined): string => header || randomUUID();
+/** What a client's `x-request-id` may be to be kept: it is echoed in a response header and logged. */
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request id of a call: the client's `x-request-id` when it is 1-128 visible ASCII characters,
+ * else a new UUID. Echoed in the response header.
+ */
+export const requestIdOf = (header: string | null | undefined): string => (header && REQUEST_ID.test(header) ? header : randomUUID());
 
 /** Connect interceptor: `logFinishedCall` for calls served through connect. */
 export function requestLogging(logger: Logger, metrics: GrpcServerMetrics): Interceptor {

@@ -10,6 +10,27 @@ export interface GrpcServerLimits {
   requestTimeoutMs?: number;
   /** Nodes one manifest may have; beyond it INVALID_ARGUMENT. Default 256. */
   maxNodesPerManifest?: number;
+  /**
+   * How long a call may take to send its first request message (StreamPipeline's `init`,
+   * ExecutePipeline's request on the native gRPC path), in ms; then DEADLINE_EXCEEDED. The call
+   * holds a maxConcurrentSessions slot from its opening. Default 10000.
+   */
+  initTimeoutMs?: number;
+}
+
+/** HTTP/2 connection timeouts: connections that send no complete request are closed. */
+export interface GrpcServerTimeouts {
+  /**
+   * A new connection must complete a request (HEADERS of a call) within this many ms of opening
+   * (for TLS: also the handshake), or it is closed: slowloris clients that send their preface or
+   * headers a byte at a time do not keep sockets. Default 10000.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * A connection with no call in progress for this many ms is closed with GOAWAY (bytes or pings
+   * alone do not keep it). Open calls, however quiet, keep it. Default 300000 (5 min).
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface GrpcServerOptions {
@@ -24,8 +45,15 @@ export interface GrpcServerOptions {
   /** PEM certificate and key: serve HTTP/2 over TLS. Default: cleartext HTTP/2 (h2c). */
   tls?: { cert: string | Buffer; key: string | Buffer };
   limits?: GrpcServerLimits;
+  timeouts?: GrpcServerTimeouts;
   /** Serve Prometheus text on `GET /metrics` over HTTP/1.1 on this port (0 = a free one). Default: off. */
   metricsPort?: number;
+  /**
+   * `GET /metrics` (on the metrics port and the main port) without a token. Default false: when
+   * the server requires auth, `/metrics` needs `authorization: Bearer <token>` like the pipeline
+   * services (401 otherwise); without auth it is open either way.
+   */
+  metricsPublic?: boolean;
   /** Host of the metrics listener. Default: the host of `bindAddress`. */
   metricsHost?: string;
   /** JSON logger. Default: pino at level `info` to stdout; pass `pino({ level: 'silent' })` to mute. */
@@ -43,6 +71,12 @@ export const DEFAULT_LIMITS: Required<GrpcServerLimits> = {
   maxConcurrentSessions: 2000,
   requestTimeoutMs: 60_000,
   maxNodesPerManifest: 256,
+  initTimeoutMs: 10_000,
+};
+
+export const DEFAULT_TIMEOUTS: Required<GrpcServerTimeouts> = {
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
 };
 
 /** Splits `host:port`, `[v6]:port` or `:port`. */

@@ -41,18 +41,20 @@ export async function streamPipelineCall(
     inputDone = true;
     void session?.end().catch(() => {});
   };
+  // Until `init` arrives, shutdown or the registry's abort fail the wait for it.
+  let stopWaiting: ((reason: RemoteMediaError) => void) | undefined;
   try {
-    let first: IteratorResult<StreamPipelineRequest | DecodedData>;
-    try {
-      first = await it.next();
-    } catch (error) {
-      throw mapError(error);
-    }
+    // Counted from its opening: a stream that never sends `init` holds a slot until initTimeoutMs.
+    leave = ctx.calls.enter({
+      endInput: () => (session ? endInput() : stopWaiting?.(new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' }))),
+      abort: (reason) => (session ? void session.close(reason.rawMessage) : stopWaiting?.(reason)),
+    });
+    const first = await firstRequest(it, ctx.limits.initTimeoutMs, signal, mapError, (stop) => (stopWaiting = stop));
+    stopWaiting = undefined;
     if (first.done || 'decoded' in first.value || first.value.request.case !== 'init') {
       throw new RemoteMediaError(Code.InvalidArgument, 'the first StreamPipelineRequest must be `init` with the manifest', { details: [{ path: 'request', message: 'expected init' }], reason: 'ProtocolViolation' });
     }
     const init = first.value.request.value;
-    leave = ctx.calls.enter({ endInput, abort: (reason) => void session?.close(reason.rawMessage) });
     const manifest = checkManifest(init.manifest, ctx.limits.maxNodesPerManifest);
     session = await ctx.pipeline.stream(manifest, { signal });
     const s = session;
@@ -119,4 +121,40 @@ export async function streamPipelineCall(
     if (session) ctx.metrics.sessionEnded();
     leave?.();
   }
+}
+
+/**
+ * The first request of a stream, or DEADLINE_EXCEEDED after `timeoutMs`; also ends on `signal`
+ * (client gone, deadline) and on `onStop`'s function (shutdown). Throws RemoteMediaError.
+ */
+function firstRequest<T>(
+  it: AsyncIterator<T>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  mapError: (error: unknown) => RemoteMediaError,
+  onStop: (stop: (reason: RemoteMediaError) => void) => void,
+): Promise<IteratorResult<T>> {
+  return new Promise<IteratorResult<T>>((resolve, reject) => {
+    let settled = false;
+    const settle = (error: RemoteMediaError | undefined, value?: IteratorResult<T>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    const onAbort = () => settle(abortReasonToError(signal.reason, 'stream'));
+    const timer = setTimeout(
+      () => settle(new RemoteMediaError(Code.DeadlineExceeded, `no init message within initTimeoutMs=${timeoutMs}: the first StreamPipelineRequest must be \`init\` with the manifest`, { reason: 'LimitExceeded' })),
+      timeoutMs,
+    );
+    onStop((reason) => settle(reason));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    it.next().then(
+      (value) => settle(undefined, value),
+      (error: unknown) => settle(error instanceof RemoteMediaError ? error : mapError(error)),
+    );
+  });
 }

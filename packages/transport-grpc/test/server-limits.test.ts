@@ -185,14 +185,16 @@ describe('observability', () => {
     await session.send(text('a'));
     await session.recv();
     await client.executeUnary(passThrough(), [text('b')]);
-    const body = await (await fetch(`${server.metricsAddress!.url}/metrics`)).text();
+    // With auth configured, /metrics takes a token like every pipeline call (see metricsPublic).
+    const withToken = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const body = await (await fetch(`${server.metricsAddress!.url}/metrics`, withToken)).text();
     expect(body).toMatch(/remotemedia_grpc_requests_total\{procedure="remotemedia.v1.PipelineExecutionService\/ExecutePipeline",protocol="grpc",code="OK"\} 1/);
     expect(body).toMatch(/remotemedia_grpc_active_sessions 1/);
     expect(body).toContain('metered');
     expect((await fetch(`${server.metricsAddress!.url}/nope`)).status).toBe(404);
     await session.end();
     await expect
-      .poll(async () => (await fetch(`${server.metricsAddress!.url}/metrics`)).text())
+      .poll(async () => (await fetch(`${server.metricsAddress!.url}/metrics`, withToken)).text())
       .toMatch(/remotemedia_grpc_requests_total\{procedure="remotemedia.v1.StreamingPipelineService\/StreamPipeline",protocol="grpc",code="OK"\} 1/);
   });
 

@@ -1,0 +1,418 @@
+// What one hostile or broken client can send must end its own call with a status and leave the
+// server serving everyone else (issue 23): lone surrogates in messages, errors too big for
+// trailers, streams that never send `init`, slowloris sockets, garbage frames and headers.
+// Real servers on loopback, real grpc-js / connect / raw node:http2 and net clients.
+import http2 from 'node:http2';
+import net from 'node:net';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ExecutePipelineRequestSchema, PipelineErrorSchema, StreamPipelineRequestSchema } from '@remotemedia/protocol';
+import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type GrpcProtocol, createGrpcPipelineClient } from '../src/index.js';
+import { decodeGrpcMessage, encodeGrpcMessage } from '../src/grpc-errors.js';
+import { PROTO_DIR, TOKEN, passThrough, startServer } from './helpers.js';
+
+const EXECUTE = '/remotemedia.v1.PipelineExecutionService/ExecutePipeline';
+const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
+/** The manifest of issue 23 item 1: a JSON-escaped lone surrogate as the node type. */
+const LONE_SURROGATE = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"\\ud800"}]}';
+/** One whose lone surrogate reaches the error text unescaped (an unknown field's name). */
+const LONE_SURROGATE_FIELD = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"PassThrough","\\ud800":1}]}';
+/** Item 6: every node an unknown type (long names), under the 256-node limit: its full error is far past 64 KiB. */
+const manyUnknown = (n: number) => JSON.stringify({ version: 'v1', metadata: { name: 'x' }, nodes: Array.from({ length: n }, (_, i) => ({ id: `node-${i}`, nodeType: `NoSuchType${i}`.padEnd(200, 'x') })) });
+
+type Ctx = Awaited<ReturnType<typeof startServer>>;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+async function setup(options: Parameters<typeof startServer>[0] = {}): Promise<Ctx> {
+  const ctx = await startServer(options);
+  cleanups.push(() => ctx.server.close());
+  return ctx;
+}
+function client(url: string, protocol: GrpcProtocol = 'grpc') {
+  const c = createGrpcPipelineClient({ baseUrl: url, token: TOKEN, protocol });
+  cleanups.push(() => c.close());
+  return c;
+}
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: unknown) => e as RemoteMediaError,
+  );
+/** The server still answers a normal call. */
+async function stillServing(url: string) {
+  expect(await client(url).executeUnary(passThrough(), [text('still serving')])).toHaveLength(1);
+}
+
+function grpcFrame(body: Uint8Array, flag = 0): Buffer {
+  const frame = Buffer.alloc(5 + body.length);
+  frame[0] = flag;
+  frame.writeUInt32BE(body.length, 1);
+  frame.set(body, 5);
+  return frame;
+}
+const executeBody = (manifest: string) => toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest }));
+
+interface RawResult {
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders | undefined;
+  /** grpc-status from trailers or a trailers-only response; undefined: none arrived. */
+  status: number | undefined;
+  /** grpc-message exactly as sent. */
+  rawMessage: string | undefined;
+  body: Buffer;
+  rstCode: number | undefined;
+  error: string | undefined;
+}
+
+/** One request over raw node:http2; `body` undefined leaves the request open (the server must end it). */
+function rawCall(url: string, path: string, body: Uint8Array | undefined, headers: http2.OutgoingHttpHeaders = {}): Promise<RawResult> {
+  const session = http2.connect(url);
+  session.on('error', () => {});
+  const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}`, ...headers });
+  return new Promise<RawResult>((resolve) => {
+    const out: RawResult = { headers: {}, trailers: undefined, status: undefined, rawMessage: undefined, body: Buffer.alloc(0), rstCode: undefined, error: undefined };
+    const take = (h: http2.IncomingHttpHeaders) => {
+      if (h['grpc-status'] !== undefined) out.status = Number(h['grpc-status']);
+      if (h['grpc-message'] !== undefined) out.rawMessage = String(h['grpc-message']);
+    };
+    req.on('response', (h) => {
+      out.headers = h;
+      take(h);
+    });
+    req.on('trailers', (t) => {
+      out.trailers = t;
+      take(t);
+    });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', (e) => (out.error = e.message));
+    req.on('close', () => {
+      out.body = Buffer.concat(chunks);
+      out.rstCode = req.rstCode;
+      session.close();
+      resolve(out);
+    });
+    if (body === undefined) req.write(Buffer.alloc(0));
+    else req.end(body);
+  });
+}
+
+/** google.rpc.Status from grpc-status-details-bin -> its PipelineError. */
+function pipelineErrorOf(bin: Buffer) {
+  const r = new BinaryReader(bin);
+  while (r.pos < r.len) {
+    const [field, wireType] = r.tag();
+    if (field !== 3) {
+      r.skip(wireType);
+      continue;
+    }
+    const any = new BinaryReader(r.bytes());
+    let typeUrl = '';
+    let value: Uint8Array = new Uint8Array();
+    while (any.pos < any.len) {
+      const [f, w] = any.tag();
+      if (f === 1) typeUrl = any.string();
+      else if (f === 2) value = any.bytes();
+      else any.skip(w);
+    }
+    if (typeUrl.endsWith('remotemedia.v1.PipelineError')) return fromBinary(PipelineErrorSchema, value);
+  }
+  return undefined;
+}
+
+const load = (file: string) => grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [PROTO_DIR], longs: Number, enums: String, defaults: true, oneofs: true })) as any;
+function grpcJs(port: number) {
+  const pkg = load('remotemedia/v1/pipeline.proto');
+  const execution = new pkg.remotemedia.v1.PipelineExecutionService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const streaming = new pkg.remotemedia.v1.StreamingPipelineService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  cleanups.push(() => {
+    execution.close();
+    streaming.close();
+  });
+  const md = () => {
+    const m = new grpc.Metadata();
+    m.set('authorization', `Bearer ${TOKEN}`);
+    return m;
+  };
+  const execute = (manifest: string) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest, inputs: [] }, md(), (err: grpc.ServiceError) => resolve(err)));
+  return { execution, streaming, md, execute };
+}
+
+describe('grpc-message encoding', () => {
+  it('percent-encodes only bytes outside printable ASCII and %, on the UTF-8 bytes; lone surrogates become U+FFFD', () => {
+    expect(encodeGrpcMessage('nodes[0].nodeType: unknown, see "x"')).toBe('nodes[0].nodeType: unknown, see "x"');
+    expect(encodeGrpcMessage('100% é\n')).toBe('100%25 %C3%A9%0A');
+    expect(encodeGrpcMessage('a\ud800b')).toBe('a%EF%BF%BDb');
+    expect(encodeGrpcMessage('🎤')).toBe('%F0%9F%8E%A4');
+    for (const s of ['plain', '100% é\n', 'a\ud800b', '🎤 : ,']) expect(decodeGrpcMessage(encodeGrpcMessage(s))).toBe(s.replace('\ud800', '\ufffd'));
+    expect(decodeGrpcMessage('50% off %zz %4')).toBe('50% off %zz %4');
+  });
+});
+
+describe('a message the status cannot carry as is (item 1)', () => {
+  it('a lone surrogate in the manifest is INVALID_ARGUMENT over raw HTTP/2, and the server keeps serving', async () => {
+    const { url } = await setup();
+    const issue = await rawCall(url, EXECUTE, grpcFrame(executeBody(LONE_SURROGATE)));
+    expect(issue.status).toBe(Code.InvalidArgument);
+    const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(LONE_SURROGATE_FIELD)));
+    expect(res.status).toBe(Code.InvalidArgument);
+    // Sent as the gRPC spec says: printable ASCII as is (`:` and `,` too), the rest percent-encoded UTF-8.
+    expect(res.rawMessage).toMatch(/^[\x20-\x7e]*$/);
+    expect(res.rawMessage).toContain(':');
+    expect(res.rawMessage).not.toMatch(/%3A|%2C|%20/);
+    expect(res.rawMessage).toContain('%EF%BF%BD');
+    expect(decodeGrpcMessage(res.rawMessage!)).toContain('\ufffd');
+    await stillServing(url);
+  });
+
+  it('the same through grpc-js (unary and stream) and through connect, gRPC-Web and our client', async () => {
+    const { url, port } = await setup();
+    const { execute, streaming, md } = grpcJs(port);
+    for (const manifest of [LONE_SURROGATE, LONE_SURROGATE_FIELD]) {
+      const err = await execute(manifest);
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(pipelineErrorOf((err.metadata.get('grpc-status-details-bin') as Buffer[])[0]!)?.details[0]?.path).toMatch(/^nodes\[0\]/);
+      const call = streaming.StreamPipeline(md());
+      const streamErr = await new Promise<grpc.ServiceError>((resolve) => {
+        call.on('error', resolve);
+        call.on('data', () => {});
+        call.write({ init: { manifest } });
+      });
+      expect(streamErr.code).toBe(grpc.status.INVALID_ARGUMENT);
+      for (const protocol of ['grpc', 'grpc-web', 'connect'] as const) {
+        const e = await failure(client(url, protocol).executeUnary(manifest, []));
+        expect(e.code, protocol).toBe(Code.InvalidArgument);
+        expect(e.details.length, protocol).toBeGreaterThan(0);
+        const s = await failure(client(url, protocol).createStreamSession(manifest));
+        expect(s.code, protocol).toBe(Code.InvalidArgument);
+      }
+    }
+    expect((await execute(LONE_SURROGATE_FIELD)).details).toContain('\ufffd');
+    await stillServing(url);
+  });
+});
+
+describe('errors too large for trailers (item 6)', () => {
+  const BIG = manyUnknown(200);
+
+  it('grpc-js gets INVALID_ARGUMENT with a bounded message and a summarised detail list, not a stream reset', async () => {
+    const { url, port } = await setup();
+    const { execute } = grpcJs(port);
+    const err = await execute(BIG);
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(Buffer.byteLength(err.details)).toBeLessThanOrEqual(1024 + 3);
+    const bin = (err.metadata.get('grpc-status-details-bin') as Buffer[])[0]!;
+    expect(bin.length).toBeLessThanOrEqual(4096);
+    const pe = pipelineErrorOf(bin)!;
+    expect(pe.code).toBe(3);
+    expect(pe.details[0]!.path).toBe('nodes[0].nodeType');
+    expect(pe.details.at(-1)!.message).toMatch(/^and \d+ more problems$/);
+    await stillServing(url);
+  });
+
+  it('raw HTTP/2 clients get the status in trailers under 8 KiB, on the stream path too', async () => {
+    const { url } = await setup();
+    const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(BIG)));
+    expect(res.error).toBeUndefined();
+    expect(res.status).toBe(Code.InvalidArgument);
+    const size = Object.entries(res.trailers ?? res.headers).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    expect(size).toBeLessThan(8192);
+    const init = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: BIG } } }));
+    const stream = await rawCall(url, STREAM, grpcFrame(init));
+    expect(stream.status).toBe(Code.InvalidArgument);
+  });
+
+  it('connect, gRPC-Web and the Connect JSON error body are bounded the same way', async () => {
+    const { url } = await setup();
+    for (const protocol of ['grpc-web', 'connect'] as const) {
+      const e = await failure(client(url, protocol).executeUnary(BIG, []));
+      expect(e.code, protocol).toBe(Code.InvalidArgument);
+      expect(Buffer.byteLength(e.rawMessage), protocol).toBeLessThanOrEqual(1024 + 3);
+      expect(e.details.at(-1)!.message, protocol).toMatch(/^and \d+ more problems$/);
+    }
+    // A Connect unary call with a JSON body: the error is a JSON body, bounded too.
+    const res = await rawCall(url, EXECUTE, Buffer.from(JSON.stringify({ manifest: BIG })), { 'content-type': 'application/json', te: undefined as never });
+    expect(res.headers[':status']).toBe(400);
+    const body = JSON.parse(res.body.toString('utf8')) as { code: string; message: string; details: unknown[] };
+    expect(body.code).toBe('invalid_argument');
+    expect(res.body.length).toBeLessThan(16 * 1024);
+  });
+
+  it('an unknown method named by a huge path is UNIMPLEMENTED with a bounded message', async () => {
+    const { url } = await setup();
+    const res = await rawCall(url, `/remotemedia.v1.Nope/${'é'.repeat(20_000)}`, grpcFrame(new Uint8Array()));
+    expect(res.status).toBe(Code.Unimplemented);
+    expect(res.rawMessage!.length).toBeLessThan(4096);
+    await stillServing(url);
+  });
+});
+
+describe('calls that never send their request (item 10)', () => {
+  it('a stream without init holds a session slot and ends with DEADLINE_EXCEEDED after initTimeoutMs', async () => {
+    const { url, server } = await setup({ limits: { maxConcurrentSessions: 2, initTimeoutMs: 300 } });
+    const silent = [rawCall(url, STREAM, undefined), rawCall(url, EXECUTE, undefined)];
+    // Both are counted from their opening: the next session is refused until they are gone.
+    await expect.poll(() => server.activeCalls).toBe(2);
+    const refused = await failure(client(url).createStreamSession(passThrough()));
+    expect(refused.code).toBe(Code.ResourceExhausted);
+    for (const res of await Promise.all(silent)) {
+      expect(res.status).toBe(Code.DeadlineExceeded);
+      expect(decodeGrpcMessage(res.rawMessage!)).toContain('initTimeoutMs=300');
+    }
+    const session = await client(url).createStreamSession(passThrough());
+    await session.send(text('after'));
+    expect(await session.recv()).toMatchObject({ data: text('after') });
+    await session.end();
+  });
+
+  it('the same on the connect path (compressed gRPC, gRPC-Web) and for grpc-js streams', async () => {
+    const { url, port } = await setup({ limits: { initTimeoutMs: 300 } });
+    const viaConnect = await rawCall(url, STREAM, undefined, { 'grpc-encoding': 'gzip' });
+    expect(viaConnect.status).toBe(Code.DeadlineExceeded);
+    const web = await rawCall(url, STREAM, undefined, { 'content-type': 'application/grpc-web+proto' });
+    expect(web.status ?? Number(/grpc-status:\s*(\d+)/.exec(web.body.toString('latin1'))?.[1])).toBe(Code.DeadlineExceeded);
+    const { streaming, md } = grpcJs(port);
+    const call = streaming.StreamPipeline(md());
+    const err = await new Promise<grpc.ServiceError>((resolve) => {
+      call.on('error', resolve);
+      call.on('data', () => {});
+    });
+    expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(err.details).toContain('initTimeoutMs=300');
+    await stillServing(url);
+  });
+});
+
+describe('connection timeouts (item 10, slowloris)', () => {
+  it('sockets that send the preface a byte at a time are closed after headersTimeoutMs', async () => {
+    const { url, port } = await setup({ timeouts: { headersTimeoutMs: 300 } });
+    const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00', 'latin1');
+    const closed = Array.from(
+      { length: 200 },
+      () =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1');
+          let i = 0;
+          const drip = setInterval(() => {
+            if (!socket.destroyed && socket.writable) socket.write(preface.subarray(i % preface.length, (i % preface.length) + 1));
+            i++;
+          }, 20);
+          socket.on('error', () => {});
+          socket.on('close', () => {
+            clearInterval(drip);
+            resolve();
+          });
+          socket.resume();
+          cleanups.push(() => socket.destroy());
+        }),
+    );
+    await Promise.all(closed);
+    await stillServing(url);
+  });
+
+  it('a connection idle between calls is closed after idleTimeoutMs; one with an open session is kept', async () => {
+    const { url } = await setup({ timeouts: { idleTimeoutMs: 300 } });
+    const busy = client(url);
+    const session = await busy.createStreamSession(passThrough());
+    const idle = http2.connect(url);
+    idle.on('error', () => {});
+    const idleClosed = new Promise<void>((resolve) => idle.on('close', resolve));
+    const req = idle.request({ ':method': 'POST', ':path': EXECUTE, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}` });
+    req.on('data', () => {});
+    req.end(grpcFrame(executeBody(JSON.stringify(passThrough()))));
+    await new Promise((resolve) => req.on('close', resolve));
+    // Pings keep a connection busy at the socket level, not at the level of calls.
+    const pinger = setInterval(() => idle.destroyed || idle.ping(() => {}), 50);
+    await idleClosed;
+    clearInterval(pinger);
+    await session.send(text('kept'));
+    expect(await session.recv()).toMatchObject({ data: text('kept') });
+    await session.end();
+  });
+});
+
+describe('/metrics and auth (item 10)', () => {
+  async function get(url: string, token?: string) {
+    const session = http2.connect(url);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ':path': '/metrics', ...(token ? { authorization: `Bearer ${token}` } : {}) });
+        req.on('response', (h) => resolve(Number(h[':status'])));
+        req.on('data', () => {});
+        req.on('error', reject);
+      });
+    } finally {
+      session.close();
+    }
+  }
+
+  it('needs a token when the server has tokens, on both ports; metricsPublic opens it', async () => {
+    const { server, url } = await setup({ metricsPort: 0 });
+    const metricsUrl = `${server.metricsAddress!.url}/metrics`;
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect(await get(url)).toBe(401);
+    expect(await get(url, TOKEN)).toBe(200);
+    const open = await setup({ metricsPort: 0, metricsPublic: true });
+    expect((await fetch(`${open.server.metricsAddress!.url}/metrics`)).status).toBe(200);
+    expect(await get(open.url)).toBe(200);
+    const noAuth = await setup({ metricsPort: 0, authTokens: [] });
+    expect((await fetch(`${noAuth.server.metricsAddress!.url}/metrics`)).status).toBe(200);
+  });
+});
+
+describe('garbage on the gRPC paths (item 4 of the slice)', () => {
+  it('bad grpc-timeout headers are INVALID_ARGUMENT on both paths', async () => {
+    const { url } = await setup();
+    for (const timeout of ['abc', '123456789S', '-1m', '1.5S', 'x'.repeat(5000)]) {
+      const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(JSON.stringify(passThrough()))), { 'grpc-timeout': timeout });
+      expect(res.status, timeout.slice(0, 20)).toBe(Code.InvalidArgument);
+      const viaConnect = await rawCall(url, EXECUTE, grpcFrame(executeBody(JSON.stringify(passThrough()))), { 'grpc-timeout': timeout, 'content-type': 'application/grpc+json' });
+      expect(viaConnect.status, `connect ${timeout.slice(0, 20)}`).toBe(Code.InvalidArgument);
+    }
+    await stillServing(url);
+  });
+
+  it('malformed frames and protobuf bytes are INVALID_ARGUMENT, unary and streaming', async () => {
+    const { url } = await setup();
+    const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]);
+    const cases: Array<[string, string, Buffer]> = [
+      ['unary garbage protobuf', EXECUTE, grpcFrame(garbage)],
+      ['stream garbage protobuf', STREAM, grpcFrame(garbage)],
+      ['compressed flag without grpc-encoding', EXECUTE, grpcFrame(executeBody('{}'), 1)],
+      ['unknown flag', STREAM, grpcFrame(garbage, 7)],
+      ['truncated frame', STREAM, grpcFrame(garbage).subarray(0, 8)],
+      ['data before init', STREAM, grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })))],
+    ];
+    for (const [what, path, body] of cases) {
+      const res = await rawCall(url, path, body);
+      expect(res.status, what).toBe(Code.InvalidArgument);
+    }
+    await stillServing(url);
+  });
+
+  it('giant or odd metadata: a long x-request-id is replaced, big headers get a status or a refused stream, never a crash', async () => {
+    const { url } = await setup();
+    const body = grpcFrame(executeBody(JSON.stringify(passThrough())));
+    const long = await rawCall(url, EXECUTE, body, { 'x-request-id': 'r'.repeat(20_000) });
+    expect(long.status).toBe(0);
+    expect(String(long.headers['x-request-id'])).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await rawCall(url, EXECUTE, body, { 'x-request-id': 'req-1' });
+    expect(kept.headers['x-request-id']).toBe('req-1');
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`x-junk-${i}`, 'v'.repeat(150)]));
+    const big = await rawCall(url, EXECUTE, body, many);
+    expect(big.status === 0 || big.rstCode !== undefined || big.error !== undefined).toBe(true);
+    const huge = await rawCall(url, EXECUTE, body, { 'x-junk': 'v'.repeat(200_000) });
+    expect(huge.status === undefined || huge.status === 0).toBe(true);
+    await stillServing(url);
+  });
+});
