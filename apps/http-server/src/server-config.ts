@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
-import type { HttpServerOptions } from '@remotemedia/transport-http';
+import { HTTP_TIMEOUT_DEFAULTS, type HttpServerOptions } from '@remotemedia/transport-http';
 import { Command, InvalidArgumentError } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
@@ -14,6 +14,9 @@ export interface ServerConfig {
   maxSessions: number;
   sessionIdleTimeoutMs: number;
   shutdownGraceMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   sseReplayEvents: number;
   sseReplayBytes: number;
   sseResumeGraceMs: number;
@@ -46,7 +49,10 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--max-body-bytes <n>', 'largest request body / WebSocket message (env HTTP_MAX_BODY_BYTES)', positiveInt('max-body-bytes'), Number(env.HTTP_MAX_BODY_BYTES ?? 16 * 1024 * 1024))
     .option('--max-sessions <n>', 'streaming sessions open at once (env HTTP_MAX_SESSIONS)', positiveInt('max-sessions'), Number(env.HTTP_MAX_SESSIONS ?? 1000))
     .option('--session-idle-timeout-ms <n>', 'close sessions idle this long (env HTTP_SESSION_IDLE_TIMEOUT_MS)', positiveInt('session-idle-timeout-ms'), Number(env.HTTP_SESSION_IDLE_TIMEOUT_MS ?? 300_000))
-    .option('--shutdown-grace-ms <n>', 'on SIGTERM, how long sessions may finish (env HTTP_SHUTDOWN_GRACE_MS)', positiveInt('shutdown-grace-ms'), Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000))
+    .option('--shutdown-grace-ms <n>', 'on SIGTERM, how long sessions and calls may finish while new requests get 503 (env HTTP_SHUTDOWN_GRACE_MS)', positiveInt('shutdown-grace-ms'), Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000))
+    .option('--headers-timeout-ms <n>', 'a request\'s headers must arrive within this long, else 408 and close (env HTTP_HEADERS_TIMEOUT_MS)', positiveInt('headers-timeout-ms'), Number(env.HTTP_HEADERS_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs))
+    .option('--request-timeout-ms <n>', 'a request\'s headers and body must arrive within this long, else 408 and close (env HTTP_REQUEST_TIMEOUT_MS)', positiveInt('request-timeout-ms'), Number(env.HTTP_REQUEST_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs))
+    .option('--keep-alive-timeout-ms <n>', 'close idle keep-alive connections after this long (env HTTP_KEEP_ALIVE_TIMEOUT_MS)', positiveInt('keep-alive-timeout-ms'), Number(env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs))
     .option('--sse-replay-events <n>', 'SSE events per session kept for Last-Event-ID resume (env HTTP_SSE_REPLAY_EVENTS)', positiveInt('sse-replay-events'), Number(env.HTTP_SSE_REPLAY_EVENTS ?? 1000))
     .option('--sse-replay-bytes <n>', 'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)', positiveInt('sse-replay-bytes'), Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024))
     .option('--sse-resume-grace-ms <n>', 'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)', positiveInt('sse-resume-grace-ms'), Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000))
@@ -55,9 +61,9 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
     .exitOverride()
     .parse(argv, { from: 'user' });
-  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
   const { host, port } = parseBindAddress(o.bind);
-  const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
+  const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, headersTimeoutMs: o.headersTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, keepAliveTimeoutMs: o.keepAliveTimeoutMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
   }
@@ -69,6 +75,9 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     maxSessions: o.maxSessions,
     sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
     shutdownGraceMs: o.shutdownGraceMs,
+    headersTimeoutMs: o.headersTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    keepAliveTimeoutMs: o.keepAliveTimeoutMs,
     sseReplayEvents: o.sseReplayEvents,
     sseReplayBytes: o.sseReplayBytes,
     sseResumeGraceMs: o.sseResumeGraceMs,
@@ -105,6 +114,9 @@ export function toServerOptions(config: ServerConfig): Omit<HttpServerOptions, '
     maxSessions: config.maxSessions,
     sessionIdleTimeoutMs: config.sessionIdleTimeoutMs,
     shutdownGraceMs: config.shutdownGraceMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     sseReplayEvents: config.sseReplayEvents,
     sseReplayBytes: config.sseReplayBytes,
     sseResumeGraceMs: config.sseResumeGraceMs,

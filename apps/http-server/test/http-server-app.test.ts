@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseBindAddress, parseServerConfig } from '../src/server-config.js';
+import { request } from 'node:http';
+import { parseBindAddress, parseServerConfig, toServerOptions } from '../src/server-config.js';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOKEN = 'app-token-0123456789';
@@ -17,6 +18,14 @@ describe('http-server app config', () => {
     expect(parseServerConfig([], env)).toMatchObject({ host: '127.0.0.1', port: 9000, authTokens: ['a', 'b'], maxSessions: 5, corsOrigins: '*' });
     expect(parseServerConfig(['--bind', '[::1]:0', '--max-body-bytes', '1024'], env)).toMatchObject({ host: '::1', port: 0, maxBodyBytes: 1024 });
     expect(parseServerConfig(['--sse-replay-events', '10'], { HTTP_SSE_RESUME_GRACE_MS: '500' })).toMatchObject({ sseReplayEvents: 10, sseReplayBytes: 8 * 1024 * 1024, sseResumeGraceMs: 500 });
+  });
+
+  it('connection timeouts: documented defaults, flags and env, passed to the server', () => {
+    expect(parseServerConfig([], {})).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000 });
+    const config = parseServerConfig(['--headers-timeout-ms', '2000', '--keep-alive-timeout-ms', '5000'], { HTTP_REQUEST_TIMEOUT_MS: '30000' });
+    expect(config).toMatchObject({ headersTimeoutMs: 2000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 });
+    expect(toServerOptions(config)).toMatchObject({ headersTimeoutMs: 2000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 });
+    expect(() => parseServerConfig(['--headers-timeout-ms', '1.5'], {})).toThrow(/headers-timeout-ms must be a positive integer/);
   });
 
   it('rejects bad values with a message naming them', () => {
@@ -72,9 +81,38 @@ describe('http-server app process', () => {
     expect(logs.some((l) => l.reqId === 'req-42' && l.route === '/v1/execute' && l.status === 200)).toBe(true);
   });
 
-  it('shuts down cleanly on SIGTERM', async () => {
+  it('on SIGTERM, new connections get 503 with retry-after while an open session finishes, then it exits cleanly', async () => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const created = await fetch(`${url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ manifest: { version: 'v1', metadata: { name: 'e' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } }) });
+    expect(created.status).toBe(201);
+    const { sessionId } = (await created.json()) as { sessionId: string };
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
+    // A fresh connection each time (agent: false): the listener must still be there, answering 503.
+    const get = (path: string, method = 'GET', body?: string) =>
+      new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+        const req = request(`${url}${path}`, { method, agent: false, headers }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'], body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    let health = await get('/health');
+    for (let i = 0; i < 100 && health.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      health = await get('/health');
+    }
+    expect(health.status).toBe(503);
+    const refused = await get('/v1/execute', 'POST', '{}');
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('10');
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'unavailable', reason: 'ShuttingDown' });
+    // The open session still works to its end; then the process exits on its own.
+    expect((await get(`/v1/sessions/${sessionId}/input`, 'POST', JSON.stringify({ kind: 'text', text: 'last words' }))).status).toBe(202);
+    expect((await get(`/v1/sessions/${sessionId}/end`, 'POST', '{}')).status).toBe(202);
+    expect((await get(`/v1/sessions/${sessionId}/output`)).body).toContain('last words');
     expect(await exited).toBe(0);
     expect(logs.some((l) => l.msg === 'stopped')).toBe(true);
   });
