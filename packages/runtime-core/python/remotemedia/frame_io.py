@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import os
 
-from .protocol import HEADER, HEADER_SIZE, MAX_FRAME_BYTES, ProtocolError
+from . import protocol
+from .protocol import HEADER, HEADER_SIZE, ProtocolError
 
 #: Size of the reused read buffer: frames up to this size cost one read and one copy.
 SCRATCH_BYTES = 1 << 16
@@ -20,7 +21,9 @@ SCRATCH_BYTES = 1 << 16
 class FdFrameReader:
     """Reads whole frames from ``fd`` (blocking or not); ``read()`` makes exactly one read call."""
 
-    def __init__(self, fd: int, scratch_bytes: int = SCRATCH_BYTES):
+    def __init__(self, fd: int, scratch_bytes: int = SCRATCH_BYTES, max_frame_bytes: int = 0):
+        #: A longer length field raises ProtocolError at once (never waits for, or allocates, it).
+        self.max_frame_bytes = max_frame_bytes or protocol.MAX_FRAME_BYTES
         self._file = io.FileIO(fd, "rb", closefd=False)
         self._scratch = bytearray(scratch_bytes)
         self._view = memoryview(self._scratch)
@@ -68,8 +71,10 @@ class FdFrameReader:
         scratch = self._scratch
         while end - start >= HEADER_SIZE:
             length, ftype, kind, _flags, rid = HEADER.unpack_from(scratch, start)
-            if length < HEADER_SIZE - 4 or length > MAX_FRAME_BYTES:
+            if length < HEADER_SIZE - 4:
                 raise ProtocolError(f"bad frame length {length}")
+            if length > self.max_frame_bytes:
+                raise ProtocolError(f"frame length {length} bytes is over the limit maxFrameBytes={self.max_frame_bytes}")
             size = 4 + length
             if end - start >= size:
                 frames.append((ftype, kind, rid, bytearray(self._view[start : start + size])))

@@ -9,6 +9,7 @@ Data body: u32 meta length | meta JSON (space-padded so the payload starts 8-byt
 from __future__ import annotations
 
 import json
+import os
 import struct
 
 from . import data as rd
@@ -32,13 +33,30 @@ FRAME_TYPES = {
     "EXECUTE": EXECUTE, "INPUT": INPUT, "END_INPUT": END_INPUT, "VERSION": VERSION,
 }
 
-MAX_FRAME_BYTES = 1 << 31
+def _max_frame_bytes():
+    raw = os.environ.get("REMOTEMEDIA_MAX_FRAME_BYTES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1 << 31
+
+
+#: Largest frame (bytes after the length field) read or written. A node process gets the host's
+#: limit (PythonRuntimeOptions.maxFrameBytes, default 64 MiB) in REMOTEMEDIA_MAX_FRAME_BYTES.
+MAX_FRAME_BYTES = _max_frame_bytes()
 #: Flag of an OUTPUT frame: the last output of its request (no DONE frame follows).
 FLAG_END = 1
 
 
 class ProtocolError(Exception):
     pass
+
+
+class FrameTooLargeError(ProtocolError):
+    """A frame to write is bigger than MAX_FRAME_BYTES (an output too big to send)."""
+
+
+def _check_length(length, frame_type):
+    if length > MAX_FRAME_BYTES:
+        what = "output" if frame_type == OUTPUT else f"frame of type {frame_type}"
+        raise FrameTooLargeError(f"{what} of {length} bytes is over the limit maxFrameBytes={MAX_FRAME_BYTES}")
 
 
 # One encoder for every frame: json.dumps with options would build a new one per call.
@@ -76,6 +94,7 @@ _audio_meta_cache: dict = {}
 
 def json_frame(frame_type: int, request_id: int, value=None) -> bytes:
     body = b"" if value is None else _dumps(value)
+    _check_length(HEADER_SIZE - 4 + len(body), frame_type)
     return HEADER.pack(HEADER_SIZE - 4 + len(body), frame_type, 0, 0, request_id) + body
 
 
@@ -90,12 +109,16 @@ def data_frame(frame_type: int, request_id: int, data, metadata=None, flags=0):
             _audio_meta_cache[key] = meta_part
         payload = _bytes_like(rd.samples_bytes(data.samples))
         length = HEADER_SIZE - 4 + len(meta_part) + len(payload)
+        if length > MAX_FRAME_BYTES:
+            _check_length(length, frame_type)
         return [HEADER.pack(length, frame_type, 1, flags, request_id) + meta_part, payload]
     kind, meta, payload = _encode_data(data)
     if metadata:
         meta["metadata"] = metadata
     meta_part = _meta_bytes(meta)
     length = HEADER_SIZE - 4 + len(meta_part) + len(payload)
+    if length > MAX_FRAME_BYTES:
+        _check_length(length, frame_type)
     head = HEADER.pack(length, frame_type, DATA_KINDS[kind], flags, request_id) + meta_part
     return [head, payload] if len(payload) else [head]
 
@@ -238,8 +261,10 @@ class FrameReader:
         self.missing = 0
         while n - pos >= HEADER_SIZE:
             length, ftype, kind, _zero, rid = HEADER.unpack_from(buf, pos)
-            if length < HEADER_SIZE - 4 or length > MAX_FRAME_BYTES:
+            if length < HEADER_SIZE - 4:
                 raise ProtocolError(f"bad frame length {length}")
+            if length > MAX_FRAME_BYTES:
+                raise ProtocolError(f"frame length {length} bytes is over the limit maxFrameBytes={MAX_FRAME_BYTES}")
             end = pos + 4 + length
             if end > n:
                 self.missing = end - n

@@ -37,12 +37,38 @@ _spin = os.environ.get("REMOTEMEDIA_PYTHON_SPIN_US", "100")
 SPIN_NS = max(0, int(_spin)) * 1000 if _spin.strip().isdigit() else 100_000
 
 _ERROR_CODE_BY_TYPE = (
+    ((MemoryError, p.FrameTooLargeError), "resource_exhausted"),
     (asyncio.CancelledError, "canceled"),
     (TimeoutError, "deadline_exceeded"),
     (NotImplementedError, "unimplemented"),
     (ImportError, "failed_precondition"),
     ((ValueError, TypeError), "invalid_argument"),
 )
+
+
+#: Characters of an exception message sent to the host (the traceback keeps its last 4000).
+MAX_MESSAGE_CHARS = 4000
+
+
+def _limit_memory():
+    """Applies the host's per-process memory limit (REMOTEMEDIA_MAX_MEMORY_MB, 0 or unset: none)
+    before any node module is imported: RLIMIT_DATA on Linux (heap and other private writable
+    memory; shared libraries and file mappings do not count), RLIMIT_AS elsewhere. Soft and hard
+    limit alike, so node code cannot raise it. An allocation beyond it raises MemoryError."""
+    raw = os.environ.get("REMOTEMEDIA_MAX_MEMORY_MB", "").strip()
+    if not raw.isdigit() or int(raw) == 0:
+        return
+    try:
+        import resource
+
+        which = resource.RLIMIT_DATA if sys.platform.startswith("linux") else resource.RLIMIT_AS
+        limit = int(raw) << 20
+        _soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(which, (limit, limit))
+    except Exception as exc:  # noqa: BLE001 - no resource module (Windows) or not permitted
+        sys.stderr.write(f"remotemedia: cannot apply the memory limit of {raw} MiB: {exc}\n")
 
 
 def _die_with_parent():
@@ -93,8 +119,11 @@ def error_body(exc):
             if isinstance(exc, types):
                 code = name
                 break
+    message = str(exc) or type(exc).__name__
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + f"... ({len(message) - MAX_MESSAGE_CHARS} more characters)"
     return {
-        "message": str(exc) or type(exc).__name__,
+        "message": message,
         "code": code,
         "type": type(exc).__name__,
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:],
@@ -268,7 +297,7 @@ class Worker:
                     await asyncio.sleep(0)  # lets CANCEL frames in between items
             self.done(rid)
         except asyncio.CancelledError:
-            self.requests.pop(rid, None)
+            self.done(rid)  # tells the host the cancelled input is over: it is not busy any more
         except Exception as exc:  # noqa: BLE001
             self.fail(rid, exc)
 
@@ -282,6 +311,8 @@ class Worker:
                     sys.path.insert(0, entry)
             try:
                 import_modules(init.get("modules") or [])
+            except MemoryError:
+                raise  # reported as the memory limit, not as an import problem
             except Exception as exc:
                 raise ImportError(f"cannot import Python node modules: {type(exc).__name__}: {exc}") from exc
             node_type = init["nodeType"]
@@ -346,6 +377,7 @@ class Worker:
 
 
 def run_worker():
+    _limit_memory()
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host decides when we stop
     logging.basicConfig(level=os.environ.get("REMOTEMEDIA_LOG_LEVEL", "WARNING"), stream=sys.stderr)

@@ -115,6 +115,15 @@ export class PipelineRunner implements PipelineTransport {
     return this.registry.listNodes();
   }
 
+  /**
+   * The node types the sessions of a manifest `resolve` returned are built from. The shared
+   * registry here; a subclass whose manifests may declare node types of their own (Python nodes)
+   * returns a registry made for that manifest, so nothing a client sends outlives its sessions.
+   */
+  protected registryFor(_manifest: Manifest): NodeRegistry {
+    return this.registry;
+  }
+
   async createStreamSession(manifest: ManifestSource, options: CallOptions = {}): Promise<StreamSession> {
     return this.#start(manifest, callSignal(options));
   }
@@ -126,9 +135,10 @@ export class PipelineRunner implements PipelineTransport {
     if (max !== undefined && this.#sessions.size + this.#starting >= max) {
       throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
     }
+    const resolved = this.resolve(manifest);
     const started = PipelineSession.startNow({
-      manifest: this.resolve(manifest),
-      registry: this.registry,
+      manifest: resolved,
+      registry: this.registryFor(resolved),
       logger: this.#logger,
       outputCapacity: this.#outputCapacity,
       signal,

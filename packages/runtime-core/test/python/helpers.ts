@@ -4,6 +4,7 @@ import type { ManifestInput } from '@remotemedia/runtime-core';
 
 export const FIXTURE_NODES = fileURLToPath(new URL('./fixtures/test_nodes.py', import.meta.url));
 export const BAD_IMPORT = fileURLToPath(new URL('./fixtures/bad_import.py', import.meta.url));
+export const DECLARED_NODES = fileURLToPath(new URL('./fixtures/declared_nodes.py', import.meta.url));
 
 type NodeSpec = ManifestInput['nodes'][number];
 

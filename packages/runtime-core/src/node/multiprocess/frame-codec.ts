@@ -33,7 +33,10 @@ export type FrameType = (typeof FRAME_TYPES)[keyof typeof FRAME_TYPES];
 export const HEADER_SIZE = 12;
 /** Flag of an OUTPUT frame: it is the last output for its request (no DONE frame follows). */
 export const FLAG_END = 1;
-const MAX_FRAME_BYTES = 2 ** 31;
+/** Default largest frame (bytes after the length field) a Python node process may send or be sent: 64 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** What a FrameDecoder accepts unless told otherwise (the Python caller bridge, whose peer is the local caller). */
+const LEGACY_MAX_FRAME_BYTES = 2 ** 31;
 
 export interface Frame {
   type: number;
@@ -176,6 +179,13 @@ function protocolError(message: string): RemoteMediaError {
   return new RemoteMediaError(Code.DataLoss, `IPC protocol error: ${message}`, { reason: 'IpcProtocol' });
 }
 
+/** Total bytes of a frame's buffers after the length field (what its length field says). */
+export function frameLength(buffers: readonly Buffer[]): number {
+  let n = -4;
+  for (const b of buffers) n += b.length;
+  return n;
+}
+
 /** A data frame -> RuntimeData plus transport metadata. Binary payloads are views of the frame. */
 export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Record<string, string> } {
   const buf = frame.bytes;
@@ -259,6 +269,12 @@ const ASSEMBLE_IN_PLACE_BYTES = 64 * 1024;
  * which measured about a tenth of the 1 MB round trip (bench/python.bench.ts).
  */
 export class FrameDecoder {
+  /**
+   * @param maxFrameBytes largest length field accepted: a bigger one (a peer writing garbage, say
+   * `ff ff ff 7f`) throws DataLoss at once instead of waiting for, and allocating, that many bytes.
+   */
+  constructor(readonly maxFrameBytes: number = LEGACY_MAX_FRAME_BYTES) {}
+
   #chunks: Buffer[] = [];
   #buffered = 0;
   /** Bytes the partial frame needs in total (0 while its length field is incomplete). */
@@ -297,7 +313,8 @@ export class FrameDecoder {
     this.#need = 0;
     while (buf.length - pos >= 4) {
       const length = buf.readUInt32LE(pos);
-      if (length < HEADER_SIZE - 4 || length > MAX_FRAME_BYTES) throw protocolError(`bad frame length ${length}`);
+      if (length < HEADER_SIZE - 4) throw protocolError(`bad frame length ${length}`);
+      if (length > this.maxFrameBytes) throw protocolError(`frame length ${length} bytes is over the limit maxFrameBytes=${this.maxFrameBytes}`);
       const end = pos + 4 + length;
       if (end > buf.length) {
         this.#need = 4 + length;

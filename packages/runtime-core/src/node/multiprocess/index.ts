@@ -1,6 +1,6 @@
-export { PythonRuntime, isPythonDefinition, type PythonRuntimeOptions, type PythonNodeInfo } from './python-runtime.js';
+export { PythonRuntime, ManifestNodeRegistry, DEFAULT_PYTHON_MAX_MEMORY_MB, isPythonDefinition, type PythonRuntimeOptions, type PythonNodeInfo } from './python-runtime.js';
 export { PythonPipelineRunner, type PythonPipelineRunnerOptions } from './python-pipeline-runner.js';
 export { registerPythonNodes, type RegisterPythonNodesOptions } from './register-python-nodes.js';
 export { pythonSettingsSchema, checkPythonSettings, type PythonSettings, type PythonLimits, type ResolvedPythonSettings } from './python-settings.js';
-export { PYTHON_SDK_DIR, livePythonProcessCount } from './child-processes.js';
-export { FRAME_TYPES, FLAG_END, FrameDecoder, dataFrame, decodeDataFrame, jsonFrame, frameJson, type Frame } from './frame-codec.js';
+export { PYTHON_SDK_DIR, LineTail, MAX_TAIL_CHARS, MAX_TAIL_LINE_CHARS, livePythonProcessCount } from './child-processes.js';
+export { FRAME_TYPES, FLAG_END, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, dataFrame, decodeDataFrame, jsonFrame, frameJson, type Frame } from './frame-codec.js';

@@ -1,5 +1,7 @@
+import type { Manifest } from '../../manifest/manifest-schema.js';
 import { parseManifestText } from '../../manifest/parse-manifest.js';
-import type { ValidationResult } from '../../manifest/validate-manifest.js';
+import { type ValidationResult, validateManifest } from '../../manifest/validate-manifest.js';
+import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { PipelineRunner, type PipelineRunnerOptions } from '../../runner/pipeline-runner.js';
 import type { ManifestSource } from '../../transport/pipeline-transport.js';
 import { PythonRuntime } from './python-runtime.js';
@@ -13,9 +15,16 @@ export interface PythonPipelineRunnerOptions extends PipelineRunnerOptions {
  * A PipelineRunner that knows Python nodes: nodes marked `executor: multiprocess` get a Python
  * definition before validation, `settings.python` is checked against the server limits with the
  * other manifest problems, and a Python process dying between inputs fails its session at once.
+ * Types a manifest declares that way exist for that manifest only (its validation and its
+ * sessions): the shared registry, `listNodes()` and other manifests never see them.
  */
 export class PythonPipelineRunner extends PipelineRunner {
   readonly python: PythonRuntime;
+  /**
+   * The registry of each validated manifest that declared types of its own. Weak: it lives as long
+   * as the manifest does (in the runner's bounded cache of resolved manifests, or in its sessions).
+   */
+  readonly #manifestRegistries = new WeakMap<Manifest, NodeRegistry>();
 
   constructor(options: PythonPipelineRunnerOptions = {}) {
     const { python, ...rest } = options;
@@ -33,11 +42,18 @@ export class PythonPipelineRunner extends PipelineRunner {
       }
     }
     const pre = this.python.prepare(raw, this.registry);
-    const base = super.validate(raw);
+    // What PipelineRunner.validate does, against the manifest's own registry when it declared types.
+    const base = pre.registry === this.registry ? super.validate(raw) : validateManifest(raw, pre.registry, this.limits);
     const problems = [...(base.ok ? [] : base.problems), ...pre.problems];
     if (problems.length) return { ok: false, problems };
-    if (pre.settings && base.ok) this.python.attach(base.manifest, this.registry, pre.settings);
+    if (!base.ok) return base;
+    if (pre.settings) this.python.attach(base.manifest, pre.registry, pre.settings);
+    if (pre.registry !== this.registry) this.#manifestRegistries.set(base.manifest, pre.registry);
     return base;
+  }
+
+  protected override registryFor(manifest: Manifest): NodeRegistry {
+    return this.#manifestRegistries.get(manifest) ?? this.registry;
   }
 
   /** Ends sessions like PipelineRunner.shutdown, then stops the warm Python processes. */

@@ -3,12 +3,26 @@ import type { Readable, Writable } from 'node:stream';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError, parseCode } from '../../errors.js';
 import type { NodeLogger } from '../../nodes/node-definition.js';
-import { FLAG_END, FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from './frame-codec.js';
+import { FLAG_END, FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, frameLength, jsonFrame } from './frame-codec.js';
 import { LineTail, pythonPathEnv, trackChild } from './child-processes.js';
 import type { ResolvedPythonSettings } from './python-settings.js';
 
 /** Outputs buffered per request before the host stops reading the pipe (the Python side then blocks). */
 const OUTPUT_HIGH_WATER = 32;
+/**
+ * When its session is cancelled or fails while the process still works on an input, how long the
+ * process has to stop that input (CANCEL) before it is killed without cleanup.
+ */
+export const CANCEL_GRACE_MS = 250;
+/** Characters of a Python error message (and of its traceback, and of a progress message) kept. */
+const MAX_MESSAGE_CHARS = 4000;
+const MAX_TRACEBACK_CHARS = 8000;
+// What a Python process says on stderr when an allocation fails (CPython, C++, C libraries).
+const OUT_OF_MEMORY = /MemoryError|std::bad_alloc|Cannot allocate memory|[Oo]ut of memory/;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length - max} more characters)`;
+}
 
 /** What `process` resolves to: one output, none, or a stream of them. */
 export type RequestResult = RuntimeData | AsyncIterable<RuntimeData> | undefined;
@@ -30,6 +44,10 @@ export interface PythonProcessOptions {
   settings: ResolvedPythonSettings;
   /** Lines of stderr kept for error messages. */
   stderrTailLines: number;
+  /** Largest frame either side may send (bytes after the length field). */
+  maxFrameBytes: number;
+  /** Memory limit of the process in MiB (0: none), applied by the worker before it imports node modules. */
+  maxMemoryMb: number;
   logger: NodeLogger;
   onProgress?(fraction: number, message?: string): void;
   /** The process ended without being asked to (crash, kill, exit). */
@@ -55,7 +73,7 @@ export class PythonProcess {
   #options: PythonProcessOptions;
   readonly #input: Writable;
   readonly #output: Readable;
-  readonly #decoder = new FrameDecoder();
+  readonly #decoder: FrameDecoder;
   readonly #requests = new Map<number, RequestState>();
   readonly #stderr: LineTail;
   #nextId = 1;
@@ -64,11 +82,14 @@ export class PythonProcess {
   #closing = false;
   #paused = false;
   #watched: AbortSignal | undefined;
+  /** PROCESS/FLUSH requests Python has not answered yet (DONE, ERROR or an END output), cancelled ones included. */
+  #busy = 0;
 
   constructor(options: PythonProcessOptions) {
     this.#options = options;
     const { settings } = options;
     this.#stderr = new LineTail(options.stderrTailLines);
+    this.#decoder = new FrameDecoder(options.maxFrameBytes);
     this.child = spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       env: {
@@ -76,6 +97,9 @@ export class PythonProcess {
         ...settings.env,
         PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH),
         PYTHONUNBUFFERED: '1',
+        // Server limits: after the pipeline's env, which must not override them.
+        REMOTEMEDIA_MAX_FRAME_BYTES: String(options.maxFrameBytes),
+        REMOTEMEDIA_MAX_MEMORY_MB: String(options.maxMemoryMb),
         ...(options.preload ? { REMOTEMEDIA_PRELOAD_MODULES: JSON.stringify(settings.modules) } : {}),
       },
     });
@@ -135,12 +159,20 @@ export class PythonProcess {
   }
 
   #exitedError(code: number | null, signal: NodeJS.Signals | null): RemoteMediaError {
-    const { nodeId, nodeType } = this.#options;
+    const { nodeId, nodeType, maxMemoryMb } = this.#options;
     const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
+    const details = [{ path: 'stderr', message: this.stderrTail().join('\n') }];
+    if (maxMemoryMb > 0 && this.stderrTail().some((line) => OUT_OF_MEMORY.test(line))) {
+      return new RemoteMediaError(Code.ResourceExhausted, `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ran out of memory (limit maxMemoryMb=${maxMemoryMb}) and ${how}${this.#describeTail()}`, {
+        nodeId,
+        reason: 'PythonMemoryLimit',
+        details,
+      });
+    }
     return new RemoteMediaError(Code.Unavailable, `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ${how}${this.#describeTail()}`, {
       nodeId,
       reason: 'PythonProcessExited',
-      details: [{ path: 'stderr', message: this.stderrTail().join('\n') }],
+      details,
     });
   }
 
@@ -157,33 +189,55 @@ export class PythonProcess {
   }
 
   #onData(chunk: Buffer): void {
-    let frames: Frame[];
+    if (this.#exitError) return; // it broke the protocol: nothing it sends counts any more
     try {
-      frames = this.#decoder.push(chunk);
+      for (const frame of this.#decoder.push(chunk)) this.#onFrame(frame);
     } catch (error) {
-      this.#options.logger.error('bad IPC frame from Python; killing the process', { nodeId: this.#options.nodeId, error: String(error) });
-      this.child.kill('SIGKILL');
-      return;
+      this.#brokeProtocol(error);
     }
-    for (const frame of frames) this.#onFrame(frame);
+  }
+
+  /**
+   * The process wrote something that is not a valid frame (a node writing to fd 4 itself, say):
+   * it is killed and its requests and session fail at once, naming the node and the problem,
+   * instead of the host waiting for a frame that never comes (or for gigabytes).
+   */
+  #brokeProtocol(cause: unknown): void {
+    const { nodeId, nodeType } = this.#options;
+    const what = (cause instanceof RemoteMediaError ? cause.rawMessage : cause instanceof Error ? cause.message : String(cause)).replace(/^IPC protocol error: /, '');
+    const error = new RemoteMediaError(Code.DataLoss, `Python node "${nodeId}" (${nodeType}) broke the IPC protocol: ${clip(what, MAX_MESSAGE_CHARS)}; its process ${this.child.pid} was killed (a node must not write to fd 4 itself)`, {
+      nodeId,
+      reason: 'IpcProtocol',
+      cause,
+    });
+    this.#options.logger.error(error.message, { nodeId });
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    this.#onExit(error);
   }
 
   #errorFrom(body: ErrorBody, reason: string, prefix = ''): RemoteMediaError {
-    const message = `${prefix}${body.type && body.type !== 'RemoteMediaError' ? `${body.type}: ` : ''}${body.message ?? 'unknown error'}`;
-    return new RemoteMediaError(parseCode(body.code ?? 'internal'), message, {
-      nodeId: this.#options.nodeId,
-      reason,
-      details: body.traceback ? [{ path: 'traceback', message: body.traceback }] : [],
-    });
+    const { nodeId, nodeType, maxMemoryMb } = this.#options;
+    const text = clip(typeof body.message === 'string' ? body.message : 'unknown error', MAX_MESSAGE_CHARS);
+    const details = typeof body.traceback === 'string' && body.traceback ? [{ path: 'traceback', message: clip(body.traceback, MAX_TRACEBACK_CHARS) }] : [];
+    if (body.type === 'MemoryError' && maxMemoryMb > 0) {
+      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) ran out of memory: over its limit maxMemoryMb=${maxMemoryMb} (MemoryError${text && text !== 'MemoryError' ? `: ${text}` : ''})`, {
+        nodeId,
+        reason: 'PythonMemoryLimit',
+        details,
+      });
+    }
+    const type = typeof body.type === 'string' && body.type !== 'RemoteMediaError' ? `${clip(body.type, 200)}: ` : '';
+    return new RemoteMediaError(parseCode(typeof body.code === 'string' ? body.code : 'internal'), `${prefix}${type}${text}`, { nodeId, reason, details });
   }
 
   #onFrame(frame: Frame): void {
     switch (frame.type) {
       case F.OUTPUT: {
+        const end = (frame.flags & FLAG_END) !== 0;
+        if (end && this.#busy > 0) this.#busy--;
         const state = this.#requests.get(frame.requestId);
         if (!state) return; // a cancelled request's late output
         const data = decodeDataFrame(frame).data;
-        const end = (frame.flags & FLAG_END) !== 0;
         const first = state.first;
         if (first && end) {
           // The common case, one output per input: settle with it, no stream needed. `done` first,
@@ -207,6 +261,7 @@ export class PythonProcess {
         return;
       }
       case F.DONE: {
+        if (this.#busy > 0) this.#busy--;
         const state = this.#requests.get(frame.requestId);
         if (!state) return;
         state.done = true;
@@ -223,6 +278,7 @@ export class PythonProcess {
           this.#init?.reject(this.#errorFrom(body, body.code === 'not_found' ? 'PythonNodeNotFound' : 'PythonInitFailed'));
           return;
         }
+        if (this.#busy > 0) this.#busy--;
         const state = this.#requests.get(frame.requestId);
         if (state) {
           state.done = true; // the Python side is finished with it: no CANCEL needed
@@ -235,7 +291,7 @@ export class PythonProcess {
         return;
       case F.PROGRESS: {
         const { fraction, message } = frameJson(frame) as { fraction: number; message?: string };
-        this.#options.onProgress?.(fraction, message);
+        this.#options.onProgress?.(fraction, typeof message === 'string' ? clip(message, MAX_MESSAGE_CHARS) : message);
         return;
       }
     }
@@ -298,6 +354,14 @@ export class PythonProcess {
     if (signal.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId;
     this.#nextId = id >= 0xffff_ffff ? 1 : id + 1;
+    const frame = data ? dataFrame(F.PROCESS, id, data, metadata) : [jsonFrame(F.FLUSH, id)];
+    const length = frameLength(frame);
+    if (length > this.#options.maxFrameBytes) {
+      const { nodeId, nodeType, maxFrameBytes } = this.#options;
+      return Promise.reject(
+        new RemoteMediaError(Code.ResourceExhausted, `input of ${length} bytes for Python node "${nodeId}" (${nodeType}) is over the limit maxFrameBytes=${maxFrameBytes}`, { nodeId, reason: 'PythonFrameTooLarge' }),
+      );
+    }
     return new Promise<RequestResult>((resolve, reject) => {
       const state: RequestState = {
         id,
@@ -310,7 +374,8 @@ export class PythonProcess {
       };
       this.#requests.set(id, state);
       this.#watch(signal);
-      const pending = this.#write(data ? dataFrame(F.PROCESS, id, data, metadata) : [jsonFrame(F.FLUSH, id)]);
+      this.#busy++;
+      const pending = this.#write(frame);
       pending?.catch((error: unknown) => this.#failRequest(state, error));
     });
   }
@@ -377,12 +442,24 @@ export class PythonProcess {
     if (!this.#exitError) void this.#write(dataFrame(F.CONTROL, 0, data))?.catch(() => {});
   }
 
-  /** Asks the process to run `cleanup` and exit; kills it after `graceMs`. */
-  async close(graceMs: number): Promise<void> {
+  /**
+   * Asks the process to run `cleanup` and exit; kills it after `graceMs`. Resolves when it is gone,
+   * except when its session was cancelled or failed (`aborted`: a deadline, a client gone) while
+   * the process is still busy with an input: then it resolves at once, so the caller gets its
+   * error without waiting for a process stuck mid-input; the process has CANCEL_GRACE_MS to stop
+   * that input (then runs cleanup as usual) and is killed if it is still busy by then (stuck in
+   * synchronous code, say).
+   */
+  async close(graceMs: number, options: { aborted?: boolean } = {}): Promise<void> {
     this.#closing = true;
     if (this.#exitError) return;
     void this.#write([jsonFrame(F.CLOSE, 0)])?.catch(() => {});
     const timer = setTimeout(() => this.kill(), graceMs);
+    if (options.aborted && this.#busy > 0) {
+      const busyTimer = setTimeout(() => this.#busy > 0 && this.kill(), Math.min(graceMs, CANCEL_GRACE_MS));
+      void this.exited.then(() => (clearTimeout(timer), clearTimeout(busyTimer)));
+      return;
+    }
     await this.exited;
     clearTimeout(timer);
   }

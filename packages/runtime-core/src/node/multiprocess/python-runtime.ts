@@ -4,8 +4,9 @@ import type { DataKind } from '../../data/enums.js';
 import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
 import type { Manifest } from '../../manifest/manifest-schema.js';
 import type { NodeDefinition, NodeLogger } from '../../nodes/node-definition.js';
-import type { NodeRegistry } from '../../nodes/node-registry.js';
+import { NodeRegistry, describeNode, type NodeInfo } from '../../nodes/node-registry.js';
 import { pythonPathEnv } from './child-processes.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import { PythonProcess, type PythonProcessBinding } from './python-process.js';
 import { DEFAULT_PYTHON_LIMITS, type PythonDefaults, type PythonLimits, type ResolvedPythonSettings, checkPythonSettings } from './python-settings.js';
 
@@ -22,8 +23,29 @@ export interface PythonRuntimeOptions {
   initTimeoutMs?: number;
   /** How long `cleanup` may take when a session ends before the process is killed. Default 2000 ms. */
   closeTimeoutMs?: number;
-  /** Lines of a process's stderr quoted in errors. Default 20. */
+  /**
+   * Lines of a process's stderr quoted in errors. Default 20. Lines are cut at 1000 characters and
+   * the quoted tail at 8000; a `\r` (a progress bar redrawing itself) starts the line over.
+   */
   stderrTailLines?: number;
+  /**
+   * Largest IPC frame, in bytes: one input sent to a Python node, or one output (or message) it
+   * sends back. Checked on both sides: an input over it fails the call with ResourceExhausted
+   * (`reason: PythonFrameTooLarge`) before it is sent; a node returning an output over it gets an
+   * exception (the call fails with ResourceExhausted); a process that sends a bigger frame anyway,
+   * or bytes that are not a frame, is killed and its session fails with DataLoss
+   * (`reason: IpcProtocol`) naming the node. Default 64 MiB (67108864).
+   */
+  maxFrameBytes?: number;
+  /**
+   * Memory limit of each Python process, in MiB. The worker applies it to itself before it imports
+   * any node module (`RLIMIT_DATA` on Linux: heap and other private writable memory, so Python
+   * objects, numpy arrays and model weights count, shared libraries and file mappings do not;
+   * `RLIMIT_AS` elsewhere). A node that goes over gets `MemoryError`, and its session fails with
+   * ResourceExhausted (`reason: PythonMemoryLimit`) naming the node and the limit. Default 2048;
+   * 0 for no limit. Raise it for big models.
+   */
+  maxMemoryMb?: number;
   /** Server-wide bounds for the manifests' `settings.python`. */
   limits?: PythonLimits;
   /**
@@ -53,7 +75,49 @@ export function isPythonDefinition(definition: NodeDefinition<any> | undefined):
 }
 
 const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const MAX_DYNAMIC_TYPES = 1000;
+/** Default of PythonRuntimeOptions.maxMemoryMb. */
+export const DEFAULT_PYTHON_MAX_MEMORY_MB = 2048;
+
+/**
+ * The shared registry plus the Python node types one manifest declares (`executor: multiprocess`
+ * with a type nobody registered). It lives with that manifest (its validation and its sessions)
+ * and nowhere else: what a client sends never changes the node types other clients see.
+ */
+export class ManifestNodeRegistry extends NodeRegistry {
+  readonly #base: NodeRegistry;
+
+  constructor(base: NodeRegistry, declared: Iterable<NodeDefinition<any>>) {
+    super(declared);
+    this.#base = base;
+  }
+
+  override get(type: string): NodeDefinition<any> | undefined {
+    return super.get(type) ?? this.#base.get(type);
+  }
+
+  override has(type: string): boolean {
+    return super.has(type) || this.#base.has(type);
+  }
+
+  /** Types this manifest declared itself. */
+  declaredTypes(): string[] {
+    return super.types();
+  }
+
+  override types(): string[] {
+    return [...new Set([...this.#base.types(), ...super.types()])].sort();
+  }
+
+  override listNodes(): NodeInfo[] {
+    return this.types().map((type) => describeNode(this.get(type)!));
+  }
+
+  override clone(): NodeRegistry {
+    const copy = this.#base.clone();
+    for (const type of super.types()) copy.register(super.get(type)!, { replace: true });
+    return copy;
+  }
+}
 
 /** Server-wide state of Python nodes: defaults, limits, and the count of live processes. */
 export class PythonRuntime {
@@ -61,8 +125,9 @@ export class PythonRuntime {
   readonly limits: PythonLimits;
   readonly closeTimeoutMs: number;
   readonly stderrTailLines: number;
+  readonly maxFrameBytes: number;
+  readonly maxMemoryMb: number;
   #live = 0;
-  #dynamicTypes = 0;
   #warmTarget: number;
   readonly #warm: PythonProcess[] = [];
   readonly #defaultsKey: string;
@@ -78,6 +143,14 @@ export class PythonRuntime {
     this.limits = { ...DEFAULT_PYTHON_LIMITS, ...options.limits };
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.stderrTailLines = options.stderrTailLines ?? 20;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxMemoryMb = options.maxMemoryMb ?? DEFAULT_PYTHON_MAX_MEMORY_MB;
+    if (!Number.isSafeInteger(this.maxFrameBytes) || this.maxFrameBytes < 64 || this.maxFrameBytes > 2 ** 31) {
+      throw new RemoteMediaError(Code.InvalidArgument, `python.maxFrameBytes: expected an integer from 64 to ${2 ** 31}, got ${this.maxFrameBytes}`);
+    }
+    if (!Number.isSafeInteger(this.maxMemoryMb) || this.maxMemoryMb < 0) {
+      throw new RemoteMediaError(Code.InvalidArgument, `python.maxMemoryMb: expected a whole number of MiB (0 for no limit), got ${this.maxMemoryMb}`);
+    }
     this.#defaultsKey = settingsKey(this.#defaultSettings());
     this.#warmTarget = options.warmProcesses ?? 0;
     this.#fillWarm();
@@ -96,7 +169,7 @@ export class PythonRuntime {
 
   #spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false): PythonProcess {
     this.#live++;
-    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, preload });
+    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, maxFrameBytes: this.maxFrameBytes, maxMemoryMb: this.maxMemoryMb, preload });
     void proc.exited.then(() => this.#live--);
     return proc;
   }
@@ -185,7 +258,8 @@ export class PythonRuntime {
           process: (data, pctx) => p.request(data, pctx.metadata, pctx.signal),
           flush: (pctx) => p.request(undefined, pctx.metadata, pctx.signal),
           control: (message) => p.control({ kind: 'control', control: message }),
-          close: () => p.close(this.closeTimeoutMs),
+          // A cancelled or failed session does not wait for cleanup (see PythonProcess.close).
+          close: () => p.close(this.closeTimeoutMs, { aborted: ctx.signal.aborted }),
         };
       },
     };
@@ -230,46 +304,45 @@ export class PythonRuntime {
   }
 
   /**
-   * Manifest checks done before the generic validation: registers a generic Python definition for
-   * unknown types marked `executor: multiprocess`, rejects that marker on TypeScript nodes, and checks
-   * `settings.python` against the limits. Returns the problems and the resolved settings.
+   * Manifest checks done before the generic validation: gives unknown types marked `executor:
+   * multiprocess` a generic Python definition, rejects that marker on TypeScript nodes, and checks
+   * `settings.python` against the limits. Returns the problems, the resolved settings, and the
+   * registry to validate the manifest against and to run its sessions with: `registry` itself, or
+   * a ManifestNodeRegistry over it holding the declared types (`registry` is never changed).
    */
-  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings } {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [] };
+  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings; registry: NodeRegistry } {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [], registry };
     const m = raw as { nodes?: unknown; settings?: unknown };
     const nodes = Array.isArray(m.nodes) ? m.nodes : [];
     const problems: ErrorDetail[] = [];
-    let pythonNodes = 0;
-    nodes.forEach((n, i) => {
-      if (n === null || typeof n !== 'object') return;
-      const node = n as { nodeType?: unknown; node_type?: unknown; executor?: unknown };
-      const type = node.nodeType ?? node.node_type;
-      if (typeof type !== 'string' || !type) return;
-      const existing = registry.get(type);
-      if (node.executor === 'multiprocess') {
-        if (existing && !pythonDefinitions.has(existing)) {
-          problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process` });
-          return;
-        }
-        if (!existing) {
-          if (this.#dynamicTypes >= MAX_DYNAMIC_TYPES) {
-            problems.push({ path: `nodes[${i}].nodeType`, message: `too many distinct Python node types declared by manifests (over the limit ${MAX_DYNAMIC_TYPES})` });
-            return;
-          }
-          this.#dynamicTypes++;
-          registry.register(this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: multiprocess)`, accepts: 'any', produces: 'any' }));
-        }
-        pythonNodes++;
-      } else if (existing && pythonDefinitions.has(existing)) pythonNodes++;
+    const declared = new Map<string, NodeDefinition<any>>();
+    const types = nodes.map((n) => {
+      if (n === null || typeof n !== 'object') return undefined;
+      const type = (n as { nodeType?: unknown }).nodeType ?? (n as { node_type?: unknown }).node_type;
+      return typeof type === 'string' && type ? type : undefined;
     });
+    nodes.forEach((n, i) => {
+      const type = types[i];
+      if (type === undefined || (n as { executor?: unknown }).executor !== 'multiprocess') return;
+      const existing = registry.get(type);
+      if (existing && !pythonDefinitions.has(existing)) {
+        problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process` });
+      } else if (!existing && !declared.has(type)) {
+        declared.set(type, this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: multiprocess)`, accepts: 'any', produces: 'any' }));
+      }
+    });
+    // Every node of a Python type needs its own process, marked or not (the manifest's own types included).
+    let pythonNodes = 0;
+    for (const type of types) if (type !== undefined && pythonDefinitions.has((registry.get(type) ?? declared.get(type))!)) pythonNodes++;
+    const own = declared.size ? new ManifestNodeRegistry(registry, declared.values()) : registry;
     const settingsRaw = m.settings !== null && typeof m.settings === 'object' ? (m.settings as Record<string, unknown>).python : undefined;
-    if (pythonNodes === 0 && settingsRaw === undefined) return { problems };
+    if (pythonNodes === 0 && settingsRaw === undefined) return { problems, registry: own };
     const checked = checkPythonSettings(settingsRaw, this.defaults, this.limits, pythonNodes);
     problems.push(...checked.problems);
-    return { problems, settings: checked.settings };
+    return { problems, settings: checked.settings, registry: own };
   }
 
-  /** Hands the resolved settings to the Python nodes of a validated manifest. */
+  /** Hands the resolved settings to the Python nodes of a validated manifest (`registry`: what `prepare` returned). */
   attach(manifest: Manifest, registry: NodeRegistry, settings: ResolvedPythonSettings): void {
     for (const node of manifest.nodes) if (pythonDefinitions.has(registry.get(node.nodeType)!)) settingsByParams.set(node.params, settings);
   }
