@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 import { mergeWorkerMetrics } from './merge-metrics.js';
 import { workerExecArgv } from './worker-exec-argv.js';
@@ -16,6 +17,10 @@ export interface ClusterPrimaryOptions {
   /** Prometheus /metrics of all workers, merged with a `worker` label. Undefined: none. */
   metricsHost: string;
   metricsPort: number | undefined;
+  /** Bearer tokens GET /metrics requires (401 without one). Undefined: open. */
+  metricsTokens?: readonly string[];
+  /** Slow HTTP/1.1 clients of /metrics are cut after this many ms without complete headers. Default 10000. */
+  headersTimeoutMs?: number;
   /** How long workers get to drain on SIGTERM before they are killed. */
   shutdownGraceMs: number;
 }
@@ -56,6 +61,7 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): void {
     setTimeout(fork, 500).unref();
   });
 
+  const tokenAllowed = options.metricsTokens ? createTokenCheck(options.metricsTokens) : undefined;
   let metricsUrl: string | undefined;
   let nextId = 0;
   const collect = async (): Promise<string> => {
@@ -84,9 +90,23 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): void {
       ? undefined
       : createServer((req, res) => {
           if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
-            void collect().then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text));
+            if (tokenAllowed && !tokenAllowed(parseBearer(req.headers.authorization ?? ''))) {
+              res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('GET /metrics needs `authorization: Bearer <token>` (the server requires auth; see --metrics-public)\n');
+              return;
+            }
+            collect().then(
+              (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+              (error: unknown) => {
+                logger.error({ err: (error as Error)?.message }, 'metrics collection failed');
+                res.writeHead(500).end('metrics collection failed\n');
+              },
+            );
           } else res.writeHead(404).end('not found; try GET /metrics\n');
         });
+  if (metrics) {
+    metrics.headersTimeout = options.headersTimeoutMs ?? 10_000;
+    metrics.requestTimeout = Math.max(metrics.headersTimeout, 30_000);
+  }
   const forkAll = () => {
     for (let i = 0; i < options.workers; i++) fork();
   };

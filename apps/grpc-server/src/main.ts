@@ -64,7 +64,16 @@ async function main(): Promise<void> {
   const workers = config.workers === 0 ? availableParallelism() : config.workers;
   if (workers > 1 && cluster.isPrimary) {
     const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server', pid: process.pid, role: 'primary' } });
-    runClusterPrimary({ workers, logger, metricsHost: parseBindAddress(config.bindAddress).host, metricsPort: config.metricsPort, shutdownGraceMs: config.shutdownGraceMs });
+    runClusterPrimary({
+      workers,
+      logger,
+      metricsHost: parseBindAddress(config.bindAddress).host,
+      metricsPort: config.metricsPort,
+      // The merged /metrics follows the same rule as a single server's: a token when auth is required, unless public.
+      metricsTokens: config.requireAuth && !config.metricsPublic ? config.authTokens : undefined,
+      headersTimeoutMs: config.headersTimeoutMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+    });
     return;
   }
   await serve(config, cluster.isWorker);

@@ -11,6 +11,14 @@ export interface GrpcAppConfig {
   maxConcurrentSessions: number;
   requestTimeoutMs: number;
   maxNodesPerManifest: number;
+  /** How long a call may take to send `init` (or its request), ms. */
+  initTimeoutMs: number;
+  /** A new connection must complete a request within this many ms (slowloris guard). */
+  headersTimeoutMs: number;
+  /** A connection with no call in progress this long is closed, ms. */
+  idleTimeoutMs: number;
+  /** GET /metrics without a token even when the server requires auth. */
+  metricsPublic: boolean;
   /** undefined: no separate metrics listener. */
   metricsPort: number | undefined;
   tlsCertFile: string | undefined;
@@ -54,6 +62,10 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .addOption(new Option('--max-sessions <n>', 'concurrent sessions and calls').env('GRPC_MAX_CONCURRENT_SESSIONS').default(2000).argParser(int('--max-sessions', 1)))
     .addOption(new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call').env('GRPC_REQUEST_TIMEOUT_MS').default(60_000).argParser(int('--request-timeout-ms', 1)))
     .addOption(new Option('--max-nodes <n>', 'nodes per manifest').env('GRPC_MAX_NODES_PER_MANIFEST').default(256).argParser(int('--max-nodes', 1)))
+    .addOption(new Option('--init-timeout-ms <n>', 'how long a call may take to send its first message (StreamPipeline init)').env('GRPC_INIT_TIMEOUT_MS').default(10_000).argParser(int('--init-timeout-ms', 1)))
+    .addOption(new Option('--headers-timeout-ms <n>', 'a new connection must complete a request within this time (and TLS handshake)').env('GRPC_HEADERS_TIMEOUT_MS').default(10_000).argParser(int('--headers-timeout-ms', 1)))
+    .addOption(new Option('--idle-timeout-ms <n>', 'close a connection with no call in progress after this time').env('GRPC_IDLE_TIMEOUT_MS').default(300_000).argParser(int('--idle-timeout-ms', 1)))
+    .addOption(new Option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required').env('GRPC_METRICS_PUBLIC').default(false).argParser(bool('--metrics-public')))
     .addOption(new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)').env('GRPC_METRICS_PORT').default(9464).argParser(int('--metrics-port', -1)))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
@@ -82,6 +94,10 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     maxSessions: number;
     requestTimeoutMs: number;
     maxNodes: number;
+    initTimeoutMs: number;
+    headersTimeoutMs: number;
+    idleTimeoutMs: number;
+    metricsPublic: boolean;
     metricsPort: number;
     tlsCert?: string;
     tlsKey?: string;
@@ -101,6 +117,10 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     maxConcurrentSessions: o.maxSessions,
     requestTimeoutMs: o.requestTimeoutMs,
     maxNodesPerManifest: o.maxNodes,
+    initTimeoutMs: o.initTimeoutMs,
+    headersTimeoutMs: o.headersTimeoutMs,
+    idleTimeoutMs: o.idleTimeoutMs,
+    metricsPublic: o.metricsPublic,
     metricsPort: o.metricsPort < 0 ? undefined : o.metricsPort,
     tlsCertFile: o.tlsCert,
     tlsKeyFile: o.tlsKey,
@@ -121,8 +141,11 @@ export function toServerOptions(config: GrpcAppConfig): Omit<GrpcServerOptions, 
       maxConcurrentSessions: config.maxConcurrentSessions,
       requestTimeoutMs: config.requestTimeoutMs,
       maxNodesPerManifest: config.maxNodesPerManifest,
+      initTimeoutMs: config.initTimeoutMs,
     },
+    timeouts: { headersTimeoutMs: config.headersTimeoutMs, idleTimeoutMs: config.idleTimeoutMs },
     metricsPort: config.metricsPort,
+    metricsPublic: config.metricsPublic,
     tls: config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined,
     shutdownGraceMs: config.shutdownGraceMs,
   };

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { workerExecArgv } from '../src/worker-exec-argv.js';
 import { type AppProcess, startApp } from './app-process.js';
 
+const TOKEN = 'cluster-token-0123456789';
 const manifest = { version: 'v1' as const, metadata: { name: 'cluster' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
 
 async function collect(session: StreamSession): Promise<RuntimeData[]> {
@@ -30,7 +31,7 @@ describe('apps/grpc-server --workers (real processes)', () => {
   });
 
   it('serves from every worker, merges /metrics, replaces a dead worker, and drains on SIGTERM', async () => {
-    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--workers', '2', '--shutdown-grace-ms', '1000']);
+    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--workers', '2', '--shutdown-grace-ms', '1000'], { GRPC_AUTH_TOKENS: TOKEN });
     const ready = app.logs.find((l) => l.msg === 'ready')!;
     expect(ready.workers).toBe(2);
     await expect.poll(() => workerPids(app!).size).toBe(2);
@@ -42,11 +43,13 @@ describe('apps/grpc-server --workers (real processes)', () => {
     const url = `http://127.0.0.1:${app.port}`;
 
     // Each client is its own HTTP/2 connection, and connections are spread over the workers.
-    const clients = Array.from({ length: 8 }, () => createGrpcPipelineClient({ baseUrl: url }));
+    const clients = Array.from({ length: 8 }, () => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }));
     const results = await Promise.all(clients.map((c, i) => c.executeUnary(manifest, [json(i)])));
     expect(results.map((r) => (r[0]!.data as { value: number }).value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
 
-    const metrics = await (await fetch(`${ready.metrics as string}/metrics`)).text();
+    // The merged /metrics needs a token like a single server's when auth is on (--metrics-public opens it).
+    expect((await fetch(`${ready.metrics as string}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${ready.metrics as string}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     const served = [...metrics.matchAll(/^remotemedia_grpc_requests_total\{worker="(\d+)",procedure="remotemedia.v1.PipelineExecutionService\/ExecutePipeline",protocol="grpc",code="OK"\} (\d+)$/gm)];
     expect(new Set(served.map((m) => m[1])).size).toBe(2);
     expect(served.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(8);
@@ -57,7 +60,7 @@ describe('apps/grpc-server --workers (real processes)', () => {
     process.kill(victim!, 'SIGKILL');
     await expect.poll(() => workerPids(app!).size, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => app!.logs.some((l) => l.msg === 'worker died; starting a new one')).toBe(true);
-    const fresh = await Promise.all(Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url }).executeUnary(manifest, [json(100 + i)])));
+    const fresh = await Promise.all(Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }).executeUnary(manifest, [json(100 + i)])));
     expect(fresh.map((r) => (r[0]!.data as { value: number }).value)).toEqual([100, 101, 102, 103]);
 
     // SIGTERM to the primary: a stream in flight finishes with all its outputs, then everything exits 0.

@@ -14,6 +14,19 @@ describe('grpc-server config (flags over env over defaults)', () => {
     expect(toServerOptions(c).limits).toMatchObject({ maxNodesPerManifest: 9, maxConcurrentSessions: 5 });
   });
 
+  it('wires the hardening limits and timeouts, with their defaults', () => {
+    const defaults = toServerOptions(parseGrpcAppConfig([], {}));
+    expect(defaults.limits).toMatchObject({ initTimeoutMs: 10_000 });
+    expect(defaults.timeouts).toEqual({ headersTimeoutMs: 10_000, idleTimeoutMs: 300_000 });
+    expect(defaults.metricsPublic).toBe(false);
+    const env = { GRPC_INIT_TIMEOUT_MS: '500', GRPC_HEADERS_TIMEOUT_MS: '2000', GRPC_IDLE_TIMEOUT_MS: '60000', GRPC_METRICS_PUBLIC: 'true' };
+    const set = toServerOptions(parseGrpcAppConfig(['--idle-timeout-ms', '7000'], env));
+    expect(set.limits).toMatchObject({ initTimeoutMs: 500 });
+    expect(set.timeouts).toEqual({ headersTimeoutMs: 2000, idleTimeoutMs: 7000 });
+    expect(set.metricsPublic).toBe(true);
+    expect(() => parseGrpcAppConfig(['--init-timeout-ms', '0'], {})).toThrow(/--init-timeout-ms must be an integer >= 1/);
+  });
+
   it('rejects bad values with a message naming the setting', () => {
     const quiet = { GRPC_REQUIRE_AUTH: 'true' };
     expect(() => parseGrpcAppConfig([], quiet)).toThrow(/GRPC_AUTH_TOKENS is empty/);
