@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_TYPES, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, VIDEO_CODECS, type RuntimeData } from '@remotemedia/runtime-core';
+import { CONTROL_TYPES, Code, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, VIDEO_CODECS, type RuntimeData } from '@remotemedia/runtime-core';
 import { FRAME_TYPES, FrameDecoder, PYTHON_SDK_DIR, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '@remotemedia/runtime-core/node';
 import { sampleOfEveryKind } from '@remotemedia/runtime-core/testing';
 
@@ -84,6 +84,17 @@ describe('IPC frame codec', () => {
       expect(frames.map((f) => decodeDataFrame(f))).toEqual(samples.map((data, i) => ({ data, metadata: { n: String(i) } })));
     });
   }
+
+  it('a length field over maxFrameBytes throws DataLoss at once, without waiting for (or allocating) the frame', () => {
+    const decoder = new FrameDecoder(1 << 20);
+    expect(decoder.push(jsonFrame(FRAME_TYPES.DONE, 1))).toHaveLength(1);
+    const bogus = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x7f]), Buffer.from('junk'.repeat(16))]);
+    expect(() => decoder.push(bogus)).toThrow(/frame length 2147483647 bytes is over the limit maxFrameBytes=1048576/);
+    // Split before the length field is whole: caught as soon as it is.
+    const split = new FrameDecoder(1 << 20);
+    expect(split.push(bogus.subarray(0, 2))).toEqual([]);
+    expect(() => split.push(bogus.subarray(2))).toThrow(expect.objectContaining({ code: Code.DataLoss, reason: 'IpcProtocol' }));
+  });
 
   it('the Python SDK uses the canonical enum numbers and frame types', () => {
     const script = 'import json; from remotemedia import enums, protocol; print(json.dumps({"tables": enums.ALL_TABLES, "frames": protocol.FRAME_TYPES}))';
