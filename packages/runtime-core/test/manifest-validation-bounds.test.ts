@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { Code, ERROR_LIMITS, NodeRegistry, RemoteMediaError, builtinNodes, findCycles, invalidManifestError, validateManifest } from '@remotemedia/runtime-core';
 import { DEFAULT_SERVER_MAX_NODES, createServerRunner } from '@remotemedia/runtime-core/node';
+import { yamlNestingBound } from '../src/manifest/parse-manifest.js';
 
 const registry = new NodeRegistry(builtinNodes);
 const problemsOf = (input: unknown, limits = {}) => {
@@ -99,6 +101,16 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
     for (let i = 0; i < 50_000; i++) deep = { d: deep };
     const problems = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'PassThrough', params: { deep } }] });
     expect(problems[0]).toEqual({ path: `nodes[0].params.deep${'.d'.repeat(28)}`, message: 'nested more than 32 levels deep' });
+  });
+
+  it('deeply nested YAML is refused before parsing (the parser recursion once killed the process)', () => {
+    for (const text of ['['.repeat(5000) + ']'.repeat(5000), `${'- '.repeat(5000)}1`, `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')}`]) {
+      const problems = problemsOf(text);
+      expect(problems).toEqual([{ path: 'manifest', message: 'nested more than 256 levels deep' }]);
+    }
+    // Real manifests are far from the bound; deep JSON is parsed (without recursion) and refused by validation.
+    expect(yamlNestingBound(readFileSync(new URL('../../../examples/vad.yaml', import.meta.url), 'utf8'))).toBeLessThan(16);
+    expect(problemsOf(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)[0]!.message).toBe('nested more than 32 levels deep');
   });
 
   it('servers refuse more than 256 nodes by default, before looking at each node', async () => {
