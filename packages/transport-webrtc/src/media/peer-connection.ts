@@ -1,4 +1,4 @@
-import { RTCPeerConnection, type RTCIceServer } from 'werift';
+import { type RTCIceServer, type RTCIceTransport, RTCPeerConnection } from 'werift';
 import { filterSdpCandidates } from '../wire/sdp.js';
 
 export interface IceOptions {
@@ -24,19 +24,52 @@ export function defaultIceHosts(configured: string[] | undefined, host: string):
   return isLoopbackHost(host) ? ['127.0.0.1'] : undefined;
 }
 
+/** Every ICE transport a connection made, including those it dropped from `iceTransports` since. */
+const everyIceTransport = new WeakMap<RTCPeerConnection, Set<RTCIceTransport>>();
+
+/**
+ * An offerer makes one ICE transport per m-line; once the answer accepts BUNDLE, werift 0.25
+ * drops all but the first from `pc.iceTransports` without stopping them, and their UDP sockets
+ * stay open for good (a process with one audio+data session then never exits: `pnpm bench
+ * webrtc` hung after writing its results). Every transport is remembered here, around each
+ * description change, so closePeerConnection can stop them all.
+ */
+function trackIceTransports(pc: RTCPeerConnection): RTCPeerConnection {
+  const seen = new Set<RTCIceTransport>();
+  everyIceTransport.set(pc, seen);
+  const remember = () => {
+    for (const t of pc.iceTransports) seen.add(t);
+  };
+  const wrap = <K extends 'setLocalDescription' | 'setRemoteDescription'>(name: K) => {
+    const original = pc[name].bind(pc) as (...args: unknown[]) => Promise<unknown>;
+    (pc as unknown as Record<K, (...args: unknown[]) => Promise<unknown>>)[name] = async (...args: unknown[]) => {
+      remember();
+      try {
+        return await original(...args);
+      } finally {
+        remember();
+      }
+    };
+  };
+  wrap('setLocalDescription');
+  wrap('setRemoteDescription');
+  pc.iceGatheringStateChange.subscribe(remember);
+  return pc;
+}
+
 /** A werift peer connection configured from IceOptions. */
 export function createPeerConnection(options: IceOptions): RTCPeerConnection {
   const hosts = options.iceHostAddresses;
-  if (!hosts?.length) return new RTCPeerConnection({ iceServers: options.iceServers ?? [] });
+  if (!hosts?.length) return trackIceTransports(new RTCPeerConnection({ iceServers: options.iceServers ?? [] }));
   const allowed = hostFilter(hosts);
   const ipv4 = hosts.find((h) => !h.includes(':'));
-  return new RTCPeerConnection({
+  return trackIceTransports(new RTCPeerConnection({
     iceServers: options.iceServers ?? [],
     iceAdditionalHostAddresses: hosts,
     ...(ipv4 ? { iceInterfaceAddresses: { udp4: ipv4 } } : {}),
     iceUseIpv6: hosts.some((h) => h.includes(':')),
     iceFilterCandidatePair: (pair) => allowed(pair.localCandidate.host) && allowed(pair.remoteCandidate.host),
-  });
+  }));
 }
 
 export function hostFilter(hosts: readonly string[] | undefined): (address: string) => boolean {
@@ -56,11 +89,11 @@ export async function localSdpWithCandidates(pc: RTCPeerConnection, options: Ice
 
 /**
  * Closes a werift peer connection and every ICE transport it made. werift 0.25 leaves the UDP
- * sockets of a connection with an audio transceiver open after `close()`; stopping the ICE
- * transports too frees them.
+ * sockets of a connection with an audio transceiver open after `close()`, and never stops the
+ * transports BUNDLE made redundant (see trackIceTransports); stopping them all frees them.
  */
 export async function closePeerConnection(pc: RTCPeerConnection): Promise<void> {
-  const ice = [...pc.iceTransports];
+  const ice = new Set([...(everyIceTransport.get(pc) ?? []), ...pc.iceTransports]);
   await pc.close().catch(() => {});
-  await Promise.allSettled(ice.map((t) => t.stop()));
+  await Promise.allSettled([...ice].map((t) => t.stop()));
 }
