@@ -119,6 +119,28 @@ describe('IPC frames have a maximum size', () => {
   });
 });
 
+describe('outputs buffered on the host are bounded in bytes, not only in count', () => {
+  it('a generator of 4 MiB outputs that nobody reads is stopped after a few of them', async () => {
+    const runner = runnerWith({}, { outputCapacity: 1 });
+    const path = join(mkdtempSync(join(tmpdir(), 'rm-py-')), 'produced');
+    const session = await runner.stream(chain([{ nodeType: 'PyFlood', params: { count: 60, size: 4 << 20, path } }]));
+    await session.send({ kind: 'json', value: 0 });
+    // Read nothing; wait until the producer is blocked (its count stops moving).
+    let last = -1;
+    let stable = 0;
+    await waitFor(() => {
+      const now = existsSync(path) ? Number(readFileSync(path, 'utf8')) : -1;
+      stable = now === last && now >= 0 ? stable + 1 : 0;
+      last = now;
+      return stable >= 10;
+    }, 15_000);
+    // 16 MiB on the host (4 outputs), a few in the pipeline and in flight; 32 outputs (128 MiB) before.
+    expect(last).toBeGreaterThan(0);
+    expect(last).toBeLessThan(12);
+    await session.close();
+  });
+});
+
 describe('Python output without newlines', () => {
   it('50 MB of \\r progress bar: the call completes, the error quotes a bounded tail, the event loop keeps turning', async () => {
     const runner = runnerWith();

@@ -9,6 +9,8 @@ import type { ResolvedPythonSettings } from './python-settings.js';
 
 /** Outputs buffered per request before the host stops reading the pipe (the Python side then blocks). */
 const OUTPUT_HIGH_WATER = 32;
+/** The same in bytes (frames up to maxFrameBytes each: 32 of them could be 2 GiB); at least one output is always taken. */
+const OUTPUT_HIGH_WATER_BYTES = 16 * 1024 * 1024;
 /**
  * When its session is cancelled or fails while the process still works on an input, how long the
  * process has to stop that input (CANCEL) before it is killed without cleanup.
@@ -30,6 +32,9 @@ export type RequestResult = RuntimeData | AsyncIterable<RuntimeData> | undefined
 interface RequestState {
   id: number;
   items: RuntimeData[];
+  /** Frame size of each buffered item, and their sum. */
+  sizes: number[];
+  bytes: number;
   done: boolean;
   error: unknown;
   wake: (() => void) | undefined;
@@ -248,12 +253,14 @@ export class PythonProcess {
           return;
         }
         state.items.push(data);
+        state.sizes.push(frame.bytes.length);
+        state.bytes += frame.bytes.length;
         if (end) state.done = true;
         if (first) {
           state.first = undefined;
           first.resolve(this.#stream(state));
         }
-        if (state.items.length >= OUTPUT_HIGH_WATER && !this.#paused) {
+        if ((state.items.length >= OUTPUT_HIGH_WATER || state.bytes >= OUTPUT_HIGH_WATER_BYTES) && !this.#paused) {
           this.#paused = true;
           this.#output.pause();
         }
@@ -366,6 +373,8 @@ export class PythonProcess {
       const state: RequestState = {
         id,
         items: [],
+        sizes: [],
+        bytes: 0,
         done: false,
         error: undefined,
         wake: undefined,
@@ -418,7 +427,8 @@ export class PythonProcess {
       for (;;) {
         if (state.items.length) {
           const item = state.items.shift()!;
-          if (this.#paused && state.items.length < OUTPUT_HIGH_WATER / 2) this.#resume();
+          state.bytes -= state.sizes.shift()!;
+          if (this.#paused && state.items.length < OUTPUT_HIGH_WATER / 2 && state.bytes < OUTPUT_HIGH_WATER_BYTES / 2) this.#resume();
           yield item;
           continue;
         }
