@@ -41,6 +41,8 @@ export interface GrpcServer {
   metricsText(): Promise<string>;
 }
 
+const STREAM_PIPELINE_PATH = `/${StreamingPipelineService.typeName}/StreamPipeline`;
+
 const SERVICE_NAMES = [
   PipelineExecutionService.typeName,
   StreamingPipelineService.typeName,
@@ -147,7 +149,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     try {
       closeWhenAnswered(req, res);
-      if (!native(req, res)) connectHandler(req, res);
+      if (native(req, res)) return;
+      // StreamPipeline bounds its own wait for `init` (stream-pipeline-call.ts); every other call connect serves must have its request by initTimeoutMs.
+      if (req.url !== STREAM_PIPELINE_PATH) answerIfRequestStalls(req, res, limits.initTimeoutMs);
+      connectHandler(req, res);
     } catch (error) {
       logger.error({ error: (error as Error)?.message, path: String(req.url).slice(0, 200) }, 'request handler failed');
       try {
@@ -285,4 +290,40 @@ function closeWhenAnswered(req: http2.Http2ServerRequest, res: http2.Http2Server
       if (!req.complete && !stream.destroyed && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
     }),
   );
+}
+
+/**
+ * A call served by connect whose request has not fully arrived within `ms`, and which has had no
+ * answer yet, ends with DEADLINE_EXCEEDED in its own protocol's shape (connect itself waits for a
+ * unary or server-streaming request body forever). The stream is then reset (closeWhenAnswered).
+ */
+function answerIfRequestStalls(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, ms: number): void {
+  if (req.complete || req.httpVersionMajor !== 2) return;
+  const timer = setTimeout(() => {
+    if (req.complete || res.headersSent || res.writableEnded || res.stream.destroyed) return;
+    const error = new RemoteMediaError(Code.DeadlineExceeded, `the request did not arrive within initTimeoutMs=${ms}`, { reason: 'LimitExceeded' });
+    const contentType = String(req.headers['content-type'] ?? '');
+    req.resume();
+    if (contentType.startsWith('application/grpc')) {
+      // Trailers-only: the status in the headers (gRPC-Web reads it there too).
+      res.writeHead(200, { 'content-type': contentType.startsWith('application/grpc-web') ? 'application/grpc-web+proto' : 'application/grpc', ...grpcStatusTrailers(error) });
+      res.end();
+    } else if (contentType.startsWith('application/connect+')) {
+      // Connect streaming: an end-stream message (flag 2) carrying the error.
+      const end = Buffer.from(JSON.stringify({ error: { code: 'deadline_exceeded', message: error.rawMessage } }));
+      const frame = Buffer.alloc(5 + end.length);
+      frame[0] = 2;
+      frame.writeUInt32BE(end.length, 1);
+      end.copy(frame, 5);
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(frame);
+    } else {
+      res.writeHead(504, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'deadline_exceeded', message: error.rawMessage }));
+    }
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  res.once('close', clear);
 }

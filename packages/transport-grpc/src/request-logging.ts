@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Code as ConnectCode, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { Logger } from 'pino';
+import { statusMessage } from './grpc-errors.js';
 import type { GrpcServerMetrics } from './server-metrics.js';
 
 const protocolOf = (contentType: string | null) => (!contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect');
@@ -24,7 +25,8 @@ export function logFinishedCall(logger: Logger, metrics: GrpcServerMetrics, call
   metrics.requestFinished(call.procedure, call.protocol, code, seconds);
   const line = { requestId: call.requestId, procedure: call.procedure, protocol: call.protocol, code, durationMs: Math.round(seconds * 1000 * 100) / 100 };
   if (errorMessage === undefined) logger.info(line, 'rpc finished');
-  else logger.warn({ ...line, error: errorMessage }, 'rpc failed');
+  // Bounded like the status the client got: one request cannot write a huge log line.
+  else logger.warn({ ...line, error: statusMessage(errorMessage) }, 'rpc failed');
 }
 
 /** What a client's `x-request-id` may be to be kept: it is echoed in a response header and logged. */

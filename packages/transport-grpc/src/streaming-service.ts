@@ -1,12 +1,22 @@
-import { ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { Code as ConnectCode, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { type StreamPipelineRequest, type StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
 import { BoundedQueue, Code, EMPTY, RemoteMediaError } from '@remotemedia/runtime-core';
 import { fromConnectError, toConnectError } from './grpc-errors.js';
 import type { ServerContext } from './server-context.js';
 import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from './stream-pipeline-call.js';
 
-// Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.
-const mapError = (error: unknown) => (error instanceof ConnectError ? fromConnectError(error) : RemoteMediaError.from(error, Code.InvalidArgument));
+/**
+ * Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.
+ * Its Internal ones there ("parse binary: ...", a compressed message it cannot decompress) come
+ * from the client's bytes: InvalidArgument, as on the native path.
+ */
+const mapError = (error: unknown) => {
+  if (!(error instanceof ConnectError)) return RemoteMediaError.from(error, Code.InvalidArgument);
+  if (error.code === ConnectCode.Internal || error.code === ConnectCode.Unknown) {
+    return new RemoteMediaError(Code.InvalidArgument, `malformed request message: ${error.rawMessage}`, { cause: error, reason: 'ProtocolViolation' });
+  }
+  return fromConnectError(error);
+};
 
 /** StreamingPipelineService on connect (gRPC-Web, Connect, and gRPC the native path does not take). */
 export function streamingService(ctx: ServerContext): ServiceImpl<typeof StreamingPipelineService> {

@@ -8,6 +8,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import fc from 'fast-check';
 import { ExecutePipelineRequestSchema, PipelineErrorSchema, StreamPipelineRequestSchema } from '@remotemedia/protocol';
 import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -291,6 +292,20 @@ describe('calls that never send their request (item 10)', () => {
   });
 });
 
+describe('calls served by connect whose request never completes', () => {
+  it('end with DEADLINE_EXCEEDED in their own protocol after initTimeoutMs', async () => {
+    const { url } = await setup({ limits: { initTimeoutMs: 300 } });
+    const connectJson = await rawCall(url, EXECUTE, undefined, { 'content-type': 'application/json', te: undefined as never });
+    expect(connectJson.headers[':status']).toBe(504);
+    expect(JSON.parse(connectJson.body.toString('utf8'))).toMatchObject({ code: 'deadline_exceeded', message: expect.stringContaining('initTimeoutMs=300') });
+    const web = await rawCall(url, EXECUTE, undefined, { 'content-type': 'application/grpc-web+proto' });
+    expect(web.status).toBe(Code.DeadlineExceeded);
+    const health = await rawCall(url, '/grpc.health.v1.Health/Check', undefined);
+    expect(health.status).toBe(Code.DeadlineExceeded);
+    await stillServing(url);
+  });
+});
+
 describe('connection timeouts (item 10, slowloris)', () => {
   it('sockets that send the preface a byte at a time are closed after headersTimeoutMs', async () => {
     const { url, port } = await setup({ timeouts: { headersTimeoutMs: 300 } });
@@ -397,6 +412,12 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
       const res = await rawCall(url, path, body);
       expect(res.status, what).toBe(Code.InvalidArgument);
     }
+    // The same stream through connect (a grpc-encoding sends it there): connect's own "parse binary" Internal becomes InvalidArgument.
+    const init = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(passThrough()) } } }));
+    for (const body of [grpcFrame(garbage), Buffer.concat([grpcFrame(init), grpcFrame(garbage)])]) {
+      const viaConnect = await rawCall(url, STREAM, body, { 'grpc-encoding': 'gzip' });
+      expect(viaConnect.status).toBe(Code.InvalidArgument);
+    }
     await stillServing(url);
   });
 
@@ -413,6 +434,51 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
     expect(big.status === 0 || big.rstCode !== undefined || big.error !== undefined).toBe(true);
     const huge = await rawCall(url, EXECUTE, body, { 'x-junk': 'v'.repeat(200_000) });
     expect(huge.status === undefined || huge.status === 0).toBe(true);
+    await stillServing(url);
+  });
+});
+
+describe('random requests (fixed seed, bounded budget)', () => {
+  const manifestArb = fc.oneof(
+    fc.constant(JSON.stringify(passThrough())),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.json({ maxDepth: 4 }),
+    fc
+      .record({
+        version: fc.constantFrom('v1', 'v2', 1),
+        metadata: fc.record({ name: fc.string({ unit: 'binary', maxLength: 20 }) }),
+        nodes: fc.array(fc.record({ id: fc.string({ unit: 'binary', maxLength: 10 }), nodeType: fc.constantFrom('PassThrough', 'Calculator', 'Sleep', 'FailOn', 'Nope', '\ud800', ''), params: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }))) }), { maxLength: 6 }),
+      })
+      .map((m) => JSON.stringify(m)),
+  );
+  const dataArb = fc.array(
+    fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ maxLength: 40 }).map((b) => Uint8Array.from([0x12, b.length, ...b])),
+    ),
+    { maxLength: 4 },
+  );
+
+  it('every call ends with a status that is not Unknown or Internal, and the server keeps serving', async () => {
+    const { url } = await setup({ limits: { initTimeoutMs: 500, requestTimeoutMs: 2000 } });
+    const seen = new Map<number | undefined, number>();
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), manifestArb, dataArb, fc.constantFrom('native', 'gzip', 'web'), fc.option(fc.stringMatching(/^[0-9A-Za-z.-]{0,10}$/)), async (streaming, manifest, data, via, timeout) => {
+        const frames = streaming
+          ? [grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest } } }))), ...data.map((d) => grpcFrame(d))]
+          : [grpcFrame(executeBody(manifest))];
+        const headers: http2.OutgoingHttpHeaders = via === 'web' ? { 'content-type': 'application/grpc-web+proto' } : via === 'gzip' ? { 'grpc-encoding': 'gzip' } : {};
+        if (timeout !== null) headers['grpc-timeout'] = timeout;
+        const res = await rawCall(url, streaming ? STREAM : EXECUTE, Buffer.concat(frames), headers);
+        // gRPC-Web carries its trailers in the body.
+        const status = res.status ?? (via === 'web' ? Number(/grpc-status:\s*(\d+)/.exec(res.body.toString('latin1'))?.[1]) : undefined);
+        seen.set(status, (seen.get(status) ?? 0) + 1);
+        expect(status).toBeTypeOf('number');
+        expect([Code.Unknown, Code.Internal]).not.toContain(status);
+      }),
+      { numRuns: 150, seed: 23 },
+    );
+    expect(seen.get(Code.InvalidArgument)).toBeGreaterThan(0);
     await stillServing(url);
   });
 });
