@@ -38,6 +38,15 @@ export interface WebRtcServerOptions extends IceOptions {
   whipPath?: string;
   /** Where the server logs. Default: nowhere. */
   logger?: NodeLogger;
+  /**
+   * Connection timeouts of the HTTP server it creates (not of a given `httpServer`): a request
+   * whose headers take longer than `headersTimeoutMs` (default 10000), or whose whole request
+   * (a WHIP offer) longer than `requestTimeoutMs` (default 30000), gets 408 and its connection is
+   * closed (slowloris); idle keep-alive connections close after `keepAliveTimeoutMs` (default 65000).
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
 }
 
 export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'iceServers' | 'iceHostAddresses'>> &
@@ -65,5 +74,8 @@ export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOpti
     signalingPath: o.signalingPath ?? '/signaling',
     whipPath: o.whipPath ?? '/whip',
     logger: o.logger ?? silent,
+    headersTimeoutMs: o.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+    keepAliveTimeoutMs: o.keepAliveTimeoutMs ?? 65_000,
   };
 }

@@ -6,13 +6,19 @@ import { looksLikeSdp } from '../wire/sdp.js';
 import { type AnnounceResult, type OfferResult, SERVER_PEER_ID, SignalingMethod } from '../wire/signaling-types.js';
 import type { PeerSession } from './peer-session.js';
 
+/** Largest `user_data` of an announce, as JSON text. */
+const MAX_USER_DATA_CHARS = 4096;
 const peerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected 1-64 letters, digits, "_" or "-"' });
 const schemas = {
   [SignalingMethod.Announce]: z
     .object({
       peer_id: peerId.optional(),
       capabilities: z.array(z.enum(['audio', 'video', 'data'])).optional(),
-      user_data: z.record(z.string(), z.unknown()).optional(),
+      // Sent on to every other peer in `peer.announced`: kept small.
+      user_data: z
+        .record(z.string(), z.unknown())
+        .refine((v) => (JSON.stringify(v) ?? '').length <= MAX_USER_DATA_CHARS, { error: `at most ${MAX_USER_DATA_CHARS} characters of JSON` })
+        .optional(),
     })
     .strict(),
   [SignalingMethod.Offer]: z
@@ -27,14 +33,14 @@ const schemas = {
   [SignalingMethod.IceCandidate]: z
     .object({
       to: peerId.optional(),
-      session_id: z.string().min(1),
+      session_id: z.string().min(1).max(128),
       candidate: z.string().max(1024),
-      sdp_mid: z.string().optional(),
-      sdp_m_line_index: z.number().int().nonnegative().optional(),
-      request_id: z.string().optional(),
+      sdp_mid: z.string().max(64).optional(),
+      sdp_m_line_index: z.number().int().nonnegative().max(1024).optional(),
+      request_id: z.string().max(128).optional(),
     })
     .strict(),
-  [SignalingMethod.Disconnect]: z.object({ session_id: z.string().optional(), reason: z.string().max(256).optional(), to: z.string().optional() }).strict(),
+  [SignalingMethod.Disconnect]: z.object({ session_id: z.string().max(128).optional(), reason: z.string().max(256).optional(), to: z.string().max(128).optional() }).strict(),
   [SignalingMethod.List]: z.object({}).strict(),
   [SignalingMethod.Health]: z.object({}).strict(),
 } as const;

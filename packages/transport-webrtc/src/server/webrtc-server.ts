@@ -1,5 +1,5 @@
 import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -42,6 +42,8 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
   const sockets = new Set<WebSocket>();
   let closing = false;
   let peerCounter = 0;
+  /** Offers being answered now: counted against maxPeers, so a burst of offers cannot overshoot it. */
+  let opening = 0;
 
   const onSessionClosed = (session: PeerSession, reason: string, error?: RemoteMediaError) => {
     sessions.delete(session.id);
@@ -53,16 +55,21 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
 
   async function openSession(ownerPeerId: string, offerSdp: string, choice: { pipeline?: string; manifest?: unknown }): Promise<{ session: PeerSession; answerSdp: string }> {
     if (closing) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
-    if (sessions.size >= o.maxPeers) throw new RemoteMediaError(Code.ResourceExhausted, `peer limit reached: maxPeers=${o.maxPeers} connections are open`, { reason: 'LimitExceeded' });
-    const manifest = await resolveManifestChoice(choice, o);
-    const accepted = await PeerSession.accept(offerSdp, {
-      ...o,
-      manifest,
-      ownerPeerId,
-      onClosed: onSessionClosed,
-    });
-    sessions.set(accepted.session.id, accepted.session);
-    return accepted;
+    if (sessions.size + opening >= o.maxPeers) throw new RemoteMediaError(Code.ResourceExhausted, `peer limit reached: maxPeers=${o.maxPeers} connections are open`, { reason: 'LimitExceeded' });
+    opening++;
+    try {
+      const manifest = await resolveManifestChoice(choice, o);
+      const accepted = await PeerSession.accept(offerSdp, {
+        ...o,
+        manifest,
+        ownerPeerId,
+        onClosed: onSessionClosed,
+      });
+      sessions.set(accepted.session.id, accepted.session);
+      return accepted;
+    } finally {
+      opening--;
+    }
   }
 
   const host: SignalingHost & { options: ResolvedServerOptions } = {
@@ -88,14 +95,39 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     ],
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  wss.on('connection', (ws: WebSocket) => {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: SIGNALING_MAX_MESSAGE_BYTES });
+  const onConnection = (ws: WebSocket, socket: Duplex) => {
     sockets.add(ws);
-    const conn: SignalingPeer = { peerId: undefined, sessions: new Set(), notify: (method, params) => rpc.notify(method, params) };
+    const conn: SignalingPeer = {
+      peerId: undefined,
+      sessions: new Set(),
+      notify: (method, params) => {
+        // Notifications come from other peers' actions: a peer that does not read them is dropped
+        // rather than buffered for without bound.
+        if (socket.writableLength > SIGNALING_MAX_BUFFERED_BYTES) return void ws.terminate();
+        rpc.notify(method, params);
+      },
+    };
     const rpc = new JsonRpcPeer({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) }, (method, params) => handleSignalingRequest(host, conn, method, params));
+    // Backpressure on everything the connection makes us write, answers to invalid frames included:
+    // stop reading while SIGNALING_MAX_PENDING requests are unanswered or the send buffer is full.
+    let pending = 0;
+    const resume = () => {
+      if (ws.isPaused && pending < SIGNALING_MAX_PENDING && !socket.writableNeedDrain) ws.resume();
+    };
+    socket.on('drain', resume);
+    const settled = () => {
+      pending--;
+      resume();
+    };
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request: send JSON-RPC as text frames' } }));
-      void rpc.receive(data.toString());
+      pending++;
+      if (pending >= SIGNALING_MAX_PENDING || socket.writableNeedDrain) ws.pause();
+      if (isBinary) {
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request: send JSON-RPC as text frames' } }));
+        return settled();
+      }
+      void rpc.receive(data.toString()).finally(settled);
     });
     // A vanished signaling peer takes its sessions with it.
     ws.on('close', () => {
@@ -108,25 +140,29 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
       for (const s of conn.sessions) void s.close('signaling connection closed');
     });
     ws.on('error', () => ws.terminate());
-  });
+  };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== o.signalingPath) return;
+    // Runs in node:http's 'upgrade' event: nothing may throw out of it (that would end the process).
+    const path = requestPath(req);
+    if (path !== o.signalingPath) {
+      // A request target URL cannot parse is ours to refuse (a host server would not know it either).
+      if (path === undefined && !o.httpServer) refuseUpgrade(socket, malformedTarget(req));
+      return;
+    }
     try {
       if (closing) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down');
       if (sockets.size >= o.maxSignalingConnections) throw new RemoteMediaError(Code.ResourceExhausted, `signaling connection limit reached (${o.maxSignalingConnections})`);
       checkRequestAuth(req, o.authTokens);
+      wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
     } catch (error) {
-      const e = toRemoteMediaError(error);
-      const body = JSON.stringify({ error: e.toJSON() });
-      socket.end(`HTTP/1.1 ${httpStatusFor(e)} ${e.rawMessage.replace(/[^\x20-\x7e]/g, '')}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      return;
+      refuseUpgrade(socket, toRemoteMediaError(error));
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const path = requestPath(req);
+    if (path === undefined) return sendError(res, malformedTarget(req));
     if (path === '/health' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: closing ? 'not_serving' : 'serving', version: RUNTIME_VERSION }));
       return true;
@@ -134,19 +170,44 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     return handleWhipRequest({ options: o, session: (id) => sessions.get(id), openWhipSession: (sdp, choice) => openSession('whip', sdp, choice) }, req, res);
   };
 
+  // onRequest answers its own errors; this only keeps a bug from becoming an unhandled rejection (a crash).
+  const failed = (res: ServerResponse) => (error: unknown) => {
+    o.logger.error('webrtc http request failed', { error: (error as Error)?.message ?? String(error) });
+    sendError(res, toRemoteMediaError(error));
+  };
   const http =
     o.httpServer ??
-    createServer((req, res) => {
-      void onRequest(req, res).then((handled) => handled || res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } })));
-    });
+    createServer(
+      {
+        keepAliveTimeout: o.keepAliveTimeoutMs,
+        headersTimeout: o.requestTimeoutMs ? Math.min(o.headersTimeoutMs, o.requestTimeoutMs) : o.headersTimeoutMs,
+        requestTimeout: o.requestTimeoutMs,
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.min(...[o.headersTimeoutMs, o.requestTimeoutMs].filter((t) => t > 0), 2000) / 2)),
+      },
+      (req, res) => {
+        onRequest(req, res).then((handled) => handled || sendError(res, new RemoteMediaError(Code.NotFound, `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`)), failed(res));
+      },
+    );
   if (o.httpServer) {
     // Take our paths first; leave everything else to the host server's own listeners.
     const others = o.httpServer.listeners('request');
     o.httpServer.removeAllListeners('request');
     o.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      void onRequest(req, res).then((handled) => {
+      onRequest(req, res).then((handled) => {
         if (!handled) for (const l of others) (l as (a: IncomingMessage, b: ServerResponse) => void)(req, res);
-      });
+      }, failed(res));
+    });
+  } else {
+    // Unparseable or too slow (slowloris): answer if we can, then close for good, even a socket that ignores our FIN.
+    http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if ((socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent || !socket.writable) return void socket.destroy();
+      const e =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? new RemoteMediaError(Code.ResourceExhausted, 'request headers too large', { reason: 'HeadersTooLarge' })
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? new RemoteMediaError(Code.DeadlineExceeded, `request not received in time (headers within ${o.headersTimeoutMs} ms, all within ${o.requestTimeoutMs} ms)`, { reason: 'RequestTimeout' })
+            : new RemoteMediaError(Code.InvalidArgument, `malformed HTTP request (${error.code ?? error.message})`, { reason: 'MalformedRequest' });
+      refuseUpgrade(socket, e, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
     });
   }
   http.on('upgrade', onUpgrade);
@@ -173,4 +234,46 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
       }
     },
   };
+}
+
+/** Largest signaling message, in bytes. */
+const SIGNALING_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Requests of one signaling connection answered at once; more wait (the socket is not read meanwhile). */
+const SIGNALING_MAX_PENDING = 16;
+/** A signaling peer whose unread notifications exceed this is disconnected. */
+const SIGNALING_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** The request's path, or undefined when its target cannot be parsed (e.g. `http://[bad/x`). */
+function requestPath(req: IncomingMessage): string | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://x').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function malformedTarget(req: IncomingMessage): RemoteMediaError {
+  return new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+}
+
+/** Answers `{error}` with the error's status; true (the request is handled). */
+function sendError(res: ServerResponse, e: RemoteMediaError): true {
+  if (res.headersSent) res.destroy();
+  else {
+    const body = JSON.stringify({ error: e.toJSON() });
+    res.writeHead(httpStatusFor(e), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+  return true;
+}
+
+/** Answers a connection that will not become a request or WebSocket, then closes it for good (after 1 s at most). */
+function refuseUpgrade(socket: Duplex, e: RemoteMediaError, status = httpStatusFor(e)): void {
+  const body = JSON.stringify({ error: e.toJSON() });
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
