@@ -40,8 +40,10 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
   });
   const appJs = bundle.outputFiles[0]!.text;
   const indexHtml = await readFile(here('../public/index.html'), 'utf8');
-  const http: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+  // Slow clients (slowloris) get 408 and are closed: headers within 10 s, a whole request within 30 s.
+  const http: Server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 }, (req, res) => {
+    // The WebRTC server answers its own paths and unparseable targets first; this sees the rest.
+    const path = (req.url ?? '/').split('?')[0];
     if (path === '/' || path === '/index.html') return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexHtml);
     if (path === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(appJs);
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -61,6 +61,9 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
       expect(res.body.error).toMatchObject({ code: 'invalid_argument', reason: 'MalformedRequestTarget' });
     }
     expect((await raw(server.port, 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).body.error).toMatchObject({ code: 'not_found' });
+    // An upgrade on a path nobody serves is refused and closed (it used to hang open for good).
+    const upgrade = await raw(server.port, 'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    expect(upgrade.status).toBe(404);
     expect(await healthy(server)).toBe(true);
   });
 

@@ -146,8 +146,11 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     // Runs in node:http's 'upgrade' event: nothing may throw out of it (that would end the process).
     const path = requestPath(req);
     if (path !== o.signalingPath) {
-      // A request target URL cannot parse is ours to refuse (a host server would not know it either).
-      if (path === undefined && !o.httpServer) refuseUpgrade(socket, malformedTarget(req));
+      // Left to a host server that handles upgrades itself; otherwise nobody would answer, and the
+      // socket would stay open for good.
+      if (!o.httpServer || http.listenerCount('upgrade') <= 1) {
+        refuseUpgrade(socket, path === undefined ? malformedTarget(req) : new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; signaling is at ${o.signalingPath}`));
+      }
       return;
     }
     try {
