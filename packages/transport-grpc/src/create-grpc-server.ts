@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { type ConnectRouter, ConnectError, Code as ConnectCode } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1_pipeline } from '@remotemedia/protocol';
@@ -149,6 +150,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     try {
       closeWhenAnswered(req, res);
+      if (req.httpVersionMajor !== 2) http1RequestStarted(req.socket, res);
       if (native(req, res)) return;
       // StreamPipeline bounds its own wait for `init` (stream-pipeline-call.ts); every other call connect serves must have its request by initTimeoutMs.
       if (req.url !== STREAM_PIPELINE_PATH) answerIfRequestStalls(req, res, limits.initTimeoutMs);
@@ -172,14 +174,24 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs }, handler)
     : http2.createServer({ settings, maxSessionMemory: 256 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
+  // HTTP/1.1 over TLS (allowHTTP1) gets none of node's HTTP/1 header timeouts on an HTTP/2 server: bound it here.
+  if (options.tls) {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.alpnProtocol !== 'h2') http1Connection(socket, timeouts.headersTimeoutMs);
+    });
+  }
   server.on('session', (s) => {
     sessions.add(s);
     s.on('close', () => sessions.delete(s));
     watchIdle(s, timeouts);
   });
   server.on('sessionError', (error) => logger.warn({ error: error.message }, 'http2 session error'));
-  // A socket error (reset by the peer, a malformed preface) concerns that connection only.
-  server.on('clientError', (error) => logger.debug({ error: (error as Error).message }, 'http2 client error'));
+  // A connection that fails before it is usable (e.g. the TLS handshake timed out) is dropped; with
+  // this listener node leaves that to us.
+  server.on('clientError', (error: Error, socket: { destroy(): void }) => {
+    logger.debug({ error: error.message }, 'connection failed before a session started');
+    socket.destroy();
+  });
 
   let metricsServer: HttpServer | undefined;
   let address: ServerAddress | undefined;
@@ -298,9 +310,12 @@ function closeWhenAnswered(req: http2.Http2ServerRequest, res: http2.Http2Server
  * unary or server-streaming request body forever). The stream is then reset (closeWhenAnswered).
  */
 function answerIfRequestStalls(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, ms: number): void {
-  if (req.complete || req.httpVersionMajor !== 2) return;
+  if (req.complete) return;
+  const http1 = req.httpVersionMajor !== 2; // HTTP/1.1 (gRPC-Web, Connect) with TLS and allowHTTP1
   const timer = setTimeout(() => {
-    if (req.complete || res.headersSent || res.writableEnded || res.stream.destroyed) return;
+    if (req.complete || res.headersSent || res.writableEnded || (res.stream as http2.ServerHttp2Stream | undefined)?.destroyed) return;
+    // HTTP/1.1 cannot reset one request: the connection goes once the answer is out.
+    if (http1) res.once('finish', () => req.socket.destroy());
     const error = new RemoteMediaError(Code.DeadlineExceeded, `the request did not arrive within initTimeoutMs=${ms}`, { reason: 'LimitExceeded' });
     const contentType = String(req.headers['content-type'] ?? '');
     req.resume();
@@ -326,4 +341,30 @@ function answerIfRequestStalls(req: http2.Http2ServerRequest, res: http2.Http2Se
   const clear = () => clearTimeout(timer);
   req.once('end', clear);
   res.once('close', clear);
+}
+
+/** HTTP/1.1 connections (TLS with allowHTTP1): stop and re-arm their wait for a request's headers. */
+const http1Deadlines = new WeakMap<Socket, { stop(): void; arm(): void }>();
+
+/** An HTTP/1.1 connection must send a request's complete headers within `ms` of opening and of each answer (keep-alive). */
+function http1Connection(socket: Socket, ms: number): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => clearTimeout(timer);
+  const arm = () => {
+    stop();
+    if (socket.destroyed) return;
+    timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+  };
+  http1Deadlines.set(socket, { stop, arm });
+  socket.once('close', stop);
+  arm();
+}
+
+/** A request's headers arrived on an HTTP/1.1 connection: no header deadline until its answer is out. */
+function http1RequestStarted(socket: Socket, res: { once(event: 'finish', listener: () => void): unknown }): void {
+  const deadline = http1Deadlines.get(socket);
+  if (!deadline) return;
+  deadline.stop();
+  res.once('finish', deadline.arm);
 }
