@@ -224,6 +224,29 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     expect(await healthOk(s)).toBe(true);
   }, 30_000);
 
+  it('a WebSocket that never starts a session is told why and closed (1008); one that starts is not', async () => {
+    s = await startServer({ webSocketStartTimeoutMs: 300 });
+    const url = `${s.url.replace('http', 'ws')}/v1/stream`;
+    const idle = new WebSocket(url, ['remotemedia.v1'], { headers: auth });
+    const messages: any[] = [];
+    idle.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    const code = await new Promise<number>((resolve) => idle.once('close', resolve));
+    expect(code).toBe(1008);
+    expect(messages).toEqual([expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'deadline_exceeded', reason: 'StartTimeout' }) })]);
+    // Started in time, then quiet for longer than the start timeout: still open and working.
+    const started = new WebSocket(url, ['remotemedia.v1'], { headers: auth });
+    const got: any[] = [];
+    started.on('message', (raw, isBinary) => got.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    await new Promise((r) => started.once('open', r));
+    started.send(encodeMessage({ type: 'start', manifest: echo }) as string);
+    await waitFor(() => got.some((m) => m.type === 'started'), 'started');
+    await new Promise((r) => setTimeout(r, 600));
+    started.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'late' }, metadata: {} } }));
+    await waitFor(() => got.some((m) => m.type === 'output'), 'the output');
+    expect(started.readyState).toBe(WebSocket.OPEN);
+    started.close();
+  });
+
   it('a slow request body is cut by requestTimeoutMs; a slow answer is not', async () => {
     s = await startServer({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const socket = connect(port(s), '127.0.0.1');

@@ -167,7 +167,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         else res.destroy();
       }),
   );
-  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown, retryAfter: () => retryAfter });
+  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown, retryAfter: () => retryAfter, startTimeoutMs: options.webSocketStartTimeoutMs ?? 10_000 });
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A request node:http could not parse, or one whose headers or body came too slowly

@@ -61,4 +61,10 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** An idle keep-alive connection is closed after this many ms without a new request. Default 65000. */
   keepAliveTimeoutMs?: number;
+  /**
+   * A WebSocket on `/v1/stream` must send `{"type":"start"}` (or `attach`) within this many ms;
+   * otherwise it gets an `error` message (`deadline_exceeded`, reason `StartTimeout`) and is closed
+   * with code 1008. Default 10000.
+   */
+  webSocketStartTimeoutMs?: number;
 }

@@ -33,6 +33,8 @@ export interface WebSocketEndpointOptions {
   accepting(): boolean;
   /** `retry-after` (seconds) of the 503 that refuses an upgrade while shutting down. */
   retryAfter?(): string;
+  /** A socket on /v1/stream that sends no `start` (or `attach`) within this many ms is closed (1008). Default 10000. */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -87,6 +89,7 @@ class SocketSession {
   #ended = false;
   #queued = 0;
   #corked = false;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #uncork = () => {
     this.#corked = false;
     this.socket.uncork();
@@ -121,6 +124,7 @@ class SocketSession {
         const msg = decodeMessage(frame) as ClientMessage;
         // close must not wait behind inputs blocked on backpressure.
         if (msg.type === 'close') return void this.#dispose(msg.reason ?? 'closed by client');
+        if (msg.type === 'start' || msg.type === 'attach') clearTimeout(this.#startTimer);
         task = () => this.#handle(msg);
       } catch (error) {
         // Answered in order with the messages before it: a bad input is acked with its error.
@@ -134,8 +138,21 @@ class SocketSession {
         if (--this.#queued < MAX_QUEUED_MESSAGES && ws.isPaused) ws.resume();
       });
     });
-    ws.on('close', () => void this.#dispose('WebSocket closed'));
+    ws.on('close', () => {
+      clearTimeout(this.#startTimer);
+      void this.#dispose('WebSocket closed');
+    });
     ws.on('error', (error) => this.options.logger.debug({ err: error }, 'websocket error'));
+    if (!this.entry) {
+      // A socket that never starts a session would otherwise stay open for good.
+      const ms = this.options.startTimeoutMs ?? 10_000;
+      this.#startTimer = setTimeout(() => {
+        this.#send({ type: 'error', error: errorResponse(new RemoteMediaError(Code.DeadlineExceeded, `no {"type":"start"} or {"type":"attach"} message within ${ms} ms`, { reason: 'StartTimeout' })).body });
+        this.#ended = true;
+        this.ws.close(1008, 'no start message in time');
+      }, ms);
+      this.#startTimer.unref();
+    }
     if (this.entry) {
       this.#send({ type: 'started', sessionId: this.entry.id });
       void this.#pump(this.entry);
