@@ -27,6 +27,12 @@ READY, OUTPUT, DONE, ERROR, PROGRESS = 16, 17, 18, 19, 20
 # Python caller -> Node bridge (answers use OUTPUT, DONE, ERROR):
 EXECUTE, INPUT, END_INPUT, VERSION = 32, 33, 34, 35
 
+# Caller channel only (Python caller <-> Node bridge, src/node/python-bridge/python-bridge.ts):
+# ACCEPTED: bridge -> caller, an input of a streaming call was accepted (backpressure);
+# CREDIT {n}: caller -> bridge, n more outputs of a streaming call may be sent (output flow control).
+ACCEPTED, CREDIT = 36, 37
+BRIDGE_FRAME_TYPES = {"ACCEPTED": ACCEPTED, "CREDIT": CREDIT}
+
 FRAME_TYPES = {
     "INIT": INIT, "PROCESS": PROCESS, "FLUSH": FLUSH, "CANCEL": CANCEL, "CONTROL": CONTROL, "CLOSE": CLOSE,
     "READY": READY, "OUTPUT": OUTPUT, "DONE": DONE, "ERROR": ERROR, "PROGRESS": PROGRESS,

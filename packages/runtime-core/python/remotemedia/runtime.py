@@ -1,7 +1,11 @@
 """Python calling the RemoteMedia runtime (the Rust system's FFI, here over one child process).
 
-    from remotemedia.runtime import execute_pipeline_with_input
+    from remotemedia.runtime import execute_pipeline_with_input, stream
     outputs = await execute_pipeline_with_input(manifest, [1, 2, 3])
+    async with stream(manifest) as session:
+        await session.send(samples, sample_rate=16000)
+        await session.end()
+        async for out in session.outputs: ...
 
 The first call starts ``node`` running runtime-core's bridge script; later calls reuse it (one
 process per Python process, calls multiplexed). It exits with this process.
@@ -9,7 +13,7 @@ process per Python process, calls multiplexed). It exits with this process.
 Marshaling, both ways: None, bool, int, float, list, dict <-> json (NaN and +-Inf become None);
 str <-> text; bytes <-> binary; numpy array <-> tensor (shape and dtype kept). RuntimeData objects
 (Audio, Video, ...) pass as they are. Invalid manifests raise ValueError listing every problem;
-failures while running raise RuntimeError (``.code``, ``.node_id``, ``.details`` attached).
+failures while running raise RuntimeError (``PipelineError``: ``.code``, ``.node_id``, ``.details``).
 """
 from __future__ import annotations
 
@@ -18,50 +22,43 @@ import atexit
 import concurrent.futures
 import json
 import os
-import shutil
 import subprocess
+import sys
 import threading
 from collections import deque
+from typing import Any, Iterable, List, Mapping, Optional, Union
 
 from . import protocol as p
-from .data import Json, from_runtime_data, to_runtime_data
+from ._locate import RuntimeNotAvailableError, bridge_command
+from ._session import StreamSession, marshal_input
+from .data import from_runtime_data
+from .errors import PipelineError, error_from_json
 
 __all__ = [
     "execute_pipeline", "execute_pipeline_with_input", "execute_pipeline_sync",
-    "execute_pipeline_with_input_sync", "get_runtime_version", "is_available", "RuntimeBridge", "PipelineError",
+    "execute_pipeline_with_input_sync", "get_runtime_version", "is_available", "stream",
+    "RuntimeBridge", "PipelineError", "RuntimeNotAvailableError", "LocalStreamSession", "manifest_text",
 ]
 
-_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+Manifest = Union[str, bytes, Mapping[str, Any], Any]
 
 
-class PipelineError(RuntimeError):
-    """A pipeline failed while running. ``code`` is runtime-core's error code name."""
+def manifest_value(manifest: Manifest):
+    """A manifest given as a dict, JSON/YAML text or a Pipeline -> what the bridge takes."""
+    if hasattr(manifest, "to_manifest") and callable(manifest.to_manifest):
+        return manifest.to_manifest()
+    if isinstance(manifest, bytes):
+        return manifest.decode("utf-8")
+    if isinstance(manifest, (str, dict)):
+        return manifest
+    if isinstance(manifest, Mapping):
+        return dict(manifest)
+    raise ValueError(f"manifest must be a dict, JSON/YAML text or a Pipeline, got {type(manifest).__name__}")
 
-    def __init__(self, message, code="internal", node_id=None, details=None, reason=None):
-        super().__init__(message)
-        self.code = code
-        self.node_id = node_id
-        self.details = details or []
-        self.reason = reason
 
-
-def bridge_command():
-    """The command that starts the bridge, and the directory to start it in.
-
-    ``REMOTEMEDIA_NODE_BRIDGE`` names the script (.ts runs through tsx, .js as is); otherwise the
-    package's own source (a repository checkout) or its dist build (installed from npm) is used.
-    ``REMOTEMEDIA_NODE`` names the node executable (default: ``node`` on PATH).
-    """
-    node = os.environ.get("REMOTEMEDIA_NODE") or shutil.which("node") or "node"
-    script = os.environ.get("REMOTEMEDIA_NODE_BRIDGE")
-    if not script:
-        src = os.path.join(_PACKAGE_ROOT, "src", "node", "python-bridge", "bridge-main.ts")
-        dist = os.path.join(_PACKAGE_ROOT, "dist", "node", "python-bridge", "bridge-main.js")
-        script = src if os.path.isfile(src) else dist
-    if script.endswith(".ts"):
-        # `--import tsx` resolves from the working directory: start in the package, the bridge moves back.
-        return [node, "--conditions=@remotemedia/source", "--import", "tsx", script], _PACKAGE_ROOT
-    return [node, script], None
+def manifest_text(manifest: Manifest) -> str:
+    value = manifest_value(manifest)
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 class _Call:
@@ -72,26 +69,54 @@ class _Call:
         self.outputs = []
 
 
-def _marshal_input(value, index):
-    if value is None:
-        return Json(None)
-    try:
-        return to_runtime_data(value, f"inputs[{index}]")
-    except TypeError as exc:
-        raise ValueError(f"cannot marshal inputs[{index}]: {exc}") from exc
+class LocalStreamSession(StreamSession):
+    """A streaming session on the local runtime (see StreamSession)."""
 
+    def __init__(self, bridge: "RuntimeBridge", window: int):
+        super().__init__(window)
+        self._bridge = bridge
+        self.rid = 0
+        self._accepts: deque = deque()
 
-def _error_from(body):
-    code = body.get("code", "internal")
-    message = body.get("message", "pipeline failed")
-    details = body.get("details") or []
-    reason = body.get("reason")
-    if code == "invalid_argument" and reason in ("ManifestInvalid", "ManifestSyntax"):
-        problems = "\n".join(f"{d.get('path')}: {d.get('message')}" if d.get("path") else d.get("message", "") for d in details)
-        exc = ValueError(f"invalid manifest:\n{problems or message}")
-        exc.details = details
-        return exc
-    return PipelineError(f"[{code}] {message}", code, body.get("nodeId"), details, reason)
+    # reader thread -> loop
+    def _accepted(self) -> None:
+        while self._accepts:
+            f = self._accepts.popleft()
+            if not f.done():
+                f.set_result(None)
+                return
+
+    def _finish(self, error: Optional[BaseException] = None) -> None:
+        super()._finish(error)
+        while self._accepts:
+            f = self._accepts.popleft()
+            if not f.done():
+                if self._error is not None:
+                    f.set_exception(self._error)
+                else:
+                    f.set_result(None)
+
+    async def _send(self, data, metadata) -> None:
+        f = self._loop.create_future()
+        self._accepts.append(f)
+        self._bridge._write(p.data_frame(p.INPUT, self.rid, data, dict(metadata) if metadata else None))
+        await f
+
+    async def _end(self) -> None:
+        self._bridge._write([p.json_frame(p.END_INPUT, self.rid)])
+
+    def _cancel(self) -> None:
+        try:
+            self._bridge._write([p.json_frame(p.CANCEL, self.rid)])
+        except RuntimeError:
+            pass
+
+    def _took(self, n: int) -> None:
+        if not self._finished:
+            try:
+                self._bridge._write([p.json_frame(p.CREDIT, self.rid, {"n": n})])
+            except RuntimeError:
+                pass
 
 
 class RuntimeBridge:
@@ -112,10 +137,13 @@ class RuntimeBridge:
             return
         command, cwd = (self._command, self._cwd) if self._command else bridge_command()
         env = dict(os.environ)
-        env.setdefault("REMOTEMEDIA_PYTHON", os.environ.get("REMOTEMEDIA_PYTHON") or __import__("sys").executable)
+        env.setdefault("REMOTEMEDIA_PYTHON", os.environ.get("REMOTEMEDIA_PYTHON") or sys.executable)
         env["REMOTEMEDIA_CALLER_CWD"] = os.getcwd()
         env.update(self._env or {})
-        self._proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        try:
+            self._proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        except OSError as exc:
+            raise RuntimeNotAvailableError(f"cannot start the RemoteMedia Node.js bridge ({command[0]}): {exc}. Set REMOTEMEDIA_NODE=/path/to/node.") from exc
         self._stderr.clear()
         proc = self._proc
         threading.Thread(target=self._read, args=(proc,), name="remotemedia-bridge-reader", daemon=True).start()
@@ -127,66 +155,102 @@ class RuntimeBridge:
 
     def _read(self, proc):
         reader = p.FrameReader()
+        calls = self._calls
         while True:
             chunk = proc.stdout.read1(1 << 20) if hasattr(proc.stdout, "read1") else os.read(proc.stdout.fileno(), 1 << 20)
             if not chunk:
                 break
             for ftype, kind, rid, frame in reader.feed(chunk):
-                call = self._calls.get(rid)
+                call = calls.get(rid)
                 if call is None:
                     continue
-                if ftype == p.OUTPUT:
+                if isinstance(call, LocalStreamSession):
+                    self._dispatch_stream(call, ftype, kind, rid, frame)
+                elif ftype == p.OUTPUT:
                     call.outputs.append(from_runtime_data(p.decode_data(kind, frame)[0]))
                 elif ftype == p.DONE:
-                    self._calls.pop(rid, None)
+                    calls.pop(rid, None)
                     body = p.frame_json(frame)
                     call.future.set_result(body if body is not None and not call.outputs else call.outputs)
                 elif ftype == p.ERROR:
-                    self._calls.pop(rid, None)
-                    call.future.set_exception(_error_from(p.frame_json(frame) or {}))
+                    calls.pop(rid, None)
+                    call.future.set_exception(error_from_json(p.frame_json(frame) or {}))
         proc.wait()
         tail = "\n".join(list(self._stderr)[-15:])
         with self._lock:
             pending, self._calls = self._calls, {}
         for call in pending.values():
-            if not call.future.done():
-                call.future.set_exception(RuntimeError(f"the RemoteMedia Node.js bridge exited with code {proc.returncode}; stderr:\n{tail}"))
+            exc = RuntimeError(f"the RemoteMedia Node.js bridge exited with code {proc.returncode}; stderr:\n{tail}")
+            if isinstance(call, LocalStreamSession):
+                call.finish_threadsafe(exc)
+            elif not call.future.done():
+                call.future.set_exception(exc)
 
-    def _submit(self, frames):
+    def _dispatch_stream(self, call: LocalStreamSession, ftype, kind, rid, frame):
+        loop = call._loop
+        try:
+            if ftype == p.OUTPUT:
+                loop.call_soon_threadsafe(call._deliver, from_runtime_data(p.decode_data(kind, frame)[0]))
+            elif ftype == p.ACCEPTED:
+                loop.call_soon_threadsafe(call._accepted)
+            elif ftype == p.DONE:
+                self._calls.pop(rid, None)
+                loop.call_soon_threadsafe(call._finish, None)
+            elif ftype == p.ERROR:
+                self._calls.pop(rid, None)
+                loop.call_soon_threadsafe(call._finish, error_from_json(p.frame_json(frame) or {}))
+        except RuntimeError:  # the session's event loop is closed: nobody listens any more
+            self._calls.pop(rid, None)
+
+    def _write(self, buffers):
+        with self._lock:
+            proc = self._proc
+            if proc is None or proc.poll() is not None:
+                raise RuntimeError("the RemoteMedia Node.js bridge is not running")
+            try:
+                proc.stdin.write(b"".join(bytes(b) for b in buffers) if len(buffers) > 1 else bytes(buffers[0]))
+            except (BrokenPipeError, OSError) as exc:
+                raise RuntimeError(f"the RemoteMedia Node.js bridge is not running: {exc}") from exc
+
+    def _register(self, call, frames):
         with self._lock:
             self._start()
             rid = self._next_id
             self._next_id = rid + 1 if rid < 0xFFFFFFFF else 1
-            call = _Call()
             self._calls[rid] = call
             try:
                 self._proc.stdin.write(b"".join(bytes(b) for frame in frames(rid) for b in frame))
-                self._proc.stdin.flush()
             except (BrokenPipeError, OSError) as exc:
                 self._calls.pop(rid, None)
                 raise RuntimeError(f"the RemoteMedia Node.js bridge is not running: {exc}") from exc
-        return call.future
+        return rid
 
     def submit_execute(self, manifest, inputs):
         """Starts a call; returns a concurrent.futures.Future of the list of outputs."""
-        if isinstance(manifest, (str, bytes)):
-            manifest_value = manifest.decode() if isinstance(manifest, bytes) else manifest
-        elif isinstance(manifest, dict):
-            manifest_value = manifest
-        else:
-            raise ValueError(f"manifest must be a dict or JSON/YAML text, got {type(manifest).__name__}")
-        data = [_marshal_input(v, i) for i, v in enumerate(inputs)]
+        manifest_json = manifest_value(manifest)
+        data = [marshal_input(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
 
         def frames(rid):
-            yield [p.json_frame(p.EXECUTE, rid, {"manifest": manifest_value})]
+            yield [p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json})]
             for d in data:
                 yield p.data_frame(p.INPUT, rid, d)
             yield [p.json_frame(p.END_INPUT, rid)]
 
-        return self._submit(frames)
+        call = _Call()
+        self._register(call, frames)
+        return call.future
+
+    def open_stream(self, manifest, window: int = 32) -> LocalStreamSession:
+        """Opens a streaming session (call from a running event loop)."""
+        manifest_json = manifest_value(manifest)
+        session = LocalStreamSession(self, window)
+        session.rid = self._register(session, lambda rid: iter([[p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "stream": True, "window": session._window})]]))
+        return session
 
     def version(self, timeout=60):
-        return self._submit(lambda rid: iter([[p.json_frame(p.VERSION, rid)]])).result(timeout)["version"]
+        call = _Call()
+        self._register(call, lambda rid: iter([[p.json_frame(p.VERSION, rid)]]))
+        return call.future.result(timeout)["version"]
 
     def close(self):
         proc = self._proc
@@ -211,23 +275,30 @@ def default_bridge() -> RuntimeBridge:
         return _default_bridge
 
 
-async def execute_pipeline_with_input(manifest, inputs, *, timeout=None):
+async def execute_pipeline_with_input(manifest: Manifest, inputs: Iterable[Any], *, timeout: Optional[float] = None) -> List[Any]:
     """Runs the pipeline on each input and returns every output of every sink, in order."""
     future = default_bridge().submit_execute(manifest, list(inputs))
     return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
 
 
-async def execute_pipeline(manifest, *, timeout=None):
+async def execute_pipeline(manifest: Manifest, *, timeout: Optional[float] = None) -> List[Any]:
     """Runs a pipeline that needs no input (its nodes produce on flush) and returns its outputs."""
     return await execute_pipeline_with_input(manifest, [], timeout=timeout)
 
 
-def execute_pipeline_with_input_sync(manifest, inputs, *, timeout=None):
+def execute_pipeline_with_input_sync(manifest: Manifest, inputs: Iterable[Any], *, timeout: Optional[float] = None) -> List[Any]:
     return default_bridge().submit_execute(manifest, list(inputs)).result(timeout)
 
 
-def execute_pipeline_sync(manifest, *, timeout=None):
+def execute_pipeline_sync(manifest: Manifest, *, timeout: Optional[float] = None) -> List[Any]:
     return execute_pipeline_with_input_sync(manifest, [], timeout=timeout)
+
+
+def stream(manifest: Manifest, *, window: int = 32) -> LocalStreamSession:
+    """Opens a streaming session: ``async with stream(m) as s: await s.send(x) ...``.
+
+    ``window``: outputs buffered for a consumer that lags before the pipeline is held back."""
+    return default_bridge().open_stream(manifest, window)
 
 
 def get_runtime_version() -> str:
@@ -241,7 +312,3 @@ def is_available() -> bool:
         return bool(get_runtime_version())
     except Exception:  # noqa: BLE001
         return False
-
-
-def _json_dumps(value):  # kept for callers that want the wire form of a manifest
-    return json.dumps(value, separators=(",", ":"))

@@ -6,17 +6,40 @@ import { RUNTIME_VERSION } from '../../version.js';
 import { createNodeRunner } from '../create-node-runner.js';
 import { FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '../multiprocess/frame-codec.js';
 
+/**
+ * Frame types of the caller channel only (Python caller <-> this bridge), beside FRAME_TYPES'
+ * EXECUTE, INPUT, END_INPUT, VERSION (and CANCEL, which closes a call's session). Mirrored in
+ * python/remotemedia/protocol.py as BRIDGE_FRAME_TYPES.
+ */
+export const BRIDGE_FRAME_TYPES = {
+  /** bridge -> caller: input `n` of a streaming call was accepted by the pipeline (backpressure). */
+  ACCEPTED: 36,
+  /** caller -> bridge: `{n}` more outputs of a streaming call may be sent (output flow control). */
+  CREDIT: 37,
+} as const;
+
 interface Call {
   /** Resolves once the session is open (or failed to open). */
   opened: Promise<StreamSession | undefined>;
   /** Inputs are sent in order, one after the other, so backpressure holds. */
   chain: Promise<unknown>;
+  /** Streaming calls: ACCEPTED per input, outputs sent only against CREDIT. */
+  stream: boolean;
+  /** Outputs the caller still accepts (streaming calls). */
+  credit: number;
+  /** Wakes the output loop waiting for credit. */
+  wake?: () => void;
+  /** Set when the caller cancelled: the output loop stops waiting for credit. */
+  cancelled: boolean;
 }
 
 /**
- * Serves execute calls from a Python caller: EXECUTE {manifest} opens a session, INPUT frames feed
- * it, END_INPUT ends it; outputs stream back as OUTPUT frames, then DONE or ERROR. VERSION answers
- * DONE {version}. Resolves when `input` ends and every call has finished.
+ * Serves calls from a Python caller: EXECUTE {manifest, stream?, window?} opens a session, INPUT
+ * frames feed it, END_INPUT ends it, CANCEL closes it; outputs stream back as OUTPUT frames, then
+ * DONE or ERROR. A streaming call (`stream: true`) also gets ACCEPTED once each input was accepted,
+ * and is sent at most `window` outputs (default 32) beyond what the caller granted with CREDIT,
+ * so a slow Python consumer holds the pipeline back instead of buffering without bound.
+ * VERSION answers DONE {version}. Resolves when `input` ends and every call has finished.
  */
 export async function runBridge(input: Readable, output: Writable): Promise<void> {
   const runner = createNodeRunner();
@@ -32,12 +55,26 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
 
   const open = (frame: Frame): void => {
     const id = frame.requestId;
-    const { manifest } = frameJson(frame) as { manifest: unknown };
-    const opened = runner.createStreamSession(manifest as never).then(
+    const { manifest, stream, window } = frameJson(frame) as { manifest: unknown; stream?: boolean; window?: number };
+    const call: Call = {
+      opened: undefined as never,
+      chain: undefined as never,
+      stream: stream === true,
+      credit: typeof window === 'number' && window > 0 ? window : 32,
+      cancelled: false,
+    };
+    call.opened = runner.createStreamSession(manifest as never).then(
       (session) => {
         void (async () => {
           try {
-            for await (const out of session.outputs) write(dataFrame(F.OUTPUT, id, out.data));
+            for await (const out of session.outputs) {
+              if (call.stream) {
+                while (call.credit <= 0 && !call.cancelled) await new Promise<void>((resolve) => (call.wake = resolve));
+                if (call.cancelled) continue; // drain what the closed session still yields
+                call.credit--;
+              }
+              write(dataFrame(F.OUTPUT, id, out.data, out.metadata));
+            }
             write([jsonFrame(F.DONE, id)]);
           } catch (error) {
             fail(id, error);
@@ -53,37 +90,65 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
         return undefined;
       },
     );
-    calls.set(id, { opened, chain: opened });
+    call.chain = call.opened;
+    calls.set(id, call);
   };
 
-  const enqueue = (id: number, step: (session: StreamSession) => Promise<void>): void => {
+  const enqueue = (id: number, step: (session: StreamSession) => Promise<void>, after?: () => void): void => {
     const call = calls.get(id);
     if (!call) return;
     call.chain = call.chain.then(async () => {
       const session = await call.opened;
-      if (session?.isActive) await step(session).catch(() => {}); // failures surface through the outputs
+      if (!session?.isActive) return;
+      let ok = true;
+      await step(session).catch(() => (ok = false)); // failures surface through the outputs
+      if (ok) after?.();
     });
   };
 
   const onFrame = (frame: Frame): void => {
+    const id = frame.requestId;
     switch (frame.type) {
       case F.EXECUTE:
         return open(frame);
       case F.INPUT: {
         let data: RuntimeData;
+        let metadata: Record<string, string> | undefined;
         try {
-          data = decodeDataFrame(frame).data;
+          ({ data, metadata } = decodeDataFrame(frame) as { data: RuntimeData; metadata?: Record<string, string> });
         } catch (error) {
-          return fail(frame.requestId, error);
+          return fail(id, error);
         }
-        return enqueue(frame.requestId, (s) => s.send(data));
+        const stream = calls.get(id)?.stream;
+        return enqueue(
+          id,
+          (s) => s.send(metadata && Object.keys(metadata).length ? { data, metadata } : data),
+          stream ? () => write([jsonFrame(BRIDGE_FRAME_TYPES.ACCEPTED, id)]) : undefined,
+        );
       }
       case F.END_INPUT:
-        return enqueue(frame.requestId, (s) => s.end());
-      case F.CANCEL:
-        return enqueue(frame.requestId, (s) => s.close('cancelled by the Python caller'));
+        return enqueue(id, (s) => s.end());
+      case F.CANCEL: {
+        const call = calls.get(id);
+        if (!call) return;
+        call.cancelled = true;
+        call.wake?.();
+        // Not queued behind pending inputs: a cancel stops the session now.
+        void call.opened.then((s) => s?.close('cancelled by the Python caller')).catch(() => {});
+        return;
+      }
+      case BRIDGE_FRAME_TYPES.CREDIT: {
+        const call = calls.get(id);
+        if (!call) return;
+        const { n } = (frameJson(frame) as { n?: number } | undefined) ?? {};
+        call.credit += typeof n === 'number' && n > 0 ? n : 1;
+        const wake = call.wake;
+        call.wake = undefined;
+        wake?.();
+        return;
+      }
       case F.VERSION:
-        return write([jsonFrame(F.DONE, frame.requestId, { version: RUNTIME_VERSION })]);
+        return write([jsonFrame(F.DONE, id, { version: RUNTIME_VERSION })]);
     }
   };
 
