@@ -10,7 +10,7 @@ import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol
 import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { checkBearer, createAuthGate, createAuthPolicy } from './auth.js';
-import { grpcStatusTrailers } from './grpc-errors.js';
+import { classifyRequestParseErrors, grpcStatusTrailers } from './grpc-errors.js';
 import { CallRegistry } from './call-registry.js';
 import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
@@ -82,6 +82,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const metricsText = async () => metrics.text(withExtras.metricsText?.());
 
   const auth = createAuthPolicy(tokens, requireAuth);
+  const authGate = createAuthGate({ ...auth, protectedPrefix: 'remotemedia.' });
   const connectHandler = connectNodeAdapter({
     routes: (router: ConnectRouter) => {
       router.service(PipelineExecutionService, executionService(ctx));
@@ -95,7 +96,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     // `pnpm bench grpc` (zlib > 60% of busy time). Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     writeMaxBytes: limits.maxMessageBytes,
-    requestGate: createAuthGate({ ...auth, protectedPrefix: 'remotemedia.' }),
+    requestGate: (call) => {
+      classifyRequestParseErrors(call.signal);
+      authGate(call);
+    },
     interceptors: [requestLogging(logger, metrics)],
     shutdownSignal: shutdown.signal,
     // `GET /metrics` also works on the main port for HTTP/2 clients (curl --http2-prior-knowledge).

@@ -412,6 +412,14 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
       const res = await rawCall(url, path, body);
       expect(res.status, what).toBe(Code.InvalidArgument);
     }
+    // Unary calls connect parses itself (gRPC-Web, Connect, compressed gRPC; health): its "parse binary" Internal becomes InvalidArgument.
+    const web = await rawCall(url, EXECUTE, grpcFrame(garbage), { 'content-type': 'application/grpc-web+proto' });
+    expect(Number(/grpc-status:\s*(\d+)/.exec(web.body.toString('latin1'))?.[1] ?? web.status)).toBe(Code.InvalidArgument);
+    const connectProto = await rawCall(url, EXECUTE, garbage, { 'content-type': 'application/proto', te: undefined as never });
+    expect(connectProto.headers[':status']).toBe(400);
+    expect(JSON.parse(connectProto.body.toString('utf8'))).toMatchObject({ code: 'invalid_argument' });
+    expect((await rawCall(url, EXECUTE, grpcFrame(garbage), { 'grpc-encoding': 'gzip' })).status).toBe(Code.InvalidArgument);
+    expect((await rawCall(url, '/grpc.health.v1.Health/Check', grpcFrame(garbage))).status).toBe(Code.InvalidArgument);
     // The same stream through connect (a grpc-encoding sends it there): connect's own "parse binary" Internal becomes InvalidArgument.
     const init = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(passThrough()) } } }));
     for (const body of [grpcFrame(garbage), Buffer.concat([grpcFrame(init), grpcFrame(garbage)])]) {
@@ -466,7 +474,7 @@ describe('random requests (fixed seed, bounded budget)', () => {
       fc.asyncProperty(fc.boolean(), manifestArb, dataArb, fc.constantFrom('native', 'gzip', 'web'), fc.option(fc.stringMatching(/^[0-9A-Za-z.-]{0,10}$/)), async (streaming, manifest, data, via, timeout) => {
         const frames = streaming
           ? [grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest } } }))), ...data.map((d) => grpcFrame(d))]
-          : [grpcFrame(executeBody(manifest))];
+          : [grpcFrame(data[0] ?? executeBody(manifest))];
         const headers: http2.OutgoingHttpHeaders = via === 'web' ? { 'content-type': 'application/grpc-web+proto' } : via === 'gzip' ? { 'grpc-encoding': 'gzip' } : {};
         if (timeout !== null) headers['grpc-timeout'] = timeout;
         const res = await rawCall(url, streaming ? STREAM : EXECUTE, Buffer.concat(frames), headers);
