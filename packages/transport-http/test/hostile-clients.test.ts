@@ -108,6 +108,40 @@ describe('WebSocket: frames that fail validation are bounded like any other (iss
   }, 120_000);
 });
 
+describe('WebSocket: queued frames are bounded in bytes too', () => {
+  it('large inputs to a pipeline that is not taking them stop being read after 8 MiB, not 64 frames', async () => {
+    s = await startServer();
+    let serverSocket: Duplex | undefined;
+    s.server.server.on('upgrade', (_req, socket: Duplex) => (serverSocket ??= socket));
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth, perMessageDeflate: false });
+    const messages: any[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    await new Promise((r) => ws.once('open', r));
+    // A node that takes one input and holds it: the session's send() blocks after that.
+    const stuck = { version: 'v1', metadata: { name: 'stuck' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 60_000 }, queue: { capacity: 1 } }] };
+    ws.send(encodeMessage({ type: 'start', manifest: stuck }) as string);
+    await waitFor(() => messages.some((m) => m.type === 'started'), 'started');
+    const MiB = 1024 * 1024;
+    const FRAMES = 48;
+    const bytes = new Uint8Array(MiB);
+    for (let id = 1; id <= FRAMES; id++) ws.send(encodeMessage({ type: 'input', id, item: { data: { kind: 'binary', bytes }, metadata: {} } }));
+    let before = -1;
+    await waitFor(
+      async () => {
+        const now = (serverSocket as Socket).bytesRead;
+        const stable = now === before;
+        before = now;
+        await new Promise((r) => setTimeout(r, 250));
+        return stable;
+      },
+      'the server to stop reading',
+      30_000,
+    );
+    expect((serverSocket as Socket).bytesRead).toBeLessThan(24 * MiB);
+    ws.terminate();
+  }, 60_000);
+});
+
 describe('client mistakes are 400s naming the field, never 500 (issue 23, item 7)', () => {
   it('deadlines that are no positive integer of ms up to 2^31-1: body, header and WebSocket start', async () => {
     s = await startServer();

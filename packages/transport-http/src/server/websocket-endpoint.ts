@@ -20,6 +20,11 @@ export const WS_PATH = '/v1/stream';
  * client that sends without reading ends up blocked by TCP, never by the server's memory.
  */
 export const MAX_QUEUED_MESSAGES = 64;
+/**
+ * The same bound in bytes of the queued frames: 8 MiB, or one message of the largest allowed size
+ * (`maxMessageBytes`) if that is more, so 64 maximal frames cannot pile up.
+ */
+export const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 const ATTACH_PATH = /^\/v1\/sessions\/([^/]+)\/ws$/;
 
 export interface WebSocketEndpointOptions {
@@ -88,6 +93,7 @@ class SocketSession {
   #inbox: Promise<void> = Promise.resolve();
   #ended = false;
   #queued = 0;
+  #queuedBytes = 0;
   #corked = false;
   #startTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #uncork = () => {
@@ -133,9 +139,13 @@ class SocketSession {
       }
       // Inputs wait for the pipeline and every reply for the socket (backpressure): stop reading
       // the socket while many frames are queued, whatever they hold.
-      if (++this.#queued >= MAX_QUEUED_MESSAGES) ws.pause();
+      const bytes = typeof frame === 'string' ? frame.length : frame.byteLength;
+      const maxBytes = Math.max(MAX_QUEUED_BYTES, this.options.maxMessageBytes);
+      this.#queuedBytes += bytes;
+      if (++this.#queued >= MAX_QUEUED_MESSAGES || this.#queuedBytes >= maxBytes) ws.pause();
       this.#inbox = this.#inbox.then(task).finally(() => {
-        if (--this.#queued < MAX_QUEUED_MESSAGES && ws.isPaused) ws.resume();
+        this.#queuedBytes -= bytes;
+        if (--this.#queued < MAX_QUEUED_MESSAGES && this.#queuedBytes < maxBytes && ws.isPaused) ws.resume();
       });
     });
     ws.on('close', () => {
