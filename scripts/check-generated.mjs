@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Fails (exit 1) when the committed protobuf code in packages/protocol/src/gen is stale:
+// Fails (exit 1) when the committed protobuf code in packages/protocol/src/gen is stale
+// (and when packages/runtime-core/python/remotemedia/nodes.py is stale, see gen-python-nodes.mjs):
 // regenerates from proto/ into a temp dir with the same buf template and compares byte for byte.
 // `node scripts/check-generated.mjs --write` regenerates in place instead.
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,16 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Python node classes (packages/runtime-core/python/remotemedia/nodes.py) from schemas/nodes.json.
+{
+  const args = ['packages/runtime-core/scripts/gen-python-nodes.mjs', ...(process.argv.includes('--write') ? [] : ['--check'])];
+  try {
+    execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  } catch {
+    process.exitCode = 1; // reported by the script; the protobuf check below still runs
+  }
+}
 const genDir = 'packages/protocol/src/gen';
 const buf = join(root, 'packages/protocol/node_modules/.bin/buf');
 if (!existsSync(buf)) {
