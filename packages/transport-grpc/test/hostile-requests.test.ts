@@ -307,19 +307,20 @@ describe('calls served by connect whose request never completes', () => {
 });
 
 describe('connection timeouts (item 10, slowloris)', () => {
-  it('sockets that send the preface a byte at a time are closed after headersTimeoutMs', async () => {
+  it('sockets that send the preface a byte at a time, or nothing, are closed after headersTimeoutMs', async () => {
     const { url, port } = await setup({ timeouts: { headersTimeoutMs: 300 } });
     const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00', 'latin1');
     const closed = Array.from(
       { length: 200 },
-      () =>
+      (_, n) =>
         new Promise<void>((resolve) => {
           const socket = net.connect(port, '127.0.0.1');
+          // Half drip a valid preface and SETTINGS a byte at a time (never a protocol error, never a request), half send nothing.
           let i = 0;
           const drip = setInterval(() => {
-            if (!socket.destroyed && socket.writable) socket.write(preface.subarray(i % preface.length, (i % preface.length) + 1));
+            if (n % 2 === 0 && i < preface.length && !socket.destroyed && socket.writable) socket.write(preface.subarray(i, i + 1));
             i++;
-          }, 20);
+          }, 8);
           socket.on('error', () => {});
           socket.on('close', () => {
             clearInterval(drip);
