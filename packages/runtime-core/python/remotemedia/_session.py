@@ -116,6 +116,9 @@ class StreamSession:
         """True once the outputs have ended (or the session failed or was cancelled)."""
         return self._finished and not self._buffer
 
+    async def _opened(self) -> None:
+        """Remote sessions: resolves once the server opened the session (override)."""
+
     async def send(self, data: Any, *, sample_rate: Optional[int] = None, channels: int = 1,
                    metadata: Optional[Mapping[str, str]] = None) -> None:
         """Sends one input; returns once the pipeline has accepted it (backpressure).
@@ -184,6 +187,7 @@ class StreamSession:
             yield value
 
     async def __aenter__(self) -> "StreamSession":
+        await self._opened()
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:

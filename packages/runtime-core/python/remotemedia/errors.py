@@ -47,5 +47,5 @@ def error_from_json(body: Dict[str, Any]) -> Exception:
         exc.code = code  # type: ignore[attr-defined]
         return exc
     node_id = body.get("nodeId")
-    where = f" (node {node_id!r})" if node_id and node_id not in message else ""
+    where = f" (node {node_id!r})" if node_id and f'"{node_id}"' not in message and f"'{node_id}'" not in message else ""
     return PipelineError(f"[{code}] {message}{where}", code, node_id, details, reason)
