@@ -16,7 +16,7 @@ import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
 import { createNativeGrpcHandler } from './native-grpc-handler.js';
 import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha } from './reflection-service.js';
-import { requestLogging } from './request-logging.js';
+import { boundOtherCalls, requestLogging } from './request-logging.js';
 import type { ServerContext } from './server-context.js';
 import { GrpcServerMetrics } from './server-metrics.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type GrpcServerOptions, parseBindAddress } from './server-options.js';
@@ -100,7 +100,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       classifyRequestParseErrors(call.signal);
       authGate(call);
     },
-    interceptors: [requestLogging(logger, metrics)],
+    interceptors: [requestLogging(logger, metrics), boundOtherCalls(limits.maxConcurrentSessions)],
     shutdownSignal: shutdown.signal,
     // `GET /metrics` also works on the main port for HTTP/2 clients (curl --http2-prior-knowledge).
     fallback: (req, res) => {

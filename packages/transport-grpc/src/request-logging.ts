@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Code as ConnectCode, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { Logger } from 'pino';
-import { statusMessage } from './grpc-errors.js';
+import { statusMessage, toConnectError } from './grpc-errors.js';
 import type { GrpcServerMetrics } from './server-metrics.js';
 
 const protocolOf = (contentType: string | null) => (!contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect');
@@ -68,7 +68,7 @@ export function requestLogging(logger: Logger, metrics: GrpcServerMetrics): Inte
  * Calls `onEnd` once when the stream completes, fails or is abandoned. A plain iterator rather than
  * an async generator: it sits on every response message, and a generator layer costs a microtask hop each.
  */
-function observeEnd<T>(source: AsyncIterable<T>, onEnd: (error?: unknown) => void): AsyncIterable<T> {
+export function observeEnd<T>(source: AsyncIterable<T>, onEnd: (error?: unknown) => void): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const it = source[Symbol.asyncIterator]();
@@ -99,6 +99,68 @@ function observeEnd<T>(source: AsyncIterable<T>, onEnd: (error?: unknown) => voi
           end(error);
           return it.throw ? it.throw(error) : Promise.reject(error);
         },
+      };
+    },
+  };
+}
+
+/**
+ * Connect interceptor for the services that do not go through toConnectError (health,
+ * reflection): every error they end with is bounded like the pipeline services' (STATUS_LIMITS),
+ * and their long-lived streams (health Watch, reflection) are capped at `maxOpenStreams` at once
+ * (RESOURCE_EXHAUSTED beyond): they are open to unauthenticated clients and not counted as sessions.
+ */
+export function boundOtherCalls(maxOpenStreams: number): Interceptor {
+  let open = 0;
+  return (next) => async (req) => {
+    // The pipeline services bound their own errors (toConnectError) and count their calls (CallRegistry).
+    if (req.service.typeName.startsWith('remotemedia.')) return next(req);
+    const kind: string = req.method.methodKind;
+    if (kind !== 'unary') {
+      if (open >= maxOpenStreams) {
+        throw new ConnectError(`too many open ${req.method.name} streams: limit ${maxOpenStreams} (maxConcurrentSessions) reached`, ConnectCode.ResourceExhausted);
+      }
+      open++;
+      let released = false;
+      const release = () => {
+        if (!released) {
+          released = true;
+          open--;
+        }
+      };
+      try {
+        const res = await next(req);
+        if (!res.stream) {
+          release();
+          return res;
+        }
+        return { ...res, message: observeEnd(mapErrors(res.message), release) };
+      } catch (error) {
+        release();
+        throw toConnectError(error);
+      }
+    }
+    try {
+      const res = await next(req);
+      return res.stream ? { ...res, message: mapErrors(res.message) } : res;
+    } catch (error) {
+      throw toConnectError(error);
+    }
+  };
+}
+
+/** The stream with its failure bounded by toConnectError. */
+function mapErrors<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        next: () =>
+          it.next().catch((error: unknown) => {
+            throw toConnectError(error);
+          }),
+        return: (value?: unknown) => (it.return ? it.return(value) : Promise.resolve({ done: true as const, value: undefined as never })),
+        throw: (error?: unknown) => (it.throw ? it.throw(error) : Promise.reject(error)),
       };
     },
   };

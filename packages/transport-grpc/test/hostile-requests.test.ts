@@ -306,6 +306,43 @@ describe('calls served by connect whose request never completes', () => {
   });
 });
 
+describe('open services (health, reflection)', () => {
+  it('long-lived health Watch streams are capped at maxConcurrentSessions; errors stay bounded', async () => {
+    const { url, port } = await setup({ limits: { maxConcurrentSessions: 2 } });
+    const health = new (load('grpc/health/v1/health.proto').grpc.health.v1.Health)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    cleanups.push(() => health.close());
+    const watch = () => {
+      const call = health.Watch({ service: '' });
+      const first = new Promise<unknown>((resolve) => {
+        call.once('data', resolve);
+        call.once('error', resolve);
+      });
+      return { call, first };
+    };
+    const a = watch();
+    const b = watch();
+    expect(await a.first).toMatchObject({ status: 'SERVING' });
+    expect(await b.first).toMatchObject({ status: 'SERVING' });
+    const c = watch();
+    expect(await c.first).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    // Pipeline calls are not counted against the watches.
+    await stillServing(url);
+    a.call.cancel();
+    await expect
+      .poll(async () => {
+        const d = watch();
+        const got = await d.first;
+        d.call.cancel();
+        return (got as { status?: string }).status;
+      })
+      .toBe('SERVING');
+    b.call.cancel();
+    const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'x'.repeat(100_000) }, (e: grpc.ServiceError) => resolve(e)));
+    expect(unknown.code).toBe(grpc.status.NOT_FOUND);
+    expect(unknown.details.length).toBeLessThan(1100);
+  });
+});
+
 describe('connection timeouts (item 10, slowloris)', () => {
   it('sockets that send the preface a byte at a time, or nothing, are closed after headersTimeoutMs', async () => {
     const { url, port } = await setup({ timeouts: { headersTimeoutMs: 300 } });
