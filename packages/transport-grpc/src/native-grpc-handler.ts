@@ -16,6 +16,8 @@ const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
 /** Decoded requests buffered before the HTTP/2 stream is paused (flow control then reaches the client). */
 const INBOX_HIGH = 16;
 const INBOX_LOW = 4;
+/** Why a finished call's signal aborts (one shared object: no stack trace captured per call). */
+const CALL_FINISHED = new RemoteMediaError(Code.Canceled, 'the call has finished');
 
 /**
  * ExecutePipeline and StreamPipeline over plain gRPC (application/grpc[+proto], no compression),
@@ -260,15 +262,18 @@ class NativeCall {
     const { res } = this;
     try {
       let trailers: Record<string, string>;
+      let failure: RemoteMediaError | undefined;
       try {
-        trailers = error === undefined ? { 'grpc-status': '0' } : grpcStatusTrailers(error);
+        failure = error === undefined ? undefined : boundedError(error);
+        trailers = failure === undefined ? { 'grpc-status': '0' } : grpcStatusTrailers(failure);
       } catch (statusError) {
-        trailers = grpcStatusTrailers(new RemoteMediaError(Code.Internal, `the call failed and its error could not be encoded: ${(statusError as Error)?.message}`));
+        failure = new RemoteMediaError(Code.Internal, `the call failed and its error could not be encoded: ${(statusError as Error)?.message}`);
+        trailers = grpcStatusTrailers(failure);
       }
-      const code = error === undefined ? 'OK' : codeName(Number(trailers['grpc-status']));
-      logFinishedCall(this.ctx.logger, this.ctx.metrics, this.#log, code, error === undefined ? undefined : boundedError(error).rawMessage);
+      const code = failure === undefined ? 'OK' : codeName(Number(trailers['grpc-status']));
+      logFinishedCall(this.ctx.logger, this.ctx.metrics, this.#log, code, failure?.rawMessage);
       // Release whatever still waits on the call (the request reader, a blocked write).
-      this.#controller.abort(new RemoteMediaError(Code.Canceled, 'the call has finished'));
+      this.#controller.abort(CALL_FINISHED);
       if (res.stream.destroyed || res.writableEnded) return;
       if (!this.#headersSent) {
         this.#headersSent = true;
