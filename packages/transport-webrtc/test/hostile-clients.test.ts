@@ -4,9 +4,10 @@ import { createServer } from 'node:http';
 import { type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, RpcErrorCode, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
+import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, encodeDataFrame, RpcErrorCode, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 const runner = createNodeRunner();
@@ -138,6 +139,34 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     expect(answers.filter((a) => a.result).length).toBe(2);
     expect(answers.filter((a) => a.error?.data?.code === 'resource_exhausted').length).toBe(6);
     expect(server.stats().sessions).toBeLessThanOrEqual(2);
+    await closePeerConnection(pc);
+    c.ws.close();
+  }, 30_000);
+
+  it('a peer that sends data frames faster than its pipeline takes them fails its session at a bound instead of queueing without end', async () => {
+    const slowRunner = createNodeRunner({ nodes: conformanceNodes });
+    server = await createWebRtcServer({ pipeline: slowRunner, maxQueuedDataFrames: 100, lingerMs: 100 });
+    const c = await signaling(server);
+    await c.call('peer.announce', {});
+    const pc = createPeerConnection({ iceHostAddresses: ['127.0.0.1'] });
+    const data = pc.createDataChannel(DATA_CHANNEL_LABEL);
+    const control = pc.createDataChannel(CONTROL_CHANNEL_LABEL);
+    const controls: any[] = [];
+    control.onMessage.subscribe((m) => controls.push(JSON.parse(m.toString())));
+    await pc.setLocalDescription(await pc.createOffer());
+    if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((st) => st === 'complete', 5000);
+    // A node that holds its one input: nothing after the first frame or two is taken.
+    const stuck = { version: 'v1', metadata: { name: 'stuck' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 60_000 }, queue: { capacity: 1 } }] };
+    const answer = await c.call('peer.offer', { to: SERVER_PEER_ID, sdp: pc.localDescription!.sdp, manifest: stuck });
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer.result.sdp });
+    await Promise.all([data, control].map((ch) => (ch.readyState === 'open' ? undefined : ch.stateChanged.watch((st) => st === 'open', 10_000))));
+    const frame = Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text: 'flood' }, metadata: {} } }));
+    for (let i = 0; i < 300; i++) data.send(frame);
+    for (let i = 0; i < 500 && !controls.some((m) => m.type === 'error'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(controls.filter((m) => m.type === 'error')).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'resource_exhausted', reason: 'InputQueueFull' }) })]);
+    for (let i = 0; i < 200 && server.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(server.stats().sessions).toBe(0);
+    expect((await c.call('server.health')).result).toMatchObject({ status: 'serving' });
     await closePeerConnection(pc);
     c.ws.close();
   }, 30_000);

@@ -19,11 +19,16 @@ export interface PeerSessionOptions extends IceOptions {
   lingerMs: number;
   /** Decoded audio packets queued for a busy pipeline before the oldest is dropped. */
   maxQueuedAudioPackets: number;
+  /** Data frames received but not yet taken by the pipeline; beyond it (or maxQueuedDataBytes) the session fails. */
+  maxQueuedDataFrames: number;
+  maxQueuedDataBytes: number;
   logger: NodeLogger;
   onClosed(session: PeerSession, reason: string, error?: RemoteMediaError): void;
 }
 
 const HIGH_WATER_BYTES = 1 << 20;
+/** How long outputs may wait for a peer to read its data channel before the session fails. */
+const SLOW_READER_MS = 30_000;
 
 /** One peer connection bound to one pipeline session: data channels, Opus tracks, teardown. */
 export class PeerSession {
@@ -43,10 +48,13 @@ export class PeerSession {
   #framesReceived = 0;
   #framesSent = 0;
   #queuedAudio = 0;
+  #queuedFrames = 0;
+  #queuedFrameBytes = 0;
   /** Audio packets dropped because the pipeline could not keep up. */
   droppedAudioPackets = 0;
   #timers: ReturnType<typeof setTimeout>[] = [];
   #closed = false;
+  #failed = false;
 
   private constructor(options: PeerSessionOptions) {
     this.#o = options;
@@ -117,8 +125,26 @@ export class PeerSession {
     if (channel.readyState === 'open') ready();
     else channel.stateChanged.subscribe((s) => (s === 'open' ? ready() : s === 'closed' && void this.close('data channel closed')));
     channel.onMessage.subscribe((message) => {
+      if (this.#closed || this.#failed) return;
       if (typeof message === 'string') return void this.#fail(new RemoteMediaError(Code.InvalidArgument, 'data channel: expected binary frames, got text'));
-      this.#inputs = this.#inputs.then(() => this.#onFrame(message));
+      // A data channel cannot be paused: a peer that sends faster than the pipeline takes would
+      // grow this queue without bound, so past the limit its session fails.
+      const { maxQueuedDataFrames, maxQueuedDataBytes } = this.#o;
+      if (this.#queuedFrames >= maxQueuedDataFrames || this.#queuedFrameBytes + message.byteLength > maxQueuedDataBytes) {
+        return void this.#fail(
+          new RemoteMediaError(
+            Code.ResourceExhausted,
+            `the peer sent ${this.#queuedFrames} data frames (${this.#queuedFrameBytes} bytes) the pipeline has not taken yet: limits maxQueuedDataFrames=${maxQueuedDataFrames}, maxQueuedDataBytes=${maxQueuedDataBytes}`,
+            { reason: 'InputQueueFull' },
+          ),
+        );
+      }
+      this.#queuedFrames++;
+      this.#queuedFrameBytes += message.byteLength;
+      this.#inputs = this.#inputs.then(() => this.#onFrame(message)).finally(() => {
+        this.#queuedFrames--;
+        this.#queuedFrameBytes -= message.byteLength;
+      });
     });
   }
 
@@ -194,7 +220,13 @@ export class PeerSession {
           continue;
         }
         if (!data) continue; // an audio-only (WHIP) peer has no data channel for other kinds
-        if (data.bufferedAmount > HIGH_WATER_BYTES) await data.bufferedAmountLow.asPromise(30_000).catch(() => {});
+        if (data.bufferedAmount > HIGH_WATER_BYTES) {
+          await data.bufferedAmountLow.asPromise(SLOW_READER_MS).catch(() => {});
+          // A peer that does not read its outputs is not buffered for without bound.
+          if (data.bufferedAmount > HIGH_WATER_BYTES && !this.#closed) {
+            throw new RemoteMediaError(Code.ResourceExhausted, `the peer left ${data.bufferedAmount} bytes of outputs unread for ${SLOW_READER_MS} ms`, { reason: 'SlowReader' });
+          }
+        }
         if (this.#closed || data.readyState !== 'open') return;
         data.send(Buffer.from(encodeDataFrame({ item: out })));
         this.#framesSent++;
@@ -211,6 +243,8 @@ export class PeerSession {
   }
 
   #fail(error: unknown): void {
+    if (this.#failed || this.#closed) return; // the first failure is the one reported
+    this.#failed = true;
     const e = toRemoteMediaError(error, Code.InvalidArgument);
     this.#o.logger.warn('webrtc session failed', { sessionId: this.id, error: e.message });
     this.#sendControl({ type: 'error', outputs: this.#framesSent, error: errorToJson(e) });

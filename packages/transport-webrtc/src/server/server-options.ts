@@ -32,6 +32,13 @@ export interface WebRtcServerOptions extends IceOptions {
   lingerMs?: number;
   /** Decoded audio packets (20 ms each) queued for a busy pipeline before dropping. Default 50. */
   maxQueuedAudioPackets?: number;
+  /**
+   * Data-channel frames of a session received but not yet taken by its pipeline (a data channel
+   * cannot be paused); beyond this many, or `maxQueuedDataBytes` (default 16 MiB), the session
+   * fails with `resource_exhausted` (reason `InputQueueFull`). Default 1024.
+   */
+  maxQueuedDataFrames?: number;
+  maxQueuedDataBytes?: number;
   /** WebSocket signaling path. Default `/signaling`. */
   signalingPath?: string;
   /** WHIP-style offer/answer path. Default `/whip`. */
@@ -71,6 +78,8 @@ export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOpti
     disconnectGraceMs: o.disconnectGraceMs ?? 5_000,
     lingerMs: o.lingerMs ?? 2_000,
     maxQueuedAudioPackets: o.maxQueuedAudioPackets ?? 50,
+    maxQueuedDataFrames: o.maxQueuedDataFrames ?? 1024,
+    maxQueuedDataBytes: o.maxQueuedDataBytes ?? 16 * 1024 * 1024,
     signalingPath: o.signalingPath ?? '/signaling',
     whipPath: o.whipPath ?? '/whip',
     logger: o.logger ?? silent,
