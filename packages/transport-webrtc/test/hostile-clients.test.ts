@@ -170,4 +170,17 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     await closePeerConnection(pc);
     c.ws.close();
   }, 30_000);
+
+  it('a signaling connection that never announces is closed (1008) and frees its slot', async () => {
+    server = await createWebRtcServer({ pipeline: runner, announceTimeoutMs: 300, maxSignalingConnections: 2 });
+    const silent = new WebSocket(server.signalingUrl);
+    const code = await new Promise<number>((resolve) => silent.once('close', resolve));
+    expect(code).toBe(1008);
+    const announced = await signaling(server);
+    expect((await announced.call('peer.announce', {})).result.peer_id).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(announced.ws.readyState).toBe(WebSocket.OPEN);
+    expect(server.stats().signalingConnections).toBe(1);
+    announced.ws.close();
+  });
 });

@@ -24,6 +24,8 @@ export interface WebRtcServerOptions extends IceOptions {
   maxPeers?: number;
   /** Signaling connections at once. Default 256. */
   maxSignalingConnections?: number;
+  /** A signaling connection that sends no `peer.announce` within this many ms is closed (code 1008). Default 10000. */
+  announceTimeoutMs?: number;
   /** Time a new peer connection has to reach `connected`. Default 15000 ms. */
   connectTimeoutMs?: number;
   /** How long ICE may stay `disconnected` before the session is torn down. Default 5000 ms. */
@@ -74,6 +76,7 @@ export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOpti
     allowInlineManifests: o.allowInlineManifests ?? !o.pipelineDir,
     maxPeers: o.maxPeers ?? 32,
     maxSignalingConnections: o.maxSignalingConnections ?? 256,
+    announceTimeoutMs: o.announceTimeoutMs ?? 10_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 15_000,
     disconnectGraceMs: o.disconnectGraceMs ?? 5_000,
     lingerMs: o.lingerMs ?? 2_000,

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { httpStatusFor, toRemoteMediaError } from '../errors.js';
 import { JsonRpcPeer } from '../wire/json-rpc.js';
-import { SERVER_PEER_ID, SignalingNotification } from '../wire/signaling-types.js';
+import { SERVER_PEER_ID, SignalingMethod, SignalingNotification } from '../wire/signaling-types.js';
 import { checkRequestAuth } from './http-auth.js';
 import { resolveManifestChoice } from './manifest-resolver.js';
 import { PeerSession } from './peer-session.js';
@@ -140,6 +140,10 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
       for (const s of conn.sessions) void s.close('signaling connection closed');
     });
     ws.on('error', () => ws.terminate());
+    // A connection that never announces would hold one of maxSignalingConnections for good.
+    const announceTimer = setTimeout(() => conn.peerId === undefined && ws.close(1008, `no ${SignalingMethod.Announce} within ${o.announceTimeoutMs} ms`), o.announceTimeoutMs);
+    announceTimer.unref();
+    ws.once('close', () => clearTimeout(announceTimer));
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
