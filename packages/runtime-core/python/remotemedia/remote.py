@@ -94,6 +94,8 @@ class HttpClient(RemoteClient):
         self._token = token
         self._timeout = timeout
         self._local = threading.local()
+        self._opened_conns: list = []
+        self._conns_lock = threading.Lock()
 
     def _connection(self, fresh: bool = False, timeout: Optional[float] = None) -> http.client.HTTPConnection:
         if fresh:
@@ -102,6 +104,8 @@ class HttpClient(RemoteClient):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connection(True)
+            with self._conns_lock:
+                self._opened_conns.append(conn)
         return conn
 
     def _headers(self, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
@@ -151,10 +155,12 @@ class HttpClient(RemoteClient):
         return _HttpStreamSession(self, manifest_text(manifest), window)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Closes every kept-alive connection (of every thread)."""
+        with self._conns_lock:
+            conns, self._opened_conns = self._opened_conns, []
+        for conn in conns:
             conn.close()
-            self._local.conn = None
+        self._local.conn = None
 
 
 class _HttpStreamSession(StreamSession):
@@ -215,6 +221,12 @@ class _HttpStreamSession(StreamSession):
         finally:
             conn.close()
 
+    def _finish(self, error=None) -> None:
+        super()._finish(error)
+        if self.session_id is None or self._cancelled:
+            return  # a cancel's DELETE still needs the connection; it closes it
+        self._loop.run_in_executor(None, self._sender.close)
+
     def _event(self, event: str, data: str) -> bool:
         if event == "output":
             item = json.loads(data)
@@ -258,6 +270,8 @@ class _HttpStreamSession(StreamSession):
             self._sender.call("DELETE", f"/v1/sessions/{sid}", None)
         except Exception:  # noqa: BLE001
             pass
+        finally:
+            self._sender.close()
 
 
 class _ThreadClient:
@@ -267,6 +281,12 @@ class _ThreadClient:
         self._client = client
         self._lock = threading.Lock()
         self._conn: Optional[http.client.HTTPConnection] = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     def call(self, method: str, path: str, body: Any) -> Any:
         with self._lock:
@@ -382,7 +402,11 @@ class _GrpcStreamSession(StreamSession):
                 for field, _, value in _wire.pb_fields(response):
                     if field == 1:
                         sid = next((bytes(v).decode() for n, _, v in _wire.pb_fields(value) if n == 1), "")
-                        self._loop.call_soon_threadsafe(self._set_ready, sid)
+                        try:
+                            self._loop.call_soon_threadsafe(self._set_ready, sid)
+                        except RuntimeError:  # the event loop is closed
+                            self._call.cancel()
+                            return
                     elif field == 2:
                         if not self.put_blocking(from_runtime_data(_wire.decode_data_chunk(value)[0])):
                             self._call.cancel()
@@ -395,7 +419,10 @@ class _GrpcStreamSession(StreamSession):
         except Exception as exc:  # noqa: BLE001
             self.finish_threadsafe(exc)
         finally:
-            self._loop.call_soon_threadsafe(self._set_ready, None)
+            try:
+                self._loop.call_soon_threadsafe(self._set_ready, None)
+            except RuntimeError:  # the event loop is closed
+                pass
 
     def _set_ready(self, sid) -> None:
         if sid:
