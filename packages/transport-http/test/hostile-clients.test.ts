@@ -225,6 +225,39 @@ describe('garbage on every path gets a structured 4xx and the server keeps servi
   });
 });
 
+describe('WebSocket messages with fields of the wrong type are 4xx errors, never a crash', () => {
+  /** Opens /v1/stream, sends `frames`, resolves with what came back and the close code. */
+  async function exchange(started: Started, frames: string[]): Promise<{ messages: any[]; code: number }> {
+    const ws = new WebSocket(`${started.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth });
+    const messages: any[] = [];
+    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    await new Promise((r) => ws.once('open', r));
+    for (const f of frames) ws.send(f);
+    const code = await new Promise<number>((r) => ws.once('close', r));
+    return { messages, code };
+  }
+
+  it.each([
+    ['close with an object reason (threw in the close handler: an unhandled rejection)', '{"type":"close","reason":{}}', 'reason'],
+    ['attach with an object session id', '{"type":"attach","sessionId":{}}', 'sessionId'],
+    ['start without a manifest', '{"type":"start"}', 'manifest'],
+    ['an unknown type', '{"type":"nope"}', 'type'],
+  ])('%s', async (_name, frame, path) => {
+    s = await startServer();
+    const { messages } = await exchange(s, [frame]);
+    expect(messages).toEqual([expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'invalid_argument', reason: 'BadFrame', details: [expect.objectContaining({ path })] }) })]);
+    expect(await healthOk(s)).toBe(true);
+  });
+
+  it('a close reason longer than a close frame takes (123 bytes of UTF-8) closes the socket normally', async () => {
+    s = await startServer();
+    const { code } = await exchange(s, [encodeMessage({ type: 'start', manifest: echo }) as string, JSON.stringify({ type: 'close', reason: 'é'.repeat(120) })]);
+    expect(code).toBe(1000);
+    await waitFor(() => s!.server.sessionCount === 0, 'the session to close');
+    expect(await healthOk(s)).toBe(true);
+  });
+});
+
 describe('slow clients and shutdown (issue 23, item 10)', () => {
   it('slowloris: sockets sending headers a byte at a time are answered 408 and closed, even if they ignore the FIN; /health answers meanwhile', async () => {
     s = await startServer({ headersTimeoutMs: 500 });

@@ -4,7 +4,7 @@ import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { errorResponse } from '../shared/http-errors.js';
-import { type ClientMessage, type ServerMessage, decodeMessage, encodeMessage, frameOf, messageId } from '../shared/ws-frames.js';
+import { type ClientMessage, type ServerMessage, checkClientMessage, decodeMessage, encodeMessage, frameOf, messageId } from '../shared/ws-frames.js';
 import type { HttpMetrics } from './http-metrics.js';
 import { decodePathSegment, refuseSocket } from './connection-guards.js';
 import { parseTimeoutMs } from './route-context.js';
@@ -127,7 +127,7 @@ class SocketSession {
       const frame = frameOf(raw, isBinary);
       let task: () => Promise<void>;
       try {
-        const msg = decodeMessage(frame) as ClientMessage;
+        const msg = checkClientMessage(decodeMessage(frame));
         // close must not wait behind inputs blocked on backpressure.
         if (msg.type === 'close') return void this.#dispose(msg.reason ?? 'closed by client');
         if (msg.type === 'start' || msg.type === 'attach') clearTimeout(this.#startTimer);
@@ -259,7 +259,16 @@ class SocketSession {
   }
 
   async #dispose(reason: string): Promise<void> {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, this.#ended ? 'done' : reason.slice(0, 100));
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(1000, this.#ended ? 'done' : closeReason(reason));
     if (this.entry) await this.options.sessions.remove(this.entry, reason);
   }
+}
+
+/** A close reason as a WebSocket close frame takes it: at most 123 bytes of UTF-8 (ws throws beyond). */
+export function closeReason(text: string): string {
+  let out = text.slice(0, 123);
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  // A cut between a surrogate pair would leave half a character (encoded as U+FFFD, 3 bytes).
+  if (/[\ud800-\udbff]$/.test(out)) out = out.slice(0, -1);
+  return out;
 }

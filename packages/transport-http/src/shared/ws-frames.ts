@@ -98,6 +98,37 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
   return msg as unknown as ClientMessage | ServerMessage;
 }
 
+/**
+ * Checks a decoded message is one a client may send, with fields of the right types (what
+ * decodeMessage does not check); throws InvalidArgument (reason `BadFrame`) naming the field.
+ */
+export function checkClientMessage(msg: ClientMessage | ServerMessage): ClientMessage {
+  const m = msg as unknown as Record<string, unknown>;
+  const field = (name: string, ok: boolean, expected: string) => {
+    if (!ok) throw new RemoteMediaError(Code.InvalidArgument, `${m.type} message: "${name}" must be ${expected}`, { reason: 'BadFrame', details: [{ path: name, message: `expected ${expected}` }] });
+  };
+  switch (m.type) {
+    case 'start':
+      field('manifest', m.manifest !== undefined && m.manifest !== null, 'a manifest (object or text)');
+      break;
+    case 'attach':
+      field('sessionId', typeof m.sessionId === 'string' && m.sessionId.length <= 256, 'a session id (string)');
+      break;
+    case 'input':
+      field('id', Number.isSafeInteger(m.id), 'an integer');
+      field('nodeId', m.nodeId === undefined || typeof m.nodeId === 'string', 'a string');
+      break;
+    case 'close':
+      field('reason', m.reason === undefined || typeof m.reason === 'string', 'a string');
+      break;
+    case 'end':
+      break;
+    default:
+      throw new RemoteMediaError(Code.InvalidArgument, `unknown message type ${JSON.stringify(String(m.type).slice(0, 40))}; a client sends start, attach, input, end or close`, { reason: 'BadFrame', details: [{ path: 'type', message: 'unknown message type' }] });
+  }
+  return msg as ClientMessage;
+}
+
 function validated(item: TransportData): TransportData {
   const issues = validateRuntimeData(item.data).map((d) => ({ path: `item.data.${d.path}`, message: d.message }));
   if (issues.length) throw new RemoteMediaError(Code.InvalidArgument, `${issues[0]!.path}: ${issues[0]!.message}`, { details: issues, reason: 'InvalidData' });
