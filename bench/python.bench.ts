@@ -1,11 +1,14 @@
 // `pnpm bench python`: Python nodes in their own processes vs a bare Node <-> python3 pipe echo.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeData, StreamSession } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { compare, median, percentile, timeEach, writeReport, type Comparison, type Measurement } from './report.js';
 
 const FIXTURES = fileURLToPath(new URL('../packages/runtime-core/test/python/fixtures/test_nodes.py', import.meta.url));
+const PYTHON_SDK = fileURLToPath(new URL('../packages/runtime-core/python', import.meta.url));
+const BRIDGE_JS = fileURLToPath(new URL('../packages/runtime-core/dist/node/python-bridge/bridge-main.js', import.meta.url));
 
 // The baseline: the least a Node <-> python3 round trip can cost. Python reads a length-prefixed
 // message from stdin and writes it back to stdout; no decoding, no dispatch.
@@ -182,5 +185,157 @@ export async function run(): Promise<void> {
   comparisons.push(compare('session start + first answer, one Python node', 'ms', median(warmStarts) / 1000, median(coldStarts) / 1000, { baselineName: 'cold start (warmProcesses: 0)' }));
   await Promise.all([warm.shutdown({ graceMs: 0 }), runner.shutdown({ graceMs: 0 })]);
 
+  // 5. Python calling the runtime (remotemedia_runtime) vs the same pipelines run from TypeScript.
+  await pythonCallerRows(comparisons, measurements);
+
   writeReport('python', comparisons, measurements);
+}
+
+// Python calling the runtime: the caller script times its own calls and prints them as JSON.
+const CALLER = String.raw`
+import asyncio, json, sys, time
+import remotemedia_runtime as rt
+from remotemedia.runtime import manifest_text
+from remotemedia import protocol as p
+from remotemedia._session import marshal_input
+try:
+    import numpy as np
+except ImportError:
+    np = None
+cfg = json.loads(sys.argv[1])
+out = {}
+unary = cfg["unary"]
+for _ in range(cfg["warmup"]):
+    rt.execute_pipeline_with_input_sync(unary, [1])
+times = []
+for _ in range(cfg["n"]):
+    t = time.perf_counter()
+    rt.execute_pipeline_with_input_sync(unary, [1])
+    times.append((time.perf_counter() - t) * 1e6)
+out["unary_sync_us"] = times
+
+async def unary_async(n):
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await rt.execute_pipeline_with_input(unary, [1])
+        ts.append((time.perf_counter() - t) * 1e6)
+    return ts
+asyncio.run(unary_async(cfg["warmup"]))
+out["unary_async_us"] = asyncio.run(unary_async(cfg["n"]))
+
+# Marshaling alone: an input to its frames and an output frame back to a Python value.
+frame = b"".join(bytes(b) for b in p.data_frame(p.OUTPUT, 1, marshal_input(1, "x")))
+t = time.perf_counter()
+for _ in range(10000):
+    b"".join(bytes(b) for b in p.data_frame(p.INPUT, 1, marshal_input(1, "x")))
+    ((ft, kind, rid, body),) = p.FrameReader().feed(frame)
+    p.decode_data(kind, body)
+out["marshal_us"] = (time.perf_counter() - t) * 1e6 / 10000
+
+samples = cfg["samples"]
+frame_data = np.array(samples, dtype=np.float32) if np is not None else __import__("array").array("f", samples)
+
+async def stream_throughput(frames):
+    async with rt.stream(cfg["stream"]) as s:
+        async def feed():
+            for _ in range(frames):
+                await s.send(frame_data, sample_rate=cfg["rate"])
+            await s.end()
+        t = time.perf_counter()
+        task = asyncio.ensure_future(feed())
+        got = 0
+        async for _ in s.outputs:
+            got += 1
+        await task
+        assert got == frames, got
+        return (time.perf_counter() - t) * 1e6
+
+async def stream_round_trips(n):
+    async with rt.stream(cfg["stream"]) as s:
+        ts = []
+        for _ in range(n):
+            t = time.perf_counter()
+            await s.send(frame_data, sample_rate=cfg["rate"])
+            await s.recv()
+            ts.append((time.perf_counter() - t) * 1e6)
+        return ts
+
+asyncio.run(stream_throughput(cfg["warmup"]))
+out["stream_total_us"] = [asyncio.run(stream_throughput(cfg["frames"])) for _ in range(cfg["rounds"])]
+asyncio.run(stream_round_trips(cfg["warmup"]))
+out["stream_rtt_us"] = asyncio.run(stream_round_trips(cfg["n"]))
+out["numpy"] = np is not None
+print(json.dumps(out))
+`;
+
+export async function pythonCallerRows(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
+  // The seed's 3-node example: PassThrough -> Calculator(add 5) -> PassThrough, one JSON input.
+  const unary = manifest(
+    [{ id: 'pass1', nodeType: 'PassThrough' }, { id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } }, { id: 'pass2', nodeType: 'PassThrough' }],
+    [{ from: 'pass1', to: 'calc' }, { from: 'calc', to: 'pass2' }],
+  );
+  // 20 ms of 48 kHz mono audio through three nodes.
+  const stream = manifest(
+    [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }, { id: 'c', nodeType: 'PassThrough' }],
+    [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }],
+  );
+  const samples = Array.from({ length: 960 }, (_, i) => Math.sin(i / 9));
+  const cfg = { unary, stream, samples, rate: 48_000, warmup: 300, n: 2000, frames: 2000, rounds: 3 };
+
+  // Python first, on its own (the bridge process is its own Node.js).
+  const python = await new Promise<Record<string, number[] | number | boolean>>((resolve, reject) => {
+    const child = spawn('python3', ['-c', CALLER, JSON.stringify(cfg)], {
+      // The bridge runs the same build as this process: dist/ after `pnpm bench`'s build, else the sources.
+      env: { ...process.env, PYTHONPATH: PYTHON_SDK, ...(existsSync(BRIDGE_JS) ? { REMOTEMEDIA_NODE_BRIDGE: BRIDGE_JS } : {}) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`Python caller exited with ${code}`))));
+  });
+
+  // The same pipelines from TypeScript, in this process.
+  const runner = createNodeRunner();
+  const one: RuntimeData = { kind: 'json', value: 1 };
+  await timeEach(0, () => runner.execute(unary, [one]), cfg.warmup);
+  const tsUnary = await timeEach(cfg.n, () => runner.execute(unary, [one]));
+  const frame: RuntimeData = { kind: 'audio', samples: Float32Array.from(samples), sampleRate: cfg.rate, channels: 1 };
+  const throughput = async (frames: number) => {
+    const s = await runner.stream(stream);
+    const t = performance.now();
+    const consume = (async () => {
+      let got = 0;
+      for await (const _ of s.outputs) got++;
+      return got;
+    })();
+    for (let i = 0; i < frames; i++) await s.send(frame);
+    await s.end();
+    const got = await consume;
+    if (got !== frames) throw new Error(`got ${got} outputs of ${frames}`);
+    return (performance.now() - t) * 1000;
+  };
+  await throughput(cfg.warmup);
+  const tsTotals: number[] = [];
+  for (let r = 0; r < cfg.rounds; r++) tsTotals.push(await throughput(cfg.frames));
+  const rttSession = await runner.stream(stream);
+  await timeEach(0, () => roundTrip(rttSession, frame), cfg.warmup);
+  const tsRtt = await timeEach(cfg.n, () => roundTrip(rttSession, frame));
+  await rttSession.close();
+  await runner.shutdown({ graceMs: 0 });
+
+  const pyUnary = python.unary_sync_us as number[];
+  const pyUnaryAsync = python.unary_async_us as number[];
+  const perFrame = (totals: number[]) => median(totals) / cfg.frames;
+  const py = perFrame(python.stream_total_us as number[]);
+  const ts = perFrame(tsTotals);
+  comparisons.push(compare('Python unary call, 3-node pipeline (PassThrough, Calculator, PassThrough), median', 'us', median(pyUnary), median(tsUnary), { baselineName: 'same pipeline, runner.execute from TypeScript' }));
+  comparisons.push(compare('same, async (await execute_pipeline_with_input), median', 'us', median(pyUnaryAsync), median(tsUnary), { baselineName: 'same pipeline, runner.execute from TypeScript' }));
+  comparisons.push(compare('Python streaming throughput, 20 ms 48 kHz frames through 3 nodes, time per frame', 'us', py, ts, { baselineName: 'same session fed from TypeScript' }));
+  comparisons.push(compare('Python streaming, one 20 ms frame send -> output round trip, median', 'us', median(python.stream_rtt_us as number[]), median(tsRtt), { baselineName: 'same from TypeScript' }));
+  measurements.push({ name: 'Python unary call p99', unit: 'us', value: percentile(pyUnary, 0.99) });
+  measurements.push({ name: 'TypeScript unary call p99', unit: 'us', value: percentile(tsUnary, 0.99) });
+  measurements.push({ name: 'Python marshaling of one JSON input and output (frames, no I/O)', unit: 'us', value: python.marshal_us as number, note: 'the seed measured 2-10 us' });
+  measurements.push({ name: 'Python streaming throughput', unit: 'frames/s', value: 1e6 / py, note: `${(1e6 / py / 50).toFixed(0)}x real time; numpy ${python.numpy ? 'on' : 'off'}` });
+  measurements.push({ name: 'TypeScript streaming throughput', unit: 'frames/s', value: 1e6 / ts });
 }

@@ -57,8 +57,15 @@ def manifest_value(manifest: Manifest):
 
 
 def manifest_text(manifest: Manifest) -> str:
+    """The manifest as text: the runtime and servers cache validated manifests by their text, so
+    text skips re-validating (and re-walking) the same manifest on every call."""
     value = manifest_value(manifest)
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), allow_nan=False)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"manifest is not JSON data: {exc}") from exc
 
 
 class _Call:
@@ -156,8 +163,10 @@ class RuntimeBridge:
     def _read(self, proc):
         reader = p.FrameReader()
         calls = self._calls
+        fd = proc.stdout.fileno()
         while True:
-            chunk = proc.stdout.read1(1 << 20) if hasattr(proc.stdout, "read1") else os.read(proc.stdout.fileno(), 1 << 20)
+            # 64 KiB: a bigger os.read buffer is an mmap/munmap per call.
+            chunk = os.read(fd, 65536)
             if not chunk:
                 break
             for ftype, kind, rid, frame in reader.feed(chunk):
@@ -227,11 +236,11 @@ class RuntimeBridge:
 
     def submit_execute(self, manifest, inputs):
         """Starts a call; returns a concurrent.futures.Future of the list of outputs."""
-        manifest_json = manifest_value(manifest)
+        manifest_json = manifest_text(manifest)
         data = [marshal_input(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
 
         def frames(rid):
-            yield [p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json})]
+            yield [p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "unary": True})]
             for d in data:
                 yield p.data_frame(p.INPUT, rid, d)
             yield [p.json_frame(p.END_INPUT, rid)]
@@ -242,7 +251,7 @@ class RuntimeBridge:
 
     def open_stream(self, manifest, window: int = 32) -> LocalStreamSession:
         """Opens a streaming session (call from a running event loop)."""
-        manifest_json = manifest_value(manifest)
+        manifest_json = manifest_text(manifest)
         session = LocalStreamSession(self, window)
         session.rid = self._register(session, lambda rid: iter([[p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "stream": True, "window": session._window})]]))
         return session

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { RuntimeData } from '../../data/runtime-data.js';
+import type { TransportData } from '../../data/transport-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import type { StreamSession } from '../../transport/pipeline-transport.js';
 import { RUNTIME_VERSION } from '../../version.js';
@@ -34,28 +35,56 @@ interface Call {
 }
 
 /**
- * Serves calls from a Python caller: EXECUTE {manifest, stream?, window?} opens a session, INPUT
+ * Serves calls from a Python caller: EXECUTE {manifest, stream?, window?, unary?} opens a session, INPUT
  * frames feed it, END_INPUT ends it, CANCEL closes it; outputs stream back as OUTPUT frames, then
  * DONE or ERROR. A streaming call (`stream: true`) also gets ACCEPTED once each input was accepted,
  * and is sent at most `window` outputs (default 32) beyond what the caller granted with CREDIT,
  * so a slow Python consumer holds the pipeline back instead of buffering without bound.
+ * A unary call (`unary: true`) collects its inputs until END_INPUT and runs them with
+ * runner.executeUnary (no session machinery per input), answering every output and DONE in one write.
  * VERSION answers DONE {version}. Resolves when `input` ends and every call has finished.
  */
 export async function runBridge(input: Readable, output: Writable): Promise<void> {
   const runner = createNodeRunner();
   const calls = new Map<number, Call>();
   const decoder = new FrameDecoder();
+  // One write per frame (a frame is a header and a payload): each write is a syscall and a wakeup
+  // of the Python reader; big payloads are written as they are rather than copied.
   const write = (buffers: Buffer[]) => {
-    for (const b of buffers) output.write(b);
+    if (buffers.length === 1) output.write(buffers[0]);
+    else if (buffers.reduce((n, b) => n + b.length, 0) <= 65536) output.write(Buffer.concat(buffers));
+    else for (const b of buffers) output.write(b);
   };
   const fail = (id: number, error: unknown) => {
     const e = RemoteMediaError.from(error, Code.Internal);
     write([jsonFrame(F.ERROR, id, e.toJSON())]);
   };
 
+  /** Unary calls (`unary: true`): inputs collected until END_INPUT, then one runner.executeUnary. */
+  const unary = new Map<number, { manifest: unknown; inputs: TransportData[] }>();
+  const runUnary = (id: number): void => {
+    const call = unary.get(id);
+    if (!call) return;
+    unary.delete(id);
+    runner.executeUnary(call.manifest as never, call.inputs).then(
+      (outputs) => {
+        const frames: Buffer[] = [];
+        for (const out of outputs) frames.push(...dataFrame(F.OUTPUT, id, out.data, out.metadata));
+        frames.push(jsonFrame(F.DONE, id));
+        write(frames);
+      },
+      (error) => fail(id, error),
+    );
+  };
+
   const open = (frame: Frame): void => {
     const id = frame.requestId;
-    const { manifest, stream, window } = frameJson(frame) as { manifest: unknown; stream?: boolean; window?: number };
+    const body = frameJson(frame) as { manifest: unknown; stream?: boolean; window?: number; unary?: boolean };
+    const { manifest, stream, window } = body;
+    if (body.unary === true) {
+      unary.set(id, { manifest, inputs: [] });
+      return;
+    }
     const call: Call = {
       opened: undefined as never,
       chain: undefined as never,
@@ -119,6 +148,11 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
         } catch (error) {
           return fail(id, error);
         }
+        const pending = unary.get(id);
+        if (pending) {
+          pending.inputs.push(metadata && Object.keys(metadata).length ? { data, metadata } : { data, metadata: {} });
+          return;
+        }
         const stream = calls.get(id)?.stream;
         return enqueue(
           id,
@@ -127,6 +161,7 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
         );
       }
       case F.END_INPUT:
+        if (unary.has(id)) return runUnary(id);
         return enqueue(id, (s) => s.end());
       case F.CANCEL: {
         const call = calls.get(id);
