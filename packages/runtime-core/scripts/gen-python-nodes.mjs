@@ -69,7 +69,7 @@ export function generate(nodes) {
     '"""',
     'from __future__ import annotations',
     '',
-    'from typing import Any, Dict, List, Optional',
+    'from typing import TYPING_NAMES',
     '',
     'try:',
     '    from typing import Literal',
@@ -115,7 +115,9 @@ export function generate(nodes) {
   lines.push('');
   // snake_case is not used for params: they keep the manifest's names so manifests and code match.
   void snake;
-  return lines.join('\n').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = lines.join('\n');
+  const typing = ['Any', 'Dict', 'List', 'Optional'].filter((n) => n === 'Any' || n === 'Dict' || text.includes(`${n}[`));
+  return text.replace('TYPING_NAMES', typing.join(', ')).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function generatedText() {

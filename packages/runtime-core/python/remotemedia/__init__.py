@@ -20,9 +20,18 @@ Write nodes::
 
 The seed's calling API: ``import remotemedia_runtime``. See docs/python.md.
 """
+from typing import TYPE_CHECKING
+
 from ._version import __version__
 from .data import Audio, Binary, Control, Image, Json, Tensor, Text, Video, from_runtime_data, to_runtime_data
 from .node import REGISTRY, Node, RemoteMediaError, register_node
+
+if TYPE_CHECKING:  # imported lazily at run time (node processes import this package and start fast)
+    from ._session import StreamSession
+    from .errors import PipelineError, RuntimeNotAvailableError
+    from .pipeline import Pipeline, PythonNode
+    from .remote import connect
+    from .runtime import stream
 
 __all__ = [
     "Audio", "Binary", "Control", "Image", "Json", "Tensor", "Text", "Video",

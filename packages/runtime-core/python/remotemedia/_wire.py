@@ -122,6 +122,7 @@ def pb_fields(buf) -> Iterator[Tuple[int, int, Any]]:
     memoryviews for length-delimited fields."""
     mv = memoryview(buf)
     i, n = 0, len(mv)
+    value: Any
     while i < n:
         key, i = _read_varint(mv, i)
         field, wire = key >> 3, key & 7
@@ -307,13 +308,14 @@ def decode_status_details(buf) -> Optional[Dict[str, Any]]:
     """grpc-status-details-bin (google.rpc.Status) -> the remotemedia.v1.PipelineError in it, as JSON."""
     for field, _, value in pb_fields(buf):
         if field == 3:
-            type_url, inner = "", b""
+            type_url: Optional[str] = ""
+            inner: Any = b""
             for n, _, v in pb_fields(value):
                 if n == 1:
                     type_url = _s(v)
                 elif n == 2:
                     inner = v
-            if type_url.endswith("remotemedia.v1.PipelineError"):
+            if type_url and type_url.endswith("remotemedia.v1.PipelineError"):
                 return decode_pipeline_error(inner)
     return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import array
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, List, Optional
 
 _numpy = None

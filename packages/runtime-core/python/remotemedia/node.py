@@ -117,7 +117,7 @@ def register_node(type_name=None):
     return lambda cls: wrap(cls, type_name)
 
 
-_loaded_files = set()
+_loaded_files: set = set()
 
 
 def import_modules(specs):

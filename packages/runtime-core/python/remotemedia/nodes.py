@@ -9,7 +9,7 @@ Params left out are not sent: the runtime applies its defaults (listed in each d
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 try:
     from typing import Literal

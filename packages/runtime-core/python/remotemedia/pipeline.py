@@ -15,7 +15,6 @@ with the module that defines them imported (``executor: multiprocess`` in the ma
 """
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -73,7 +72,7 @@ def _check_value(schema: Mapping[str, Any], value: Any, path: str) -> List[str]:
     else:
         ok = True
     if not ok:
-        return [f"{path}: expected {_JSON_TYPES.get(t, t)}, got {type(value).__name__} {value!r}"]
+        return [f"{path}: expected {_JSON_TYPES.get(str(t), t)}, got {type(value).__name__} {value!r}"]
     if "enum" in schema and value not in schema["enum"]:
         problems.append(f"{path}: expected one of {', '.join(repr(v) for v in schema['enum'])}, got {value!r}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -89,6 +89,8 @@ def _loads_meta(raw) -> dict:
     meta = _meta_cache.get(key)
     if meta is None:
         meta = _loads(key)
+        if not isinstance(meta, dict):
+            raise ProtocolError("data frame meta is not a JSON object")
         if len(_meta_cache) >= 256:
             _meta_cache.clear()
         _meta_cache[key] = meta
@@ -214,6 +216,7 @@ def decode_data(kind_number: int, frame):
     payload = memoryview(frame)[start + meta_len :]
     metadata = meta.get("metadata") or {}
     kind = _KIND_NAMES.get(kind_number) or enum_name(DATA_KINDS, kind_number, "data kind")
+    data: object
     if kind == "audio":
         data = rd.Audio(rd.float32_samples(payload), meta["sampleRate"], meta.get("channels", 1), meta.get("timestampUs"), meta.get("streamId"))
     elif kind == "video":

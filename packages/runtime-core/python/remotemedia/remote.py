@@ -198,7 +198,7 @@ class _HttpStreamSession(StreamSession):
                 except ValueError:
                     self.finish_threadsafe(PipelineError(f"[unknown] HTTP {resp.status}: {body[:300]}", "unknown"))
                 return
-            event, data = "message", []
+            event, data = "message", []  # type: str, List[str]
             for raw in resp:
                 line = raw.decode("utf-8").rstrip("\r\n")
                 if line == "":
