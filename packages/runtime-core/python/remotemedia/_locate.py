@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import _version
 
@@ -82,19 +82,35 @@ def _candidates(node: Optional[str]) -> List[Tuple[str, str]]:
 
 def find_runtime_core(node: Optional[str] = None) -> str:
     """The @remotemedia/runtime-core directory, or RuntimeNotAvailableError listing where it looked."""
+    return _find_runtime_core(node)[1]
+
+
+def _find_runtime_core(node: Optional[str]) -> Tuple[str, str]:
     env_dir = os.environ.get("REMOTEMEDIA_RUNTIME_CORE")
     if env_dir and not _is_runtime_core(env_dir):
         raise RuntimeNotAvailableError(
             f"REMOTEMEDIA_RUNTIME_CORE={env_dir!r} is not the {PACKAGE_NAME} npm package (no package.json named {PACKAGE_NAME} there)."
         )
-    for _, path in _candidates(node):
+    for how, path in _candidates(node):
         if _is_runtime_core(path):
-            return os.path.realpath(path)
+            return how, os.path.realpath(path)
     raise RuntimeNotAvailableError(
         f"the {PACKAGE_NAME} npm package was not found (looked in node_modules of {os.getcwd()} and its parents, "
         "the global npm folder and the directory this package was built from). "
         f"Run `npm install {PACKAGE_NAME}` in your project, or set REMOTEMEDIA_RUNTIME_CORE=/path/to/node_modules/{PACKAGE_NAME}."
     )
+
+
+def runtime_info() -> Dict[str, object]:
+    """Where the local runtime comes from: ``node``, ``runtime_core``, ``found_by``, ``command``.
+    Raises RuntimeNotAvailableError like a call would."""
+    node = find_node()
+    if os.environ.get("REMOTEMEDIA_NODE_BRIDGE"):
+        how, root = "REMOTEMEDIA_NODE_BRIDGE", None
+    else:
+        how, root = _find_runtime_core(node)
+    command, _ = bridge_command()
+    return {"node": node, "runtime_core": root, "found_by": how, "command": command}
 
 
 def bridge_command() -> Tuple[List[str], Optional[str]]:

@@ -29,7 +29,7 @@ from collections import deque
 from typing import Any, Iterable, List, Mapping, Optional, Union
 
 from . import protocol as p
-from ._locate import RuntimeNotAvailableError, bridge_command
+from ._locate import RuntimeNotAvailableError, bridge_command, runtime_info
 from ._session import StreamSession, marshal_input
 from .data import from_runtime_data
 from .errors import PipelineError, error_from_json
@@ -37,7 +37,7 @@ from .errors import PipelineError, error_from_json
 __all__ = [
     "execute_pipeline", "execute_pipeline_with_input", "execute_pipeline_sync",
     "execute_pipeline_with_input_sync", "get_runtime_version", "is_available", "stream",
-    "RuntimeBridge", "PipelineError", "RuntimeNotAvailableError", "LocalStreamSession", "manifest_text",
+    "RuntimeBridge", "PipelineError", "RuntimeNotAvailableError", "LocalStreamSession", "manifest_text", "runtime_info",
 ]
 
 Manifest = Union[str, bytes, Mapping[str, Any], Any]

@@ -85,7 +85,7 @@ describe('the remotemedia Python package, installed with pip', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const serverEnv = () => ({ RM_EXPECT_VERSION: version, RM_HTTP_URL: http.url, RM_GRPC_URL: grpc.url, RM_SPEECH_WAV: speechWav });
+  const serverEnv = () => ({ RM_EXPECT_VERSION: version, RM_HTTP_URL: http.url, RM_GRPC_URL: grpc.url, RM_SPEECH_WAV: speechWav, RM_RUNTIME_CORE: join(root, 'packages/runtime-core') });
 
   it('builds a py3-none-any wheel with the npm version, its metadata, py.typed and both modules', () => {
     expect(wheel.endsWith(`remotemedia-${version}-py3-none-any.whl`)).toBe(true);
@@ -109,7 +109,7 @@ describe('the remotemedia Python package, installed with pip', () => {
     const result = run(py, ['-m', 'unittest', '-v', 'test_installed_package'], env, testsDir);
     expect(result.status, result.out).toBe(0);
     expect(result.out).toMatch(/Ran 1[0-9] tests/);
-    for (const t of ['test_stream_real_speech_through_silero_vad', 'test_pipeline_built_in_python_with_ts_and_python_nodes', 'test_http_server', 'test_grpc_server', 'test_node_js_missing_says_what_to_set'])
+    for (const t of ['test_finds_the_runtime_core_npm_package', 'test_stream_real_speech_through_silero_vad', 'test_pipeline_built_in_python_with_ts_and_python_nodes', 'test_http_server', 'test_grpc_server', 'test_node_js_missing_says_what_to_set'])
       expect(result.out).toMatch(new RegExp(`${t} \\(.*\\) \\.\\.\\. ok`));
   }, 240_000);
 

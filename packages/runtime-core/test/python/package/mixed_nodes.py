@@ -1,5 +1,4 @@
 """Python nodes for the installed-package tests (imported by the node processes by file path)."""
-import os
 
 from remotemedia import Node, register_node
 

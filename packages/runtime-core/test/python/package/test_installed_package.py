@@ -169,6 +169,30 @@ class InstalledPackageTest(unittest.TestCase):
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
         self.assertIn("REMOTEMEDIA_NODE='/nonexistent/node' is not an executable file", out.stdout)
 
+    def test_finds_the_runtime_core_npm_package(self):
+        # Installed in a venv, the package finds runtime-core: in node_modules of the working
+        # directory or a parent (a project that ran `npm install @remotemedia/runtime-core`), else
+        # through REMOTEMEDIA_RUNTIME_CORE, else where the wheel was built from.
+        script = "import json\nfrom remotemedia.runtime import runtime_info\nprint(json.dumps(runtime_info()))"
+        core = os.path.realpath(os.environ["RM_RUNTIME_CORE"])
+        project = tempfile.mkdtemp()
+        os.makedirs(os.path.join(project, "node_modules", "@remotemedia"))
+        os.symlink(core, os.path.join(project, "node_modules", "@remotemedia", "runtime-core"))
+        os.makedirs(os.path.join(project, "src", "app"))
+
+        def info(cwd, **env):
+            out = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            return json.loads(out.stdout)
+
+        found = info(os.path.join(project, "src", "app"))
+        self.assertEqual((found["found_by"], found["runtime_core"]), ("node_modules of the working directory or a parent", core))
+        found = info(tempfile.gettempdir(), REMOTEMEDIA_RUNTIME_CORE=core)
+        self.assertEqual((found["found_by"], found["runtime_core"]), ("REMOTEMEDIA_RUNTIME_CORE", core))
+        found = info(tempfile.gettempdir())
+        self.assertEqual((found["found_by"], found["runtime_core"]), ("the directory this wheel was built from", core))
+        self.assertTrue(os.path.isfile(found["command"][-1]), "the bridge script exists")
+
     def test_runtime_core_not_found_says_what_to_set(self):
         env = dict(os.environ, REMOTEMEDIA_RUNTIME_CORE=tempfile.gettempdir())
         script = "import remotemedia_runtime as r\ntry:\n    r.get_runtime_version()\nexcept RuntimeError as e:\n    print(e)\n"
