@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from typing import Any, Iterable, List, Mapping, Optional, Union
 
@@ -219,7 +220,7 @@ class RuntimeBridge:
             try:
                 proc.stdin.write(b"".join(bytes(b) for b in buffers) if len(buffers) > 1 else bytes(buffers[0]))
             except (BrokenPipeError, OSError) as exc:
-                raise RuntimeError(f"the RemoteMedia Node.js bridge is not running: {exc}") from exc
+                raise RuntimeError(self._exit_message(exc)) from exc
 
     def _register(self, call, frames):
         with self._lock:
@@ -231,8 +232,19 @@ class RuntimeBridge:
                 self._proc.stdin.write(b"".join(bytes(b) for frame in frames(rid) for b in frame))
             except (BrokenPipeError, OSError) as exc:
                 self._calls.pop(rid, None)
-                raise RuntimeError(f"the RemoteMedia Node.js bridge is not running: {exc}") from exc
+                raise RuntimeError(self._exit_message(exc)) from exc
         return rid
+
+    def _exit_message(self, exc) -> str:
+        """Why the bridge is gone: its exit code and last stderr lines (it may have failed to start)."""
+        proc = self._proc
+        try:
+            proc.wait(timeout=2)
+        except Exception:  # noqa: BLE001
+            pass
+        time.sleep(0.05)  # let the stderr reader take the last lines
+        tail = "\n".join(list(self._stderr)[-15:])
+        return f"the RemoteMedia Node.js bridge is not running ({exc}; exit code {proc.returncode}); its stderr:\n{tail}"
 
     def submit_execute(self, manifest, inputs):
         """Starts a call; returns a concurrent.futures.Future of the list of outputs."""
