@@ -22,6 +22,7 @@ import atexit
 import concurrent.futures
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -127,15 +128,42 @@ class LocalStreamSession(StreamSession):
                 pass
 
 
+#: Blocking calls poll for their answer this long before sleeping (REMOTEMEDIA_CALLER_SPIN_US, default 200).
+_SPIN_S = int(os.environ.get("REMOTEMEDIA_CALLER_SPIN_US", "200") or 0) / 1e6
+
+
+class _Pipe:
+    """The bridge process and its answer pipe; whoever holds ``read_lock`` reads it."""
+
+    __slots__ = ("proc", "fd", "frames", "eof", "read_lock")
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.fd = proc.stdout.fileno()
+        self.frames = p.FrameReader()
+        self.eof = False
+        self.read_lock = threading.Lock()
+
+
 class RuntimeBridge:
-    """One ``node`` bridge process serving many calls. Thread-safe; works with any asyncio loop."""
+    """One ``node`` bridge process serving many calls. Thread-safe; works with any asyncio loop.
+
+    Reading answers: a thread waiting for a blocking call reads the pipe itself when nobody else
+    does (no handoff between threads per call); a background thread reads while asynchronous calls
+    or streams are open. Whoever reads dispatches every call's frames.
+    """
 
     def __init__(self, command=None, cwd=None, env=None):
         self._command = command
         self._cwd = cwd
         self._env = env
         self._proc = None
+        self._pipe: Optional[_Pipe] = None
         self._lock = threading.Lock()
+        #: Signalled when a call finishes, the read lock is released or background work arrives.
+        self._cond = threading.Condition()
+        #: Open calls nobody waits for synchronously (async calls, streams): the background reader's work.
+        self._background = 0
         self._calls = {}
         self._next_id = 1
         self._stderr = deque(maxlen=30)
@@ -153,39 +181,76 @@ class RuntimeBridge:
         except OSError as exc:
             raise RuntimeNotAvailableError(f"cannot start the RemoteMedia Node.js bridge ({command[0]}): {exc}. Set REMOTEMEDIA_NODE=/path/to/node.") from exc
         self._stderr.clear()
-        proc = self._proc
-        threading.Thread(target=self._read, args=(proc,), name="remotemedia-bridge-reader", daemon=True).start()
-        threading.Thread(target=self._read_stderr, args=(proc,), name="remotemedia-bridge-stderr", daemon=True).start()
+        self._pipe = _Pipe(self._proc)
+        threading.Thread(target=self._background_reader, args=(self._pipe,), name="remotemedia-bridge-reader", daemon=True).start()
+        threading.Thread(target=self._read_stderr, args=(self._proc,), name="remotemedia-bridge-stderr", daemon=True).start()
 
     def _read_stderr(self, proc):
         for line in proc.stderr:
             self._stderr.append(line.decode("utf-8", "replace").rstrip())
 
-    def _read(self, proc):
-        reader = p.FrameReader()
-        calls = self._calls
-        fd = proc.stdout.fileno()
+    def _notify(self, *_):
+        with self._cond:
+            self._cond.notify_all()
+
+    def _background_done(self, *_):
+        with self._cond:
+            self._background -= 1
+            self._cond.notify_all()
+
+    def _background_reader(self, pipe: _Pipe):
         while True:
-            # 64 KiB: a bigger os.read buffer is an mmap/munmap per call.
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            for ftype, kind, rid, frame in reader.feed(chunk):
-                call = calls.get(rid)
-                if call is None:
-                    continue
-                if isinstance(call, LocalStreamSession):
-                    self._dispatch_stream(call, ftype, kind, rid, frame)
-                elif ftype == p.OUTPUT:
-                    call.outputs.append(from_runtime_data(p.decode_data(kind, frame)[0]))
-                elif ftype == p.DONE:
-                    calls.pop(rid, None)
-                    body = p.frame_json(frame)
-                    call.future.set_result(body if body is not None and not call.outputs else call.outputs)
-                elif ftype == p.ERROR:
-                    calls.pop(rid, None)
-                    call.future.set_exception(error_from_json(p.frame_json(frame) or {}))
+            with self._cond:
+                while not pipe.eof and self._background <= 0:
+                    self._cond.wait()
+                if pipe.eof:
+                    return
+            with pipe.read_lock:
+                while not pipe.eof and self._background > 0:
+                    self._read_some(pipe)
+            self._notify()
+
+    def _read_some(self, pipe: _Pipe, timeout: Optional[float] = None, spin: float = 0.0) -> None:
+        """Reads what the pipe has (waiting at most ``timeout``) and dispatches it. Hold ``read_lock``.
+
+        ``spin``: seconds to poll (yielding the CPU) before sleeping in the kernel; an answer that
+        comes within it costs no wakeup of this thread from another CPU."""
+        if spin:
+            until = time.perf_counter() + spin
+            while not select.select([pipe.fd], [], [], 0)[0]:
+                if time.perf_counter() >= until:
+                    break
+                os.sched_yield()
+        if timeout is not None and not select.select([pipe.fd], [], [], max(0.0, timeout))[0]:
+            return
+        # 64 KiB: a bigger os.read buffer is an mmap/munmap per call.
+        chunk = os.read(pipe.fd, 65536)
+        if not chunk:
+            self._closed(pipe)
+            return
+        calls = self._calls
+        for ftype, kind, rid, frame in pipe.frames.feed(chunk):
+            call = calls.get(rid)
+            if call is None:
+                continue
+            if isinstance(call, LocalStreamSession):
+                self._dispatch_stream(call, ftype, kind, rid, frame)
+            elif ftype == p.OUTPUT:
+                call.outputs.append(from_runtime_data(p.decode_data(kind, frame)[0]))
+            elif ftype == p.DONE:
+                calls.pop(rid, None)
+                body = p.frame_json(frame)
+                call.future.set_result(body if body is not None and not call.outputs else call.outputs)
+            elif ftype == p.ERROR:
+                calls.pop(rid, None)
+                call.future.set_exception(error_from_json(p.frame_json(frame) or {}))
+
+    def _closed(self, pipe: _Pipe) -> None:
+        """The bridge exited: every open call fails with its exit code and last stderr lines."""
+        pipe.eof = True
+        proc = pipe.proc
         proc.wait()
+        time.sleep(0.05)  # let the stderr reader take the last lines
         tail = "\n".join(list(self._stderr)[-15:])
         with self._lock:
             pending, self._calls = self._calls, {}
@@ -195,6 +260,32 @@ class RuntimeBridge:
                 call.finish_threadsafe(exc)
             elif not call.future.done():
                 call.future.set_exception(exc)
+        self._notify()
+
+    def _wait(self, call: "_Call", timeout: Optional[float]):
+        """The result of a blocking call: read the pipe here when nobody else does."""
+        future = call.future
+        pipe = self._pipe
+        end = None if timeout is None else time.monotonic() + timeout
+        while not future.done():
+            remaining = None if end is None else end - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            if pipe is not None and not pipe.eof and pipe.read_lock.acquire(blocking=False):
+                try:
+                    while not future.done() and not pipe.eof:
+                        remaining = None if end is None else end - time.monotonic()
+                        if remaining is not None and remaining <= 0:
+                            break
+                        self._read_some(pipe, remaining, _SPIN_S)
+                finally:
+                    pipe.read_lock.release()
+                    self._notify()
+            else:
+                with self._cond:
+                    if not future.done():
+                        self._cond.wait(0.005 if remaining is None else min(0.005, remaining))
+        return future.result(0)
 
     def _dispatch_stream(self, call: LocalStreamSession, ftype, kind, rid, frame):
         loop = call._loop
@@ -205,9 +296,11 @@ class RuntimeBridge:
                 loop.call_soon_threadsafe(call._accepted)
             elif ftype == p.DONE:
                 self._calls.pop(rid, None)
+                self._background_done()
                 loop.call_soon_threadsafe(call._finish, None)
             elif ftype == p.ERROR:
                 self._calls.pop(rid, None)
+                self._background_done()
                 loop.call_soon_threadsafe(call._finish, error_from_json(p.frame_json(frame) or {}))
         except RuntimeError:  # the session's event loop is closed: nobody listens any more
             self._calls.pop(rid, None)
@@ -222,16 +315,26 @@ class RuntimeBridge:
             except (BrokenPipeError, OSError) as exc:
                 raise RuntimeError(self._exit_message(exc)) from exc
 
-    def _register(self, call, frames):
+    def _register(self, call, frames, background: bool = False):
         with self._lock:
             self._start()
             rid = self._next_id
             self._next_id = rid + 1 if rid < 0xFFFFFFFF else 1
             self._calls[rid] = call
+            if background:
+                with self._cond:
+                    self._background += 1
+                    self._cond.notify_all()
+                if isinstance(call, _Call):
+                    call.future.add_done_callback(self._background_done)
+            elif isinstance(call, _Call):
+                call.future.add_done_callback(self._notify)
             try:
                 self._proc.stdin.write(b"".join(bytes(b) for frame in frames(rid) for b in frame))
             except (BrokenPipeError, OSError) as exc:
                 self._calls.pop(rid, None)
+                if background and not isinstance(call, _Call):
+                    self._background_done()
                 raise RuntimeError(self._exit_message(exc)) from exc
         return rid
 
@@ -246,8 +349,7 @@ class RuntimeBridge:
         tail = "\n".join(list(self._stderr)[-15:])
         return f"the RemoteMedia Node.js bridge is not running ({exc}; exit code {proc.returncode}); its stderr:\n{tail}"
 
-    def submit_execute(self, manifest, inputs):
-        """Starts a call; returns a concurrent.futures.Future of the list of outputs."""
+    def _execute(self, manifest, inputs, background: bool) -> "_Call":
         manifest_json = manifest_text(manifest)
         data = [marshal_input(v, f"inputs[{i}]") for i, v in enumerate(inputs)]
 
@@ -258,20 +360,42 @@ class RuntimeBridge:
             yield [p.json_frame(p.END_INPUT, rid)]
 
         call = _Call()
-        self._register(call, frames)
-        return call.future
+        self._register(call, frames, background)
+        return call
+
+    def submit_execute(self, manifest, inputs):
+        """Starts a call; returns a concurrent.futures.Future of the list of outputs (read in the background)."""
+        return self._execute(manifest, inputs, True).future
+
+    def execute(self, manifest, inputs, timeout: Optional[float] = None):
+        """Runs a call and returns its outputs, reading the answer in this thread when it can."""
+        call = self._execute(manifest, inputs, False)
+        try:
+            return self._wait(call, timeout)
+        except concurrent.futures.TimeoutError:
+            self._cancel_call(call)
+            raise
+
+    def _cancel_call(self, call) -> None:
+        for rid, c in list(self._calls.items()):
+            if c is call:
+                self._calls.pop(rid, None)
+                try:
+                    self._write([p.json_frame(p.CANCEL, rid)])
+                except RuntimeError:
+                    pass
 
     def open_stream(self, manifest, window: int = 32) -> LocalStreamSession:
         """Opens a streaming session (call from a running event loop)."""
         manifest_json = manifest_text(manifest)
         session = LocalStreamSession(self, window)
-        session.rid = self._register(session, lambda rid: iter([[p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "stream": True, "window": session._window})]]))
+        session.rid = self._register(session, lambda rid: iter([[p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "stream": True, "window": session._window})]]), True)
         return session
 
     def version(self, timeout=60):
         call = _Call()
         self._register(call, lambda rid: iter([[p.json_frame(p.VERSION, rid)]]))
-        return call.future.result(timeout)["version"]
+        return self._wait(call, timeout)["version"]
 
     def close(self):
         proc = self._proc
@@ -308,7 +432,8 @@ async def execute_pipeline(manifest: Manifest, *, timeout: Optional[float] = Non
 
 
 def execute_pipeline_with_input_sync(manifest: Manifest, inputs: Iterable[Any], *, timeout: Optional[float] = None) -> List[Any]:
-    return default_bridge().submit_execute(manifest, list(inputs)).result(timeout)
+    """Blocking ``execute_pipeline_with_input`` (any thread)."""
+    return default_bridge().execute(manifest, list(inputs), timeout)
 
 
 def execute_pipeline_sync(manifest: Manifest, *, timeout: Optional[float] = None) -> List[Any]:

@@ -62,11 +62,15 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
 
   /** Unary calls (`unary: true`): inputs collected until END_INPUT, then one runner.executeUnary. */
   const unary = new Map<number, { manifest: unknown; inputs: TransportData[] }>();
+  /** Unary calls running, cancelled by CANCEL (a caller that timed out). */
+  const running = new Map<number, AbortController>();
   const runUnary = (id: number): void => {
     const call = unary.get(id);
     if (!call) return;
     unary.delete(id);
-    runner.executeUnary(call.manifest as never, call.inputs).then(
+    const abort = new AbortController();
+    running.set(id, abort);
+    runner.executeUnary(call.manifest as never, call.inputs, { signal: abort.signal }).finally(() => running.delete(id)).then(
       (outputs) => {
         const frames: Buffer[] = [];
         for (const out of outputs) frames.push(...dataFrame(F.OUTPUT, id, out.data, out.metadata));
@@ -164,6 +168,8 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
         if (unary.has(id)) return runUnary(id);
         return enqueue(id, (s) => s.end());
       case F.CANCEL: {
+        unary.delete(id);
+        running.get(id)?.abort(new Error('cancelled by the Python caller'));
         const call = calls.get(id);
         if (!call) return;
         call.cancelled = true;
