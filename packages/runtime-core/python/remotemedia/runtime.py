@@ -81,11 +81,22 @@ class _Call:
 class LocalStreamSession(StreamSession):
     """A streaming session on the local runtime (see StreamSession)."""
 
-    def __init__(self, bridge: "RuntimeBridge", window: int):
+    def __init__(self, bridge: "RuntimeBridge", window: int, in_flight: int = 4):
         super().__init__(window)
         self._bridge = bridge
         self.rid = 0
         self._accepts: deque = deque()
+        self._in_flight = max(1, int(in_flight))
+
+    def _apply(self, events) -> None:
+        """Frames the reader got for this session in one read, applied in one event-loop turn."""
+        for kind, value in events:
+            if kind == 0:
+                self._deliver(value)
+            elif kind == 1:
+                self._accepted()
+            else:
+                self._finish(value)
 
     # reader thread -> loop
     def _accepted(self) -> None:
@@ -102,14 +113,18 @@ class LocalStreamSession(StreamSession):
             if not f.done():
                 if self._error is not None:
                     f.set_exception(self._error)
+                    f.exception()  # the error surfaces from send/outputs: no "never retrieved" warning
                 else:
                     f.set_result(None)
 
     async def _send(self, data, metadata) -> None:
+        # Up to `in_flight` inputs travel unacknowledged (the pipe round trip is not paid per input);
+        # beyond that, wait for the oldest to be accepted: backpressure stays bounded.
         f = self._loop.create_future()
         self._accepts.append(f)
         self._bridge._write(p.data_frame(p.INPUT, self.rid, data, dict(metadata) if metadata else None))
-        await f
+        while len(self._accepts) >= self._in_flight:
+            await self._accepts[0]
 
     async def _end(self) -> None:
         self._bridge._write([p.json_frame(p.END_INPUT, self.rid)])
@@ -229,12 +244,13 @@ class RuntimeBridge:
             self._closed(pipe)
             return
         calls = self._calls
+        batches: dict = {}
         for ftype, kind, rid, frame in pipe.frames.feed(chunk):
             call = calls.get(rid)
             if call is None:
                 continue
             if isinstance(call, LocalStreamSession):
-                self._dispatch_stream(call, ftype, kind, rid, frame)
+                self._dispatch_stream(call, ftype, kind, rid, frame, batches)
             elif ftype == p.OUTPUT:
                 call.outputs.append(from_runtime_data(p.decode_data(kind, frame)[0]))
             elif ftype == p.DONE:
@@ -244,6 +260,11 @@ class RuntimeBridge:
             elif ftype == p.ERROR:
                 calls.pop(rid, None)
                 call.future.set_exception(error_from_json(p.frame_json(frame) or {}))
+        for session, events in batches.items():
+            try:
+                session._loop.call_soon_threadsafe(session._apply, events)
+            except RuntimeError:  # the session's event loop is closed: nobody listens any more
+                pass
 
     def _closed(self, pipe: _Pipe) -> None:
         """The bridge exited: every open call fails with its exit code and last stderr lines."""
@@ -287,23 +308,18 @@ class RuntimeBridge:
                         self._cond.wait(0.005 if remaining is None else min(0.005, remaining))
         return future.result(0)
 
-    def _dispatch_stream(self, call: LocalStreamSession, ftype, kind, rid, frame):
-        loop = call._loop
-        try:
-            if ftype == p.OUTPUT:
-                loop.call_soon_threadsafe(call._deliver, from_runtime_data(p.decode_data(kind, frame)[0]))
-            elif ftype == p.ACCEPTED:
-                loop.call_soon_threadsafe(call._accepted)
-            elif ftype == p.DONE:
-                self._calls.pop(rid, None)
-                self._background_done()
-                loop.call_soon_threadsafe(call._finish, None)
-            elif ftype == p.ERROR:
-                self._calls.pop(rid, None)
-                self._background_done()
-                loop.call_soon_threadsafe(call._finish, error_from_json(p.frame_json(frame) or {}))
-        except RuntimeError:  # the session's event loop is closed: nobody listens any more
+    def _dispatch_stream(self, call: LocalStreamSession, ftype, kind, rid, frame, batches) -> None:
+        events = batches.get(call)
+        if events is None:
+            events = batches[call] = []
+        if ftype == p.OUTPUT:
+            events.append((0, from_runtime_data(p.decode_data(kind, frame)[0])))
+        elif ftype == p.ACCEPTED:
+            events.append((1, None))
+        elif ftype in (p.DONE, p.ERROR):
             self._calls.pop(rid, None)
+            self._background_done()
+            events.append((2, None if ftype == p.DONE else error_from_json(p.frame_json(frame) or {})))
 
     def _write(self, buffers):
         with self._lock:
@@ -385,10 +401,10 @@ class RuntimeBridge:
                 except RuntimeError:
                     pass
 
-    def open_stream(self, manifest, window: int = 32) -> LocalStreamSession:
+    def open_stream(self, manifest, window: int = 32, in_flight: int = 4) -> LocalStreamSession:
         """Opens a streaming session (call from a running event loop)."""
         manifest_json = manifest_text(manifest)
-        session = LocalStreamSession(self, window)
+        session = LocalStreamSession(self, window, in_flight)
         session.rid = self._register(session, lambda rid: iter([[p.json_frame(p.EXECUTE, rid, {"manifest": manifest_json, "stream": True, "window": session._window})]]), True)
         return session
 
@@ -440,11 +456,13 @@ def execute_pipeline_sync(manifest: Manifest, *, timeout: Optional[float] = None
     return execute_pipeline_with_input_sync(manifest, [], timeout=timeout)
 
 
-def stream(manifest: Manifest, *, window: int = 32) -> LocalStreamSession:
+def stream(manifest: Manifest, *, window: int = 32, in_flight: int = 4) -> LocalStreamSession:
     """Opens a streaming session: ``async with stream(m) as s: await s.send(x) ...``.
 
-    ``window``: outputs buffered for a consumer that lags before the pipeline is held back."""
-    return default_bridge().open_stream(manifest, window)
+    ``window``: outputs buffered for a consumer that lags before the pipeline is held back.
+    ``in_flight``: inputs sent ahead of the pipeline's acceptance (``send`` returns once fewer than
+    this many are unaccepted; 1 = each ``send`` waits for its own input to be accepted)."""
+    return default_bridge().open_stream(manifest, window, in_flight)
 
 
 def get_runtime_version() -> str:
