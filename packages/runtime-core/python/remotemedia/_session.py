@@ -121,7 +121,8 @@ class StreamSession:
 
     async def send(self, data: Any, *, sample_rate: Optional[int] = None, channels: int = 1,
                    metadata: Optional[Mapping[str, str]] = None) -> None:
-        """Sends one input; returns once the pipeline has accepted it (backpressure).
+        """Sends one input; returns once the pipeline has accepted it (backpressure; local
+        sessions let a few inputs travel ahead, see ``stream(in_flight=...)``).
 
         ``data`` is any value ``execute_pipeline_with_input`` takes; with ``sample_rate`` a numpy
         float32 array (or array('f'), float32 bytes) is sent as audio.

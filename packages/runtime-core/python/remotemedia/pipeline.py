@@ -256,12 +256,12 @@ class Pipeline:
             return execute_pipeline_with_input_sync(self, list(inputs or []), timeout=timeout)
         return runtime.execute_pipeline_with_input_sync(self, list(inputs or []), timeout=timeout)
 
-    def stream(self, *, runtime: Any = None, window: int = 32):
+    def stream(self, *, runtime: Any = None, window: int = 32, in_flight: int = 4):
         """A streaming session of this pipeline (``async with p.stream() as s: ...``)."""
         if runtime is None:
             from .runtime import stream
 
-            return stream(self, window=window)
+            return stream(self, window=window, in_flight=in_flight)
         return runtime.stream(self, window=window)
 
     def __repr__(self) -> str:
