@@ -4,14 +4,14 @@ import http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type ConnectRouter, ConnectError, Code as ConnectCode } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1_pipeline } from '@remotemedia/protocol';
 import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol/grpc';
 import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { checkBearer, createAuthGate, createAuthPolicy } from './auth.js';
-import { classifyRequestParseErrors, grpcStatusTrailers } from './grpc-errors.js';
+import { grpcStatusTrailers } from './grpc-errors.js';
 import { CallRegistry } from './call-registry.js';
+import { createConnectAdapter } from './connect-adapter.js';
 import { executionService } from './execution-service.js';
 import { HealthState, healthService } from './health-service.js';
 import { createNativeGrpcHandler } from './native-grpc-handler.js';
@@ -83,7 +83,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
 
   const auth = createAuthPolicy(tokens, requireAuth);
   const authGate = createAuthGate({ ...auth, protectedPrefix: 'remotemedia.' });
-  const connectHandler = connectNodeAdapter({
+  const connectHandler = createConnectAdapter({
+    logger,
     routes: (router: ConnectRouter) => {
       router.service(PipelineExecutionService, executionService(ctx));
       router.service(StreamingPipelineService, streamingService(ctx));
@@ -96,10 +97,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     // `pnpm bench grpc` (zlib > 60% of busy time). Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
     writeMaxBytes: limits.maxMessageBytes,
-    requestGate: (call) => {
-      classifyRequestParseErrors(call.signal);
-      authGate(call);
-    },
+    requestGate: authGate,
     interceptors: [requestLogging(logger, metrics), boundOtherCalls(limits.maxConcurrentSessions)],
     shutdownSignal: shutdown.signal,
     // `GET /metrics` also works on the main port for HTTP/2 clients (curl --http2-prior-knowledge).
@@ -153,7 +151,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   // its own asynchronous failures; connect catches its own.
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     try {
-      closeWhenAnswered(req, res);
+      closeWhenAnswered(req, res, limits.initTimeoutMs);
       if (req.httpVersionMajor !== 2) http1RequestStarted(req.socket, res);
       if (native(req, res)) return;
       // StreamPipeline bounds its own wait for `init` (stream-pipeline-call.ts); every other call connect serves must have its request by initTimeoutMs.
@@ -295,17 +293,24 @@ function watchIdle(session: http2.ServerHttp2Session, timeouts: { headersTimeout
 
 /**
  * Once a call's status is out (its trailers sent), a request the client has not half-closed is
- * not read any more: reset the stream with NO_ERROR, as gRPC servers do, instead of keeping it
- * half-open (a client could otherwise pile up finished calls on one connection). Registered after
- * the compat layer's own 'wantTrailers' listener, which sends the trailers.
+ * not needed any more. Its client gets `graceMs` to finish sending (data already in flight, a
+ * request body behind an early error); then the stream is reset with NO_ERROR, as gRPC servers
+ * do, so finished calls cannot pile up half-open on a connection. Not at once: DATA that arrives
+ * on a stream already reset counts as an invalid frame, and node ends a connection after 1000 of
+ * them (ENHANCE_YOUR_CALM), taking the client's other calls with it. Registered after the compat
+ * layer's own 'wantTrailers' listener, which sends the trailers.
  */
-function closeWhenAnswered(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+function closeWhenAnswered(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, graceMs: number): void {
   const stream = res.stream as http2.ServerHttp2Stream | undefined; // undefined for HTTP/1.1 (allowHTTP1 with TLS)
-  stream?.once('wantTrailers', () =>
-    setImmediate(() => {
+  stream?.once('wantTrailers', () => {
+    if (req.complete) return;
+    req.resume(); // what still comes is read and dropped, so flow control does not stall the connection
+    const timer = setTimeout(() => {
       if (!req.complete && !stream.destroyed && !stream.closed) stream.close(http2.constants.NGHTTP2_NO_ERROR);
-    }),
-  );
+    }, graceMs);
+    timer.unref();
+    stream.once('close', () => clearTimeout(timer));
+  });
 }
 
 /**

@@ -33,28 +33,6 @@ export function toConnectError(error: unknown): ConnectError {
   return new ConnectError(e.rawMessage, toGrpcCode(e.code), undefined, [{ desc: PipelineErrorSchema, value: errorToProto(e) }], e);
 }
 
-/** connect's own errors about a request's bytes that it raises as Internal, though the client sent them. */
-const CLIENT_BYTES_ERROR = /^(parse binary: |received compressed envelope|decompression failed)/;
-
-/**
- * Makes connect answer a request it cannot parse with INVALID_ARGUMENT, as the native path does,
- * instead of its INTERNAL ("parse binary: ..."): connect aborts the call's signal with the error
- * just before it turns the error into a status, and that is the only hook it offers before our
- * code runs (unary requests are parsed before any interceptor). `signal` is the HandlerContext's.
- */
-export function classifyRequestParseErrors(signal: AbortSignal): void {
-  signal.addEventListener(
-    'abort',
-    () => {
-      const error: unknown = signal.reason;
-      if (error instanceof ConnectError && (error.code === ConnectCode.Internal || error.code === ConnectCode.Unknown) && CLIENT_BYTES_ERROR.test(error.rawMessage)) {
-        (error as { code: ConnectCode }).code = ConnectCode.InvalidArgument;
-      }
-    },
-    { once: true },
-  );
-}
-
 /** Anything a client call throws -> RemoteMediaError with the server's code, details, nodeId and reason. */
 export function fromConnectError(error: unknown, callerSignal?: AbortSignal): RemoteMediaError {
   if (error instanceof RemoteMediaError) return error;

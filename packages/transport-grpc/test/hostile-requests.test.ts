@@ -306,6 +306,39 @@ describe('calls served by connect whose request never completes', () => {
   });
 });
 
+describe('early answers on a long-lived connection', () => {
+  it('1100 calls refused before their body arrives all get their status, and the connection stays usable', async () => {
+    const { url } = await setup();
+    const session = http2.connect(url);
+    cleanups.push(() => session.close());
+    const body = grpcFrame(executeBody(JSON.stringify(passThrough())));
+    const statuses = new Map<string, number>();
+    for (let i = 0; i < 1100; i++) {
+      const status = await new Promise<string>((resolve) => {
+        const req = session.request({ ':method': 'POST', ':path': EXECUTE, 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer wrong' });
+        let got = 'none';
+        req.on('trailers', (t) => (got = String(t['grpc-status'])));
+        req.on('response', (h) => h['grpc-status'] !== undefined && (got = String(h['grpc-status'])));
+        req.on('error', () => {});
+        req.resume();
+        req.on('close', () => resolve(req.rstCode && req.rstCode !== http2.constants.NGHTTP2_NO_ERROR ? `reset ${req.rstCode}` : got));
+        // The body trickles in over a few turns of the event loop: parts of it are still in flight when the answer goes out.
+        req.write(body.subarray(0, 8));
+        const rest = [body.subarray(8, 16), body.subarray(16)];
+        const next = () => {
+          const part = rest.shift();
+          if (req.closed || req.destroyed) return;
+          if (part === undefined) req.end();
+          else req.write(part, () => setImmediate(next));
+        };
+        setImmediate(next);
+      });
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ [String(Code.Unauthenticated)]: 1100 });
+  });
+});
+
 describe('open services (health, reflection)', () => {
   it('long-lived health Watch streams are capped at maxConcurrentSessions; errors stay bounded', async () => {
     const { url, port } = await setup({ limits: { maxConcurrentSessions: 2 } });
