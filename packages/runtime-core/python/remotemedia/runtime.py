@@ -100,11 +100,11 @@ class LocalStreamSession(StreamSession):
 
     # reader thread -> loop
     def _accepted(self) -> None:
-        while self._accepts:
+        # ACCEPTED frames answer INPUT frames one to one, in order.
+        if self._accepts:
             f = self._accepts.popleft()
             if not f.done():
                 f.set_result(None)
-                return
 
     def _finish(self, error: Optional[BaseException] = None) -> None:
         super()._finish(error)
@@ -124,7 +124,8 @@ class LocalStreamSession(StreamSession):
         self._accepts.append(f)
         self._bridge._write(p.data_frame(p.INPUT, self.rid, data, dict(metadata) if metadata else None))
         while len(self._accepts) >= self._in_flight:
-            await self._accepts[0]
+            # shield: a cancelled sender must not cancel the shared future of another input
+            await asyncio.shield(self._accepts[0])
 
     async def _end(self) -> None:
         self._bridge._write([p.json_frame(p.END_INPUT, self.rid)])

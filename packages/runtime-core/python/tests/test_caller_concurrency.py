@@ -56,6 +56,30 @@ class CallerConcurrencyTest(unittest.TestCase):
         self.assertEqual(unary, [[i + 5] for i in range(50)])
         self.assertRegex(get_runtime_version(), r"^\d+\.\d+\.\d+")
 
+    def test_cancelling_a_sender_held_back_by_backpressure(self):
+        async def main():
+            async with stream(PT, window=2, in_flight=2) as s:
+                sent = []
+
+                async def flood():
+                    for i in range(10000):
+                        await s.send(i)
+                        sent.append(i)
+
+                task = asyncio.ensure_future(flood())
+                await asyncio.sleep(0.5)  # nobody reads the outputs: the sender must be held back
+                self.assertFalse(task.done())
+                self.assertLess(len(sent), 10000)
+                task.cancel()
+                with self.assertRaises(asyncio.CancelledError):
+                    await task
+                first = await s.recv()  # the session is still usable after its sender was cancelled
+            # leaving the block cancelled the session; the runtime goes on
+            return first, await execute_pipeline_with_input(CALC, [2])
+
+        first, after = asyncio.run(main())
+        self.assertEqual((first, after), (0, [7]))
+
     def test_blocking_call_timeout(self):
         slow = {"version": "v1", "metadata": {"name": "slow"},
                 "nodes": [{"id": "d", "nodeType": "PassThrough"}]}
