@@ -1,4 +1,4 @@
-import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { createServerRunner } from '@remotemedia/runtime-core/node';
 import { type WebRtcServer, createWebRtcServer } from '@remotemedia/transport-webrtc';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
@@ -51,7 +51,8 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
   await new Promise<void>((resolve, reject) => http.once('error', reject).listen(options.port ?? 0, host, () => resolve()));
   const loopback = /^(127\.|localhost$|::1$)/.test(host);
   const webrtc = await createWebRtcServer({
-    pipeline: createNodeRunner(),
+    // Offers come from browsers on the network: the server runner's limits apply (maxNodes, no manifest-chosen Python).
+    pipeline: createServerRunner(),
     httpServer: http,
     pipelineDir: here('../pipelines'),
     ...(options.authTokens ? { authTokens: options.authTokens } : {}),

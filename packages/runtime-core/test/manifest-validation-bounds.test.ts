@@ -146,3 +146,13 @@ describe('every RemoteMediaError is bounded', () => {
     expect(() => encodeURIComponent(e.rawMessage)).not.toThrow();
   });
 });
+
+describe('unknown fields', () => {
+  it('are quoted JSON-escaped, shortened and listed at most ten at a time', () => {
+    const params = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [i === 0 ? '\ud800' : `k${i}${'x'.repeat(i === 1 ? 500 : 0)}`, 1]));
+    const problems = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'PassThrough', params }] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/^unknown fields "\\ud800", "k1x{59}\.\.\.", "k2", .* and 40 more$/);
+    expect(() => encodeURIComponent(problems[0]!.message)).not.toThrow();
+  });
+});

@@ -32,12 +32,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** Unknown field names listed in one message; a client may send thousands. */
+const MAX_KEYS_LISTED = 10;
+
 function plainMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined ? 'is required' : `expected ${issue.expected}`;
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+        .slice(0, MAX_KEYS_LISTED)
+        .map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 61)}...` : k))
+        .join(', ')}${issue.keys.length > MAX_KEYS_LISTED ? ` and ${issue.keys.length - MAX_KEYS_LISTED} more` : ''}`;
     case 'too_small':
       return issue.origin === 'array' || issue.origin === 'string'
         ? `expected at least ${String(issue.minimum)} ${issue.origin === 'array' ? 'items' : 'characters'}`

@@ -10,7 +10,7 @@ export interface CorsOptions {
 
 export interface HttpServerOptions {
   /**
-   * What the server runs: usually `createNodeRunner()`; any PipelineTransport (e.g. a wrapper) works.
+   * What the server runs: usually `createServerRunner()` (safe limits for manifests from the network); any PipelineTransport (e.g. a wrapper) works.
    * Unary calls get one AbortSignal per connection (it aborts when the client disconnects), so a
    * wrapper must remove the abort listeners it adds once its call is done, as PipelineRunner does.
    */

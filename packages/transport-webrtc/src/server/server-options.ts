@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { type IceOptions, defaultIceHosts } from '../media/peer-connection.js';
 
 export interface WebRtcServerOptions extends IceOptions {
-  /** What the server runs, usually `createNodeRunner()` from `@remotemedia/runtime-core/node`. */
+  /** What the server runs, usually `createServerRunner()` from `@remotemedia/runtime-core/node` (safe limits for manifests from the network). */
   pipeline: PipelineTransport;
   /** Accepted bearer tokens (signaling and WHIP). Default: none, so no auth is required. */
   authTokens?: readonly string[];
