@@ -3,6 +3,7 @@
 import { realpath } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Code, RemoteMediaError } from '../../errors.js';
+import { MicroBatcher, type MicroBatcherOptions } from '../../util/micro-batcher.js';
 import { readModelFile } from './model-files.js';
 
 /** The slice of onnxruntime-node's API used here (kept local so our types do not need it installed). */
@@ -144,5 +145,133 @@ export class SileroVadModel {
   reset(): void {
     this.#state.fill(0);
     this.#input.fill(0);
+  }
+}
+
+/** One stream's window, context and recurrent state, scored in a batch with other streams. */
+class SileroRow {
+  /** Context then window, as the model reads it. */
+  readonly input: Float32Array;
+  /** 2x128 recurrent state (the stream's row of the batch's [2, B, 128]). */
+  readonly state = new Float32Array(2 * 128);
+  constructor(length: number) {
+    this.input = new Float32Array(length);
+  }
+}
+
+/**
+ * Runs the rows of many streams as one [B, context + window] inference on a shared session (the
+ * Silero v5 graph has a batch dimension with per-row state: state is [2, B, 128]). A row's state and
+ * context are written back only when the run succeeds, so the batcher can re-run rows alone after a
+ * failure.
+ */
+class SileroBatchRunner {
+  readonly batcher: MicroBatcher<SileroRow, number>;
+  readonly #ort: OrtModule;
+  readonly #session: OrtSession;
+  readonly #rowLength: number;
+  readonly #contextFrames: number;
+  readonly #sr: OrtTensor;
+  /** Feed buffers per batch size (tensors wrap them, so a run allocates only its outputs). */
+  readonly #feeds = new Map<number, { input: Float32Array; state: Float32Array; feeds: Record<string, OrtTensor> }>();
+
+  constructor(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions) {
+    this.#ort = ort;
+    this.#session = session;
+    this.#contextFrames = sampleRate === 16000 ? 64 : 32;
+    this.#rowLength = this.#contextFrames + (sampleRate === 16000 ? 512 : 256);
+    this.#sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(sampleRate)), []);
+    this.batcher = new MicroBatcher((rows) => this.#run(rows), options);
+  }
+
+  #buffers(b: number) {
+    let f = this.#feeds.get(b);
+    if (!f) {
+      const input = new Float32Array(b * this.#rowLength);
+      const state = new Float32Array(2 * b * 128);
+      f = { input, state, feeds: { input: new this.#ort.Tensor('float32', input, [b, this.#rowLength]), state: new this.#ort.Tensor('float32', state, [2, b, 128]), sr: this.#sr } };
+      this.#feeds.set(b, f);
+    }
+    return f;
+  }
+
+  async #run(rows: readonly SileroRow[]): Promise<number[]> {
+    const b = rows.length;
+    const L = this.#rowLength;
+    const { input, state, feeds } = this.#buffers(b);
+    const layer = b * 128;
+    for (let i = 0; i < b; i++) {
+      const row = rows[i]!;
+      input.set(row.input, i * L);
+      state.set(row.state.subarray(0, 128), i * 128);
+      state.set(row.state.subarray(128), layer + i * 128);
+    }
+    const result = await this.#session.run(feeds);
+    const stateN = result.stateN!.data as Float32Array;
+    const output = result.output!.data as Float32Array;
+    const probs = new Array<number>(b);
+    for (let i = 0; i < b; i++) {
+      const row = rows[i]!;
+      row.state.set(stateN.subarray(i * 128, i * 128 + 128), 0);
+      row.state.set(stateN.subarray(layer + i * 128, layer + i * 128 + 128), 128);
+      row.input.copyWithin(0, L - this.#contextFrames); // the window's tail is the next context
+      probs[i] = output[i]!;
+    }
+    return probs;
+  }
+}
+
+const runners = new WeakMap<OrtSession, Map<string, SileroBatchRunner>>();
+
+/** The batcher shared by every stream of `session` at `sampleRate` with these options (one per process). */
+function sileroBatchRunner(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions): SileroBatchRunner {
+  let bySetting = runners.get(session);
+  if (!bySetting) runners.set(session, (bySetting = new Map()));
+  const key = `${sampleRate}/${options.maxWaitMs}/${options.maxBatch}`;
+  let runner = bySetting.get(key);
+  if (!runner) bySetting.set(key, (runner = new SileroBatchRunner(ort, session, sampleRate, options)));
+  return runner;
+}
+
+/** Batching stats of every Silero batcher on `session` (for benchmarks and metrics). */
+export function sileroBatchStats(session: OrtSession): { key: string; stats: MicroBatcher<unknown, unknown>['stats'] }[] {
+  return [...(runners.get(session)?.entries() ?? [])].map(([key, r]) => ({ key, stats: r.batcher.stats }));
+}
+
+/**
+ * Silero VAD v5 for one stream whose windows are scored together with other streams' windows in one
+ * onnxruntime call (cross-session batching). Same contract and results (within float rounding) as
+ * `SileroVadModel`; a window waits at most `options.maxWaitMs` for others. Call `score` once at a
+ * time per stream, and `close` when the stream ends.
+ */
+export class BatchedSileroVadModel {
+  readonly windowFrames: number;
+  readonly #contextFrames: number;
+  readonly #row: SileroRow;
+  readonly #batcher: MicroBatcher<SileroRow, number>;
+  readonly #leave: () => void;
+
+  constructor(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions) {
+    this.windowFrames = sampleRate === 16000 ? 512 : 256;
+    this.#contextFrames = sampleRate === 16000 ? 64 : 32;
+    this.#row = new SileroRow(this.#contextFrames + this.windowFrames);
+    this.#batcher = sileroBatchRunner(ort, session, sampleRate, options).batcher;
+    this.#leave = this.#batcher.join();
+  }
+
+  /** The stream is done: batches stop waiting for it. */
+  close(): void {
+    this.#leave();
+  }
+
+  /** Speech probability of one window of exactly `windowFrames` mono samples. */
+  score(window: Float32Array): Promise<number> {
+    this.#row.input.set(window, this.#contextFrames);
+    return this.#batcher.submit(this.#row);
+  }
+
+  reset(): void {
+    this.#row.state.fill(0);
+    this.#row.input.fill(0);
   }
 }

@@ -6,7 +6,13 @@ import { VadStream } from '../../audio/vad-stream.js';
 import { defineNode } from '../../nodes/node-definition.js';
 import { dirname } from 'node:path';
 import { modelDirsFromEnv, resolveModelFile } from './model-files.js';
-import { SILERO_VAD_MODEL_PATH, SileroVadModel, sharedSileroSession } from './silero-model.js';
+import { BatchedSileroVadModel, SILERO_VAD_MODEL_PATH, SileroVadModel, sharedSileroSession } from './silero-model.js';
+import { batchOptionsFromEnv, type MicroBatcherOptions } from '../../util/micro-batcher.js';
+
+/** Default cross-session batching of SileroVAD: a window waits at most 5 ms for others, 64 per run. */
+export const SILERO_BATCH_DEFAULTS: MicroBatcherOptions = { maxWaitMs: 5, maxBatch: 64 };
+/** The added latency is bounded by one window period (32 ms at both rates). */
+export const SILERO_MAX_BATCH_WAIT_MS = 32;
 
 export interface SileroVadNodeOptions {
   /**
@@ -15,11 +21,26 @@ export interface SileroVadNodeOptions {
    * then this package's models/ folder.
    */
   modelDirs?: readonly string[];
+  /**
+   * Cross-session batching: windows of all sessions in this process that are ready within
+   * `maxWaitMs` share one onnxruntime run of at most `maxBatch` rows. `false` (or maxWaitMs 0)
+   * runs each window alone. Default: env REMOTEMEDIA_BATCH_WAIT_MS / REMOTEMEDIA_BATCH_MAX, else
+   * 5 ms and 64; maxWaitMs is capped at one window period (32 ms).
+   */
+  batch?: Partial<MicroBatcherOptions> | false;
+}
+
+/** The batching settings `createSileroVadNode` uses for `option`; undefined: unbatched. */
+export function sileroBatchOptions(option: Partial<MicroBatcherOptions> | false | undefined, env: Record<string, string | undefined> = process.env): MicroBatcherOptions | undefined {
+  if (option === false) return undefined;
+  const o = { ...batchOptionsFromEnv(env, SILERO_BATCH_DEFAULTS), ...option };
+  return o.maxWaitMs > 0 && o.maxBatch > 1 ? { maxWaitMs: Math.min(o.maxWaitMs, SILERO_MAX_BATCH_WAIT_MS), maxBatch: o.maxBatch } : undefined;
 }
 
 /** The SileroVAD node type, resolving manifests' `modelPath` inside the operator's model directories. */
 export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
   const modelDirs = options.modelDirs ?? [...modelDirsFromEnv(), dirname(SILERO_VAD_MODEL_PATH)];
+  const batch = sileroBatchOptions(options.batch);
   return defineNode({
   type: 'SileroVAD',
   description:
@@ -43,9 +64,16 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
     const file = params.modelPath === undefined ? SILERO_VAD_MODEL_PATH : await resolveModelFile(params.modelPath, modelDirs, { nodeId: ctx.nodeId, param: 'modelPath', logger: ctx.logger });
     const { ort, session } = await sharedSileroSession(file);
     let vad: VadStream | undefined;
+    let model: SileroVadModel | BatchedSileroVadModel | undefined;
     let rate: number | undefined;
+    // An interrupt abandons an in-flight call without stopping it; the next input waits for it, so
+    // the stream (and its batched row) is never used by two calls at once.
+    let busy: Promise<unknown> | undefined;
+    const idle = () => {
+      busy = undefined;
+    };
     return {
-      async process(input) {
+      process(input) {
         if (input.kind !== 'audio') return undefined;
         checkAudio(input, ctx.nodeId);
         if (input.sampleRate !== 16000 && input.sampleRate !== 8000) {
@@ -60,13 +88,23 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
         }
         if (!vad) {
           rate = input.sampleRate;
-          const model = new SileroVadModel(ort, session, input.sampleRate);
-          vad = new VadStream({ ...params, windowFrames: model.windowFrames, score: (w) => model.score(w) });
+          model = batch ? new BatchedSileroVadModel(ort, session, input.sampleRate, batch) : new SileroVadModel(ort, session, input.sampleRate);
+          const m = model;
+          vad = new VadStream({ ...params, windowFrames: m.windowFrames, score: (w) => m.score(w) });
         }
-        return vad.process(input);
+        const stream = vad;
+        const next = () => stream.process(input);
+        const run = busy ? busy.then(next, next) : next();
+        busy = run;
+        run.then(() => busy === run && idle(), () => busy === run && idle());
+        return run;
       },
-      flush() {
-        return vad?.flush();
+      async flush() {
+        if (busy) await busy.catch(() => undefined);
+        return vad?.flush() ?? [];
+      },
+      close() {
+        if (model instanceof BatchedSileroVadModel) model.close();
       },
     };
   },
