@@ -1,13 +1,18 @@
 import { builtinNodes } from '../nodes/builtin/index.js';
 import { NodeRegistry } from '../nodes/node-registry.js';
 import type { PipelineRunnerOptions } from '../runner/pipeline-runner.js';
+import { speechNodes } from '../nodes/speech/index.js';
 import { nodeAudioNodes } from './audio/index.js';
+import { createSpeechRecognitionNode, nodeSpeechNodes, speechPythonRuntime } from './speech/index.js';
 import { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
 import { PythonRuntime, type PythonRuntimeOptions } from './multiprocess/python-runtime.js';
 
-/** Every node type that ships with runtime-core on Node.js: the browser-safe ones plus Node-only ones. */
-export function createNodeRegistry(): NodeRegistry {
-  return new NodeRegistry([...builtinNodes, ...nodeAudioNodes]);
+/**
+ * Every node type that ships with runtime-core on Node.js: the browser-safe ones plus Node-only ones.
+ * `python` configures the interpreter (and limits) of the built-in SpeechRecognition Python node.
+ */
+export function createNodeRegistry(python?: PythonRuntimeOptions): NodeRegistry {
+  return new NodeRegistry([...builtinNodes, ...nodeAudioNodes, ...speechNodes, ...nodeSpeechNodes, createSpeechRecognitionNode(speechPythonRuntime(python))]);
 }
 
 export interface NodeRunnerOptions extends PipelineRunnerOptions {
@@ -23,7 +28,7 @@ export interface NodeRunnerOptions extends PipelineRunnerOptions {
 export function createNodeRunner(options: NodeRunnerOptions = {}): PythonPipelineRunner {
   const { python, ...rest } = options;
   const runtime = new PythonRuntime(python);
-  const registry = rest.registry ?? createNodeRegistry();
+  const registry = rest.registry ?? createNodeRegistry(python);
   if (python?.modules?.length) runtime.registerModulesSync(registry);
   return new PythonPipelineRunner({ ...rest, registry, python: runtime });
 }

@@ -1,0 +1,35 @@
+// Turning text into what a synthesiser can say: is there anything to say, and where sentences end.
+
+/** True when `text` has something to pronounce (a letter or a digit in any script). */
+export function isSpeakable(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}
+
+/** Control characters out, runs of whitespace to one space. */
+export function cleanSpeechText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Sentences (and, for long ones, clauses) to synthesise one at a time, so the first audio is ready
+ * before the whole text is. Pieces without anything to say are dropped.
+ */
+export function splitSentences(text: string, maxChars = 240): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\n+/)) {
+    for (const sentence of cleanSpeechText(line).split(/(?<=[.!?;。！？])\s+/)) {
+      let rest = sentence.trim();
+      while (rest.length > maxChars) {
+        // Cut a long sentence at the last comma (else space) before maxChars.
+        const window = rest.slice(0, maxChars);
+        let cut = Math.max(window.lastIndexOf(', '), window.lastIndexOf('; '));
+        if (cut < maxChars / 3) cut = window.lastIndexOf(' ');
+        if (cut <= 0) cut = maxChars;
+        out.push(rest.slice(0, cut + 1).trim());
+        rest = rest.slice(cut + 1).trim();
+      }
+      if (rest) out.push(rest);
+    }
+  }
+  return out.filter(isSpeakable);
+}
