@@ -1,4 +1,4 @@
-export { createRemotePipelineNode, registerRemoteNode, type RemotePipelineNodeDefinition, type RemotePipelineNodeOptions } from './remote-pipeline-node.js';
+export { createRemotePipelineNode, registerRemoteNode, normalizeEndpoint, type RemotePipelineNodeDefinition, type RemotePipelineNodeOptions } from './remote-pipeline-node.js';
 export * from './remote-params.js';
 export { RemoteReason, isEndpointFailure } from './remote-errors.js';
 export { EndpointPool, Endpoint, type EndpointPoolOptions, type EndpointSnapshot, type BreakerSettings, type HealthCheckSettings, type BreakerStateName } from './endpoint-pool.js';

@@ -35,6 +35,41 @@ export interface RemotePipelineNodeOptions {
   localRunner?: PipelineTransport;
   /** Node types local fallback manifests may use, on top of the built-ins. */
   localNodes?: readonly NodeDefinition<any>[];
+  /**
+   * Endpoints manifests may name (`endpoint`, `endpoints`, fallback endpoints), as URLs compared by
+   * scheme, host, port and path (`http://10.0.0.5:50051`); `*` allows any. A manifest naming another
+   * endpoint fails validation (InvalidArgument naming it) before anything connects. Default: any
+   * endpoint (library use); servers built from an operator configuration pass their allowlist (default none).
+   */
+  allowedEndpoints?: readonly string[];
+  /**
+   * Bearer tokens used for an endpoint when the manifest gives no `authToken`, by endpoint URL
+   * (normalised like `allowedEndpoints`), e.g. from the operator's environment. Default: none.
+   */
+  endpointTokens?: Readonly<Record<string, string>>;
+}
+
+/** An endpoint URL as allowlists compare it: lower-case scheme and host, explicit port, no trailing slash. */
+export function normalizeEndpoint(endpoint: string): string {
+  try {
+    const u = new URL(endpoint);
+    const defaultPort = u.protocol === 'https:' || u.protocol === 'wss:' ? '443' : u.protocol === 'http:' || u.protocol === 'ws:' ? '80' : '';
+    return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || defaultPort}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return endpoint.trim().toLowerCase();
+  }
+}
+
+/** The endpoints a RemotePipeline's params name, with their params path. */
+function namedEndpoints(p: { endpoint?: string; endpoints?: string[]; fallback?: { endpoint?: string; endpoints?: string[] }[] }): { path: (string | number)[]; endpoint: string }[] {
+  const out: { path: (string | number)[]; endpoint: string }[] = [];
+  if (p.endpoint !== undefined) out.push({ path: ['endpoint'], endpoint: p.endpoint });
+  p.endpoints?.forEach((endpoint, i) => out.push({ path: ['endpoints', i], endpoint }));
+  p.fallback?.forEach((f, i) => {
+    if (f.endpoint !== undefined) out.push({ path: ['fallback', i, 'endpoint'], endpoint: f.endpoint });
+    f.endpoints?.forEach((endpoint, j) => out.push({ path: ['fallback', i, 'endpoints', j], endpoint }));
+  });
+  return out;
 }
 
 /** A RemotePipeline node type, plus the shared state behind it (pools outlive sessions). */
@@ -66,6 +101,18 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
   const fetcher = options.manifestFetcher ?? createManifestFetcher({ allowedHosts: options.allowedManifestHosts, ttlMs: options.manifestCacheTtlMs });
   const pools = new Map<string, EndpointPool>();
   let localRunner = options.localRunner;
+  const allowed = options.allowedEndpoints === undefined ? undefined : new Set(options.allowedEndpoints.map((e) => (e === '*' ? '*' : normalizeEndpoint(e))));
+  const endpointTokens = new Map(Object.entries(options.endpointTokens ?? {}).map(([e, t]) => [normalizeEndpoint(e), t]));
+  // The allowlist is part of validation: a manifest naming another endpoint never gets a node created (so nothing connects).
+  const paramsSchema = allowed === undefined || allowed.has('*')
+    ? remotePipelineParamsSchema
+    : remotePipelineParamsSchema.superRefine((p, ctx) => {
+        for (const { path, endpoint } of namedEndpoints(p)) {
+          if (!allowed.has(normalizeEndpoint(endpoint))) {
+            ctx.addIssue({ code: 'custom', path, message: `endpoint ${JSON.stringify(endpoint.slice(0, 200))} is not allowed by the server (operator allowlist remote.endpoints: ${allowed.size ? [...allowed].join(', ') : 'none'})` });
+          }
+        }
+      });
 
   const poolFor = (spec: PoolSpec, p: RemotePipelineParams): EndpointPool => {
     const key = JSON.stringify([spec.transport, spec.endpoints, spec.authToken, p.timeoutMs, p.loadBalance, p.circuitBreaker, p.healthCheck]);
@@ -81,7 +128,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
           const factory = await resolveClientFactory(spec.transport, options.clientFactories);
           // No client-level timeoutMs: every call carries our signal, whose timer enforces
           // timeoutMs; a second deadline inside the client would cost an AbortSignal.any per call.
-          return factory({ endpoint, authToken: spec.authToken });
+          return factory({ endpoint, authToken: spec.authToken ?? endpointTokens.get(normalizeEndpoint(endpoint)) });
         },
       });
       pools.set(key, pool);
@@ -115,7 +162,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
   return {
     type,
     description: 'Runs a sub-pipeline on remote RemoteMedia servers (gRPC, HTTP or WebRTC) with retries, circuit breakers, load balancing, health checks and fallback.',
-    paramsSchema: remotePipelineParamsSchema,
+    paramsSchema: paramsSchema as typeof remotePipelineParamsSchema,
     accepts: 'any',
     produces: 'any',
     async create(params, ctx): Promise<PipelineNode> {

@@ -1,6 +1,40 @@
+import { Code, RemoteMediaError } from '../errors.js';
+import type { Manifest } from '../manifest/manifest-schema.js';
+import { parseManifestText } from '../manifest/parse-manifest.js';
+import type { ValidationResult } from '../manifest/validate-manifest.js';
 import type { NodeLogger } from '../nodes/node-definition.js';
+import type { ManifestSource } from '../transport/pipeline-transport.js';
 import { type NodeRunnerOptions, createNodeRunner } from './create-node-runner.js';
 import type { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
+
+/** Named manifests a server offers (an operator's pipelines directory), read at call time so reloads apply. */
+export interface NamedPipelineSource {
+  /** The manifest named `name`, or undefined. */
+  get(name: string): ManifestSource | undefined;
+  names(): string[];
+}
+
+const NAMED_REF = /^\s*\{?\s*["']?pipeline["']?\s*:/;
+
+/**
+ * The pipeline name of a manifest that only references a named pipeline: `{ "pipeline": "<name>" }`
+ * (object, JSON or YAML text `pipeline: <name>`), else undefined. Cheap for ordinary manifests.
+ */
+export function namedPipelineRef(manifest: unknown): string | undefined {
+  let value = manifest;
+  if (typeof manifest === 'string') {
+    if (manifest.length > 512 || !NAMED_REF.test(manifest)) return undefined;
+    try {
+      value = parseManifestText(manifest);
+    } catch {
+      return undefined;
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const name = (value as { pipeline?: unknown }).pipeline;
+  return keys.length === 1 && typeof name === 'string' ? name : undefined;
+}
 
 /** A structured logger taking `(fields, message)`, as pino does. */
 export interface StructuredLogger {
@@ -28,6 +62,17 @@ export interface ServerRunnerOptions extends Omit<NodeRunnerOptions, 'logger'> {
    * modules it was started with may run. The apps turn it on with REMOTEMEDIA_ALLOW_MANIFEST_PYTHON=1.
    */
   allowManifestPython?: boolean;
+  /**
+   * Named pipelines: a manifest `{ "pipeline": "<name>" }` (any transport: gRPC, HTTP, WebRTC) runs
+   * the operator's manifest of that name; an unknown name is NotFound naming it. Default: none.
+   */
+  pipelines?: NamedPipelineSource;
+  /**
+   * Named model files (name -> path) that node params refer to by name (`modelPath: <name>`): a
+   * manifest naming another model gets InvalidArgument naming it, and is never told a server path.
+   * Default: none (node types resolve `modelPath` their own way, e.g. inside REMOTEMEDIA_MODEL_DIRS).
+   */
+  models?: Readonly<Record<string, string>>;
 }
 
 /** Nodes a manifest from the network may declare unless `limits.maxNodes` says otherwise. */
@@ -38,13 +83,54 @@ export const DEFAULT_SERVER_MAX_NODES = 256;
  * untrusted manifests (`limits.maxNodes` 256, manifests may not choose Python code).
  */
 export function createServerRunner(options: ServerRunnerOptions = {}): PythonPipelineRunner {
-  const { logger, allowManifestPython = false, python, limits, ...rest } = options;
-  return createNodeRunner({
+  const { logger, allowManifestPython = false, python, limits, pipelines, models, ...rest } = options;
+  const runner = createNodeRunner({
     ...rest,
     limits: { maxNodes: DEFAULT_SERVER_MAX_NODES, ...limits },
     ...(logger ? { logger: toNodeLogger(logger) } : {}),
     python: { ...python, limits: { ...python?.limits, allowManifestCode: allowManifestPython } },
   });
+  if (pipelines) {
+    // Every transport hands its manifest to resolve(): a named reference becomes the operator's manifest here.
+    const resolve = runner.resolve.bind(runner);
+    runner.resolve = (manifest: ManifestSource | unknown): Manifest => {
+      const name = namedPipelineRef(manifest);
+      if (name === undefined) return resolve(manifest);
+      const found = pipelines.get(name);
+      if (found === undefined) {
+        const known = pipelines.names();
+        throw new RemoteMediaError(Code.NotFound, `no pipeline named ${JSON.stringify(name.slice(0, 200))} on this server`, {
+          reason: 'PipelineNotFound',
+          details: [{ path: 'pipeline', message: known.length ? `known: ${known.slice(0, 20).join(', ')}` : 'the server has no named pipelines' }],
+        });
+      }
+      return resolve(found);
+    };
+  }
+  if (models) {
+    const validate = runner.validate.bind(runner);
+    runner.validate = (manifest: ManifestSource | unknown): ValidationResult => withNamedModels(validate(manifest), models);
+  }
+  return runner;
+}
+
+/** `modelPath: <name>` params become the operator's file; any other value is a problem naming it. */
+function withNamedModels(result: ValidationResult, models: Readonly<Record<string, string>>): ValidationResult {
+  if (!result.ok) return result;
+  const problems: { path: string; message: string }[] = [];
+  const names = Object.keys(models);
+  const nodes = result.manifest.nodes.map((node, i) => {
+    const params = node.params as Record<string, unknown> | undefined;
+    if (!params || params.modelPath === undefined) return node;
+    const name = params.modelPath;
+    if (typeof name !== 'string' || !Object.hasOwn(models, name)) {
+      problems.push({ path: `nodes[${i}].params.modelPath`, message: `model ${JSON.stringify(String(name).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})` });
+      return node;
+    }
+    return { ...node, params: { ...params, modelPath: models[name]! } };
+  });
+  if (problems.length) return { ok: false, problems };
+  return { ...result, manifest: { ...result.manifest, nodes } as Manifest };
 }
 
 export interface ShutdownLogger {
