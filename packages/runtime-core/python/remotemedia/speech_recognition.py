@@ -185,7 +185,8 @@ class SpeechRecognition(Node):
                 return None
             self.lookback.append((start_us, pcm))
             end_us = start_us + len(mono) * 1_000_000 // SAMPLE_RATE
-            while self.lookback and self.lookback[0][0] < end_us - self.lookback_us:
+            # keep chunks that end inside the look-back window
+            while self.lookback and self.lookback[0][0] + len(self.lookback[0][1]) * 500_000 // SAMPLE_RATE < end_us - self.lookback_us:
                 self.lookback.pop(0)
             return None
         event = getattr(data, "value", None)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RuntimeData } from '../../data/runtime-data.js';
 import { defineNode } from '../node-definition.js';
 
 export const BargeInNode = defineNode({
@@ -11,15 +12,21 @@ export const BargeInNode = defineNode({
       targets: z.array(z.string().min(1).max(128)).min(1).max(32),
       /** Reason carried by the control message. */
       reason: z.string().max(200).default('barge-in'),
+      /** Also pass on the VAD events that start or end speech (JSON), e.g. for a timeline. */
+      forwardEvents: z.boolean().default(false),
     })
     .strict(),
   accepts: ['json', 'audio'],
-  produces: ['control'],
-  create: ({ targets, reason }) => ({
+  produces: ['control', 'json'],
+  create: ({ targets, reason, forwardEvents }) => ({
     process(input) {
       if (input.kind !== 'json' || typeof input.value !== 'object' || input.value === null || Array.isArray(input.value)) return undefined;
-      if ((input.value as Record<string, unknown>).speechStart !== true) return undefined;
-      return { kind: 'control', control: { type: 'interrupt', targetNodeIds: [...targets], reason } };
+      const event = input.value as Record<string, unknown>;
+      const start = event.speechStart === true;
+      const interrupt: RuntimeData = { kind: 'control', control: { type: 'interrupt', targetNodeIds: [...targets], reason } };
+      if (!forwardEvents) return start ? interrupt : undefined;
+      if (start) return [interrupt, input];
+      return event.speechEnd === true ? input : undefined;
     },
   }),
 });
