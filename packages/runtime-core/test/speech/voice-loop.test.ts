@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
 import { resample } from '../../src/audio/resampler.js';
-import { parseManifestText } from '../../src/manifest/parse-manifest.js';
 import { createNodeRunner } from '../../src/node/create-node-runner.js';
 import { livePythonProcessCount } from '../../src/node/multiprocess/child-processes.js';
 import { repoRoot } from '../audio/fixture.js';
@@ -14,7 +13,7 @@ import { repoRoot } from '../audio/fixture.js';
 const HAVE_SPHINX = existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin') && existsSync('/usr/lib/python3/dist-packages/pocketsphinx');
 const runner = createNodeRunner();
 afterAll(() => runner.shutdown());
-const manifest = parseManifestText(readFileSync(join(repoRoot, 'examples/voice-loop.yaml'), 'utf8'));
+const manifest = readFileSync(join(repoRoot, 'examples/voice-loop.yaml'), 'utf8');
 
 async function say(text: string): Promise<Float32Array> {
   const out = await runner.execute({ version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] }, [{ kind: 'text', text }]);
