@@ -4,7 +4,8 @@
 // sharing the port (one per core), with a primary that restarts them and merges their /metrics.
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { createServerRunner, handleShutdownSignals } from '@remotemedia/runtime-core/node';
+import { handleShutdownSignals } from '@remotemedia/runtime-core/node';
+import { createOperatorRuntime, exitOnConfigError, isConfigError, reloadPipelinesOnSighup } from '@remotemedia/server-config';
 import { createGrpcServer, parseBindAddress } from '@remotemedia/transport-grpc';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -13,18 +14,23 @@ import { type GrpcAppConfig, parseGrpcAppConfig, toServerOptions } from './serve
 
 async function serve(config: GrpcAppConfig, worker: boolean): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server', pid: process.pid, ...(worker ? { worker: cluster.worker?.id } : {}) } });
-  // Manifests come from the network: they may not choose Python code unless the operator allows it.
-  const runner = createServerRunner({ logger, allowManifestPython: process.env.REMOTEMEDIA_ALLOW_MANIFEST_PYTHON === '1' });
+  // Manifests come from the network: the operator's nodes, Python modules, pipelines, models and
+  // remote endpoints are served; clients may not choose Python code unless the operator allows it.
+  const operator = await createOperatorRuntime(config.operator, { logger }).catch(exitOnConfigError);
+  const runner = operator.runner;
+  operator.pipelines.watch();
+  reloadPipelinesOnSighup(operator.pipelines);
   // Workers leave /metrics to the primary, which merges them.
   const server = createGrpcServer({ ...toServerOptions(config), ...(worker ? { metricsPort: undefined } : {}), pipeline: runner, logger });
   const address = await server.listen();
   const stop = async () => {
     logger.info({ activeCalls: server.activeCalls }, 'closing the server');
     await server.close();
+    await operator.close();
     await runner.shutdown({ graceMs: 0 });
   };
   if (!worker) {
-    logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth }, 'ready');
+    logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth, pipelines: operator.pipelines.names(), nodes: operator.operatorNodes }, 'ready');
     handleShutdownSignals(logger, stop);
     return;
   }
@@ -57,8 +63,10 @@ async function main(): Promise<void> {
   try {
     config = parseGrpcAppConfig(process.argv.slice(2));
   } catch (error) {
+    if (isConfigError(error)) exitOnConfigError(error);
     if (error instanceof InvalidArgumentError) console.error(`error: ${error.message}`);
-    if (error instanceof CommanderError) process.exit(error.exitCode);
+    // Bad flags or values exit 2 like every configuration error; --help and --version exit 0.
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
     throw error;
   }
   const workers = config.workers === 0 ? availableParallelism() : config.workers;

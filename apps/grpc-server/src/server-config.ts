@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type GrpcServerOptions, parseBindAddress } from '@remotemedia/transport-grpc';
+import { OPERATOR_OPTIONS, type OperatorConfig, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`GRPC_*`), then defaults. */
@@ -27,6 +28,8 @@ export interface GrpcAppConfig {
   logLevel: string;
   /** Server processes sharing the port; 0 = one per CPU core. Default 1 (no cluster). */
   workers: number;
+  /** The shared operator configuration: nodes, Python modules, named pipelines, remote allowlists, models. */
+  operator: OperatorConfig;
 }
 
 const int = (name: string, min: number) => (value: string) => {
@@ -72,6 +75,11 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(int('--workers', 0)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+  for (const o of OPERATOR_OPTIONS) {
+    const option = new Option(o.flags, optionHelp(o));
+    const parse = optionParser(o);
+    program.addOption(parse ? option.argParser(parse) : option);
+  }
   // commander reads env from process.env; apply the given env for testability.
   const saved = { ...process.env };
   try {
@@ -105,6 +113,13 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     logLevel: string;
     workers: number;
   }>();
+  // The operator configuration (flags, env, --config file); the file's `server:` keys apply where no flag or env var is set.
+  const all = program.opts<Record<string, unknown>>();
+  const operator = loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((x) => [x.attr, all[x.attr]])), env });
+  const unset = (key: string) => program.getOptionValueSource(key) === 'default' || program.getOptionValueSource(key) === undefined;
+  if (operator.server.bind !== undefined && unset('bind')) o.bind = address(operator.server.bind);
+  if (operator.server.authTokens !== undefined && unset('authTokens')) o.authTokens = operator.server.authTokens;
+  if (operator.server.logLevel !== undefined && unset('logLevel')) o.logLevel = operator.server.logLevel;
   const authTokens = o.authTokens ?? [];
   const requireAuth = o.requireAuth ?? authTokens.length > 0;
   if (requireAuth && authTokens.length === 0) throw new InvalidArgumentError('GRPC_REQUIRE_AUTH is true but GRPC_AUTH_TOKENS is empty: set at least one token');
@@ -127,6 +142,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     shutdownGraceMs: o.shutdownGraceMs,
     logLevel: o.logLevel,
     workers: o.workers,
+    operator,
   };
 }
 

@@ -1,9 +1,10 @@
 import { readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
 import { HTTP_TIMEOUT_DEFAULTS, type HttpServerOptions } from '@remotemedia/transport-http';
-import { Command, InvalidArgumentError } from 'commander';
+import { OPERATOR_OPTIONS, type OperatorConfig, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
 export interface ServerConfig {
@@ -21,8 +22,11 @@ export interface ServerConfig {
   sseReplayBytes: number;
   sseResumeGraceMs: number;
   corsOrigins: string[] | '*' | undefined;
+  /** Deprecated alias of the operator's `pipelines` (--pipelines-dir, HTTP_PIPELINES_DIR): now `operator.pipelines`. */
   pipelinesDir: string | undefined;
   logLevel: string;
+  /** The shared operator configuration: nodes, Python modules, named pipelines, remote allowlists, models. */
+  operator: OperatorConfig;
 }
 
 const positiveInt = (name: string) => (value: string) => {
@@ -57,11 +61,24 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--sse-replay-bytes <n>', 'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)', positiveInt('sse-replay-bytes'), Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024))
     .option('--sse-resume-grace-ms <n>', 'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)', positiveInt('sse-resume-grace-ms'), Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000))
     .option('--cors-origins <list>', 'allowed CORS origins, or * (env HTTP_CORS_ORIGINS); default: CORS off', env.HTTP_CORS_ORIGINS)
-    .option('--pipelines-dir <dir>', 'directory of named manifests (*.yaml, *.yml, *.json) for ?pipeline=<name> (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
+    .option('--pipelines-dir <dir>', 'deprecated alias of --pipelines (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
-    .exitOverride()
-    .parse(argv, { from: 'user' });
+    .exitOverride();
+  for (const o of OPERATOR_OPTIONS) {
+    const option = new Option(o.flags, optionHelp(o));
+    const parse = optionParser(o);
+    program.addOption(parse ? option.argParser(parse) : option);
+  }
+  program.parse(argv, { from: 'user' });
   const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  // The operator configuration (flags, env, --config file); the file's `server:` keys apply where no flag or env var is set.
+  const all = program.opts<Record<string, unknown>>();
+  const operator = loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((x) => [x.attr, all[x.attr]])), env });
+  const unset = (key: string, envName: string) => program.getOptionValueSource(key) !== 'cli' && env[envName] === undefined;
+  if (operator.server.bind !== undefined && unset('bind', 'HTTP_BIND_ADDRESS')) o.bind = operator.server.bind;
+  if (operator.server.authTokens !== undefined && unset('authTokens', 'HTTP_AUTH_TOKENS')) o.authTokens = operator.server.authTokens.join(',');
+  if (operator.server.logLevel !== undefined && unset('logLevel', 'LOG_LEVEL')) o.logLevel = operator.server.logLevel;
+  if (operator.pipelines === undefined && o.pipelinesDir !== undefined) operator.pipelines = resolve(o.pipelinesDir);
   const { host, port } = parseBindAddress(o.bind);
   const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, headersTimeoutMs: o.headersTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, keepAliveTimeoutMs: o.keepAliveTimeoutMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
   for (const [name, value] of Object.entries(numbers)) {
@@ -82,8 +99,9 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     sseReplayBytes: o.sseReplayBytes,
     sseResumeGraceMs: o.sseResumeGraceMs,
     corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
-    pipelinesDir: o.pipelinesDir,
+    pipelinesDir: operator.pipelines,
     logLevel: o.logLevel,
+    operator,
   };
 }
 
