@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import http2 from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { type ConnectRouter, ConnectError, Code as ConnectCode } from '@connectrpc/connect';
 import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1_pipeline } from '@remotemedia/protocol';
@@ -32,8 +32,8 @@ export interface ServerAddress {
 export interface GrpcServer {
   /** Starts listening; resolves with the bound address (port 0 becomes the real port). */
   listen(): Promise<ServerAddress>;
-  /** Graceful shutdown: stop accepting, let calls finish within the grace bound, then close. Idempotent. */
-  close(): Promise<void>;
+  /** Graceful shutdown: stop accepting, let calls finish within `graceMs` (default `shutdownGraceMs`), then close. Idempotent. */
+  close(options?: { graceMs?: number }): Promise<void>;
   readonly address: ServerAddress | undefined;
   readonly metricsAddress: ServerAddress | undefined;
   /** Calls (unary and streaming) running now. */
@@ -52,7 +52,15 @@ const SERVICE_NAMES = [
   reflectionV1alpha.ServerReflection.typeName,
 ];
 
-/** gRPC, gRPC-Web and Connect on one HTTP/2 port (TLS when `tls` is set), plus health, reflection and /metrics. */
+/** The client connection preface every HTTP/2 connection starts with (RFC 9113 §3.4). */
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/**
+ * gRPC, gRPC-Web and Connect on one port, plus health, reflection and /metrics. Cleartext: HTTP/2
+ * (h2c, prior knowledge) and HTTP/1.1 on the same port, told apart by the HTTP/2 preface, so
+ * browsers reach it over plain http:// (Connect and gRPC-Web over fetch). TLS when `tls` is set
+ * (HTTP/2 or HTTP/1.1 by ALPN).
+ */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -176,6 +184,37 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs }, handler)
     : http2.createServer({ settings, maxSessionMemory: 256 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
+  // Cleartext: one listener; each connection goes to the HTTP/2 server when it starts with the
+  // HTTP/2 preface, else to an HTTP/1.1 server with the same handler (node's HTTP/1 header and
+  // keep-alive timeouts apply there). A connection that sends neither within headersTimeoutMs is closed.
+  const http1 = options.tls
+    ? undefined
+    : createHttpServer(
+        { headersTimeout: timeouts.headersTimeoutMs, keepAliveTimeout: Math.min(timeouts.idleTimeoutMs, 65_000), connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersTimeoutMs / 2)) },
+        handler as unknown as (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+      );
+  const front: NetServer | undefined = options.tls
+    ? undefined
+    : createNetServer((socket) => {
+        let got: Buffer = Buffer.alloc(0);
+        const timer = setTimeout(() => socket.destroy(), timeouts.headersTimeoutMs);
+        timer.unref();
+        const onError = () => socket.destroy();
+        const onData = (chunk: Buffer) => {
+          got = got.length ? Buffer.concat([got, chunk]) : chunk;
+          const n = Math.min(got.length, HTTP2_PREFACE.length);
+          const h2 = got.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+          if (h2 && got.length < HTTP2_PREFACE.length) return; // a prefix of the preface so far
+          clearTimeout(timer);
+          socket.off('data', onData);
+          socket.off('error', onError);
+          socket.pause();
+          socket.unshift(got);
+          (h2 ? server : http1!).emit('connection', socket);
+        };
+        socket.on('data', onData);
+        socket.on('error', onError);
+      });
   // HTTP/1.1 over TLS (allowHTTP1) gets none of node's HTTP/1 header timeouts on an HTTP/2 server: bound it here.
   if (options.tls) {
     server.on('secureConnection', (socket: TLSSocket) => {
@@ -199,11 +238,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   let address: ServerAddress | undefined;
   let metricsAddress: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
+  let closedSessions: (() => void) | undefined;
   const toAddress = (info: AddressInfo, scheme: string): ServerAddress => {
     const host = info.address === '0.0.0.0' || info.address === '::' ? '127.0.0.1' : info.address;
     return { host: info.address, port: info.port, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${info.port}` };
   };
-  const listenOn = (s: HttpServer | http2.Http2Server, host: string, port: number) =>
+  const listenOn = (s: HttpServer | http2.Http2Server | NetServer, host: string, port: number) =>
     new Promise<AddressInfo>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => {
@@ -224,7 +264,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     },
     metricsText,
     async listen() {
-      address = toAddress(await listenOn(server, bind.host, bind.port), options.tls ? 'https' : 'http');
+      address = toAddress(await listenOn(front ?? server, bind.host, bind.port), options.tls ? 'https' : 'http');
       if (options.metricsPort !== undefined) {
         metricsServer = createHttpServer((req, res) => {
           if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
@@ -241,15 +281,30 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       logger.info({ address: address.url, metrics: metricsAddress?.url, auth: requireAuth, metricsPublic: !metricsNeedToken, limits, timeouts }, 'grpc server listening');
       return address;
     },
-    close() {
+    close(closeOptions) {
       closing ??= (async () => {
         logger.info({ activeCalls: calls.size }, 'grpc server shutting down');
         health.setServing(false);
         // Resolves once every connection has closed, i.e. after the last bytes were flushed.
-        const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-        await calls.drain(options.shutdownGraceMs ?? 10_000, options.shutdownFlushMs ?? 5_000);
+        const stopped = front
+          ? Promise.all([
+              new Promise<void>((resolve) => (front.listening ? front.close(() => resolve()) : resolve())),
+              // Connections handed to the HTTP/2 server: each session's close.
+              new Promise<void>((resolve) => {
+                const check = () => (sessions.size === 0 ? resolve() : setTimeout(check, 20).unref());
+                closedSessions = check;
+              }),
+            ]).then(() => undefined)
+          : new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+        await calls.drain(closeOptions?.graceMs ?? options.shutdownGraceMs ?? 10_000, options.shutdownFlushMs ?? 5_000);
         shutdown.abort(new ConnectError('server is shutting down', ConnectCode.Unavailable));
         for (const s of sessions) s.close();
+        if (http1) {
+          http1.closeIdleConnections();
+          // HTTP/1.1 answers in flight finish; idle keep-alive sockets go now.
+          setTimeout(() => http1.closeAllConnections(), 2000).unref();
+        }
+        closedSessions?.();
         const forced = setTimeout(() => sessions.forEach((s) => s.destroy()), 2000);
         await stopped;
         clearTimeout(forced);

@@ -14,7 +14,10 @@ export interface ManifestChoice {
 }
 
 /** Picks the manifest an offer asked for: by name from `pipelineDir`, or inline if allowed. */
-export async function resolveManifestChoice(choice: ManifestChoice, config: { pipelineDir?: string; allowInlineManifests: boolean }): Promise<ManifestSource> {
+export async function resolveManifestChoice(
+  choice: ManifestChoice,
+  config: { pipelineDir?: string; pipelines?: Readonly<Record<string, ManifestSource>> | { get(name: string): ManifestSource | undefined; names(): string[] }; allowInlineManifests: boolean },
+): Promise<ManifestSource> {
   if (choice.pipeline !== undefined && choice.manifest !== undefined) {
     throw new RemoteMediaError(Code.InvalidArgument, 'give either "pipeline" (a name) or "manifest" (inline), not both', { details: [{ path: 'params.pipeline', message: 'conflicts with params.manifest' }] });
   }
@@ -29,6 +32,12 @@ export async function resolveManifestChoice(choice: ManifestChoice, config: { pi
   }
   if (!NAME.test(choice.pipeline)) {
     throw new RemoteMediaError(Code.InvalidArgument, `invalid pipeline name ${JSON.stringify(choice.pipeline)}: use letters, digits, "_", "." and "-"`, { details: [{ path: 'params.pipeline', message: 'invalid name' }] });
+  }
+  if (config.pipelines) {
+    const source = config.pipelines;
+    const found = typeof source.get === 'function' && typeof source.names === 'function' ? (source as { get(name: string): ManifestSource | undefined }).get(choice.pipeline) : Object.hasOwn(source, choice.pipeline) ? (source as Record<string, ManifestSource>)[choice.pipeline] : undefined;
+    if (found !== undefined) return found;
+    if (!config.pipelineDir) throw new RemoteMediaError(Code.NotFound, `no pipeline named "${choice.pipeline}" on this server`, { reason: 'PipelineNotFound' });
   }
   if (!config.pipelineDir) throw new RemoteMediaError(Code.NotFound, `no pipeline named "${choice.pipeline}": this server has no pipeline directory`);
   for (const ext of EXTENSIONS) {

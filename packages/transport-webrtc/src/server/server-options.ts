@@ -1,4 +1,4 @@
-import type { NodeLogger, PipelineTransport } from '@remotemedia/runtime-core';
+import type { ManifestSource, NodeLogger, PipelineTransport } from '@remotemedia/runtime-core';
 import type { Server as HttpServer } from 'node:http';
 import { type IceOptions, defaultIceHosts } from '../media/peer-connection.js';
 
@@ -16,12 +16,20 @@ export interface WebRtcServerOptions extends IceOptions {
   port?: number;
   /** Attach to this HTTP server instead of creating one (requests outside our paths are left to it). */
   httpServer?: HttpServer;
-  /** Directory of named manifests (`<name>.yaml|.yml|.json`) that offers choose with `pipeline`. Default: none. */
+  /**
+   * Named manifests offers choose with `pipeline`, by name: a record (like the HTTP server's
+   * `pipelines`, read at each offer so in-place updates apply) or any `{ get(name), names() }`
+   * source, e.g. the operator's pipeline catalog. Default: none.
+   */
+  pipelines?: Readonly<Record<string, ManifestSource>> | { get(name: string): ManifestSource | undefined; names(): string[] };
+  /** Directory of named manifests (`<name>.yaml|.yml|.json`) read at each offer. Prefer `pipelines`. Default: none. */
   pipelineDir?: string;
-  /** Whether offers may carry an inline `manifest`. Default: true without a `pipelineDir`, false with one. */
+  /** Whether offers may carry an inline `manifest`. Default: true without `pipelines` or a `pipelineDir`, false with one. */
   allowInlineManifests?: boolean;
   /** Peer connections (pipeline sessions) served at once; more fail with ResourceExhausted. Default 32. */
   maxPeers?: number;
+  /** Same as `maxPeers` (the session limit's name on every transport); wins when both are set. */
+  maxSessions?: number;
   /** Signaling connections at once. Default 256. */
   maxSignalingConnections?: number;
   /** A signaling connection that sends no `peer.announce` within this many ms is closed (code 1008). Default 10000. */
@@ -58,8 +66,8 @@ export interface WebRtcServerOptions extends IceOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'iceServers' | 'iceHostAddresses'>> &
-  Pick<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'iceServers' | 'iceHostAddresses'>;
+export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'maxSessions' | 'iceServers' | 'iceHostAddresses'>> &
+  Pick<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'iceServers' | 'iceHostAddresses'>;
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -73,8 +81,8 @@ export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOpti
     authTokens: o.authTokens ?? [],
     host,
     port: o.port ?? 0,
-    allowInlineManifests: o.allowInlineManifests ?? !o.pipelineDir,
-    maxPeers: o.maxPeers ?? 32,
+    allowInlineManifests: o.allowInlineManifests ?? !(o.pipelineDir || o.pipelines),
+    maxPeers: o.maxSessions ?? o.maxPeers ?? 32,
     maxSignalingConnections: o.maxSignalingConnections ?? 256,
     announceTimeoutMs: o.announceTimeoutMs ?? 10_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 15_000,
