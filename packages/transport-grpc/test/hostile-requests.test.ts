@@ -9,7 +9,7 @@ import { BinaryReader } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
-import { ExecutePipelineRequestSchema, PipelineErrorSchema, StreamPipelineRequestSchema } from '@remotemedia/protocol';
+import { type DataChunk, DataChunkSchema, ExecutePipelineRequestSchema, PipelineErrorSchema, StreamPipelineRequestSchema } from '@remotemedia/protocol';
 import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GrpcProtocol, createGrpcPipelineClient } from '../src/index.js';
@@ -20,8 +20,15 @@ const EXECUTE = '/remotemedia.v1.PipelineExecutionService/ExecutePipeline';
 const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
 /** The manifest of issue 23 item 1: a JSON-escaped lone surrogate as the node type. */
 const LONE_SURROGATE = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"\\ud800"}]}';
-/** One whose lone surrogate reaches the error text unescaped (an unknown field's name). */
+/** A lone surrogate as an unknown field's name (runtime-core quotes it JSON-escaped in the message). */
 const LONE_SURROGATE_FIELD = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"PassThrough","\\ud800":1}]}';
+/**
+ * Client strings no longer reach an error text raw (runtime-core quotes them JSON-escaped), so the
+ * non-ASCII end-to-end case is a node's own error quoting its input: protobuf strings are UTF-8, so
+ * a lone surrogate sent as text arrives as U+FFFD. encodeGrpcMessage itself is tested with one above.
+ */
+const FAIL_ON_SURROGATE = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"FailOn","params":{"match":"\\ufffd"}}]}';
+const surrogateInput = create(DataChunkSchema, { data: { data: { case: 'text', value: { text: '\ud800' } } } });
 /** Item 6: every node an unknown type (long names), under the 256-node limit: its full error is far past 64 KiB. */
 const manyUnknown = (n: number) => JSON.stringify({ version: 'v1', metadata: { name: 'x' }, nodes: Array.from({ length: n }, (_, i) => ({ id: `node-${i}`, nodeType: `NoSuchType${i}`.padEnd(200, 'x') })) });
 
@@ -59,7 +66,7 @@ function grpcFrame(body: Uint8Array, flag = 0): Buffer {
   frame.set(body, 5);
   return frame;
 }
-const executeBody = (manifest: string) => toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest }));
+const executeBody = (manifest: string, inputs: DataChunk[] = []) => toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest, inputs }));
 
 interface RawResult {
   headers: http2.IncomingHttpHeaders;
@@ -163,12 +170,15 @@ describe('a message the status cannot carry as is (item 1)', () => {
     const { url } = await setup();
     const issue = await rawCall(url, EXECUTE, grpcFrame(executeBody(LONE_SURROGATE)));
     expect(issue.status).toBe(Code.InvalidArgument);
-    const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(LONE_SURROGATE_FIELD)));
-    expect(res.status).toBe(Code.InvalidArgument);
+    const field = await rawCall(url, EXECUTE, grpcFrame(executeBody(LONE_SURROGATE_FIELD)));
+    expect(field.status).toBe(Code.InvalidArgument);
     // Sent as the gRPC spec says: printable ASCII as is (`:` and `,` too), the rest percent-encoded UTF-8.
+    expect(field.rawMessage).toMatch(/^[\x20-\x7e]*$/);
+    expect(field.rawMessage).toContain(':');
+    expect(field.rawMessage).not.toMatch(/%3A|%2C|%20/);
+    const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(FAIL_ON_SURROGATE, [surrogateInput])));
+    expect(res.status).toBe(Code.Internal); // the node threw; the point is how its message travels
     expect(res.rawMessage).toMatch(/^[\x20-\x7e]*$/);
-    expect(res.rawMessage).toContain(':');
-    expect(res.rawMessage).not.toMatch(/%3A|%2C|%20/);
     expect(res.rawMessage).toContain('%EF%BF%BD');
     expect(decodeGrpcMessage(res.rawMessage!)).toContain('\ufffd');
     await stillServing(url);
@@ -176,7 +186,7 @@ describe('a message the status cannot carry as is (item 1)', () => {
 
   it('the same through grpc-js (unary and stream) and through connect, gRPC-Web and our client', async () => {
     const { url, port } = await setup();
-    const { execute, streaming, md } = grpcJs(port);
+    const { execute, execution, streaming, md } = grpcJs(port);
     for (const manifest of [LONE_SURROGATE, LONE_SURROGATE_FIELD]) {
       const err = await execute(manifest);
       expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -196,7 +206,8 @@ describe('a message the status cannot carry as is (item 1)', () => {
         expect(s.code, protocol).toBe(Code.InvalidArgument);
       }
     }
-    expect((await execute(LONE_SURROGATE_FIELD)).details).toContain('\ufffd');
+    const failed = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: FAIL_ON_SURROGATE, inputs: [{ data: { text: { text: '\ufffd' } } }] }, md(), (err: grpc.ServiceError) => resolve(err)));
+    expect(failed.details).toContain('\ufffd');
     await stillServing(url);
   });
 });
