@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo in headless Chromium (fake micr
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${server.url}?autostart=1&token=${TOKEN}`);
+    await page.goto(`${server.url}?autostart=1&pipeline=vad&token=${TOKEN}`);
     await page.waitForFunction(() => window.demoState === 'live' || window.demoState === 'error', undefined, { timeout: 20_000 });
     expect(await page.evaluate(() => window.demoState), await page.textContent('#status') ?? '').toBe('live');
     expect(server.webrtc.stats().sessions).toBe(1);

@@ -18,13 +18,15 @@ export interface RnnoiseModule {
   HEAPF32: Float32Array;
 }
 
+const RNNOISE_PACKAGE: string = '@echogarden/rnnoise-wasm';
 let rnnoise: Promise<RnnoiseModule> | undefined;
 
 /** The process-wide RNNoise module (weights compiled in); each stream has its own state in it. */
 export function sharedRnnoise(): Promise<RnnoiseModule> {
   rnnoise ??= (async () => {
     try {
-      const factory = (await import('@echogarden/rnnoise-wasm')).default as unknown as () => Promise<RnnoiseModule>;
+      // A variable specifier: the package ships no types (an Emscripten module factory).
+      const factory = ((await import(RNNOISE_PACKAGE)) as { default: () => Promise<RnnoiseModule> }).default;
       return await factory();
     } catch (error) {
       throw new RemoteMediaError(Code.FailedPrecondition, `NoiseSuppression needs the npm package @echogarden/rnnoise-wasm: ${(error as Error).message}`, { reason: 'MissingDependency' });
