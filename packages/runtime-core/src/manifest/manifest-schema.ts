@@ -50,8 +50,8 @@ export const manifestNodeSchema = z
       .min(1, { error: 'must not be empty' })
       .max(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
     params: z.record(z.string(), z.unknown(), { error: 'expected an object' }).default({}),
-    /** `multiprocess` runs the node in its own process (Python nodes); default in-process. */
-    executor: z.enum(['in-process', 'multiprocess'], { error: 'expected in-process or multiprocess' }).optional(),
+    /** `multiprocess` runs the node in its own process (Python nodes), `container` in a container (`settings.container`); default in-process. */
+    executor: z.enum(['in-process', 'multiprocess', 'container'], { error: 'expected in-process, multiprocess or container' }).optional(),
     queue: queueSchema.optional(),
     /** Per-input processing timeout; DeadlineExceeded when hit. Default: none. */
     timeoutMs: positiveInt().optional(),

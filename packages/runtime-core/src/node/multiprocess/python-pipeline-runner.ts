@@ -4,7 +4,14 @@ import { type ValidationResult, validateManifest } from '../../manifest/validate
 import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { PipelineRunner, type PipelineRunnerOptions } from '../../runner/pipeline-runner.js';
 import type { ManifestSource } from '../../transport/pipeline-transport.js';
+import { Code, RemoteMediaError } from '../../errors.js';
+import { NOT_ALLOWED } from '../container/container-settings.js';
 import { PythonRuntime } from './python-runtime.js';
+
+function permissionDenied(error: unknown): unknown {
+  if (!(error instanceof RemoteMediaError) || error.code !== Code.InvalidArgument || !error.details.some((d) => d.message.includes(NOT_ALLOWED))) return error;
+  return new RemoteMediaError(Code.PermissionDenied, error.rawMessage, { details: error.details, reason: 'ContainerNotAllowed' });
+}
 
 export interface PythonPipelineRunnerOptions extends PipelineRunnerOptions {
   /** Python node runtime (defaults, limits, live process count). Default: `new PythonRuntime()`. */
@@ -30,6 +37,7 @@ export class PythonPipelineRunner extends PipelineRunner {
     const { python, ...rest } = options;
     super(rest);
     this.python = python ?? new PythonRuntime();
+    this.python.container?.startWarm();
   }
 
   override validate(manifest: ManifestSource | unknown): ValidationResult {
@@ -47,9 +55,18 @@ export class PythonPipelineRunner extends PipelineRunner {
     const problems = [...(base.ok ? [] : base.problems), ...pre.problems];
     if (problems.length) return { ok: false, problems };
     if (!base.ok) return base;
-    if (pre.settings) this.python.attach(base.manifest, pre.registry, pre.settings);
+    if (pre.settings) this.python.attach(base.manifest, pre.registry, pre.settings, pre.containers);
     if (pre.registry !== this.registry) this.#manifestRegistries.set(base.manifest, pre.registry);
     return base;
+  }
+
+  /** As PipelineRunner.resolve; a manifest asking for what the operator did not allow (an image, a host path, a privileged container) is PermissionDenied. */
+  override resolve(manifest: ManifestSource | unknown): Manifest {
+    try {
+      return super.resolve(manifest);
+    } catch (error) {
+      throw permissionDenied(error);
+    }
   }
 
   protected override registryFor(manifest: Manifest): NodeRegistry {

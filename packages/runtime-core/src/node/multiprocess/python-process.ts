@@ -59,6 +59,13 @@ export interface PythonProcessOptions {
   onUnexpectedExit?(error: RemoteMediaError): void;
   /** Import `settings.modules` at start, before INIT (for warm processes started ahead of use). */
   preload?: boolean;
+  /**
+   * Starts the worker some other way than `spawn(settings.pythonExecutable)` (the container
+   * executor runs it with `<engine> exec`). Gets the worker's environment (pipeline env and server
+   * limits, not the host's); must return a child whose stdio is like
+   * `['ignore', 'pipe', 'pipe', 'pipe', 'pipe']`: fd 3 frames in, fd 4 frames out.
+   */
+  launch?(env: Record<string, string>): ChildProcess;
 }
 
 /** What a warm process learns when a node instance takes it. */
@@ -95,19 +102,20 @@ export class PythonProcess {
     const { settings } = options;
     this.#stderr = new LineTail(options.stderrTailLines);
     this.#decoder = new FrameDecoder(options.maxFrameBytes);
-    this.child = spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...settings.env,
-        PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH),
-        PYTHONUNBUFFERED: '1',
-        // Server limits: after the pipeline's env, which must not override them.
-        REMOTEMEDIA_MAX_FRAME_BYTES: String(options.maxFrameBytes),
-        REMOTEMEDIA_MAX_MEMORY_MB: String(options.maxMemoryMb),
-        ...(options.preload ? { REMOTEMEDIA_PRELOAD_MODULES: JSON.stringify(settings.modules) } : {}),
-      },
-    });
+    const workerEnv = {
+      ...settings.env,
+      PYTHONUNBUFFERED: '1',
+      // Server limits: after the pipeline's env, which must not override them.
+      REMOTEMEDIA_MAX_FRAME_BYTES: String(options.maxFrameBytes),
+      REMOTEMEDIA_MAX_MEMORY_MB: String(options.maxMemoryMb),
+      ...(options.preload ? { REMOTEMEDIA_PRELOAD_MODULES: JSON.stringify(settings.modules) } : {}),
+    };
+    this.child = options.launch
+      ? options.launch(workerEnv)
+      : spawn(settings.pythonExecutable, ['-m', 'remotemedia.worker'], {
+          stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+          env: { ...process.env, ...workerEnv, PYTHONPATH: pythonPathEnv(settings.pythonPath, settings.env.PYTHONPATH ?? process.env.PYTHONPATH) },
+        });
     trackChild(this.child);
     this.#input = this.child.stdio[3] as Writable;
     this.#output = this.child.stdio[4] as Readable;

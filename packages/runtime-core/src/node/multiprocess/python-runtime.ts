@@ -1,10 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { z } from 'zod';
 import type { DataKind } from '../../data/enums.js';
 import { Code, type ErrorDetail, RemoteMediaError } from '../../errors.js';
 import type { Manifest } from '../../manifest/manifest-schema.js';
 import type { NodeDefinition, NodeLogger } from '../../nodes/node-definition.js';
 import { NodeRegistry, describeNode, type NodeInfo } from '../../nodes/node-registry.js';
+import { type ContainerExecutorOptions, ContainerRuntime, containerOptionsFromEnv } from '../container/container-runtime.js';
+import { type ContainerSpec, checkContainerSettings } from '../container/container-settings.js';
 import { pythonPathEnv } from './child-processes.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.js';
 import { PythonProcess, type PythonProcessBinding } from './python-process.js';
@@ -55,6 +57,13 @@ export interface PythonRuntimeOptions {
    * Default 0. Stop them with `close()` (or the runner's `shutdown()`).
    */
   warmProcesses?: number;
+  /**
+   * Container executor (`executor: container`, `settings.container`): which images and limits
+   * manifests may ask for, engine, reuse and warm pool. Default: env REMOTEMEDIA_CONTAINER_CONFIG
+   * (JSON text or a JSON file), else none: manifests asking for a container are refused with
+   * PermissionDenied. See docs/containers.md.
+   */
+  container?: ContainerExecutorOptions;
 }
 
 /** What Python reports about a registered node type. */
@@ -131,6 +140,8 @@ export class PythonRuntime {
   #warmTarget: number;
   readonly #warm: PythonProcess[] = [];
   readonly #defaultsKey: string;
+  /** The container executor, when the options configure one. */
+  readonly container: ContainerRuntime | undefined;
 
   constructor(options: PythonRuntimeOptions = {}) {
     this.defaults = {
@@ -154,6 +165,16 @@ export class PythonRuntime {
     this.#defaultsKey = settingsKey(this.#defaultSettings());
     this.#warmTarget = options.warmProcesses ?? 0;
     this.#fillWarm();
+    const container = options.container ?? containerOptionsFromEnv();
+    this.container = container
+      ? new ContainerRuntime(container, {
+          spawn: (settings, binding, extra) => this.#spawn(settings, binding, extra.preload, extra),
+          checkCapacity: (nodeId) => this.#checkCapacity(nodeId),
+          closeTimeoutMs: this.closeTimeoutMs,
+          defaultSettings: () => this.#defaultSettings(),
+          settingsKey,
+        })
+      : undefined;
   }
 
   /** Pids of the warm processes waiting for a node instance. */
@@ -161,15 +182,15 @@ export class PythonRuntime {
     return this.#warm.filter((p) => !p.dead && p.pid !== undefined).map((p) => p.pid!);
   }
 
-  /** Stops the warm processes (running nodes are not affected). */
+  /** Stops the warm processes (running nodes are not affected) and removes the containers it started. */
   async close(): Promise<void> {
     this.#warmTarget = 0;
-    await Promise.all(this.#warm.splice(0).map((p) => p.close(this.closeTimeoutMs)));
+    await Promise.all([...this.#warm.splice(0).map((p) => p.close(this.closeTimeoutMs)), this.container?.close()]);
   }
 
-  #spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false): PythonProcess {
+  #spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false, extra?: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number }): PythonProcess {
     this.#live++;
-    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, maxFrameBytes: this.maxFrameBytes, maxMemoryMb: this.maxMemoryMb, preload });
+    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, maxFrameBytes: this.maxFrameBytes, maxMemoryMb: extra?.maxMemoryMb ?? this.maxMemoryMb, preload, launch: extra?.launch });
     void proc.exited.then(() => this.#live--);
     return proc;
   }
@@ -227,6 +248,7 @@ export class PythonRuntime {
       platform: 'node',
       create: (params, ctx) => {
         const settings = settingsByParams.get(params) ?? this.#defaultSettings();
+        if (settings.container && this.container) return this.container.instance(info.type, params, ctx, settings, settings.container);
         const binding: PythonProcessBinding = {
           nodeId: ctx.nodeId,
           nodeType: info.type,
@@ -237,13 +259,7 @@ export class PythonRuntime {
         let proc = this.#takeWarm(settings);
         if (proc) proc.bind(binding);
         else {
-          const max = this.limits.maxProcesses!;
-          if (this.#live >= max) {
-            throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${ctx.nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
-              nodeId: ctx.nodeId,
-              reason: 'LimitExceeded',
-            });
-          }
+          this.#checkCapacity(ctx.nodeId);
           proc = this.#spawn(settings, binding);
         }
         if (this.#warm.length < this.#warmTarget) setImmediate(() => this.#fillWarm());
@@ -265,6 +281,16 @@ export class PythonRuntime {
     };
     pythonDefinitions.add(definition);
     return definition;
+  }
+
+  #checkCapacity(nodeId: string): void {
+    const max = this.limits.maxProcesses!;
+    if (this.#live >= max) {
+      throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
+        nodeId,
+        reason: 'LimitExceeded',
+      });
+    }
   }
 
   /** Registers the node types the modules define, asking Python which they are (blocks; for startup). */
@@ -310,7 +336,7 @@ export class PythonRuntime {
    * registry to validate the manifest against and to run its sessions with: `registry` itself, or
    * a ManifestNodeRegistry over it holding the declared types (`registry` is never changed).
    */
-  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings; registry: NodeRegistry } {
+  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings; registry: NodeRegistry; containers?: Map<string, ContainerSpec> } {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [], registry };
     const m = raw as { nodes?: unknown; settings?: unknown };
     const nodes = Array.isArray(m.nodes) ? m.nodes : [];
@@ -323,10 +349,11 @@ export class PythonRuntime {
     });
     nodes.forEach((n, i) => {
       const type = types[i];
-      if (type === undefined || (n as { executor?: unknown }).executor !== 'multiprocess') return;
+      const executor = (n as { executor?: unknown }).executor;
+      if (type === undefined || (executor !== 'multiprocess' && executor !== 'container')) return;
       const existing = registry.get(type);
       if (existing && !pythonDefinitions.has(existing)) {
-        problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process` });
+        problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process${executor === 'container' ? ' or container' : ''}` });
       } else if (!existing && !declared.has(type)) {
         declared.set(type, this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: multiprocess)`, accepts: 'any', produces: 'any' }));
       }
@@ -336,15 +363,36 @@ export class PythonRuntime {
     for (const type of types) if (type !== undefined && pythonDefinitions.has((registry.get(type) ?? declared.get(type))!)) pythonNodes++;
     const own = declared.size ? new ManifestNodeRegistry(registry, declared.values()) : registry;
     const settingsRaw = m.settings !== null && typeof m.settings === 'object' ? (m.settings as Record<string, unknown>).python : undefined;
+    // Python nodes in containers: `executor: container`, or every Python node not marked
+    // `executor: multiprocess` when the pipeline has `settings.container`.
+    const containerRaw = m.settings !== null && typeof m.settings === 'object' ? (m.settings as Record<string, unknown>).container : undefined;
+    const containerNodes: { id: string; index: number }[] = [];
+    nodes.forEach((n, i) => {
+      const type = types[i];
+      const executor = (n as { executor?: unknown }).executor;
+      const id = (n as { id?: unknown }).id;
+      if (type === undefined || typeof id !== 'string' || !pythonDefinitions.has((registry.get(type) ?? declared.get(type))!)) return;
+      if (executor === 'container' || (containerRaw !== undefined && executor !== 'multiprocess')) containerNodes.push({ id, index: i });
+    });
+    let containers: Map<string, ContainerSpec> | undefined;
+    if (containerNodes.length || containerRaw !== undefined) {
+      const c = checkContainerSettings(containerRaw, this.container?.policy, containerNodes);
+      problems.push(...c.problems);
+      containers = c.specs;
+    }
     if (pythonNodes === 0 && settingsRaw === undefined) return { problems, registry: own };
     const checked = checkPythonSettings(settingsRaw, this.defaults, this.limits, pythonNodes);
     problems.push(...checked.problems);
-    return { problems, settings: checked.settings, registry: own };
+    return { problems, settings: checked.settings, registry: own, containers };
   }
 
   /** Hands the resolved settings to the Python nodes of a validated manifest (`registry`: what `prepare` returned). */
-  attach(manifest: Manifest, registry: NodeRegistry, settings: ResolvedPythonSettings): void {
-    for (const node of manifest.nodes) if (pythonDefinitions.has(registry.get(node.nodeType)!)) settingsByParams.set(node.params, settings);
+  attach(manifest: Manifest, registry: NodeRegistry, settings: ResolvedPythonSettings, containers?: ReadonlyMap<string, ContainerSpec>): void {
+    for (const node of manifest.nodes) {
+      if (!pythonDefinitions.has(registry.get(node.nodeType)!)) continue;
+      const container = containers?.get(node.id);
+      settingsByParams.set(node.params, container && this.container ? this.container.nodeSettings(settings, this.defaults, container) : settings);
+    }
   }
 }
 

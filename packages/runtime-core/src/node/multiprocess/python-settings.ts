@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../../errors.js';
 import { issuesToDetails } from '../../manifest/format-issues.js';
+import type { ContainerSpec } from '../container/container-settings.js';
 
 const positiveInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 
@@ -44,6 +45,8 @@ export interface ResolvedPythonSettings {
   env: Record<string, string>;
   initTimeoutMs: number;
   maxProcesses: number;
+  /** Set for a node that runs in a container (the container executor): its image and limits. */
+  container?: ContainerSpec;
 }
 
 export interface PythonDefaults {

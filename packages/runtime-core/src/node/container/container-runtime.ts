@@ -1,0 +1,579 @@
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { RuntimeData } from '../../data/runtime-data.js';
+import { Code, RemoteMediaError } from '../../errors.js';
+import type { NodeContext, NodeLogger, PipelineNode } from '../../nodes/node-definition.js';
+import type { PythonProcess, PythonProcessBinding } from '../multiprocess/python-process.js';
+import type { ResolvedPythonSettings } from '../multiprocess/python-settings.js';
+import { CONTAINER_LABEL, type ContainerEngine, type DetectEngineOptions, OWNER_LABEL, detectEngine } from './container-engine.js';
+import {
+  type ContainerLimits,
+  type ContainerMount,
+  type ContainerPolicy,
+  type ContainerSpec,
+  DEFAULT_CONTAINER_LIMITS,
+  DEFAULT_CONTAINER_SPEC,
+  specKey,
+} from './container-settings.js';
+
+/** Operator configuration of the container executor (`python.container` of createNodeRunner / createServerRunner). */
+export interface ContainerExecutorOptions extends DetectEngineOptions {
+  /** Images manifests may ask for (`settings.container.image`); the first is the default. Required: no image, no containers. */
+  images: readonly string[];
+  /** What a container gets when the manifest does not say: memoryMb 512, cpus 1, pids 128, scratchMb 64, no GPU, network none, no mounts. */
+  defaults?: Partial<Omit<ContainerSpec, 'image'>>;
+  /** Upper bounds of what manifests may ask for (see ContainerLimits). */
+  limits?: ContainerLimits;
+  /** Host directories the operator lets manifests mount, by name (`settings.container.mounts: [models]`). Read-only unless `readOnly: false`. */
+  mounts?: Readonly<Record<string, ContainerMount>>;
+  /** How long a container no session uses is kept for the next one before it is removed. Default 30000 ms. */
+  idleTimeoutMs?: number;
+  /**
+   * Workers (Python processes inside a container of the default image and limits, with the
+   * runtime's `modules` imported) kept started ahead for sessions with default settings. Default 0.
+   */
+  warmWorkers?: number;
+  /** How often a container in use is checked (`inspect`); one found stopped fails its sessions. Default 2000 ms. */
+  healthIntervalMs?: number;
+  /** How long starting a container may take. Default 60000 ms. */
+  startTimeoutMs?: number;
+  /**
+   * Modules (names importable in the images, or .py paths inside them) every container worker
+   * imports, warm ones ahead of use. The runtime's own `modules` are host modules and are not
+   * imported in containers; a manifest's `settings.python.modules` are (paths inside the image).
+   */
+  modules?: readonly string[];
+  /** Interpreter inside the images. Default `python3`. */
+  pythonExecutable?: string;
+  /** Resource limits passed explicitly (some hosts refuse the engine's defaults). Default nofile 1024:1024, nproc 4096:4096. */
+  ulimits?: Readonly<Record<string, string>>;
+  /** Remove containers of this host whose runtime process is gone (a crash) when the executor starts. Default true. */
+  reapStale?: boolean;
+}
+
+/** What the container executor needs from the Python runtime that hosts it. */
+export interface ContainerHost {
+  spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, extra: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number; preload?: boolean }): PythonProcess;
+  /** Throws ResourceExhausted when no more Python processes may start. */
+  checkCapacity(nodeId: string): void;
+  closeTimeoutMs: number;
+  /** Settings of sessions that use the host defaults. */
+  defaultSettings(): ResolvedPythonSettings;
+  settingsKey(settings: ResolvedPythonSettings): string;
+}
+
+const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+// Inside a container: PID 1 sleeps until stopped; workers come in through `exec`.
+const KEEPALIVE = 'import signal,sys\nsignal.signal(signal.SIGTERM,lambda *a:sys.exit(0))\nwhile True: signal.pause()';
+// Kills the worker whose environment holds the token (the host only knows its exec client's pid).
+const KILL_WORKER =
+  'import os,sys\nt=("REMOTEMEDIA_WORKER_TOKEN="+sys.argv[1]).encode()\nfor p in os.listdir("/proc"):\n if p.isdigit() and int(p)!=os.getpid():\n  try:\n   if t in open("/proc/"+p+"/environ","rb").read().split(b"\\0"): os.kill(int(p),9)\n  except OSError: pass';
+// The kernel's count of OOM kills in the container's memory cgroup (v2, then v1).
+const OOM_KILLS =
+  'import re\nfor f in ("/sys/fs/cgroup/memory.events","/sys/fs/cgroup/memory/memory.oom_control"):\n try:\n  m=re.search(r"^oom_kill (\\d+)",open(f).read(),re.M)\n  if m: print(m.group(1)); break\n except OSError: pass\nelse: print(-1)';
+
+/** `<pid>/<start time>` of this process: with the host name, tells a leftover container's owner from a reused pid. */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid}/${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return undefined;
+  }
+}
+
+let containersByName = new Map<string, { engine: ContainerEngine }>();
+let exitHook = false;
+/** Names of the containers this process has running now (all runtimes). */
+export function liveContainerNames(): string[] {
+  return [...containersByName.keys()];
+}
+
+function track(name: string, engine: ContainerEngine): void {
+  containersByName.set(name, { engine });
+  if (exitHook) return;
+  exitHook = true;
+  // Containers never outlive the runtime when it exits normally; after a crash the next start reaps them.
+  process.once('exit', () => {
+    const byEngine = new Map<ContainerEngine, string[]>();
+    for (const [n, c] of containersByName) byEngine.set(c.engine, [...(byEngine.get(c.engine) ?? []), n]);
+    for (const [engine, names] of byEngine) spawnSync(engine.bin, [...engine.globalArgs, ...engine.removeArgs(names)], { stdio: 'ignore', timeout: 20_000 });
+    containersByName = new Map();
+  });
+}
+
+/** One running container; several node instances (workers) of sessions with the same spec share it. */
+class Container {
+  readonly name: string;
+  readonly key: string;
+  refs = 0;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  ready!: Promise<void>;
+  dead: RemoteMediaError | undefined;
+  oomKills = 0;
+  readonly workers = new Set<PythonProcess>();
+  /** Pending health answer, shared by the callers that ask at the same time. */
+  checking: Promise<{ running: boolean; status: string; exitCode: number; oomKilled: boolean }> | undefined;
+
+  constructor(
+    readonly spec: ContainerSpec,
+    seq: number,
+  ) {
+    this.key = specKey(spec);
+    this.name = `remotemedia-${process.pid}-${seq}-${randomBytes(3).toString('hex')}`;
+  }
+}
+
+/**
+ * Runs Python nodes in containers (Docker or Podman): one container per image and limits, shared
+ * by the sessions that ask for the same (reference-counted, removed after `idleTimeoutMs` unused),
+ * each node instance a `python3 -m remotemedia.worker` process inside it speaking the same frame
+ * protocol on fds 3 and 4 as a local worker.
+ */
+export class ContainerRuntime {
+  readonly policy: ContainerPolicy;
+  readonly idleTimeoutMs: number;
+  readonly healthIntervalMs: number;
+  readonly startTimeoutMs: number;
+  readonly pythonExecutable: string;
+  readonly ulimits: Readonly<Record<string, string>>;
+  readonly #options: ContainerExecutorOptions;
+  readonly #host: ContainerHost;
+  readonly #containers = new Map<string, Container>();
+  readonly #owner: string;
+  #engine: Promise<ContainerEngine> | undefined;
+  #seq = 0;
+  #health: ReturnType<typeof setInterval> | undefined;
+  #warmTarget: number;
+  readonly #warm: { proc: PythonProcess; container: Container }[] = [];
+  #warming = 0;
+  #closed = false;
+
+  constructor(options: ContainerExecutorOptions, host: ContainerHost) {
+    if (!Array.isArray(options.images) || options.images.length === 0 || options.images.some((i) => typeof i !== 'string' || !i)) {
+      throw new RemoteMediaError(Code.InvalidArgument, 'python.container.images: expected a non-empty list of image names (the images manifests may ask for; the first is the default)');
+    }
+    for (const [name, m] of Object.entries(options.mounts ?? {})) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: mount names may only contain letters, digits, "_", "." and "-"`);
+      if (!m.source?.startsWith('/') || !m.target?.startsWith('/')) throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: source and target must be absolute paths`);
+    }
+    this.#options = options;
+    this.#host = host;
+    this.policy = {
+      images: [...options.images],
+      defaults: { ...DEFAULT_CONTAINER_SPEC, ...options.defaults },
+      limits: { ...DEFAULT_CONTAINER_LIMITS, ...options.limits },
+      mounts: { ...options.mounts },
+    };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.healthIntervalMs = options.healthIntervalMs ?? 2000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.pythonExecutable = options.pythonExecutable ?? 'python3';
+    this.ulimits = options.ulimits ?? { nofile: '1024:1024', nproc: '4096:4096' };
+    this.#owner = `${hostname()}/${processIdentity(process.pid) ?? process.pid}`;
+    this.#warmTarget = options.warmWorkers ?? 0;
+  }
+
+  /**
+   * Starts the warm workers (`warmWorkers`). The runner serving the sessions calls it, not every
+   * runtime made from the same options (a helper runtime never warms containers it will not use).
+   */
+  startWarm(): void {
+    if (this.#warmTarget > 0 && !this.#closed) setImmediate(() => this.#fillWarm());
+  }
+
+  /** The engine in use, detected at first use; stale containers of this host are reaped before the first start. */
+  engine(): Promise<ContainerEngine> {
+    this.#engine ??= detectEngine(this.#options).then(async (engine) => {
+      if (this.#options.reapStale !== false) await reapStale(engine);
+      return engine;
+    });
+    return this.#engine;
+  }
+
+  /** Containers this runtime has running (in use, idle or warm). */
+  get containerNames(): string[] {
+    return [...this.#containers.values()].filter((c) => !c.dead).map((c) => c.name);
+  }
+
+  /**
+   * The settings of a node that runs in a container: the manifest's modules and pythonPath (names
+   * and paths inside the image) after the executor's `modules`; the host's own modules and
+   * pythonPath are left out (they are host paths).
+   */
+  nodeSettings(settings: ResolvedPythonSettings, hostDefaults: { modules: readonly string[]; pythonPath: readonly string[] }, spec: ContainerSpec): ResolvedPythonSettings {
+    return {
+      ...settings,
+      modules: [...(this.#options.modules ?? []), ...settings.modules.slice(hostDefaults.modules.length)],
+      pythonPath: settings.pythonPath.slice(0, settings.pythonPath.length - hostDefaults.pythonPath.length),
+      container: spec,
+    };
+  }
+
+  /** What sessions with default settings run with, and warm workers are started with. */
+  #defaultSettings(): ResolvedPythonSettings {
+    const d = this.#host.defaultSettings();
+    return this.nodeSettings(d, d, this.defaultSpec());
+  }
+
+  /** The default spec (first image, default limits): what warm workers run in. */
+  defaultSpec(): ContainerSpec {
+    const d = this.policy.defaults;
+    return { ...d, image: this.policy.images[0], gpus: [...d.gpus], mounts: [...d.mounts] };
+  }
+
+  async #start(c: Container, signal?: AbortSignal): Promise<void> {
+    const engine = await this.engine();
+    const { spec } = c;
+    const podman = engine.kind === 'podman';
+    const args = [
+      'run', '-d', '--name', c.name,
+      '--label', `${CONTAINER_LABEL}=1`,
+      '--label', `${OWNER_LABEL}=${this.#owner}`,
+      '--network', spec.network,
+      '--read-only',
+      '--tmpfs', `/scratch:rw,size=${spec.scratchMb}m,nosuid,nodev${podman ? ',U' : ',mode=1777'}`,
+      '--memory', `${spec.memoryMb}m`, '--memory-swap', `${spec.memoryMb}m`,
+      '--cpus', String(spec.cpus),
+      '--pids-limit', String(spec.pids),
+      '--cap-drop', 'ALL',
+      '--security-opt', 'no-new-privileges',
+      ...Object.entries(this.ulimits).flatMap(([k, v]) => ['--ulimit', `${k}=${v}`]),
+      '--user', '65534:65534',
+      '--workdir', '/scratch',
+      '--env', 'HOME=/scratch', '--env', 'TMPDIR=/scratch',
+      ...spec.gpus.flatMap((g) => (podman ? ['--device', `nvidia.com/gpu=${g}`] : ['--gpus', `device=${g}`])),
+      ...spec.mounts.flatMap((name) => {
+        const m = this.policy.mounts[name];
+        return ['-v', `${m.source}:${m.target}:${m.readOnly === false ? 'rw' : 'ro'}`];
+      }),
+      '--pull', 'never',
+      '--entrypoint', this.pythonExecutable,
+      spec.image, '-c', KEEPALIVE,
+    ];
+    track(c.name, engine);
+    if (signal?.aborted) throw signal.reason;
+    const r = await engine.run(args, this.startTimeoutMs);
+    if (r.code !== 0) {
+      containersByName.delete(c.name);
+      void engine.run(engine.removeArgs([c.name]));
+      const text = (r.stderr || r.stdout).trim().slice(-2000);
+      const missing = /image not known|No such image|not found|unable to find/i.test(text);
+      throw new RemoteMediaError(
+        missing ? Code.FailedPrecondition : Code.Unavailable,
+        `cannot start a container of image "${spec.image}" (${engine.kind} exit code ${r.code}): ${text}${missing ? ' (images are never pulled: build or load it on this host first, see docs/containers.md)' : ''}`,
+        { reason: 'ContainerStartFailed' },
+      );
+    }
+    this.#ensureHealthChecks();
+  }
+
+  /** A container of `spec`, started or reused; the caller holds one reference until `release`. */
+  async acquire(spec: ContainerSpec, nodeId: string, signal?: AbortSignal): Promise<Container> {
+    if (this.#closed) throw new RemoteMediaError(Code.Unavailable, 'the container executor is shut down', { nodeId, reason: 'ContainerExecutorClosed' });
+    const key = specKey(spec);
+    let c = this.#containers.get(key);
+    if (c?.dead) c = undefined;
+    if (!c) {
+      const max = this.policy.limits.maxContainers;
+      const alive = [...this.#containers.values()].filter((x) => !x.dead);
+      if (alive.length >= max) {
+        // An idle container of another spec makes room.
+        const idle = alive.find((x) => x.refs === 0);
+        if (idle) void this.#remove(idle);
+        else throw new RemoteMediaError(Code.ResourceExhausted, `cannot start a container for Python node "${nodeId}": ${alive.length} containers are in use, the limit maxContainers=${max} is reached`, { nodeId, reason: 'LimitExceeded' });
+      }
+      c = new Container(spec, ++this.#seq);
+      this.#containers.set(key, c);
+      const started = this.#start(c, signal);
+      c.ready = started;
+      const created = c;
+      started.catch((error: unknown) => {
+        created.dead = RemoteMediaError.from(error, Code.Unavailable);
+        if (this.#containers.get(key) === created) this.#containers.delete(key);
+      });
+    }
+    c.refs++;
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    c.idleTimer = undefined;
+    try {
+      await c.ready;
+    } catch (error) {
+      c.refs--;
+      throw RemoteMediaError.from(error, Code.Unavailable, { nodeId });
+    }
+    return c;
+  }
+
+  release(c: Container): void {
+    if (c.refs > 0) c.refs--;
+    if (c.refs > 0 || c.dead || c.idleTimer) return;
+    c.idleTimer = setTimeout(() => {
+      c.idleTimer = undefined;
+      if (c.refs === 0) void this.#remove(c);
+    }, this.idleTimeoutMs);
+    c.idleTimer.unref?.();
+  }
+
+  async #remove(c: Container, why?: RemoteMediaError): Promise<void> {
+    if (this.#containers.get(c.key) === c) this.#containers.delete(c.key);
+    c.dead ??= why ?? new RemoteMediaError(Code.Unavailable, `container ${c.name} was removed`, { reason: 'ContainerRemoved' });
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    for (const w of c.workers) w.kill();
+    const engine = await this.engine().catch(() => undefined);
+    if (engine) await engine.run(engine.removeArgs([c.name]));
+    containersByName.delete(c.name);
+  }
+
+  #ensureHealthChecks(): void {
+    if (this.#health) return;
+    this.#health = setInterval(() => {
+      for (const c of this.#containers.values()) if (!c.dead && c.workers.size > 0) void this.#check(c);
+    }, this.healthIntervalMs);
+    this.#health.unref?.();
+  }
+
+  /** Asks the engine how the container is; a stopped (or unanswering) one is removed, failing its workers' sessions. */
+  #check(c: Container): Promise<{ running: boolean; status: string; exitCode: number; oomKilled: boolean }> {
+    c.checking ??= (async () => {
+      const engine = await this.engine();
+      const r = await engine.run(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}', c.name], 15_000);
+      const [status = 'gone', code = '-1', oom = 'false'] = r.code === 0 ? r.stdout.trim().split(' ') : ['gone'];
+      const state = { running: status === 'running', status, exitCode: Number(code), oomKilled: oom === 'true' };
+      if (!state.running && !c.dead) {
+        const how = status === 'gone' ? 'is gone' : status === 'paused' ? 'is paused (not answering)' : `stopped (${status}, exit code ${code}${state.oomKilled ? ', killed for memory' : ''})`;
+        await this.#remove(c, new RemoteMediaError(Code.Unavailable, `container ${c.name} (image ${c.spec.image}) ${how}`, { reason: 'ContainerExited' }));
+      }
+      return state;
+    })().finally(() => (c.checking = undefined));
+    return c.checking;
+  }
+
+  async #oomKills(c: Container): Promise<number> {
+    const engine = await this.engine();
+    // Right after an OOM kill the engine may refuse an exec for a moment: a few tries.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await engine.run(['exec', c.name, this.pythonExecutable, '-c', OOM_KILLS], 15_000);
+      if (r.code === 0) return Number(r.stdout.trim());
+      if (c.dead) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return -1;
+  }
+
+  /** Turns a worker's failure into what happened to its container: an OOM kill, the container stopping. */
+  async #translate(error: unknown, c: Container, nodeId: string, nodeType: string): Promise<unknown> {
+    if (!(error instanceof RemoteMediaError)) return error;
+    const where = `container ${c.name} (image ${c.spec.image})`;
+    if (error.reason === 'PythonMemoryLimit') {
+      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) ran out of memory: over its container's limit memoryMb=${c.spec.memoryMb} (${where})`, {
+        nodeId,
+        reason: 'ContainerMemoryLimit',
+        details: error.details,
+        cause: error,
+      });
+    }
+    if (error.reason !== 'PythonProcessExited') return error;
+    const state = await this.#check(c).catch(() => undefined);
+    if (state && !state.running) {
+      return new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, { nodeId, reason: 'ContainerExited', cause: error, details: error.details });
+    }
+    const kills = await this.#oomKills(c).catch(() => -1);
+    if (kills > c.oomKills) {
+      c.oomKills = kills;
+      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) was killed by the kernel's out-of-memory killer: its ${where} is over its limit memoryMb=${c.spec.memoryMb}`, {
+        nodeId,
+        reason: 'ContainerMemoryLimit',
+        cause: error,
+        details: error.details,
+      });
+    }
+    return new RemoteMediaError(error.code, `${error.rawMessage} (in ${where})`, { nodeId, reason: error.reason, cause: error, details: error.details });
+  }
+
+  #worker(c: Container, settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false): PythonProcess {
+    const token = randomBytes(12).toString('hex');
+    const launch = (env: Record<string, string>): ChildProcess => {
+      const workerEnv: Record<string, string> = { ...env, REMOTEMEDIA_WORKER_TOKEN: token };
+      if (settings.pythonPath.length) workerEnv.PYTHONPATH = settings.pythonPath.join(':');
+      else delete workerEnv.PYTHONPATH;
+      // The engine is known: acquire() awaited it.
+      const child = this.#engineNow!.exec(c.name, workerEnv, [this.pythonExecutable, '-m', 'remotemedia.worker'], '/scratch');
+      // Killing the exec client does not kill the process inside: kill that too, by its token.
+      const kill = child.kill.bind(child);
+      child.kill = (sig?: NodeJS.Signals | number) => {
+        if (!c.dead && child.exitCode === null) void this.#engineNow!.run(['exec', c.name, this.pythonExecutable, '-c', KILL_WORKER, token], 15_000);
+        return kill(sig);
+      };
+      return child;
+    };
+    const proc = this.#host.spawn(settings, binding, { launch, maxMemoryMb: c.spec.memoryMb, preload });
+    c.workers.add(proc);
+    void proc.exited.then(() => c.workers.delete(proc));
+    return proc;
+  }
+
+  #engineNow: ContainerEngine | undefined;
+
+  #fillWarm(): void {
+    if (this.#closed) return;
+    const settings = this.#defaultSettings();
+    while (this.#warm.length + this.#warming < this.#warmTarget) {
+      this.#warming++;
+      void this.acquire(this.defaultSpec(), '(warm)')
+        .then(async (container) => {
+          this.#engineNow = await this.engine();
+          this.#warming--;
+          if (this.#closed) return this.release(container);
+          const entry = { container, proc: undefined as unknown as PythonProcess };
+          entry.proc = this.#worker(container, settings, {
+            nodeId: '(warm)',
+            nodeType: '(warm)',
+            logger: quiet,
+            onUnexpectedExit: () => {
+              this.#warmTarget = 0; // a warm worker dying unused (a module failing to import): stop warming
+              const i = this.#warm.indexOf(entry);
+              if (i >= 0) this.#warm.splice(i, 1);
+            },
+          }, true);
+          void entry.proc.exited.then(() => this.release(container));
+          this.#warm.push(entry);
+        })
+        .catch(() => {
+          this.#warming--;
+          this.#warmTarget = 0;
+        });
+    }
+  }
+
+  /** Warm workers ready now. */
+  get warmWorkers(): number {
+    return this.#warm.filter((w) => !w.proc.dead).length;
+  }
+
+  #takeWarm(spec: ContainerSpec, settings: ResolvedPythonSettings): { proc: PythonProcess; container: Container } | undefined {
+    if (!this.#warm.length || specKey(spec) !== specKey(this.defaultSpec()) || this.#host.settingsKey(settings) !== this.#host.settingsKey(this.#defaultSettings())) return undefined;
+    while (this.#warm.length) {
+      const w = this.#warm.shift()!;
+      if (!w.proc.dead && !w.container.dead) return w;
+    }
+    return undefined;
+  }
+
+  /** The node instance of a Python node that runs in a container. */
+  instance(nodeType: string, params: Record<string, unknown>, ctx: NodeContext, settings: ResolvedPythonSettings, spec: ContainerSpec): PipelineNode {
+    let proc: PythonProcess | undefined;
+    let container: Container | undefined;
+    let translated: Promise<unknown> | undefined;
+    let closed = false;
+    const translate = (error: unknown): Promise<unknown> => {
+      if (!container) return Promise.resolve(error);
+      // The worker's exit reaches the session twice (its call and onUnexpectedExit): one answer for both.
+      if (error instanceof RemoteMediaError && (error.reason === 'PythonProcessExited' || error.reason === 'PythonMemoryLimit')) return (translated ??= this.#translate(error, container, ctx.nodeId, nodeType));
+      return this.#translate(error, container, ctx.nodeId, nodeType);
+    };
+    const rethrow = async (error: unknown): Promise<never> => {
+      throw await translate(error);
+    };
+    const binding: PythonProcessBinding = {
+      nodeId: ctx.nodeId,
+      nodeType,
+      logger: ctx.logger ?? quiet,
+      onProgress: (fraction, message) => ctx.reportProgress(fraction, message),
+      onUnexpectedExit: (error) => void translate(error).then((e) => ctx.fail(e)),
+    };
+    async function* guarded(stream: AsyncIterable<RuntimeData>): AsyncGenerator<RuntimeData> {
+      try {
+        yield* stream;
+      } catch (error) {
+        await rethrow(error);
+      }
+    }
+    const wrap = (pending: Promise<RuntimeData | AsyncIterable<RuntimeData> | undefined>) =>
+      pending.then((r) => (r && typeof r === 'object' && Symbol.asyncIterator in r ? guarded(r as AsyncIterable<RuntimeData>) : r), rethrow);
+    return {
+      initialize: async () => {
+        const warm = this.#takeWarm(spec, settings);
+        if (warm) {
+          ({ proc, container } = warm);
+          proc.bind(binding);
+          if (this.#warm.length < this.#warmTarget) setImmediate(() => this.#fillWarm());
+        } else {
+          this.#host.checkCapacity(ctx.nodeId);
+          const c = await this.acquire(spec, ctx.nodeId, ctx.signal);
+          this.#engineNow = await this.engine();
+          if (closed) {
+            this.release(c);
+            throw new RemoteMediaError(Code.Canceled, 'session ended while its container started', { nodeId: ctx.nodeId });
+          }
+          container = c;
+          proc = this.#worker(c, settings, binding);
+          void proc.exited.then(() => this.release(c));
+        }
+        await proc
+          .initialize({ nodeType, nodeId: ctx.nodeId, sessionId: ctx.sessionId, params, modules: settings.modules, pythonPath: settings.pythonPath }, settings.initTimeoutMs, ctx.signal)
+          .catch(rethrow);
+      },
+      process: (data, pctx) => wrap(proc!.request(data, pctx.metadata, pctx.signal)),
+      flush: (pctx) => wrap(proc!.request(undefined, pctx.metadata, pctx.signal)),
+      control: (message) => proc?.control({ kind: 'control', control: message }),
+      close: async () => {
+        closed = true;
+        if (proc) await proc.close(this.#host.closeTimeoutMs, { aborted: ctx.signal.aborted });
+      },
+    };
+  }
+
+  /** Stops warm workers and removes every container this runtime started (running workers are killed). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#warmTarget = 0;
+    if (this.#health) clearInterval(this.#health);
+    this.#health = undefined;
+    await Promise.all(this.#warm.splice(0).map((w) => w.proc.close(this.#host.closeTimeoutMs)));
+    if (!this.#engine) return;
+    await Promise.all([...this.#containers.values()].map((c) => this.#remove(c)));
+  }
+}
+
+/**
+ * Removes the containers labelled as ours whose owner process (on this host) is gone: what a
+ * runtime killed outright (SIGKILL, a power cut) left behind. Returns their names.
+ */
+export async function reapStale(engine: ContainerEngine): Promise<string[]> {
+  const ids = (await engine.run(['ps', '-a', '-q', '--filter', `label=${CONTAINER_LABEL}`])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) return [];
+  const r = await engine.run(['inspect', '--format', `{{.Name}}|{{index .Config.Labels "${OWNER_LABEL}"}}`, ...ids]);
+  const stale: string[] = [];
+  const host = hostname();
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [rawName, owner = ''] = line.split('|');
+    const name = rawName.replace(/^\//, '');
+    const [ownerHost, pid, start] = owner.split('/');
+    if (ownerHost !== host || !pid) continue; // another machine's (a shared Docker engine)
+    if (processIdentity(Number(pid)) === `${pid}/${start}`) continue; // its owner is alive
+    stale.push(name);
+  }
+  if (stale.length) await engine.run(engine.removeArgs(stale));
+  return stale;
+}
+
+/**
+ * Operator configuration from the environment, for servers started without code of their own:
+ * `REMOTEMEDIA_CONTAINER_CONFIG` holds ContainerExecutorOptions as JSON text, or the path of a
+ * JSON file. Undefined when it is not set.
+ */
+export function containerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ContainerExecutorOptions | undefined {
+  const raw = env.REMOTEMEDIA_CONTAINER_CONFIG?.trim();
+  if (!raw) return undefined;
+  let text = raw;
+  try {
+    if (!raw.startsWith('{')) text = readFileSync(raw, 'utf8');
+    return JSON.parse(text) as ContainerExecutorOptions;
+  } catch (error) {
+    throw new RemoteMediaError(Code.InvalidArgument, `REMOTEMEDIA_CONTAINER_CONFIG: expected container executor options as JSON text or the path of a JSON file: ${(error as Error).message}`, { cause: error });
+  }
+}

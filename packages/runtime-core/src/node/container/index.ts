@@ -1,0 +1,15 @@
+export { ContainerRuntime, reapStale, liveContainerNames, containerOptionsFromEnv, type ContainerExecutorOptions, type ContainerHost } from './container-runtime.js';
+export { ContainerEngine, detectEngine, CONTAINER_LABEL, OWNER_LABEL, type DetectEngineOptions } from './container-engine.js';
+export {
+  containerSettingsSchema,
+  checkContainerSettings,
+  NOT_ALLOWED,
+  DEFAULT_CONTAINER_SPEC,
+  DEFAULT_CONTAINER_LIMITS,
+  type ContainerSettings,
+  type ContainerRequest,
+  type ContainerSpec,
+  type ContainerLimits,
+  type ContainerMount,
+  type ContainerPolicy,
+} from './container-settings.js';
