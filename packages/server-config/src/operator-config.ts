@@ -53,6 +53,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** A `got` that is already a description (not a value to quote). */
+export class Described {
+  constructor(readonly text: string) {}
+}
+
 /** An operator module (node module, Python module) that fails to load: names it and its error. Apps exit 2 on it. */
 export class StartError extends Error {
   constructor(message: string) {
@@ -62,6 +67,7 @@ export class StartError extends Error {
 }
 
 function describe(value: unknown): string {
+  if (value instanceof Described) return value.text;
   if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? 'a list' : 'an object';
@@ -176,7 +182,7 @@ export function readConfigFile(path: string): ConfigFile {
   const issue = parsed.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
-    throw new ConfigError(path, keyPath([...issue.path, key]), `one of the known keys (${knownKeys(issue.path)})`, `unknown key ${JSON.stringify(key)}`);
+    throw new ConfigError(path, keyPath([...issue.path, key]), `one of the known keys (${knownKeys(issue.path)})`, new Described(`unknown key ${JSON.stringify(key)}`));
   }
   const got = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
   throw new ConfigError(path, keyPath(issue.path) || '(top level)', issue.message.replace(/^expected /, ''), got);

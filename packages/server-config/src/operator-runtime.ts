@@ -129,7 +129,10 @@ export async function createOperatorRuntime(config: OperatorConfig, options: Ope
   } catch (error) {
     if (!config.python.modules.length) throw error;
     const e = RemoteMediaError.from(error);
-    throw new StartError(`python.modules (${config.python.modules.join(', ')}): cannot load: ${e.rawMessage.split('\n').slice(0, 6).join('\n  ')}`);
+    // The first line says what failed, the last ones the Python exception.
+    const lines = e.rawMessage.split('\n').filter((l) => l.trim());
+    const shown = lines.length > 6 ? [lines[0]!, '...', ...lines.slice(-4)] : lines;
+    throw new StartError(`python.modules (${config.python.modules.join(', ')}): cannot load: ${shown.join('\n  ')}`);
   }
   const check = (manifest: unknown) => {
     const result = runner.validate(manifest);
