@@ -59,7 +59,7 @@ interface CallState {
   blocked: { data: Buffer; end: boolean }[];
   /** Incoming gRPC bytes not yet split into messages. */
   inbox: Buffer | undefined;
-  onMessage: (firstByte: number) => void;
+  onMessage: (firstByte: number, message: Buffer) => void;
   ended: () => void;
 }
 
@@ -95,8 +95,8 @@ export class RawH2Connection {
     this.#socket.on('error', lost);
   }
 
-  /** Starts a call; `onMessage` gets the first byte of each response message (its first protobuf tag). */
-  call(path: string, headers: Record<string, string>, onMessage: (firstByte: number) => void): RawCall {
+  /** Starts a call; `onMessage` gets the first byte of each response message (its first protobuf tag) and the message (a view, valid during the call). */
+  call(path: string, headers: Record<string, string>, onMessage: (firstByte: number, message: Buffer) => void): RawCall {
     const id = this.#nextId;
     this.#nextId += 2;
     let ended!: () => void;
@@ -210,7 +210,7 @@ export class RawH2Connection {
     while (buf.length >= 5) {
       const len = buf.readUInt32BE(1);
       if (buf.length < 5 + len) break;
-      call.onMessage(len > 0 ? buf[5]! : -1);
+      call.onMessage(len > 0 ? buf[5]! : -1, buf.subarray(5, 5 + len));
       buf = buf.subarray(5 + len);
     }
     call.inbox = buf.length ? Buffer.from(buf) : undefined;

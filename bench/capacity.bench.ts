@@ -1,0 +1,437 @@
+// `pnpm bench capacity`: real-time voice sessions per core on the real gRPC app (`pnpm start`), the
+// figure an operator pays for. Every scenario streams 20 ms chunks paced in real time from this
+// process (a minimal HTTP/2 client, bench/raw-h2-load.ts) to the app in a child process:
+//   passthrough       AudioChunker(20 ms) + PassThrough, 16 kHz mono (the old capacity row)
+//   silero            SileroVAD alone, 16 kHz mono fixture speech
+//   vad.yaml          examples/vad.yaml (mix down, resample 48k->16k, 512-frame chunks, SileroVAD,
+//                     utterances), fed the 48 kHz stereo fixture
+// each SileroVAD scenario twice: unbatched (REMOTEMEDIA_BATCH_WAIT_MS=0, today's behaviour) and with
+// cross-session batching (the default). Reported, all from the same run, scenarios interleaved:
+//   1. server CPU per session-second at a fixed load (all processes and threads of the app, from
+//      /proc, over the steady-state seconds only), and sessions per core = 1 s / that;
+//   2. sessions sustained with chunk RTT p99 < 50 ms (ramp until over), 1 server process;
+//   3. batched Silero inference per window vs the bare single-session `session.run` (in-process).
+// A chunk's RTT is measured to the output that answers it: its audio (passthrough), its VAD event
+// (silero), or the VAD event of the 512-frame window it completes (vad.yaml, mapped through the
+// same resampler the node uses).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { StreamPipelineRequestSchema, toDataChunk } from '@remotemedia/protocol';
+import { type AudioData, audio, createResampler, decodeWav } from '@remotemedia/runtime-core';
+import { BatchedSileroVadModel, loadManifestFile, sharedSileroSession, sileroBatchStats, SILERO_BATCH_DEFAULTS } from '@remotemedia/runtime-core/node';
+import { type RawCall, RawH2Connection } from './raw-h2-load.js';
+import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.env.CAPACITY_ROUNDS ?? 3);
+const RAMP_ROUNDS = Number(process.env.CAPACITY_RAMP_ROUNDS ?? 1);
+const FIXED_SESSIONS = Number(process.env.CAPACITY_FIXED_SESSIONS ?? 60);
+const STEP_SECONDS = 4;
+const STREAM_PATH = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
+const STREAM_HEADERS = { 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer bench-token' };
+const CHUNKS_PER_S = 50;
+
+const frame = (bytes: Uint8Array) => {
+  const out = Buffer.alloc(5 + bytes.length);
+  out.writeUInt32BE(bytes.length, 1);
+  out.set(bytes, 5);
+  return out;
+};
+const request = (value: Parameters<typeof create<typeof StreamPipelineRequestSchema>>[1]) => frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value)));
+
+interface Scenario {
+  name: string;
+  /** Env of the app: batching on or off. */
+  env: Record<string, string>;
+  init: Buffer;
+  /** Pre-encoded data frames, sent in a cycle. */
+  frames: Buffer[];
+  /** DataBuffer field of the outputs that answer chunks: 1 audio, 5 json. */
+  answerKind: number;
+  /** The chunk index the k-th answer belongs to. */
+  due: Int32Array;
+}
+
+/** 20 ms chunks of `audio` (interleaved), pre-encoded as StreamPipeline data frames. */
+function dataFrames(a: AudioData, count: number): Buffer[] {
+  const frames = (a.sampleRate / CHUNKS_PER_S) * a.channels;
+  return Array.from({ length: count }, (_, i) => {
+    const o = (i * frames) % (a.samples.length - frames);
+    return request({ request: { case: 'data', value: toDataChunk(audio(a.samples.slice(o, o + frames), a.sampleRate, a.channels)) } });
+  });
+}
+
+const MAX_CHUNKS = (STEP_SECONDS + 4) * CHUNKS_PER_S;
+const identity = () => Int32Array.from({ length: MAX_CHUNKS * 2 }, (_, k) => k);
+
+/** vad.yaml: the 512-frame window k of the 16 kHz stream is complete with input chunk due[k] (same resampler as the node). */
+function vadYamlDue(): Int32Array {
+  const r = createResampler({ inputRate: 48_000, outputRate: 16_000, channels: 1, quality: 'medium' });
+  const due: number[] = [];
+  let frames = 0;
+  for (let c = 0; c < MAX_CHUNKS; c++) {
+    frames += r.process(new Float32Array(960)).length;
+    while ((due.length + 1) * 512 <= frames) due.push(c);
+  }
+  return Int32Array.from(due);
+}
+
+async function scenarios(): Promise<Scenario[]> {
+  const mono16 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-16k-mono.wav`)));
+  const stereo48 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-48k-stereo.wav`)));
+  const sine = audio(new Float32Array(320 * 50).map((_, i) => Math.sin(i / 10) * 0.5), 16_000);
+  const init = (manifest: unknown) => request({ request: { case: 'init', value: { manifest: JSON.stringify(manifest) } } });
+  const passThrough = { version: 'v1', metadata: { name: 'cap-pt' }, nodes: [{ id: 'chunk', nodeType: 'AudioChunker', params: { ms: 20 } }, { id: 'p', nodeType: 'PassThrough' }], connections: [{ from: 'chunk', to: 'p' }] };
+  const silero = { version: 'v1', metadata: { name: 'cap-silero' }, nodes: [{ id: 'vad', nodeType: 'SileroVAD' }] };
+  const vadYaml = await loadManifestFile(`${root}examples/vad.yaml`);
+  const off = { REMOTEMEDIA_BATCH_WAIT_MS: '0' };
+  const on = {};
+  const monoFrames = dataFrames(mono16, 250);
+  const stereoFrames = dataFrames(stereo48, 250);
+  const yamlDue = vadYamlDue();
+  return [
+    { name: 'passthrough', env: on, init: init(passThrough), frames: dataFrames(sine, 1), answerKind: 1, due: identity() },
+    { name: 'silero unbatched', env: off, init: init(silero), frames: monoFrames, answerKind: 5, due: identity() },
+    { name: 'silero batched', env: on, init: init(silero), frames: monoFrames, answerKind: 5, due: identity() },
+    { name: 'vad.yaml unbatched', env: off, init: init(vadYaml), frames: stereoFrames, answerKind: 5, due: yamlDue },
+    { name: 'vad.yaml batched', env: on, init: init(vadYaml), frames: stereoFrames, answerKind: 5, due: yamlDue },
+  ];
+}
+
+/** The DataBuffer field number of a StreamPipelineResponse `result`, else -1. */
+function resultKind(m: Buffer): number {
+  if (m[0] !== 0x12) return -1;
+  let i = 1;
+  while (m[i]! & 0x80) i++;
+  i++;
+  if (m[i] !== 0x0a) return -1;
+  i++;
+  while (m[i]! & 0x80) i++;
+  i++;
+  return m[i]! >> 3;
+}
+
+/** Starts the real app (as `pnpm start` runs it) with `env` added. */
+async function startApp(workers: number, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  // CAPACITY_CPU_PROF=<dir>: profile the app (node --cpu-prof) to see where the server's time goes.
+  const prof = process.env.CAPACITY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CAPACITY_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
+    cwd: root,
+    env: { ...process.env, REMOTEMEDIA_BATCH_WAIT_MS: undefined, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'ready' && entry.url) {
+          clearTimeout(timer);
+          resolve({ child, url: entry.url.replace('0.0.0.0', '127.0.0.1') });
+        }
+      } catch {
+        /* not JSON */
+      }
+    });
+  });
+}
+
+async function stopApp(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** CPU time of a process and all its descendants' threads, from /proc, in microseconds. */
+function serverCpuUs(rootPid: number): number {
+  const pids = new Set([rootPid]);
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (pids.has(Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]))) pids.add(Number(p));
+    } catch {
+      /* exited */
+    }
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* exited */
+    }
+  }
+  return ticks * 10_000; // USER_HZ = 100
+}
+
+interface StepResult {
+  sessions: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Server CPU per session-second over the measured seconds. */
+  cpuUsPerSessionSecond: number;
+  sentRatio: number;
+  lost: number;
+  ok: boolean;
+}
+
+/** `n` real-time sessions for 1 + `seconds` s (the first second unmeasured). */
+async function runStep(url: string, pid: number, s: Scenario, n: number, seconds: number): Promise<StepResult> {
+  const conns = Array.from({ length: 4 }, () => new RawH2Connection(url));
+  const end = request({ request: { case: 'end', value: {} } });
+  const rtts: number[] = [];
+  const sendTimes = Array.from({ length: n }, () => new Float64Array(MAX_CHUNKS));
+  const sent = new Int32Array(n);
+  const answered = new Int32Array(n);
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let measureTo = Number.POSITIVE_INFINITY;
+  const calls: RawCall[] = [];
+  for (let i = 0; i < n; i += 50) {
+    const batch = Array.from({ length: Math.min(50, n - i) }, (_, j) => {
+      const index = i + j;
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      const call = conns[index % 4]!.call(STREAM_PATH, STREAM_HEADERS, (tag, message) => {
+        if (tag === 0x0a) ready();
+        else if (tag === 0x12) {
+          if (resultKind(message) !== s.answerKind) return;
+          const k = answered[index]++;
+          const c = s.due[k];
+          if (c === undefined) return;
+          const t0 = sendTimes[index]![c]!;
+          if (t0 >= measureFrom && t0 < measureTo) rtts.push(performance.now() - t0);
+        }
+      });
+      call.write(s.init);
+      return { call, isReady };
+    });
+    await Promise.all(batch.map((b) => b.isReady));
+    calls.push(...batch.map((b) => b.call));
+  }
+  const SLOTS = 10;
+  const start = performance.now();
+  let tick = 0;
+  let cpu0 = 0;
+  let cpu1 = 0;
+  let measuredMs = 0;
+  let measuredSent = 0;
+  const totalMs = (seconds + 1) * 1000;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor((performance.now() - start) / 2);
+      for (; tick <= due; tick++) {
+        for (let i = tick % SLOTS; i < n; i += SLOTS) {
+          const c = sent[i]!;
+          if (c >= MAX_CHUNKS) continue;
+          const now = performance.now();
+          sendTimes[i]![c] = now;
+          if (now >= measureFrom) measuredSent++;
+          sent[i] = c + 1;
+          calls[i]!.write(s.frames[c % s.frames.length]!);
+        }
+      }
+      const elapsed = performance.now() - start;
+      if (elapsed >= 1000 && measureFrom === Number.POSITIVE_INFINITY) {
+        measureFrom = performance.now();
+        cpu0 = serverCpuUs(pid);
+      }
+      if (elapsed >= totalMs) {
+        measureTo = performance.now();
+        cpu1 = serverCpuUs(pid);
+        measuredMs = measureTo - measureFrom;
+        clearInterval(timer);
+        resolve();
+      }
+    }, 2);
+  });
+  // Let the last answers arrive, then end every session.
+  await new Promise((r) => setTimeout(r, 300));
+  for (const c of calls) c.write(end, true);
+  await Promise.race([Promise.all(calls.map((c) => c.ended)), new Promise((r) => setTimeout(r, 15_000))]);
+  for (const c of conns) c.close();
+  let lost = 0;
+  for (let i = 0; i < n; i++) {
+    let expected = 0;
+    while (expected < s.due.length && s.due[expected]! < sent[i]!) expected++;
+    lost += Math.max(0, expected - answered[i]!);
+  }
+  const sessionSeconds = (n * measuredMs) / 1000;
+  const sentRatio = measuredSent / ((n * measuredMs) / 20);
+  const p99Ms = rtts.length ? percentile(rtts, 0.99) : Number.NaN;
+  return {
+    sessions: n,
+    p50Ms: rtts.length ? median(rtts) : Number.NaN,
+    p99Ms,
+    cpuUsPerSessionSecond: (cpu1 - cpu0) / sessionSeconds,
+    sentRatio,
+    lost,
+    ok: p99Ms < 50 && sentRatio > 0.9 && lost === 0,
+  };
+}
+
+const fmtStep = (r: StepResult) =>
+  `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, server CPU ${(r.cpuUsPerSessionSecond / 1000).toFixed(2)} ms/session-s, sent ${(r.sentRatio * 100).toFixed(0)}%, lost ${r.lost}`;
+
+const range = (xs: number[], digits = 2) => (xs.length > 1 ? `range ${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)} over ${xs.length} rounds` : '1 round');
+
+/** Fixed load: server CPU per session-second of every scenario, interleaved, ROUNDS times. */
+async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
+  const cpu = new Map<string, number[]>(all.map((s) => [s.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of all) {
+      const { child, url } = await startApp(1, s.env);
+      try {
+        // A short warm-up step first (JIT, model load), then the measured one.
+        await runStep(url, child.pid!, s, 20, 1);
+        const r = await runStep(url, child.pid!, s, FIXED_SESSIONS, STEP_SECONDS);
+        cpu.get(s.name)!.push(r.cpuUsPerSessionSecond);
+        console.log(`  round ${round + 1} ${s.name}, ${FIXED_SESSIONS} sessions: ${fmtStep(r)}`);
+      } finally {
+        await stopApp(child);
+      }
+    }
+  }
+  return cpu;
+}
+
+/** Sessions sustained at p99 < 50 ms: steps of x1.25 from `from` until one is over. */
+async function ramp(s: Scenario, from: number, workers = 1): Promise<{ sustained: number; at?: StepResult }> {
+  const { child, url } = await startApp(workers, s.env);
+  let sustained = 0;
+  let at: StepResult | undefined;
+  try {
+    await runStep(url, child.pid!, s, 20, 1);
+    for (let n = from; n <= 3000; n = Math.round(n * 1.25)) {
+      const r = await runStep(url, child.pid!, s, n, STEP_SECONDS);
+      console.log(`  ${s.name} workers=${workers} ${n} sessions: ${fmtStep(r)} -> ${r.ok ? 'ok' : 'over'}`);
+      if (!r.ok) break;
+      sustained = n;
+      at = r;
+    }
+  } finally {
+    await stopApp(child);
+  }
+  return { sustained, at };
+}
+
+/** In-process: CPU per Silero window, 32 streams batched vs the bare single-stream session.run, interleaved. */
+async function inferenceCost(comparisons: Comparison[], measurements: Measurement[]) {
+  const { ort, session } = await sharedSileroSession();
+  const STREAMS = 32;
+  const WINDOWS = 40;
+  const window = new Float32Array(512).map((_, i) => Math.sin(i / 7) * 0.3);
+  const input = new Float32Array(576);
+  const state = new Float32Array(256);
+  const feeds = { input: new ort.Tensor('float32', input, [1, 576]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []) };
+  const bare = async () => {
+    for (let i = 0; i < STREAMS * WINDOWS; i++) {
+      input.set(window, 64);
+      const r = await session.run(feeds);
+      state.set(r.stateN!.data as Float32Array);
+    }
+  };
+  const models = Array.from({ length: STREAMS }, () => new BatchedSileroVadModel(ort, session, 16000, SILERO_BATCH_DEFAULTS));
+  const batched = async () => {
+    await Promise.all(
+      models.map(async (m) => {
+        for (let i = 0; i < WINDOWS; i++) await m.score(window);
+      }),
+    );
+  };
+  const cpuPerWindow = async (fn: () => Promise<void>) => {
+    const c0 = process.cpuUsage();
+    await fn();
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / (STREAMS * WINDOWS);
+  };
+  await bare();
+  await batched();
+  const ratios: number[] = [];
+  const ours: number[] = [];
+  const base: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const b = await cpuPerWindow(bare);
+    const o = await cpuPerWindow(batched);
+    base.push(b);
+    ours.push(o);
+    ratios.push(o / b);
+  }
+  for (const m of models) m.close();
+  const stats = sileroBatchStats(session).find((s) => s.key === `16000/${SILERO_BATCH_DEFAULTS.maxWaitMs}/${SILERO_BATCH_DEFAULTS.maxBatch}`)?.stats;
+  comparisons.push(compare(`Silero inference CPU per window, ${STREAMS} streams batched vs bare single-stream session.run (median of 5 interleaved rounds)`, 'us', median(ours), median(base), { target: '< 0.5', baselineName: 'bare session.run, batch 1' }));
+  measurements.push({ name: 'batched vs bare Silero per-window CPU ratio, all rounds', unit: 'x', value: median(ratios), note: range(ratios, 3) });
+  if (stats) measurements.push({ name: 'in-process batches: mean rows per run', unit: 'rows', value: stats.items / stats.batches, note: `max ${stats.maxBatchSeen}; mean wait ${(stats.waitMsTotal / stats.items).toFixed(2)} ms, max ${stats.waitMsMax.toFixed(2)} ms (bound ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms)` });
+}
+
+export async function run(): Promise<void> {
+  const comparisons: Comparison[] = [];
+  const measurements: Measurement[] = [];
+  // CAPACITY_ONLY=<scenario name>: only that scenario (for profiling).
+  const all = (await scenarios()).filter((s) => !process.env.CAPACITY_ONLY || s.name === process.env.CAPACITY_ONLY);
+  const by = (name: string) => all.find((s) => s.name === name)!;
+
+  if (process.env.CAPACITY_ONLY) {
+    const { child, url } = await startApp(1, all[0]!.env);
+    try {
+      console.log(fmtStep(await runStep(url, child.pid!, all[0]!, FIXED_SESSIONS, STEP_SECONDS)));
+    } finally {
+      await stopApp(child);
+    }
+    return;
+  }
+  console.log('inference cost (in-process)');
+  await inferenceCost(comparisons, measurements);
+
+  console.log(`fixed load: ${FIXED_SESSIONS} sessions, ${ROUNDS} interleaved rounds`);
+  const cpu = await fixedLoad(all);
+  const med = (name: string) => median(cpu.get(name)!);
+  for (const s of all) {
+    const xs = cpu.get(s.name)!;
+    measurements.push({ name: `${s.name}: server CPU per session-second (${FIXED_SESSIONS} sessions)`, unit: 'ms', value: med(s.name) / 1000, note: `${range(xs.map((x) => x / 1000))}; sessions per core at that cost: ${(1e6 / med(s.name)).toFixed(0)}` });
+  }
+  const perRound = (a: string, b: string) => cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]!);
+  for (const [ours, base] of [
+    ['silero batched', 'silero unbatched'],
+    ['vad.yaml batched', 'vad.yaml unbatched'],
+    ['silero batched', 'passthrough'],
+    ['silero unbatched', 'passthrough'],
+  ] as const) {
+    const ratios = perRound(ours, base);
+    comparisons.push(compare(`server CPU per session-second: ${ours} vs ${base} (${FIXED_SESSIONS} sessions)`, 'us', med(ours), med(base), { baselineName: base, target: base === 'passthrough' ? undefined : '<= 0.33' }));
+    measurements.push({ name: `CPU ratio ${ours} / ${base}, per round`, unit: 'x', value: median(ratios), note: range(ratios, 3) });
+  }
+
+  const starts: Record<string, number> = { passthrough: 250, 'silero unbatched': 60, 'silero batched': 150, 'vad.yaml unbatched': 40, 'vad.yaml batched': 80 };
+  const sustained = new Map<string, number[]>(all.map((s) => [s.name, []]));
+  for (let round = 0; round < RAMP_ROUNDS; round++) {
+    console.log(`ramp round ${round + 1}`);
+    for (const s of all) {
+      const r = await ramp(s, starts[s.name]!);
+      sustained.get(s.name)!.push(r.sustained);
+      measurements.push({ name: `${s.name}: sessions sustained at chunk RTT p99 < 50 ms, 1 server process (round ${round + 1})`, unit: 'sessions', value: r.sustained, note: r.at ? fmtStep(r.at) : 'none' });
+    }
+  }
+  const sus = (name: string) => median(sustained.get(name)!);
+  comparisons.push(compare('sessions sustained at p99 < 50 ms: silero batched vs unbatched', 'sessions', sus('silero batched'), sus('silero unbatched'), { target: '>= 3', baselineName: 'silero unbatched' }));
+  comparisons.push(compare('sessions sustained at p99 < 50 ms: vad.yaml batched vs unbatched', 'sessions', sus('vad.yaml batched'), sus('vad.yaml unbatched'), { target: '>= 3', baselineName: 'vad.yaml unbatched' }));
+  comparisons.push(compare('sessions sustained at p99 < 50 ms: silero batched vs passthrough', 'sessions', sus('silero batched'), sus('passthrough'), { baselineName: 'passthrough' }));
+
+  if (process.env.CAPACITY_WORKERS2 !== '0') {
+    // Batching works in each server process of --workers.
+    const r = await ramp(by('silero batched'), 250, 2);
+    measurements.push({ name: 'silero batched: sessions sustained at p99 < 50 ms, --workers 2', unit: 'sessions', value: r.sustained, note: r.at ? fmtStep(r.at) : 'none' });
+  }
+  measurements.push({
+    name: 'setup',
+    unit: '',
+    value: 0,
+    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, unbatched = REMOTEMEDIA_BATCH_WAIT_MS=0; load generator and server share the same 2 cores (and the machine with other users)`,
+  });
+  writeReport('capacity', comparisons, measurements);
+}
