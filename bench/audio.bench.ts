@@ -28,17 +28,19 @@ interface StreamingImpl {
   open(inputRate: number, outputRate: number): Promise<{ push(chunk: Float32Array): Float32Array; end(): Float32Array; close(): void }>;
 }
 
-function oursImpl(quality: 'medium' | 'high'): StreamingImpl {
+function oursImpl(quality: 'medium' | 'high', simd = true): StreamingImpl {
   return {
-    name: `ours (${quality})`,
+    name: `ours (${quality}${simd ? '' : ', JS without SIMD'})`,
     async open(inputRate, outputRate) {
-      const r: Resampler = createResampler({ inputRate, outputRate, quality });
+      const r: Resampler = createResampler({ inputRate, outputRate, quality, simd });
       return { push: (c) => r.process(c), end: () => r.flush(), close() {} };
     },
   };
 }
 const ours = oursImpl('medium');
 const oursHigh = oursImpl('high');
+/** The double-precision JS loop the SIMD kernel replaced, measured in the same run. */
+const oursJs = oursImpl('medium', false);
 
 function libsamplerate(type: 'SRC_SINC_MEDIUM_QUALITY' | 'SRC_SINC_FASTEST'): StreamingImpl {
   return {
@@ -100,7 +102,7 @@ function noise(frames: number): Float32Array {
 }
 
 async function benchResampling(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
-  const impls = process.env.BENCH_OURS_ONLY ? [ours] : [ours, libsamplerate('SRC_SINC_MEDIUM_QUALITY'), libsamplerate('SRC_SINC_FASTEST'), speex, oursHigh];
+  const impls = process.env.BENCH_OURS_ONLY ? [ours, oursJs] : [ours, oursJs, libsamplerate('SRC_SINC_MEDIUM_QUALITY'), libsamplerate('SRC_SINC_FASTEST'), speex, oursHigh];
   for (const [inputRate, outputRate] of [
     [48000, 16000],
     [44100, 16000],
@@ -136,6 +138,17 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
     }
     const ourSpeed = speed.get(ours.name)!;
     for (const impl of impls.filter((i) => i !== ours && i !== oursHigh)) {
+      if (impl === oursJs) {
+        const q = quality.get(impl.name)!;
+        const oq = quality.get(ours.name)!;
+        comparisons.push(
+          compare(`resample ${pair} 20 ms chunks, CPU ms per audio second: WebAssembly SIMD kernel vs the JS loop`, 'ms', 1000 / ourSpeed, 1000 / speed.get(impl.name)!, {
+            baselineName: `ours, JS double-precision loop [SIMD: ripple ${oq.passbandRippleDb.toPrecision(2)} dB, alias ${oq.stopbandAttenuationDb.toFixed(1)} dB, full ${oq.fullStopbandAttenuationDb.toFixed(1)} dB; JS: ripple ${q.passbandRippleDb.toPrecision(2)} dB, alias ${q.stopbandAttenuationDb.toFixed(1)} dB, full ${q.fullStopbandAttenuationDb.toFixed(1)} dB]`,
+            target: '< 1 at ripple < 0.01 dB and >= 108 dB',
+          }),
+        );
+        continue;
+      }
       const q = quality.get(impl.name)!;
       const oq = quality.get(ours.name)!;
       const q1 = (r: typeof q) => `ripple ${r.passbandRippleDb < 0.01 ? '<0.01' : r.passbandRippleDb.toFixed(2)} dB, alias ${r.stopbandAttenuationDb.toFixed(0)} dB, full ${r.fullStopbandAttenuationDb.toFixed(0)} dB`;
@@ -188,7 +201,7 @@ export async function run(): Promise<void> {
   const comparisons: Comparison[] = [];
   const measurements: Measurement[] = [];
   await benchResampling(comparisons, measurements);
-  if (process.env.BENCH_OURS_ONLY) return;
+  if (process.env.BENCH_OURS_ONLY) return void console.table(comparisons.map((c) => ({ name: c.name, ratio: c.ratio.toFixed(3), baseline: c.baselineName })));
   await benchVad(comparisons, measurements);
   await benchPipeline(measurements);
   writeReport('audio', comparisons, measurements);
