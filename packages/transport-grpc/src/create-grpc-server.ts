@@ -210,7 +210,15 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           socket.off('error', onError);
           socket.pause();
           socket.unshift(got);
-          (h2 ? server : http1!).emit('connection', socket);
+          if (h2) server.emit('connection', socket);
+          else {
+            // node's HTTP/1 parser reads the socket's handle directly; what was read here is
+            // replayed from the stream buffer once the socket flows again.
+            // A server that does not listen itself runs none of node's HTTP/1 header timers: the same deadline as HTTP/1.1 over TLS.
+            http1Connection(socket, timeouts.headersTimeoutMs);
+            http1!.emit('connection', socket);
+            socket.resume();
+          }
         };
         socket.on('data', onData);
         socket.on('error', onError);
