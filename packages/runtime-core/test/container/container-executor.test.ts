@@ -94,8 +94,8 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     const [other] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }], { memoryMb: 300 }), [json(3)]);
     expect((value(other!) as { hostname: string }).hostname).not.toBe(infoA.hostname);
     await Promise.all([a.close(), b.close()]);
-    await eventually(() => runner.python.container!.containerNames.length === 0, 'idle containers removed');
-    expect(labelledContainers(engine)).not.toContain(names[0]);
+    await eventually(() => runner.python.container!.containerNames.length === 0, 'idle containers released');
+    await eventually(() => !labelledContainers(engine).includes(names[0]!), 'the idle container removed from the engine');
   });
 
   it('memory limit, heap: the node gets ResourceExhausted naming it and the limit; the container and other sessions go on', async () => {
@@ -139,6 +139,24 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(error.message).toContain('"echo"');
     expect(error.message).toContain(name!);
     await session.close().catch(() => {});
+  });
+
+  it('a container that stops answering (paused) fails its sessions with a clear error', async () => {
+    const session = await runner.createStreamSession(inImage([{ id: 'frozen', nodeType: 'SlowEcho', executor: 'container' }], { memoryMb: 220 }));
+    await session.send(text('one'));
+    expect(await session.recv()).toMatchObject({ data: text('one') });
+    const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
+    execFileSync(engine.bin, [...engine.globalArgs, 'pause', name!]);
+    const error = await rejection((async () => {
+      await session.send(text('two')).catch(() => {});
+      for (;;) if ((await session.recv()) === undefined) break;
+    })());
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.reason).toBe('ContainerExited');
+    expect(error.message).toContain('"frozen"');
+    expect(error.message).toContain('paused');
+    await session.close().catch(() => {});
+    await eventually(() => !labelledContainers(engine).includes(name!), 'the paused container removed');
   });
 
   it('warm workers: started ahead in a container of the defaults, taken by sessions, refilled', async () => {

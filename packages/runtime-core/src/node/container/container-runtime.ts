@@ -178,11 +178,15 @@ export class ContainerRuntime {
   }
 
   /**
-   * Starts the warm workers (`warmWorkers`). The runner serving the sessions calls it, not every
-   * runtime made from the same options (a helper runtime never warms containers it will not use).
+   * Starts the executor in the background: detects the engine, removes the containers a crashed
+   * runtime of this host left (`reapStale`), and starts the warm workers (`warmWorkers`). The
+   * runner serving the sessions calls it, not every runtime made from the same options (a helper
+   * runtime never warms containers it will not use). Without it, all this happens at first use.
    */
-  startWarm(): void {
-    if (this.#warmTarget > 0 && !this.#closed) setImmediate(() => this.#fillWarm());
+  start(): void {
+    if (this.#closed) return;
+    this.engine().catch(() => {}); // a missing engine is reported to the sessions that need one
+    if (this.#warmTarget > 0) setImmediate(() => this.#fillWarm());
   }
 
   /** The engine in use, detected at first use; stale containers of this host are reaped before the first start. */
@@ -354,12 +358,13 @@ export class ContainerRuntime {
 
   async #oomKills(c: Container): Promise<number> {
     const engine = await this.engine();
-    // Right after an OOM kill the engine may refuse an exec for a moment: a few tries.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // Right after an OOM kill the container may still be short of memory (the kernel frees the
+    // victim's memory asynchronously) and the reading process fail to start: a few tries, backing off.
+    for (let attempt = 0; attempt < 5; attempt++) {
       const r = await engine.run(['exec', c.name, this.pythonExecutable, '-c', OOM_KILLS], 15_000);
       if (r.code === 0) return Number(r.stdout.trim());
       if (c.dead) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 100 << attempt));
     }
     return -1;
   }

@@ -37,7 +37,7 @@ export class PythonPipelineRunner extends PipelineRunner {
     const { python, ...rest } = options;
     super(rest);
     this.python = python ?? new PythonRuntime();
-    this.python.container?.startWarm();
+    this.python.container?.start();
   }
 
   override validate(manifest: ManifestSource | unknown): ValidationResult {
