@@ -161,6 +161,9 @@ export function createResampler(options: ResamplerOptions): Resampler {
   // Planar history per channel: frame `base + j` lives at buffers[c][j].
   let capacity = 0;
   let buffers: number[][] = [];
+  // With the SIMD kernel the history is float32 instead (copied into the kernel's memory in bulk).
+  let fbuffers: Float32Array[] = [];
+  const useSimd = simd !== undefined && simdTable !== undefined;
   let base = 0;
   let length = 0;
   let received = 0; // input frames so far
@@ -172,7 +175,8 @@ export function createResampler(options: ResamplerOptions): Resampler {
 
   const reset = (): void => {
     capacity = Math.max(4096, taps * 2);
-    buffers = Array.from({ length: channels }, () => doubles(capacity));
+    if (useSimd) fbuffers = Array.from({ length: channels }, () => new Float32Array(capacity));
+    else buffers = Array.from({ length: channels }, () => doubles(capacity));
     base = -half; // `half` zero frames of history before the stream starts
     length = half;
     received = 0;
@@ -185,13 +189,26 @@ export function createResampler(options: ResamplerOptions): Resampler {
   const append = (samples: Float32Array, frames: number): void => {
     if (length + frames > capacity) {
       capacity = Math.max(capacity * 2, length + frames);
+      fbuffers = fbuffers.map((b) => {
+        const grown = new Float32Array(capacity);
+        grown.set(b.subarray(0, length));
+        return grown;
+      });
       buffers = buffers.map((b) => {
         const grown = doubles(capacity);
         for (let i = 0; i < length; i++) grown[i] = b[i]!;
         return grown;
       });
     }
-    if (channels === 1) {
+    if (useSimd) {
+      if (channels === 1) fbuffers[0]!.set(samples.subarray(0, frames), length);
+      else {
+        for (let c = 0; c < channels; c++) {
+          const buf = fbuffers[c]!;
+          for (let f = 0, s = c; f < frames; f++, s += channels) buf[length + f] = samples[s]!;
+        }
+      }
+    } else if (channels === 1) {
       const buf = buffers[0]!;
       for (let f = 0; f < frames; f++) buf[length + f] = samples[f]!;
     } else {
@@ -213,7 +230,9 @@ export function createResampler(options: ResamplerOptions): Resampler {
     while (Math.floor(((nextOut + count) * M) / L) <= last) count++;
     count = Math.max(0, Math.min(count, maxOut));
     const out = new Float32Array(count * channels);
-    if (simd && simdTable !== undefined && count > 0) produceSimd(out, count);
+    if (useSimd) {
+      if (count > 0) produceSimd(out, count);
+    }
     else for (let k = 0; k < count; k++) {
       const start = m - half + 1 - base;
       const k0 = k * channels;
@@ -301,10 +320,9 @@ export function createResampler(options: ResamplerOptions): Resampler {
       const outAt = hist + ((span + 3) & ~3) * 4;
       const h = hist / 4;
       for (let c = 0; c < channels; c++) {
-        const buf = buffers[c]!;
-        const avail = Math.min(span, length - j0);
-        for (let i = 0; i < avail; i++) f32[h + i] = buf[j0 + i]!;
-        f32.fill(0, h + Math.max(0, avail), h + span);
+        const avail = Math.max(0, Math.min(span, length - j0));
+        f32.set(fbuffers[c]!.subarray(j0, j0 + avail), h);
+        f32.fill(0, h + avail, h + span);
         k.fir(hist, simdTable!, tapsP, n, 0, p, stepWhole, stepFrac, L, outAt + c * 4, channels * 4);
       }
       out.set(f32.subarray(outAt / 4, outAt / 4 + n * channels), done * channels);
@@ -327,6 +345,7 @@ export function createResampler(options: ResamplerOptions): Resampler {
     if (keepFrom > 0) {
       const drop = Math.min(keepFrom, length);
       for (const buf of buffers) buf.copyWithin(0, drop, length);
+      for (const buf of fbuffers) buf.copyWithin(0, drop, length);
       base += drop;
       length -= drop;
     }
