@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RUNTIME_VERSION, RemoteMediaError, formatDetails } from '@remotemedia/runtime-core';
-import { createNodeRunner, loadManifestFile } from '@remotemedia/runtime-core/node';
+import { loadManifestFile } from '@remotemedia/runtime-core/node';
+import { CONFIG_EXIT_CODE, OPERATOR_OPTIONS, type OperatorRuntime, checkRemoteManifests, createOperatorRuntime, isConfigError, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
 import { runCommand } from './run-command.js';
 
 const out = (line: string): void => void process.stdout.write(line + '\n');
-const collectValues = (value: string, previous: string[] = []) => [...previous, value];
 
-// The runner depends on --python-module, so it is made once the global options are parsed.
-let runner: ReturnType<typeof createNodeRunner> | undefined;
-const getRunner = () => (runner ??= createNodeRunner(program.opts().pythonModule?.length ? { python: { modules: program.opts().pythonModule } } : {}));
+// The runner depends on the operator options (--config, --nodes, --python-module, ...), so it is
+// made once the global options are parsed. The CLI runs the user's own manifests: RemotePipeline
+// may reach any endpoint and fetch from any host unless the configuration lists some.
+let runtime: Promise<OperatorRuntime> | undefined;
+const operatorConfig = () => {
+  const all = program.opts<Record<string, unknown>>();
+  return loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((o) => [o.attr, all[o.attr]])) });
+};
+const getRuntime = () => (runtime ??= Promise.resolve().then(() => createOperatorRuntime(operatorConfig(), { trustManifests: true })));
+const getRunner = async () => (await getRuntime()).runner;
 
 const positiveNumber = (value: string) => {
   const n = Number(value);
@@ -22,9 +29,14 @@ const program = new Command()
   .description('Run, validate and inspect RemoteMedia pipelines.')
   .version(RUNTIME_VERSION)
   .option('--debug', 'print stack traces of unexpected errors')
-  .option('--python-module <path>', 'a Python module (.py path or module name) whose @register_node types manifests may use; repeatable', collectValues)
   .showHelpAfterError()
   .exitOverride();
+// The operator options every server app takes too (one schema: @remotemedia/server-config).
+for (const o of OPERATOR_OPTIONS) {
+  const option = new Option(o.flags, optionHelp(o));
+  const parse = optionParser(o);
+  program.addOption(parse ? option.argParser(parse) : option);
+}
 
 program
   .command('run')
@@ -36,28 +48,53 @@ program
   .option('-o, --output <file>', 'write outputs to a file: .wav for the audio (other outputs to .jsonl beside it), otherwise JSON lines')
   .option('--split-audio', 'with a .wav output: one file per audio output (x-001.wav, ...), e.g. one per utterance')
   .option('--frame-ms <ms>', 'frame size when streaming a WAV file', positiveNumber, 20)
-  .action(async (manifest: string, flags) => runCommand(getRunner(), manifest, flags, out));
+  .action(async (manifest: string, flags) => {
+    try {
+      await runCommand(await getRunner(), manifest, flags, out);
+    } finally {
+      // Remote clients and Python processes must not keep the process alive.
+      const r = await getRuntime().catch(() => undefined);
+      await r?.close();
+      await r?.runner.shutdown({ graceMs: 0 });
+    }
+  });
 
 program
   .command('validate')
   .description('check a manifest and list every problem')
   .argument('<manifest>', 'path to the manifest')
-  .action(async (path: string) => {
-    const result = getRunner().validate(await loadManifestFile(path));
-    if (result.ok) {
-      out(`${path}: ok (${result.manifest.nodes.length} nodes, ${result.manifest.connections.length} connections)`);
+  .option('--no-remote', 'do not fetch the nested manifests of RemotePipeline nodes')
+  .action(async (path: string, flags: { remote: boolean }) => {
+    const raw = await loadManifestFile(path);
+    const runner = await getRunner();
+    const result = runner.validate(raw);
+    if (!result.ok) {
+      process.stderr.write(`${path}: ${result.problems.length} problem(s)\n${formatDetails(result.problems).replace(/^/gm, '  ')}\n`);
+      process.exitCode = 1;
       return;
     }
-    process.stderr.write(`${path}: ${result.problems.length} problem(s)\n${formatDetails(result.problems).replace(/^/gm, '  ')}\n`);
-    process.exitCode = 1;
+    // Nested remote manifests (inline or fetched): cycles and nesting depth; say which could not be fetched.
+    if (flags.remote) {
+      const config = operatorConfig();
+      const remote = await checkRemoteManifests(raw, { allowedHosts: config.remote.manifestHosts });
+      for (const u of remote.unchecked) process.stderr.write(`${path}: warning: nested manifest ${u.url} not checked: ${u.reason}\n`);
+      if (remote.problems.length) {
+        process.stderr.write(`${path}: ${remote.problems.length} problem(s)\n${remote.problems.map((p) => `  ${p}`).join('\n')}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const nested = remote.fetched.length ? `, ${remote.fetched.length} nested remote manifest(s) fetched and checked` : '';
+      out(`${path}: ok (${result.manifest.nodes.length} nodes, ${result.manifest.connections.length} connections${nested})`);
+    } else out(`${path}: ok (${result.manifest.nodes.length} nodes, ${result.manifest.connections.length} connections)`);
+    await (await getRuntime()).close();
   });
 
 program
   .command('nodes')
   .description('list the node types this runtime offers')
   .option('--json', 'print JSON with the params schema of every node type')
-  .action((flags: { json?: boolean }) => {
-    const nodes = getRunner().listNodes();
+  .action(async (flags: { json?: boolean }) => {
+    const nodes = (await getRunner()).listNodes();
     if (flags.json) return out(JSON.stringify(nodes, null, 2));
     const width = Math.max(...nodes.map((n) => n.type.length));
     for (const n of nodes) out(`${n.type.padEnd(width)}  ${n.description}`);
@@ -68,6 +105,10 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode;
+  } else if (isConfigError(error)) {
+    // Configuration (flags, env, --config file, operator modules): one line naming it, exit 2.
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = CONFIG_EXIT_CODE;
   } else {
     // User errors: one clear line (plus listed problems), never a stack trace.
     const e = error instanceof RemoteMediaError ? error : RemoteMediaError.from(error);

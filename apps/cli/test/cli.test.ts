@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +94,77 @@ describe('remotemedia CLI', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
     }
   });
+});
+
+describe('remotemedia CLI: operator options and RemotePipeline', () => {
+  const example = (p: string) => join(repo, 'examples/operator', p);
+  const cliAsync = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', main, ...args], { cwd: repo });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+
+  it('--nodes and --python-module (or --config) add the operator node types to run and validate', () => {
+    const r = cli('--nodes', example('nodes/shout.ts'), '--python-module', example('python/operator_nodes.py'), 'run', example('pipelines/shout-reverse.yaml'), '--text', 'hello');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim()).toBe('[reverse] !OLLEH');
+    // The config names a token env var for its remote endpoint: unset, it is a config error.
+    expect(cli('--config', example('remotemedia.yaml'), 'validate', example('pipelines/shout-reverse.yaml'))).toMatchObject({ code: 2 });
+    process.env.TTS_TOKEN = 'cli-test-token';
+    try {
+      const withConfig = cli('--config', example('remotemedia.yaml'), 'validate', example('pipelines/shout-reverse.yaml'));
+      expect(withConfig.code, withConfig.err).toBe(0);
+    } finally {
+      delete process.env.TTS_TOKEN;
+    }
+    const without = cli('validate', example('pipelines/shout-reverse.yaml'));
+    expect(without.code).toBe(1);
+    expect(without.err).toContain('unknown node type "Shout"');
+  });
+
+  it('a bad config is exit 2 naming the file and key', () => {
+    const bad = join(tmp, 'bad-config.yaml');
+    writeFileSync(bad, 'python:\n  modules: 5\n');
+    const r = cli('--config', bad, 'nodes');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${bad}: python.modules: expected a list of strings, got 5`);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('validate knows RemotePipeline: params checked, nested manifests fetched (cycles named), unreachable ones reported', async () => {
+    const bad = join(tmp, 'remote-bad.yaml');
+    writeFileSync(bad, 'version: v1\nmetadata: { name: r }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", transport: carrier-pigeon, manifest: { pipeline: tts } } }\n');
+    const badRun = cli('validate', bad);
+    expect(badRun.code).toBe(1);
+    expect(badRun.err).toContain('nodes[0].params.transport: expected one of grpc, http, webrtc');
+
+    // Two manifests that name each other: a cycle, named; a third host that does not answer: reported, not fatal.
+    const served = createServer((req, res) => {
+      const self = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+      const next = req.url === '/a.yaml' ? 'b.yaml' : 'a.yaml';
+      res.writeHead(200, { 'content-type': 'application/yaml' }).end(`version: v1\nmetadata: { name: ${req.url} }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${self}/${next}" } }\n`);
+    });
+    await new Promise<void>((r) => served.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+    try {
+      const cycle = join(tmp, 'remote-cycle.yaml');
+      writeFileSync(cycle, `version: v1\nmetadata: { name: c }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${base}/a.yaml" } }\n`);
+      const r = await cliAsync('validate', cycle);
+      expect(r.code, r.err).toBe(1);
+      expect(r.err).toContain(`remote pipelines form a cycle: ${base}/a.yaml -> ${base}/b.yaml -> ${base}/a.yaml`);
+
+      const unreachable = join(tmp, 'remote-unreachable.yaml');
+      writeFileSync(unreachable, 'version: v1\nmetadata: { name: u }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "http://127.0.0.1:1/tts.yaml" } }\n');
+      const u = await cliAsync('validate', unreachable);
+      expect(u.code, u.err).toBe(0);
+      expect(u.err).toContain('warning: nested manifest http://127.0.0.1:1/tts.yaml not checked');
+      expect(u.out).toContain('ok (1 nodes');
+    } finally {
+      served.close();
+    }
+  }, 60_000);
 });

@@ -17,3 +17,4 @@ export {
 export { createPipelineCatalog, type CatalogLogger, type ManifestCheck, type PipelineCatalog } from './pipeline-catalog.js';
 export { createOperatorRuntime, importNodeModules, type OperatorRuntime, type OperatorRuntimeOptions } from './operator-runtime.js';
 export { CONFIG_EXIT_CODE, exitOnConfigError, isConfigError, reloadPipelinesOnSighup } from './app-support.js';
+export { checkRemoteManifests, type RemoteCheckResult } from './remote-check.js';
