@@ -1,6 +1,6 @@
 // Issue 16: the servers users run carry the operator's own nodes, pipelines and remote delegation.
 // Real processes on loopback (the apps from source), real python3.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -316,4 +316,50 @@ describe('named models', () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(JSON.stringify(ok.body)).not.toContain('silero_vad_v5.onnx');
   }, 30_000);
+});
+
+describe('named pipelines are reloaded on change and on SIGHUP', () => {
+  it('http-server picks up a new, changed and removed file by itself; grpc-server on SIGHUP; a broken file keeps the previous version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rm-reload-'));
+    const calc = (operand: number) => `version: v1\nmetadata: { name: calc }\nnodes:\n  - { id: c, nodeType: Calculator, params: { operation: add, operand: ${operand} } }\n`;
+    writeFileSync(join(dir, 'calc.yaml'), calc(1));
+    const [http, grpc] = await Promise.all([
+      startApp(['--bind', '127.0.0.1:0', '--pipelines', dir], { HTTP_AUTH_TOKENS: TOKEN }, 'http-server'),
+      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--pipelines', dir], { GRPC_AUTH_TOKENS: TOKEN }),
+    ]);
+    apps.push(http, grpc);
+    const overHttp = async (name: string) => {
+      const r = await postJson(`${http.url}/v1/execute`, { manifest: { pipeline: name }, inputs: [{ kind: 'json', value: 10 }] });
+      return r.status === 200 ? (r.body.outputs as { data: { value: number } }[])[0]!.data.value : r.status;
+    };
+    const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
+    const overGrpc = async (name: string) =>
+      client.executeUnary({ pipeline: name } as never, [{ kind: 'json', value: 10 }]).then(
+        (o) => (o[0]!.data as { value: number }).value,
+        (e: RemoteMediaError) => e.code,
+      );
+    try {
+      expect(await overHttp('calc')).toBe(11);
+      expect(await overGrpc('calc')).toBe(11);
+      // Changed and added: the directory watch reloads.
+      writeFileSync(join(dir, 'calc.yaml'), calc(2));
+      writeFileSync(join(dir, 'more.json'), JSON.stringify({ version: 'v1', metadata: { name: 'more' }, nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'multiply', operand: 3 } }] }));
+      await expect.poll(() => overHttp('calc'), { timeout: 10_000 }).toBe(12);
+      await expect.poll(() => overHttp('more'), { timeout: 10_000 }).toBe(30);
+      // A file that no longer validates keeps its previous version (and the error is logged).
+      writeFileSync(join(dir, 'calc.yaml'), 'version: v1\nmetadata: { name: calc }\nnodes:\n  - { id: c, nodeType: NoSuchNode }\n');
+      await expect.poll(() => http.logs.some((l) => l.msg === 'pipeline not reloaded; keeping its previous version'), { timeout: 10_000 }).toBe(true);
+      expect(await overHttp('calc')).toBe(12);
+      // SIGHUP reloads too (gRPC server here); removed files are gone.
+      writeFileSync(join(dir, 'calc.yaml'), calc(5));
+      rmSync(join(dir, 'more.json'));
+      grpc.child.kill('SIGHUP');
+      await expect.poll(() => overGrpc('calc'), { timeout: 10_000 }).toBe(15);
+      await expect.poll(() => overGrpc('more'), { timeout: 10_000 }).toBe(Code.NotFound);
+      expect(grpc.child.exitCode).toBe(null);
+      await expect.poll(() => overHttp('more'), { timeout: 10_000 }).toBe(404);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 });
