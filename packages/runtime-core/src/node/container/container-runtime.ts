@@ -66,8 +66,10 @@ export interface ContainerHost {
 
 const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-// Inside a container: PID 1 sleeps until stopped; workers come in through `exec`.
-const KEEPALIVE = 'import signal,sys\nsignal.signal(signal.SIGTERM,lambda *a:sys.exit(0))\nwhile True: signal.pause()';
+// Inside a container: PID 1 waits until stopped, reaping the orphans a node's own child processes
+// leave (they would count against the pids limit); workers come in through `exec`.
+const KEEPALIVE =
+  'import os,signal\ns={signal.SIGCHLD,signal.SIGTERM,signal.SIGINT}\nsignal.pthread_sigmask(signal.SIG_BLOCK,s)\nwhile signal.sigwait(s)==signal.SIGCHLD:\n try:\n  while os.waitpid(-1,os.WNOHANG)[0]: pass\n except ChildProcessError: pass';
 // Kills the worker whose environment holds the token (the host only knows its exec client's pid).
 const KILL_WORKER =
   'import os,sys\nt=("REMOTEMEDIA_WORKER_TOKEN="+sys.argv[1]).encode()\nfor p in os.listdir("/proc"):\n if p.isdigit() and int(p)!=os.getpid():\n  try:\n   if t in open("/proc/"+p+"/environ","rb").read().split(b"\\0"): os.kill(int(p),9)\n  except OSError: pass';
@@ -115,6 +117,8 @@ class Container {
   dead: RemoteMediaError | undefined;
   oomKills = 0;
   readonly workers = new Set<PythonProcess>();
+  /** The engine that started it (set before it starts). */
+  engine!: ContainerEngine;
   /** Pending health answer, shared by the callers that ask at the same time. */
   checking: Promise<{ running: boolean; status: string; exitCode: number; oomKilled: boolean }> | undefined;
 
@@ -231,6 +235,7 @@ export class ContainerRuntime {
 
   async #start(c: Container, signal?: AbortSignal): Promise<void> {
     const engine = await this.engine();
+    c.engine = engine;
     const { spec } = c;
     const podman = engine.kind === 'podman';
     const args = [
@@ -405,12 +410,11 @@ export class ContainerRuntime {
       const workerEnv: Record<string, string> = { ...env, REMOTEMEDIA_WORKER_TOKEN: token };
       if (settings.pythonPath.length) workerEnv.PYTHONPATH = settings.pythonPath.join(':');
       else delete workerEnv.PYTHONPATH;
-      // The engine is known: acquire() awaited it.
-      const child = this.#engineNow!.exec(c.name, workerEnv, [this.pythonExecutable, '-m', 'remotemedia.worker'], '/scratch');
+      const child = c.engine.exec(c.name, workerEnv, [this.pythonExecutable, '-m', 'remotemedia.worker'], '/scratch');
       // Killing the exec client does not kill the process inside: kill that too, by its token.
       const kill = child.kill.bind(child);
       child.kill = (sig?: NodeJS.Signals | number) => {
-        if (!c.dead && child.exitCode === null) void this.#engineNow!.run(['exec', c.name, this.pythonExecutable, '-c', KILL_WORKER, token], 15_000);
+        if (!c.dead && child.exitCode === null) void c.engine.run(['exec', c.name, this.pythonExecutable, '-c', KILL_WORKER, token], 15_000);
         return kill(sig);
       };
       return child;
@@ -421,16 +425,13 @@ export class ContainerRuntime {
     return proc;
   }
 
-  #engineNow: ContainerEngine | undefined;
-
   #fillWarm(): void {
     if (this.#closed) return;
     const settings = this.#defaultSettings();
     while (this.#warm.length + this.#warming < this.#warmTarget) {
       this.#warming++;
       void this.acquire(this.defaultSpec(), '(warm)')
-        .then(async (container) => {
-          this.#engineNow = await this.engine();
+        .then((container) => {
           this.#warming--;
           if (this.#closed) return this.release(container);
           const entry = { container, proc: undefined as unknown as PythonProcess };
@@ -509,7 +510,6 @@ export class ContainerRuntime {
         } else {
           this.#host.checkCapacity(ctx.nodeId);
           const c = await this.acquire(spec, ctx.nodeId, ctx.signal);
-          this.#engineNow = await this.engine();
           if (closed) {
             this.release(c);
             throw new RemoteMediaError(Code.Canceled, 'session ended while its container started', { nodeId: ctx.nodeId });
