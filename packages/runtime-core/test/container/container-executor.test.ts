@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code, type ManifestInput, RemoteMediaError, type RuntimeData } from '@remotemedia/runtime-core';
-import { type ContainerEngine, type PythonPipelineRunner, createNodeRunner, createServerRunner } from '@remotemedia/runtime-core/node';
+import { type ContainerEngine, type PythonPipelineRunner, containerOptionsFromEnv, createNodeRunner, createServerRunner } from '@remotemedia/runtime-core/node';
 import { FIXTURE_NODES, chain } from '../python/helpers.js';
 import { ROOT, TEST_IMAGE, buildImages, eventually, findEngine, labelledContainers } from './container-helpers.js';
 
@@ -76,6 +76,15 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   it('sandboxes the node: unprivileged user, read-only root, writable scratch, no network', async () => {
     const [out] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }]), [json(0)]);
     expect(value(out!)).toMatchObject({ uid: 65534, scratch: true, root: false, etc: false, network: false, interfaces: ['lo'] });
+  });
+
+  it('the kernel applies the limits the manifest asked for: memory, pids, CPU', async () => {
+    const [out] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }], { memoryMb: 320, pids: 40, cpus: 0.5 }), [json(0)]);
+    const { memoryLimit, pidsLimit, cpuQuota } = value(out!) as Record<string, string>;
+    expect(Number(memoryLimit)).toBe(320 * 1024 * 1024);
+    expect(pidsLimit).toBe('40');
+    // cgroup v1: quota in µs per 100000 µs period; v2: "50000 100000".
+    expect(cpuQuota!.split(' ')[0]).toBe('50000');
   });
 
   it('shares one container between two sessions of the same image and limits; removes it after the idle timeout', async () => {
@@ -251,5 +260,14 @@ describe('container policy: what a manifest may ask for (no engine needed)', () 
 
   it('executor: container on a TypeScript node is InvalidArgument', () => {
     expect(() => policyRunner.resolve(chain([{ nodeType: 'PassThrough', executor: 'container' }]))).toThrow(/TypeScript node/);
+  });
+
+  it('servers read the operator options from REMOTEMEDIA_CONTAINER_CONFIG (JSON text or a file); bad text fails at startup', () => {
+    expect(containerOptionsFromEnv({})).toBeUndefined();
+    expect(containerOptionsFromEnv({ REMOTEMEDIA_CONTAINER_CONFIG: '{"images":["localhost/a:1"]}' })).toEqual({ images: ['localhost/a:1'] });
+    expect(() => containerOptionsFromEnv({ REMOTEMEDIA_CONTAINER_CONFIG: '{images' })).toThrow(/REMOTEMEDIA_CONTAINER_CONFIG/);
+    expect(() => containerOptionsFromEnv({ REMOTEMEDIA_CONTAINER_CONFIG: '/nonexistent/config.json' })).toThrow(/REMOTEMEDIA_CONTAINER_CONFIG/);
+    expect(() => createNodeRunner({ python: { container: { images: [] } } })).toThrow(/python\.container\.images/);
+    expect(() => createNodeRunner({ python: { container: { images: ['a'], mounts: { m: { source: 'relative', target: '/x' } } } } })).toThrow(/python\.container\.mounts\.m/);
   });
 });
