@@ -147,6 +147,10 @@ export async function run(): Promise<void> {
   const memCmpSignal = await overhead('in-memory transport', mem.client({ token: TOKEN }), memNode.node, 2000, 9, true);
   comparisons.push({ ...memCmpSignal, name: `${memCmpSignal.name} (baseline with signal)`, target: undefined });
   await memNode.close();
+  if (process.env.REMOTE_BENCH_MEMORY_ONLY) {
+    console.table(comparisons.map((c) => ({ name: c.name, ours: c.ours.toFixed(1), baseline: c.baseline.toFixed(1), ratio: c.ratio.toFixed(3) })));
+    return;
+  }
 
   for (const transport of ['http', 'grpc'] as const) {
     const served = transport === 'http' ? await serveHttp(createPipelineRunner()) : await serveGrpc(createPipelineRunner());

@@ -59,6 +59,8 @@ export class Endpoint {
   #healthSuccesses = 0;
   #openedAt = 0;
   #client: Promise<PipelineClient> | undefined;
+  /** The client once created (saves an await per call). */
+  #ready: PipelineClient | undefined;
 
   constructor(
     readonly url: string,
@@ -69,10 +71,13 @@ export class Endpoint {
   }
 
   client(): Promise<PipelineClient> {
-    this.#client ??= this.createClient(this.url).catch((error) => {
-      this.#client = undefined; // let a later call retry client creation
-      throw error;
-    });
+    this.#client ??= this.createClient(this.url).then(
+      (client) => (this.#ready = client),
+      (error) => {
+        this.#client = undefined; // let a later call retry client creation
+        throw error;
+      },
+    );
     return this.#client;
   }
 
@@ -86,7 +91,8 @@ export class Endpoint {
     this.calls++;
     this.active++;
     try {
-      return await this.breaker.execute(async () => fn(await this.client()));
+      const ready = this.#ready;
+      return await this.breaker.execute(ready ? () => fn(ready) : async () => fn(await this.client()));
     } catch (error) {
       if (!(error instanceof BrokenCircuitError) && isEndpointFailure(error)) this.failures++;
       throw error;
@@ -128,6 +134,7 @@ export class Endpoint {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    this.#ready = undefined;
     if (client) await client.then((c) => c.close()).catch(() => {});
   }
 
