@@ -355,7 +355,7 @@ export class PythonRuntime {
       if (existing && !pythonDefinitions.has(existing)) {
         problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process${executor === 'container' ? ' or container' : ''}` });
       } else if (!existing && !declared.has(type)) {
-        declared.set(type, this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: multiprocess)`, accepts: 'any', produces: 'any' }));
+        declared.set(type, this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: ${executor})`, accepts: 'any', produces: 'any' }));
       }
     });
     // Every node of a Python type needs its own process, marked or not (the manifest's own types included).
