@@ -91,9 +91,9 @@ class SpeechRecognition(Node):
 
     def initialize(self):
         params = self.params or {}
-        unknown = set(params) - {"mode", "partialEveryMs", "grammar", "prerollMs"}
+        unknown = set(params) - {"mode", "partialEveryMs", "grammar", "prerollMs", "secondPass"}
         if unknown:
-            raise ValueError(f"SpeechRecognition: unknown params {sorted(unknown)} (known: mode, partialEveryMs, prerollMs, grammar)")
+            raise ValueError(f"SpeechRecognition: unknown params {sorted(unknown)} (known: mode, partialEveryMs, prerollMs, secondPass, grammar)")
         self.mode = params.get("mode", "utterance")
         if self.mode not in ("utterance", "vad", "stream"):
             raise ValueError(f'SpeechRecognition: mode must be "utterance", "vad" or "stream", got {self.mode!r}')
@@ -115,6 +115,9 @@ class SpeechRecognition(Node):
             config.set_string("-lm", lm)
         config.set_string("-logfn", os.devnull)
         config.set_boolean("-bestpath", True)
+        # The flat-lexicon second pass runs over the whole utterance at its end: more accurate,
+        # but 100-300 ms later on a loaded 2-core machine. A voice loop turns it off.
+        config.set_boolean("-fwdflat", bool(params.get("secondPass", True)))
         self.decoder = ps.Decoder(config)
         if grammar is not None:
             # A JSGF grammar (e.g. "#JSGF V1.0; grammar g; public <s> = hello | what time is it;") narrows the search.

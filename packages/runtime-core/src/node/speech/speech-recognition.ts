@@ -27,6 +27,11 @@ const paramsSchema = z
     prerollMs: z.number().int().min(0).max(2000).default(200),
     /** `stream` mode: partial transcripts (final: false) this often while speech goes on; 0 = none. */
     partialEveryMs: z.number().int().min(0).max(10_000).default(0),
+    /**
+     * PocketSphinx's second (flat lexicon) search pass over the whole utterance at its end: fewer
+     * errors, but the final transcript comes ~100-300 ms later. Voice loops turn it off.
+     */
+    secondPass: z.boolean().default(true),
     /** A JSGF grammar limiting what can be recognised (e.g. a command set); default the en-US language model. */
     grammar: z.string().min(1).max(100_000).optional(),
   })

@@ -108,6 +108,9 @@ export const TextToSpeechNode = defineNode({
       let playoutStart = performance.now();
       let playedUs = 0;
       for (const sentence of splitSentences(job.text)) {
+        // Synthesis blocks this thread for a few ms per second of speech: let pending I/O and
+        // outputs go first.
+        await new Promise<void>((r) => setImmediate(r));
         if (gen !== generation || ctx.signal.aborted) return;
         const made = engine.synthesize(sentence, { voice, rate });
         let samples = made.samples;
