@@ -59,11 +59,12 @@ describe('operator configuration on the server apps (real processes, python3)', 
     writeFileSync(join(pipelines, 'shout-reverse.yaml'), readFileSync(example('pipelines/shout-reverse.yaml')));
     const operatorFlags = ['--nodes', example('nodes/shout.ts'), '--python-module', example('python/operator_nodes.py'), '--pipelines', pipelines];
     // The TTS server: a second gRPC server with the Python TTS node and its named pipeline "tts".
+    // Each app is remembered as soon as it is up, so afterAll stops it even when another fails to start.
+    const started = (app: AppProcess) => (apps.push(app), app);
     [tts, grpc] = await Promise.all([
-      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')], { GRPC_AUTH_TOKENS: TTS_TOKEN }),
-      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', ...operatorFlags], { GRPC_AUTH_TOKENS: TOKEN }),
+      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')], { GRPC_AUTH_TOKENS: TTS_TOKEN }).then(started),
+      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', ...operatorFlags], { GRPC_AUTH_TOKENS: TOKEN }).then(started),
     ]);
-    apps.push(tts, grpc);
     http = await startApp(['--bind', '127.0.0.1:0', ...operatorFlags, '--remote-endpoint', tts.url, '--remote-token-env', `${tts.url}=TTS_TOKEN`], { HTTP_AUTH_TOKENS: TOKEN, TTS_TOKEN }, 'http-server');
     apps.push(http);
   }, 90_000);
@@ -323,11 +324,11 @@ describe('named pipelines are reloaded on change and on SIGHUP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rm-reload-'));
     const calc = (operand: number) => `version: v1\nmetadata: { name: calc }\nnodes:\n  - { id: c, nodeType: Calculator, params: { operation: add, operand: ${operand} } }\n`;
     writeFileSync(join(dir, 'calc.yaml'), calc(1));
+    const started = (app: AppProcess) => (apps.push(app), app);
     const [http, grpc] = await Promise.all([
-      startApp(['--bind', '127.0.0.1:0', '--pipelines', dir], { HTTP_AUTH_TOKENS: TOKEN }, 'http-server'),
-      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--pipelines', dir], { GRPC_AUTH_TOKENS: TOKEN }),
+      startApp(['--bind', '127.0.0.1:0', '--pipelines', dir], { HTTP_AUTH_TOKENS: TOKEN }, 'http-server').then(started),
+      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--pipelines', dir], { GRPC_AUTH_TOKENS: TOKEN }).then(started),
     ]);
-    apps.push(http, grpc);
     const overHttp = async (name: string) => {
       const r = await postJson(`${http.url}/v1/execute`, { manifest: { pipeline: name }, inputs: [{ kind: 'json', value: 10 }] });
       return r.status === 200 ? (r.body.outputs as { data: { value: number } }[])[0]!.data.value : r.status;

@@ -44,15 +44,23 @@ function start(script: string): Promise<void> {
   });
 }
 
-afterAll(() => {
-  for (const child of servers) {
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-  }
-});
+afterAll(async () => {
+  // Stop the servers and wait for them (their stdout stays read until they are gone).
+  await Promise.all(
+    servers.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}, 30_000);
 
 describe('docs/operator-guide.md runs for real', () => {
   it('documents every operator flag, with its env var', () => {

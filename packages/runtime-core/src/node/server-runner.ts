@@ -145,22 +145,43 @@ export interface ShutdownLogger {
  */
 export function handleShutdownSignals(logger: ShutdownLogger, stop: (signal: string) => Promise<void>): void {
   let stopping = false;
+  // A log line must never keep the process from stopping (e.g. stdout is a pipe whose reader is gone).
+  const log = (level: 'info' | 'warn', fields: object, message: string) => {
+    try {
+      logger[level](fields, message);
+    } catch {
+      /* nowhere to log */
+    }
+  };
+  const flush = () => {
+    try {
+      logger.flush?.();
+    } catch {
+      /* nowhere to log */
+    }
+  };
   const onSignal = (signal: string) => {
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      log('warn', { signal }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    stop(signal).then(
+    log('info', { signal }, 'shutting down');
+    let stopped: Promise<void>;
+    try {
+      stopped = stop(signal);
+    } catch (error) {
+      stopped = Promise.reject(error);
+    }
+    stopped.then(
       () => {
-        logger.info({}, 'stopped');
-        logger.flush?.();
+        log('info', {}, 'stopped');
+        flush();
         process.exit(0);
       },
       (error: unknown) => {
-        logger.warn({ err: (error as Error)?.message ?? String(error) }, 'shutdown failed');
-        logger.flush?.();
+        log('warn', { err: (error as Error)?.message ?? String(error) }, 'shutdown failed');
+        flush();
         process.exit(1);
       },
     );
