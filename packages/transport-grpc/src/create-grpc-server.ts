@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { type ConnectRouter, ConnectError, Code as ConnectCode } from '@connectrpc/connect';
 import { PipelineExecutionService, StreamingPipelineService, file_remotemedia_v1_pipeline } from '@remotemedia/protocol';
 import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol/grpc';
-import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, type ManifestSource, type PipelineTransport, RUNTIME_VERSION, RemoteMediaError, parseManifestText } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { checkBearer, createAuthGate, createAuthPolicy } from './auth.js';
 import { grpcStatusTrailers } from './grpc-errors.js';
@@ -62,7 +62,7 @@ const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * (HTTP/2 or HTTP/1.1 by ALPN).
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits, ...(options.maxSessions !== undefined ? { maxConcurrentSessions: options.maxSessions } : {}) };
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const bind = parseBindAddress(options.bindAddress ?? '0.0.0.0:50051');
   const tokens = options.authTokens ?? [];
@@ -72,7 +72,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const metrics = new GrpcServerMetrics();
   const calls = new CallRegistry(limits.maxConcurrentSessions);
   const health = new HealthState(SERVICE_NAMES);
-  const pipeline = options.pipeline;
+  const pipeline = options.pipelines ? withNamedPipelines(options.pipeline, options.pipelines) : options.pipeline;
   const withExtras = pipeline as { metricsText?: () => string; listNodes?: () => Array<{ type?: string; nodeType?: string }> };
   const ctx: ServerContext = {
     pipeline,
@@ -439,4 +439,52 @@ function http1RequestStarted(socket: Socket, res: { once(event: 'finish', listen
   if (!deadline) return;
   deadline.stop();
   res.once('finish', deadline.arm);
+}
+
+const NAMED_REF = /^\s*\{?\s*["']?pipeline["']?\s*:/;
+
+/** The runner, with manifests `{"pipeline":"<name>"}` replaced by the named manifest (NOT_FOUND naming an unknown one). */
+function withNamedPipelines(pipeline: PipelineTransport, source: NonNullable<GrpcServerOptions['pipelines']>): PipelineTransport {
+  const lookup = (name: string): ManifestSource | undefined => {
+    const s = source as { get?: unknown; names?: unknown };
+    if (typeof s.get === 'function' && typeof s.names === 'function') return (source as { get(n: string): ManifestSource | undefined }).get(name);
+    return Object.hasOwn(source, name) ? (source as Record<string, ManifestSource>)[name] : undefined;
+  };
+  const resolve = (manifest: ManifestSource): ManifestSource => {
+    if (typeof manifest !== 'string' || manifest.length > 512 || !NAMED_REF.test(manifest)) return manifest;
+    let parsed: unknown;
+    try {
+      parsed = parseManifestText(manifest);
+    } catch {
+      return manifest;
+    }
+    const name = (parsed as { pipeline?: unknown } | null)?.pipeline;
+    if (typeof name !== 'string' || Object.keys(parsed as object).length !== 1) return manifest;
+    const found = lookup(name);
+    if (found === undefined) throw new RemoteMediaError(Code.NotFound, `no pipeline named ${JSON.stringify(name.slice(0, 200))} on this server`, { reason: 'PipelineNotFound' });
+    return found;
+  };
+  // The extras the server reads (listNodes, metricsText), bound to the runner (they use its private state).
+  const extras = pipeline as { listNodes?: () => unknown; metricsText?: () => string };
+  return Object.assign(
+    {},
+    extras.listNodes ? { listNodes: extras.listNodes.bind(pipeline) } : {},
+    extras.metricsText ? { metricsText: extras.metricsText.bind(pipeline) } : {},
+    {
+      execute: (manifest: ManifestSource, inputs: Parameters<PipelineTransport['execute']>[1], callOptions?: Parameters<PipelineTransport['execute']>[2]) => {
+        try {
+          return pipeline.execute(resolve(manifest), inputs, callOptions);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+      stream: (manifest: ManifestSource, callOptions?: Parameters<PipelineTransport['stream']>[1]) => {
+        try {
+          return pipeline.stream(resolve(manifest), callOptions);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
+    },
+  ) as PipelineTransport;
 }

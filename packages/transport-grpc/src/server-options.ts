@@ -1,4 +1,4 @@
-import type { PipelineTransport } from '@remotemedia/runtime-core';
+import type { ManifestSource, PipelineTransport } from '@remotemedia/runtime-core';
 import type { Logger } from 'pino';
 
 export interface GrpcServerLimits {
@@ -45,6 +45,15 @@ export interface GrpcServerOptions {
   /** PEM certificate and key: serve HTTP/2 over TLS. Default: cleartext HTTP/2 (h2c). */
   tls?: { cert: string | Buffer; key: string | Buffer };
   limits?: GrpcServerLimits;
+  /** Same as `limits.maxConcurrentSessions` (the session limit's name on every transport); wins when both are set. */
+  maxSessions?: number;
+  /**
+   * Named manifests: a call whose manifest is `{"pipeline":"<name>"}` (or YAML `pipeline: <name>`)
+   * runs this manifest. A record (like the HTTP server's `pipelines`) or any `{ get(name), names() }`
+   * source (read at each call, so reloads apply). Default: none (the runner may still resolve names,
+   * as `createServerRunner({ pipelines })` does).
+   */
+  pipelines?: Readonly<Record<string, ManifestSource>> | { get(name: string): ManifestSource | undefined; names(): string[] };
   timeouts?: GrpcServerTimeouts;
   /** Serve Prometheus text on `GET /metrics` over HTTP/1.1 on this port (0 = a free one). Default: off. */
   metricsPort?: number;

@@ -198,7 +198,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     listen() {
       return new Promise<string>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => {
+        const bind = options.bindAddress === undefined ? undefined : parseBindAddress(options.bindAddress);
+        server.listen(bind?.port ?? options.port ?? 8080, bind?.host ?? options.host ?? '0.0.0.0', () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
           const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -251,4 +252,11 @@ function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions)
   res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-output-encoding, last-event-id');
   res.setHeader('access-control-expose-headers', 'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs');
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+}
+
+/** Splits `host:port`, `[v6]:port` or `:port` (the `bindAddress` option). */
+function parseBindAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address.trim());
+  if (!m || Number(m[3]) > 65535) throw new Error(`invalid bindAddress "${address}": expected host:port, e.g. 0.0.0.0:8080`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
 }

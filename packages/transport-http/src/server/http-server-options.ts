@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   port?: number;
   /** Interface to bind. Default `0.0.0.0`. */
   host?: string;
+  /** `host:port` (or `[v6]:port`) to listen on, the option name every transport's server takes; wins over `host` and `port`. */
+  bindAddress?: string;
   /** Accepted bearer tokens. Default: none, so no auth is required. `/health` is always open. */
   authTokens?: readonly string[];
   /** CORS policy. Default: disabled. */

@@ -14,6 +14,8 @@ export interface WebRtcServerOptions extends IceOptions {
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 0. */
   port?: number;
+  /** `host:port` (or `[v6]:port`) to listen on, the option name every transport's server takes; wins over `host` and `port`. */
+  bindAddress?: string;
   /** Attach to this HTTP server instead of creating one (requests outside our paths are left to it). */
   httpServer?: HttpServer;
   /**
@@ -66,12 +68,15 @@ export interface WebRtcServerOptions extends IceOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'maxSessions' | 'iceServers' | 'iceHostAddresses'>> &
+export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'maxSessions' | 'bindAddress' | 'iceServers' | 'iceHostAddresses'>> &
   Pick<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'iceServers' | 'iceHostAddresses'>;
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export function resolveServerOptions(o: WebRtcServerOptions): ResolvedServerOptions {
+export function resolveServerOptions(options: WebRtcServerOptions): ResolvedServerOptions {
+  const bind = options.bindAddress === undefined ? undefined : /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(options.bindAddress.trim());
+  if (options.bindAddress !== undefined && (!bind || Number(bind[3]) > 65535)) throw new Error(`invalid bindAddress "${options.bindAddress}": expected host:port, e.g. 127.0.0.1:8088`);
+  const o = bind ? { ...options, host: bind[1] ?? (bind[2] || '0.0.0.0'), port: Number(bind[3]) } : options;
   const host = o.host ?? '127.0.0.1';
   // A server listening on loopback only serves this host: keep ICE on loopback too.
   const iceHostAddresses = o.httpServer ? o.iceHostAddresses : defaultIceHosts(o.iceHostAddresses, host);
