@@ -8,6 +8,7 @@ describe('createHttpServer: the shared server shape', () => {
     const server = createHttpServer({ pipeline: createNodeRunner(), bindAddress: '127.0.0.1:0', host: '0.0.0.0', port: 1 });
     const url = await server.listen();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.address).toMatchObject({ host: '127.0.0.1', url });
     expect((await fetch(`${url}/health`)).status).toBe(200);
     await server.close({ graceMs: 0 });
     await expect(createHttpServer({ pipeline: createNodeRunner(), bindAddress: 'localhost' }).listen()).rejects.toThrow(/invalid bindAddress "localhost"/);

@@ -10,6 +10,7 @@ describe('createWebRtcServer: the shared server shape', () => {
   it('bindAddress, maxSessions and pipelines (a record; inline manifests then off)', async () => {
     const server = await createWebRtcServer({ pipeline: createNodeRunner(), bindAddress: '127.0.0.1:0', maxSessions: 1, pipelines: { calc } });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await server.listen()).toEqual({ host: '127.0.0.1', port: server.port, url: server.url });
     const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl });
     try {
       const session = await client.openSession({ pipeline: 'calc' });

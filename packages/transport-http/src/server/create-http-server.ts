@@ -24,6 +24,8 @@ export interface HttpServer {
   readonly sessionCount: number;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
+  /** `{ host, port, url }` once listening (the shape every transport's server reports). */
+  readonly address: { host: string; port: number; url: string } | undefined;
   /**
    * Graceful shutdown: new requests get 503 (`retry-after`, `connection: close`) while running
    * sessions and requests finish for up to `graceMs` (default: the `shutdownGraceMs` option); the
@@ -194,6 +196,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     get sessionCount() {
       return sessions.size;
+    },
+    get address() {
+      const a = server.listening ? (server.address() as AddressInfo) : undefined;
+      return a && url ? { host: a.address, port: a.port, url } : undefined;
     },
     listen() {
       return new Promise<string>((resolve, reject) => {

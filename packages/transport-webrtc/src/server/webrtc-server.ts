@@ -29,6 +29,10 @@ export interface WebRtcServer {
   /** `http://host:port/whip`. */
   readonly whipUrl: string;
   readonly port: number;
+  /** `{ host, port, url }` (the shape every transport's server reports). */
+  readonly address: { host: string; port: number; url: string };
+  /** The server listens once `createWebRtcServer` resolves: resolves with its address (the shape every transport's server has). */
+  listen(): Promise<{ host: string; port: number; url: string }>;
   stats(): WebRtcServerStats;
   /** Closes every session and signaling connection, then the listener (if the server created it). */
   close(): Promise<void>;
@@ -228,6 +232,8 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     signalingUrl: `ws://${hostName}:${address.port}${o.signalingPath}`,
     whipUrl: `${base}${o.whipPath}`,
     port: address.port,
+    address: { host: address.address, port: address.port, url: base },
+    listen: () => Promise.resolve({ host: address.address, port: address.port, url: base }),
     stats: () => ({ peers: peers.size, sessions: sessions.size, signalingConnections: sockets.size }),
     async close() {
       closing = true;
