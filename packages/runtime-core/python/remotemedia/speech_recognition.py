@@ -135,6 +135,8 @@ class SpeechRecognition(Node):
         # vad mode state: recent audio as (start_us, int16 bytes), newest last
         self.lookback = []
         self.lookback_us = 3_000_000
+        self.held = []
+        self.holding = False
         # audio decoded from before the VAD's startUs (VADs cut soft word onsets)
         self.preroll_us = int(params.get("prerollMs", 200)) * 1000
 
@@ -184,7 +186,11 @@ class SpeechRecognition(Node):
             self.frames += len(mono)
             pcm = _to_int16_bytes(mono)
             if self.in_utt:
-                self.decoder.process_raw(pcm, False, False)
+                if self.holding:
+                    # the VAD's last word was "no speech": keep it until we know whether speech goes on
+                    self.held.append((start_us, pcm))
+                else:
+                    self.decoder.process_raw(pcm, False, False)
                 return None
             self.lookback.append((start_us, pcm))
             end_us = start_us + len(mono) * 1_000_000 // SAMPLE_RATE
@@ -199,6 +205,8 @@ class SpeechRecognition(Node):
             self.utt_start_us = int(event.get("startUs", event.get("timestampUs", 0)))
             self.decoder.start_utt()
             self.in_utt = True
+            self.held = []
+            self.holding = False
             from_us = self.utt_start_us - self.preroll_us
             for chunk_us, pcm in self.lookback:
                 n = len(pcm) // 2
@@ -208,12 +216,30 @@ class SpeechRecognition(Node):
                 skip = max(0, (from_us - chunk_us) * SAMPLE_RATE // 1_000_000)
                 self.decoder.process_raw(pcm[skip * 2 :], False, False)
             self.lookback = []
+        if self.in_utt and not event.get("speechEnd") and "hasSpeech" in event:
+            # Per-chunk VAD events: silence inside an utterance is held back, so the hangover
+            # before speechEnd (minSilenceMs) is not decoded unless speech resumes.
+            if event["hasSpeech"]:
+                self._feed_held(None)
+                self.holding = False
+            else:
+                self.holding = True
         if event.get("speechEnd") and self.in_utt:
+            # decode what was held up to the segment's end (it includes the VAD's speech pad) plus 100 ms
+            self._feed_held(int(event.get("endUs", event.get("timestampUs", 0))) + 100_000)
+            self.holding = False
             self.decoder.end_utt()
             self.in_utt = False
             end_us = int(event.get("endUs", event.get("timestampUs", 0)))
             return self._event(True, self.utt_start_us, end_us)
         return None
+
+    def _feed_held(self, until_us):
+        for chunk_us, pcm in self.held:
+            if until_us is not None and chunk_us >= until_us:
+                break
+            self.decoder.process_raw(pcm, False, False)
+        self.held = []
 
     def _stream(self, data: Audio, mono, n):
         if self.stream_us is None:
@@ -245,6 +271,7 @@ class SpeechRecognition(Node):
 
     def flush(self):
         if self.mode == "vad" and self.in_utt:
+            self._feed_held(None)
             self.decoder.end_utt()
             self.in_utt = False
             return self._event(True, self.utt_start_us, (self.stream_us or 0) + self.frames * 1_000_000 // SAMPLE_RATE)
