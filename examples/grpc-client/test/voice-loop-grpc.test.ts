@@ -35,7 +35,7 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over gRPC streaming', ()
       await reading;
 
       const byNode = (id: string) => outs.filter((x) => x.metadata['rm-node-id'] === id).map((x) => x.data);
-      expect(String((byNode('transcripts')[0] as { value: { text: string } } | undefined)?.value.text)).toContain('hello');
+      expect(String((byNode('transcripts')[0] as unknown as { value: { text: string } } | undefined)?.value.text)).toContain('hello');
       expect(byNode('replies')).toEqual([{ kind: 'text', text: 'Hello! How can I help you?', channel: 'reply' }]);
       const audio = byNode('tts').filter((d): d is AudioData => d.kind === 'audio');
       expect(audio.reduce((n, a) => n + a.samples.length, 0) / 16000).toBeGreaterThan(1);
