@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const doc = readFileSync(join(repo, 'docs/operator-guide.md'), 'utf8');
 const blocks = [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const env = { ...process.env, PATH: `${join(repo, 'node_modules/.bin')}:${process.env.PATH}`, LOG_LEVEL: 'info' };
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(repo, 'node_modules/.bin')}:${process.env.PATH}`, LOG_LEVEL: 'info' };
 delete env.GRPC_AUTH_TOKENS;
 delete env.HTTP_AUTH_TOKENS;
 
