@@ -124,7 +124,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
 
   it("memory limit, the kernel's OOM killer (shared memory the heap limit does not see): ResourceExhausted naming node and limit", async () => {
     const error = await rejection(runner.execute(inImage([{ id: 'shm', nodeType: 'Hog', executor: 'container', params: { mb: 1024, shared: true } }]), [json(0)]));
-    expect(error.code, error.message).toBe(Code.ResourceExhausted);
+    expect(error.code, `${error.message} ${JSON.stringify(error.details)}`).toBe(Code.ResourceExhausted);
     expect(error.reason).toBe('ContainerMemoryLimit');
     expect(error.message).toContain('"shm"');
     expect(error.message).toContain('memoryMb=256');
@@ -144,7 +144,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
       for (;;) if ((await session.recv()) === undefined) break;
     })());
     expect(error.code).toBe(Code.Unavailable);
-    expect(error.reason).toBe('ContainerExited');
+    expect(error.reason, error.message).toBe('ContainerExited');
     expect(error.message).toContain('"echo"');
     expect(error.message).toContain(name!);
     await session.close().catch(() => {});

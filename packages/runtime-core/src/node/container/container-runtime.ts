@@ -73,9 +73,9 @@ const KEEPALIVE =
 // Kills the worker whose environment holds the token (the host only knows its exec client's pid).
 const KILL_WORKER =
   'import os,sys\nt=("REMOTEMEDIA_WORKER_TOKEN="+sys.argv[1]).encode()\nfor p in os.listdir("/proc"):\n if p.isdigit() and int(p)!=os.getpid():\n  try:\n   if t in open("/proc/"+p+"/environ","rb").read().split(b"\\0"): os.kill(int(p),9)\n  except OSError: pass';
-// The kernel's count of OOM kills in the container's memory cgroup (v2, then v1).
-const OOM_KILLS =
-  'import re\nfor f in ("/sys/fs/cgroup/memory.events","/sys/fs/cgroup/memory/memory.oom_control"):\n try:\n  m=re.search(r"^oom_kill (\\d+)",open(f).read(),re.M)\n  if m: print(m.group(1)); break\n except OSError: pass\nelse: print(-1)';
+// The container's memory cgroup: OOM kills, and how often usage hit the limit (v2, then v1 files).
+const MEMORY_EVENTS =
+  'import re\ndef n(f,k=None):\n try:\n  t=open(f).read()\n except OSError: return -1\n if k is None: return int(t)\n m=re.search(r"^"+k+r" (\\d+)",t,re.M)\n return int(m.group(1)) if m else -1\no=n("/sys/fs/cgroup/memory.events","oom_kill")\nif o>=0: print(o,n("/sys/fs/cgroup/memory.events","max"))\nelse: print(n("/sys/fs/cgroup/memory/memory.oom_control","oom_kill"),n("/sys/fs/cgroup/memory/memory.failcnt"))';
 
 /** `<pid>/<start time>` of this process: with the host name, tells a leftover container's owner from a reused pid. */
 function processIdentity(pid: number): string | undefined {
@@ -115,7 +115,9 @@ class Container {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   ready!: Promise<void>;
   dead: RemoteMediaError | undefined;
+  /** The memory cgroup's counts when last read: OOM kills, and times usage hit the limit. */
   oomKills = 0;
+  limitHits = 0;
   readonly workers = new Set<PythonProcess>();
   /** The engine that started it (set before it starts). */
   engine!: ContainerEngine;
@@ -361,17 +363,20 @@ export class ContainerRuntime {
     return c.checking;
   }
 
-  async #oomKills(c: Container): Promise<number> {
+  async #memoryEvents(c: Container): Promise<{ oomKills: number; limitHits: number }> {
     const engine = await this.engine();
     // Right after an OOM kill the container may still be short of memory (the kernel frees the
     // victim's memory asynchronously) and the reading process fail to start: a few tries, backing off.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const r = await engine.run(['exec', c.name, this.pythonExecutable, '-c', OOM_KILLS], 15_000);
-      if (r.code === 0) return Number(r.stdout.trim());
+      const r = await engine.run(['exec', c.name, this.pythonExecutable, '-c', MEMORY_EVENTS], 15_000);
+      if (r.code === 0) {
+        const [oomKills = -1, limitHits = -1] = r.stdout.trim().split(' ').map(Number);
+        return { oomKills, limitHits };
+      }
       if (c.dead) break;
       await new Promise((resolve) => setTimeout(resolve, 100 << attempt));
     }
-    return -1;
+    return { oomKills: -1, limitHits: -1 };
   }
 
   /** Turns a worker's failure into what happened to its container: an OOM kill, the container stopping. */
@@ -387,13 +392,25 @@ export class ContainerRuntime {
       });
     }
     if (error.reason !== 'PythonProcessExited') return error;
+    const lost = (state: { status: string }) =>
+      new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, { nodeId, reason: 'ContainerExited', cause: error, details: error.details });
     const state = await this.#check(c).catch(() => undefined);
-    if (state && !state.running) {
-      return new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, { nodeId, reason: 'ContainerExited', cause: error, details: error.details });
+    if (state && !state.running) return lost(state);
+    const before = { oomKills: c.oomKills, limitHits: c.limitHits };
+    const events = await this.#memoryEvents(c).catch(() => ({ oomKills: -1, limitHits: -1 }));
+    if (events.oomKills < 0) {
+      // The container would not run a command: it may be going down with the worker (killed, say,
+      // and the engine not saying so yet). Ask again.
+      const again = await this.#check(c).catch(() => undefined);
+      if (again && !again.running) return lost(again);
     }
-    const kills = await this.#oomKills(c).catch(() => -1);
-    if (kills > c.oomKills) {
-      c.oomKills = kills;
+    const oomKilled = events.oomKills > c.oomKills;
+    // A worker SIGKILLed (not by us) right after the container's memory hit its limit: the kernel's
+    // OOM killer too, where the cgroup does not count its kills (or they were counted elsewhere).
+    const killedAtLimit = events.limitHits > c.limitHits && /code 137|signal SIGKILL/.test(error.rawMessage);
+    if (events.oomKills >= 0) c.oomKills = Math.max(c.oomKills, events.oomKills);
+    if (events.limitHits >= 0) c.limitHits = Math.max(c.limitHits, events.limitHits);
+    if (oomKilled || killedAtLimit) {
       return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) was killed by the kernel's out-of-memory killer: its ${where} is over its limit memoryMb=${c.spec.memoryMb}`, {
         nodeId,
         reason: 'ContainerMemoryLimit',
@@ -401,7 +418,12 @@ export class ContainerRuntime {
         details: error.details,
       });
     }
-    return new RemoteMediaError(error.code, `${error.rawMessage} (in ${where})`, { nodeId, reason: error.reason, cause: error, details: error.details });
+    return new RemoteMediaError(error.code, `${error.rawMessage} (in ${where})`, {
+      nodeId,
+      reason: error.reason,
+      cause: error,
+      details: [...error.details, { path: 'container.memory', message: `OOM kills ${before.oomKills} -> ${events.oomKills}, limit hits ${before.limitHits} -> ${events.limitHits}` }],
+    });
   }
 
   #worker(c: Container, settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false): PythonProcess {
