@@ -28,6 +28,8 @@ export interface GrpcAppConfig {
   logLevel: string;
   /** Server processes sharing the port; 0 = one per CPU core. Default 1 (no cluster). */
   workers: number;
+  /** Origins browsers may call from (Connect, gRPC-Web), or '*'; undefined: CORS off. */
+  corsOrigins: string[] | '*' | undefined;
   /** The shared operator configuration: nodes, Python modules, named pipelines, remote allowlists, models. */
   operator: OperatorConfig;
 }
@@ -73,6 +75,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
     .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
+    .addOption(new Option('--cors-origins <list>', 'origins browsers may call from (Connect and gRPC-Web over fetch), comma-separated, or * (default: CORS off)').env('GRPC_CORS_ORIGINS'))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(int('--workers', 0)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
   for (const o of OPERATOR_OPTIONS) {
@@ -112,6 +115,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     shutdownGraceMs: number;
     logLevel: string;
     workers: number;
+    corsOrigins?: string;
   }>();
   // The operator configuration (flags, env, --config file); the file's `server:` keys apply where no flag or env var is set.
   const all = program.opts<Record<string, unknown>>();
@@ -142,6 +146,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     shutdownGraceMs: o.shutdownGraceMs,
     logLevel: o.logLevel,
     workers: o.workers,
+    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
     operator,
   };
 }
@@ -164,5 +169,6 @@ export function toServerOptions(config: GrpcAppConfig): Omit<GrpcServerOptions, 
     metricsPublic: config.metricsPublic,
     tls: config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined,
     shutdownGraceMs: config.shutdownGraceMs,
+    ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
   };
 }

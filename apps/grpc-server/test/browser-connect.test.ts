@@ -85,10 +85,10 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
           import { createClient } from '@connectrpc/connect';
           import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-web';
           import { PipelineExecutionService } from '@remotemedia/protocol';
-          window.callServer = async (token, manifest) => {
+          window.callServer = async (token, manifest, baseUrl = location.origin) => {
             const headers = { authorization: 'Bearer ' + token };
             const results = {};
-            for (const [name, transport] of [['connect', createConnectTransport({ baseUrl: location.origin })], ['grpcweb', createGrpcWebTransport({ baseUrl: location.origin })]]) {
+            for (const [name, transport] of [['connect', createConnectTransport({ baseUrl })], ['grpcweb', createGrpcWebTransport({ baseUrl })]]) {
               const client = createClient(PipelineExecutionService, transport);
               const version = await client.getVersion({}, { headers });
               const response = await client.executePipeline({ manifest, inputs: [{ data: { data: { case: 'json', value: { json: '1' } } } }] }, { headers });
@@ -122,5 +122,27 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
     // Code 16: Unauthenticated.
     expect(results).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
     expect(errors).toEqual([]);
+
+    // From another origin (http://localhost:<port> calling http://127.0.0.1:<port>): refused by the
+    // browser without CORS; allowed with --cors-origins.
+    const call = async (target: AppProcess) => {
+      const other = await browser!.newPage();
+      await other.goto(`http://localhost:${target.port}/`);
+      await other.addScriptTag({ type: 'module', content: bundle.outputFiles[0]!.text });
+      await other.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
+      const result = await other
+        .evaluate(([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token!, m!, base!), [TOKEN, manifest, target.url])
+        .catch((e: Error) => ({ error: e.message }));
+      await other.close();
+      return result;
+    };
+    expect(await call(app)).toMatchObject({ error: expect.stringMatching(/fetch/i) });
+    const withCors = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--cors-origins', '*'], { GRPC_AUTH_TOKENS: TOKEN });
+    try {
+      expect(await call(withCors)).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
+    } finally {
+      withCors.child.kill('SIGTERM');
+      await withCors.exit;
+    }
   }, 90_000);
 });

@@ -157,8 +157,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   // Every request enters here: whatever its handling throws synchronously ends that request
   // (with a gRPC status when nothing was sent yet), never the process. The native path catches
   // its own asynchronous failures; connect catches its own.
+  const cors = options.cors;
   const handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     try {
+      if (cors && applyCors(req, res, cors)) return;
       closeWhenAnswered(req, res, limits.initTimeoutMs);
       if (req.httpVersionMajor !== 2) http1RequestStarted(req.socket, res);
       if (native(req, res)) return;
@@ -487,4 +489,28 @@ function withNamedPipelines(pipeline: PipelineTransport, source: NonNullable<Grp
       },
     },
   ) as PipelineTransport;
+}
+
+/**
+ * CORS headers for an allowed `origin`; answers a preflight (OPTIONS) itself. True when the
+ * request is answered.
+ */
+function applyCors(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, cors: NonNullable<GrpcServerOptions['cors']>): boolean {
+  const origin = req.headers.origin;
+  const allowed = typeof origin === 'string' && (cors.origins === '*' || cors.origins.includes(origin));
+  if (allowed) {
+    res.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
+    if (cors.origins !== '*') res.setHeader('vary', 'origin');
+    res.setHeader('access-control-expose-headers', 'grpc-status, grpc-message, grpc-status-details-bin, connect-content-encoding, x-request-id');
+  }
+  if (req.method !== 'OPTIONS') return false;
+  req.resume();
+  if (allowed) {
+    res.setHeader('access-control-allow-methods', 'POST, GET, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, connect-protocol-version, connect-timeout-ms, connect-content-encoding, connect-accept-encoding, grpc-timeout, x-grpc-web, x-user-agent, x-request-id');
+    res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+  }
+  res.writeHead(allowed ? 204 : 403);
+  res.end();
+  return true;
 }

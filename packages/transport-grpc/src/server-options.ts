@@ -65,6 +65,11 @@ export interface GrpcServerOptions {
   metricsPublic?: boolean;
   /** Host of the metrics listener. Default: the host of `bindAddress`. */
   metricsHost?: string;
+  /**
+   * CORS for browsers on other origins (Connect and gRPC-Web over `fetch`): allowed origins, or `'*'`.
+   * Preflight `OPTIONS` requests are answered 204. Default: disabled (no CORS headers are sent).
+   */
+  cors?: { origins: readonly string[] | '*'; maxAgeSeconds?: number };
   /** JSON logger. Default: pino at level `info` to stdout; pass `pino({ level: 'silent' })` to mute. */
   logger?: Logger;
   /** On close: how long running sessions may go on before their input is ended, in ms. Default 10000. */
