@@ -57,6 +57,6 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${app.port}/`,
     webrtc: app.webrtc,
-    close: () => app.close(),
+    close: () => app.close({ graceMs: 0 }),
   };
 }

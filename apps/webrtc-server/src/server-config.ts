@@ -18,6 +18,8 @@ export interface WebRtcAppConfig {
   keepAliveTimeoutMs: number;
   /** GET /metrics without a token even when auth is required. */
   metricsPublic: boolean;
+  /** On SIGTERM: how long open sessions may go on (new offers refused) before they are closed. */
+  shutdownGraceMs: number;
   logLevel: string;
   operator: OperatorConfig;
 }
@@ -58,6 +60,7 @@ export function parseWebRtcAppConfig(argv: readonly string[], env: NodeJS.Proces
     .option('--request-timeout-ms <n>', 'a whole request (a WHIP offer) must arrive within this long (env WEBRTC_REQUEST_TIMEOUT_MS)', int('--request-timeout-ms', 1), Number(env.WEBRTC_REQUEST_TIMEOUT_MS ?? 30_000))
     .option('--keep-alive-timeout-ms <n>', 'close idle keep-alive connections after this long (env WEBRTC_KEEP_ALIVE_TIMEOUT_MS)', int('--keep-alive-timeout-ms', 1), Number(env.WEBRTC_KEEP_ALIVE_TIMEOUT_MS ?? 65_000))
     .option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required (env WEBRTC_METRICS_PUBLIC)', bool('--metrics-public'), env.WEBRTC_METRICS_PUBLIC === undefined ? false : bool('WEBRTC_METRICS_PUBLIC')(env.WEBRTC_METRICS_PUBLIC))
+    .option('--shutdown-grace-ms <n>', 'on SIGTERM: how long open sessions may go on, while new offers are refused, before they are closed (env WEBRTC_SHUTDOWN_GRACE_MS)', int('--shutdown-grace-ms', 0), Number(env.WEBRTC_SHUTDOWN_GRACE_MS ?? 10_000))
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info');
   for (const o of OPERATOR_OPTIONS) {
     const option = new Option(o.flags, optionHelp(o));
@@ -90,6 +93,7 @@ export function parseWebRtcAppConfig(argv: readonly string[], env: NodeJS.Proces
     requestTimeoutMs: all.requestTimeoutMs as number,
     keepAliveTimeoutMs: all.keepAliveTimeoutMs as number,
     metricsPublic: all.metricsPublic as boolean,
+    shutdownGraceMs: all.shutdownGraceMs as number,
     logLevel,
     operator,
   };

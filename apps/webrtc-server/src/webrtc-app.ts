@@ -23,8 +23,8 @@ export interface WebRtcApp {
   readonly operator: OperatorRuntime;
   /** The Prometheus text GET /metrics serves. */
   metricsText(): string;
-  /** Closes every session, then the listener, the operator runtime and the runner. */
-  close(): Promise<void>;
+  /** Refuses new offers, lets open sessions go on for up to `graceMs` (default: the config's `shutdownGraceMs`), then closes every session, the listener, the operator runtime and the runner. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 const silent: StructuredLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -101,9 +101,9 @@ export async function createWebRtcApp(options: WebRtcAppOptions): Promise<WebRtc
     webrtc: server,
     operator,
     metricsText,
-    close() {
+    close(closeOptions) {
       closing ??= (async () => {
-        await server.close();
+        await server.close({ graceMs: closeOptions?.graceMs ?? config.shutdownGraceMs });
         http.closeAllConnections();
         await new Promise<void>((resolve) => http.close(() => resolve()));
         await operator.close();

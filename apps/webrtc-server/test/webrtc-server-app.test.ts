@@ -122,8 +122,20 @@ describe('apps/webrtc-server (real process)', () => {
     expect(errors).toEqual([]);
   }, 90_000);
 
-  it('on SIGTERM it closes and exits 0', async () => {
-    app.child.kill('SIGTERM');
+  it('on SIGTERM: new offers are refused and /health says not_serving while an open session goes on; then it exits 0', async () => {
+    const client = createWebRtcPipelineClient({ signalingUrl: `${app.url.replace('http', 'ws')}/signaling`, token: TOKEN });
+    try {
+      const session = await client.openSession({ pipeline: 'shout-reverse' });
+      app.child.kill('SIGTERM');
+      await expect.poll(async () => ((await (await fetch(`${app.url}/health`)).json()) as { status: string }).status, { timeout: 10_000 }).toBe('not_serving');
+      const refused = await client.openSession({ pipeline: 'shout-reverse' }).catch((e: RemoteMediaError) => e);
+      expect((refused as RemoteMediaError).code).toBe(Code.Unavailable);
+      await session.send(text('draining'));
+      expect((await session.recv())?.data).toMatchObject({ kind: 'text', text: '!GNINIARD' });
+      await session.close();
+    } finally {
+      await client.close();
+    }
     expect(await app.exit).toBe(0);
     expect(app.logs.some((l) => l.msg === 'stopped')).toBe(true);
   }, 30_000);

@@ -34,8 +34,12 @@ export interface WebRtcServer {
   /** The server listens once `createWebRtcServer` resolves: resolves with its address (the shape every transport's server has). */
   listen(): Promise<{ host: string; port: number; url: string }>;
   stats(): WebRtcServerStats;
-  /** Closes every session and signaling connection, then the listener (if the server created it). */
-  close(): Promise<void>;
+  /**
+   * Closes every session and signaling connection, then the listener (if the server created it).
+   * With `graceMs`, new offers are refused (`unavailable`, reason `ShuttingDown`) and `/health` says
+   * `not_serving` while open sessions may end by themselves for up to that long. Default 0.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** A WebRTC server: JSON-RPC signaling over WebSocket, a WHIP endpoint, one pipeline session per peer connection. */
@@ -235,8 +239,10 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     address: { host: address.address, port: address.port, url: base },
     listen: () => Promise.resolve({ host: address.address, port: address.port, url: base }),
     stats: () => ({ peers: peers.size, sessions: sessions.size, signalingConnections: sockets.size }),
-    async close() {
+    async close(closeOptions) {
       closing = true;
+      const graceMs = closeOptions?.graceMs ?? 0;
+      for (const until = Date.now() + graceMs; sessions.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
       await Promise.allSettled([...sessions.values()].map((s) => s.close('server closed')));
       for (const ws of sockets) ws.terminate();
       wss.close();
