@@ -62,3 +62,17 @@ describe('MicroBatcher', () => {
     expect(() => new MicroBatcher(() => [], { maxWaitMs: 1, maxBatch: 0 })).toThrow(RangeError);
   });
 });
+
+describe('MicroBatcher in a process with nothing else to do', () => {
+  it('still runs a waiting batch (its timer keeps the process alive)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const src = fileURLToPath(new URL('../src/util/micro-batcher.ts', import.meta.url));
+    const script = `import { MicroBatcher } from ${JSON.stringify(src)};
+const b = new MicroBatcher((xs) => xs.map((x) => x + 1), { maxWaitMs: 50, maxBatch: 64 });
+b.join(); b.join(); // two members, one item: the batch waits for its timer
+console.log('result', await b.submit(41));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('result 42');
+  });
+});

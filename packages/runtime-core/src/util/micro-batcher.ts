@@ -88,11 +88,9 @@ export class MicroBatcher<I, O> {
       this.#queue.push({ item, at: performance.now(), resolve, reject });
       const n = this.#queue.length;
       if (n >= this.options.maxBatch || (this.#members > 0 && n >= this.#members)) this.#flushNow();
-      else if (this.#timer === undefined) {
-        this.#timer = setTimeout(this.#onTimer, this.options.maxWaitMs);
-        // A half-collected batch must not keep a process alive by itself (its callers do).
-        this.#timer.unref?.();
-      }
+      // Not unref'd: callers are waiting for this batch, so it must run even when nothing else
+      // keeps the event loop alive (a CLI run, a script awaiting one result).
+      else this.#timer ??= setTimeout(this.#onTimer, this.options.maxWaitMs);
     });
   }
 
