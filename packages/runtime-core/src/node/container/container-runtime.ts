@@ -392,6 +392,19 @@ export class ContainerRuntime {
       });
     }
     if (error.reason !== 'PythonProcessExited') return error;
+    // Hold the container while finding out: its last worker just exited, and the idle timeout
+    // must not remove it (and its memory counters) before they are read.
+    c.refs++;
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    c.idleTimer = undefined;
+    try {
+      return await this.#whyExited(error, c, nodeId, nodeType, where);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  async #whyExited(error: RemoteMediaError, c: Container, nodeId: string, nodeType: string, where: string): Promise<RemoteMediaError> {
     const lost = (state: { status: string }) =>
       new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, { nodeId, reason: 'ContainerExited', cause: error, details: error.details });
     const state = await this.#check(c).catch(() => undefined);
