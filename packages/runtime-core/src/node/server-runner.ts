@@ -30,10 +30,11 @@ export function namedPipelineRef(manifest: unknown): string | undefined {
       return undefined;
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const keys = Object.keys(value);
+  if (value === null || typeof value !== 'object') return undefined;
+  // Ordinary manifests have no `pipeline` key: one property read, no allocation.
   const name = (value as { pipeline?: unknown }).pipeline;
-  return keys.length === 1 && typeof name === 'string' ? name : undefined;
+  if (typeof name !== 'string' || Array.isArray(value)) return undefined;
+  return Object.keys(value).length === 1 ? name : undefined;
 }
 
 /** A structured logger taking `(fields, message)`, as pino does. */
