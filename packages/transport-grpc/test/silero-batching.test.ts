@@ -41,7 +41,7 @@ async function reference(samples: Float32Array): Promise<number[]> {
 }
 
 const manifest = (nodeType: string) => ({ version: 'v1' as const, metadata: { name: 'vad' }, nodes: [{ id: 'vad', nodeType }] });
-const probabilities = (outs: { data: RuntimeData }[]) => outs.filter((o) => o.data.kind === 'json').slice(0, CHUNKS).map((o) => (o.data as { value: { probability: number } }).value.probability);
+const probabilities = (outs: { data: RuntimeData }[]) => outs.filter((o) => o.data.kind === 'json').slice(0, CHUNKS).map((o) => (o.data as unknown as { value: { probability: number } }).value.probability);
 
 describe('SileroVAD cross-session batching on a real gRPC server', () => {
   let server: ReturnType<typeof createGrpcServer>;
