@@ -1,5 +1,6 @@
 export {
   ConfigError,
+  Described,
   StartError,
   OPERATOR_OPTIONS,
   configFileSchema,

@@ -169,13 +169,13 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(path, '(file)', 'a readable YAML or JSON file', (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    throw new ConfigError(path, '(file)', 'a readable YAML or JSON file', new Described((error as NodeJS.ErrnoException).code ?? (error as Error).message));
   }
   let raw: unknown;
   try {
     raw = text.trim() ? parseYaml(text, { maxAliasCount: 100 }) : {};
   } catch (error) {
-    throw new ConfigError(path, '(file)', 'valid YAML or JSON', (error as Error).message.split('\n')[0]);
+    throw new ConfigError(path, '(file)', 'valid YAML or JSON', new Described((error as Error).message.split('\n')[0]!));
   }
   const parsed = configFileSchema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;

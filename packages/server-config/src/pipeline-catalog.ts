@@ -1,7 +1,7 @@
 import { type FSWatcher, readdirSync, readFileSync, watch } from 'node:fs';
 import { extname, join } from 'node:path';
 import { type ErrorDetail, type ManifestSource, formatDetails, parseManifestText } from '@remotemedia/runtime-core';
-import { ConfigError } from './operator-config.js';
+import { ConfigError, Described } from './operator-config.js';
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -74,9 +74,9 @@ export function createPipelineCatalog(dir: string | undefined, options: { check?
     try {
       first = readAll(dir, options.check);
     } catch (error) {
-      throw new ConfigError('pipelines', dir, 'a readable directory of manifests', (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      throw new ConfigError(dir, 'pipelines', 'a readable directory of manifests', new Described((error as NodeJS.ErrnoException).code ?? (error as Error).message));
     }
-    if (first.errors.length) throw new ConfigError(first.errors[0]!.file, 'pipelines', 'a valid manifest', first.errors[0]!.message);
+    if (first.errors.length) throw new ConfigError(first.errors[0]!.file, 'pipelines', 'a valid manifest', new Described(first.errors[0]!.message));
     Object.assign(record, first.pipelines);
   }
   const catalog: PipelineCatalog = {
