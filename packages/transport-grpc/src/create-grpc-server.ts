@@ -186,6 +186,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     ? http2.createSecureServer({ cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs }, handler)
     : http2.createServer({ settings, maxSessionMemory: 256 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
+  /** Cleartext connections whose first bytes have not said HTTP/1.1 or HTTP/2 yet. */
+  const sniffing = new Set<Socket>();
   // Cleartext: one listener; each connection goes to the HTTP/2 server when it starts with the
   // HTTP/2 preface, else to an HTTP/1.1 server with the same handler (node's HTTP/1 header and
   // keep-alive timeouts apply there). A connection that sends neither within headersTimeoutMs is closed.
@@ -198,9 +200,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const front: NetServer | undefined = options.tls
     ? undefined
     : createNetServer((socket) => {
+        if (closing) return void socket.destroy();
         let got: Buffer = Buffer.alloc(0);
         const timer = setTimeout(() => socket.destroy(), timeouts.headersTimeoutMs);
         timer.unref();
+        sniffing.add(socket);
+        socket.once('close', () => sniffing.delete(socket));
         const onError = () => socket.destroy();
         const onData = (chunk: Buffer) => {
           got = got.length ? Buffer.concat([got, chunk]) : chunk;
@@ -208,6 +213,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
           const h2 = got.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
           if (h2 && got.length < HTTP2_PREFACE.length) return; // a prefix of the preface so far
           clearTimeout(timer);
+          sniffing.delete(socket);
           socket.off('data', onData);
           socket.off('error', onError);
           socket.pause();
@@ -309,6 +315,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         await calls.drain(closeOptions?.graceMs ?? options.shutdownGraceMs ?? 10_000, options.shutdownFlushMs ?? 5_000);
         shutdown.abort(new ConnectError('server is shutting down', ConnectCode.Unavailable));
         for (const s of sessions) s.close();
+        for (const socket of sniffing) socket.destroy();
         if (http1) {
           http1.closeIdleConnections();
           // HTTP/1.1 answers in flight finish; idle keep-alive sockets go now.
