@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav } from '@remotemedia/runtime-core';
+import { startApp } from '../../grpc-server/test/app-process.js';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const main = join(repo, 'apps/cli/src/main.ts');
@@ -98,9 +99,11 @@ describe('remotemedia CLI', () => {
 
 describe('remotemedia CLI: operator options and RemotePipeline', () => {
   const example = (p: string) => join(repo, 'examples/operator', p);
-  const cliAsync = (...args: string[]) =>
+  const cliAsync = (...argsAndEnv: (string | Record<string, string>)[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', main, ...args], { cwd: repo });
+      const env = argsAndEnv.find((a): a is Record<string, string> => typeof a === 'object') ?? {};
+      const args = argsAndEnv.filter((a): a is string => typeof a === 'string');
+      const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', main, ...args], { cwd: repo, env: { ...process.env, ...env } });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
@@ -167,4 +170,23 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
       served.close();
     }
   }, 60_000);
+
+  it('run delegates to a real server with RemotePipeline (its named pipeline), the token from the environment', async () => {
+    const tts = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')], { GRPC_AUTH_TOKENS: 'cli-tts-token' });
+    try {
+      const manifest = join(tmp, 'remote-run.yaml');
+      writeFileSync(manifest, `version: v1\nmetadata: { name: remote-run }\nnodes:\n  - { id: shout, nodeType: Shout }\n  - { id: tts, nodeType: RemotePipeline, params: { endpoint: "${tts.url}", manifest: { pipeline: tts }, authToken: "\${CLI_TTS_TOKEN}", retry: { maxRetries: 0 } } }\nconnections:\n  - { from: shout, to: tts }\n`);
+      const r = await cliAsync('--nodes', example('nodes/shout.ts'), 'run', manifest, '--text', 'hey', { CLI_TTS_TOKEN: 'cli-tts-token' });
+      expect(r.code, r.err).toBe(0);
+      // "HEY!": four characters of 50 ms each, made by ToyTTS on the server.
+      expect(r.out.trim()).toBe('[tts] audio 16000 Hz x1, 0.200 s');
+      const denied = await cliAsync('--nodes', example('nodes/shout.ts'), 'run', manifest, '--text', 'hey', { CLI_TTS_TOKEN: 'wrong' });
+      expect(denied.code).toBe(1);
+      expect(denied.err).toMatch(/unauthenticated|token/i);
+    } finally {
+      tts.child.kill('SIGTERM');
+      await tts.exit;
+    }
+  }, 60_000);
 });
+
