@@ -85,5 +85,5 @@ function readRss(pid: number): number {
 export const liveServers = {
   grpc: () => startLiveServer('grpc-server', 'apps/grpc-server/src/main.ts', ['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--shutdown-grace-ms', '0']),
   http: () => startLiveServer('http-server', 'apps/http-server/src/main.ts', ['--bind', '127.0.0.1:0', '--shutdown-grace-ms', '1']),
-  webrtc: () => startLiveServer('webrtc-server', 'fuzz/src/webrtc-server-main.ts'),
+  webrtc: () => startLiveServer('webrtc-server', 'apps/webrtc-server/src/main.ts', ['--bind', '127.0.0.1:0']),
 };
