@@ -45,4 +45,4 @@ export { VadSegmenter, vadSegmenterSchema, type VadEvent, type VadSegmenterOptio
 export { measureLevel, toDb } from './audio/levels.js';
 export { mixDown, splitChannels, floatToInt16, int16ToFloat } from './audio/audio-ops.js';
 export { audioNodes, AudioResampleNode, AudioChunkerNode, AudioFormatNode, AudioBufferAccumulatorNode, AudioLevelNode, SilenceDetectorNode, EnergyVadNode } from './nodes/audio/index.js';
-export { speechNodes, ResponderNode, BargeInNode, DEFAULT_RESPONDER_RULES, transcriptOf, isSpeakable, cleanSpeechText, splitSentences, FliteEngine, FliteRun, FLITE_VOICES, fliteArgs, parseFliteWav, type FliteVoice, type FliteAudio, type FliteSynthesisOptions } from './nodes/speech/index.js';
+export { speechNodes, ResponderNode, BargeInNode, DEFAULT_RESPONDER_RULES, transcriptOf, isSpeakable, cleanSpeechText, splitSentences, synthesisPieces, FliteEngine, FliteRun, FLITE_VOICES, fliteArgs, parseFliteWav, type FliteVoice, type FliteAudio, type FliteSynthesisOptions } from './nodes/speech/index.js';

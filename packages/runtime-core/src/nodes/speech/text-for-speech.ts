@@ -33,3 +33,19 @@ export function splitSentences(text: string, maxChars = 240): string[] {
   }
   return out.filter(isSpeakable);
 }
+
+/**
+ * The pieces a synthesiser is called with: the first sentence alone (the first audio comes after
+ * one sentence's work), then the following sentences grouped up to `groupChars` characters (each
+ * call has a fixed cost, e.g. a new flite instance).
+ */
+export function synthesisPieces(text: string, groupChars = 300): string[] {
+  const sentences = splitSentences(text);
+  const out = sentences.slice(0, 1);
+  for (const s of sentences.slice(1)) {
+    const last = out.length > 1 ? out[out.length - 1]! : undefined;
+    if (last !== undefined && last.length + 1 + s.length <= groupChars) out[out.length - 1] = `${last} ${s}`;
+    else out.push(s);
+  }
+  return out;
+}
