@@ -43,7 +43,7 @@ export async function run(): Promise<void> {
   // Ours: the real server with a PipelineRunner, the real client.
   const runner = createPipelineRunner();
   const server = createHttpServer({ pipeline: runner, port: 0, host: '127.0.0.1', authTokens: ['bench-token'] });
-  const url = await server.listen();
+  const { url } = await server.listen();
   const client = createHttpPipelineClient({ baseUrl: url, token: 'bench-token' });
 
   // Baseline: node:http echo, called through an undici Pool with the same body our client sends.

@@ -19,7 +19,7 @@ interface Served {
 async function serveHttp(pipeline: PipelineTransport): Promise<Served> {
   const { createHttpServer } = await import('../packages/transport-http/src/index.js');
   const server = createHttpServer({ pipeline, authTokens: [TOKEN], port: 0, host: '127.0.0.1' });
-  const endpoint = await server.listen();
+  const endpoint = (await server.listen()).url;
   return { endpoint, close: () => server.close({ graceMs: 0 }) };
 }
 

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   reloadPipelinesOnSighup(operator.pipelines);
   // `?pipeline=<name>` reads the catalog's record, which reloads update in place.
   const server = createHttpServer({ ...toServerOptions(config), pipeline: runner, pipelines: operator.pipelines.record, logger });
-  const url = await server.listen();
+  const { url } = await server.listen();
   logger.info({ url, auth: config.authTokens.length > 0, pipelines: operator.pipelines.names(), nodes: operator.operatorNodes }, 'ready');
 
   handleShutdownSignals(logger, async () => {

@@ -29,7 +29,7 @@ async function start(n: number): Promise<{ urls: string[]; runners: ReturnType<t
   for (let i = 0; i < n; i++) {
     const runner = createPipelineRunner({ nodes: [SlowEchoNode] });
     const server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1' });
-    urls.push(await server.listen());
+    urls.push((await server.listen()).url);
     servers.push(server);
     runners.push(runner);
   }

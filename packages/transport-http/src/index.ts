@@ -1,5 +1,5 @@
 // @remotemedia/transport-http: pipelines over plain HTTP (JSON, SSE, WebSocket) and an undici client.
-export { HTTP_TIMEOUT_DEFAULTS, createHttpServer, type HttpServer } from './server/create-http-server.js';
+export { HTTP_TIMEOUT_DEFAULTS, createHttpServer, type HttpServer, type HttpServerAddress } from './server/create-http-server.js';
 export type { HttpServerOptions, CorsOptions } from './server/http-server-options.js';
 export { WS_PATH, WS_PROTOCOL } from './server/websocket-endpoint.js';
 export { createHttpPipelineClient, createTransportClient, type HttpPipelineClient, type HttpPipelineClientOptions } from './client/http-pipeline-client.js';

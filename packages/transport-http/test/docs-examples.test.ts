@@ -22,7 +22,7 @@ describe('docs/http-api.md curl examples run for real', () => {
   let url: string;
   beforeAll(async () => {
     server = createHttpServer({ pipeline: createNodeRunner(), authTokens: ['secret'], port: 0, host: '127.0.0.1' });
-    url = await server.listen();
+    ({ url } = await server.listen());
   });
   afterAll(() => server.close({ graceMs: 500 }));
 

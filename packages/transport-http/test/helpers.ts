@@ -23,7 +23,7 @@ export interface Started {
 export async function startServer(options: Partial<HttpServerOptions> = {}): Promise<Started> {
   const runner = createPipelineRunner({ nodes: conformanceNodes });
   const server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1', sseResumeGraceMs: 200, ...options });
-  const url = await server.listen();
+  const { url } = await server.listen();
   return { server, runner, url };
 }
 

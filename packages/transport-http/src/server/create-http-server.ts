@@ -15,6 +15,14 @@ import { createSessionRoute, deleteSessionRoute, sessionEndRoute, sessionInfoRou
 import { SessionRegistry } from './session-registry.js';
 import { WebSocketEndpoint } from './websocket-endpoint.js';
 
+/** Where a server listens: the same shape from every transport's `listen()`. */
+export interface HttpServerAddress {
+  host: string;
+  port: number;
+  /** `http://host:port`, with a wildcard host replaced by loopback (what a local client dials). */
+  url: string;
+}
+
 export interface HttpServer {
   /** The node:http server, e.g. to attach other handlers. */
   readonly server: Server;
@@ -22,10 +30,10 @@ export interface HttpServer {
   readonly url: string;
   /** Streaming sessions open now. */
   readonly sessionCount: number;
-  /** Starts listening; resolves with the base URL. */
-  listen(): Promise<string>;
+  /** Starts listening; resolves with `{ host, port, url }` (port 0 becomes the real port), as every transport's server does. */
+  listen(): Promise<HttpServerAddress>;
   /** `{ host, port, url }` once listening (the shape every transport's server reports). */
-  readonly address: { host: string; port: number; url: string } | undefined;
+  readonly address: HttpServerAddress | undefined;
   /**
    * Graceful shutdown: new requests get 503 (`retry-after`, `connection: close`) while running
    * sessions and requests finish for up to `graceMs` (default: the `shutdownGraceMs` option); the
@@ -202,7 +210,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return a && url ? { host: a.address, port: a.port, url } : undefined;
     },
     listen() {
-      return new Promise<string>((resolve, reject) => {
+      return new Promise<HttpServerAddress>((resolve, reject) => {
         server.once('error', reject);
         const bind = options.bindAddress === undefined ? undefined : parseBindAddress(options.bindAddress);
         server.listen(bind?.port ?? options.port ?? 8080, bind?.host ?? options.host ?? '0.0.0.0', () => {
@@ -211,7 +219,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
           config.logger.info({ url }, 'remotemedia http server listening');
-          resolve(url);
+          resolve({ host: address.address, port: address.port, url });
         });
       });
     },
