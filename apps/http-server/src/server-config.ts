@@ -3,7 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
 import { HTTP_TIMEOUT_DEFAULTS, type HttpServerOptions } from '@remotemedia/transport-http';
-import { OPERATOR_OPTIONS, type OperatorConfig, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
+import { OPERATOR_OPTIONS, type OperatorConfig, defaultReplicaName, loadOperatorConfig, optionHelp, optionParser, parseReplicaName } from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
@@ -21,6 +21,8 @@ export interface ServerConfig {
   sseReplayEvents: number;
   sseReplayBytes: number;
   sseResumeGraceMs: number;
+  /** This replica's name, carried by session ids so a load balancer routes a session's requests to it (docs/deploy.md). */
+  replicaName: string;
   corsOrigins: string[] | '*' | undefined;
   /** Deprecated alias of the operator's `pipelines` (--pipelines-dir, HTTP_PIPELINES_DIR): now `operator.pipelines`. */
   pipelinesDir: string | undefined;
@@ -60,6 +62,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--sse-replay-events <n>', 'SSE events per session kept for Last-Event-ID resume (env HTTP_SSE_REPLAY_EVENTS)', positiveInt('sse-replay-events'), Number(env.HTTP_SSE_REPLAY_EVENTS ?? 1000))
     .option('--sse-replay-bytes <n>', 'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)', positiveInt('sse-replay-bytes'), Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024))
     .option('--sse-resume-grace-ms <n>', 'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)', positiveInt('sse-resume-grace-ms'), Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000))
+    .option('--replica-name <name>', 'this replica\'s name, carried by session ids for load-balancer affinity (env HTTP_REPLICA_NAME, REMOTEMEDIA_REPLICA_NAME; default: the host name)', env.HTTP_REPLICA_NAME ?? defaultReplicaName(env))
     .option('--cors-origins <list>', 'allowed CORS origins, or * (env HTTP_CORS_ORIGINS); default: CORS off', env.HTTP_CORS_ORIGINS)
     .option('--pipelines-dir <dir>', 'deprecated alias of --pipelines (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
@@ -70,7 +73,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     program.addOption(parse ? option.argParser(parse) : option);
   }
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; replicaName: string; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
   // The operator configuration (flags, env, --config file); the file's `server:` keys apply where no flag or env var is set.
   const all = program.opts<Record<string, unknown>>();
   const operator = loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((x) => [x.attr, all[x.attr]])), env });
@@ -80,6 +83,12 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   if (operator.server.logLevel !== undefined && unset('logLevel', 'LOG_LEVEL')) o.logLevel = operator.server.logLevel;
   if (operator.pipelines === undefined && o.pipelinesDir !== undefined) operator.pipelines = resolve(o.pipelinesDir);
   const { host, port } = parseBindAddress(o.bind);
+  let replicaName: string;
+  try {
+    replicaName = parseReplicaName(o.replicaName);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
   const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, headersTimeoutMs: o.headersTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, keepAliveTimeoutMs: o.keepAliveTimeoutMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
@@ -98,6 +107,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     sseReplayEvents: o.sseReplayEvents,
     sseReplayBytes: o.sseReplayBytes,
     sseResumeGraceMs: o.sseResumeGraceMs,
+    replicaName,
     corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
     pipelinesDir: operator.pipelines,
     logLevel: o.logLevel,
@@ -138,6 +148,7 @@ export function toServerOptions(config: ServerConfig): Omit<HttpServerOptions, '
     sseReplayEvents: config.sseReplayEvents,
     sseReplayBytes: config.sseReplayBytes,
     sseResumeGraceMs: config.sseResumeGraceMs,
+    replicaName: config.replicaName,
     ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
   };
 }

@@ -19,3 +19,4 @@ export { createPipelineCatalog, type CatalogLogger, type ManifestCheck, type Pip
 export { createOperatorRuntime, importNodeModules, type OperatorRuntime, type OperatorRuntimeOptions } from './operator-runtime.js';
 export { CONFIG_EXIT_CODE, exitOnConfigError, isConfigError, reloadPipelinesOnSighup } from './app-support.js';
 export { checkRemoteManifests, type RemoteCheckResult } from './remote-check.js';
+export { REPLICA_NAME_PATTERN, defaultReplicaName, parseReplicaName } from './replica-name.js';

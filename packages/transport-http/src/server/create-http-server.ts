@@ -12,7 +12,7 @@ import { healthRoute, metricsRoute, nodesRoute, versionRoute } from './meta-rout
 import { RequestContext } from './request-context.js';
 import { type RouteContext, type ServerConfig, sendError, withRequestId } from './route-context.js';
 import { createSessionRoute, deleteSessionRoute, sessionEndRoute, sessionInfoRoute, sessionInputRoute, sessionOutputRoute } from './session-routes.js';
-import { SessionRegistry } from './session-registry.js';
+import { REPLICA_NAME_PATTERN, SessionRegistry } from './session-registry.js';
 import { WebSocketEndpoint } from './websocket-endpoint.js';
 
 /** Where a server listens: the same shape from every transport's `listen()`. */
@@ -63,6 +63,9 @@ const SESSION = '([^/]+)';
 export const HTTP_TIMEOUT_DEFAULTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 65_000 } as const;
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
+  if (options.replicaName !== undefined && !REPLICA_NAME_PATTERN.test(options.replicaName)) {
+    throw new Error(`invalid replicaName ${JSON.stringify(options.replicaName)}: letters, digits, '-' and '_', starting with a letter or digit, at most 63`);
+  }
   const config: ServerConfig = {
     pipeline: options.pipeline,
     authTokens: options.authTokens ?? [],
@@ -81,6 +84,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     pipeline: config.pipeline,
     maxSessions: options.maxSessions ?? 1000,
     idleTimeoutMs: options.sessionIdleTimeoutMs ?? 300_000,
+    ...(options.replicaName === undefined ? {} : { replicaName: options.replicaName }),
     onExpired: (entry) => {
       metrics.sessionsExpired.inc();
       config.logger.info({ sessionId: entry.id }, 'session expired (idle)');
@@ -119,6 +123,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ctx = new RequestContext(req, res, config, sessions, metrics);
     if (options.cors) applyCors(req, res, options.cors);
+    if (options.replicaName !== undefined) res.setHeader('x-remotemedia-replica', options.replicaName);
     inflight++;
     try {
       if (ctx.targetError) throw ctx.targetError;
@@ -264,7 +269,7 @@ function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions)
   if (cors.origins !== '*') res.setHeader('vary', 'origin');
   res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
   res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-output-encoding, last-event-id');
-  res.setHeader('access-control-expose-headers', 'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs');
+  res.setHeader('access-control-expose-headers', 'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs, x-remotemedia-replica');
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
 }
 

@@ -38,6 +38,14 @@ export interface HttpServerOptions {
   pipelines?: Readonly<Record<string, ManifestSource>>;
   /** Where the server logs (one line per request, with its request id). Default: silent. */
   logger?: Logger;
+  /**
+   * This server's name among the replicas behind a load balancer. Session ids then carry it
+   * (`<replicaName>.<uuid>`), so the balancer can send `/v1/sessions/<id>/...` (input, output,
+   * SSE resume, WebSocket attach) to the replica that holds the session with no shared store
+   * (docs/deploy.md); responses carry it in `x-remotemedia-replica`. Letters, digits, `-`, `_`,
+   * at most 63. Default: none (plain UUID session ids).
+   */
+  replicaName?: string;
   /** SSE events per session kept for a reader that reconnects with `Last-Event-ID`. Default 1000. */
   sseReplayEvents?: number;
   /** Bytes of SSE event text per session kept for replay (the newest event always is). Default 8 MiB. */

@@ -27,6 +27,20 @@ export interface SessionRegistryOptions {
   maxSessions: number;
   idleTimeoutMs: number;
   onExpired?: (entry: SessionEntry) => void;
+  /**
+   * This server's replica name: session ids become `<replicaName>.<id>` so a load balancer can
+   * route a session's follow-up requests to the replica that holds it (see docs/deploy.md).
+   */
+  replicaName?: string;
+}
+
+/** What a replica name may contain: it is put in session ids and URL paths, and matched by balancer configs. */
+export const REPLICA_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+
+/** The replica a session id names (`<replica>.<id>`), or undefined for an id without one. */
+export function replicaOfSessionId(id: string): string | undefined {
+  const dot = id.indexOf('.');
+  return dot > 0 ? id.slice(0, dot) : undefined;
 }
 
 /** Open sessions by id, with the server's session limit and idle expiry. */
@@ -52,7 +66,8 @@ export class SessionRegistry {
     this.#opening++;
     try {
       const session = await this.options.pipeline.stream(manifest, call);
-      const entry = new SessionEntry(session.sessionId, session);
+      const id = this.options.replicaName === undefined ? session.sessionId : `${this.options.replicaName}.${session.sessionId}`;
+      const entry = new SessionEntry(id, session);
       this.#entries.set(entry.id, entry);
       return entry;
     } finally {
