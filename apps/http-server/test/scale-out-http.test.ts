@@ -9,7 +9,13 @@ import { type AppProcess, startApp } from '../../grpc-server/test/app-process.js
 import { type Nginx, httpConfig, nginxAvailable, startNginx } from '../../grpc-server/test/nginx-balancer.js';
 
 // `ws` is the HTTP transport's own dependency (Node 20 has no global WebSocket).
-const WebSocket = createRequire(new URL('../../../packages/transport-http/package.json', import.meta.url))('ws') as typeof import('ws').default;
+interface Socket {
+  on(event: 'message', listener: (data: unknown) => void): void;
+  on(event: 'error' | 'close' | 'open', listener: (arg?: unknown) => void): void;
+  once(event: 'open' | 'error', listener: (arg?: unknown) => void): void;
+  close(): void;
+}
+const WebSocket = createRequire(new URL('../../../packages/transport-http/package.json', import.meta.url))('ws') as new (url: string, protocol: string) => Socket;
 
 const NAMES = ['http-a', 'http-b', 'http-c'];
 const doubler = { version: 'v1', metadata: { name: 'double' }, nodes: [{ id: 'x2', nodeType: 'Calculator', params: { operation: 'multiply', operand: 2 } }] };
