@@ -76,3 +76,21 @@ console.log('result', await b.submit(41));`;
     expect(out.trim()).toBe('result 42');
   });
 });
+
+describe('MicroBatcher with a runner that cannot batch', () => {
+  it('keeps every result correct, then stops batching after repeated batch-only failures', async () => {
+    const sizes: number[] = [];
+    const b = new MicroBatcher(
+      (items: readonly number[]) => {
+        sizes.push(items.length);
+        if (items.length > 1) throw new Error('this model has a fixed batch of 1');
+        return items.map((x) => x * 10);
+      },
+      { maxWaitMs: 5, maxBatch: 64 },
+    );
+    for (let round = 0; round < 5; round++) expect(await Promise.all([1, 2, 3].map((x) => b.submit(x + round)))).toEqual([10, 20, 30].map((x) => x + 10 * round));
+    expect(b.stats.degraded).toBe(true);
+    expect(b.stats.failedItems).toBe(0);
+    expect(sizes.filter((n) => n > 1)).toHaveLength(3); // three failed batches, then items run alone
+  });
+});

@@ -22,7 +22,17 @@ export interface MicroBatcherStats {
   waitMsMax: number;
   /** Largest batch run. */
   maxBatchSeen: number;
+  /**
+   * Batches that failed while every item of them then succeeded alone. After
+   * `DEGRADE_AFTER` of those the runner evidently cannot batch (e.g. a model exported with a fixed
+   * batch of 1), and the batcher runs every item alone from then on (`degraded`).
+   */
+  splitRecoveries: number;
+  degraded: boolean;
 }
+
+/** Failed-as-a-batch, fine-alone batches after which a batcher stops batching. */
+export const DEGRADE_AFTER = 3;
 
 interface Pending<I, O> {
   item: I;
@@ -46,7 +56,7 @@ export class MicroBatcher<I, O> {
   #queue: Pending<I, O>[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #members = 0;
-  readonly stats: MicroBatcherStats = { batches: 0, items: 0, failedItems: 0, waitMsTotal: 0, waitMsMax: 0, maxBatchSeen: 0 };
+  readonly stats: MicroBatcherStats = { batches: 0, items: 0, failedItems: 0, waitMsTotal: 0, waitMsMax: 0, maxBatchSeen: 0, splitRecoveries: 0, degraded: false };
 
   constructor(runBatch: (items: readonly I[]) => readonly O[] | Promise<readonly O[]>, options: MicroBatcherOptions) {
     if (!(options.maxBatch >= 1) || !(options.maxWaitMs >= 0)) throw new RangeError('MicroBatcher needs maxBatch >= 1 and maxWaitMs >= 0');
@@ -87,7 +97,7 @@ export class MicroBatcher<I, O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ item, at: performance.now(), resolve, reject });
       const n = this.#queue.length;
-      if (n >= this.options.maxBatch || (this.#members > 0 && n >= this.#members)) this.#flushNow();
+      if (n >= this.options.maxBatch || this.stats.degraded || (this.#members > 0 && n >= this.#members)) this.#flushNow();
       // Not unref'd: callers are waiting for this batch, so it must run even when nothing else
       // keeps the event loop alive (a CLI run, a script awaiting one result).
       else this.#timer ??= setTimeout(this.#onTimer, this.options.maxWaitMs);
@@ -106,7 +116,7 @@ export class MicroBatcher<I, O> {
   }
 
   async #flush(): Promise<void> {
-    const batch = this.#queue.splice(0, this.options.maxBatch);
+    const batch = this.#queue.splice(0, this.stats.degraded ? 1 : this.options.maxBatch);
     if (this.#queue.length) this.#timer ??= setTimeout(this.#onTimer, 0); // a burst past maxBatch: next batch soon
     if (!batch.length) return;
     const start = performance.now();
@@ -130,15 +140,18 @@ export class MicroBatcher<I, O> {
         return;
       }
       // Isolate the failure: every item alone, so only the ones that fail by themselves reject.
+      let failed = 0;
       for (const p of batch) {
         try {
           const [one] = await this.#run([p.item]);
           p.resolve(one as O);
         } catch (itemError) {
+          failed++;
           stats.failedItems++;
           p.reject(itemError);
         }
       }
+      if (failed === 0 && ++stats.splitRecoveries >= DEGRADE_AFTER) stats.degraded = true;
       return;
     }
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
