@@ -1,10 +1,7 @@
 // A server under fuzzing runs in its own process, as operators run it: a crash is an exit we can
 // see, and its memory is the process's resident set, read from /proc.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-
-const root = new URL('../../', import.meta.url).pathname;
+import { type AppName, startApp } from '@remotemedia/test-support';
 
 export interface LiveServer {
   readonly name: string;
@@ -20,56 +17,29 @@ export interface LiveServer {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `script` (TypeScript, run from source) and resolves once it logs a JSON line with
- * `msg: "ready"` and a `url`. The process gets loopback-only addresses and quiet logs.
- */
-export function startLiveServer(name: string, script: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<LiveServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', script, ...args], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Starts a server app from source on a loopback port (it logs JSON `ready` with its url). */
+export async function startLiveServer(app: AppName, args: readonly string[] = []): Promise<LiveServer> {
+  const proc = await startApp(['--bind', '127.0.0.1:0', ...args], {}, app);
   let alive = true;
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
-  const exited = new Promise<void>((resolve) =>
-    child.on('exit', () => {
-      alive = false;
-      resolve();
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s; stderr: ${stderr}`)), 60_000);
-    void exited.then(() => reject(new Error(`${name} exited before it was ready; stderr: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: { msg?: string; url?: string };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return;
-      }
-      if (entry.msg !== 'ready' || !entry.url) return;
-      clearTimeout(timer);
-      resolve({
-        name,
-        url: entry.url.replace('0.0.0.0', '127.0.0.1').replace(/\/$/, ''),
-        pid: child.pid!,
-        get alive() {
-          return alive;
-        },
-        rssBytes: () => (alive ? readRss(child.pid!) : 0),
-        stderrTail: () => stderr,
-        async stop() {
-          if (!alive) return;
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-          await exited;
-          clearTimeout(killer);
-        },
-      });
-    });
-  });
+  void proc.exit.then(() => (alive = false));
+  const pid = proc.child.pid!;
+  return {
+    name: app,
+    url: proc.url.replace('0.0.0.0', '127.0.0.1').replace(/\/$/, ''),
+    pid,
+    get alive() {
+      return alive;
+    },
+    rssBytes: () => (alive ? readRss(pid) : 0),
+    stderrTail: () => proc.stderrTail(),
+    async stop() {
+      if (!alive) return;
+      proc.child.kill('SIGTERM');
+      const killer = setTimeout(() => proc.child.kill('SIGKILL'), 5000);
+      await proc.exit;
+      clearTimeout(killer);
+    },
+  };
 }
 
 function readRss(pid: number): number {
@@ -83,7 +53,7 @@ function readRss(pid: number): number {
 
 /** The servers users run, started on loopback with an ephemeral port. */
 export const liveServers = {
-  grpc: () => startLiveServer('grpc-server', 'apps/grpc-server/src/main.ts', ['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--shutdown-grace-ms', '0']),
-  http: () => startLiveServer('http-server', 'apps/http-server/src/main.ts', ['--bind', '127.0.0.1:0', '--shutdown-grace-ms', '1']),
-  webrtc: () => startLiveServer('webrtc-server', 'apps/webrtc-server/src/main.ts', ['--bind', '127.0.0.1:0']),
+  grpc: () => startLiveServer('grpc-server', ['--metrics-port', '-1', '--shutdown-grace-ms', '0']),
+  http: () => startLiveServer('http-server', ['--shutdown-grace-ms', '1']),
+  webrtc: () => startLiveServer('webrtc-server'),
 };

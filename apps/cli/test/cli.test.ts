@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeWav, encodeWav } from '@remotemedia/runtime-core';
-import { startApp } from '../../grpc-server/test/app-process.js';
+import { startApp } from '@remotemedia/test-support';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const main = join(repo, 'apps/cli/src/main.ts');

@@ -11,7 +11,7 @@ import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from './app-process.js';
+import { type AppProcess, startApp } from '@remotemedia/test-support';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';

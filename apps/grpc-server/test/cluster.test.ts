@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workerExecArgv } from '../src/worker-exec-argv.js';
-import { type AppProcess, startApp } from './app-process.js';
+import { type AppProcess, startApp } from '@remotemedia/test-support';
 
 const TOKEN = 'cluster-token-0123456789';
 const manifest = { version: 'v1' as const, metadata: { name: 'cluster' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };

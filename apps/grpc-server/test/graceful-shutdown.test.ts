@@ -1,7 +1,7 @@
 import { Code, RemoteMediaError, type StreamSession, json } from '@remotemedia/runtime-core';
 import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startApp } from './app-process.js';
+import { startApp } from '@remotemedia/test-support';
 
 const TOKEN = 'shutdown-test-token-0123456789';
 

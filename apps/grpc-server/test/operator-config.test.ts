@@ -10,7 +10,7 @@ import { loadOperatorConfig } from '@remotemedia/server-config';
 import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGrpcAppConfig } from '../src/server-config.js';
-import { type AppProcess, runApp, startApp } from './app-process.js';
+import { type AppProcess, runApp, startApp } from '@remotemedia/test-support';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const example = (p: string) => join(repo, 'examples/operator', p);

@@ -10,7 +10,7 @@ import { createWebRtcPipelineClient } from '@remotemedia/transport-webrtc';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from '../../grpc-server/test/app-process.js';
+import { type AppProcess, startApp } from '@remotemedia/test-support';
 import { parseWebRtcAppConfig } from '../src/server-config.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-const root = new URL('../../../', import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
 
 export interface AppProcess {
   child: ChildProcess;
@@ -11,6 +11,8 @@ export interface AppProcess {
   exit: Promise<number | null>;
   /** Every JSON log line so far (primary and workers share stdout). */
   logs: Record<string, unknown>[];
+  /** The last 4 KiB the process wrote to stderr (why it died). */
+  stderrTail(): string;
 }
 
 export type AppName = 'grpc-server' | 'http-server' | 'webrtc-server';
@@ -25,7 +27,7 @@ export function startApp(args: string[], env: Record<string, string> = {}, app: 
   const logs: Record<string, unknown>[] = [];
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start within 30 s; stderr: ${stderr}`)), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -39,7 +41,7 @@ export function startApp(args: string[], env: Record<string, string> = {}, app: 
       if (entry.msg === 'ready') {
         clearTimeout(timer);
         const url = entry.url as string;
-        resolve({ child, port: (entry.port as number | undefined) ?? Number(new URL(url).port), url, exit, logs });
+        resolve({ child, port: (entry.port as number | undefined) ?? Number(new URL(url).port), url, exit, logs, stderrTail: () => stderr });
       }
     });
     void exit.then((code) => reject(new Error(`app exited with ${code} before ready; stderr: ${stderr}`)));

@@ -1,0 +1,1 @@
+export { startApp, runApp, type AppName, type AppProcess } from './app-process.js';
