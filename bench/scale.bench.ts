@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { StreamPipelineRequestSchema, toDataChunk } from '@remotemedia/protocol';
 import { audio } from '@remotemedia/runtime-core';
-import { type Nginx, grpcConfig, nginxAvailable, startNginx } from '../apps/grpc-server/test/nginx-balancer.js';
+import { type Nginx, grpcConfig, nginxAvailable, startNginx } from '../test-support/src/nginx-balancer.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
 
@@ -229,7 +229,7 @@ export async function run(): Promise<void> {
       name: 'setup',
       unit: '',
       value: 0,
-      note: `AudioChunker(20 ms) + PassThrough, 16 kHz 20 ms chunks paced in real time; ${SECONDS} s measured per step after 1 s; replicas: apps/grpc-server/dist/main.js, one process each; nginx with 1 worker process and grpc_pass (apps/grpc-server/test/nginx-balancer.ts = deploy/nginx/remotemedia.conf gRPC rules); load generator: bench/raw-h2-load.ts, 4 connections per target; load generator, nginx and replicas share the same 2 cores`,
+      note: `AudioChunker(20 ms) + PassThrough, 16 kHz 20 ms chunks paced in real time; ${SECONDS} s measured per step after 1 s; replicas: apps/grpc-server/dist/main.js, one process each; nginx with 1 worker process and grpc_pass (test-support/src/nginx-balancer.ts = deploy/nginx/remotemedia.conf gRPC rules); load generator: bench/raw-h2-load.ts, 4 connections per target; load generator, nginx and replicas share the same 2 cores`,
     });
     writeReport('scale', comparisons, measurements);
   } finally {

@@ -1,1 +1,2 @@
 export { startApp, runApp, type AppName, type AppProcess } from './app-process.js';
+export { NGINX, freePort, grpcConfig, httpConfig, nginxAvailable, startNginx, type Nginx, type Replica } from './nginx-balancer.js';

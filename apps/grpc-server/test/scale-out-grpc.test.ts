@@ -4,8 +4,7 @@
 import { Code, RemoteMediaError, type StreamSession, json } from '@remotemedia/runtime-core';
 import { type GrpcPipelineClient, createGrpcPipelineClient } from '@remotemedia/transport-grpc';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from './app-process.js';
-import { type Nginx, grpcConfig, nginxAvailable, startNginx } from './nginx-balancer.js';
+import { type AppProcess, type Nginx, grpcConfig, nginxAvailable, startApp, startNginx } from '@remotemedia/test-support';
 
 const manifest = { version: 'v1' as const, metadata: { name: 'scale' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
 

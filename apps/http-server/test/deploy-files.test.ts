@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NGINX, nginxAvailable } from '../../grpc-server/test/nginx-balancer.js';
+import { NGINX, nginxAvailable } from '@remotemedia/test-support';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const deploy = join(root, 'deploy');

@@ -5,8 +5,7 @@
 // new sessions go to the others, its open session finishes.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from '../../grpc-server/test/app-process.js';
-import { type Nginx, httpConfig, nginxAvailable, startNginx } from '../../grpc-server/test/nginx-balancer.js';
+import { type AppProcess, type Nginx, httpConfig, nginxAvailable, startApp, startNginx } from '@remotemedia/test-support';
 
 // `ws` is the HTTP transport's own dependency (Node 20 has no global WebSocket).
 interface Socket {
