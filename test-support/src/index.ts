@@ -1,2 +1,2 @@
 export { startApp, runApp, type AppName, type AppProcess } from './app-process.js';
-export { NGINX, freePort, grpcConfig, httpConfig, nginxAvailable, startNginx, type Nginx, type Replica } from './nginx-balancer.js';
+export { NGINX, freePort, grpcConfig, httpConfig, nginxAvailable, startNginx, webrtcConfig, type Nginx, type Replica } from './nginx-balancer.js';

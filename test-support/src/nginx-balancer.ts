@@ -167,3 +167,29 @@ export async function startNginx(config: (dir: string, port: number) => string):
     },
   };
 }
+
+/** WebRTC signalling: one WebSocket per peer, round robin; the connection keeps the peer and its sessions on one replica. */
+export function webrtcConfig(dir: string, port: number, replicas: readonly Replica[]): string {
+  return `${common(dir)}
+http {
+${temps(dir)}
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  upstream remotemedia_webrtc {
+${replicas.map((r) => `    server 127.0.0.1:${r.port};`).join('\n')}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location = /signaling {
+      proxy_pass http://remotemedia_webrtc;
+      proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+      proxy_next_upstream error timeout http_503;
+    }
+  }
+}
+`;
+}
