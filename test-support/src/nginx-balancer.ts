@@ -189,6 +189,11 @@ ${replicas.map((r) => `    server 127.0.0.1:${r.port};`).join('\n')}
       proxy_send_timeout 1h;
       proxy_next_upstream error timeout http_503;
     }
+    # /health and the rest (a browser test's page origin), round robin.
+    location / {
+      proxy_pass http://remotemedia_webrtc;
+      proxy_http_version 1.1;
+    }
   }
 }
 `;
