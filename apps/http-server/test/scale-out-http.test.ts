@@ -170,4 +170,35 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
     expect(await victim.exit).toBe(0);
     for (const id of [...fresh, ...ids.filter((id) => replicaOf(id) !== NAMES[0])]) await fetch(`${nginx.url}/v1/sessions/${id}`, { method: 'DELETE' });
   }, 60_000);
+
+  it('SIGKILL on another replica: its sessions fail (SSE ends early, follow-ups 502), the survivor\'s go on, new sessions land at once', async () => {
+    // apps[0] drained above; apps[1] and apps[2] serve.
+    const ids = await Promise.all(Array.from({ length: 8 }, () => createSession(nginx.url)));
+    const doomed = ids.filter((id) => replicaOf(id) === NAMES[1]);
+    const alive = ids.filter((id) => replicaOf(id) === NAMES[2]);
+    expect(doomed.length).toBeGreaterThan(0);
+    expect(alive.length).toBeGreaterThan(0);
+    const readers = new Map(ids.map((id) => [id, readSse(nginx.url, id).catch((e: unknown) => e)]));
+    for (const id of ids) await sendInputs(nginx.url, id, [1]);
+    apps[1]!.child.kill('SIGKILL');
+    await apps[1]!.exit;
+    for (const id of doomed) {
+      const events = await readers.get(id)!;
+      // The stream ends without `end`: the client sees its reader cut, never a normal finish.
+      if (Array.isArray(events)) expect(events.some((e: SseEvent) => e.event === 'end')).toBe(false);
+      const res = await fetch(`${nginx.url}/v1/sessions/${id}/input`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'json', value: 2 }) });
+      expect(res.status).toBe(502);
+      await res.arrayBuffer();
+    }
+    const fresh = await Promise.all(Array.from({ length: 6 }, () => createSession(nginx.url)));
+    expect(new Set(fresh.map(replicaOf))).toEqual(new Set([NAMES[2]]));
+    for (const id of alive) {
+      await sendInputs(nginx.url, id, [2]);
+      await post(`${nginx.url}/v1/sessions/${id}/end`, {});
+      const events = (await readers.get(id)!) as SseEvent[];
+      expect(outputValues(events)).toEqual([2, 4]);
+      expect(events.at(-1)!.event).toBe('end');
+    }
+    for (const id of fresh) await fetch(`${nginx.url}/v1/sessions/${id}`, { method: 'DELETE' });
+  }, 60_000);
 });
