@@ -25,6 +25,8 @@ export interface GrpcAppConfig {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   shutdownGraceMs: number;
+  /** On SIGTERM: NOT_SERVING while still accepting, for this long (within the grace period). */
+  shutdownDrainDelayMs: number;
   logLevel: string;
   /** Server processes sharing the port; 0 = one per CPU core. Default 1 (no cluster). */
   workers: number;
@@ -75,6 +77,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
     .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
+    .addOption(new Option('--shutdown-drain-delay-ms <n>', 'on SIGTERM: how long health reports NOT_SERVING while calls are still accepted, before the listener closes (part of the grace period)').env('GRPC_SHUTDOWN_DRAIN_DELAY_MS').default(2000).argParser(int('--shutdown-drain-delay-ms', 0)))
     .addOption(new Option('--cors-origins <list>', 'origins browsers may call from (Connect and gRPC-Web over fetch), comma-separated, or * (default: CORS off)').env('GRPC_CORS_ORIGINS'))
     .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(int('--workers', 0)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
@@ -113,6 +116,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     tlsCert?: string;
     tlsKey?: string;
     shutdownGraceMs: number;
+    shutdownDrainDelayMs: number;
     logLevel: string;
     workers: number;
     corsOrigins?: string;
@@ -144,6 +148,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     tlsCertFile: o.tlsCert,
     tlsKeyFile: o.tlsKey,
     shutdownGraceMs: o.shutdownGraceMs,
+    shutdownDrainDelayMs: o.shutdownDrainDelayMs,
     logLevel: o.logLevel,
     workers: o.workers,
     corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
@@ -169,6 +174,7 @@ export function toServerOptions(config: GrpcAppConfig): Omit<GrpcServerOptions, 
     metricsPublic: config.metricsPublic,
     tls: config.tlsCertFile && config.tlsKeyFile ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) } : undefined,
     shutdownGraceMs: config.shutdownGraceMs,
+    shutdownDrainDelayMs: config.shutdownDrainDelayMs,
     ...(config.corsOrigins ? { cors: { origins: config.corsOrigins } } : {}),
   };
 }

@@ -20,7 +20,7 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
   });
 
   it('finishes streams in flight, delivers every output of accepted inputs, refuses new calls and exits 0', async () => {
-    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500'], { GRPC_AUTH_TOKENS: TOKEN });
+    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500', '--shutdown-drain-delay-ms', '0'], { GRPC_AUTH_TOKENS: TOKEN });
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${app.port}`, token: TOKEN });
     const sessions = await Promise.all(Array.from({ length: 6 }, () => client.createStreamSession(manifest)));
     const readers = sessions.map((s) => collect(s));
@@ -49,5 +49,36 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
     expect(await app.exit).toBe(0);
     expect(app.logs.some((l) => (l as { msg?: string }).msg === 'stopped')).toBe(true);
     await client.close();
+  }, 40_000);
+
+  it('with a drain delay, reports NOT_SERVING to new connections while still accepting calls, then stops accepting', async () => {
+    const drain = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '4000', '--shutdown-drain-delay-ms', '2500'], { GRPC_AUTH_TOKENS: TOKEN });
+    const url = `http://127.0.0.1:${drain.port}`;
+    drain.child.kill('SIGTERM');
+    // A balancer's health check on a new connection sees NOT_SERVING, and a call that still lands here is served.
+    const early = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
+    await expect.poll(async () => (await early.health()).status, { timeout: 2000 }).toBe('not_serving');
+    const session = await early.createStreamSession(manifest);
+    const reader = collect(session);
+    await session.send(json(7));
+    await session.end();
+    expect(await reader).toEqual([7]);
+    await early.close();
+    // After the delay the listener is closed: new connections are refused.
+    await expect
+      .poll(
+        async () => {
+          const late = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
+          const answered = await late.health().then(
+            () => true,
+            () => false, // refused or reset: nothing accepts the connection any more
+          );
+          await late.close();
+          return answered;
+        },
+        { timeout: 8000, interval: 200 },
+      )
+      .toBe(false);
+    expect(await drain.exit).toBe(0);
   }, 40_000);
 });

@@ -66,7 +66,9 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
   let nginx: Nginx | undefined;
   let clients: GrpcPipelineClient[] = [];
   const start = async () => {
-    apps = await Promise.all([0, 1, 2].map(() => startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--shutdown-grace-ms', '30000', '--max-sessions', '1000'])));
+    // nginx (open source) has no active health checks: it learns of a draining replica from refused
+    // connections, so these replicas close their listener at once (no NOT_SERVING drain delay).
+    apps = await Promise.all([0, 1, 2].map(() => startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--shutdown-grace-ms', '30000', '--shutdown-drain-delay-ms', '0', '--max-sessions', '1000'])));
     nginx = await startNginx((dir, port) => grpcConfig(dir, port, apps.map((a, i) => ({ name: `grpc-${i}`, port: a.port }))));
     const client = createGrpcPipelineClient({ baseUrl: nginx.url });
     clients.push(client);

@@ -301,6 +301,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       closing ??= (async () => {
         logger.info({ activeCalls: calls.size }, 'grpc server shutting down');
         health.setServing(false);
+        const graceMs = closeOptions?.graceMs ?? options.shutdownGraceMs ?? 10_000;
+        // NOT_SERVING first, still accepting: balancers' health checks move new sessions away before the listener closes.
+        const delayMs = Math.max(0, Math.min(options.shutdownDrainDelayMs ?? 0, graceMs));
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         // Resolves once every connection has closed, i.e. after the last bytes were flushed.
         const stopped = front
           ? Promise.all([
@@ -312,7 +316,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
               }),
             ]).then(() => undefined)
           : new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-        await calls.drain(closeOptions?.graceMs ?? options.shutdownGraceMs ?? 10_000, options.shutdownFlushMs ?? 5_000);
+        await calls.drain(graceMs - delayMs, options.shutdownFlushMs ?? 5_000);
         shutdown.abort(new ConnectError('server is shutting down', ConnectCode.Unavailable));
         for (const s of sessions) s.close();
         for (const socket of sniffing) socket.destroy();

@@ -74,6 +74,12 @@ export interface GrpcServerOptions {
   logger?: Logger;
   /** On close: how long running sessions may go on before their input is ended, in ms. Default 10000. */
   shutdownGraceMs?: number;
+  /**
+   * On close: how long the server reports NOT_SERVING (gRPC health) while still accepting
+   * connections and calls, before it stops accepting, in ms (part of the grace period, never longer).
+   * Gives a balancer's health checks time to move new sessions away. Default 0.
+   */
+  shutdownDrainDelayMs?: number;
   /** On close: how long ended sessions may flush their outputs before being closed, in ms. Default 5000. */
   shutdownFlushMs?: number;
   /** Reported by GetVersion and health details. Default: runtime-core's version. */
