@@ -156,7 +156,9 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
     expect(failed.length).toBe(counts[1]);
     for (const t of failed) {
       expect(t.error).toBeInstanceOf(RemoteMediaError);
-      expect([Code.Unavailable, Code.Internal, Code.Unknown, Code.Aborted]).toContain((t.error as RemoteMediaError).code);
+      // A lost replica is a lost connection (retryable), not a server fault.
+      expect((t.error as RemoteMediaError).code).toBe(Code.Unavailable);
+      expect((t.error as RemoteMediaError).reason).toBe('ConnectionLost');
     }
     for (const [n, t] of sessions.entries()) if (t.error === undefined) expect(t.got).toEqual([0, 1, 2, 3, 4].map((i) => n * 10 + i));
     for (const t of fresh) expect(t.error).toBeUndefined();

@@ -50,6 +50,12 @@ function statusError(grpcCode: number, message: string, callerAborted: boolean, 
   if (code === Code.Canceled && !callerAborted) {
     return new RemoteMediaError(Code.Unavailable, `connection to the server was lost: ${message}`, { cause, reason: 'ConnectionLost' });
   }
+  // A stream reset with no status, e.g. by a proxy whose upstream replica died (nginx answers
+  // RST_STREAM INTERNAL_ERROR), which connect reports as INTERNAL: the server never answered, so
+  // it is a lost connection too, not a server fault.
+  if (code === Code.Internal && /^Stream closed with error code NGHTTP2_/.test(message)) {
+    return new RemoteMediaError(Code.Unavailable, `connection to the server was lost (the stream was reset without a status: ${message.replace('Stream closed with error code ', '')})`, { cause, reason: 'ConnectionLost' });
+  }
   return new RemoteMediaError(code, message, { cause });
 }
 
