@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type GrpcServerOptions, parseBindAddress } from '@remotemedia/transport-grpc';
-import { OPERATOR_OPTIONS, type OperatorConfig, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
+import { OPERATOR_OPTIONS, type OperatorConfig, boolFlag, intFlag, listFlag, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`GRPC_*`), then defaults. */
@@ -36,17 +36,6 @@ export interface GrpcAppConfig {
   operator: OperatorConfig;
 }
 
-const int = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-  return n;
-};
-const bool = (name: string) => (value: string) => {
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new InvalidArgumentError(`${name} must be true or false, got "${value}"`);
-};
 const address = (value: string) => {
   try {
     parseBindAddress(value);
@@ -55,7 +44,6 @@ const address = (value: string) => {
   }
   return value;
 };
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 /** Parses argv (without node and script) and env. Throws CommanderError on bad input (after printing it). */
 export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): GrpcAppConfig {
@@ -63,23 +51,23 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .description('RemoteMedia gRPC server: gRPC, gRPC-Web and Connect on one port, with health, reflection and Prometheus metrics.')
     .exitOverride()
     .addOption(new Option('--bind <host:port>', 'listen address').env('GRPC_BIND_ADDRESS').default('0.0.0.0:50051').argParser(address))
-    .addOption(new Option('--auth-tokens <tokens>', 'comma-separated bearer tokens').env('GRPC_AUTH_TOKENS').argParser(list))
-    .addOption(new Option('--require-auth <bool>', 'reject calls without a valid token (default: true when tokens are set)').env('GRPC_REQUIRE_AUTH').argParser(bool('--require-auth')))
-    .addOption(new Option('--max-message-bytes <n>', 'largest message in bytes').env('GRPC_MAX_MESSAGE_BYTES').default(16 * 1024 * 1024).argParser(int('--max-message-bytes', 1)))
-    .addOption(new Option('--max-sessions <n>', 'concurrent sessions and calls').env('GRPC_MAX_CONCURRENT_SESSIONS').default(2000).argParser(int('--max-sessions', 1)))
-    .addOption(new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call').env('GRPC_REQUEST_TIMEOUT_MS').default(60_000).argParser(int('--request-timeout-ms', 1)))
-    .addOption(new Option('--max-nodes <n>', 'nodes per manifest').env('GRPC_MAX_NODES_PER_MANIFEST').default(256).argParser(int('--max-nodes', 1)))
-    .addOption(new Option('--init-timeout-ms <n>', 'how long a call may take to send its first message (StreamPipeline init)').env('GRPC_INIT_TIMEOUT_MS').default(10_000).argParser(int('--init-timeout-ms', 1)))
-    .addOption(new Option('--headers-timeout-ms <n>', 'a new connection must complete a request within this time (and TLS handshake)').env('GRPC_HEADERS_TIMEOUT_MS').default(10_000).argParser(int('--headers-timeout-ms', 1)))
-    .addOption(new Option('--idle-timeout-ms <n>', 'close a connection with no call in progress after this time').env('GRPC_IDLE_TIMEOUT_MS').default(300_000).argParser(int('--idle-timeout-ms', 1)))
-    .addOption(new Option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required').env('GRPC_METRICS_PUBLIC').default(false).argParser(bool('--metrics-public')))
-    .addOption(new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)').env('GRPC_METRICS_PORT').default(9464).argParser(int('--metrics-port', -1)))
+    .addOption(new Option('--auth-tokens <tokens>', 'comma-separated bearer tokens').env('GRPC_AUTH_TOKENS').argParser(listFlag))
+    .addOption(new Option('--require-auth <bool>', 'reject calls without a valid token (default: true when tokens are set)').env('GRPC_REQUIRE_AUTH').argParser(boolFlag('--require-auth')))
+    .addOption(new Option('--max-message-bytes <n>', 'largest message in bytes').env('GRPC_MAX_MESSAGE_BYTES').default(16 * 1024 * 1024).argParser(intFlag('--max-message-bytes', 1)))
+    .addOption(new Option('--max-sessions <n>', 'concurrent sessions and calls').env('GRPC_MAX_CONCURRENT_SESSIONS').default(2000).argParser(intFlag('--max-sessions', 1)))
+    .addOption(new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call').env('GRPC_REQUEST_TIMEOUT_MS').default(60_000).argParser(intFlag('--request-timeout-ms', 1)))
+    .addOption(new Option('--max-nodes <n>', 'nodes per manifest').env('GRPC_MAX_NODES_PER_MANIFEST').default(256).argParser(intFlag('--max-nodes', 1)))
+    .addOption(new Option('--init-timeout-ms <n>', 'how long a call may take to send its first message (StreamPipeline init)').env('GRPC_INIT_TIMEOUT_MS').default(10_000).argParser(intFlag('--init-timeout-ms', 1)))
+    .addOption(new Option('--headers-timeout-ms <n>', 'a new connection must complete a request within this time (and TLS handshake)').env('GRPC_HEADERS_TIMEOUT_MS').default(10_000).argParser(intFlag('--headers-timeout-ms', 1)))
+    .addOption(new Option('--idle-timeout-ms <n>', 'close a connection with no call in progress after this time').env('GRPC_IDLE_TIMEOUT_MS').default(300_000).argParser(intFlag('--idle-timeout-ms', 1)))
+    .addOption(new Option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required').env('GRPC_METRICS_PUBLIC').default(false).argParser(boolFlag('--metrics-public')))
+    .addOption(new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)').env('GRPC_METRICS_PORT').default(9464).argParser(intFlag('--metrics-port', -1)))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
-    .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(int('--shutdown-grace-ms', 0)))
-    .addOption(new Option('--shutdown-drain-delay-ms <n>', 'on SIGTERM: how long health reports NOT_SERVING while calls are still accepted, before the listener closes (part of the grace period)').env('GRPC_SHUTDOWN_DRAIN_DELAY_MS').default(2000).argParser(int('--shutdown-drain-delay-ms', 0)))
+    .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(intFlag('--shutdown-grace-ms', 0)))
+    .addOption(new Option('--shutdown-drain-delay-ms <n>', 'on SIGTERM: how long health reports NOT_SERVING while calls are still accepted, before the listener closes (part of the grace period)').env('GRPC_SHUTDOWN_DRAIN_DELAY_MS').default(2000).argParser(intFlag('--shutdown-drain-delay-ms', 0)))
     .addOption(new Option('--cors-origins <list>', 'origins browsers may call from (Connect and gRPC-Web over fetch), comma-separated, or * (default: CORS off)').env('GRPC_CORS_ORIGINS'))
-    .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(int('--workers', 0)))
+    .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(intFlag('--workers', 0)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
   for (const o of OPERATOR_OPTIONS) {
     const option = new Option(o.flags, optionHelp(o));
@@ -151,7 +139,7 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     shutdownDrainDelayMs: o.shutdownDrainDelayMs,
     logLevel: o.logLevel,
     workers: o.workers,
-    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
+    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : listFlag(o.corsOrigins),
     operator,
   };
 }

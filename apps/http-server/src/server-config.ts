@@ -3,7 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
 import { HTTP_TIMEOUT_DEFAULTS, type HttpServerOptions } from '@remotemedia/transport-http';
-import { OPERATOR_OPTIONS, type OperatorConfig, defaultReplicaName, loadOperatorConfig, optionHelp, optionParser, parseReplicaName } from '@remotemedia/server-config';
+import { OPERATOR_OPTIONS, type OperatorConfig, listFlag, defaultReplicaName, loadOperatorConfig, optionHelp, optionParser, parseReplicaName } from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
@@ -45,7 +45,6 @@ export function parseBindAddress(value: string): { host: string; port: number } 
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const program = new Command('remotemedia-http-server')
@@ -96,7 +95,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   return {
     host,
     port,
-    authTokens: list(o.authTokens),
+    authTokens: listFlag(o.authTokens),
     maxBodyBytes: o.maxBodyBytes,
     maxSessions: o.maxSessions,
     sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
@@ -108,7 +107,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     sseReplayBytes: o.sseReplayBytes,
     sseResumeGraceMs: o.sseResumeGraceMs,
     replicaName,
-    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : list(o.corsOrigins),
+    corsOrigins: o.corsOrigins === undefined ? undefined : o.corsOrigins.trim() === '*' ? '*' : listFlag(o.corsOrigins),
     pipelinesDir: operator.pipelines,
     logLevel: o.logLevel,
     operator,

@@ -1,4 +1,4 @@
-import { OPERATOR_OPTIONS, type OperatorConfig, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
+import { OPERATOR_OPTIONS, type OperatorConfig, boolFlag, intFlag, listFlag, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`WEBRTC_*`), then the config file, then defaults. */
@@ -24,18 +24,6 @@ export interface WebRtcAppConfig {
   operator: OperatorConfig;
 }
 
-const int = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-  return n;
-};
-const bool = (name: string) => (value: string) => {
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new InvalidArgumentError(`${name} must be true or false, got "${value}"`);
-};
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
 
 /** `host:port`, `[v6]:port` or `:port`. */
 export function parseBindAddress(value: string): { host: string; port: number } {
@@ -52,15 +40,15 @@ export function parseWebRtcAppConfig(argv: readonly string[], env: NodeJS.Proces
     .exitOverride()
     .option('--bind <host:port>', 'address to listen on (env WEBRTC_BIND_ADDRESS)', env.WEBRTC_BIND_ADDRESS ?? '0.0.0.0:8088')
     .option('--auth-tokens <list>', 'comma-separated bearer tokens for signaling, WHIP and /metrics; none means no auth (env WEBRTC_AUTH_TOKENS)', env.WEBRTC_AUTH_TOKENS ?? '')
-    .option('--max-sessions <n>', 'peer connections (pipeline sessions) at once (env WEBRTC_MAX_SESSIONS)', int('--max-sessions', 1), Number(env.WEBRTC_MAX_SESSIONS ?? 32))
-    .option('--max-signaling-connections <n>', 'signaling WebSocket connections at once (env WEBRTC_MAX_SIGNALING_CONNECTIONS)', int('--max-signaling-connections', 1), Number(env.WEBRTC_MAX_SIGNALING_CONNECTIONS ?? 256))
-    .option('--allow-inline-manifests <bool>', 'offers may carry their own manifest (env WEBRTC_ALLOW_INLINE_MANIFESTS; default: only without named pipelines)', bool('--allow-inline-manifests'), env.WEBRTC_ALLOW_INLINE_MANIFESTS === undefined ? undefined : bool('WEBRTC_ALLOW_INLINE_MANIFESTS')(env.WEBRTC_ALLOW_INLINE_MANIFESTS))
+    .option('--max-sessions <n>', 'peer connections (pipeline sessions) at once (env WEBRTC_MAX_SESSIONS)', intFlag('--max-sessions', 1), Number(env.WEBRTC_MAX_SESSIONS ?? 32))
+    .option('--max-signaling-connections <n>', 'signaling WebSocket connections at once (env WEBRTC_MAX_SIGNALING_CONNECTIONS)', intFlag('--max-signaling-connections', 1), Number(env.WEBRTC_MAX_SIGNALING_CONNECTIONS ?? 256))
+    .option('--allow-inline-manifests <bool>', 'offers may carry their own manifest (env WEBRTC_ALLOW_INLINE_MANIFESTS; default: only without named pipelines)', boolFlag('--allow-inline-manifests'), env.WEBRTC_ALLOW_INLINE_MANIFESTS === undefined ? undefined : boolFlag('WEBRTC_ALLOW_INLINE_MANIFESTS')(env.WEBRTC_ALLOW_INLINE_MANIFESTS))
     .option('--ice-host-addresses <list>', 'local addresses ICE may offer (env WEBRTC_ICE_HOST_ADDRESSES; default: loopback when bound to loopback, else all)', env.WEBRTC_ICE_HOST_ADDRESSES)
-    .option('--headers-timeout-ms <n>', "a request's headers must arrive within this long, else 408 and close (env WEBRTC_HEADERS_TIMEOUT_MS)", int('--headers-timeout-ms', 1), Number(env.WEBRTC_HEADERS_TIMEOUT_MS ?? 10_000))
-    .option('--request-timeout-ms <n>', 'a whole request (a WHIP offer) must arrive within this long (env WEBRTC_REQUEST_TIMEOUT_MS)', int('--request-timeout-ms', 1), Number(env.WEBRTC_REQUEST_TIMEOUT_MS ?? 30_000))
-    .option('--keep-alive-timeout-ms <n>', 'close idle keep-alive connections after this long (env WEBRTC_KEEP_ALIVE_TIMEOUT_MS)', int('--keep-alive-timeout-ms', 1), Number(env.WEBRTC_KEEP_ALIVE_TIMEOUT_MS ?? 65_000))
-    .option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required (env WEBRTC_METRICS_PUBLIC)', bool('--metrics-public'), env.WEBRTC_METRICS_PUBLIC === undefined ? false : bool('WEBRTC_METRICS_PUBLIC')(env.WEBRTC_METRICS_PUBLIC))
-    .option('--shutdown-grace-ms <n>', 'on SIGTERM: how long open sessions may go on, while new offers are refused, before they are closed (env WEBRTC_SHUTDOWN_GRACE_MS)', int('--shutdown-grace-ms', 0), Number(env.WEBRTC_SHUTDOWN_GRACE_MS ?? 10_000))
+    .option('--headers-timeout-ms <n>', "a request's headers must arrive within this long, else 408 and close (env WEBRTC_HEADERS_TIMEOUT_MS)", intFlag('--headers-timeout-ms', 1), Number(env.WEBRTC_HEADERS_TIMEOUT_MS ?? 10_000))
+    .option('--request-timeout-ms <n>', 'a whole request (a WHIP offer) must arrive within this long (env WEBRTC_REQUEST_TIMEOUT_MS)', intFlag('--request-timeout-ms', 1), Number(env.WEBRTC_REQUEST_TIMEOUT_MS ?? 30_000))
+    .option('--keep-alive-timeout-ms <n>', 'close idle keep-alive connections after this long (env WEBRTC_KEEP_ALIVE_TIMEOUT_MS)', intFlag('--keep-alive-timeout-ms', 1), Number(env.WEBRTC_KEEP_ALIVE_TIMEOUT_MS ?? 65_000))
+    .option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required (env WEBRTC_METRICS_PUBLIC)', boolFlag('--metrics-public'), env.WEBRTC_METRICS_PUBLIC === undefined ? false : boolFlag('WEBRTC_METRICS_PUBLIC')(env.WEBRTC_METRICS_PUBLIC))
+    .option('--shutdown-grace-ms <n>', 'on SIGTERM: how long open sessions may go on, while new offers are refused, before they are closed (env WEBRTC_SHUTDOWN_GRACE_MS)', intFlag('--shutdown-grace-ms', 0), Number(env.WEBRTC_SHUTDOWN_GRACE_MS ?? 10_000))
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info');
   for (const o of OPERATOR_OPTIONS) {
     const option = new Option(o.flags, optionHelp(o));
@@ -72,7 +60,7 @@ export function parseWebRtcAppConfig(argv: readonly string[], env: NodeJS.Proces
   const operator = loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((x) => [x.attr, all[x.attr]])), env });
   const unset = (key: string, envName: string) => program.getOptionValueSource(key) !== 'cli' && env[envName] === undefined;
   let bind = all.bind as string;
-  let tokens = list(all.authTokens as string);
+  let tokens = listFlag(all.authTokens as string);
   let logLevel = all.logLevel as string;
   if (operator.server.bind !== undefined && unset('bind', 'WEBRTC_BIND_ADDRESS')) bind = operator.server.bind;
   if (operator.server.authTokens !== undefined && unset('authTokens', 'WEBRTC_AUTH_TOKENS')) tokens = operator.server.authTokens;
@@ -88,7 +76,7 @@ export function parseWebRtcAppConfig(argv: readonly string[], env: NodeJS.Proces
     maxSessions: all.maxSessions as number,
     maxSignalingConnections: all.maxSignalingConnections as number,
     allowInlineManifests: all.allowInlineManifests as boolean | undefined,
-    iceHostAddresses: all.iceHostAddresses === undefined ? undefined : list(all.iceHostAddresses as string),
+    iceHostAddresses: all.iceHostAddresses === undefined ? undefined : listFlag(all.iceHostAddresses as string),
     headersTimeoutMs: all.headersTimeoutMs as number,
     requestTimeoutMs: all.requestTimeoutMs as number,
     keepAliveTimeoutMs: all.keepAliveTimeoutMs as number,

@@ -20,3 +20,4 @@ export { createOperatorRuntime, importNodeModules, type OperatorRuntime, type Op
 export { CONFIG_EXIT_CODE, exitOnConfigError, isConfigError, reloadPipelinesOnSighup } from './app-support.js';
 export { checkRemoteManifests, type RemoteCheckResult } from './remote-check.js';
 export { REPLICA_NAME_PATTERN, defaultReplicaName, parseReplicaName } from './replica-name.js';
+export { intFlag, boolFlag, listFlag } from './flag-parsers.js';
