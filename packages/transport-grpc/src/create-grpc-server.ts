@@ -200,7 +200,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const front: NetServer | undefined = options.tls
     ? undefined
     : createNetServer((socket) => {
-        if (closing) return void socket.destroy();
+        if (refusingConnections) return void socket.destroy();
         let got: Buffer = Buffer.alloc(0);
         const timer = setTimeout(() => socket.destroy(), timeouts.headersTimeoutMs);
         timer.unref();
@@ -254,6 +254,8 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   let address: ServerAddress | undefined;
   let metricsAddress: ServerAddress | undefined;
   let closing: Promise<void> | undefined;
+  /** Set once a closing server stops accepting (after its drain delay): new connections are dropped. */
+  let refusingConnections = false;
   let closedSessions: (() => void) | undefined;
   const toAddress = (info: AddressInfo, scheme: string): ServerAddress => {
     const host = info.address === '0.0.0.0' || info.address === '::' ? '127.0.0.1' : info.address;
@@ -305,6 +307,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         // NOT_SERVING first, still accepting: balancers' health checks move new sessions away before the listener closes.
         const delayMs = Math.max(0, Math.min(options.shutdownDrainDelayMs ?? 0, graceMs));
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        refusingConnections = true;
         // Resolves once every connection has closed, i.e. after the last bytes were flushed.
         const stopped = front
           ? Promise.all([
