@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeData, StreamSession } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { containerRows } from './python-container.js';
 import { compare, median, percentile, timeEach, writeReport, type Comparison, type Measurement } from './report.js';
 
 const FIXTURES = fileURLToPath(new URL('../packages/runtime-core/test/python/fixtures/test_nodes.py', import.meta.url));
@@ -187,6 +188,9 @@ export async function run(): Promise<void> {
 
   // 5. Python calling the runtime (remotemedia_runtime) vs the same pipelines run from TypeScript.
   await pythonCallerRows(comparisons, measurements);
+
+  // 6. The same node in a container vs a process, and container session starts (docs/containers.md).
+  await containerRows(comparisons, measurements);
 
   writeReport('python', comparisons, measurements);
 }
