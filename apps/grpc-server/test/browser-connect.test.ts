@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { json } from '@remotemedia/runtime-core';
 import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from '@remotemedia/test-support';
+import { CHROMIUM, bundleForBrowser, launchChromium, type AppProcess, startApp } from '@remotemedia/test-support';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-token-0123456789';
 
 const manifest = JSON.stringify({ version: 'v1', metadata: { name: 'calc' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } }] });
@@ -79,9 +77,8 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
   }, 20_000);
 
   it.skipIf(!existsSync(CHROMIUM))('Chromium calls it over http:// with @connectrpc/connect-web (Connect and gRPC-Web)', async () => {
-    const bundle = await build({
-      stdin: {
-        contents: `
+    const bundle = await bundleForBrowser(
+      `
           import { createClient } from '@connectrpc/connect';
           import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-web';
           import { PipelineExecutionService } from '@remotemedia/protocol';
@@ -98,25 +95,16 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
             }
             return results;
           };`,
-        resolveDir: join(repo, 'apps/grpc-server'),
-        loader: 'ts',
-      },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@remotemedia/source'],
-      logLevel: 'silent',
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+      join(repo, 'apps/grpc-server'),
+    );
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // A document at the server's own origin (its 404 page, over HTTP/1.1), with the client bundle added to it.
     const landing = await page.goto(`${app.url}/`);
     expect(landing?.status()).toBe(404);
-    await page.addScriptTag({ type: 'module', content: bundle.outputFiles[0]!.text });
+    await page.addScriptTag({ type: 'module', content: bundle });
     await page.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
     const results = await page.evaluate(([token, m]) => (window as unknown as { callServer(t: string, m: string): Promise<unknown> }).callServer(token!, m!), [TOKEN, manifest]);
     // Code 16: Unauthenticated.
@@ -128,7 +116,7 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
     const call = async (target: AppProcess) => {
       const other = await browser!.newPage();
       await other.goto(`http://localhost:${target.port}/`);
-      await other.addScriptTag({ type: 'module', content: bundle.outputFiles[0]!.text });
+      await other.addScriptTag({ type: 'module', content: bundle });
       await other.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
       const result = await other
         .evaluate(([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token!, m!, base!), [TOKEN, manifest, target.url])

@@ -5,13 +5,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { json } from '@remotemedia/runtime-core';
-import { type AppProcess, type Nginx, nginxAvailable, startApp, startNginx, webrtcConfig } from '@remotemedia/test-support';
+import { CHROMIUM, bundleForBrowser, launchChromium, type AppProcess, type Nginx, nginxAvailable, startApp, startNginx, webrtcConfig } from '@remotemedia/test-support';
 import { createWebRtcPipelineClient } from '@remotemedia/transport-webrtc';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
 const manifest = { version: 'v1' as const, metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
@@ -66,9 +64,8 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
   }, 90_000);
 
   it.skipIf(!existsSync(CHROMIUM))('Chromium peers (connectPipeline) through the balancer land on both replicas and get every output', async () => {
-    const bundle = await build({
-      stdin: {
-        contents: `
+    const bundle = await bundleForBrowser(
+      `
           import { connectPipeline } from '@remotemedia/transport-webrtc/browser';
           const manifest = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
           let sessions = [];
@@ -82,24 +79,15 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
             return got;
           };
           window.closeAll = async () => { for (const s of sessions) await s.close(); };`,
-        resolveDir: appDir,
-        loader: 'ts',
-      },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@remotemedia/source'],
-      logLevel: 'silent',
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--allow-loopback-in-peer-connection'] });
+      appDir,
+    );
+    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // A document at the balancer's origin (a replica's /health through nginx), with the client bundle added.
     await page.goto(`${nginx.url}/health`);
-    await page.addScriptTag({ type: 'module', content: bundle.outputFiles[0]!.text });
+    await page.addScriptTag({ type: 'module', content: bundle });
     await page.waitForFunction(() => typeof (window as unknown as { openAll?: unknown }).openAll === 'function');
     const before = await Promise.all(apps.map(sessionsOn));
     const got = await page.evaluate((n) => (window as unknown as { openAll(n: number): Promise<unknown[]> }).openAll(n), 4);

@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
 import { createWebRtcPipelineClient } from '@remotemedia/transport-webrtc';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppProcess, startApp } from '@remotemedia/test-support';
+import { CHROMIUM, bundleForBrowser, launchChromium, type AppProcess, startApp } from '@remotemedia/test-support';
 import { parseWebRtcAppConfig } from '../src/server-config.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const example = (p: string) => join(repo, 'examples/operator', p);
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'webrtc-app-token-0123456789';
 
 describe('webrtc-server config', () => {
@@ -87,9 +85,8 @@ describe('apps/webrtc-server (real process)', () => {
   }, 60_000);
 
   it.skipIf(!existsSync(CHROMIUM))('Chromium runs the named pipeline over WebRTC (connectPipeline from @remotemedia/transport-webrtc/browser)', async () => {
-    const bundle = await build({
-      stdin: {
-        contents: `
+    const bundle = await bundleForBrowser(
+      `
           import { connectPipeline } from '@remotemedia/transport-webrtc/browser';
           window.runNamed = async (token, input) => {
             const session = await connectPipeline({ signalingUrl: 'ws://' + location.host + '/signaling', token, pipeline: 'shout-reverse' });
@@ -98,24 +95,15 @@ describe('apps/webrtc-server (real process)', () => {
             await session.close();
             return out.data;
           };`,
-        resolveDir: join(repo, 'apps/webrtc-server'),
-        loader: 'ts',
-      },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['@remotemedia/source'],
-      logLevel: 'silent',
-    });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--allow-loopback-in-peer-connection'] });
+      join(repo, 'apps/webrtc-server'),
+    );
+    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // A document at the server's own origin (its /health), with the client bundle added to it.
     await page.goto(`${app.url}/health`);
-    await page.addScriptTag({ type: 'module', content: bundle.outputFiles[0]!.text });
+    await page.addScriptTag({ type: 'module', content: bundle });
     await page.waitForFunction(() => typeof (window as unknown as { runNamed?: unknown }).runNamed === 'function');
     const data = await page.evaluate(([token]) => (window as unknown as { runNamed(t: string, i: string): Promise<unknown> }).runNamed(token!, 'chromium'), [TOKEN]);
     expect(data).toMatchObject({ kind: 'text', text: '!MUIMORHC' });
