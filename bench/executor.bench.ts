@@ -19,7 +19,7 @@ const chain = (hops: number): ManifestInput => ({
 });
 
 async function ours(runner: PipelineRunner): Promise<number> {
-  const session = await runner.createStreamSession(chain(HOPS));
+  const session = await runner.stream(chain(HOPS));
   const start = performance.now();
   let received = 0;
   const reading = (async () => {
@@ -69,7 +69,7 @@ async function unaryLatencies(runner: PipelineRunner, calls: number): Promise<nu
   const out: number[] = [];
   for (let i = 0; i < calls; i++) {
     const start = performance.now();
-    await runner.executeUnary(manifest, [frame(i)]);
+    await runner.execute(manifest, [frame(i)]);
     out.push((performance.now() - start) * 1000);
   }
   return out;

@@ -130,7 +130,7 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   );
 
   const input = chunk();
-  const oursUnary = await timeLoop(ITERATIONS, () => client.executeUnary(passThrough, [input]));
+  const oursUnary = await timeLoop(ITERATIONS, () => client.execute(passThrough, [input]));
   const bareUnary = await timeLoop(ITERATIONS, () => bareExec.executePipeline(request));
   const oursConnectUnary = await timeLoop(ITERATIONS, () => oursViaConnect.executePipeline(request));
   const rawUnary = await timeLoop(ITERATIONS, rawCall);
@@ -140,7 +140,7 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   comparisons.push(compare('ExecutePipeline round trip, p99', 'us', percentile(oursUnary, 0.99), percentile(bareUnary, 0.99), { baselineName: 'bare connect echo, same stack' }));
 
   // Streaming: one session, send a chunk, wait for its result, repeat.
-  const session = await client.createStreamSession(passThrough);
+  const session = await client.stream(passThrough);
   const oursChunk = await timeLoop(ITERATIONS, async () => {
     await session.send(input);
     await session.recv();

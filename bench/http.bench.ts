@@ -86,8 +86,8 @@ export async function run(): Promise<void> {
     // The body our client sends (manifest as JSON text), so both sides move the same bytes.
     const body = JSON.stringify({ manifest: JSON.stringify(manifest), inputs: [transportDataToJson({ data, metadata: {} })] });
     const t = await interleaved({
-      ours: () => client.executeUnary(manifest, [data]),
-      plain: () => client.executeUnary(plainManifest, [data]),
+      ours: () => client.execute(manifest, [data]),
+      plain: () => client.execute(plainManifest, [data]),
       echo: post(body),
       bare: postBare(body),
     });
@@ -123,7 +123,7 @@ export async function run(): Promise<void> {
   measurements.push({ name: 'in-process runner.execute (small json, PassThrough), p99', unit: 'us', value: percentile(inProcess, 0.99) });
 
   // Streaming: one chunk in, its output back, over one WebSocket session vs a bare ws echo.
-  const session = await client.createStreamSession(manifest);
+  const session = await client.stream(manifest);
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   wss.on('connection', (ws) => ws.on('message', (m, isBinary) => ws.send(m, { binary: isBinary })));
   await new Promise((r) => wss.once('listening', r));

@@ -53,8 +53,8 @@ async function overhead(label: string, direct: PipelineClient, node: PipelineNod
   const signal = new AbortController().signal;
   // withSignal: the direct call also carries a cancellation signal, as every call from a node does.
   const viaClient = withSignal
-    ? () => direct.executeUnary(manifest, [{ data: input, metadata: {} }], { signal: new AbortController().signal })
-    : () => direct.executeUnary(manifest, [{ data: input, metadata: {} }]);
+    ? () => direct.execute(manifest, [{ data: input, metadata: {} }], { signal: new AbortController().signal })
+    : () => direct.execute(manifest, [{ data: input, metadata: {} }]);
   const viaNode = () => node.process(input, { signal, metadata: {} }) as Promise<RuntimeData[]>;
   const check = await viaNode();
   if (check.length !== 1) throw new Error(`${label}: node returned ${check.length} outputs`);
@@ -79,7 +79,7 @@ async function overhead(label: string, direct: PipelineClient, node: PipelineNod
     base.push(b);
     ratios.push(o / b);
   }
-  const baselineName = `${label} client.executeUnary directly${withSignal ? ' with an AbortSignal' : ''}`;
+  const baselineName = `${label} client.execute directly${withSignal ? ' with an AbortSignal' : ''}`;
   return { ...compare(`unary call, ${label}`, 'µs/call', median(ours), median(base), { target: '<= 1.05', baselineName }), ratio: median(ratios) };
 }
 
@@ -117,7 +117,7 @@ async function failover(transport: 'http' | 'grpc', fleet: Fleet): Promise<Measu
   for (let i = 0; i < 600; i++) {
     if (i === 200) void fleet.killOne();
     const t = performance.now();
-    await runner.executeUnary(local, [input]).catch(() => failed++);
+    await runner.execute(local, [input]).catch(() => failed++);
     const took = performance.now() - t;
     if (i >= 200) worstAfterKill = Math.max(worstAfterKill, took);
     else if (i >= 50) worstBefore = Math.max(worstBefore, took);

@@ -68,7 +68,7 @@ async function benchTts(comparisons: Comparison[], measurements: Measurement[]):
     let seconds = 0;
     for (let i = 0; i < 12; i++) {
       // ours: a streaming session; first audio out, then the whole text
-      const session = await runner.createStreamSession(one('tts', 'TextToSpeech'));
+      const session = await runner.stream(one('tts', 'TextToSpeech'));
       await sleep(30); // a live session idles before its first reply: the engine's spare instance is ready
       let first = 0;
       let samples = 0;
@@ -169,7 +169,7 @@ async function benchAsr(comparisons: Comparison[], measurements: Measurement[]):
       const clips = await Promise.all(SENTENCES.map((s) => say(s, { voice })));
       const seconds = clips.reduce((n, c) => n + c.samples.length / c.sampleRate, 0);
       // ours: one session (the Python process and decoder start once), one utterance per input
-      const session = await runner.createStreamSession(one('asr', 'SpeechRecognition', { secondPass }));
+      const session = await runner.stream(one('asr', 'SpeechRecognition', { secondPass }));
       const reader = session.outputs[Symbol.asyncIterator]();
       const texts: string[] = [];
       const t0 = performance.now();
@@ -241,7 +241,7 @@ async function benchVoiceLoop(measurements: Measurement[], minSilenceMs?: number
     while (end > 0 && Math.abs(q[end]!) < 0.01) end--; // the last sample of speech
     const input = concat([new Float32Array(24000), q, new Float32Array(48000 * 2)]);
     const speechEndSample = 24000 + end;
-    const session = await runner.createStreamSession(manifest);
+    const session = await runner.stream(manifest);
     const seen: Partial<Record<'vad' | 'asr' | 'reply' | 'audio', number>> = {};
     const reading = (async () => {
       for await (const o of session.outputs) {

@@ -57,7 +57,7 @@ async function bareDataChannelRoundTrips(payload: Buffer): Promise<number[]> {
 
 async function pipelineRoundTrips(signalingUrl: string): Promise<number[]> {
   const client = createWebRtcPipelineClient({ signalingUrl, ...ICE });
-  const session = await client.createStreamSession(passThrough);
+  const session = await client.stream(passThrough);
   const times: number[] = [];
   for (let i = 0; i < WARMUP + ROUND_TRIPS; i++) {
     const t0 = performance.now();
@@ -131,7 +131,7 @@ async function bareRtpEchoMouthToEar(trials: number): Promise<number[]> {
 async function concurrentPeers(signalingUrl: string, n: number): Promise<{ ok: boolean; setupMs: number; p95Ms: number }> {
   const client = createWebRtcPipelineClient({ signalingUrl, ...ICE, connectTimeoutMs: 30_000 });
   const t0 = performance.now();
-  const opened = await Promise.allSettled(Array.from({ length: n }, () => client.createStreamSession(passThrough)));
+  const opened = await Promise.allSettled(Array.from({ length: n }, () => client.stream(passThrough)));
   const setupMs = performance.now() - t0;
   const sessions = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   const rtts: number[] = [];

@@ -22,9 +22,9 @@ export async function runCommand(runner: PipelineRunner, manifestPath: string, f
     if (!flags.output) print(describeOutput(out));
   };
   if (inputs.kind === 'items') {
-    for (const out of await runner.executeUnary(manifest, inputs.items)) onOutput(out);
+    for (const out of await runner.execute(manifest, inputs.items)) onOutput(out);
   } else {
-    const session = await runner.createStreamSession(manifest);
+    const session = await runner.stream(manifest);
     const frames = audioFrames(inputs.audio, flags.frameMs);
     const progress = createProgress(frames.length, `processing ${inputs.source}`);
     const reading = (async () => {

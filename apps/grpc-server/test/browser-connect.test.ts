@@ -50,7 +50,7 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
     // HTTP/2 clients on the same port, as before.
     const client = createGrpcPipelineClient({ baseUrl: app.url, token: TOKEN });
     try {
-      expect((await client.executeUnary(manifest, [json(1)]))[0]!.data).toMatchObject({ kind: 'json', value: 6 });
+      expect((await client.execute(manifest, [json(1)]))[0]!.data).toMatchObject({ kind: 'json', value: 6 });
     } finally {
       await client.close();
     }

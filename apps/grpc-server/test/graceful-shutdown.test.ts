@@ -22,14 +22,14 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
   it('finishes streams in flight, delivers every output of accepted inputs, refuses new calls and exits 0', async () => {
     app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500', '--shutdown-drain-delay-ms', '0'], { GRPC_AUTH_TOKENS: TOKEN });
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${app.port}`, token: TOKEN });
-    const sessions = await Promise.all(Array.from({ length: 6 }, () => client.createStreamSession(manifest)));
+    const sessions = await Promise.all(Array.from({ length: 6 }, () => client.stream(manifest)));
     const readers = sessions.map((s) => collect(s));
     for (const [n, s] of sessions.entries()) for (let i = 0; i < 10; i++) await s.send(json(n * 100 + i));
 
     app.child.kill('SIGTERM');
     // Draining: the health check flips and new sessions are refused, while open ones keep working.
     await expect.poll(async () => (await client.health()).status, { timeout: 5000 }).toBe('not_serving');
-    const refused = await client.createStreamSession(manifest).then(
+    const refused = await client.stream(manifest).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -58,7 +58,7 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
     // A balancer's health check on a new connection sees NOT_SERVING, and a call that still lands here is served.
     const early = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
     await expect.poll(async () => (await early.health()).status, { timeout: 2000 }).toBe('not_serving');
-    const session = await early.createStreamSession(manifest);
+    const session = await early.stream(manifest);
     const reader = collect(session);
     await session.send(json(7));
     await session.end();

@@ -76,9 +76,9 @@ describe('operator configuration on the server apps (real processes, python3)', 
     expect(grpc.logs.find((l) => l.msg === 'ready')).toMatchObject({ nodes: ['Shout'], pipelines: ['shout-reverse'] });
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      expect(textOf(await client.executeUnary(shoutReverse, [text('hello'), text('abc')]))).toEqual(['?OLLEH', '?CBA']);
+      expect(textOf(await client.execute(shoutReverse, [text('hello'), text('abc')]))).toEqual(['?OLLEH', '?CBA']);
       // Streaming too, on the same server.
-      const session = await client.createStreamSession(shoutReverse);
+      const session = await client.stream(shoutReverse);
       await session.send(text('stream'));
       await session.end();
       const got: string[] = [];
@@ -96,7 +96,7 @@ describe('operator configuration on the server apps (real processes, python3)', 
     const sneaky = { ...shoutReverse, settings: { python: { modules: ['os'] } } };
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      const error = await client.executeUnary(sneaky, [text('x')]).then(
+      const error = await client.execute(sneaky, [text('x')]).then(
         () => undefined,
         (e: unknown) => e as RemoteMediaError,
       );
@@ -114,10 +114,10 @@ describe('operator configuration on the server apps (real processes, python3)', 
   it('a named pipeline runs by name over gRPC and HTTP; an unknown name is NotFound naming it', async () => {
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      expect(textOf(await client.executeUnary({ pipeline: 'shout-reverse' } as never, [text('named')]))).toEqual(['!DEMAN']);
+      expect(textOf(await client.execute({ pipeline: 'shout-reverse' } as never, [text('named')]))).toEqual(['!DEMAN']);
       // As YAML text too (the manifest field of the gRPC request is JSON or YAML text).
-      expect(textOf(await client.executeUnary('pipeline: shout-reverse', [text('yaml')]))).toEqual(['!LMAY']);
-      const missing = await client.executeUnary({ pipeline: 'nope' } as never, [text('x')]).then(
+      expect(textOf(await client.execute('pipeline: shout-reverse', [text('yaml')]))).toEqual(['!LMAY']);
+      const missing = await client.execute({ pipeline: 'nope' } as never, [text('x')]).then(
         () => undefined,
         (e: unknown) => e as RemoteMediaError,
       );
@@ -165,7 +165,7 @@ describe('operator configuration on the server apps (real processes, python3)', 
     // The same on the gRPC server, which allows no endpoint at all (the default).
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      const error = await client.executeUnary({ ...delegate, nodes: [delegate.nodes[0]!, { ...delegate.nodes[1]!, params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [text('x')]).then(
+      const error = await client.execute({ ...delegate, nodes: [delegate.nodes[0]!, { ...delegate.nodes[1]!, params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [text('x')]).then(
         () => undefined,
         (e: unknown) => e as RemoteMediaError,
       );
@@ -335,7 +335,7 @@ describe('named pipelines are reloaded on change and on SIGHUP', () => {
     };
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     const overGrpc = async (name: string) =>
-      client.executeUnary({ pipeline: name } as never, [{ kind: 'json', value: 10 }]).then(
+      client.execute({ pipeline: name } as never, [{ kind: 'json', value: 10 }]).then(
         (o) => (o[0]!.data as { value: number }).value,
         (e: RemoteMediaError) => e.code,
       );

@@ -48,7 +48,7 @@ async function activeSessions(app: AppProcess): Promise<number> {
 async function open(client: GrpcPipelineClient, retries: { count: number }): Promise<Tracked> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return new Tracked(await client.createStreamSession(manifest));
+      return new Tracked(await client.stream(manifest));
     } catch (error) {
       if (attempt < 5 && error instanceof RemoteMediaError && error.code === Code.Unavailable) {
         retries.count++;

@@ -49,11 +49,11 @@ export function createStdioClient({ readable, writable, token }: StdioClientOpti
   };
 
   return {
-    async executeUnary(manifest, inputs, options) {
+    async execute(manifest, inputs, options) {
       const outputs = await call('execute', { manifest, inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) }, options);
       return (outputs as unknown[]).map((o) => transportDataFromJson(o));
     },
-    async createStreamSession(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession> {
+    async stream(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession> {
       const { session: sessionId } = await call('open', { manifest }, options);
       const outputs = new BoundedQueue<TransportData>(1 << 20);
       let done!: () => void;

@@ -20,7 +20,7 @@ export interface Utterance {
 
 export async function runVadDemo({ client, manifestPath, wavPath, frameMs = 20, print = console.log }: VadDemoOptions): Promise<Utterance[]> {
   const audio = decodeWav(new Uint8Array(await readFile(wavPath)));
-  const session = await client.createStreamSession((await loadManifestFile(manifestPath)) as never);
+  const session = await client.stream((await loadManifestFile(manifestPath)) as never);
   const utterances: Utterance[] = [];
   const reading = (async () => {
     for await (const out of session.outputs) {

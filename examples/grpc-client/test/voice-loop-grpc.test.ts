@@ -25,7 +25,7 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over gRPC streaming', ()
       let o = 24000;
       for (const q of question) input.set(q, (o += q.length) - q.length);
 
-      const session = await client.createStreamSession(readFileSync(`${repo}examples/voice-loop.yaml`, 'utf8'));
+      const session = await client.stream(readFileSync(`${repo}examples/voice-loop.yaml`, 'utf8'));
       const outs: { data: RuntimeData; metadata: Record<string, string> }[] = [];
       const reading = (async () => {
         for await (const out of session.outputs) outs.push(out);

@@ -176,7 +176,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
             const inputs = [{ data: input, metadata: { ...pctx.metadata } }];
             const { value } = await callWithFailover(
               routes,
-              (client, signal) => client.executeUnary(manifest, inputs, { signal }),
+              (client, signal) => client.execute(manifest, inputs, { signal }),
               (runner, local, signal) => runner.execute(local, inputs, { signal }),
               settings,
               pctx.signal,
@@ -190,7 +190,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
         (signal) =>
           callWithFailover(
             routes,
-            (client, s) => client.createStreamSession(manifest, { signal: s }),
+            (client, s) => client.stream(manifest, { signal: s }),
             (runner, local) => runner.stream(local, { signal: ctx.signal }),
             settings,
             signal,

@@ -1,9 +1,8 @@
-import { Code, type PipelineClient, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, type TransportClientFactory } from '@remotemedia/runtime-core';
 import { RemoteReason, remoteError } from './remote-errors.js';
 import type { TransportName } from './remote-params.js';
 
-/** What every transport package exports as `createTransportClient` (see the cross-team contract). */
-export type TransportClientFactory = (options: { endpoint: string; authToken?: string; timeoutMs?: number }) => PipelineClient | Promise<PipelineClient>;
+export type { TransportClientFactory };
 
 export type ClientFactories = Partial<Record<TransportName, TransportClientFactory>>;
 

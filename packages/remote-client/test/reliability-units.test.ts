@@ -72,8 +72,8 @@ describe('cancellation and hangs', () => {
       metrics: () => ({}) as never,
     };
     const client: PipelineClient = {
-      executeUnary: async () => [],
-      createStreamSession: async () => stuck,
+      execute: async () => [],
+      stream: async () => stuck,
       health: async () => ({ status: 'serving' }),
       close: async () => {},
     };

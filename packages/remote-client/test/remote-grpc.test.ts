@@ -51,7 +51,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
           const i = next++;
           if (i === 40) void procs[1]!.kill();
           try {
-            results[i] = values(await runner.executeUnary(manifest, [json(i)]))[0];
+            results[i] = values(await runner.execute(manifest, [json(i)]))[0];
           } catch {
             failed++;
           }
@@ -77,15 +77,15 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
     const url = urls()[0]!;
     const manifest = local({ endpoint: url, retry: { maxRetries: 0 }, circuitBreaker: { resetTimeoutMs: 3_600_000 }, healthCheck: { intervalMs: 100, timeoutMs: 1000 }, fallback: [{ local: localAdd }] });
-    expect(values(await runner.executeUnary(manifest, [json(0)]))).toEqual([10]);
+    expect(values(await runner.execute(manifest, [json(0)]))).toEqual([10]);
     await procs[0]!.kill();
-    for (let i = 1; i <= 8; i++) expect(values(await runner.executeUnary(manifest, [json(i)]))).toEqual([i + 1000]);
+    for (let i = 1; i <= 8; i++) expect(values(await runner.execute(manifest, [json(i)]))).toEqual([i + 1000]);
     expect(stats(url)).toMatchObject({ failures: 5, breaker: 'open' });
 
     procs[0] = await startGrpcServerProcess(TOKEN, procs[0]!.port);
     for (let i = 0; i < 200 && stats(url).breaker !== 'closed'; i++) await pause(50);
     expect(stats(url)).toMatchObject({ breaker: 'closed', healthy: true });
-    expect(values(await runner.executeUnary(manifest, [json(1)]))).toEqual([11]);
+    expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
   });
 
   it('least_connections spreads concurrent load within 10% across healthy endpoints', async () => {
@@ -101,7 +101,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
         while (next < 150) {
           next++;
           definition!.snapshot()[0]?.endpoints.forEach((e, i) => (load[i]! += e.active));
-          await runner.executeUnary(manifest, [json(next)]);
+          await runner.execute(manifest, [json(next)]);
         }
       }),
     );
@@ -118,10 +118,10 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     const runner = createPipelineRunner({ nodes: [definition] });
     const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
     const manifest = local({ endpoints: [urls()[0], urls()[1]], retry: { maxRetries: 1, backoffMs: 10 }, fallback: [{ local: localAdd }] });
-    expect(values(await runner.executeUnary(manifest, [json(1)]))).toEqual([11]);
+    expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
     await Promise.all([procs[0]!.kill(), procs[1]!.kill()]);
-    expect(values(await runner.executeUnary(manifest, [json(1)]))).toEqual([1001]);
-    expect(values(await runner.executeUnary(manifest, [json(2)]))).toEqual([1002]);
+    expect(values(await runner.execute(manifest, [json(1)]))).toEqual([1001]);
+    expect(values(await runner.execute(manifest, [json(2)]))).toEqual([1002]);
   });
 
   it('streaming through a remote node; the server dies mid-stream: RemoteStreamLost, nothing hangs, the next session fails over', async () => {
@@ -130,7 +130,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     const runner = createPipelineRunner({ nodes: [definition] });
     const manifest = local({ endpoints: [urls()[0], urls()[1]], mode: 'streaming', timeoutMs: 5000 });
 
-    const doomed = await runner.createStreamSession(manifest);
+    const doomed = await runner.stream(manifest);
     const outcome = (async () => {
       const got: unknown[] = [];
       try {
@@ -150,7 +150,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     expect(error).toMatchObject({ nodeId: 'remote', code: 14, reason: 'RemoteStreamLost' });
     expect(got.length).toBeLessThan(10);
 
-    const next = await runner.createStreamSession(manifest);
+    const next = await runner.stream(manifest);
     const read = (async () => {
       const got: unknown[] = [];
       for await (const o of next.outputs) got.push((o.data as { value: unknown }).value);

@@ -45,7 +45,7 @@ describe('RemotePipelineNode over HTTP', () => {
     const results: unknown[] = [];
     for (let i = 0; i < 45; i++) {
       if (i === 15) await servers[1]!.close({ graceMs: 0 });
-      results.push(...values(await runner.executeUnary(manifest, [json(i)])));
+      results.push(...values(await runner.execute(manifest, [json(i)])));
     }
     expect(results).toEqual(Array.from({ length: 45 }, (_, i) => i + 10));
     const dead = definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === urls[1])!;
@@ -57,7 +57,7 @@ describe('RemotePipelineNode over HTTP', () => {
     const { urls } = await start(2);
     definition = createRemotePipelineNode();
     const runner = createPipelineRunner({ nodes: [definition] });
-    await runner.executeUnary(local({ endpoints: urls, healthCheck: { enabled: true, intervalMs: 3_600_000, timeoutMs: 2000 } }), [json(1)]);
+    await runner.execute(local({ endpoints: urls, healthCheck: { enabled: true, intervalMs: 3_600_000, timeoutMs: 2000 } }), [json(1)]);
     await servers[0]!.close({ graceMs: 0 });
     await definition.probeNow();
     expect(definition.snapshot()[0]!.endpoints.map((e) => e.healthy)).toEqual([false, true]);
@@ -69,7 +69,7 @@ describe('RemotePipelineNode over HTTP', () => {
     const runner = createPipelineRunner({ nodes: [definition] });
     const manifest = local({ endpoint: urls[0], mode: 'streaming', timeoutMs: 5000 });
 
-    const ok = await runner.createStreamSession(manifest);
+    const ok = await runner.stream(manifest);
     const got: unknown[] = [];
     const reading = (async () => {
       for await (const o of ok.outputs) got.push((o.data as { value: unknown }).value);
@@ -79,7 +79,7 @@ describe('RemotePipelineNode over HTTP', () => {
     await reading;
     expect(got).toEqual(Array.from({ length: 10 }, (_, i) => i + 10));
 
-    const doomed = await runner.createStreamSession(manifest);
+    const doomed = await runner.stream(manifest);
     const outcome = (async () => {
       try {
         for await (const _ of doomed.outputs);

@@ -99,12 +99,12 @@ describe('remote manifests', () => {
       metadata: { name: 'local' },
       nodes: [{ id: 'remote', nodeType: 'RemotePipeline', params: { endpoint: 'a', authToken: 'secret', healthCheck: { enabled: false }, ...params } }],
     });
-    const out = await runner.executeUnary(local({ manifestUrl: `${base}/add.json`, manifestHeaders: { authorization: 'Bearer ${MANIFEST_TOKEN}' } }), [json(1)]);
+    const out = await runner.execute(local({ manifestUrl: `${base}/add.json`, manifestHeaders: { authorization: 'Bearer ${MANIFEST_TOKEN}' } }), [json(1)]);
     expect(out.map((o) => (o.data as { value: number }).value)).toEqual([11]);
     expect(seenAuth).toContain('Bearer m1');
-    const named = await runner.executeUnary(local({ pipelineName: 'named', manifestEndpoint: `${base}/pipelines` }), [json(2)]);
+    const named = await runner.execute(local({ pipelineName: 'named', manifestEndpoint: `${base}/pipelines` }), [json(2)]);
     expect(named.map((o) => (o.data as { value: number }).value)).toEqual([12]);
-    await expect(runner.executeUnary(local({ manifestUrl: `${base}/a.json` }), [json(1)])).rejects.toMatchObject({ reason: 'CircularDependency' });
+    await expect(runner.execute(local({ manifestUrl: `${base}/a.json` }), [json(1)])).rejects.toMatchObject({ reason: 'CircularDependency' });
     await definition.close();
   });
 });

@@ -30,7 +30,7 @@ function setup(names = ['a', 'b', 'c'], extra: Parameters<typeof createRemotePip
 describe('RemotePipelineNode, unary', () => {
   it('runs the remote manifest and spreads calls round-robin', async () => {
     const { fleet, runner } = setup();
-    const out = await runner.executeUnary(local({ endpoints: ['a', 'b', 'c'], manifest: remoteManifest }), [1, 2, 3, 4, 5, 6].map((v) => json(v)));
+    const out = await runner.execute(local({ endpoints: ['a', 'b', 'c'], manifest: remoteManifest }), [1, 2, 3, 4, 5, 6].map((v) => json(v)));
     expect(values(out)).toEqual([11, 12, 13, 14, 15, 16]);
     expect(['a', 'b', 'c'].map((n) => fleet.get(n).handled)).toEqual([2, 2, 2]);
   });
@@ -41,7 +41,7 @@ describe('RemotePipelineNode, unary', () => {
     const results: unknown[] = [];
     for (let i = 0; i < 60; i++) {
       if (i === 20) fleet.get('b').kill();
-      const out = await runner.executeUnary(manifest, [json(i)]);
+      const out = await runner.execute(manifest, [json(i)]);
       results.push(...values(out));
     }
     expect(results).toEqual(Array.from({ length: 60 }, (_, i) => i + 10));
@@ -55,7 +55,7 @@ describe('RemotePipelineNode, unary', () => {
     const { fleet, runner, definition } = setup(['a', 'b']);
     const manifest = local({ endpoints: ['a', 'b'], manifest: remoteManifest, circuitBreaker: { resetTimeoutMs: 3_600_000 } });
     fleet.get('a').kill();
-    for (let i = 0; i < 12; i++) await runner.executeUnary(manifest, [json(i)]);
+    for (let i = 0; i < 12; i++) await runner.execute(manifest, [json(i)]);
     const snap = () => definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === 'a')!;
     expect(snap().failures).toBe(5);
     expect(snap().breaker).toBe('open');
@@ -68,7 +68,7 @@ describe('RemotePipelineNode, unary', () => {
     await definition.probeNow();
     expect(snap()).toMatchObject({ breaker: 'closed', healthy: true });
     const before = fleet.get('a').handled;
-    for (let i = 0; i < 4; i++) await runner.executeUnary(manifest, [json(i)]);
+    for (let i = 0; i < 4; i++) await runner.execute(manifest, [json(i)]);
     expect(fleet.get('a').handled - before).toBe(2);
   });
 
@@ -80,7 +80,7 @@ describe('RemotePipelineNode, unary', () => {
       Array.from({ length: 9 }, async () => {
         while (next < 90) {
           next++;
-          await runner.executeUnary(manifest, [json(next)]);
+          await runner.execute(manifest, [json(next)]);
         }
       }),
     );
@@ -99,27 +99,27 @@ describe('RemotePipelineNode, unary', () => {
     });
     fleet.get('a').kill();
     fleet.get('b').kill();
-    expect(values(await runner.executeUnary(manifest, [json(1)]))).toEqual([11]);
+    expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
     fleet.get('c').kill();
-    expect(values(await runner.executeUnary(manifest, [json(1)]))).toEqual([1001]);
+    expect(values(await runner.execute(manifest, [json(1)]))).toEqual([1001]);
   });
 
   it('fails with AllEndpointsFailed listing each endpoint, then CircuitOpen once every breaker is open', async () => {
     const { fleet, runner } = setup(['a']);
     const manifest = local({ endpoint: 'a', manifest: remoteManifest, retry: { maxRetries: 0 }, circuitBreaker: { failureThreshold: 2 } });
     fleet.get('a').kill();
-    const first = await runner.executeUnary(manifest, [json(1)]).catch((e: RemoteMediaError) => e);
+    const first = await runner.execute(manifest, [json(1)]).catch((e: RemoteMediaError) => e);
     expect(first).toBeInstanceOf(RemoteMediaError);
     expect(first).toMatchObject({ reason: 'AllEndpointsFailed', nodeId: 'remote' });
     expect((first as RemoteMediaError).details[0]).toMatchObject({ path: 'grpc a' });
-    await runner.executeUnary(manifest, [json(1)]).catch(() => {});
-    await expect(runner.executeUnary(manifest, [json(1)])).rejects.toMatchObject({ reason: 'CircuitOpen', code: 14 });
+    await runner.execute(manifest, [json(1)]).catch(() => {});
+    await expect(runner.execute(manifest, [json(1)])).rejects.toMatchObject({ reason: 'CircuitOpen', code: 14 });
   });
 
   it('passes request errors through without failover or breaker counts', async () => {
     const { fleet, runner, definition } = setup(['a', 'b']);
     const bad = { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'x', nodeType: 'NoSuchNode' }] } as ManifestInput;
-    await expect(runner.executeUnary(local({ endpoints: ['a', 'b'], manifest: bad }), [json(1)])).rejects.toMatchObject({ code: 3 });
+    await expect(runner.execute(local({ endpoints: ['a', 'b'], manifest: bad }), [json(1)])).rejects.toMatchObject({ code: 3 });
     expect(fleet.get('a').handled + fleet.get('b').handled).toBe(1);
     expect(definition.snapshot()[0]!.endpoints.every((e) => e.failures === 0)).toBe(true);
   });
@@ -127,16 +127,16 @@ describe('RemotePipelineNode, unary', () => {
   it('times out a slow endpoint with RemoteTimeout and fails over', async () => {
     const { fleet, runner } = setup(['a']);
     const manifest = local({ endpoint: 'a', manifest: slowManifest(2000), timeoutMs: 50, retry: { maxRetries: 0 } });
-    await expect(runner.executeUnary(manifest, [json(1)])).rejects.toMatchObject({ reason: 'RemoteTimeout', code: 4 });
+    await expect(runner.execute(manifest, [json(1)])).rejects.toMatchObject({ reason: 'RemoteTimeout', code: 4 });
     expect(fleet.get('a').handled).toBe(1);
   });
 
   it('substitutes ${ENV} in authToken and names a missing variable', async () => {
     const { runner } = setup(['a'], { env: { REMOTE_TOKEN: 'secret' } });
-    expect(values(await runner.executeUnary(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${REMOTE_TOKEN}' }), [json(1)]))).toEqual([11]);
-    await expect(runner.executeUnary(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${NOPE_TOKEN}' }), [json(1)])).rejects.toThrow(/NOPE_TOKEN is not set/);
+    expect(values(await runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${REMOTE_TOKEN}' }), [json(1)]))).toEqual([11]);
+    await expect(runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${NOPE_TOKEN}' }), [json(1)])).rejects.toThrow(/NOPE_TOKEN is not set/);
     // a wrong token is the request's fault: Unauthenticated, not failover
-    await expect(runner.executeUnary(local({ endpoint: 'a', manifest: remoteManifest, authToken: 'wrong' }), [json(1)])).rejects.toMatchObject({ code: 16 });
+    await expect(runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: 'wrong' }), [json(1)])).rejects.toMatchObject({ code: 16 });
   });
 
   it('rejects bad params with paths', () => {
@@ -157,14 +157,14 @@ describe('RemotePipelineNode, unary', () => {
     const runner = createPipelineRunner({ registry });
     fleet.get('a').kill();
     const manifest = local({ endpoint: 'a', authToken: 'wrong-for-b', manifest: remoteManifest, retry: { maxRetries: 0 }, fallback: [{ endpoint: 'b', authToken: '${B_TOKEN}' }] });
-    expect(values(await runner.executeUnary(manifest, [json(5)]))).toEqual([15]);
+    expect(values(await runner.execute(manifest, [json(5)]))).toEqual([15]);
     expect(definition.snapshot().map((p) => p.pool)).toEqual(['grpc', 'fallback[0] grpc']);
   });
 
   it('names the package to install when a transport is missing', async () => {
     const definition = createRemotePipelineNode();
     const runner = createPipelineRunner({ nodes: [definition] });
-    await expect(runner.executeUnary(local({ transport: 'webrtc', endpoint: 'x', manifest: remoteManifest, retry: { maxRetries: 0 } }), [json(1)])).rejects.toThrow(
+    await expect(runner.execute(local({ transport: 'webrtc', endpoint: 'x', manifest: remoteManifest, retry: { maxRetries: 0 } }), [json(1)])).rejects.toThrow(
       /install it \(npm install @remotemedia\/transport-webrtc\)/,
     );
     await definition.close();

@@ -41,7 +41,7 @@ async function openedRemotely(fleet: ReturnType<typeof createFleet>): Promise<vo
 describe('RemotePipelineNode, streaming', () => {
   it('one remote session per local session; outputs stream back and flush at the end', async () => {
     const { fleet, runner } = setup();
-    const session = await runner.createStreamSession(local({ endpoints: ['a', 'b'], manifest: remoteManifest }));
+    const session = await runner.stream(local({ endpoints: ['a', 'b'], manifest: remoteManifest }));
     const read = drain(session.outputs);
     for (let i = 0; i < 20; i++) await session.send(json(i));
     await session.end();
@@ -52,7 +52,7 @@ describe('RemotePipelineNode, streaming', () => {
   it('push (default): each output goes out as it arrives, without waiting for another input', async () => {
     const { runner } = setup();
     const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
-    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote }));
+    const session = await runner.stream(local({ endpoint: 'a', manifest: slowRemote }));
     for (let i = 0; i < 3; i++) {
       await session.send(json(i));
       expect(value((await session.recv())!)).toBe(i); // no further input, no flush: pushed by the node
@@ -63,7 +63,7 @@ describe('RemotePipelineNode, streaming', () => {
 
   it('with-input: each input carries out the outputs that arrived before it, so output flows before the end', async () => {
     const { runner } = setup();
-    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: remoteManifest, outputDelivery: 'with-input' }));
+    const session = await runner.stream(local({ endpoint: 'a', manifest: remoteManifest, outputDelivery: 'with-input' }));
     await session.send(json(0));
     // The output of input 0 leaves with input 1 (documented: outputs between inputs wait for the next one or flush).
     for (let i = 1; i <= 5; i++) {
@@ -76,7 +76,7 @@ describe('RemotePipelineNode, streaming', () => {
   it('with-input and outputLingerMs: each input\'s outputs flow out without waiting for the next input', async () => {
     const { runner } = setup();
     const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
-    const session = await runner.createStreamSession(local({ endpoint: 'a', manifest: slowRemote, outputDelivery: 'with-input', outputLingerMs: 1000 }));
+    const session = await runner.stream(local({ endpoint: 'a', manifest: slowRemote, outputDelivery: 'with-input', outputLingerMs: 1000 }));
     for (let i = 0; i < 2; i++) {
       await session.send(json(i));
       expect(value((await session.recv())!)).toBe(i);
@@ -88,7 +88,7 @@ describe('RemotePipelineNode, streaming', () => {
   it('the remote server dies mid-stream: the session fails with RemoteStreamLost, nothing hangs, the next session fails over', async () => {
     const { fleet, runner, definition } = setup();
     const manifest = local({ endpoints: ['a', 'b'], manifest: remoteManifest });
-    const session = await runner.createStreamSession(manifest);
+    const session = await runner.stream(manifest);
     const read = drain(session.outputs);
     for (let i = 0; i < 5; i++) await session.send(json(i));
     await openedRemotely(fleet);
@@ -102,7 +102,7 @@ describe('RemotePipelineNode, streaming', () => {
     expect(values.length).toBeLessThan(10);
     expect(definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === victim)).toMatchObject({ failures: 1, active: 0 });
 
-    const next = await runner.createStreamSession(manifest);
+    const next = await runner.stream(manifest);
     const again = drain(next.outputs);
     for (let i = 0; i < 3; i++) await next.send(json(i));
     await next.end();
@@ -111,7 +111,7 @@ describe('RemotePipelineNode, streaming', () => {
 
   it('with onError: skip, the input that met the dead server is dropped and the stream continues on another endpoint', async () => {
     const { fleet, runner } = setup();
-    const session = await runner.createStreamSession(local({ endpoints: ['a', 'b'], manifest: remoteManifest }, { onError: 'skip' }));
+    const session = await runner.stream(local({ endpoints: ['a', 'b'], manifest: remoteManifest }, { onError: 'skip' }));
     const read = drain(session.outputs);
     for (let i = 0; i < 3; i++) await session.send(json(i));
     await openedRemotely(fleet);
@@ -129,7 +129,7 @@ describe('RemotePipelineNode, streaming', () => {
     const { fleet, runner } = setup();
     fleet.get('a').kill();
     fleet.get('b').kill();
-    const session = await runner.createStreamSession(
+    const session = await runner.stream(
       local({ endpoints: ['a', 'b'], manifest: remoteManifest, retry: { maxRetries: 0 }, fallback: [{ local: { ...remoteManifest, nodes: [{ id: 'x', nodeType: 'Calculator', params: { operation: 'multiply', operand: 2 } }] } }] }),
     );
     const read = drain(session.outputs);

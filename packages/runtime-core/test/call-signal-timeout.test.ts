@@ -18,7 +18,7 @@ describe('callSignal: a deadline that is no positive integer of ms up to 2^31-1 
   it('the largest deadline is accepted, and the runner reports a bad one as InvalidArgument rather than a RangeError', async () => {
     expect(callSignal({ timeoutMs: 2 ** 31 - 1 })!.aborted).toBe(false);
     const runner = new PipelineRunner();
-    await expect(runner.executeUnary(echo, [], { timeoutMs: 1e300 })).rejects.toMatchObject({ code: Code.InvalidArgument, details: [{ path: 'timeoutMs' }] });
-    await expect(runner.createStreamSession(echo, { timeoutMs: 0.5 })).rejects.toMatchObject({ code: Code.InvalidArgument });
+    await expect(runner.execute(echo, [], { timeoutMs: 1e300 })).rejects.toMatchObject({ code: Code.InvalidArgument, details: [{ path: 'timeoutMs' }] });
+    await expect(runner.stream(echo, { timeoutMs: 0.5 })).rejects.toMatchObject({ code: Code.InvalidArgument });
   });
 });

@@ -41,10 +41,10 @@ describe('defineManifest', () => {
   it('runs like the plain manifest, and a plain object still follows its changes between calls', async () => {
     const runner = new PipelineRunner();
     const defined = defineManifest(plain());
-    expect((await runner.executeUnary(defined, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
+    expect((await runner.execute(defined, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
     const mutable = plain();
-    expect((await runner.executeUnary(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
+    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
     mutable.nodes[0]!.params.operand = 10;
-    expect((await runner.executeUnary(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 11 });
+    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 11 });
   });
 });

@@ -51,7 +51,7 @@ const anyNode = (type: string, description: string, create: NodeDefinition<Recor
 describe('executor', () => {
   it('fans out and fans in: every path delivers', async () => {
     const runner = new PipelineRunner();
-    const outs = await runner.executeUnary(
+    const outs = await runner.execute(
       manifest(
         [
           { id: 'src', nodeType: 'PassThrough' },
@@ -77,7 +77,7 @@ describe('executor', () => {
   it('runs lifecycle in order: init, process, flush at end of input, close', async () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
-    await runner.executeUnary(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded' }], line('a', 'b')), [json(1)]);
+    await runner.execute(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded' }], line('a', 'b')), [json(1)]);
     expect(events.filter((e) => e.startsWith('a:'))).toEqual(['a:init', 'a:process', 'a:flush', 'a:close']);
     expect(events.filter((e) => e.startsWith('b:'))).toEqual(['b:init', 'b:process', 'b:flush', 'b:close']);
     expect(events.indexOf('a:flush')).toBeLessThan(events.indexOf('b:flush'));
@@ -87,7 +87,7 @@ describe('executor', () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
     const error = await runner
-      .executeUnary(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failOn: 2 } }, { id: 'c', nodeType: 'Recorded' }], line('a', 'b', 'c')), [json(1), json(2), json(3)])
+      .execute(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failOn: 2 } }, { id: 'c', nodeType: 'Recorded' }], line('a', 'b', 'c')), [json(1), json(2), json(3)])
       .catch((e: RemoteMediaError) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).nodeId).toBe('b');
@@ -98,7 +98,7 @@ describe('executor', () => {
   it('close runs on every created node when one fails to initialize', async () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
-    const error = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failInit: true } }], line('a', 'b'))).catch((e: RemoteMediaError) => e);
+    const error = await runner.stream(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failInit: true } }], line('a', 'b'))).catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).nodeId).toBe('b');
     expect((error as RemoteMediaError).message).toContain('failed to initialize');
     expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(['a:close', 'b:close']);
@@ -126,8 +126,8 @@ describe('executor', () => {
       manifest(nodes.map(({ id, ...params }) => ({ id, nodeType: 'Made', params })), line(...nodes.map((n) => n.id)));
 
     // Synchronous, then an asynchronous create in the middle, then synchronous again: same result.
-    expect((await runner.executeUnary(chain({ id: 'a', add: 1 }, { id: 'b', add: 10 }), [json(1)])).map(num)).toEqual([12]);
-    expect((await runner.executeUnary(chain({ id: 'a', add: 1 }, { id: 'b', async: true, add: 10 }, { id: 'c', add: 100 }), [json(1), json(2)])).map(num)).toEqual([112, 113]);
+    expect((await runner.execute(chain({ id: 'a', add: 1 }, { id: 'b', add: 10 }), [json(1)])).map(num)).toEqual([12]);
+    expect((await runner.execute(chain({ id: 'a', add: 1 }, { id: 'b', async: true, add: 10 }, { id: 'c', add: 100 }), [json(1), json(2)])).map(num)).toEqual([112, 113]);
 
     for (const [failing, created] of [
       [chain({ id: 'a' }, { id: 'b', fail: true }), ['a']], // fails synchronously
@@ -135,7 +135,7 @@ describe('executor', () => {
       [chain({ id: 'a' }, { id: 'b', async: true, fail: true }), ['a']], // the asynchronous create fails
     ] as const) {
       events.length = 0;
-      const error = await runner.executeUnary(failing, [json(1)]).catch((e: RemoteMediaError) => e);
+      const error = await runner.execute(failing, [json(1)]).catch((e: RemoteMediaError) => e);
       expect(error).toBeInstanceOf(RemoteMediaError);
       expect((error as RemoteMediaError).code).toBe(Code.FailedPrecondition);
       expect((error as RemoteMediaError).nodeId).toBe(failing.nodes.at(-1)!.id);
@@ -147,7 +147,7 @@ describe('executor', () => {
   it('onError: skip counts the error and keeps the session going', async () => {
     const { Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
-    const session = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'Recorded', params: { failOn: 2 }, onError: 'skip' }]));
+    const session = await runner.stream(manifest([{ id: 'a', nodeType: 'Recorded', params: { failOn: 2 }, onError: 'skip' }]));
     const reading = (async () => (await collect(session.outputs)).map(num))();
     for (const v of [1, 2, 3]) await session.send(json(v));
     await session.end();
@@ -157,7 +157,7 @@ describe('executor', () => {
 
   it('rejects a data kind the node does not accept, naming the node', async () => {
     const runner = new PipelineRunner();
-    const error = await runner.executeUnary(manifest([{ id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } }]), [{ kind: 'binary', bytes: new Uint8Array(1) }]).catch((e: RemoteMediaError) => e);
+    const error = await runner.execute(manifest([{ id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } }]), [{ kind: 'binary', bytes: new Uint8Array(1) }]).catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.InvalidArgument);
     expect((error as RemoteMediaError).message).toContain('node "calc" (Calculator) does not accept binary');
   });
@@ -166,7 +166,7 @@ describe('executor', () => {
     let maxDepth = 0;
     let produced = 0;
     const runner = new PipelineRunner({ nodes: conformanceNodes, outputCapacity: 4 });
-    const session = await runner.createStreamSession(
+    const session = await runner.stream(
       manifest(
         [
           { id: 'a', nodeType: 'PassThrough', queue: { capacity: 4 } },
@@ -197,7 +197,7 @@ describe('executor', () => {
   it('overflow drop policies drop instead of blocking, and count every drop', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
     for (const overflow of ['drop-oldest', 'drop-newest'] as const) {
-      const session = await runner.createStreamSession(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 50 }, queue: { capacity: 2, overflow } }]));
+      const session = await runner.stream(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 50 }, queue: { capacity: 2, overflow } }]));
       for (let i = 0; i < 10; i++) await session.send(json(i));
       const reading = collect(session.outputs);
       await session.end();
@@ -212,7 +212,7 @@ describe('executor', () => {
 
   it('interrupt targets one node: its queue is discarded, other nodes are untouched', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
-    const session = await runner.createStreamSession(
+    const session = await runner.stream(
       manifest(
         [
           { id: 'in', nodeType: 'PassThrough' },
@@ -252,7 +252,7 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Emitter] });
-    const outputs = await runner.executeUnary(manifest([{ id: 'e', nodeType: 'Emitter' }]), [json(1)]);
+    const outputs = await runner.execute(manifest([{ id: 'e', nodeType: 'Emitter' }]), [json(1)]);
     await expect(emitted[0]).rejects.toMatchObject({ code: Code.FailedPrecondition, nodeId: 'e' });
     await expect(emitted[1]).resolves.toBeUndefined();
     expect(outputs.map(num)).toEqual([9]);
@@ -261,7 +261,7 @@ describe('executor', () => {
   it('never re-enters a node: an input sent from inside its own process call waits for that call', async () => {
     let depth = 0;
     let maxDepth = 0;
-    let session: Awaited<ReturnType<PipelineRunner['createStreamSession']>> | undefined;
+    let session: Awaited<ReturnType<PipelineRunner['stream']>> | undefined;
     const order: number[] = [];
     const Reentrant = anyNode('Reentrant', 'sends a second input from inside its first call', () => ({
       process(input) {
@@ -274,7 +274,7 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Reentrant] });
-    session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Reentrant' }]));
+    session = await runner.stream(manifest([{ id: 'r', nodeType: 'Reentrant' }]));
     const reading = collect(session.outputs);
     await session.send(json(1));
     await until(() => order.length === 2);
@@ -293,7 +293,7 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Flaky] });
-    const session = await runner.createStreamSession(manifest([{ id: 'f', nodeType: 'Flaky', retry: { maxAttempts: 3, initialDelayMs: 1 } }]));
+    const session = await runner.stream(manifest([{ id: 'f', nodeType: 'Flaky', retry: { maxAttempts: 3, initialDelayMs: 1 } }]));
     const reading = collect(session.outputs);
     await session.send(json(7));
     await session.end();
@@ -311,7 +311,7 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Broken] });
-    const session = await runner.createStreamSession(manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]));
+    const session = await runner.stream(manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]));
     const reading = collect(session.outputs);
     for (let i = 0; i < 10; i++) await session.send(json(i));
     await session.end();
@@ -329,7 +329,7 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Recovering] });
-    const session = await runner.createStreamSession(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
+    const session = await runner.stream(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
     const reading = collect(session.outputs);
     for (let i = 0; i < 5; i++) await session.send(json(i)); // 3 failures open it; 2 rejected fast
     await until(() => session.metrics().nodes[0]!.errors === 5);
@@ -349,7 +349,7 @@ describe('executor', () => {
       return { process: () => undefined };
     });
     const runner = new PipelineRunner({ nodes: [Pusher], outputCapacity: 1 });
-    const session = await runner.createStreamSession(
+    const session = await runner.stream(
       manifest([{ id: 'push', nodeType: 'Pusher' }, { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1 }, queue: { capacity: 1 } }], line('push', 'add')),
     );
     await emitFromOutside!(0);
@@ -375,7 +375,7 @@ describe('executor', () => {
 
   it('per-node timeout fails with DeadlineExceeded naming the node', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
-    const error = await runner.executeUnary(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)]).catch((e: RemoteMediaError) => e);
+    const error = await runner.execute(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)]).catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.DeadlineExceeded);
     expect((error as RemoteMediaError).nodeId).toBe('slow');
   });
@@ -384,7 +384,7 @@ describe('executor', () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded, ...conformanceNodes] });
     const controller = new AbortController();
-    const call = runner.executeUnary(manifest([{ id: 'r', nodeType: 'Recorded' }, { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } }], line('r', 's')), [json(1)], { signal: controller.signal });
+    const call = runner.execute(manifest([{ id: 'r', nodeType: 'Recorded' }, { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } }], line('r', 's')), [json(1)], { signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     const error = await call.catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.Canceled);
@@ -396,7 +396,7 @@ describe('executor', () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
     const results = await Promise.all(
       Array.from({ length: 50 }, async (_, s) => {
-        const session = await runner.createStreamSession(
+        const session = await runner.stream(
           manifest([{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: s } }, { id: 'jitter', nodeType: 'Sleep', params: { ms: s % 3 } }], line('add', 'jitter')),
         );
         const reading = collect(session.outputs);
@@ -417,10 +417,10 @@ describe('executor', () => {
     const seen: string[] = [];
     const runner = new PipelineRunner({ nodes: [anyNode('SeesSession', 'reports its session id', (_p, ctx) => ({ process: () => ({ kind: 'text', text: ctx.sessionId }) }))] });
     const m = manifest([{ id: 's', nodeType: 'SeesSession' }]);
-    for (let i = 0; i < 3; i++) seen.push(...(await runner.executeUnary(m, [{ kind: 'text', text: 'x' }])).map((o) => (o.data as { text: string }).text));
+    for (let i = 0; i < 3; i++) seen.push(...(await runner.execute(m, [{ kind: 'text', text: 'x' }])).map((o) => (o.data as { text: string }).text));
     expect(new Set(seen).size).toBe(3);
     for (const id of seen) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const session = await runner.createStreamSession(m);
+    const session = await runner.stream(m);
     await session.send({ kind: 'text', text: 'x' });
     expect(((await session.recv())!.data as { text: string }).text).toBe(session.sessionId);
     expect(session.sessionId).toBe(session.sessionId);
@@ -430,11 +430,11 @@ describe('executor', () => {
   it('enforces maxConcurrentSessions with ResourceExhausted', async () => {
     const runner = new PipelineRunner({ limits: { maxConcurrentSessions: 1 } });
     const m = manifest([{ id: 'p', nodeType: 'PassThrough' }]);
-    const first = await runner.createStreamSession(m);
-    const error = await runner.createStreamSession(m).catch((e: RemoteMediaError) => e);
+    const first = await runner.stream(m);
+    const error = await runner.stream(m).catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
     await first.close();
-    const again = await runner.createStreamSession(m);
+    const again = await runner.stream(m);
     expect(again.sessionId).not.toBe(first.sessionId);
     await again.close();
   });
@@ -444,15 +444,15 @@ describe('executor', () => {
     const gate = new Promise<void>((r) => (release = r));
     const Slow = anyNode('Slow', 'waits for the gate', () => ({ process: async (input: RuntimeData) => (await gate, input) }));
     const runner = new PipelineRunner({ nodes: [Slow], limits: { maxConcurrentSessions: 1 } });
-    const running = runner.executeUnary(manifest([{ id: 's', nodeType: 'Slow' }]), [json(1)]);
+    const running = runner.execute(manifest([{ id: 's', nodeType: 'Slow' }]), [json(1)]);
     expect(runner.activeSessionCount).toBe(1);
-    const refused = await runner.executeUnary(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(2)]).catch((e: RemoteMediaError) => e);
+    const refused = await runner.execute(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(2)]).catch((e: RemoteMediaError) => e);
     expect((refused as RemoteMediaError).code).toBe(Code.ResourceExhausted);
     release();
     expect((await running).map(num)).toEqual([1]);
     expect(runner.activeSessionCount).toBe(0);
     // Synchronous runs leave nothing behind either.
-    expect((await runner.executeUnary(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(3)])).map(num)).toEqual([3]);
+    expect((await runner.execute(manifest([{ id: 'p', nodeType: 'PassThrough' }]), [json(3)])).map(num)).toEqual([3]);
     expect(runner.activeSessionCount).toBe(0);
   });
 
@@ -471,14 +471,14 @@ describe('executor', () => {
       };
     });
     const runner = new PipelineRunner({ nodes: [Loose] });
-    expect((await runner.executeUnary(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(1)])).map(num)).toEqual([100, 1]);
+    expect((await runner.execute(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(1)])).map(num)).toEqual([100, 1]);
     expect(seen).toEqual([true]);
-    await expect(runner.executeUnary(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(-1)])).rejects.toMatchObject({ nodeId: 'l', message: expect.stringContaining('negative') });
+    await expect(runner.execute(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(-1)])).rejects.toMatchObject({ nodeId: 'l', message: expect.stringContaining('negative') });
   });
 
   it('sends addressed to a named node, and rejects unknown node names', async () => {
     const runner = new PipelineRunner();
-    const session = await runner.createStreamSession(manifest([{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } }], line('a', 'b')));
+    const session = await runner.stream(manifest([{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } }], line('a', 'b')));
     await session.send(json(1), { nodeId: 'b' });
     expect(num((await session.recv())!)).toBe(101);
     await expect(session.send(json(1), { nodeId: 'nope' })).rejects.toMatchObject({ code: Code.NotFound });
@@ -487,7 +487,7 @@ describe('executor', () => {
 
   it('exposes metrics as an object and as Prometheus text', async () => {
     const runner = new PipelineRunner();
-    const session = await runner.createStreamSession(manifest([{ id: 'p', nodeType: 'PassThrough' }]));
+    const session = await runner.stream(manifest([{ id: 'p', nodeType: 'PassThrough' }]));
     for (let i = 0; i < 10; i++) await session.send(json(i));
     for (let i = 0; i < 10; i++) await session.recv();
     const m = session.metrics().nodes[0]!;
@@ -495,7 +495,7 @@ describe('executor', () => {
     // Synchronous nodes are timed on a sample of calls; asynchronous ones on every call.
     expect(m.latency.count).toBe(1);
     const asyncRunner = new PipelineRunner({ nodes: conformanceNodes });
-    const slow = await asyncRunner.createStreamSession(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 1 } }]));
+    const slow = await asyncRunner.stream(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 1 } }]));
     for (let i = 0; i < 10; i++) await slow.send(json(i));
     for (let i = 0; i < 10; i++) await slow.recv();
     await slow.end();
@@ -514,19 +514,19 @@ describe('executor', () => {
     expect(() => registry.register(builtinNodes[0]!)).toThrow(/already registered/);
     registry.registerFunction({ type: 'Upper', accepts: ['text'], produces: ['text'] }, (input) => (input.kind === 'text' ? { kind: 'text', text: input.text.toUpperCase() } : undefined));
     const runner = new PipelineRunner({ registry });
-    const outs = await runner.executeUnary(manifest([{ id: 'u', nodeType: 'Upper' }]), [{ kind: 'text', text: 'hi' }]);
+    const outs = await runner.execute(manifest([{ id: 'u', nodeType: 'Upper' }]), [{ kind: 'text', text: 'hi' }]);
     expect(outs[0]!.data).toEqual({ kind: 'text', text: 'HI' });
     expect(runner.listNodes().map((n) => n.type)).toContain('Upper');
   });
 
   it('shutdown lets running sessions finish within the grace period, then refuses new ones', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
-    const session = await runner.createStreamSession(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 30 } }]));
+    const session = await runner.stream(manifest([{ id: 's', nodeType: 'Sleep', params: { ms: 30 } }]));
     await session.send(json(1));
     const reading = collect(session.outputs);
     void session.end();
     await runner.shutdown({ graceMs: 5000 });
     expect((await reading).map(num)).toEqual([1]);
-    await expect(runner.createStreamSession(manifest([{ id: 'p', nodeType: 'PassThrough' }]))).rejects.toMatchObject({ code: Code.Unavailable });
+    await expect(runner.stream(manifest([{ id: 'p', nodeType: 'PassThrough' }]))).rejects.toMatchObject({ code: Code.Unavailable });
   });
 });

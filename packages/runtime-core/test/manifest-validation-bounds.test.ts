@@ -116,7 +116,7 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
   it('servers refuse more than 256 nodes by default, before looking at each node', async () => {
     const runner = createServerRunner();
     expect(runner.limits.maxNodes).toBe(DEFAULT_SERVER_MAX_NODES);
-    const error = await runner.executeUnary(JSON.stringify(chain(DEFAULT_SERVER_MAX_NODES + 1)), []).catch((e: unknown) => e);
+    const error = await runner.execute(JSON.stringify(chain(DEFAULT_SERVER_MAX_NODES + 1)), []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
     expect((error as RemoteMediaError).details).toEqual([{ path: 'nodes', message: 'has 257 nodes, over the limit maxNodes=256' }]);

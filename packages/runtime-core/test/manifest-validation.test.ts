@@ -92,7 +92,7 @@ describe('manifest validation', () => {
   it('the runner throws InvalidArgument with details, and ResourceExhausted past maxNodes', async () => {
     const runner = createPipelineRunner({ limits: { maxNodes: 1 } });
     const two = { version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }] };
-    const error = await runner.executeUnary(two as never, []).catch((e: unknown) => e);
+    const error = await runner.execute(two as never, []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
     expect((error as RemoteMediaError).message).toContain('maxNodes=1');

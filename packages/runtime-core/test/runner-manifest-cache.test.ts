@@ -32,7 +32,7 @@ describe('PipelineRunner.resolve cache', () => {
     const passThrough = runner.resolve(manifest());
     runner.registry.register(defineNode({ type: 'Shout', description: 'Upper-cases text.', paramsSchema: z.object({}), accepts: ['text'], produces: ['text'], create: () => ({ process: (d) => (d.kind === 'text' ? text(d.text.toUpperCase()) : undefined) }) }));
     expect(runner.resolve(manifest())).not.toBe(passThrough); // re-validated against the new registry
-    const outputs = await runner.executeUnary(m, [text('hi')]);
+    const outputs = await runner.execute(m, [text('hi')]);
     expect(outputs.map((o) => (o.data as { text: string }).text)).toEqual(['HI']);
   });
 

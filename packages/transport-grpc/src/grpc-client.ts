@@ -8,6 +8,7 @@ import {
   type HealthStatus,
   type ManifestSource,
   type PipelineClient,
+  type TransportClientOptions,
   type RuntimeData,
   RemoteMediaError,
   type StreamSession,
@@ -80,7 +81,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
 
   return {
     protocol,
-    async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], o?: CallOptions): Promise<TransportData[]> {
+    async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], o?: CallOptions): Promise<TransportData[]> {
       guard();
       const request = { manifest: manifestToWire(manifest), inputs: inputs.map((i) => toDataChunk(i)) };
       if (native) {
@@ -100,7 +101,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
         throw fromConnectError(error, o?.signal);
       }
     },
-    async createStreamSession(manifest: ManifestSource, o?: CallOptions): Promise<StreamSession> {
+    async stream(manifest: ManifestSource, o?: CallOptions): Promise<StreamSession> {
       guard();
       const session = await GrpcStreamSession.open(streaming, manifestToWire(manifest), { ...call(o), metricsIntervalMs: options.metricsIntervalMs });
       sessions.add(session);
@@ -137,6 +138,6 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
 }
 
 /** The generic factory `@remotemedia/remote-client` loads by dynamic import. */
-export function createTransportClient(options: { endpoint: string; authToken?: string; timeoutMs?: number }): PipelineClient {
+export function createTransportClient(options: TransportClientOptions): PipelineClient {
   return createGrpcPipelineClient({ baseUrl: options.endpoint, token: options.authToken, timeoutMs: options.timeoutMs });
 }

@@ -18,7 +18,7 @@ describe('100 concurrent streaming sessions', () => {
     const manifest = { version: 'v1' as const, metadata: { name: 'many' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
     const CHUNKS = 20;
     const run = async (n: number) => {
-      const session = await clients[n % 2]!.createStreamSession(manifest);
+      const session = await clients[n % 2]!.stream(manifest);
       const got: number[] = [];
       const reading = (async () => {
         for await (const out of session.outputs) got.push((out.data as AudioData).samples[0]!);

@@ -19,7 +19,7 @@ describe('a stream reset the caller did not cause', () => {
 
   it('is Unavailable (ConnectionLost), so retries and failover treat it as an endpoint failure', async () => {
     const client = createGrpcPipelineClient({ baseUrl: url });
-    const error = await client.executeUnary(manifest, [{ kind: 'text', text: 'x' }]).catch((e: unknown) => e);
+    const error = await client.execute(manifest, [{ kind: 'text', text: 'x' }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.Unavailable);
     expect((error as RemoteMediaError).reason).toBe('ConnectionLost');
@@ -30,7 +30,7 @@ describe('a stream reset the caller did not cause', () => {
     const client = createGrpcPipelineClient({ baseUrl: url });
     const controller = new AbortController();
     controller.abort();
-    const error = await client.executeUnary(manifest, [{ kind: 'text', text: 'x' }], { signal: controller.signal }).catch((e: unknown) => e);
+    const error = await client.execute(manifest, [{ kind: 'text', text: 'x' }], { signal: controller.signal }).catch((e: unknown) => e);
     expect((error as RemoteMediaError).code).toBe(Code.Canceled);
     await client.close();
   });

@@ -56,7 +56,7 @@ const failure = (p: Promise<unknown>) =>
   );
 /** The server still answers a normal call. */
 async function stillServing(url: string) {
-  expect(await client(url).executeUnary(passThrough(), [text('still serving')])).toHaveLength(1);
+  expect(await client(url).execute(passThrough(), [text('still serving')])).toHaveLength(1);
 }
 
 function grpcFrame(body: Uint8Array, flag = 0): Buffer {
@@ -199,10 +199,10 @@ describe('a message the status cannot carry as is (item 1)', () => {
       });
       expect(streamErr.code).toBe(grpc.status.INVALID_ARGUMENT);
       for (const protocol of ['grpc', 'grpc-web', 'connect'] as const) {
-        const e = await failure(client(url, protocol).executeUnary(manifest, []));
+        const e = await failure(client(url, protocol).execute(manifest, []));
         expect(e.code, protocol).toBe(Code.InvalidArgument);
         expect(e.details.length, protocol).toBeGreaterThan(0);
-        const s = await failure(client(url, protocol).createStreamSession(manifest));
+        const s = await failure(client(url, protocol).stream(manifest));
         expect(s.code, protocol).toBe(Code.InvalidArgument);
       }
     }
@@ -245,7 +245,7 @@ describe('errors too large for trailers (item 6)', () => {
   it('connect, gRPC-Web and the Connect JSON error body are bounded the same way', async () => {
     const { url } = await setup();
     for (const protocol of ['grpc-web', 'connect'] as const) {
-      const e = await failure(client(url, protocol).executeUnary(BIG, []));
+      const e = await failure(client(url, protocol).execute(BIG, []));
       expect(e.code, protocol).toBe(Code.InvalidArgument);
       expect(Buffer.byteLength(e.rawMessage), protocol).toBeLessThanOrEqual(1024 + 3);
       expect(e.details.at(-1)!.message, protocol).toMatch(/^and \d+ more problems$/);
@@ -273,13 +273,13 @@ describe('calls that never send their request (item 10)', () => {
     const silent = [rawCall(url, STREAM, undefined), rawCall(url, EXECUTE, undefined)];
     // Both are counted from their opening: the next session is refused until they are gone.
     await expect.poll(() => server.activeCalls).toBe(2);
-    const refused = await failure(client(url).createStreamSession(passThrough()));
+    const refused = await failure(client(url).stream(passThrough()));
     expect(refused.code).toBe(Code.ResourceExhausted);
     for (const res of await Promise.all(silent)) {
       expect(res.status).toBe(Code.DeadlineExceeded);
       expect(decodeGrpcMessage(res.rawMessage!)).toContain('initTimeoutMs=300');
     }
-    const session = await client(url).createStreamSession(passThrough());
+    const session = await client(url).stream(passThrough());
     await session.send(text('after'));
     expect(await session.recv()).toMatchObject({ data: text('after') });
     await session.end();
@@ -418,7 +418,7 @@ describe('connection timeouts (item 10, slowloris)', () => {
   it('a connection idle between calls is closed after idleTimeoutMs; one with an open session is kept', async () => {
     const { url } = await setup({ timeouts: { idleTimeoutMs: 300 } });
     const busy = client(url);
-    const session = await busy.createStreamSession(passThrough());
+    const session = await busy.stream(passThrough());
     const idle = http2.connect(url);
     idle.on('error', () => {});
     const idleClosed = new Promise<void>((resolve) => idle.on('close', resolve));

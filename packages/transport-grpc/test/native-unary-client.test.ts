@@ -21,11 +21,11 @@ describe('native gRPC unary client (protocol grpc)', () => {
     const client = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
     cleanups.push(() => client.close());
     const slow = { version: 'v1' as const, metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 2000 } }] };
-    const e = await failure(client.executeUnary(slow, [text('x')], { timeoutMs: 100 }));
+    const e = await failure(client.execute(slow, [text('x')], { timeoutMs: 100 }));
     expect(e).toBeInstanceOf(RemoteMediaError);
     expect(e.code).toBe(Code.DeadlineExceeded);
     expect(e.message).toContain('ExecutePipeline');
-    expect((await client.executeUnary(passThrough(), [text('after')]))[0]!.data).toEqual(text('after'));
+    expect((await client.execute(passThrough(), [text('after')]))[0]!.data).toEqual(text('after'));
     await expect.poll(() => server.activeCalls).toBe(0); // the server stopped the abandoned call too
   });
 
@@ -35,7 +35,7 @@ describe('native gRPC unary client (protocol grpc)', () => {
     cleanups.push(() => new Promise<void>((r) => plain.close(() => r())));
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` });
     cleanups.push(() => client.close());
-    const e = await failure(client.executeUnary(passThrough(), [text('x')]));
+    const e = await failure(client.execute(passThrough(), [text('x')]));
     expect(e.code).toBe(Code.Unimplemented);
     expect(e.message).toMatch(/HTTP status 404/);
   });
@@ -47,7 +47,7 @@ describe('native gRPC unary client (protocol grpc)', () => {
     await new Promise<void>((r) => probe.close(() => r()));
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${port}` });
     cleanups.push(() => client.close());
-    const e = await failure(client.executeUnary(passThrough(), [text('x')]));
+    const e = await failure(client.execute(passThrough(), [text('x')]));
     expect(e.code).toBe(Code.Unavailable);
     expect(e.reason).toBe('ConnectionLost');
     expect(e.message).toMatch(/ECONNREFUSED/);
@@ -62,7 +62,7 @@ describe('native gRPC unary client (protocol grpc)', () => {
       import { createGrpcPipelineClient } from '@remotemedia/transport-grpc';
       const client = createGrpcPipelineClient({ baseUrl: ${JSON.stringify(url)} });
       const m = { version: 'v1', metadata: { name: 'idle' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 50 } }] };
-      client.executeUnary(m, [{ kind: 'text', text: 'alive' }]).then((out) => console.log(out[0].data.text));
+      client.execute(m, [{ kind: 'text', text: 'alive' }]).then((out) => console.log(out[0].data.text));
     `;
     // Asynchronous: the server runs in this process and must keep answering.
     const child = await new Promise<{ error: Error | null; stdout: string }>((resolve) =>

@@ -61,10 +61,10 @@ async function rawGrpc(url: string, path: string, body: Uint8Array, headers: Rec
 describe('auth', () => {
   it('accepts the configured token and rejects others, naming no token', async () => {
     const { client, url } = await setup();
-    expect(await client.executeUnary(passThrough(), [text('ok')])).toHaveLength(1);
+    expect(await client.execute(passThrough(), [text('ok')])).toHaveLength(1);
     const wrong = createGrpcPipelineClient({ baseUrl: url, token: 'guess' });
     clients.push(wrong);
-    const e = await failure(wrong.executeUnary(passThrough(), [text('x')]));
+    const e = await failure(wrong.execute(passThrough(), [text('x')]));
     expect(e.code).toBe(Code.Unauthenticated);
     expect(e.message).not.toContain('guess');
     expect(e.message).not.toContain(TOKEN);
@@ -72,7 +72,7 @@ describe('auth', () => {
 
   it('runs without auth when no tokens are configured', async () => {
     const { client } = await setup({ authTokens: [] }, undefined);
-    expect(await client.executeUnary(passThrough(), [text('open')])).toHaveLength(1);
+    expect(await client.execute(passThrough(), [text('open')])).toHaveLength(1);
     const version = await client.version();
     expect(version.protocolVersion).toBe('v1');
     expect(version.nodeTypes).toEqual(expect.arrayContaining(['PassThrough', 'AudioChunker', 'Sleep']));
@@ -87,34 +87,34 @@ describe('limits', () => {
   it('oversized messages are RESOURCE_EXHAUSTED naming the limit, and the server keeps serving', async () => {
     const { client } = await setup({ limits: { maxMessageBytes: 64 * 1024 } });
     const big = audio(new Float32Array(100_000), 16_000);
-    const e = await failure(client.executeUnary(passThrough(), [big]));
+    const e = await failure(client.execute(passThrough(), [big]));
     expect(e.code).toBe(Code.ResourceExhausted);
     expect(e.message).toMatch(/maxMessageBytes=65536|65536/);
-    const session = await client.createStreamSession(passThrough());
+    const session = await client.stream(passThrough());
     await session.send(big).catch(() => {});
     expect((await failure(session.recv())).code).toBe(Code.ResourceExhausted);
-    expect(await client.executeUnary(passThrough(), [text('small')])).toHaveLength(1);
+    expect(await client.execute(passThrough(), [text('small')])).toHaveLength(1);
   });
 
   it('maxNodesPerManifest is INVALID_ARGUMENT naming the limit', async () => {
     const { client } = await setup({ limits: { maxNodesPerManifest: 2 } });
     const manifest = { version: 'v1' as const, metadata: { name: 'n3' }, nodes: ['a', 'b', 'c'].map((id) => ({ id, nodeType: 'PassThrough' })) };
-    const e = await failure(client.executeUnary(manifest, [text('x')]));
+    const e = await failure(client.execute(manifest, [text('x')]));
     expect(e.code).toBe(Code.InvalidArgument);
     expect(e.message).toContain('maxNodesPerManifest=2');
-    expect((await failure(client.createStreamSession(manifest))).message).toContain('maxNodesPerManifest=2');
+    expect((await failure(client.stream(manifest))).message).toContain('maxNodesPerManifest=2');
   });
 
   it('maxConcurrentSessions is RESOURCE_EXHAUSTED naming the limit; a freed slot is reusable', async () => {
     const { client } = await setup({ limits: { maxConcurrentSessions: 2 } });
-    const a = await client.createStreamSession(passThrough());
-    const b = await client.createStreamSession(passThrough());
-    const e = await failure(client.createStreamSession(passThrough()));
+    const a = await client.stream(passThrough());
+    const b = await client.stream(passThrough());
+    const e = await failure(client.stream(passThrough()));
     expect(e.code).toBe(Code.ResourceExhausted);
     expect(e.message).toContain('maxConcurrentSessions=2');
-    expect((await failure(client.executeUnary(passThrough(), [text('x')]))).code).toBe(Code.ResourceExhausted);
+    expect((await failure(client.execute(passThrough(), [text('x')]))).code).toBe(Code.ResourceExhausted);
     await a.end();
-    const c = await client.createStreamSession(passThrough());
+    const c = await client.stream(passThrough());
     await Promise.all([b.end(), c.end()]);
   });
 
@@ -122,20 +122,20 @@ describe('limits', () => {
     const { server, url } = await setup({ limits: { maxConcurrentSessions: 1 } });
     const doomed = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
     const slow = { version: 'v1' as const, metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 10_000 } }] };
-    const session = await doomed.createStreamSession(slow);
+    const session = await doomed.stream(slow);
     await session.send(text('in flight'));
     expect(server.activeCalls).toBe(1);
     await doomed.close();
     await expect.poll(() => server.activeCalls).toBe(0);
     const again = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
     clients.push(again);
-    await (await again.createStreamSession(passThrough())).end();
+    await (await again.stream(passThrough())).end();
   });
 
   it('requestTimeoutMs is DEADLINE_EXCEEDED naming the limit', async () => {
     const { client } = await setup({ limits: { requestTimeoutMs: 200 } });
     const slow = { version: 'v1' as const, metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 10_000 } }] };
-    const e = await failure(client.executeUnary(slow, [text('x')]));
+    const e = await failure(client.execute(slow, [text('x')]));
     expect(e.code).toBe(Code.DeadlineExceeded);
     expect(e.message).toContain('requestTimeoutMs=200');
   });
@@ -147,7 +147,7 @@ describe('malformed requests', () => {
     const res = await rawGrpc(url, '/remotemedia.v1.PipelineExecutionService/ExecutePipeline', new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
     expect(res.status).toBe(Code.InvalidArgument);
     expect(res.message).toMatch(/^request is not a valid ExecutePipelineRequest: /);
-    expect(await client.executeUnary(passThrough(), [text('still serving')])).toHaveLength(1);
+    expect(await client.execute(passThrough(), [text('still serving')])).toHaveLength(1);
   });
 
   it('a DataBuffer with an unknown enum is INVALID_ARGUMENT naming the field', async () => {
@@ -168,23 +168,23 @@ describe('malformed requests', () => {
 
   it('bad manifests list every problem; empty and unparsable ones say so', async () => {
     const { client } = await setup();
-    const e = await failure(client.executeUnary({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Nope' }], connections: [{ from: 'a', to: 'ghost' }] }, []));
+    const e = await failure(client.execute({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Nope' }], connections: [{ from: 'a', to: 'ghost' }] }, []));
     expect(e.code).toBe(Code.InvalidArgument);
     expect(e.details.map((d) => d.path)).toEqual(expect.arrayContaining(['nodes[0].nodeType', 'connections[0].to']));
-    expect((await failure(client.executeUnary('', []))).message).toMatch(/manifest is empty/);
-    expect((await failure(client.executeUnary('{"version": ', []))).message).toMatch(/not valid JSON/);
+    expect((await failure(client.execute('', []))).message).toMatch(/manifest is empty/);
+    expect((await failure(client.execute('{"version": ', []))).message).toMatch(/not valid JSON/);
     const yaml = 'version: v1\nmetadata: { name: y }\nnodes:\n  - id: p\n    nodeType: PassThrough\n';
-    expect(await client.executeUnary(yaml, [text('yaml works')])).toHaveLength(1);
+    expect(await client.execute(yaml, [text('yaml works')])).toHaveLength(1);
   });
 });
 
 describe('observability', () => {
   it('serves Prometheus /metrics with request counters and per-node pipeline metrics', async () => {
     const { client, server } = await setup({ metricsPort: 0 });
-    const session = await client.createStreamSession(passThrough('metered'));
+    const session = await client.stream(passThrough('metered'));
     await session.send(text('a'));
     await session.recv();
-    await client.executeUnary(passThrough(), [text('b')]);
+    await client.execute(passThrough(), [text('b')]);
     // With auth configured, /metrics takes a token like every pipeline call (see metricsPublic).
     const withToken = { headers: { authorization: `Bearer ${TOKEN}` } };
     const body = await (await fetch(`${server.metricsAddress!.url}/metrics`, withToken)).text();
@@ -202,7 +202,7 @@ describe('observability', () => {
     const { url } = await setup();
     const client = createGrpcPipelineClient({ baseUrl: url, token: TOKEN, metricsIntervalMs: 1 });
     clients.push(client);
-    const session = await client.createStreamSession(passThrough('m'));
+    const session = await client.stream(passThrough('m'));
     for (let i = 0; i < 5; i++) await session.send(text(String(i)));
     const reading = (async () => {
       for await (const _ of session.outputs);

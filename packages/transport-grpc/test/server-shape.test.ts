@@ -21,16 +21,16 @@ describe('createGrpcServer: the shared server shape', () => {
     const { url } = await server.listen();
     const client = createGrpcPipelineClient({ baseUrl: url });
     try {
-      expect((await client.executeUnary({ pipeline: 'calc' } as never, [json(1)]))[0]!.data).toMatchObject({ value: 6 });
+      expect((await client.execute({ pipeline: 'calc' } as never, [json(1)]))[0]!.data).toMatchObject({ value: 6 });
       catalog.later = { ...calc, nodes: [{ ...calc.nodes[0], params: { operation: 'multiply', operand: 3 } }] };
-      expect((await client.executeUnary('pipeline: later', [json(2)]))[0]!.data).toMatchObject({ value: 6 });
-      const missing = await client.executeUnary({ pipeline: 'nope' } as never, [json(1)]).catch((e: RemoteMediaError) => e);
+      expect((await client.execute('pipeline: later', [json(2)]))[0]!.data).toMatchObject({ value: 6 });
+      const missing = await client.execute({ pipeline: 'nope' } as never, [json(1)]).catch((e: RemoteMediaError) => e);
       expect(missing).toBeInstanceOf(RemoteMediaError);
       expect((missing as RemoteMediaError).code).toBe(Code.NotFound);
       expect((missing as RemoteMediaError).message).toContain('"nope"');
       // maxSessions is limits.maxConcurrentSessions: one open stream, a second is refused.
-      const session = await client.createStreamSession({ pipeline: 'calc' } as never);
-      const second = await client.createStreamSession(calc).catch((e: RemoteMediaError) => e);
+      const session = await client.stream({ pipeline: 'calc' } as never);
+      const second = await client.stream(calc).catch((e: RemoteMediaError) => e);
       expect((second as RemoteMediaError).code).toBe(Code.ResourceExhausted);
       await session.close();
     } finally {

@@ -64,9 +64,9 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
   });
 
   /** Streams session k's audio, all chunks, and returns its outputs. `midway` runs after half of them. */
-  async function stream(nodeType: string, k: number, midway?: (s: Awaited<ReturnType<GrpcPipelineClient['createStreamSession']>>) => Promise<void>) {
+  async function stream(nodeType: string, k: number, midway?: (s: Awaited<ReturnType<GrpcPipelineClient['stream']>>) => Promise<void>) {
     const samples = sessionAudio(k);
-    const session = await client.createStreamSession(manifest(nodeType));
+    const session = await client.stream(manifest(nodeType));
     const outs: { data: RuntimeData }[] = [];
     const reading = (async () => {
       for await (const out of session.outputs) outs.push(out as { data: RuntimeData });
@@ -101,7 +101,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
 
   it('a session at the wrong rate fails alone; the others keep their results', async () => {
     const wrong = (async () => {
-      const s = await client.createStreamSession(manifest('SileroVADBatched'));
+      const s = await client.stream(manifest('SileroVADBatched'));
       const reading = (async () => {
         for await (const _ of s.outputs) void _;
       })();
@@ -121,14 +121,14 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
   it('a session that stops sending mid-stream, or is cancelled mid-batch, does not stall or change the others', async () => {
     const samples = sessionAudio(20);
     // Stops sending after a few windows and stays open (its rows are in the batches before it stops).
-    const stalled = await client.createStreamSession(manifest('SileroVADBatched'));
+    const stalled = await client.stream(manifest('SileroVADBatched'));
     const stalledReading = (async () => {
       for await (const _ of stalled.outputs) void _;
     })().catch(() => undefined);
     for (let c = 0; c < 10; c++) await stalled.send(audio(samples.slice(c * CHUNK, (c + 1) * CHUNK), 16_000));
     // Cancelled while its windows are being batched with the others'.
     const cancelled = (async () => {
-      const s = await client.createStreamSession(manifest('SileroVADBatched'));
+      const s = await client.stream(manifest('SileroVADBatched'));
       const reading = (async () => {
         for await (const _ of s.outputs) void _;
       })().catch(() => undefined);

@@ -31,12 +31,12 @@ describe('TLS', () => {
     expect(ctx.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     for (const protocol of ['grpc', 'grpc-web', 'connect'] as const) {
       const client = createGrpcPipelineClient({ baseUrl: ctx.url, token: TOKEN, protocol, ca: tls.cert });
-      const [out] = await client.executeUnary(passThrough(), [text(`over tls (${protocol})`)]);
+      const [out] = await client.execute(passThrough(), [text(`over tls (${protocol})`)]);
       expect(out!.data).toEqual(text(`over tls (${protocol})`));
       await client.close();
     }
     const untrusting = createGrpcPipelineClient({ baseUrl: ctx.url, token: TOKEN });
-    await expect(untrusting.executeUnary(passThrough(), [text('x')])).rejects.toThrow(/certificate/i);
+    await expect(untrusting.execute(passThrough(), [text('x')])).rejects.toThrow(/certificate/i);
     await untrusting.close();
   });
 

@@ -114,7 +114,7 @@ describe('http server: routes, errors, auth, limits', () => {
     }
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
     const client = createHttpPipelineClient({ baseUrl: s.url, token: 'wrong-token' });
-    const error = await client.createStreamSession(chain('p', ['p', 'PassThrough'])).catch((e: unknown) => e);
+    const error = await client.stream(chain('p', ['p', 'PassThrough'])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.Unauthenticated);
     await client.close();
@@ -147,7 +147,7 @@ describe('http server: routes, errors, auth, limits', () => {
     const version = await (await fetch(`${s.url}/v1/version`, { headers: auth })).json();
     expect(version).toMatchObject({ api: 'v1', runtime: expect.any(String), transportHttp: expect.any(String) });
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
-    const session = await client.createStreamSession(chain('metered', ['p', 'PassThrough']));
+    const session = await client.stream(chain('metered', ['p', 'PassThrough']));
     await session.send({ kind: 'text', text: 'x' });
     await session.recv();
     const text = await (await fetch(`${s.url}/metrics`, { headers: auth })).text();
@@ -226,7 +226,7 @@ describe('http server: routes, errors, auth, limits', () => {
     try {
       // Plain manifests and defineManifest ones (sent as their stored text) alike.
       const defined = defineManifest(chain('keepalive', ['p', 'PassThrough']));
-      for (let i = 0; i < 40; i++) expect((await client.executeUnary(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
+      for (let i = 0; i < 40; i++) expect((await client.execute(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => /listener/i.test(w.message))).toEqual([]);
     } finally {

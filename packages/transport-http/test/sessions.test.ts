@@ -22,7 +22,7 @@ describe('http server: streaming sessions', () => {
       s = await startServer();
       const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN, streaming });
       const manifest = chain('many', ['calc', 'Calculator', { operation: 'add', operand: 1000 }]);
-      const sessions: StreamSession[] = await Promise.all(Array.from({ length: 100 }, () => client.createStreamSession(manifest)));
+      const sessions: StreamSession[] = await Promise.all(Array.from({ length: 100 }, () => client.stream(manifest)));
       expect(s.runner.activeSessionCount).toBe(100);
       const results = await Promise.all(
         sessions.map(async (session, i) => {
@@ -76,7 +76,7 @@ describe('http server: streaming sessions', () => {
     s = await startServer();
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
     const controller = new AbortController();
-    const call = client.executeUnary(slow, [{ kind: 'text', text: 'x' }], { signal: controller.signal });
+    const call = client.execute(slow, [{ kind: 'text', text: 'x' }], { signal: controller.signal });
     await waitFor(() => s!.runner.activeSessionCount === 1, 'the call to start');
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.Canceled });
@@ -97,13 +97,13 @@ describe('http server: streaming sessions', () => {
   it('429 beyond maxSessions, for HTTP and WebSocket sessions alike', async () => {
     s = await startServer({ maxSessions: 2 });
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
-    const a = await client.createStreamSession(chain('a', ['p', 'PassThrough']));
+    const a = await client.stream(chain('a', ['p', 'PassThrough']));
     const b = await postJson(`${s.url}/v1/sessions`, { manifest: chain('b', ['p', 'PassThrough']) });
     expect(b.status).toBe(201);
     const c = await postJson(`${s.url}/v1/sessions`, { manifest: chain('c', ['p', 'PassThrough']) });
     expect(c.status).toBe(429);
     expect(c.body.code).toBe('resource_exhausted');
-    await expect(client.createStreamSession(chain('d', ['p', 'PassThrough']))).rejects.toMatchObject({ code: Code.ResourceExhausted });
+    await expect(client.stream(chain('d', ['p', 'PassThrough']))).rejects.toMatchObject({ code: Code.ResourceExhausted });
     await a.close();
     expect((await fetch(`${s.url}/v1/sessions/${b.body.sessionId}`, { method: 'DELETE', headers: auth })).status).toBe(204);
     await noLeaks(s);
@@ -147,7 +147,7 @@ describe('http server: streaming sessions', () => {
   it('streams binary audio frames both ways without loss', async () => {
     s = await startServer();
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
-    const session = await client.createStreamSession(chain('audio', ['p', 'PassThrough']));
+    const session = await client.stream(chain('audio', ['p', 'PassThrough']));
     const samples = Float32Array.from({ length: 4800 }, (_, i) => Math.sin(i / 10));
     await session.send({ data: { kind: 'audio', samples, sampleRate: 48000, channels: 2, timestampUs: 5 }, metadata: { n: '1' } });
     const out = await session.recv();
@@ -161,7 +161,7 @@ describe('http server: streaming sessions', () => {
   it('graceful shutdown: refuses new work, lets sessions finish within the bound, then closes them', async () => {
     s = await startServer();
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
-    const session = await client.createStreamSession(slow);
+    const session = await client.stream(slow);
     await session.send({ kind: 'text', text: 'x' });
     const reading = session.recv().catch((e: unknown) => e);
     const closing = s.server.close({ graceMs: 300 });
@@ -170,14 +170,14 @@ describe('http server: streaming sessions', () => {
     expect(s.runner.activeSessionCount).toBe(0);
     const result = await reading;
     expect(result === undefined || result instanceof RemoteMediaError).toBe(true);
-    await expect(client.executeUnary(slow, [])).rejects.toMatchObject({ code: Code.Unavailable });
+    await expect(client.execute(slow, [])).rejects.toMatchObject({ code: Code.Unavailable });
     await client.close();
   });
 
   it('a reader is told why the server closed its session: expiry over SSE, DELETE over an attached WebSocket', async () => {
     s = await startServer({ sessionIdleTimeoutMs: 150 });
     const sse = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN, streaming: 'sse' });
-    const idle = await sse.createStreamSession(chain('idle-reader', ['p', 'PassThrough']));
+    const idle = await sse.stream(chain('idle-reader', ['p', 'PassThrough']));
     await expect(idle.recv()).rejects.toMatchObject({ code: Code.DeadlineExceeded, reason: 'SessionExpired' });
     await sse.close();
 
@@ -215,7 +215,7 @@ describe('http server: streaming sessions', () => {
     const mod = (await import('@remotemedia/transport-http')) as { createTransportClient(o: { endpoint: string; authToken?: string; timeoutMs?: number }): import('@remotemedia/runtime-core').PipelineClient };
     const client = mod.createTransportClient({ endpoint: s.url, authToken: TOKEN, timeoutMs: 5000 });
     expect((await client.health()).status).toBe('serving');
-    const outs = await client.executeUnary(chain('loader', ['c', 'Calculator', { operation: 'add', operand: 1 }]), [{ kind: 'json', value: 1 }]);
+    const outs = await client.execute(chain('loader', ['c', 'Calculator', { operation: 'add', operand: 1 }]), [{ kind: 'json', value: 1 }]);
     expect(outs.map((o) => o.data)).toEqual([{ kind: 'json', value: 2 }]);
     await client.close();
   });
@@ -223,7 +223,7 @@ describe('http server: streaming sessions', () => {
   it('a WebSocket message over maxBodyBytes fails with ResourceExhausted and frees the session', async () => {
     s = await startServer({ maxBodyBytes: 64 * 1024 });
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
-    const session = await client.createStreamSession(chain('big', ['p', 'PassThrough']));
+    const session = await client.stream(chain('big', ['p', 'PassThrough']));
     await session.send({ kind: 'binary', bytes: new Uint8Array(1024) });
     expect(await session.recv()).toBeDefined();
     await expect(session.send({ kind: 'binary', bytes: new Uint8Array(100 * 1024) })).rejects.toMatchObject({ code: Code.ResourceExhausted });

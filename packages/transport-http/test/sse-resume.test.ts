@@ -104,7 +104,7 @@ describe('SSE resume with Last-Event-ID', () => {
     const proxy = await startTcpProxy(s.url);
     const client = createHttpPipelineClient({ baseUrl: proxy.url, token: TOKEN, streaming: 'sse' });
     try {
-      const session = await client.createStreamSession(chain('resume', ['c', 'Calculator', { operation: 'add', operand: 1000 }]));
+      const session = await client.stream(chain('resume', ['c', 'Calculator', { operation: 'add', operand: 1000 }]));
       const got: unknown[] = [];
       for (const value of [1, 2, 3]) await session.send({ kind: 'json', value });
       for (let i = 0; i < 3; i++) got.push(((await session.recv())!.data as { value: unknown }).value);
@@ -132,7 +132,7 @@ describe('SSE resume with Last-Event-ID', () => {
     s = await startServer();
     const proxy = await startTcpProxy(s.url);
     const client = createHttpPipelineClient({ baseUrl: proxy.url, token: TOKEN, streaming: 'sse', sseResumeAttempts: 2 });
-    const session = await client.createStreamSession(doubler);
+    const session = await client.stream(doubler);
     await session.send({ kind: 'json', value: 1 });
     expect(((await session.recv())!.data as { value: unknown }).value).toBe(2);
     await proxy.close(); // every connection cut, and nothing listens any more

@@ -44,7 +44,7 @@ describe('bad input on a live connection', () => {
     peer.sig.close();
 
     const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl });
-    expect((await client.executeUnary(echo, [{ kind: 'text', text: 'still serving' }]))[0]!.data).toEqual({ kind: 'text', text: 'still serving' });
+    expect((await client.execute(echo, [{ kind: 'text', text: 'still serving' }]))[0]!.data).toEqual({ kind: 'text', text: 'still serving' });
     await client.close();
   });
 

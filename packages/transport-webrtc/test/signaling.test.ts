@@ -116,7 +116,7 @@ describe('JSON-RPC signaling and the WHIP endpoint', () => {
   it('opens a session on a pipeline chosen by name, enforces maxPeers, and closing frees it', async () => {
     const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl, token: TOKEN });
     const s1 = await client.openSession({ pipeline: 'echo' });
-    const s2 = await client.createStreamSession('echo'); // a bare name picks a named pipeline
+    const s2 = await client.stream('echo'); // a bare name picks a named pipeline
     await s1.send({ kind: 'text', text: 'by name' });
     expect((await s1.recv())!.data).toEqual({ kind: 'text', text: 'by name' });
     const third = await client.openSession({ pipeline: 'echo' }).catch((e: unknown) => e);

@@ -70,17 +70,17 @@ export function createFleet(names: string[]) {
     if (!s) throw new Error(`no fake server ${endpoint}`);
     const inner: PipelineClient = createInMemoryServer({ pipeline: s.pipeline, authTokens: ['secret'] }).client({ token: authToken });
     const client: PipelineClient = {
-      async executeUnary(manifest, inputs, options) {
+      async execute(manifest, inputs, options) {
         if (!s.up) throw down(endpoint);
         s.handled++;
-        const out = await inner.executeUnary(manifest, inputs, options);
+        const out = await inner.execute(manifest, inputs, options);
         if (!s.up) throw down(endpoint); // died while the call was in flight
         return out;
       },
-      async createStreamSession(manifest, options) {
+      async stream(manifest, options) {
         if (!s.up) throw down(endpoint);
         s.handled++;
-        const session = await inner.createStreamSession(manifest, options);
+        const session = await inner.stream(manifest, options);
         if (!s.up) {
           await session.close('server down');
           throw down(endpoint);

@@ -45,7 +45,7 @@ function cacheKey(manifest: unknown): string | undefined {
   return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
 }
 
-/** Runs pipelines: once (`executeUnary`) or as streaming sessions. Implements PipelineTransport. */
+/** Runs pipelines: once (`execute`) or as streaming sessions. Implements PipelineTransport. */
 export class PipelineRunner implements PipelineTransport {
   readonly registry: NodeRegistry;
   readonly limits: RunnerLimits;
@@ -124,7 +124,7 @@ export class PipelineRunner implements PipelineTransport {
     return this.registry;
   }
 
-  async createStreamSession(manifest: ManifestSource, options: CallOptions = {}): Promise<StreamSession> {
+  async stream(manifest: ManifestSource, options: CallOptions = {}): Promise<StreamSession> {
     return this.#start(manifest, callSignal(options));
   }
 
@@ -172,7 +172,7 @@ export class PipelineRunner implements PipelineTransport {
    * synchronous for as long as the pipeline does (synchronous nodes, created synchronously): such
    * a run returns an already-settled promise, without a microtask turn per step.
    */
-  executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
+  execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
     try {
       const signal = callSignal(options);
       // The session appends outputs here as they come: no output queue to drain beside the inputs.
@@ -216,14 +216,6 @@ export class PipelineRunner implements PipelineTransport {
     await session.close();
     if (signal?.aborted) throw abortError(signal, 'pipeline execution');
     throw error;
-  }
-
-  execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options?: CallOptions): Promise<TransportData[]> {
-    return this.executeUnary(manifest, inputs, options);
-  }
-
-  stream(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession> {
-    return this.createStreamSession(manifest, options);
   }
 
   get activeSessionCount(): number {

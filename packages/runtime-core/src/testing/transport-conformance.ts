@@ -72,7 +72,7 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('executes a pipeline and returns every output', async () => {
-      const outs = await client.executeUnary(chain('calc', ['calc', 'Calculator', { operation: 'add', operand: 5 }]), [1, 2, 3].map((value) => ({ kind: 'json', value }) as const));
+      const outs = await client.execute(chain('calc', ['calc', 'Calculator', { operation: 'add', operand: 5 }]), [1, 2, 3].map((value) => ({ kind: 'json', value }) as const));
       expect(values(outs)).toEqual([6, 7, 8]);
     });
 
@@ -89,12 +89,12 @@ export function describeTransportConformance(name: string, harness: ConformanceH
           { from: 'in', to: 'plus1' },
         ],
       );
-      const outs = await client.executeUnary(manifest, [{ kind: 'json', value: 10 }]);
+      const outs = await client.execute(manifest, [{ kind: 'json', value: 10 }]);
       expect(values(outs).sort()).toEqual([10, 10, 11]);
     });
 
     it('carries metadata from inputs to outputs', async () => {
-      const outs = await client.executeUnary(chain('meta', ['p', 'PassThrough']), [{ data: { kind: 'text', text: 'x' }, metadata: { traceId: 'abc-123' } }]);
+      const outs = await client.execute(chain('meta', ['p', 'PassThrough']), [{ data: { kind: 'text', text: 'x' }, metadata: { traceId: 'abc-123' } }]);
       expect(outs[0]!.metadata.traceId).toBe('abc-123');
     });
 
@@ -102,9 +102,9 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     for (const [kind, data] of Object.entries(kinds) as Array<[DataKind, RuntimeData]>) {
       if (kind === 'control') continue; // control is handled by the executor, covered by the interrupt test
       it.skipIf(harness.skipKinds?.includes(kind))(`round-trips ${kind} data losslessly (unary and streaming)`, async () => {
-        const [unary] = await client.executeUnary(chain(`kind-${kind}`, ['p', 'PassThrough']), [data]);
+        const [unary] = await client.execute(chain(`kind-${kind}`, ['p', 'PassThrough']), [data]);
         expect(unary!.data).toEqual(data);
-        const session = await client.createStreamSession(chain(`kind-${kind}-stream`, ['p', 'PassThrough']));
+        const session = await client.stream(chain(`kind-${kind}-stream`, ['p', 'PassThrough']));
         await session.send(data);
         const streamed = await session.recv();
         expect(streamed!.data).toEqual(data);
@@ -113,7 +113,7 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     }
 
     it('streams: outputs arrive in order while input is still open, and end after end()', async () => {
-      const session = await client.createStreamSession(chain('stream', ['a', 'PassThrough'], ['b', 'Calculator', { operation: 'multiply', operand: 2 }]));
+      const session = await client.stream(chain('stream', ['a', 'PassThrough'], ['b', 'Calculator', { operation: 'multiply', operand: 2 }]));
       expect(session.sessionId).toBeTruthy();
       for (let i = 0; i < 5; i++) {
         await session.send({ kind: 'json', value: i });
@@ -136,18 +136,18 @@ export function describeTransportConformance(name: string, harness: ConformanceH
         { id: 'a', nodeType: 'NoSuchNode' },
         { id: 'b', nodeType: 'Calculator', params: { operation: 'pow', operand: 'x' } },
       ], [{ from: 'a', to: 'ghost' }]);
-      const error = await expectRemoteError(client.executeUnary(bad, [{ kind: 'json', value: 1 }]), Code.InvalidArgument);
+      const error = await expectRemoteError(client.execute(bad, [{ kind: 'json', value: 1 }]), Code.InvalidArgument);
       const paths = error.details.map((d) => d.path);
       expect(paths).toEqual(expect.arrayContaining(['nodes[0].nodeType', 'nodes[1].params.operation', 'nodes[1].params.operand', 'connections[0].to']));
-      await expectRemoteError(client.createStreamSession(bad), Code.InvalidArgument);
+      await expectRemoteError(client.stream(bad), Code.InvalidArgument);
     });
 
     it('reports a node failure with its code and node id, unary and streaming', async () => {
       const manifest = chain('failing', ['in', 'PassThrough'], ['fail', 'FailOn', { match: 'bad' }]);
-      const error = await expectRemoteError(client.executeUnary(manifest, [{ kind: 'text', text: 'bad' }]), Code.Internal);
+      const error = await expectRemoteError(client.execute(manifest, [{ kind: 'text', text: 'bad' }]), Code.Internal);
       expect(error.nodeId).toBe('fail');
       expect(error.message).toContain('boom');
-      const session = await client.createStreamSession(manifest);
+      const session = await client.stream(manifest);
       await session.send({ kind: 'text', text: 'good' });
       expect((await session.recv())!.data).toEqual({ kind: 'text', text: 'good' });
       await session.send({ kind: 'text', text: 'bad' }).catch(() => {});
@@ -156,23 +156,23 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('the server keeps serving after errors', async () => {
-      const outs = await client.executeUnary(chain('after', ['p', 'PassThrough']), [{ kind: 'text', text: 'still here' }]);
+      const outs = await client.execute(chain('after', ['p', 'PassThrough']), [{ kind: 'text', text: 'still here' }]);
       expect(values(outs)).toEqual(['still here']);
     });
 
     it('cancels a unary call with an AbortSignal', async () => {
       const controller = new AbortController();
-      const call = client.executeUnary(chain('slow', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { signal: controller.signal });
+      const call = client.execute(chain('slow', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
       await expectRemoteError(call, Code.Canceled);
     });
 
     it('fails a call past its deadline with DeadlineExceeded', async () => {
-      await expectRemoteError(client.executeUnary(chain('slow2', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { timeoutMs: 200 }), Code.DeadlineExceeded);
+      await expectRemoteError(client.execute(chain('slow2', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { timeoutMs: 200 }), Code.DeadlineExceeded);
     });
 
     it('closes a streaming session with work in flight', async () => {
-      const session = await client.createStreamSession(chain('slow3', ['s', 'Sleep', { ms: 20_000 }]));
+      const session = await client.stream(chain('slow3', ['s', 'Sleep', { ms: 20_000 }]));
       await session.send({ kind: 'text', text: 'x' });
       await session.close();
       expect(session.isActive).toBe(false);
@@ -180,7 +180,7 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('interrupt discards in-flight and queued work of a session (barge-in)', async () => {
-      const session = await client.createStreamSession(chain('barge', ['s', 'Sleep', { ms: 300 }]));
+      const session = await client.stream(chain('barge', ['s', 'Sleep', { ms: 300 }]));
       await session.send({ kind: 'text', text: 'old-1' });
       await session.send({ kind: 'text', text: 'old-2' });
       await session.send({ kind: 'control', control: { type: 'interrupt' } });
@@ -197,11 +197,11 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     it('requires a valid bearer token', async () => {
       const manifest = chain('auth', ['p', 'PassThrough']);
       const anonymous = await server.client();
-      await expectRemoteError(anonymous.executeUnary(manifest, [{ kind: 'text', text: 'x' }]), Code.Unauthenticated);
+      await expectRemoteError(anonymous.execute(manifest, [{ kind: 'text', text: 'x' }]), Code.Unauthenticated);
       await anonymous.close();
       const wrong = await server.client('wrong-token-0123456789xyz');
-      await expectRemoteError(wrong.executeUnary(manifest, [{ kind: 'text', text: 'x' }]), Code.Unauthenticated);
-      await expectRemoteError(wrong.createStreamSession(manifest), Code.Unauthenticated);
+      await expectRemoteError(wrong.execute(manifest, [{ kind: 'text', text: 'x' }]), Code.Unauthenticated);
+      await expectRemoteError(wrong.stream(manifest), Code.Unauthenticated);
       await wrong.close();
     });
   });

@@ -40,12 +40,12 @@ export function createInMemoryServer(options: InMemoryServerOptions): InMemorySe
   class InMemoryClient implements PipelineClient {
     readonly #sessions = new Set<StreamSession>();
     constructor(private readonly token: string | undefined) {}
-    async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], call?: CallOptions): Promise<TransportData[]> {
+    async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], call?: CallOptions): Promise<TransportData[]> {
       check(this.token);
       const outputs = await options.pipeline.execute(clone(manifest), inputs.map((i) => clone(asTransportData(i))), call);
       return outputs.map(clone);
     }
-    async createStreamSession(manifest: ManifestSource, call?: CallOptions): Promise<StreamSession> {
+    async stream(manifest: ManifestSource, call?: CallOptions): Promise<StreamSession> {
       check(this.token);
       const inner = await options.pipeline.stream(clone(manifest), call);
       const session: CopyingSession = new CopyingSession(inner, clone, () => this.#sessions.delete(session));

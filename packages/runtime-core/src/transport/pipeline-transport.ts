@@ -2,6 +2,7 @@ import type { RuntimeData } from '../data/runtime-data.js';
 import type { TransportData } from '../data/transport-data.js';
 import type { ManifestInput } from '../manifest/manifest-schema.js';
 import type { SessionMetricsSnapshot } from '../metrics/pipeline-metrics.js';
+import type { NodeInfo } from '../nodes/node-registry.js';
 
 export type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
@@ -46,14 +47,23 @@ export interface StreamSession {
 }
 
 /**
- * What every transport serves: the server side of the contract. PipelineRunner implements it;
- * a transport takes any PipelineTransport, so interceptors (auth, logging) wrap it freely.
+ * The one contract, in one vocabulary: what a transport serves and what its client offers.
+ * PipelineRunner implements it; every transport's server takes any PipelineTransport (so
+ * interceptors such as auth or logging wrap it freely), and every transport's client is one too,
+ * so a client can be served directly: a proxy is `createGrpcServer({ pipeline: createHttpPipelineClient(...) })`.
  */
 export interface PipelineTransport {
   /** Runs the pipeline on the inputs and returns ALL outputs of every sink, in order. */
   execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options?: CallOptions): Promise<TransportData[]>;
   /** Opens a streaming session; resolves once every node is initialised. */
   stream(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession>;
+  /**
+   * Optional capability: the node types this pipeline host can run. Servers answer their
+   * node-listing routes from it (HTTP `GET /v1/nodes`, gRPC `ListNodeTypes`) or say Unimplemented.
+   */
+  listNodes?(options?: CallOptions): readonly NodeInfo[] | Promise<readonly NodeInfo[]>;
+  /** Optional capability: runtime metrics in Prometheus text format, appended to the server's own `/metrics`. */
+  metricsText?(): string | Promise<string>;
 }
 
 export interface HealthStatus {
@@ -62,11 +72,25 @@ export interface HealthStatus {
   details?: Record<string, unknown>;
 }
 
-/** What every transport's client offers: the same calls over a wire, plus health. */
-export interface PipelineClient {
-  executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options?: CallOptions): Promise<TransportData[]>;
-  createStreamSession(manifest: ManifestSource, options?: CallOptions): Promise<StreamSession>;
+/** What every transport's client offers: the contract over a wire, plus health and close. */
+export interface PipelineClient extends PipelineTransport {
   health(options?: CallOptions): Promise<HealthStatus>;
   /** Releases connections. Open sessions are closed. */
   close(): Promise<void>;
 }
+
+/**
+ * The options every transport's `createTransportClient` takes (remote-client and the CLI create
+ * clients through it). Transport-specific factories (`createGrpcPipelineClient`, ...) take these and more.
+ */
+export interface TransportClientOptions {
+  /** Where the server is: `host:port` or a URL (`http://`, `https://`, `ws://`, ...). */
+  endpoint: string;
+  /** Bearer token sent with every call. Default: none. */
+  authToken?: string;
+  /** Default deadline of every call, in ms, when the call sets none. Default: none. */
+  timeoutMs?: number;
+}
+
+/** What every transport package exports as `createTransportClient`. */
+export type TransportClientFactory = (options: TransportClientOptions) => PipelineClient | Promise<PipelineClient>;

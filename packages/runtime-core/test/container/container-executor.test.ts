@@ -89,8 +89,8 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
 
   it('shares one container between two sessions of the same image and limits; removes it after the idle timeout', async () => {
     const manifest = inImage([{ nodeType: 'WhereAmI', executor: 'container' }]);
-    const a = await runner.createStreamSession(manifest);
-    const b = await runner.createStreamSession(manifest);
+    const a = await runner.stream(manifest);
+    const b = await runner.stream(manifest);
     await Promise.all([a.send(json(1)), b.send(json(2))]);
     const [outA, outB] = await Promise.all([a.recv(), b.recv()]);
     const infoA = value(outA as { data: RuntimeData }) as { hostname: string; session: string };
@@ -108,7 +108,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   });
 
   it('memory limit, heap: the node gets ResourceExhausted naming it and the limit; the container and other sessions go on', async () => {
-    const survivor = await runner.createStreamSession(inImage([{ id: 'echo', nodeType: 'SlowEcho', executor: 'container' }]));
+    const survivor = await runner.stream(inImage([{ id: 'echo', nodeType: 'SlowEcho', executor: 'container' }]));
     await survivor.send(text('before'));
     expect(await survivor.recv()).toMatchObject({ data: text('before') });
     const error = await rejection(runner.execute(inImage([{ id: 'hog', nodeType: 'Hog', executor: 'container', params: { mb: 1024 } }]), [json(0)]));
@@ -134,7 +134,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   });
 
   it('a container killed mid-stream fails its session with a clear error naming node and container', async () => {
-    const session = await runner.createStreamSession(inImage([{ id: 'echo', nodeType: 'SlowEcho', executor: 'container' }], { memoryMb: 200 }));
+    const session = await runner.stream(inImage([{ id: 'echo', nodeType: 'SlowEcho', executor: 'container' }], { memoryMb: 200 }));
     await session.send(text('one'));
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
@@ -151,7 +151,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   });
 
   it('a container that stops answering (paused) fails its sessions with a clear error', async () => {
-    const session = await runner.createStreamSession(inImage([{ id: 'frozen', nodeType: 'SlowEcho', executor: 'container' }], { memoryMb: 220 }));
+    const session = await runner.stream(inImage([{ id: 'frozen', nodeType: 'SlowEcho', executor: 'container' }], { memoryMb: 220 }));
     await session.send(text('one'));
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));

@@ -107,7 +107,7 @@ describe('TextToSpeech (flite WASI)', () => {
 
   it('streams in real time with pace: realtime and stops at once on an interrupt (in-graph control or session interrupt)', async () => {
     for (const how of ['send', 'session'] as const) {
-      const session = await runner.createStreamSession(pipeline([{ id: 'tts', nodeType: 'TextToSpeech', params: { pace: 'realtime', leadMs: 0, events: true } }]));
+      const session = await runner.stream(pipeline([{ id: 'tts', nodeType: 'TextToSpeech', params: { pace: 'realtime', leadMs: 0, events: true } }]));
       await session.send({ kind: 'text', text: 'This is a long reply that goes on and on. It has a second sentence too. And a third one for good measure.' });
       const got: RuntimeData[] = [];
       const reading = (async () => {
@@ -133,7 +133,7 @@ describe('TextToSpeech (flite WASI)', () => {
 
 describe('BargeIn + TextToSpeech', () => {
   it('a speech start from a VAD interrupts the reply inside the graph', async () => {
-    const session = await runner.createStreamSession(
+    const session = await runner.stream(
       pipeline(
         [
           { id: 'tts', nodeType: 'TextToSpeech', params: { pace: 'realtime', leadMs: 0, events: true } },
@@ -308,7 +308,7 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
 
   it('a recogniser process that dies fails the session naming the node, and leaves nothing running', async () => {
     const before = livePythonProcessCount();
-    const session = await runner.createStreamSession(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition', params: { mode: 'stream' } }]));
+    const session = await runner.stream(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition', params: { mode: 'stream' } }]));
     const a = await speak('hello');
     await session.send({ ...a, samples: a.samples.slice(0, 1600) });
     // This session's recogniser: the newest python3 child of this process.

@@ -71,7 +71,7 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml', () => {
 
   it('barge-in: speaking over the reply cuts it at the next speech start', async () => {
     const before = livePythonProcessCount();
-    const session = await runner.createStreamSession(manifest);
+    const session = await runner.stream(manifest);
     const outs: { data: RuntimeData; metadata: Record<string, string> }[] = [];
     const reading = (async () => {
       for await (const o of session.outputs) outs.push(o);

@@ -2,7 +2,9 @@ import {
   type CallOptions,
   type HealthStatus,
   type ManifestSource,
+  type NodeInfo,
   type PipelineClient,
+  type TransportClientOptions,
   type RuntimeData,
   type StreamSession,
   type TransportData,
@@ -44,7 +46,7 @@ export interface HttpPipelineClientOptions {
 
 export interface HttpPipelineClient extends PipelineClient {
   /** GET /v1/nodes: node types with their params JSON Schemas. */
-  listNodes(options?: CallOptions): Promise<Array<{ type: string; description: string; paramsJsonSchema: Record<string, unknown> }>>;
+  listNodes(options?: CallOptions): Promise<NodeInfo[]>;
 }
 
 /** A PipelineClient over HTTP with a keep-alive undici pool; sessions over WebSocket (or SSE). */
@@ -58,7 +60,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
   const timeoutHeader = (call: CallOptions): Record<string, string> | undefined => (call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(wholeMs(call.timeoutMs)) });
 
   return {
-    async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], callOptions?: CallOptions): Promise<TransportData[]> {
+    async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], callOptions?: CallOptions): Promise<TransportData[]> {
       const call = withDefaults(callOptions);
       const result = await requestJson<{ outputs: TransportDataJson[] }>(pool, origin, headers, {
         method: 'POST',
@@ -73,7 +75,7 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
       return result.outputs.map((o, i) => transportDataFromJson(o, `outputs[${i}]`));
     },
 
-    async createStreamSession(manifest: ManifestSource, callOptions?: CallOptions): Promise<StreamSession> {
+    async stream(manifest: ManifestSource, callOptions?: CallOptions): Promise<StreamSession> {
       const call = withDefaults(callOptions);
       const signal = callSignal(call);
       const session =
@@ -110,6 +112,6 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
 }
 
 /** The loader contract shared by every transport package (used by `@remotemedia/remote-client`). */
-export function createTransportClient(options: { endpoint: string; authToken?: string; timeoutMs?: number }): PipelineClient {
+export function createTransportClient(options: TransportClientOptions): PipelineClient {
   return createHttpPipelineClient({ baseUrl: options.endpoint, token: options.authToken, timeoutMs: options.timeoutMs });
 }

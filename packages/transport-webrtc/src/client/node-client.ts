@@ -56,7 +56,7 @@ export interface WebRtcStreamSession extends StreamSession {
 
 export interface WebRtcPipelineClient extends PipelineClient {
   openSession(options: OpenSessionOptions): Promise<WebRtcStreamSession>;
-  createStreamSession(manifest: ManifestSource, options?: CallOptions): Promise<WebRtcStreamSession>;
+  stream(manifest: ManifestSource, options?: CallOptions): Promise<WebRtcStreamSession>;
 }
 
 /** A PipelineClient over WebRTC (werift): each stream session is its own peer connection. */
@@ -112,7 +112,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
     return sig.request<HealthStatus>(SignalingMethod.Health, {}, signal);
   }
 
-  createStreamSession(manifest: ManifestSource, options: CallOptions = {}): Promise<WebRtcStreamSession> {
+  stream(manifest: ManifestSource, options: CallOptions = {}): Promise<WebRtcStreamSession> {
     return this.openSession({ ...options, manifest });
   }
 
@@ -179,7 +179,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
     }
   }
 
-  async executeUnary(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
+  async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], options: CallOptions = {}): Promise<TransportData[]> {
     const signal = this.#callSignal(options);
     const session = await this.openSession({ manifest, ...(signal ? { signal } : {}) });
     const aborted = new Promise<never>((_, reject) => {

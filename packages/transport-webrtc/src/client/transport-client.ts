@@ -1,4 +1,4 @@
-import type { PipelineClient } from '@remotemedia/runtime-core';
+import type { PipelineClient, TransportClientOptions } from '@remotemedia/runtime-core';
 import { createWebRtcPipelineClient } from './node-client.js';
 
 /**
@@ -6,7 +6,7 @@ import { createWebRtcPipelineClient } from './node-client.js';
  * signaling URL (`ws://host:port/signaling`); an `http(s)://host:port` base gets `/signaling`.
  * `timeoutMs` is the default deadline of calls that pass none.
  */
-export function createTransportClient(options: { endpoint: string; authToken?: string; timeoutMs?: number }): PipelineClient {
+export function createTransportClient(options: TransportClientOptions): PipelineClient {
   const url = new URL(options.endpoint);
   if (url.protocol === 'http:' || url.protocol === 'https:') url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/signaling';

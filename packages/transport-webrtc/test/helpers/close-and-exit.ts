@@ -10,7 +10,7 @@ const runner = createPipelineRunner();
 const server = await createWebRtcServer({ pipeline: runner, lingerMs: 100 });
 const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl, ...ICE });
 
-const data = await client.createStreamSession(echo);
+const data = await client.stream(echo);
 await data.send({ kind: 'json', value: 1 });
 await data.recv();
 await data.close();
@@ -22,7 +22,7 @@ await withAudio.recv();
 await withAudio.close();
 
 // A few at once, left open for client.close() and server.close() to take down.
-await Promise.all([client.createStreamSession(echo), client.openSession({ manifest: echo, audio: true }), client.openSession({ manifest: echo, audio: true })]);
+await Promise.all([client.stream(echo), client.openSession({ manifest: echo, audio: true }), client.openSession({ manifest: echo, audio: true })]);
 await client.close();
 await server.close();
 process.stdout.write('closed\n');

@@ -41,7 +41,7 @@ interface Call {
  * and is sent at most `window` outputs (default 32) beyond what the caller granted with CREDIT,
  * so a slow Python consumer holds the pipeline back instead of buffering without bound.
  * A unary call (`unary: true`) collects its inputs until END_INPUT and runs them with
- * runner.executeUnary (no session machinery per input), answering every output and DONE in one write.
+ * runner.execute (no session machinery per input), answering every output and DONE in one write.
  * VERSION answers DONE {version}. Resolves when `input` ends and every call has finished.
  */
 export async function runBridge(input: Readable, output: Writable): Promise<void> {
@@ -60,7 +60,7 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
     write([jsonFrame(F.ERROR, id, e.toJSON())]);
   };
 
-  /** Unary calls (`unary: true`): inputs collected until END_INPUT, then one runner.executeUnary. */
+  /** Unary calls (`unary: true`): inputs collected until END_INPUT, then one runner.execute. */
   const unary = new Map<number, { manifest: unknown; inputs: TransportData[] }>();
   /** Unary calls running, cancelled by CANCEL (a caller that timed out). */
   const running = new Map<number, AbortController>();
@@ -70,7 +70,7 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
     unary.delete(id);
     const abort = new AbortController();
     running.set(id, abort);
-    runner.executeUnary(call.manifest as never, call.inputs, { signal: abort.signal }).finally(() => running.delete(id)).then(
+    runner.execute(call.manifest as never, call.inputs, { signal: abort.signal }).finally(() => running.delete(id)).then(
       (outputs) => {
         const frames: Buffer[] = [];
         for (const out of outputs) frames.push(...dataFrame(F.OUTPUT, id, out.data, out.metadata));
@@ -96,7 +96,7 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
       credit: typeof window === 'number' && window > 0 ? window : 32,
       cancelled: false,
     };
-    call.opened = runner.createStreamSession(manifest as never).then(
+    call.opened = runner.stream(manifest as never).then(
       (session) => {
         void (async () => {
           try {
