@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { parseBindAddress, parseServerConfig, toServerOptions } from '../src/server-config.js';
@@ -77,8 +78,7 @@ describe('http-server app process', () => {
     expect((await res.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 16000, channels: 1 });
     const nodes = await (await fetch(`${url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(nodes.nodes.map((n: { type: string }) => n.type)).toContain('Calculator');
-    await new Promise((r) => setTimeout(r, 100)); // let the log line be written
-    expect(logs.some((l) => l.reqId === 'req-42' && l.route === '/v1/execute' && l.status === 200)).toBe(true);
+    await waitUntil(() => logs.some((l) => l.reqId === 'req-42' && l.route === '/v1/execute' && l.status === 200), { what: 'the access log line of req-42', observe: () => logs.slice(-3) });
   });
 
   it('on SIGTERM, new connections get 503 with retry-after while an open session finishes, then it exits cleanly', async () => {
@@ -99,12 +99,9 @@ describe('http-server app process', () => {
         req.on('error', reject);
         req.end(body);
       });
-    let health = await get('/health');
-    for (let i = 0; i < 100 && health.status === 200; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      health = await get('/health');
-    }
-    expect(health.status).toBe(503);
+    // The server starts refusing in the same tick as it logs 'shutting down'.
+    await waitUntil(() => logs.some((l) => l.msg === 'shutting down'), { what: "the 'shutting down' log line", observe: () => logs.slice(-3) });
+    expect((await get('/health')).status).toBe(503);
     const refused = await get('/v1/execute', 'POST', '{}');
     expect(refused.status).toBe(503);
     expect(refused.retryAfter).toBe('10');

@@ -1,5 +1,6 @@
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { conformanceNodes } from '@remotemedia/runtime-core/testing';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
@@ -34,12 +35,10 @@ describe('bad input on a live connection', () => {
     const controlMessages: any[] = [];
     peer.control.onMessage.subscribe((m) => controlMessages.push(JSON.parse(m.toString())));
     peer.data.send(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
-    for (let i = 0; i < 100 && !controlMessages.some((m) => m.type === 'error'); i++) await new Promise((r) => setTimeout(r, 20));
-    const error = controlMessages.find((m) => m.type === 'error');
+    const error = await waitUntil(() => controlMessages.find((m) => m.type === 'error'), { what: 'an error on the control channel', observe: () => controlMessages });
     expect(error?.error).toMatchObject({ code: 'invalid_argument', reason: 'MalformedData' });
     expect(error.error.message).toMatch(/DataChunk/);
-    for (let i = 0; i < 100 && server.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(server.stats().sessions).toBe(0);
+    await waitUntil(() => server.stats().sessions === 0, { what: 'the failed session closed', observe: () => server.stats() });
     await closePeerConnection(peer.pc);
     peer.sig.close();
 
@@ -54,7 +53,7 @@ describe('bad input on a live connection', () => {
     const answer = await peer.sig.offer({ sdp: peer.offer, manifest: echo });
     expect(server.stats().sessions).toBe(1);
     // Never apply the answer: ICE cannot complete.
-    for (let i = 0; i < 100 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => closed.length > 0, { what: 'a session.closed notification' });
     expect(closed[0]).toMatchObject({ session_id: answer.session_id, reason: 'connect timeout', error: { code: 'deadline_exceeded' } });
     expect(server.stats().sessions).toBe(0);
     expect(runner.activeSessionCount).toBe(0);
@@ -83,10 +82,11 @@ describe('bad input on a live connection', () => {
     send('old-1');
     send('old-2');
     peer.control.send(JSON.stringify({ type: 'control', after: 2, control: { type: 'interrupt' } }));
-    await new Promise((r) => setTimeout(r, 150));
+    // Control and data travel on separate channels: 'new' goes only once the interrupt has been applied.
+    await waitUntil(() => /_node_interrupted_total\{[^}]*\} [1-9]/.test(runner.metricsText()), { what: 'the interrupt applied on the server', observe: () => runner.metricsText().match(/^\S+_node_interrupted_total\{.*$/gm) });
     send('new');
     peer.control.send(JSON.stringify({ type: 'end_of_stream', after: 3 }));
-    for (let i = 0; i < 100 && !control.some((m) => m.type === 'end'); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => control.some((m) => m.type === 'end'), { what: "the 'end' control message", observe: () => control });
     expect(control).toContainEqual({ type: 'ready', sessionId: answer.session_id });
     expect(control).toContainEqual({ type: 'end', outputs: 1 });
     expect(outputs).toEqual(['new']);
