@@ -48,6 +48,10 @@ describe('text helpers', () => {
     expect(isSpeakable(' ... !? ')).toBe(false);
     expect(isSpeakable('42')).toBe(true);
     expect(synthesisPieces('One. Two two. Three three. Four.', 21)).toEqual(['One.', 'Two two. Three three.', 'Four.']);
+    // A long first sentence is cut at its first clause, so the first audio comes sooner.
+    expect(synthesisPieces('I have no window, so I cannot tell you about the weather. Sorry.')).toEqual(['I have no window,', 'so I cannot tell you about the weather. Sorry.']);
+    expect(synthesisPieces('Why did the pipeline cross the road? To reach the other node.')).toEqual(['Why did the pipeline cross the road?', 'To reach the other node.']);
+    expect(synthesisPieces('Yes, I can do that for you right now, no problem.')).toEqual(['Yes, I can do that for you right now,', 'no problem.']);
     const long = splitSentences(`${'word, '.repeat(100)}end.`, 100);
     expect(long.length).toBeGreaterThan(3);
     expect(long.every((s) => s.length <= 101)).toBe(true);

@@ -36,12 +36,25 @@ export function splitSentences(text: string, maxChars = 240): string[] {
 
 /**
  * The pieces a synthesiser is called with: the first sentence alone (the first audio comes after
- * one sentence's work), then the following sentences grouped up to `groupChars` characters (each
- * call has a fixed cost, e.g. a new flite instance).
+ * one sentence's work), cut at its first clause when it is longer than `firstClauseChars` (a
+ * voice reply starts ~2x sooner after "I have no window," than after the whole sentence, and
+ * the comma's pause hides the seam), then the following text grouped up to `groupChars`
+ * characters (each call has a fixed cost, e.g. a new flite instance).
  */
-export function synthesisPieces(text: string, groupChars = 300): string[] {
+export function synthesisPieces(text: string, groupChars = 300, firstClauseChars = 40): string[] {
   const sentences = splitSentences(text);
   const out = sentences.slice(0, 1);
+  const first = out[0];
+  if (first !== undefined && first.length > firstClauseChars) {
+    // The first clause break with a few words on both sides.
+    const match = /[,;:](?=\s)/g;
+    for (let m = match.exec(first); m; m = match.exec(first)) {
+      if (m.index < 8) continue;
+      const rest = first.slice(m.index + 1).trim();
+      if (rest.length >= 8 && isSpeakable(rest)) out.splice(0, 1, first.slice(0, m.index + 1), rest);
+      break;
+    }
+  }
   for (const s of sentences.slice(1)) {
     const last = out.length > 1 ? out[out.length - 1]! : undefined;
     if (last !== undefined && last.length + 1 + s.length <= groupChars) out[out.length - 1] = `${last} ${s}`;
