@@ -20,6 +20,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     process.exitCode = 1; // reported by the script; the protobuf check below still runs
   }
 }
+// specs/manifest.schema.json (normative) and the package's schemas/manifest.v1.json (published for
+// editors) are both written by packages/runtime-core/scripts/write-schemas.ts: they must be one text.
+if (!readFileSync(join(root, 'specs/manifest.schema.json')).equals(readFileSync(join(root, 'packages/runtime-core/schemas/manifest.v1.json')))) {
+  console.error('check-generated: specs/manifest.schema.json differs from packages/runtime-core/schemas/manifest.v1.json. Run: node --conditions=@remotemedia/source --import tsx packages/runtime-core/scripts/write-schemas.ts');
+  process.exitCode = 1;
+}
 const genDir = 'packages/protocol/src/gen';
 const buf = join(root, 'packages/protocol/node_modules/.bin/buf');
 if (!existsSync(buf)) {

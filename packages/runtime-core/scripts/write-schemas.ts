@@ -1,5 +1,7 @@
 // Regenerates schemas/manifest.v1.json (for editors) and schemas/nodes.json (params of every
-// built-in node type). test/schemas.test.ts fails when the committed files are stale.
+// built-in node type), and the normative copy of the manifest schema, specs/manifest.schema.json
+// (the same text). test/schemas.test.ts and specs/test/manifest-schema.test.ts fail when the
+// committed files are stale; scripts/check-generated.mjs checks the two manifest copies agree.
 import { writeFileSync } from 'node:fs';
 import { manifestJsonSchema } from '@remotemedia/runtime-core';
 import { createNodeRegistry } from '@remotemedia/runtime-core/node';
@@ -12,5 +14,6 @@ export const nodesSchemaText = () =>
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   writeFileSync(new URL('manifest.v1.json', dir), manifestSchemaText());
   writeFileSync(new URL('nodes.json', dir), nodesSchemaText());
-  console.log('wrote schemas/manifest.v1.json and schemas/nodes.json');
+  writeFileSync(new URL('../../../specs/manifest.schema.json', import.meta.url), manifestSchemaText());
+  console.log('wrote schemas/manifest.v1.json, schemas/nodes.json and specs/manifest.schema.json');
 }
