@@ -1,17 +1,19 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
+import { Code, RemoteMediaError } from '../errors.js';
+import { formatDetails, issuesToDetails } from '../manifest/format-issues.js';
 
 /** Turns per-window speech probabilities into speech segments (hysteresis, minimum durations, padding). */
 export const vadSegmenterSchema = z.object({
   /** Probability at or above which a window counts as speech. Default 0.5. */
-  threshold: z.number().gt(0).lt(1).default(0.5),
+  threshold: z._default(z.number().check(z.gt(0), z.lt(1)), 0.5),
   /** Probability below which a window counts as silence (hysteresis). Default threshold - 0.15. */
-  negThreshold: z.number().gt(0).lt(1).optional(),
+  negThreshold: z.optional(z.number().check(z.gt(0), z.lt(1))),
   /** Speech shorter than this is ignored (no speechStart). Default 250 ms. */
-  minSpeechMs: z.number().nonnegative().default(250),
+  minSpeechMs: z._default(z.number().check(z.nonnegative()), 250),
   /** Silence must last this long before speechEnd. Default 100 ms. */
-  minSilenceMs: z.number().nonnegative().default(100),
+  minSilenceMs: z._default(z.number().check(z.nonnegative()), 100),
   /** Reported segment bounds are widened by this much on each side. Default 30 ms. */
-  speechPadMs: z.number().nonnegative().default(30),
+  speechPadMs: z._default(z.number().check(z.nonnegative()), 30),
 });
 export type VadSegmenterOptions = z.input<typeof vadSegmenterSchema>;
 
@@ -49,8 +51,14 @@ export class VadSegmenter {
   #silenceUs: number | undefined; // first silent window inside a segment
   #lastStartUs = 0;
 
+  /** Throws InvalidArgument listing every invalid option. */
   constructor(options: VadSegmenterOptions = {}) {
-    const o = vadSegmenterSchema.parse(options);
+    const parsed = vadSegmenterSchema.safeParse(options);
+    if (!parsed.success) {
+      const details = issuesToDetails(parsed.error.issues, options);
+      throw new RemoteMediaError(Code.InvalidArgument, `invalid VAD options: ${formatDetails(details)}`, { details });
+    }
+    const o = parsed.data;
     this.threshold = o.threshold;
     this.negThreshold = o.negThreshold ?? Math.max(0.01, o.threshold - 0.15);
     this.#minSpeechUs = o.minSpeechMs * 1000;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { ErrorDetail } from '../errors.js';
 
 /** `['nodes', 2, 'params', 'rate']` -> `nodes[2].params.rate` */
@@ -35,10 +35,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Unknown field names listed in one message; a client may send thousands. */
 const MAX_KEYS_LISTED = 10;
 
-function plainMessage(issue: z.core.$ZodIssue): string {
+/** `value` is what the input holds at the issue's path: issues carry no input unless asked to. */
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `expected ${issue.expected}`;
+      return value === undefined ? 'is required' : `expected ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys
         .slice(0, MAX_KEYS_LISTED)
@@ -69,7 +70,7 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[], input: unkn
     const value = valueAt(input, issue.path);
     const missing = issue.code === 'invalid_type' && value === undefined;
     const defaultish = missing || /^Invalid|^Too (small|big)|^Unrecognized/.test(issue.message);
-    let message = defaultish ? plainMessage(issue) : issue.message;
+    let message = defaultish ? plainMessage(issue, value) : issue.message;
     if (issue.code !== 'unrecognized_keys' && value !== undefined && !message.includes(', got ')) message += `, got ${describeValue(value)}`;
     return { path: formatPath(fullPath), message };
   });

@@ -1,90 +1,75 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
-const positiveInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).positive({ error: `expected ${what}` });
-const nonNegativeInt = () => z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' });
+const positiveInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).check(z.int({ error: `expected ${what}` }), z.positive({ error: `expected ${what}` }));
+const nonNegativeInt = () => z.number({ error: 'expected a non-negative integer' }).check(z.int({ error: 'expected a non-negative integer' }), z.nonnegative({ error: 'expected a non-negative integer' }));
 
 /** Per-node input queue. `block` applies backpressure to producers; the drop policies count every drop. */
-export const queueSchema = z
-  .object({
-    /** Items the node's input queue holds before the overflow policy applies. Default 64. */
-    capacity: positiveInt().default(64),
-    /** Default `block`: producers wait, so memory stays bounded and nothing is lost. */
-    overflow: z.enum(['block', 'drop-oldest', 'drop-newest'], { error: 'expected one of block, drop-oldest, drop-newest' }).default('block'),
-  })
-  .strict();
+export const queueSchema = z.strictObject({
+  /** Items the node's input queue holds before the overflow policy applies. Default 64. */
+  capacity: z._default(positiveInt(), 64),
+  /** Default `block`: producers wait, so memory stays bounded and nothing is lost. */
+  overflow: z._default(z.enum(['block', 'drop-oldest', 'drop-newest'], { error: 'expected one of block, drop-oldest, drop-newest' }), 'block'),
+});
 
-export const retrySchema = z
-  .object({
-    /** Total attempts including the first. Default 3. */
-    maxAttempts: positiveInt().default(3),
-    /** First backoff delay; doubles each attempt, with jitter. Default 100 ms. */
-    initialDelayMs: nonNegativeInt().default(100),
-    /** Cap on one backoff delay. Default 5000 ms. */
-    maxDelayMs: positiveInt().default(5000),
-  })
-  .strict();
+export const retrySchema = z.strictObject({
+  /** Total attempts including the first. Default 3. */
+  maxAttempts: z._default(positiveInt(), 3),
+  /** First backoff delay; doubles each attempt, with jitter. Default 100 ms. */
+  initialDelayMs: z._default(nonNegativeInt(), 100),
+  /** Cap on one backoff delay. Default 5000 ms. */
+  maxDelayMs: z._default(positiveInt(), 5000),
+});
 
-export const circuitBreakerSchema = z
-  .object({
-    /** Consecutive failures that open the breaker. Default 5. */
-    failureThreshold: positiveInt().default(5),
-    /** How long the breaker stays open before one trial call (half-open). Default 30000 ms. */
-    resetTimeoutMs: positiveInt().default(30_000),
-  })
-  .strict();
+export const circuitBreakerSchema = z.strictObject({
+  /** Consecutive failures that open the breaker. Default 5. */
+  failureThreshold: z._default(positiveInt(), 5),
+  /** How long the breaker stays open before one trial call (half-open). Default 30000 ms. */
+  resetTimeoutMs: z._default(positiveInt(), 30_000),
+});
 
 /** Longest node id or node type name: they are quoted in errors and logs, which stay small. */
 export const MAX_NAME_CHARS = 128;
 
-const nodeIdSchema = z
-  .string({ error: 'expected a string' })
-  .min(1, { error: 'must not be empty' })
-  .max(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` })
-  .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only contain letters, digits, "_", ".", ":" and "-"' });
+const nodeIdSchema = z.string({ error: 'expected a string' }).check(
+  z.minLength(1, { error: 'must not be empty' }),
+  z.maxLength(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
+  z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only contain letters, digits, "_", ".", ":" and "-"' }),
+);
 
-export const manifestNodeSchema = z
-  .object({
-    id: nodeIdSchema,
-    nodeType: z
-      .string({ error: 'expected a node type name (string)' })
-      .min(1, { error: 'must not be empty' })
-      .max(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
-    params: z.record(z.string(), z.unknown(), { error: 'expected an object' }).default({}),
-    /** `multiprocess` runs the node in its own process (Python nodes), `container` in a container (`settings.container`); default in-process. */
-    executor: z.enum(['in-process', 'multiprocess', 'container'], { error: 'expected in-process, multiprocess or container' }).optional(),
-    queue: queueSchema.optional(),
-    /** Per-input processing timeout; DeadlineExceeded when hit. Default: none. */
-    timeoutMs: positiveInt().optional(),
-    retry: retrySchema.optional(),
-    circuitBreaker: circuitBreakerSchema.optional(),
-    /** `fail` (default) ends the session on an error; `skip` counts the error and drops that input. */
-    onError: z.enum(['fail', 'skip'], { error: 'expected fail or skip' }).default('fail'),
-    description: z.string().optional(),
-  })
-  .strict();
+export const manifestNodeSchema = z.strictObject({
+  id: nodeIdSchema,
+  nodeType: z
+    .string({ error: 'expected a node type name (string)' })
+    .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` })),
+  params: z._default(z.record(z.string(), z.unknown(), { error: 'expected an object' }), {}),
+  /** `multiprocess` runs the node in its own process (Python nodes), `container` in a container (`settings.container`); default in-process. */
+  executor: z.optional(z.enum(['in-process', 'multiprocess', 'container'], { error: 'expected in-process, multiprocess or container' })),
+  queue: z.optional(queueSchema),
+  /** Per-input processing timeout; DeadlineExceeded when hit. Default: none. */
+  timeoutMs: z.optional(positiveInt()),
+  retry: z.optional(retrySchema),
+  circuitBreaker: z.optional(circuitBreakerSchema),
+  /** `fail` (default) ends the session on an error; `skip` counts the error and drops that input. */
+  onError: z._default(z.enum(['fail', 'skip'], { error: 'expected fail or skip' }), 'fail'),
+  description: z.optional(z.string()),
+});
 
-export const connectionSchema = z
-  .object({
-    from: nodeIdSchema,
-    to: nodeIdSchema,
-  })
-  .strict();
+export const connectionSchema = z.strictObject({
+  from: nodeIdSchema,
+  to: nodeIdSchema,
+});
 
-export const manifestSchema = z
-  .object({
-    version: z.literal('v1', { error: 'expected "v1"' }),
-    metadata: z
-      .object({
-        name: z.string({ error: 'expected a string' }).min(1, { error: 'must not be empty' }),
-        description: z.string().optional(),
-      })
-      .loose(),
-    nodes: z.array(manifestNodeSchema, { error: 'expected a list of nodes' }).min(1, { error: 'a pipeline needs at least one node' }),
-    connections: z.array(connectionSchema, { error: 'expected a list of connections' }).default([]),
-    /** Runtime-specific settings (e.g. `python`); each executor validates its own section. */
-    settings: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+export const manifestSchema = z.strictObject({
+  version: z.literal('v1', { error: 'expected "v1"' }),
+  metadata: z.looseObject({
+    name: z.string({ error: 'expected a string' }).check(z.minLength(1, { error: 'must not be empty' })),
+    description: z.optional(z.string()),
+  }),
+  nodes: z.array(manifestNodeSchema, { error: 'expected a list of nodes' }).check(z.minLength(1, { error: 'a pipeline needs at least one node' })),
+  connections: z._default(z.array(connectionSchema, { error: 'expected a list of connections' }), []),
+  /** Runtime-specific settings (e.g. `python`); each executor validates its own section. */
+  settings: z.optional(z.record(z.string(), z.unknown())),
+});
 
 export type ManifestNode = z.output<typeof manifestNodeSchema>;
 export type Connection = z.output<typeof connectionSchema>;

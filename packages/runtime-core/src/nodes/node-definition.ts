@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { DataKind } from '../data/enums.js';
 import type { ControlMessage, RuntimeData } from '../data/runtime-data.js';
 
@@ -63,13 +63,19 @@ export interface PipelineNode {
   close?(): Promise<void> | void;
 }
 
+/**
+ * A zod 4 schema of node params, classic (`zod`) or mini (`zod/mini`): both validate alike and
+ * publish the same JSON Schema. The built-in nodes use `zod/mini`, which keeps browser bundles small.
+ */
+export type ParamsSchema<P = unknown> = z.ZodMiniType<P>;
+
 /** A node type: its params schema, what it accepts and produces, and how to create an instance. */
 export interface NodeDefinition<P = unknown> {
   /** The `nodeType` string used in manifests, e.g. `AudioResample`. */
   type: string;
   description: string;
   /** Validates and defaults params; also published as JSON Schema. */
-  paramsSchema: z.ZodType<P>;
+  paramsSchema: ParamsSchema<P>;
   /** Kinds the node takes as input; other kinds fail with InvalidArgument naming the node. */
   accepts: readonly DataKind[] | 'any';
   produces: readonly DataKind[] | 'any';
@@ -84,14 +90,14 @@ export interface NodeDefinition<P = unknown> {
 }
 
 /** Identity helper that infers P from the schema. */
-export function defineNode<S extends z.ZodType>(definition: Omit<NodeDefinition<z.output<S>>, 'paramsSchema'> & { paramsSchema: S }): NodeDefinition<z.output<S>> {
+export function defineNode<S extends ParamsSchema>(definition: Omit<NodeDefinition<z.output<S>>, 'paramsSchema'> & { paramsSchema: S }): NodeDefinition<z.output<S>> {
   return definition as NodeDefinition<z.output<S>>;
 }
 
 /** A node written as one async function of (input, params). */
 export type NodeFunction<P> = (input: RuntimeData, params: P, ctx: ProcessContext & { node: NodeContext }) => NodeOutput;
 
-export interface FunctionNodeOptions<S extends z.ZodType> {
+export interface FunctionNodeOptions<S extends ParamsSchema> {
   type: string;
   description?: string;
   paramsSchema?: S;

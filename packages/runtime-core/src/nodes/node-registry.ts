@@ -1,7 +1,7 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { DataKind } from '../data/enums.js';
 import { Code, RemoteMediaError } from '../errors.js';
-import type { FunctionNodeOptions, NodeDefinition, NodeFunction } from './node-definition.js';
+import type { FunctionNodeOptions, NodeDefinition, NodeFunction, ParamsSchema } from './node-definition.js';
 
 /** What `listNodes()` returns: everything a UI, CLI or HTTP `/v1/nodes` needs to show a node type. */
 export interface NodeInfo {
@@ -38,8 +38,8 @@ export class NodeRegistry {
   }
 
   /** Registers a plain async function as a node type. */
-  registerFunction<S extends z.ZodType = z.ZodObject<{}>>(options: FunctionNodeOptions<S>, fn: NodeFunction<z.output<S>>): this {
-    const paramsSchema = (options.paramsSchema ?? z.object({}).loose()) as S;
+  registerFunction<S extends ParamsSchema = z.ZodMiniObject<{}>>(options: FunctionNodeOptions<S>, fn: NodeFunction<z.output<S>>): this {
+    const paramsSchema = (options.paramsSchema ?? z.looseObject({})) as S;
     return this.register({
       type: options.type,
       description: options.description ?? `Function node ${options.type}`,

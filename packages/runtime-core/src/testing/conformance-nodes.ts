@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { RuntimeData } from '../data/runtime-data.js';
 import { defineNode } from '../nodes/node-definition.js';
 
@@ -6,7 +6,7 @@ import { defineNode } from '../nodes/node-definition.js';
 export const SleepNode = defineNode({
   type: 'Sleep',
   description: 'Test node: waits `ms` per input, then passes it on. Cancellable.',
-  paramsSchema: z.object({ ms: z.number().int().nonnegative() }).strict(),
+  paramsSchema: z.strictObject({ ms: z.number().check(z.int(), z.nonnegative()) }),
   accepts: 'any',
   produces: 'any',
   create: ({ ms }) => ({
@@ -22,7 +22,7 @@ export const SleepNode = defineNode({
 export const FailOnNode = defineNode({
   type: 'FailOn',
   description: 'Test node: fails on a matching text input.',
-  paramsSchema: z.object({ match: z.string() }).strict(),
+  paramsSchema: z.strictObject({ match: z.string() }),
   accepts: 'any',
   produces: 'any',
   create: ({ match }) => ({
@@ -37,7 +37,7 @@ export const FailOnNode = defineNode({
 export const RepeatNode = defineNode({
   type: 'Repeat',
   description: 'Test node: emits every input `times` times.',
-  paramsSchema: z.object({ times: z.number().int().positive() }).strict(),
+  paramsSchema: z.strictObject({ times: z.number().check(z.int(), z.positive()) }),
   accepts: 'any',
   produces: 'any',
   create: ({ times }) => ({

@@ -45,8 +45,9 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
   type: 'SileroVAD',
   description:
     'Silero VAD v5 (onnxruntime-node, optional peer dependency) on 16 kHz or 8 kHz audio of any chunk size. Emits {hasSpeech, probability, speechStart, speechEnd, timestampUs} JSON per chunk after passing the audio on.',
-  paramsSchema: vadSegmenterSchema
-    .extend({
+  paramsSchema: z
+    .object({
+      ...vadSegmenterSchema.shape,
       /** Emit events only for chunks where speech starts or ends. Default false (one event per chunk). */
       eventsOnChangeOnly: z.boolean().default(false),
       /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
@@ -13,18 +13,17 @@ export const AudioBufferAccumulatorNode = defineNode({
   description:
     'Collects the audio between VAD speechStart and speechEnd events (from SileroVAD or EnergyVAD, sent after their audio) into one utterance.',
   paramsSchema: z
-    .object({
+    .strictObject({
       /** Utterances shorter than this are dropped. Default 250 ms. */
-      minDurationMs: z.number().nonnegative().default(250),
+      minDurationMs: z._default(z.number().check(z.nonnegative()), 250),
       /** Longer speech is cut into utterances of at most this length. Default 30000 ms. */
-      maxDurationMs: z.number().positive().default(30_000),
+      maxDurationMs: z._default(z.number().check(z.positive()), 30_000),
       /** Audio before the reported speech start added to the utterance. Default 100 ms. */
-      preRollMs: z.number().nonnegative().max(2000).default(100),
+      preRollMs: z._default(z.number().check(z.nonnegative(), z.maximum(2000)), 100),
       /** Also emit the incoming JSON events (so a sink sees both). Default true. */
-      forwardEvents: z.boolean().default(true),
+      forwardEvents: z._default(z.boolean(), true),
     })
-    .strict()
-    .refine((p) => p.maxDurationMs > p.minDurationMs, { message: 'maxDurationMs must be greater than minDurationMs' }),
+    .check(z.refine((p) => p.maxDurationMs > p.minDurationMs, { error: 'maxDurationMs must be greater than minDurationMs' })),
   accepts: ['audio', 'json'],
   produces: ['audio', 'json'],
   create: (params, ctx) => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { AudioData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
@@ -9,16 +9,15 @@ export const AudioChunkerNode = defineNode({
   type: 'AudioChunker',
   description: 'Re-chunks audio into fixed-size frames (in samples per channel or milliseconds), carrying the remainder across inputs.',
   paramsSchema: z
-    .object({
+    .strictObject({
       /** Frame size in samples per channel (e.g. 512 for SileroVAD at 16 kHz). Give this or `ms`. */
-      samples: z.number().int().positive().optional(),
+      samples: z.optional(z.number().check(z.int(), z.positive())),
       /** Frame size in milliseconds (rounded to whole samples at the input rate). Give this or `samples`. */
-      ms: z.number().positive().optional(),
+      ms: z.optional(z.number().check(z.positive())),
       /** At end of stream: `pad` the last partial frame with zeros (default), `emit` it short, or `drop` it. */
-      remainder: z.enum(['pad', 'emit', 'drop'], { error: 'expected one of pad, emit, drop' }).default('pad'),
+      remainder: z._default(z.enum(['pad', 'emit', 'drop'], { error: 'expected one of pad, emit, drop' }), 'pad'),
     })
-    .strict()
-    .refine((p) => (p.samples === undefined) !== (p.ms === undefined), { message: 'give exactly one of samples or ms' }),
+    .check(z.refine((p) => (p.samples === undefined) !== (p.ms === undefined), { error: 'give exactly one of samples or ms' })),
   accepts: ['audio'],
   produces: ['audio'],
   create: (params, ctx) => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { checkAudio, floatToInt16, int16ToFloat, mixDown, splitChannels, upmix } from '../../audio/audio-ops.js';
@@ -21,21 +21,20 @@ export const AudioFormatNode = defineNode({
   type: 'AudioFormat',
   description: 'Channel mix-down / up-mix / split, gain, and float32 <-> 16-bit PCM conversion (binary s16le in or out).',
   paramsSchema: z
-    .object({
+    .strictObject({
       /** Output channel count: 1 mixes down (average), more copies a mono input. Default: unchanged. */
-      channels: z.number().int().min(1).max(64).optional(),
+      channels: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(64))),
       /** Emit one mono audio per input channel (streamId suffixed `:ch<N>`). Default false. */
-      split: z.boolean().default(false),
+      split: z._default(z.boolean(), false),
       /** Gain in dB applied to every sample. Default 0. */
-      gainDb: z.number().min(-120).max(60).default(0),
+      gainDb: z._default(z.number().check(z.minimum(-120), z.maximum(60)), 0),
       /** `audio` (float32 RuntimeData, default) or `pcm16`: binary little-endian 16-bit PCM. */
-      output: z.enum(['audio', 'pcm16'], { error: 'expected audio or pcm16' }).default('audio'),
+      output: z._default(z.enum(['audio', 'pcm16'], { error: 'expected audio or pcm16' }), 'audio'),
       /** For binary PCM16 input without rate/channels in its mimeType. */
-      inputRate: z.number().int().positive().optional(),
-      inputChannels: z.number().int().positive().default(1),
+      inputRate: z.optional(z.number().check(z.int(), z.positive())),
+      inputChannels: z._default(z.number().check(z.int(), z.positive()), 1),
     })
-    .strict()
-    .refine((p) => !(p.split && p.channels !== undefined), { message: 'give either split or channels, not both' }),
+    .check(z.refine((p) => !(p.split && p.channels !== undefined), { error: 'give either split or channels, not both' })),
   accepts: ['audio', 'binary'],
   produces: ['audio', 'binary'],
   create: (params, ctx) => {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
 import { measureLevel } from '../../audio/levels.js';
@@ -7,12 +7,10 @@ import { defineNode } from '../node-definition.js';
 export const AudioLevelNode = defineNode({
   type: 'AudioLevel',
   description: 'Measures RMS and peak level in dBFS per input chunk; emits {rmsDb, peakDb, timestampUs} JSON (and passes the audio on).',
-  paramsSchema: z
-    .object({
-      /** Also emit the audio, before its level. Default true. */
-      passAudio: z.boolean().default(true),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    /** Also emit the audio, before its level. Default true. */
+    passAudio: z._default(z.boolean(), true),
+  }),
   accepts: ['audio'],
   produces: ['audio', 'json'],
   create: ({ passAudio }, ctx) => {
@@ -32,16 +30,14 @@ export const AudioLevelNode = defineNode({
 export const SilenceDetectorNode = defineNode({
   type: 'SilenceDetector',
   description: 'Emits {silence: true, ...} once the level stays below a threshold for a while, and {silence: false, ...} when sound returns; passes the audio on.',
-  paramsSchema: z
-    .object({
-      /** RMS level (dBFS, per 10 ms frame) below which audio counts as silent. Default -50. */
-      thresholdDb: z.number().max(0).default(-50),
-      /** Silence must last this long before the event. Default 500 ms. */
-      minSilenceMs: z.number().nonnegative().default(500),
-      /** Also emit the audio. Default true. */
-      passAudio: z.boolean().default(true),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    /** RMS level (dBFS, per 10 ms frame) below which audio counts as silent. Default -50. */
+    thresholdDb: z._default(z.number().check(z.maximum(0)), -50),
+    /** Silence must last this long before the event. Default 500 ms. */
+    minSilenceMs: z._default(z.number().check(z.nonnegative()), 500),
+    /** Also emit the audio. Default true. */
+    passAudio: z._default(z.boolean(), true),
+  }),
   accepts: ['audio'],
   produces: ['audio', 'json'],
   create: ({ thresholdDb, minSilenceMs, passAudio }, ctx) => {

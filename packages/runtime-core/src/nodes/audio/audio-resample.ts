@@ -1,23 +1,21 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { AudioData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
 import { createResampler, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Resampler } from '../../audio/resampler.js';
 import { defineNode } from '../node-definition.js';
 
-const rate = z.number({ error: 'expected a sample rate in Hz' }).int({ error: 'expected an integer sample rate' }).min(MIN_SAMPLE_RATE).max(MAX_SAMPLE_RATE);
+const rate = z.number({ error: 'expected a sample rate in Hz' }).check(z.int({ error: 'expected an integer sample rate' }), z.minimum(MIN_SAMPLE_RATE), z.maximum(MAX_SAMPLE_RATE));
 
 export const AudioResampleNode = defineNode({
   type: 'AudioResample',
   description: 'Streaming polyphase (Kaiser-windowed sinc) resampler between any rates from 8 kHz to 192 kHz, any channel count; no clicks at chunk boundaries.',
-  paramsSchema: z
-    .object({
-      /** Output sample rate in Hz. */
-      targetRate: rate,
-      /** `fast`, `medium` (default: flat to 0.9 x Nyquist, >= 110 dB alias rejection into that band) or `high`. */
-      quality: z.enum(['fast', 'medium', 'high'], { error: 'expected one of fast, medium, high' }).default('medium'),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    /** Output sample rate in Hz. */
+    targetRate: rate,
+    /** `fast`, `medium` (default: flat to 0.9 x Nyquist, >= 110 dB alias rejection into that band) or `high`. */
+    quality: z._default(z.enum(['fast', 'medium', 'high'], { error: 'expected one of fast, medium, high' }), 'medium'),
+  }),
   accepts: ['audio'],
   produces: ['audio'],
   create: ({ targetRate, quality }, ctx) => {

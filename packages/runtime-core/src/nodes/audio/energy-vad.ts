@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { checkAudio } from '../../audio/audio-ops.js';
 import { measureLevel } from '../../audio/levels.js';
 import { vadSegmenterSchema } from '../../audio/vad-segmenter.js';
@@ -8,19 +8,18 @@ import { defineNode } from '../node-definition.js';
 export const EnergyVadNode = defineNode({
   type: 'EnergyVAD',
   description: 'Model-free voice activity detection from frame energy, for cheap gating. Emits the same events as SileroVAD and passes the audio on.',
-  paramsSchema: vadSegmenterSchema
-    .extend({
-      /** Frame RMS (dBFS) at which speech probability is 0.5. Default -40. */
-      thresholdDb: z.number().max(0).default(-40),
-      /** Analysis frame length. Default 20 ms. */
-      frameMs: z.number().min(5).max(100).default(20),
-      /** Shorter than Silero's default: energy reacts fast. Default 100 ms. */
-      minSpeechMs: z.number().nonnegative().default(100),
-      /** Default 300 ms. */
-      minSilenceMs: z.number().nonnegative().default(300),
-      eventsOnChangeOnly: z.boolean().default(false),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    ...vadSegmenterSchema.shape,
+    /** Frame RMS (dBFS) at which speech probability is 0.5. Default -40. */
+    thresholdDb: z._default(z.number().check(z.maximum(0)), -40),
+    /** Analysis frame length. Default 20 ms. */
+    frameMs: z._default(z.number().check(z.minimum(5), z.maximum(100)), 20),
+    /** Shorter than Silero's default: energy reacts fast. Default 100 ms. */
+    minSpeechMs: z._default(z.number().check(z.nonnegative()), 100),
+    /** Default 300 ms. */
+    minSilenceMs: z._default(z.number().check(z.nonnegative()), 300),
+    eventsOnChangeOnly: z._default(z.boolean(), false),
+  }),
   accepts: ['audio'],
   produces: ['audio', 'json'],
   create: (params, ctx) => {

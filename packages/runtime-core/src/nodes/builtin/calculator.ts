@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { Code, RemoteMediaError } from '../../errors.js';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { defineNode } from '../node-definition.js';
@@ -13,12 +13,11 @@ const operations = {
 export const CalculatorNode = defineNode({
   type: 'Calculator',
   description: 'Applies an arithmetic operation with a fixed operand to numbers (JSON numbers, arrays of numbers, or numeric text).',
-  paramsSchema: z
-    .object({
-      operation: z.enum(['add', 'subtract', 'multiply', 'divide'], { error: 'expected one of add, subtract, multiply, divide' }),
-      operand: z.number({ error: 'expected a number' }).finite(),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    operation: z.enum(['add', 'subtract', 'multiply', 'divide'], { error: 'expected one of add, subtract, multiply, divide' }),
+    /** Finite: z.number() refuses Infinity and NaN. */
+    operand: z.number({ error: 'expected a number' }),
+  }),
   accepts: ['json', 'text'],
   produces: ['json'],
   create: ({ operation, operand }, ctx) => {

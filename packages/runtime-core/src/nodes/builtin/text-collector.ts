@@ -1,20 +1,18 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { defineNode } from '../node-definition.js';
 
 export const TextCollectorNode = defineNode({
   type: 'TextCollector',
   description: 'Joins streamed text tokens (e.g. from an LLM) into whole sentences, emitting each as soon as it ends.',
-  paramsSchema: z
-    .object({
-      /** Characters that end a sentence. */
-      delimiters: z.string().min(1).default('.!?'),
-      /** Sentences shorter than this are held back and joined with the next one. */
-      minLength: z.number().int().nonnegative().default(1),
-      /** Emit the unfinished remainder at end of input. */
-      flushRemainder: z.boolean().default(true),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    /** Characters that end a sentence. */
+    delimiters: z._default(z.string().check(z.minLength(1)), '.!?'),
+    /** Sentences shorter than this are held back and joined with the next one. */
+    minLength: z._default(z.number().check(z.int(), z.nonnegative()), 1),
+    /** Emit the unfinished remainder at end of input. */
+    flushRemainder: z._default(z.boolean(), true),
+  }),
   accepts: ['text'],
   produces: ['text'],
   create: ({ delimiters, minLength, flushRemainder }) => {

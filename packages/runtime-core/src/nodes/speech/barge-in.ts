@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { defineNode } from '../node-definition.js';
 
@@ -6,16 +6,14 @@ export const BargeInNode = defineNode({
   type: 'BargeIn',
   description:
     'Turns VAD speech starts into interrupt control messages for the nodes named in `targets` (e.g. TextToSpeech): the user speaking over a reply cuts it within one VAD decision. Audio inputs are ignored.',
-  paramsSchema: z
-    .object({
-      /** Node ids the interrupt is addressed to. */
-      targets: z.array(z.string().min(1).max(128)).min(1).max(32),
-      /** Reason carried by the control message. */
-      reason: z.string().max(200).default('barge-in'),
-      /** Also pass on the VAD events that start or end speech (JSON), e.g. for a timeline. */
-      forwardEvents: z.boolean().default(false),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    /** Node ids the interrupt is addressed to. */
+    targets: z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(32)),
+    /** Reason carried by the control message. */
+    reason: z._default(z.string().check(z.maxLength(200)), 'barge-in'),
+    /** Also pass on the VAD events that start or end speech (JSON), e.g. for a timeline. */
+    forwardEvents: z._default(z.boolean(), false),
+  }),
   accepts: ['json', 'audio'],
   produces: ['control', 'json'],
   create: ({ targets, reason, forwardEvents }) => ({

@@ -1,16 +1,14 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { defineNode } from '../node-definition.js';
 
-const ruleSchema = z
-  .object({
-    /** Case-insensitive regular expression tested against the transcript. */
-    match: z.string().min(1).max(500),
-    /** The reply; `{text}` is replaced by the transcript, `$1`.. by the match's groups. */
-    reply: z.string().max(2000),
-  })
-  .strict();
+const ruleSchema = z.strictObject({
+  /** Case-insensitive regular expression tested against the transcript. */
+  match: z.string().check(z.minLength(1), z.maxLength(500)),
+  /** The reply; `{text}` is replaced by the transcript, `$1`.. by the match's groups. */
+  reply: z.string().check(z.maxLength(2000)),
+});
 
 export const DEFAULT_RESPONDER_RULES: readonly z.input<typeof ruleSchema>[] = [
   { match: '\\b(hello|hi|hey)\\b', reply: 'Hello! How can I help you?' },
@@ -33,15 +31,13 @@ export const ResponderNode = defineNode({
   type: 'Responder',
   description:
     'Answers final transcripts ({text, final} JSON from SpeechRecognition, or text) with a fixed rule: the first rule whose regex matches gives the reply, else `fallback`. A stand-in for an LLM in demos and tests; replies are text on channel `reply`.',
-  paramsSchema: z
-    .object({
-      rules: z.array(ruleSchema).max(200).default([...DEFAULT_RESPONDER_RULES]),
-      /** Reply when no rule matches; `{text}` is the transcript. Empty: no reply. */
-      fallback: z.string().max(2000).default('You said: {text}.'),
-      /** Text channel of the replies. */
-      channel: z.string().max(64).default('reply'),
-    })
-    .strict(),
+  paramsSchema: z.strictObject({
+    rules: z._default(z.array(ruleSchema).check(z.maxLength(200)), [...DEFAULT_RESPONDER_RULES]),
+    /** Reply when no rule matches; `{text}` is the transcript. Empty: no reply. */
+    fallback: z._default(z.string().check(z.maxLength(2000)), 'You said: {text}.'),
+    /** Text channel of the replies. */
+    channel: z._default(z.string().check(z.maxLength(64)), 'reply'),
+  }),
   accepts: ['json', 'text'],
   produces: ['text'],
   create: ({ rules, fallback, channel }, ctx) => {
