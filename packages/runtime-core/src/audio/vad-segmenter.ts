@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { Code, RemoteMediaError } from '../errors.js';
 import { formatDetails, issuesToDetails } from '../manifest/format-issues.js';
 

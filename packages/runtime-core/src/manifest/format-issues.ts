@@ -1,4 +1,4 @@
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 import type { ErrorDetail } from '../errors.js';
 
 /** `['nodes', 2, 'params', 'rate']` -> `nodes[2].params.rate` */

@@ -1,4 +1,4 @@
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 import { Code, ERROR_LIMITS, type ErrorDetail, RemoteMediaError, truncateText } from '../errors.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import { formatDetails, formatPath, issuesToDetails } from './format-issues.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 import type { DataKind } from '../data/enums.js';
 import type { ControlMessage, RuntimeData } from '../data/runtime-data.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { DataKind } from '../data/enums.js';
 import { Code, RemoteMediaError } from '../errors.js';
 import type { FunctionNodeOptions, NodeDefinition, NodeFunction, ParamsSchema } from './node-definition.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { RuntimeData } from '../data/runtime-data.js';
 import { defineNode } from '../nodes/node-definition.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { checkAudio, floatToInt16, int16ToFloat, mixDown, splitChannels, upmix } from '../../audio/audio-ops.js';

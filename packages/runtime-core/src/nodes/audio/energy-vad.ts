@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { checkAudio } from '../../audio/audio-ops.js';
 import { measureLevel } from '../../audio/levels.js';
 import { vadSegmenterSchema } from '../../audio/vad-segmenter.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { defineNode } from '../node-definition.js';
 
 export const PassThroughNode = defineNode({
