@@ -16,7 +16,7 @@ import { sseEvents, webSocketExchange } from './streams.js';
 const TOKEN = 'spec-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${TOKEN}` };
 const json = { ...auth, 'content-type': 'application/json' };
-const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
+const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 const sleepy = { version: 'v1', metadata: { name: 'sleepy' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 5000 } }] };
 const failing = { version: 'v1', metadata: { name: 'fails' }, nodes: [{ id: 'f', nodeType: 'FailOn', params: { match: 'boom' } }] };
 
@@ -65,7 +65,7 @@ describe('specs/http-api.openapi.yaml', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();
     await validator.addSpecRef(manifestSchema, 'manifest.schema.json');
-    const result = await validator.validate(structuredClone(openApi) as Record<string, unknown>);
+    const result = await validator.validate(structuredClone(openApi) as unknown as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(openApi.openapi).toMatch(/^3\.1\./);
