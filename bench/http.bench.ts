@@ -2,7 +2,8 @@
 // request body, and a streaming chunk round trip over the WebSocket vs a bare `ws` echo.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AudioData, type ManifestInput, type RuntimeData, createPipelineRunner, defineManifest, runtimeDataToJson, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core';
+import { type AudioData, type ManifestInput, type RuntimeData, createPipelineRunner, defineManifest } from '@remotemedia/runtime-core';
+import { runtimeDataToJson, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core/kit';
 import { createHttpPipelineClient, createHttpServer, encodeMessage } from '@remotemedia/transport-http';
 import { Pool } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Code, type RuntimeData, RemoteMediaError, decodeWav, runtimeDataFromJson, type JsonValue } from '@remotemedia/runtime-core';
+import { Code, type RuntimeData, RemoteMediaError, decodeWav, type JsonValue } from '@remotemedia/runtime-core';
+import { runtimeDataFromJson } from '@remotemedia/runtime-core/kit';
 
 export interface InputFlags {
   input?: string;

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { type AudioData, Code, RemoteMediaError, type TransportData, encodeWav, transportDataToJsonText } from '@remotemedia/runtime-core';
+import { type AudioData, Code, RemoteMediaError, type TransportData, encodeWav } from '@remotemedia/runtime-core';
+import { transportDataToJsonText } from '@remotemedia/runtime-core/kit';
 
 /** One human-readable line per output, for a terminal. */
 export function describeOutput(out: TransportData): string {

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
+import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
 import type { Logger } from 'pino';
 import { mergeWorkerMetrics } from './merge-metrics.js';
 import { workerExecArgv } from './worker-exec-argv.js';

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
+import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
 import { type StructuredLogger, toNodeLogger } from '@remotemedia/runtime-core/node';
 import { type OperatorRuntime, createOperatorRuntime } from '@remotemedia/server-config';
 import { type WebRtcServer, createWebRtcServer } from '@remotemedia/transport-webrtc';

@@ -1,11 +1,7 @@
 // The client half: a PipelineClient speaking the JSON-lines protocol of stdio-server.ts.
 import { createInterface } from 'node:readline';
-import {
-  type CallOptions, type ErrorDetail, type HealthStatus, type ManifestSource, type PipelineClient, type RuntimeData,
-  type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData,
-  BoundedQueue, Code, EMPTY, RemoteMediaError, abortError, asTransportData, callSignal, parseCode,
-  transportDataFromJson, transportDataToJson,
-} from '@remotemedia/runtime-core';
+import { type CallOptions, type ErrorDetail, type HealthStatus, type ManifestSource, type PipelineClient, type RuntimeData, type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData, Code, RemoteMediaError, asTransportData, parseCode } from '@remotemedia/runtime-core';
+import { BoundedQueue, EMPTY, abortError, callSignal, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core/kit';
 
 export interface StdioClientOptions {
   /** The server's stdout. */

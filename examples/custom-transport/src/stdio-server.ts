@@ -2,10 +2,8 @@
 // Requests:  {"id", "method": "execute"|"open"|"send"|"end"|"close"|"health", "token", ...}
 // Replies:   {"id", "result"} or {"id", "error"}; session outputs: {"session", "output"} / {"session", "done"}
 import { createInterface } from 'node:readline';
-import {
-  type PipelineTransport, type StreamSession, Code, RemoteMediaError,
-  tokenAllowed, transportDataFromJson, transportDataListFromJson, transportDataToJson,
-} from '@remotemedia/runtime-core';
+import { type PipelineTransport, type StreamSession, Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { tokenAllowed, transportDataFromJson, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core/kit';
 
 export interface StdioServerOptions {
   pipeline: PipelineTransport;

@@ -1,18 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import {
-  CONTROL_TYPES,
-  Code,
-  IMAGE_FORMATS,
-  PIXEL_FORMATS,
-  RemoteMediaError,
-  type ControlMessage as RuntimeControlMessage,
-  type JsonValue,
-  type RuntimeData,
-  TENSOR_DTYPES,
-  VIDEO_CODECS,
-  expectedTensorBytes,
-  float32ToBytes,
-} from '@remotemedia/runtime-core';
+import { CONTROL_TYPES, Code, IMAGE_FORMATS, PIXEL_FORMATS, RemoteMediaError, type ControlMessage as RuntimeControlMessage, type JsonValue, type RuntimeData, TENSOR_DTYPES, VIDEO_CODECS, expectedTensorBytes } from '@remotemedia/runtime-core';
+import { float32ToBytes } from '@remotemedia/runtime-core/kit';
 import { type DataBuffer, DataBufferSchema, type ControlMessage as WireControlMessage } from './gen/remotemedia/v1/data_pb.js';
 import { enumFromWire, enumToWire } from './enum-mapping.js';
 import { leBytesToFloat32 } from './float32-bytes.js';

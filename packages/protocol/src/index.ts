@@ -11,5 +11,5 @@ export { sessionMetricsToProto, sessionMetricsFromProto } from './metrics-mappin
 export { manifestToWire, manifestFromWire, PROTOCOL_VERSION } from './manifest-mapping.js';
 export { leBytesToFloat32 } from './float32-bytes.js';
 // The wire's float32 layout is runtime-core's; the name stays for existing callers.
-export { float32ToBytes as float32ToLeBytes } from '@remotemedia/runtime-core';
+export { float32ToBytes as float32ToLeBytes } from '@remotemedia/runtime-core/kit';
 export { encodeAudioResult, decodeAudioData } from './audio-chunk-codec.js';

@@ -1,4 +1,5 @@
-import { Code, type ErrorDetail, type ManifestSource, type PipelineClient, type PipelineTransport, RemoteMediaError, abortError } from '@remotemedia/runtime-core';
+import { Code, type ErrorDetail, type ManifestSource, type PipelineClient, type PipelineTransport, RemoteMediaError } from '@remotemedia/runtime-core';
+import { abortError } from '@remotemedia/runtime-core/kit';
 import { BrokenCircuitError, ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Endpoint, EndpointPool } from './endpoint-pool.js';
 import { RemoteReason, describeFailure, isEndpointFailure, markCallerCanceled, remoteError } from './remote-errors.js';

@@ -134,8 +134,8 @@ export class RemoteMediaError extends Error {
     return new RemoteMediaError(code, message, { ...extra, cause: error });
   }
 
-  /** A plain, JSON-serialisable view used by every wire format. */
-  toJSON(): { code: string; message: string; details: ErrorDetail[]; nodeId?: string; reason?: string } {
+  /** A plain, JSON-serialisable view used by every wire format (the inverse of `fromJSON`). */
+  toJSON(): RemoteMediaErrorJson {
     return {
       code: codeName(this.code),
       message: this.rawMessage,
@@ -144,6 +144,60 @@ export class RemoteMediaError extends Error {
       ...(this.reason ? { reason: this.reason } : {}),
     };
   }
+
+  /**
+   * Rebuilds an error from its `toJSON()` form as read off any wire (HTTP body, WebSocket or SSE
+   * message, JSON-RPC `error.data`, Python stderr JSON). Robust to junk: a body that is not an
+   * object, a missing or unknown code, a missing message or malformed details fall back to
+   * `fallback` (code default Unknown, message default "remote error") and drop what is unusable.
+   * Text is bounded by ERROR_LIMITS like every other error.
+   */
+  static fromJSON(body: unknown, fallback: RemoteMediaErrorFallback = {}): RemoteMediaError {
+    const fallbackCode = fallback.code ?? Code.Unknown;
+    const fallbackMessage = fallback.message ?? 'remote error';
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      const text = typeof body === 'string' && body.length ? `: ${truncateText(body, 200)}` : '';
+      return new RemoteMediaError(fallbackCode, fallbackMessage + text);
+    }
+    const b = body as Record<string, unknown>;
+    const code = isCodeValue(b.code) ? parseCode(b.code) : fallbackCode;
+    const message = typeof b.message === 'string' ? b.message : fallbackMessage;
+    const details = Array.isArray(b.details) ? b.details.filter(isErrorDetail).map((d) => (d.path === undefined ? { message: d.message } : { path: d.path, message: d.message })) : [];
+    return new RemoteMediaError(code, message, {
+      details,
+      ...(typeof b.nodeId === 'string' && b.nodeId ? { nodeId: b.nodeId } : {}),
+      ...(typeof b.reason === 'string' && b.reason ? { reason: b.reason } : {}),
+    });
+  }
+}
+
+/** The JSON shape of a RemoteMediaError on every wire: `toJSON()` makes it, `fromJSON()` reads it. */
+export interface RemoteMediaErrorJson {
+  /** snake_case code name, e.g. `invalid_argument` (see `codeName`). */
+  code: string;
+  /** The message without the `[code]` prefix. */
+  message: string;
+  details: ErrorDetail[];
+  nodeId?: string;
+  reason?: string;
+}
+
+/** What `RemoteMediaError.fromJSON` uses when the body lacks a usable code or message. */
+export interface RemoteMediaErrorFallback {
+  /** Code when the body has none or an unknown one (e.g. derived from the HTTP status). Default: Unknown. */
+  code?: Code;
+  /** Message when the body has none. Default: "remote error". */
+  message?: string;
+}
+
+function isCodeValue(value: unknown): boolean {
+  return (typeof value === 'number' || typeof value === 'string') && (parseCode(value) !== Code.Unknown || value === Code.Unknown || value === 'unknown');
+}
+
+function isErrorDetail(value: unknown): value is ErrorDetail {
+  if (!value || typeof value !== 'object') return false;
+  const d = value as { path?: unknown; message?: unknown };
+  return typeof d.message === 'string' && (d.path === undefined || typeof d.path === 'string');
 }
 
 export function isRemoteMediaError(value: unknown): value is RemoteMediaError {

@@ -1,5 +1,17 @@
-// Main entry: runs anywhere (Node.js, browsers, workers). No node:* imports, no transports.
-export * from './errors.js';
+// Main entry: the user API (pipelines, nodes, data, errors, the client contract). Runs anywhere
+// (Node.js, browsers, workers): no node:* imports, no transports. Transport plumbing is in `./kit`.
+export {
+  Code,
+  codeName,
+  parseCode,
+  ERROR_LIMITS,
+  RemoteMediaError,
+  isRemoteMediaError,
+  type ErrorDetail,
+  type RemoteMediaErrorOptions,
+  type RemoteMediaErrorJson,
+  type RemoteMediaErrorFallback,
+} from './errors.js';
 export * from './data/enums.js';
 export * from './data/runtime-data.js';
 export * from './data/transport-data.js';
@@ -11,33 +23,12 @@ export { formatDetails, formatPath } from './manifest/format-issues.js';
 export * from './nodes/node-definition.js';
 export { NodeRegistry, describeNode, type NodeInfo } from './nodes/node-registry.js';
 export { builtinNodes, PassThroughNode, CalculatorNode, TextCollectorNode } from './nodes/builtin/index.js';
-export { BoundedQueue, EMPTY, type OverflowPolicy } from './executor/bounded-queue.js';
-export { PipelineSession } from './executor/pipeline-session.js';
 export { LatencyHistogram, type LatencySnapshot } from './metrics/latency-histogram.js';
 export * from './metrics/pipeline-metrics.js';
-export { formatPrometheus } from './metrics/prometheus-text.js';
 export { PipelineRunner, createPipelineRunner, type PipelineRunnerOptions, type RunnerLimits } from './runner/pipeline-runner.js';
 export * from './transport/pipeline-transport.js';
 export { createInMemoryServer, type InMemoryServer, type InMemoryServerOptions } from './transport/in-memory-transport.js';
-export { constantTimeEqual, createTokenCheck, tokenAllowed, parseBearer } from './util/constant-time.js';
-export { callSignal, abortError } from './util/signals.js';
 export { RUNTIME_VERSION } from './version.js';
-export {
-  runtimeDataToJson,
-  PAYLOAD_FIELDS,
-  runtimeDataFromJson,
-  transportDataToJson,
-  transportDataFromJson,
-  transportDataListFromJson,
-  validateRuntimeData,
-  bytesToBase64,
-  base64ToBytes,
-  float32ToBytes,
-  bytesToFloat32,
-  type RuntimeDataJson,
-  type TransportDataJson,
-} from './data/runtime-data-json.js';
-export { runtimeDataToJsonText, transportDataToJsonText, transportDataListToJsonText } from './data/runtime-data-json-text.js';
 export { collect } from './util/collect.js';
 export { decodeWav, encodeWav, type EncodeWavOptions, type WavSampleFormat } from './audio/wav.js';
 export { createResampler, resample, RESAMPLE_PRESETS, type Resampler, type ResamplerOptions, type ResampleQuality, type ResampleFilterSpec } from './audio/resampler.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core';
+import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 
 const drain = <T>(q: BoundedQueue<T>) => {
   const out: T[] = [];

@@ -1,4 +1,5 @@
-import { Code, PipelineRunner, RemoteMediaError, callSignal } from '@remotemedia/runtime-core';
+import { Code, PipelineRunner, RemoteMediaError } from '@remotemedia/runtime-core';
+import { callSignal } from '@remotemedia/runtime-core/kit';
 import { describe, expect, it } from 'vitest';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;

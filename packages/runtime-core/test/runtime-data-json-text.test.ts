@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TransportData, runtimeDataToJson, runtimeDataToJsonText, transportDataFromJson, transportDataListToJsonText, transportDataToJson } from '@remotemedia/runtime-core';
+import { type TransportData } from '@remotemedia/runtime-core';
+import { runtimeDataToJson, runtimeDataToJsonText, transportDataFromJson, transportDataListToJsonText, transportDataToJson } from '@remotemedia/runtime-core/kit';
 import { sampleOfEveryKind } from '@remotemedia/runtime-core/testing';
 
 describe('JSON text of RuntimeData (payloads spliced in, not escaped)', () => {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Code,
-  RemoteMediaError,
-  type RuntimeData,
-  base64ToBytes,
-  bytesToBase64,
-  runtimeDataFromJson,
-  runtimeDataToJson,
-  transportDataFromJson,
-  transportDataListFromJson,
-  transportDataToJson,
-  validateRuntimeData,
-} from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, type RuntimeData } from '@remotemedia/runtime-core';
+import { base64ToBytes, bytesToBase64, runtimeDataFromJson, runtimeDataToJson, transportDataFromJson, transportDataListFromJson, transportDataToJson, validateRuntimeData } from '@remotemedia/runtime-core/kit';
 
 const samples: RuntimeData[] = [
   { kind: 'audio', samples: new Float32Array([0, 0.5, -1, 1, 0.25, -0.125]), sampleRate: 16000, channels: 2, timestampUs: 1234, streamId: 'mic' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTokenCheck, parseBearer, tokenAllowed } from '../src/index.js';
+import { createTokenCheck, parseBearer, tokenAllowed } from '../src/kit/index.js';
 
 describe('bearer tokens', () => {
   it('createTokenCheck accepts exactly the configured tokens (unicode included) and agrees with tokenAllowed', () => {

@@ -1,5 +1,6 @@
 import { ConnectError, type HandlerContext } from '@connectrpc/connect';
-import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
 import { toConnectError } from './grpc-errors.js';
 
 export interface AuthPolicy {

@@ -9,18 +9,8 @@ import {
   sessionMetricsFromProto,
   toDataChunk,
 } from '@remotemedia/protocol';
-import {
-  BoundedQueue,
-  type CallOptions,
-  Code,
-  EMPTY,
-  type RuntimeData,
-  RemoteMediaError,
-  type SendOptions,
-  type SessionMetricsSnapshot,
-  type StreamSession,
-  type TransportData,
-} from '@remotemedia/runtime-core';
+import { type CallOptions, Code, type RuntimeData, RemoteMediaError, type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
+import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 import { fromConnectError } from './grpc-errors.js';
 import { RequestQueue } from './request-queue.js';
 

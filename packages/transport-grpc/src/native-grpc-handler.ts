@@ -1,7 +1,8 @@
 import { type Http2ServerRequest, type Http2ServerResponse, constants as http2constants } from 'node:http2';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ExecutePipelineRequestSchema, ExecutePipelineResponseSchema, type StreamPipelineRequest, StreamPipelineRequestSchema, StreamPipelineResponseSchema, decodeAudioData, encodeAudioResult, toDataChunk } from '@remotemedia/protocol';
-import { BoundedQueue, Code, EMPTY, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 import { type AuthPolicy, checkBearer } from './auth.js';
 import { executePipelineCall } from './execute-pipeline-call.js';
 import { boundedError, grpcStatusTrailers } from './grpc-errors.js';

@@ -1,5 +1,6 @@
 import http2 from 'node:http2';
-import { Code, RemoteMediaError, abortError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { abortError } from '@remotemedia/runtime-core/kit';
 import { grpcStatusError } from './grpc-errors.js';
 import { GrpcFrameReader, encodeGrpcFrame } from './grpc-framing.js';
 

@@ -1,6 +1,7 @@
 import { Code as ConnectCode, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { type StreamPipelineRequest, type StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
-import { BoundedQueue, Code, EMPTY, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 import { fromConnectError, toConnectError } from './grpc-errors.js';
 import type { ServerContext } from './server-context.js';
 import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from './stream-pipeline-call.js';

@@ -1,9 +1,11 @@
 import { connect } from 'node:net';
-import { Code, RemoteMediaError, bytesToBase64, defineManifest } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, defineManifest } from '@remotemedia/runtime-core';
+import { bytesToBase64 } from '@remotemedia/runtime-core/kit';
 import { createHttpPipelineClient } from '@remotemedia/transport-http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer } from './helpers.js';
 
 describe('http server: routes, errors, auth, limits', () => {
   let s: Started;
@@ -251,7 +253,7 @@ describe('http server: routes, errors, auth, limits', () => {
     await new Promise((r) => setTimeout(r, 50));
     socket.destroy();
     const canceled = () => fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text()).then((t) => t.includes('remotemedia_http_requests_total{method="POST",route="/v1/execute",status="499"}'));
-    await waitFor(canceled, 'the abandoned request in the metrics');
+    await waitUntil(canceled, { what: 'the abandoned request in the metrics' });
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });
 

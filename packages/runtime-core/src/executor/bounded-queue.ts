@@ -1,3 +1,5 @@
+import { Code, RemoteMediaError } from '../errors.js';
+
 export type OverflowPolicy = 'block' | 'drop-oldest' | 'drop-newest';
 
 const NO_ITEMS: never[] = [];
@@ -13,12 +15,17 @@ interface BlockedPut<T> {
 }
 
 /**
- * A bounded multi-producer / single-consumer queue on a ring buffer.
+ * The one queue of RemoteMedia: a multi-producer / single-consumer queue on a ring buffer.
+ * - bounded (`capacity` n > 0): the executor's hops; `overflow` says what a full queue does;
+ * - unbounded (`capacity: Infinity`): outputs the wire already delivered;
+ * - handoff (`capacity: 0`, policy `block`): `push` resolves only once the consumer has taken the
+ *   item, so a producer awaiting it follows the consumer (HTTP/2 request backpressure).
  * `push` returns undefined when the item was taken at once, so the hot path allocates no
- * promise; it returns a promise only when a `block` producer has to wait for room.
+ * promise; it returns a promise only when a `block` producer has to wait.
+ * Read with `shift()`/`wait()` (allocation-free), `next()`, or `for await` (one reader).
  * Hand-written rather than a library: it is the executor's per-hop cost (see `pnpm bench executor`).
  */
-export class BoundedQueue<T> {
+export class BoundedQueue<T> implements AsyncIterable<T> {
   readonly capacity: number;
   readonly overflow: OverflowPolicy;
   /** Items dropped by the overflow policy. */
@@ -32,7 +39,10 @@ export class BoundedQueue<T> {
   #closed = false;
   #error: unknown = undefined;
 
+  /** `capacity`: items buffered before the overflow policy applies; 0 hands off, Infinity never overflows. */
   constructor(capacity: number, overflow: OverflowPolicy = 'block') {
+    if (!(capacity >= 0) || (capacity !== Infinity && !Number.isInteger(capacity))) throw new RangeError(`queue capacity must be a whole number >= 0 or Infinity, got ${capacity}`);
+    if (capacity === 0 && overflow !== 'block') throw new RangeError(`a handoff queue (capacity 0) cannot ${overflow}`);
     this.capacity = capacity;
     this.overflow = overflow;
   }
@@ -71,12 +81,15 @@ export class BoundedQueue<T> {
       this.#enqueue(item);
       return undefined;
     }
-    return new Promise<void>((resolve, reject) => (this.#blocked ??= []).push({ item, resolve, reject }));
+    const waiting = new Promise<void>((resolve, reject) => (this.#blocked ??= []).push({ item, resolve, reject }));
+    // A handoff's consumer may be waiting for exactly this item.
+    this.#notify();
+    return waiting;
   }
 
-  /** Takes the oldest item, or EMPTY. */
+  /** Takes the oldest item, or EMPTY. With capacity 0 it takes a waiting producer's item and releases it. */
   shift(): T | typeof EMPTY {
-    if (this.#size === 0) return EMPTY;
+    if (this.#size === 0) return this.#blocked === undefined ? EMPTY : this.#takeHandoff();
     const item = this.#buf[this.#head] as T;
     this.#buf[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.#buf.length;
@@ -89,9 +102,17 @@ export class BoundedQueue<T> {
     return item;
   }
 
+  #takeHandoff(): T | typeof EMPTY {
+    const next = this.#blocked!.shift();
+    if (this.#blocked!.length === 0) this.#blocked = undefined;
+    if (!next) return EMPTY;
+    next.resolve();
+    return next.item;
+  }
+
   /** Resolves when an item is available or the queue is closed. Single consumer. */
   wait(): Promise<void> {
-    if (this.#size > 0 || this.#closed) return Promise.resolve();
+    if (this.#size > 0 || this.#closed || (this.#blocked?.length ?? 0) > 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
     });
@@ -102,11 +123,15 @@ export class BoundedQueue<T> {
     this.#notify();
   }
 
-  /** No more items will come; queued ones can still be shifted. */
+  /**
+   * No more items will come; queued ones can still be taken. Producers blocked for room are
+   * rejected, except in a handoff queue (capacity 0), where their items are the queue and are
+   * still delivered.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const b of this.#takeBlocked()) b.reject(new Error('queue is closed'));
+    if (this.capacity > 0) for (const b of this.#takeBlocked()) b.reject(new Error('queue is closed'));
     this.#notify();
   }
 
@@ -145,6 +170,59 @@ export class BoundedQueue<T> {
     this.#size = 0;
     for (const b of this.#takeBlocked()) b.resolve();
     return n;
+  }
+
+  /**
+   * The next item, waiting for one; undefined once the queue is closed and drained, or the
+   * `fail` error once drained. (With a `T` that includes undefined, use `for await` instead.)
+   */
+  next(): Promise<T | undefined> {
+    const item = this.shift();
+    return item === EMPTY ? this.#nextSlow() : Promise.resolve(item);
+  }
+
+  async #nextSlow(): Promise<T | undefined> {
+    for (;;) {
+      const item = this.shift();
+      if (item !== EMPTY) return item;
+      if (this.#closed) {
+        if (this.#error !== undefined) throw this.#error;
+        return undefined;
+      }
+      await this.wait();
+    }
+  }
+
+  /**
+   * Reads every item until the queue is closed (throwing the `fail` error after the drained
+   * items). One reader. Leaving the loop early (`return()`) cancels the queue: producers are
+   * rejected with Canceled and what is queued is discarded.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        for (;;) {
+          const item = this.shift();
+          if (item !== EMPTY) return { done: false, value: item };
+          if (this.#closed) {
+            if (this.#error !== undefined) throw this.#error;
+            return done;
+          }
+          await this.wait();
+        }
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        this.cancel(new RemoteMediaError(Code.Canceled, 'the reader stopped reading'));
+        return done;
+      },
+    };
+  }
+
+  /** The reader is gone: fails the queue with `error` (producers see it) and discards what is queued. */
+  cancel(error: unknown): void {
+    this.fail(error);
+    this.clear();
   }
 
   #enqueue(item: T): void {

@@ -1,20 +1,5 @@
-import {
-  type CallOptions,
-  type HealthStatus,
-  type ManifestSource,
-  type NodeInfo,
-  type PipelineClient,
-  type TransportClientOptions,
-  type RuntimeData,
-  type StreamSession,
-  type TransportData,
-  type TransportDataJson,
-  asTransportData,
-  callSignal,
-  manifestTextLiteral,
-  transportDataFromJson,
-  transportDataListToJsonText,
-} from '@remotemedia/runtime-core';
+import { type CallOptions, type HealthStatus, type ManifestSource, type NodeInfo, type PipelineClient, type TransportClientOptions, type RuntimeData, type StreamSession, type TransportData, asTransportData, manifestTextLiteral } from '@remotemedia/runtime-core';
+import { type TransportDataJson, callSignal, transportDataFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core/kit';
 import { Pool } from 'undici';
 import { requestJson, wholeMs } from './http-request.js';
 import { SseStreamSession } from './sse-stream-session.js';

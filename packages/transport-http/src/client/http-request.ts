@@ -1,4 +1,5 @@
-import { Code, RemoteMediaError, abortError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { abortError } from '@remotemedia/runtime-core/kit';
 import type { Dispatcher } from 'undici';
 import { errorFromBody } from '../shared/http-errors.js';
 

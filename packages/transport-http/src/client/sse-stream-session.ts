@@ -1,4 +1,5 @@
-import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, transportDataFromJson, transportDataToJsonText } from '@remotemedia/runtime-core';
+import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
+import { transportDataFromJson, transportDataToJsonText } from '@remotemedia/runtime-core/kit';
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData, abortError } from '@remotemedia/runtime-core';
+import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
+import { abortError } from '@remotemedia/runtime-core/kit';
 import { WebSocket } from 'ws';
 import { errorFromBody } from '../shared/http-errors.js';
 import { type ServerMessage, decodeMessage, encodeMessage, frameOf } from '../shared/ws-frames.js';

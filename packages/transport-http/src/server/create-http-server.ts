@@ -1,7 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Code, RemoteMediaError, createTokenCheck, parseBearer } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
 import { pino } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
 import { decodePathSegment, refuseSocket } from './connection-guards.js';

@@ -1,4 +1,5 @@
-import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData, transportDataListFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core';
+import { Code, type ErrorDetail, type ManifestSource, RemoteMediaError, type TransportData } from '@remotemedia/runtime-core';
+import { transportDataListFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core/kit';
 import { negotiateFormat, outputEncoding, sendAudio } from './audio-response.js';
 import { audioFromBinaryBody, bodyKind, manifestReference, parseJsonBody, readBody } from './request-body.js';
 import { type RouteContext, connectionSignal, parseTimeoutMs, sendJsonText, timeoutHeader } from './route-context.js';

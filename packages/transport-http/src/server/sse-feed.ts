@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { Code, RemoteMediaError, transportDataToJsonText } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { transportDataToJsonText } from '@remotemedia/runtime-core/kit';
 import { errorResponse } from '../shared/http-errors.js';
 import { type RouteContext, withRequestId } from './route-context.js';
 import type { SessionEntry } from './session-registry.js';

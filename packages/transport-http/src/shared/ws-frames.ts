@@ -4,18 +4,8 @@
  * binary frame: [u32 LE header length][header JSON][raw payload], the header being the message
  * with the payload field left out, so audio costs no base64.
  */
-import {
-  Code,
-  PAYLOAD_FIELDS,
-  RemoteMediaError,
-  type TransportData,
-  type TransportDataJson,
-  bytesToFloat32,
-  float32ToBytes,
-  transportDataFromJson,
-  transportDataToJson,
-  validateRuntimeData,
-} from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, type TransportData } from '@remotemedia/runtime-core';
+import { PAYLOAD_FIELDS, type TransportDataJson, bytesToFloat32, float32ToBytes, transportDataFromJson, transportDataToJson, validateRuntimeData } from '@remotemedia/runtime-core/kit';
 import type { ErrorBody } from './http-errors.js';
 
 /** Client -> server. */

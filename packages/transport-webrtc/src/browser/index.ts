@@ -1,6 +1,7 @@
 // Browser client: the browser's own RTCPeerConnection and WebSocket, no werift. Import as
 // `@remotemedia/transport-webrtc/browser` and bundle it with your app.
-import { Code, RemoteMediaError, type StreamSession, abortError } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
+import { abortError } from '@remotemedia/runtime-core/kit';
 import { peerClosedError, toRemoteMediaError } from '../errors.js';
 import { ChannelStreamSession } from '../wire/channel-stream-session.js';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL } from '../wire/control-messages.js';

@@ -1,4 +1,5 @@
-import { type AudioData, type CallOptions, Code, type HealthStatus, type ManifestSource, type PipelineClient, RemoteMediaError, type RuntimeData, type StreamSession, type TransportData, abortError, callSignal } from '@remotemedia/runtime-core';
+import { type AudioData, type CallOptions, Code, type HealthStatus, type ManifestSource, type PipelineClient, RemoteMediaError, type RuntimeData, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
+import { abortError, callSignal } from '@remotemedia/runtime-core/kit';
 import type { RTCDataChannel } from 'werift';
 import WebSocket from 'ws';
 import { peerClosedError, signalingConnectError, toRemoteMediaError } from '../errors.js';

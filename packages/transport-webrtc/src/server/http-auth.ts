@@ -1,4 +1,5 @@
-import { Code, RemoteMediaError, parseBearer, tokenAllowed } from '@remotemedia/runtime-core';
+import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { parseBearer, tokenAllowed } from '@remotemedia/runtime-core/kit';
 import type { IncomingMessage } from 'node:http';
 
 /**

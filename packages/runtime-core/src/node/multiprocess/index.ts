@@ -3,5 +3,4 @@ export { PythonPipelineRunner, type PythonPipelineRunnerOptions } from './python
 export { registerPythonNodes, type RegisterPythonNodesOptions } from './register-python-nodes.js';
 export { pythonSettingsSchema, checkPythonSettings, type PythonSettings, type PythonLimits, type ResolvedPythonSettings } from './python-settings.js';
 export { PYTHON_SDK_DIR, LineTail, MAX_TAIL_CHARS, MAX_TAIL_LINE_CHARS, livePythonProcessCount } from './child-processes.js';
-export { FRAME_TYPES, FLAG_END, DEFAULT_MAX_FRAME_BYTES, FrameDecoder, dataFrame, decodeDataFrame, jsonFrame, frameJson, type Frame } from './frame-codec.js';
 export * from '../container/index.js';
