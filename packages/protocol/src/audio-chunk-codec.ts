@@ -5,9 +5,10 @@
 // in one allocation. It covers audio only and returns undefined for anything else or anything
 // unusual (unknown or repeated fields, huge varints, invalid values), so callers fall back to
 // protobuf-es, which stays the reference: test/audio-chunk-codec.test.ts checks both agree.
-// Node.js only (Buffer), like the gRPC server that uses it.
+// Plain Uint8Array and TextEncoder/TextDecoder: runs in Node.js and browsers alike.
 import type { AudioData, TransportData } from '@remotemedia/runtime-core';
 import { audioFromWire } from './data-buffer.js';
+import { readUtf8, utf8Length, writeUtf8 } from './utf8.js';
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -43,21 +44,21 @@ export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array
   const timestampUs = a.timestampUs === undefined ? undefined : Math.round(a.timestampUs);
   if (!isWireInt(timestampUs) || !isWireInt(value.sequence) || !isWireInt(a.sampleRate) || !isWireInt(a.channels)) return undefined;
   const samples = a.samples.byteLength;
-  const streamIdBytes = a.streamId === undefined ? -1 : Buffer.byteLength(a.streamId);
+  const streamIdBytes = a.streamId === undefined ? -1 : utf8Length(a.streamId);
   const audioLen = lenField(samples) + (a.sampleRate ? 1 + varintSize(a.sampleRate) : 0) + (a.channels ? 1 + varintSize(a.channels) : 0) + (timestampUs === undefined ? 0 : 1 + varintSize(timestampUs)) + (streamIdBytes < 0 ? 0 : lenField(streamIdBytes));
   const bufferLen = lenField(audioLen);
   const entries: [string, string, number, number][] = [];
   let metadataLen = 0;
   for (const key in value.metadata) {
     const v = value.metadata[key]!;
-    const kl = Buffer.byteLength(key);
-    const vl = Buffer.byteLength(v);
+    const kl = utf8Length(key);
+    const vl = utf8Length(v);
     const entryLen = (kl ? lenField(kl) : 0) + (vl ? lenField(vl) : 0);
     entries.push([key, v, kl, vl]);
     metadataLen += lenField(entryLen);
   }
   const chunkLen = lenField(bufferLen) + (value.sequence === undefined ? 0 : 1 + varintSize(value.sequence)) + metadataLen;
-  const out = Buffer.allocUnsafe(reserve + lenField(chunkLen));
+  const out = new Uint8Array(reserve + lenField(chunkLen));
   let p = reserve;
   out[p++] = 0x12; // StreamPipelineResponse.result
   p = writeVarint(out, p, chunkLen);
@@ -84,7 +85,7 @@ export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array
   if (streamIdBytes >= 0) {
     out[p++] = 0x2a;
     p = writeVarint(out, p, streamIdBytes);
-    p += out.write(a.streamId!, p, 'utf8');
+    p += writeUtf8(out, p, a.streamId!);
   }
   if (value.sequence !== undefined) {
     out[p++] = 0x10; // DataChunk.sequence
@@ -96,12 +97,12 @@ export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array
     if (kl) {
       out[p++] = 0x0a;
       p = writeVarint(out, p, kl);
-      p += out.write(key, p, 'utf8');
+      p += writeUtf8(out, p, key);
     }
     if (vl) {
       out[p++] = 0x12;
       p = writeVarint(out, p, vl);
-      p += out.write(v, p, 'utf8');
+      p += writeUtf8(out, p, v);
     }
   }
   return out;
@@ -136,7 +137,7 @@ class Reader {
     return n < 0 || this.pos + n > this.end ? -1 : this.pos + n;
   }
   string(end: number): string {
-    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, end - this.pos).toString('utf8');
+    const s = readUtf8(this.buf, this.pos, end);
     this.pos = end;
     return s;
   }

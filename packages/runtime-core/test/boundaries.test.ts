@@ -22,7 +22,7 @@ function tsFiles(dir: string): string[] {
 function imports(file: string): string[] {
   const src = readFileSync(file, 'utf8');
   const found = new Set<string>();
-  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm)) found.add((m[1] ?? m[2] ?? m[3])!);
+  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm)) found.add(m[1] ?? m[2] ?? m[3] ?? '');
   return [...found];
 }
 
@@ -64,9 +64,9 @@ describe('package boundaries', () => {
   // time is fine: a browser just lacks it).
   const browserEntries = ['@remotemedia/runtime-core', '@remotemedia/runtime-core/kit', '@remotemedia/protocol', '@remotemedia/transport-webrtc/browser'];
   it.each(browserEntries)('%s bundles for a browser without Node built-ins', async (entry) => {
-    const [, name, sub] = /^@remotemedia\/([^/]+)(\/.+)?$/.exec(entry)!;
-    const pkg = JSON.parse(readFileSync(join(repo, 'packages', name!, 'package.json'), 'utf8'));
-    const source = pkg.exports[`.${sub ?? ''}`]?.['@remotemedia/source'] as string | undefined;
+    const [, name = '', sub = ''] = /^@remotemedia\/([^/]+)(\/.+)?$/.exec(entry) ?? [];
+    const pkg = JSON.parse(readFileSync(join(repo, 'packages', name, 'package.json'), 'utf8'));
+    const source = pkg.exports[`.${sub}`]?.['@remotemedia/source'] as string | undefined;
     if (!source) return; // an entry not (yet) exported
     const refuseNodeBuiltins: Plugin = {
       name: 'refuse-node-builtins',
@@ -75,7 +75,7 @@ describe('package boundaries', () => {
       },
     };
     const result = await build({
-      entryPoints: [join(repo, 'packages', name!, source)],
+      entryPoints: [join(repo, 'packages', name, source)],
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -85,9 +85,9 @@ describe('package boundaries', () => {
       // Only free references to the global are renamed; strings, properties and local names are not.
       define: { Buffer: '__NODE_GLOBAL_BUFFER__' },
       plugins: [refuseNodeBuiltins],
-    }).catch((error: { errors?: Array<{ text: string }> }) => ({ errors: error.errors?.map((e) => e.text) ?? [String(error)], outputFiles: [] }));
+    }).catch((error: Error & { errors?: Array<{ text: string }> }) => ({ errors: error.errors?.map((e) => e.text) ?? [error.message], outputFiles: [] }));
     expect(result.errors).toEqual([]);
-    const code = result.outputFiles[0]!.text;
+    const code = result.outputFiles[0]?.text ?? '';
     expect(code).not.toMatch(/from\s*["']node:/);
     expect(code).not.toContain('__NODE_GLOBAL_BUFFER__');
   });
