@@ -92,6 +92,19 @@ describe('package boundaries', () => {
     expect(code).not.toContain('__NODE_GLOBAL_BUFFER__');
   });
 
+  it('remote-client declares every transport it loads by dynamic import as an optional peer dependency', () => {
+    const root = join(repo, 'packages/remote-client');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const loaded = new Set(tsFiles(join(root, 'src')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/['"](@remotemedia\/transport-[a-z]+)['"]/g)].map((m) => m[1] ?? '')));
+    expect(loaded.size).toBeGreaterThanOrEqual(3);
+    for (const name of loaded) {
+      // A workspace range that `pnpm publish` turns into a semver range (not `workspace:*` pinned to one version).
+      expect(pkg.peerDependencies?.[name], name).toMatch(/^workspace:>=/);
+      expect(pkg.peerDependenciesMeta?.[name]?.optional, name).toBe(true);
+      expect(pkg.dependencies?.[name], name).toBeUndefined();
+    }
+  });
+
   it('no package reaches into another package\'s internals; transports peer-depend on runtime-core', () => {
     const publicEntries = new Set(['@remotemedia/runtime-core', '@remotemedia/runtime-core/node', '@remotemedia/runtime-core/kit', '@remotemedia/runtime-core/testing']);
     const offenders: string[] = [];
