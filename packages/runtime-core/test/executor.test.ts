@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Code, type ManifestInput, type NodeDefinition, NodeRegistry, PipelineRunner, RemoteMediaError, type RuntimeData, builtinNodes, collect, defineNode } from '@remotemedia/runtime-core';
 import { conformanceNodes } from '@remotemedia/runtime-core/testing';
+import { waitUntil } from '@remotemedia/test-support';
 
 const json = (value: number): RuntimeData => ({ kind: 'json', value });
 const num = (d: { data: RuntimeData }) => (d.data as { value: number }).value;
@@ -33,12 +34,6 @@ function recorder() {
     }),
   });
   return { events, Recorded };
-}
-
-/** Polls a condition (bounded: fails after 5 s) instead of sleeping a guessed time. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
 }
 
 const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id }));
@@ -186,7 +181,7 @@ describe('executor', () => {
       await session.end();
     })();
     // Nothing read yet: the producer must stall, not buffer all 200 inputs.
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // kept: 'nothing more is produced for a while' is the assertion
     expect(produced).toBeLessThan(40);
     const outs = (await collect(session.outputs)).map(num);
     await producer;
@@ -229,7 +224,7 @@ describe('executor', () => {
     for (const v of [1, 2, 3]) await session.send(json(v));
     // All three reached both branches: tts works on 1 with 2 and 3 queued.
     const node = (id: string) => session.metrics().nodes.find((n) => n.nodeId === id)!;
-    await until(() => node('log').itemsOut === 3 && node('tts').queueDepth === 2);
+    await waitUntil(() => node('log').itemsOut === 3 && node('tts').queueDepth === 2, { what: 'log passed 3 on, tts holds 2 queued', observe: () => session.metrics().nodes });
     await session.send({ kind: 'control', control: { type: 'interrupt', targetNodeIds: ['tts'] } });
     await session.send(json(4));
     await session.end();
@@ -277,7 +272,7 @@ describe('executor', () => {
     session = await runner.stream(manifest([{ id: 'r', nodeType: 'Reentrant' }]));
     const reading = collect(session.outputs);
     await session.send(json(1));
-    await until(() => order.length === 2);
+    await waitUntil(() => order.length === 2, { what: 'the re-entrant send processed', observe: () => order });
     await session.end();
     expect(maxDepth).toBe(1);
     expect(order).toEqual([1, 2]);
@@ -332,9 +327,9 @@ describe('executor', () => {
     const session = await runner.stream(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
     const reading = collect(session.outputs);
     for (let i = 0; i < 5; i++) await session.send(json(i)); // 3 failures open it; 2 rejected fast
-    await until(() => session.metrics().nodes[0]!.errors === 5);
+    await waitUntil(() => session.metrics().nodes[0]!.errors === 5, { what: '5 errors counted', observe: () => session.metrics().nodes[0]!.errors });
     expect(calls).toBe(3);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 150)); // kept: lets resetTimeoutMs (100) pass, the timeout under test
     await session.send(json(100)); // half-open trial succeeds and closes the breaker
     await session.send(json(101));
     await session.end();
@@ -360,7 +355,7 @@ describe('executor', () => {
     for (let i = 1; i <= 10; i++) {
       let done = false;
       pending.push(emitFromOutside!(i).then(() => void (done = true)));
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 5)); // kept: an emit still pending after a pause is the stall under test
       if (!done) break;
       accepted++;
     }

@@ -27,15 +27,6 @@ export async function startServer(options: Partial<HttpServerOptions> = {}): Pro
   return { server, runner, url };
 }
 
-/** Polls `check` until it returns true; fails after `timeoutMs` (a bound, not a timing assertion). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Runs the real curl binary; the last argument may be `{ stdin }` for bodies too large for argv. */
 export function curl(...args: Array<string | { stdin: string }>): Promise<{ stdout: string; status: number }> {
   const last = args.at(-1);

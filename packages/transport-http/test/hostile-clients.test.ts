@@ -6,7 +6,8 @@ import type { Duplex } from 'node:stream';
 import { decodeMessage, encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { auth, chain, expectErrorShape, postJson, type Started, startServer, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { auth, chain, expectErrorShape, postJson, type Started, startServer } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -47,7 +48,7 @@ async function wsRoundTrip(started: Started): Promise<string> {
   await new Promise((r) => ws.once('open', r));
   ws.send(encodeMessage({ type: 'start', manifest: echo }) as string);
   ws.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'still here' }, metadata: {} } }) as string);
-  await waitFor(() => messages.some((m) => m.type === 'output'), 'an output on a second socket', 10_000);
+  await waitUntil(() => messages.some((m) => m.type === 'output'), { what: 'an output on a second socket', timeoutMs: 10_000 });
   ws.close();
   return messages.find((m) => m.type === 'output').item.data.text;
 }
@@ -72,16 +73,15 @@ describe('WebSocket: frames that fail validation are bounded like any other (iss
     }
     // Wait until the server stops reading (its byte count holds still), or has read everything.
     let before = -1;
-    await waitFor(
-      async () => {
+    // Steady = unchanged across one 250 ms interval: the pause is what is observed.
+    await waitUntil(
+      () => {
         const now = (serverSocket as Socket).bytesRead;
         const stable = now === before;
         before = now;
-        await new Promise((r) => setTimeout(r, 250));
         return stable;
       },
-      'the server to stop reading',
-      30_000,
+      { what: 'the server to stop reading', timeoutMs: 30_000, intervalMs: 250 },
     );
     const read = (serverSocket as Socket).bytesRead;
     // Stopped long before the end: what it read is what the kernel buffers could take of its answers.
@@ -102,7 +102,7 @@ describe('WebSocket: frames that fail validation are bounded like any other (iss
       acks++;
     });
     ws.resume();
-    await waitFor(() => acks === FRAMES, 'every error ack', 60_000);
+    await waitUntil(() => acks === FRAMES, { what: 'every error ack', timeoutMs: 60_000, observe: () => ({ acks, inOrder }) });
     expect(inOrder).toBe(true);
     ws.close();
   }, 120_000);
@@ -120,22 +120,21 @@ describe('WebSocket: queued frames are bounded in bytes too', () => {
     // A node that takes one input and holds it: the session's send() blocks after that.
     const stuck = { version: 'v1', metadata: { name: 'stuck' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 60_000 }, queue: { capacity: 1 } }] };
     ws.send(encodeMessage({ type: 'start', manifest: stuck }) as string);
-    await waitFor(() => messages.some((m) => m.type === 'started'), 'started');
+    await waitUntil(() => messages.some((m) => m.type === 'started'), { what: 'started' });
     const MiB = 1024 * 1024;
     const FRAMES = 48;
     const bytes = new Uint8Array(MiB);
     for (let id = 1; id <= FRAMES; id++) ws.send(encodeMessage({ type: 'input', id, item: { data: { kind: 'binary', bytes }, metadata: {} } }));
     let before = -1;
-    await waitFor(
-      async () => {
+    // Steady = unchanged across one 250 ms interval: the pause is what is observed.
+    await waitUntil(
+      () => {
         const now = (serverSocket as Socket).bytesRead;
         const stable = now === before;
         before = now;
-        await new Promise((r) => setTimeout(r, 250));
         return stable;
       },
-      'the server to stop reading',
-      30_000,
+      { what: 'the server to stop reading', timeoutMs: 30_000, intervalMs: 250 },
     );
     expect((serverSocket as Socket).bytesRead).toBeLessThan(24 * MiB);
     ws.terminate();
@@ -169,7 +168,7 @@ describe('client mistakes are 400s naming the field, never 500 (issue 23, item 7
     ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'start', manifest: echo, timeoutMs: 1e300 }));
-    await waitFor(() => messages.length > 0, 'the error');
+    await waitUntil(() => messages.length > 0, { what: 'the error' });
     expect(messages[0]).toMatchObject({ type: 'error', error: { code: 'invalid_argument', details: [{ path: 'timeoutMs' }] } });
     expect(s.runner.activeSessionCount).toBe(0);
     expect(await healthOk(s)).toBe(true);
@@ -253,7 +252,7 @@ describe('WebSocket messages with fields of the wrong type are 4xx errors, never
     s = await startServer();
     const { code } = await exchange(s, [encodeMessage({ type: 'start', manifest: echo }) as string, JSON.stringify({ type: 'close', reason: 'é'.repeat(120) })]);
     expect(code).toBe(1000);
-    await waitFor(() => s!.server.sessionCount === 0, 'the session to close');
+    await waitUntil(() => s!.server.sessionCount === 0, { what: 'the session to close' });
     expect(await healthOk(s)).toBe(true);
   });
 });
@@ -284,7 +283,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     });
     // The server answers everyone else while the slow sockets hang on.
     for (let i = 0; i < 5; i++) expect(await healthOk(s)).toBe(true);
-    await waitFor(() => closed.filter(Boolean).length === SOCKETS, 'the server to close every slow socket', 20_000);
+    await waitUntil(() => closed.filter(Boolean).length === SOCKETS, { what: 'the server to close every slow socket', timeoutMs: 20_000 });
     expect(answers.every((a) => a.startsWith('HTTP/1.1 408'))).toBe(true);
     expect(JSON.parse(answers[0]!.slice(answers[0]!.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'deadline_exceeded', reason: 'RequestTimeout' });
     for (const socket of sockets) socket.destroy();
@@ -306,10 +305,10 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     started.on('message', (raw, isBinary) => got.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
     await new Promise((r) => started.once('open', r));
     started.send(encodeMessage({ type: 'start', manifest: echo }) as string);
-    await waitFor(() => got.some((m) => m.type === 'started'), 'started');
+    await waitUntil(() => got.some((m) => m.type === 'started'), { what: 'started' });
     await new Promise((r) => setTimeout(r, 600));
     started.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'late' }, metadata: {} } }));
-    await waitFor(() => got.some((m) => m.type === 'output'), 'the output');
+    await waitUntil(() => got.some((m) => m.type === 'output'), { what: 'the output' });
     expect(started.readyState).toBe(WebSocket.OPEN);
     started.close();
   });
@@ -335,7 +334,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     const created = await postJson(`${s.url}/v1/sessions`, { manifest: echo });
     const id = created.body.sessionId as string;
     const closing = s.server.close({ graceMs: 20_000 });
-    await waitFor(async () => (await rawRequest(s!, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).status === 503, 'health to say not serving');
+    await waitUntil(async () => (await rawRequest(s!, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).status === 503, { what: 'health to say not serving' });
     const refused = await rawRequest(s, `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     expect(refused.status).toBe(503);
     expect(refused.headers).toContain('retry-after: 20');

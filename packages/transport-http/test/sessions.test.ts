@@ -2,7 +2,8 @@ import { Code, RemoteMediaError, type StreamSession } from '@remotemedia/runtime
 import { createHttpPipelineClient, decodeMessage, encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { TOKEN, auth, chain, postJson, type Started, startServer, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { TOKEN, auth, chain, postJson, type Started, startServer } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -12,8 +13,8 @@ afterEach(async () => {
 
 const slow = chain('slow', ['s', 'Sleep', { ms: 10_000 }]);
 const noLeaks = async (started: Started) => {
-  await waitFor(() => started.runner.activeSessionCount === 0, 'runner sessions to be cleaned up');
-  await waitFor(() => started.server.sessionCount === 0, 'server sessions to be cleaned up');
+  await waitUntil(() => started.runner.activeSessionCount === 0, { what: 'runner sessions to be cleaned up' });
+  await waitUntil(() => started.server.sessionCount === 0, { what: 'server sessions to be cleaned up' });
 };
 
 describe('http server: streaming sessions', () => {
@@ -50,7 +51,7 @@ describe('http server: streaming sessions', () => {
     await new Promise((r) => ws.once('open', r));
     ws.send(encodeMessage({ type: 'start', manifest: chain('mid', ['p', 'PassThrough'], ['s', 'Sleep', { ms: 10_000 }]) }) as string);
     for (let id = 1; id <= 3; id++) ws.send(encodeMessage({ type: 'input', id, item: { data: { kind: 'audio', samples: new Float32Array(160).fill(0.1), sampleRate: 16000, channels: 1 }, metadata: {} } }));
-    await waitFor(() => messages.filter((m) => m.type === 'ack').length === 3, 'acks');
+    await waitUntil(() => messages.filter((m) => m.type === 'ack').length === 3, { what: 'acks' });
     expect(messages[0]).toMatchObject({ type: 'started' });
     expect(s.runner.activeSessionCount).toBe(1);
     ws.terminate(); // no close frame: the TCP connection just goes away
@@ -77,7 +78,7 @@ describe('http server: streaming sessions', () => {
     const client = createHttpPipelineClient({ baseUrl: s.url, token: TOKEN });
     const controller = new AbortController();
     const call = client.execute(slow, [{ kind: 'text', text: 'x' }], { signal: controller.signal });
-    await waitFor(() => s!.runner.activeSessionCount === 1, 'the call to start');
+    await waitUntil(() => s!.runner.activeSessionCount === 1, { what: 'the call to start' });
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.Canceled });
     await noLeaks(s);
@@ -132,7 +133,7 @@ describe('http server: streaming sessions', () => {
     ws.send(JSON.stringify({ type: 'input', id: 1, item: { data: { kind: 'audio', samples: 'AAAAAA==', sampleRate: -1, channels: 1 }, metadata: {} } }));
     const frame = encodeMessage({ type: 'input', id: 2, item: { data: { kind: 'text', text: 'ok' }, metadata: {} } });
     ws.send(frame as string);
-    await waitFor(() => messages.length >= 4, 'answers');
+    await waitUntil(() => messages.length >= 4, { what: 'answers' });
     expect(messages[0].type).toBe('started');
     expect(messages[1]).toMatchObject({ type: 'ack', id: 1, error: { code: 'invalid_argument', details: [{ path: 'item.data.sampleRate' }] } });
     expect(messages[2]).toMatchObject({ type: 'ack', id: 2 });
@@ -165,7 +166,7 @@ describe('http server: streaming sessions', () => {
     await session.send({ kind: 'text', text: 'x' });
     const reading = session.recv().catch((e: unknown) => e);
     const closing = s.server.close({ graceMs: 300 });
-    await waitFor(async () => (await fetch(`${s!.url}/health`).then((r) => r.status).catch(() => 0)) !== 200, 'health to report not serving');
+    await waitUntil(async () => (await fetch(`${s!.url}/health`).then((r) => r.status).catch(() => 0)) !== 200, { what: 'health to report not serving' });
     await closing;
     expect(s.runner.activeSessionCount).toBe(0);
     const result = await reading;
@@ -187,10 +188,10 @@ describe('http server: streaming sessions', () => {
     const messages: any[] = [];
     ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
     const closed = new Promise((r) => ws.once('close', r));
-    await waitFor(() => messages.length === 1, 'started');
+    await waitUntil(() => messages.length === 1, { what: 'started' });
     expect(messages[0]).toEqual({ type: 'started', sessionId: id });
     ws.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'hi' }, metadata: {} } }));
-    await waitFor(() => messages.some((m) => m.type === 'output'), 'output');
+    await waitUntil(() => messages.some((m) => m.type === 'output'), { what: 'output' });
     expect((await fetch(`${s.url}/v1/sessions/${id}/output`, { headers: auth })).status).toBe(409); // the socket is the reader
     expect((await fetch(`${s.url}/v1/sessions/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
     await closed;

@@ -1,7 +1,8 @@
 import { Code } from '@remotemedia/runtime-core';
 import { createHttpPipelineClient } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { TOKEN, auth, chain, curl, expectErrorShape, postJson, type Started, startServer } from './helpers.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 let s: Started | undefined;
@@ -55,7 +56,7 @@ describe('SSE resume with Last-Event-ID', () => {
     expect(resumed.map((e) => e.id)).toEqual(['2', '3', '4', '5', '6']);
     expect(values(resumed)).toEqual([4, 6, 8, 10]);
     expect(resumed.at(-1)!.event).toBe('end');
-    await waitFor(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, 'the delivered session to be removed');
+    await waitUntil(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, { what: 'the delivered session to be removed' });
   });
 
   it('events that fell out of the bounded buffer: a clear error event, and the session is closed', async () => {
@@ -71,7 +72,7 @@ describe('SSE resume with Last-Event-ID', () => {
     expectErrorShape(body);
     expect(body).toMatchObject({ code: 'out_of_range', reason: 'ReplayUnavailable' });
     expect(body.message).toContain('events 2..3 are no longer buffered');
-    await waitFor(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, 'the session to be closed');
+    await waitUntil(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, { what: 'the session to be closed' });
     expect((await fetch(`${s.url}/v1/sessions/${id}`, { headers: auth })).status).toBe(404);
   });
 
@@ -92,11 +93,11 @@ describe('SSE resume with Last-Event-ID', () => {
       expect((await res.json()).details[0].path).toBe('headers.last-event-id');
     }
     expect((await fetch(`${s.url}/v1/sessions/${id}/output`, { headers: auth })).status).toBe(409); // not a resume
-    await waitFor(async () => (await fetch(`${s!.url}/v1/sessions/${id}/output`, { headers: { ...auth, 'last-event-id': '1' } }).then((r) => (r.body?.cancel(), r.status))) === 200, 'event 1');
+    await waitUntil(async () => (await fetch(`${s!.url}/v1/sessions/${id}/output`, { headers: { ...auth, 'last-event-id': '1' } }).then((r) => (r.body?.cancel(), r.status))) === 200, { what: 'event 1' });
     await staleRead; // the stale reader was cut off
     expect(staleText).toContain('id: 1\nevent: output');
     // The taker-over dropped too; the session is closed after the grace period.
-    await waitFor(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, 'the abandoned session to be closed');
+    await waitUntil(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, { what: 'the abandoned session to be closed' });
   });
 
   it('the client resumes its SSE stream after the connection drops: every output exactly once, in order', async () => {
@@ -121,7 +122,7 @@ describe('SSE resume with Last-Event-ID', () => {
       expect(streams.length).toBeGreaterThanOrEqual(2);
       expect(streams[0]!.head.toLowerCase()).not.toContain('last-event-id');
       expect(streams[1]!.head.toLowerCase()).toContain('last-event-id: 3');
-      await waitFor(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, 'sessions to be cleaned up');
+      await waitUntil(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, { what: 'sessions to be cleaned up' });
     } finally {
       await client.close();
       await proxy.close();

@@ -1,7 +1,8 @@
 import { decodeMessage, encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { auth, chain, type Started, startServer, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { auth, chain, type Started, startServer } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -29,7 +30,7 @@ describe('WebSocket backpressure', () => {
     await new Promise((r) => ws.once('open', r));
     // 16 outputs of 16 KiB per input: 256 KiB out for each input in.
     ws.send(encodeMessage({ type: 'start', manifest: chain('bp', ['r', 'Repeat', { times: 16 }]) }) as string);
-    await waitFor(() => s!.runner.activeSessionCount === 1, 'the session to start');
+    await waitUntil(() => s!.runner.activeSessionCount === 1, { what: 'the session to start' });
 
     ws.pause(); // stop reading: the server's writes pile up in the kernel, then in its socket buffer
     const INPUTS = 600; // 150 MiB of outputs: far more than loopback socket buffers hold
@@ -38,21 +39,20 @@ describe('WebSocket backpressure', () => {
 
     // The pipeline stops taking inputs well before the end, and stays stopped.
     let before = -1;
-    await waitFor(
-      async () => {
+    // Steady = unchanged across one 200 ms interval: the pause is what is observed.
+    await waitUntil(
+      () => {
         const now = repeatItemsIn(s!);
         const stable = now > 0 && now === before;
         before = now;
-        await new Promise((r) => setTimeout(r, 200));
         return stable;
       },
-      'the pipeline to stall',
-      20_000,
+      { what: 'the pipeline to stall', timeoutMs: 20_000, intervalMs: 200 },
     );
     expect(repeatItemsIn(s!)).toBeLessThan(INPUTS);
 
     ws.resume();
-    await waitFor(() => outputs.length === INPUTS * 16 && acks === INPUTS, 'every output and ack', 60_000);
+    await waitUntil(() => outputs.length === INPUTS * 16 && acks === INPUTS, { what: 'every output and ack', timeoutMs: 60_000 });
     expect(outputs.filter((n, i) => n !== Math.floor(i / 16))).toEqual([]);
     ws.close();
   }, 90_000);

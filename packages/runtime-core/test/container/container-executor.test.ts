@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code, type ManifestInput, RemoteMediaError, type RuntimeData } from '@remotemedia/runtime-core';
 import { type ContainerEngine, type PythonPipelineRunner, containerOptionsFromEnv, createNodeRunner, createServerRunner } from '@remotemedia/runtime-core/node';
 import { FIXTURE_NODES, chain } from '../python/helpers.js';
-import { ROOT, TEST_IMAGE, buildImages, eventually, findEngine, labelledContainers } from './container-helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { ROOT, TEST_IMAGE, buildImages, findEngine, labelledContainers } from './container-helpers.js';
 
 const found = await findEngine();
 if (!found.engine) console.warn(`container tests skipped: no container engine can run on this host: ${found.why}`);
@@ -103,8 +104,8 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     const [other] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }], { memoryMb: 300 }), [json(3)]);
     expect((value(other!) as { hostname: string }).hostname).not.toBe(infoA.hostname);
     await Promise.all([a.close(), b.close()]);
-    await eventually(() => runner.python.container!.containerNames.length === 0, 'idle containers released');
-    await eventually(() => !labelledContainers(engine).includes(names[0]!), 'the idle container removed from the engine');
+    await waitUntil(() => runner.python.container!.containerNames.length === 0, { what: 'idle containers released', timeoutMs: 30_000, intervalMs: 100 });
+    await waitUntil(() => !labelledContainers(engine).includes(names[0]!), { what: 'the idle container removed from the engine', timeoutMs: 30_000, intervalMs: 100 });
   });
 
   it('memory limit, heap: the node gets ResourceExhausted naming it and the limit; the container and other sessions go on', async () => {
@@ -165,19 +166,19 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(error.message).toContain('"frozen"');
     expect(error.message).toContain('paused');
     await session.close().catch(() => {});
-    await eventually(() => !labelledContainers(engine).includes(name!), 'the paused container removed');
+    await waitUntil(() => !labelledContainers(engine).includes(name!), { what: 'the paused container removed', timeoutMs: 30_000, intervalMs: 100 });
   });
 
   it('warm workers: started ahead in a container of the defaults, taken by sessions, refilled', async () => {
     const warm = createNodeRunner({ python: { container: { images: [TEST_IMAGE], modules: ['test_nodes'], warmWorkers: 1, idleTimeoutMs: 300 } } });
     try {
       const c = warm.python.container!;
-      await eventually(() => c.warmWorkers === 1, 'a warm worker');
+      await waitUntil(() => c.warmWorkers === 1, { what: 'a warm worker', timeoutMs: 30_000, intervalMs: 100 });
       const names = c.containerNames;
       const [out] = await warm.execute(chain([{ nodeType: 'PyAddOne', executor: 'container' }]), [json(41)]);
       expect(value(out!)).toBe(42);
       expect(c.containerNames).toEqual(names); // it ran in the warm container
-      await eventually(() => c.warmWorkers === 1, 'the warm worker replaced');
+      await waitUntil(() => c.warmWorkers === 1, { what: 'the warm worker replaced', timeoutMs: 30_000, intervalMs: 100 });
     } finally {
       await warm.shutdown({ graceMs: 0 });
     }

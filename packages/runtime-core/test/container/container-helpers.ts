@@ -70,12 +70,3 @@ export function labelledContainers(engine: ContainerEngine): string[] {
   const out = execFileSync(engine.bin, [...engine.globalArgs, 'ps', '-a', '--filter', `label=${CONTAINER_LABEL}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
   return out.split('\n').map((s) => s.trim()).filter(Boolean);
 }
-
-/** Resolves when `check` holds, polling; what is waited for is behaviour (a container gone), not a duration. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still not true after ${limitMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -43,12 +43,3 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
-
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return check();
-}

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
-import { BAD_IMPORT, FIXTURE_NODES, chain, isAlive, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { BAD_IMPORT, FIXTURE_NODES, chain, isAlive } from './helpers.js';
 
 const runner = createNodeRunner({ python: { modules: [FIXTURE_NODES], limits: { maxProcessesPerSession: 4, maxInitTimeoutMs: 60_000 } } });
 const text = (t: string) => ({ kind: 'text', text: t }) as const;
@@ -42,7 +43,7 @@ describe('Python node failures', () => {
     expect(error).toMatchObject({ code: Code.DeadlineExceeded, nodeId: 'hang', reason: 'PythonInitTimeout' });
     expect(error.message).toContain('did not become ready within 600 ms (initTimeoutMs)');
     expect(error.message).toContain('loading a model that never finishes');
-    expect(await waitFor(() => runner.python.liveProcesses === 0)).toBe(true);
+    await waitUntil(() => runner.python.liveProcesses === 0, { what: 'no live Python process', observe: () => runner.python.liveProcesses });
   });
 
   it('an exception in initialize fails the session start with the Python message', async () => {
@@ -120,7 +121,7 @@ describe('Python node failures', () => {
     const before = runner.python.liveProcesses;
     expect(before).toBeGreaterThan(0);
     await session.close();
-    expect(await waitFor(() => runner.python.liveProcesses === before - 1)).toBe(true);
+    await waitUntil(() => runner.python.liveProcesses === before - 1, { what: 'one Python process fewer', observe: () => runner.python.liveProcesses });
     expect(isAlive(process.pid)).toBe(true);
   });
 });

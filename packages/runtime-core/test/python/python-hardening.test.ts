@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { LineTail, type NodeRunnerOptions, createNodeRunner } from '@remotemedia/runtime-core/node';
-import { DECLARED_NODES, FIXTURE_NODES, chain, isAlive, pythonChildren, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { DECLARED_NODES, FIXTURE_NODES, chain, isAlive, pythonChildren } from './helpers.js';
 
 // Issue 23: what one client (or one Python node) does must not change, stall or bloat the server.
 const text = (t: string) => ({ kind: 'text', text: t }) as const;
@@ -89,7 +90,7 @@ describe('IPC frames have a maximum size', () => {
     const error = await failure(runner.execute(chain([{ id: 'liar', nodeType: 'PyBogusFrame' }]), [text('x')]));
     expect(error).toMatchObject({ code: Code.DataLoss, nodeId: 'liar', reason: 'IpcProtocol' });
     expect(error.message).toContain('Python node "liar" (PyBogusFrame) broke the IPC protocol: frame length 2147483647 bytes is over the limit maxFrameBytes=67108864');
-    expect(await waitFor(() => runner.python.liveProcesses === 0)).toBe(true);
+    await waitUntil(() => runner.python.liveProcesses === 0, { what: 'no live Python process', observe: () => runner.python.liveProcesses });
   });
 
   it('a stream session fails at once too', async () => {
@@ -128,12 +129,15 @@ describe('outputs buffered on the host are bounded in bytes, not only in count',
     // Read nothing; wait until the producer is blocked (its count stops moving).
     let last = -1;
     let stable = 0;
-    await waitFor(() => {
-      const now = existsSync(path) ? Number(readFileSync(path, 'utf8')) : -1;
-      stable = now === last && now >= 0 ? stable + 1 : 0;
-      last = now;
-      return stable >= 10;
-    }, 15_000);
+    await waitUntil(
+      () => {
+        const now = existsSync(path) ? Number(readFileSync(path, 'utf8')) : -1;
+        stable = now === last && now >= 0 ? stable + 1 : 0;
+        last = now;
+        return stable >= 10;
+      },
+      { what: 'the producer count to hold still for 10 checks', timeoutMs: 15_000, observe: () => last },
+    );
     // 16 MiB on the host (4 outputs), a few in the pipeline and in flight; 32 outputs (128 MiB) before.
     expect(last).toBeGreaterThan(0);
     expect(last).toBeLessThan(12);
@@ -198,12 +202,12 @@ describe('deadlines while a Python node is busy', () => {
     const runner = runnerWith({ closeTimeoutMs: 60_000 });
     const before = new Set(pythonChildren());
     const call = runner.execute(chain([{ id: 'sleepy', nodeType: 'PySleep', params: { s: 60 } }]), [text('x')], { timeoutMs: 200 });
-    expect(await waitFor(() => pythonChildren().some((pid) => !before.has(pid)))).toBe(true);
+    await waitUntil(() => pythonChildren().some((pid) => !before.has(pid)), { what: 'a new Python child process', observe: () => pythonChildren() });
     const pid = pythonChildren().find((p) => !before.has(p))!;
     const error = await failure(call);
     expect(error.code).toBe(Code.DeadlineExceeded);
     // Gone long before its sleep would have ended.
-    expect(await waitFor(() => !isAlive(pid), 5000)).toBe(true);
+    await waitUntil(() => !isAlive(pid), { what: `process ${pid} gone` });
     expect(runner.python.liveProcesses).toBe(0);
   });
 
@@ -212,7 +216,7 @@ describe('deadlines while a Python node is busy', () => {
     const session = await runner.stream(chain([{ nodeType: 'PySleep', params: { s: 60 } }]));
     await session.send(text('x'));
     await session.close('client went away');
-    expect(await waitFor(() => runner.python.liveProcesses === 0, 5000)).toBe(true);
+    await waitUntil(() => runner.python.liveProcesses === 0, { what: 'no live Python process', observe: () => runner.python.liveProcesses });
   });
 
   it('an async node that stops at CANCEL still runs its cleanup after a deadline', async () => {
@@ -220,7 +224,7 @@ describe('deadlines while a Python node is busy', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'rm-py-')), 'cleanup');
     const error = await failure(runner.execute(chain([{ nodeType: 'PySlowCleanup', params: { ms: 10_000, path } }]), [text('x')], { timeoutMs: 200 }));
     expect(error.code).toBe(Code.DeadlineExceeded);
-    expect(await waitFor(() => existsSync(path) && readFileSync(path, 'utf8') === 'cleaned up', 5000)).toBe(true);
-    expect(await waitFor(() => runner.python.liveProcesses === 0, 5000)).toBe(true);
+    await waitUntil(() => existsSync(path) && readFileSync(path, 'utf8') === 'cleaned up', { what: "the node's cleanup to write 'cleaned up'" });
+    await waitUntil(() => runner.python.liveProcesses === 0, { what: 'no live Python process', observe: () => runner.python.liveProcesses });
   });
 });

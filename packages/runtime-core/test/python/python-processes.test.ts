@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PythonRuntime, createNodeRunner, livePythonProcessCount } from '@remotemedia/runtime-core/node';
-import { BAD_IMPORT, FIXTURE_NODES, chain, isAlive, pythonChildren, waitFor } from './helpers.js';
+import { waitUntil } from '@remotemedia/test-support';
+import { BAD_IMPORT, FIXTURE_NODES, chain, isAlive, pythonChildren } from './helpers.js';
 
 const runner = createNodeRunner({ python: { modules: [FIXTURE_NODES] } });
 afterAll(() => runner.shutdown({ graceMs: 0 }));
@@ -27,7 +28,7 @@ describe('Python process lifetime', () => {
         }),
       );
     }
-    expect(await waitFor(() => pythonChildren().length === 0)).toBe(true);
+    await waitUntil(() => pythonChildren().length === 0, { what: 'no Python child process', observe: () => pythonChildren() });
     expect(livePythonProcessCount()).toBe(0);
     expect(runner.python.liveProcesses).toBe(0);
   }, 60_000);
@@ -47,14 +48,14 @@ describe('Python process lifetime', () => {
     const pids = warm.python.warmPids;
     await warm.shutdown({ graceMs: 0 });
     expect(warm.python.warmPids).toEqual([]);
-    expect(await waitFor(() => pids.every((pid) => !isAlive(pid)))).toBe(true);
+    await waitUntil(() => pids.every((pid) => !isAlive(pid)), { what: 'every Python process gone', observe: () => pids.filter(isAlive) });
   });
 
   it('stops warming when a warm process dies unused (e.g. its modules fail to import)', async () => {
     const runtime = new PythonRuntime({ modules: [BAD_IMPORT], warmProcesses: 1 });
     expect(runtime.warmPids).toHaveLength(1);
-    expect(await waitFor(() => runtime.warmPids.length === 0 && runtime.liveProcesses === 0)).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => runtime.warmPids.length === 0 && runtime.liveProcesses === 0, { what: 'the dead warm process not replaced', observe: () => runtime.warmPids });
+    await new Promise((r) => setTimeout(r, 200)); // kept: asserts that nothing respawns for a while
     expect(runtime.liveProcesses).toBe(0); // not respawned in a loop
   });
 
@@ -66,12 +67,12 @@ describe('Python process lifetime', () => {
       });
       let out = '';
       parent.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      expect(await waitFor(() => out.includes(']'), 15_000)).toBe(true);
+      await waitUntil(() => out.includes(']'), { what: 'the parent to print its Python pids', timeoutMs: 15_000, observe: () => out });
       const pids = JSON.parse(out.trim()) as number[];
       expect(pids).toHaveLength(1);
       expect(isAlive(pids[0]!)).toBe(true);
       parent.kill('SIGKILL');
-      expect(await waitFor(() => !isAlive(pids[0]!), 5000)).toBe(true);
+      await waitUntil(() => !isAlive(pids[0]!), { what: 'the orphaned Python process gone' });
     });
   }
 });

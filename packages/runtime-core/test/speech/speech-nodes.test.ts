@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@remotemedia/test-support';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../src/errors.js';
 import { createNodeRunner } from '../../src/node/create-node-runner.js';
@@ -118,11 +119,11 @@ describe('TextToSpeech (flite WASI)', () => {
         for await (const o of session.outputs) got.push(o.data);
       })();
       // Wait for the first frames, then cut.
-      while (audioOf(got).length < 10) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil(() => audioOf(got).length >= 10, { what: 'the first 10 frames', observe: () => audioOf(got).length });
       if (how === 'send') await session.send({ kind: 'control', control: { type: 'interrupt', targetNodeIds: ['tts'], reason: 'barge-in' } });
       else (session as unknown as { interrupt(ids: string[], reason: string): void }).interrupt(['tts'], 'barge-in');
       const framesAtCut = audioOf(got).length;
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // kept: 'no more frames for a while' is the assertion
       const after = audioOf(got).length;
       await session.end();
       await reading;
@@ -151,13 +152,13 @@ describe('BargeIn + TextToSpeech', () => {
       for await (const o of session.outputs) got.push(o.data);
     })();
     await session.send({ kind: 'text', text: 'A reply that should be cut off long before it ends, because the user speaks.' }, { nodeId: 'tts' });
-    while (audioOf(got).length < 5) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => audioOf(got).length >= 5, { what: 'the first 5 frames', observe: () => audioOf(got).length });
     await session.send({ kind: 'json', value: { hasSpeech: true, speechStart: false, speechEnd: false } }, { nodeId: 'barge' });
     expect(got.filter((d) => d.kind === 'json').length).toBe(1); // not cut by a non-start event
     await session.send({ kind: 'json', value: { hasSpeech: true, speechStart: true, speechEnd: false, startUs: 0 } }, { nodeId: 'barge' });
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => got.filter((d) => d.kind === 'json').length === 2, { what: "the reply's 'interrupted' event", observe: () => got.filter((d) => d.kind === 'json') });
     const atCut = audioOf(got).length;
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // kept: 'no more frames for a while' is the assertion
     await session.end();
     await reading;
     expect(audioOf(got).length - atCut).toBeLessThanOrEqual(1);
@@ -323,8 +324,7 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
     })().catch((e: unknown) => e);
     expect(failure).toMatchObject({ code: Code.Unavailable, nodeId: 'asr' });
     expect(String((failure as Error).message)).toContain('"asr"');
-    for (let i = 0; i < 50 && livePythonProcessCount() > before; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(livePythonProcessCount()).toBe(before);
+    await waitUntil(() => livePythonProcessCount() === before, { what: `${before} live Python processes`, observe: livePythonProcessCount });
   });
 });
 

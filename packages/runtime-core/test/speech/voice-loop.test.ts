@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '@remotemedia/test-support';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
 import { resample } from '../../src/audio/resampler.js';
 import { createNodeRunner } from '../../src/node/create-node-runner.js';
@@ -84,11 +85,10 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml', () => {
     };
     await feed(Float32Array.from([...silence(500), ...question, ...silence(800)]));
     // Wait for the reply to start playing, then talk over it.
-    for (let i = 0; i < 200 && !outs.some((o) => o.data.kind === 'audio'); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(outs.some((o) => o.data.kind === 'audio')).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    // Talk over the reply once 300 ms of it (15 frames of 20 ms) have come out.
+    await waitUntil(() => outs.filter((o) => o.data.kind === 'audio').length >= 15, { what: '300 ms of the reply', observe: () => outs.filter((o) => o.data.kind === 'audio').length });
     await feed(Float32Array.from([...(await say('Stop, stop.')), ...silence(800)]));
-    for (let i = 0; i < 100 && !jsonFrom(outs, 'tts').some((e) => e.tts === 'interrupted'); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => jsonFrom(outs, 'tts').some((e) => e.tts === 'interrupted'), { what: "the reply's 'interrupted' event", timeoutMs: 10_000, observe: () => jsonFrom(outs, 'tts') });
     const cutAt = outs.filter((o) => o.data.kind === 'audio').length;
     await session.end();
     await reading;
