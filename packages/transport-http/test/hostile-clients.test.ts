@@ -306,7 +306,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     await new Promise((r) => started.once('open', r));
     started.send(encodeMessage({ type: 'start', manifest: echo }) as string);
     await waitUntil(() => got.some((m) => m.type === 'started'), { what: 'started' });
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 600)); // kept: quiet for longer than webSocketStartTimeoutMs (300) is the case under test
     started.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'late' }, metadata: {} } }));
     await waitUntil(() => got.some((m) => m.type === 'output'), { what: 'the output' });
     expect(started.readyState).toBe(WebSocket.OPEN);

@@ -249,8 +249,10 @@ describe('http server: routes, errors, auth, limits', () => {
   it('a client that leaves mid-body is counted as canceled (499) and the server keeps serving', async () => {
     const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
+    // Leave once the server has the request (its headers), so it is mid-body.
+    const received = new Promise((r) => s.server.server.once('request', r));
     socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"manifest":`);
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     socket.destroy();
     const canceled = () => fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text()).then((t) => t.includes('remotemedia_http_requests_total{method="POST",route="/v1/execute",status="499"}'));
     await waitUntil(canceled, { what: 'the abandoned request in the metrics' });

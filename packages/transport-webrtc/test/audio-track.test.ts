@@ -1,5 +1,6 @@
 import { type AudioData, decodeWav, mixDown } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { waitUntil } from '@remotemedia/test-support';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ describe('audio tracks (Opus over RTP, werift <-> werift on loopback)', () => {
     })();
     for (let i = 0; i < sent.length; i += 960) session.audio!.send({ kind: 'audio', samples: sent.slice(i, i + 960), sampleRate: 48_000, channels: 1 });
     session.audio!.flush();
-    await Promise.race([collecting, new Promise((r) => setTimeout(r, 6000))]);
+    await Promise.race([collecting, new Promise((r) => setTimeout(r, 6000))]); // kept: a bound; audio that never comes fails the length check below
     await session.close();
     await client.close();
 
@@ -60,9 +61,9 @@ describe('audio tracks (Opus over RTP, werift <-> werift on loopback)', () => {
     const mono = mixDown(speech48k.samples, speech48k.channels);
     for (let i = 0; i < mono.length; i += 960) session.audio!.send({ kind: 'audio', samples: mono.slice(i, i + 960), sampleRate: 48_000, channels: 1 } satisfies AudioData);
     session.audio!.flush();
-    // Give the last packets time to cross before ending the input.
+    // End the input once the last segment has come back, not before its packets crossed.
     const total = expected.segments.length;
-    for (let waited = 0; waited < 10_000 && events.filter((e) => e.speechEnd).length < total; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    await waitUntil(() => events.filter((e) => e.speechEnd).length >= total, { what: `${total} speech ends`, timeoutMs: 10_000, intervalMs: 100, observe: () => events });
     await session.end();
     await reading;
     await client.close();

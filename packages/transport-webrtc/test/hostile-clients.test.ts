@@ -5,6 +5,7 @@ import { type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { conformanceNodes } from '@remotemedia/runtime-core/testing';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, encodeDataFrame, RpcErrorCode, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
@@ -39,12 +40,7 @@ async function signaling(s: WebRtcServer) {
   const call = async (method: string, params?: unknown) => {
     const callId = ++id;
     ws.send(JSON.stringify({ jsonrpc: '2.0', id: callId, method, params }));
-    for (let i = 0; i < 500; i++) {
-      const found = messages.find((m) => m.id === callId);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no answer to ${method}`);
+    return waitUntil(() => messages.find((m) => m.id === callId), { what: `the answer to ${method}`, timeoutMs: 10_000, observe: () => messages.slice(-3) });
   };
   return { ws, messages, call };
 }
@@ -86,8 +82,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
       });
     }
     expect(await healthy(server)).toBe(true);
-    for (let i = 0; i < 1000 && closed.filter(Boolean).length < 10; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(closed.filter(Boolean).length).toBe(10);
+    await waitUntil(() => closed.filter(Boolean).length === 10, { what: 'the server to close all 10 slow sockets', timeoutMs: 20_000, observe: () => closed });
     expect(answers.every((a) => a.startsWith('HTTP/1.1 408'))).toBe(true);
     expect(await healthy(server)).toBe(true);
   }, 30_000);
@@ -104,13 +99,17 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     const FRAMES = 200_000;
     const frame = '{"jsonrpc":"2.0","id":1}'; // no method: an InvalidRequest answer (~4x the frame) each
     for (let i = 0; i < FRAMES; i++) ws.send(frame);
+    // Wait until the server stops reading: steady = unchanged across one 250 ms interval, the pause is what is observed.
     let before = -1;
-    for (let i = 0; i < 120; i++) {
-      const now = (serverSocket as Socket).bytesRead;
-      if (now === before) break;
-      before = now;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitUntil(
+      () => {
+        const now = (serverSocket as Socket).bytesRead;
+        const stable = now === before;
+        before = now;
+        return stable;
+      },
+      { what: 'the server to stop reading', timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect((serverSocket as Socket).bytesRead).toBeLessThan((FRAMES * (frame.length + 6)) / 2);
     expect((serverSocket as Socket).writableLength).toBeLessThan(256 * 1024);
     // The others are served.
@@ -162,10 +161,9 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     await Promise.all([data, control].map((ch) => (ch.readyState === 'open' ? undefined : ch.stateChanged.watch((st) => st === 'open', 10_000))));
     const frame = Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text: 'flood' }, metadata: {} } }));
     for (let i = 0; i < 300; i++) data.send(frame);
-    for (let i = 0; i < 500 && !controls.some((m) => m.type === 'error'); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(() => controls.some((m) => m.type === 'error'), { what: 'an error on the control channel', timeoutMs: 10_000, observe: () => controls });
     expect(controls.filter((m) => m.type === 'error')).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'resource_exhausted', reason: 'InputQueueFull' }) })]);
-    for (let i = 0; i < 200 && server.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(server.stats().sessions).toBe(0);
+    await waitUntil(() => server!.stats().sessions === 0, { what: 'the failed session closed', observe: () => server!.stats() });
     expect((await c.call('server.health')).result).toMatchObject({ status: 'serving' });
     await closePeerConnection(pc);
     c.ws.close();
@@ -178,7 +176,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     expect(code).toBe(1008);
     const announced = await signaling(server);
     expect((await announced.call('peer.announce', {})).result.peer_id).toBeTruthy();
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 500)); // kept: announced, then quiet for longer than announceTimeoutMs (300) is the case under test
     expect(announced.ws.readyState).toBe(WebSocket.OPEN);
     expect(server.stats().signalingConnections).toBe(1);
     announced.ws.close();

@@ -1,4 +1,5 @@
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { waitUntil } from '@remotemedia/test-support';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,14 +7,6 @@ import { type WebRtcServer, createWebRtcServer } from '../src/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const peerScript = fileURLToPath(new URL('./helpers/vanishing-peer.ts', import.meta.url));
-
-async function until(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
-    if (predicate()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return predicate();
-}
 
 describe('a peer that disappears mid-stream', () => {
   let server: WebRtcServer;
@@ -39,7 +32,7 @@ describe('a peer that disappears mid-stream', () => {
     expect(runner.activeSessionCount).toBe(1);
 
     child.kill('SIGKILL'); // no goodbye: no close message, no peer.disconnect
-    expect(await until(() => server.stats().sessions === 0 && runner.activeSessionCount === 0, 10_000), JSON.stringify(server.stats())).toBe(true);
+    await waitUntil(() => server.stats().sessions === 0 && runner.activeSessionCount === 0, { what: "the vanished peer's session freed", timeoutMs: 10_000, observe: () => ({ ...server.stats(), runnerSessions: runner.activeSessionCount }) });
     expect(server.stats()).toEqual({ peers: 0, sessions: 0, signalingConnections: 0 });
   }, 40_000);
 });

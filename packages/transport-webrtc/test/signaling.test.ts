@@ -1,5 +1,6 @@
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { waitUntil } from '@remotemedia/test-support';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -124,8 +125,7 @@ describe('JSON-RPC signaling and the WHIP endpoint', () => {
     expect(server.stats().sessions).toBe(2);
     await s1.close();
     await s2.close();
-    for (let i = 0; i < 50 && server.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(server.stats().sessions).toBe(0);
+    await waitUntil(() => server.stats().sessions === 0, { what: 'both sessions closed', observe: () => server.stats() });
     expect(runner.activeSessionCount).toBe(0);
     await client.close();
   });

@@ -10,5 +10,5 @@ process.stdout.write(`streaming ${session.sessionId}\n`);
 for (let i = 0; i < 3000; i++) {
   session.audio!.send({ kind: 'audio', samples: new Float32Array(960).fill(0.1), sampleRate: 48_000, channels: 1 });
   await session.send({ kind: 'json', value: i });
-  await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 20)); // kept: paces the stream like a live peer (20 ms frames)
 }
