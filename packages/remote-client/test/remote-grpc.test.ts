@@ -1,6 +1,7 @@
 // RemotePipelineNode against real gRPC servers in child processes on loopback ports; the gRPC
 // client is found by dynamic import of @remotemedia/transport-grpc (no clientFactories given).
 import { type ManifestInput, type TransportData, createPipelineRunner, json } from '@remotemedia/runtime-core';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../src/index.js';
 import { type ServerProcess, startGrpcServerProcess } from './helpers/grpc-processes.js';
@@ -14,7 +15,6 @@ const local = (params: Record<string, unknown>): ManifestInput => ({
   nodes: [{ id: 'remote', nodeType: 'RemotePipeline', params: { transport: 'grpc', authToken: TOKEN, manifest: addTen, retry: { backoffMs: 20 }, healthCheck: { enabled: false }, ...params } }],
 });
 const values = (outs: TransportData[]) => outs.map((o) => (o.data as { value: unknown }).value);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let procs: ServerProcess[] = [];
 let definition: RemotePipelineNodeDefinition | undefined;
@@ -83,7 +83,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     expect(stats(url)).toMatchObject({ failures: 5, breaker: 'open' });
 
     procs[0] = await startGrpcServerProcess(TOKEN, procs[0]!.port);
-    for (let i = 0; i < 200 && stats(url).breaker !== 'closed'; i++) await pause(50);
+    await waitUntil(() => stats(url).breaker === 'closed', { what: 'the breaker closed by a health check', timeoutMs: 10_000, intervalMs: 50, observe: () => stats(url) });
     expect(stats(url)).toMatchObject({ breaker: 'closed', healthy: true });
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
   });
@@ -141,7 +141,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
       }
     })();
     for (let i = 0; i < 5; i++) await doomed.send(json(i));
-    for (let i = 0; i < 200 && stats(urls()[0]!).sessions + stats(urls()[1]!).sessions === 0; i++) await pause(10);
+    await waitUntil(() => stats(urls()[0]!).sessions + stats(urls()[1]!).sessions > 0, { what: 'a remote session open' });
     const victim = stats(urls()[0]!).sessions ? 0 : 1;
     await procs[victim]!.kill();
     for (let i = 5; i < 10; i++) await doomed.send(json(i)).catch(() => {});

@@ -2,6 +2,7 @@
 // client found by dynamic import of @remotemedia/transport-http (no clientFactories given).
 import { type ManifestInput, type TransportData, createPipelineRunner, json } from '@remotemedia/runtime-core';
 import { type HttpServer, createHttpServer } from '@remotemedia/transport-http';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../src/index.js';
 import { SlowEchoNode } from './helpers/in-memory-fleet.js';
@@ -89,7 +90,7 @@ describe('RemotePipelineNode over HTTP', () => {
       }
     })();
     for (let i = 0; i < 3; i++) await doomed.send(json(i));
-    for (let i = 0; i < 100 && servers[0]!.sessionCount === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => servers[0]!.sessionCount > 0, { what: 'the remote session open on the first server' });
     await servers[0]!.close({ graceMs: 0 });
     for (let i = 3; i < 6; i++) await doomed.send(json(i)).catch(() => {});
     await doomed.end().catch(() => {});

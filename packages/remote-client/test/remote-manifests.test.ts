@@ -58,7 +58,7 @@ describe('remote manifests', () => {
 
     const shortLived = createManifestFetcher({ allowedHosts: [host], ttlMs: 1 });
     await shortLived.fetch(`${base}/add.json`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 5)); // kept: outlives ttlMs (1), the expiry under test
     await shortLived.fetch(`${base}/add.json`);
     expect(hits.get('/add.json')).toBe(3);
   });

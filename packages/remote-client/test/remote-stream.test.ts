@@ -1,4 +1,5 @@
 import { type ManifestInput, type RuntimeData, type TransportData, createPipelineRunner, json } from '@remotemedia/runtime-core';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
@@ -35,7 +36,7 @@ async function drain(outputs: AsyncIterable<TransportData>): Promise<{ values: u
 
 /** The node opens its remote session on its first input, asynchronously to the local send. */
 async function openedRemotely(fleet: ReturnType<typeof createFleet>): Promise<void> {
-  for (let i = 0; i < 200 && [...fleet.servers.values()].every((s) => s.sessions.size === 0); i++) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => [...fleet.servers.values()].some((s) => s.sessions.size > 0), { what: 'a remote session open' });
 }
 
 describe('RemotePipelineNode, streaming', () => {
