@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '@remotemedia/runtime-core';
+import { LatencyHistogram } from '../src/metrics/latency-histogram.js';
 
 describe('LatencyHistogram', () => {
   it('is exact for a few samples and within 10% once bucketed', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Code, ERROR_LIMITS, NodeRegistry, RemoteMediaError, builtinNodes, findCycles, invalidManifestError, validateManifest } from '@remotemedia/runtime-core';
+import { Code, ERROR_LIMITS, NodeRegistry, RemoteMediaError, builtinNodes, validateManifest } from '@remotemedia/runtime-core';
 import { DEFAULT_SERVER_MAX_NODES, createServerRunner } from '@remotemedia/runtime-core/node';
 import { yamlNestingBound } from '../src/manifest/parse-manifest.js';
+import { findCycles } from '../src/manifest/graph-cycles.js';
+import { invalidManifestError } from '../src/manifest/validate-manifest.js';
 
 const registry = new NodeRegistry(builtinNodes);
 const problemsOf = (input: unknown, limits = {}) => {

@@ -36,4 +36,5 @@ export {
   type RuntimeDataJson,
   type TransportDataJson,
 } from '../data/runtime-data-json.js';
+export { byteSize } from '../data/runtime-data.js';
 export { runtimeDataToJsonText, transportDataToJsonText, transportDataListToJsonText } from '../data/runtime-data-json-text.js';
