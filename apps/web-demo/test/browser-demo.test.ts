@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@remotemedia/test-support';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, createDemoServer } from '../src/demo-server.js';
@@ -58,8 +59,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo in headless Chromium (fake micr
 
     // Closing the page makes the peer vanish: the server tears its session down.
     await page.close();
-    for (let i = 0; i < 100 && server.webrtc.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(server.webrtc.stats().sessions).toBe(0);
+    await waitUntil(() => server.webrtc.stats().sessions === 0, { what: "the closed page's session torn down", timeoutMs: 10_000, intervalMs: 100, observe: () => server.webrtc.stats() });
   });
 
   it('rejects a page without the token', async () => {

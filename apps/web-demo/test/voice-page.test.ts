@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AudioData, encodeWav, parseManifestText } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { waitUntil } from '@remotemedia/test-support';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoServer, createDemoServer } from '../src/demo-server.js';
@@ -133,7 +134,6 @@ describe.skipIf(!existsSync(CHROMIUM) || !HAVE_SPHINX)('voice page in headless C
     expect(await page.locator('#timeline .seg.bot.cut').count()).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.close();
-    for (let i = 0; i < 100 && server.webrtc.stats().sessions > 0; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(server.webrtc.stats().sessions).toBe(0);
+    await waitUntil(() => server.webrtc.stats().sessions === 0, { what: "the closed page's session torn down", timeoutMs: 10_000, intervalMs: 100, observe: () => server.webrtc.stats() });
   });
 });
