@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import type { RuntimeData, StreamSession } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
+import { waitUntil } from '@remotemedia/test-support';
 import { TEST_IMAGE, buildImages, findEngine } from '../packages/runtime-core/test/container/container-helpers.js';
 import { compare, median, percentile, timeEach, type Comparison, type Measurement } from './report.js';
 
@@ -21,10 +22,6 @@ async function roundTrip(session: StreamSession, data: RuntimeData): Promise<voi
   await session.send(data);
   if (!(await session.recv())) throw new Error('no output');
 }
-
-const until = async (check: () => boolean) => {
-  while (!check()) await new Promise((r) => setTimeout(r, 50));
-};
 
 export async function containerRows(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
   const found = await findEngine();
@@ -78,7 +75,12 @@ export async function containerRows(comparisons: Comparison[], measurements: Mea
   const warmStarts: number[] = [];
   const coldStarts: number[] = [];
   for (let i = 0; i < 6; i++) {
-    await until(() => warm.python.container!.warmWorkers === 1 && cold.python.container!.containerNames.length === 0);
+    await waitUntil(() => warm.python.container!.warmWorkers === 1 && cold.python.container!.containerNames.length === 0, {
+      what: 'a warm worker ready and the cold runner idle',
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      observe: () => ({ warmWorkers: warm.python.container!.warmWorkers, coldContainers: cold.python.container!.containerNames }),
+    });
     await new Promise((r) => setTimeout(r, 300)); // the replacement and the removal settle
     procStarts.push(...(await timeEach(1, () => startAndEnd(runner, 'multiprocess'), 0)));
     runningStarts.push(...(await timeEach(1, () => startAndEnd(runner, 'container'), 0)));

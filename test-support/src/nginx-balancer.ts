@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from './wait-until.js';
 
 export interface Replica {
   /** Replica name (HTTP: `--replica-name`, the prefix of its session ids). */
@@ -140,17 +141,13 @@ export async function startNginx(config: (dir: string, port: number) => string):
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}${errorLog()}`);
-    const up = await new Promise<boolean>((resolve) => {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
       socket.on('error', () => resolve(false));
     });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`nginx did not listen within 10 s: ${stderr}${errorLog()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(async () => child.exitCode !== null || (await accepts()), { what: `nginx to listen on ${port}`, timeoutMs: 10_000, intervalMs: 50, observe: () => `${stderr}${errorLog()}` });
+  if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}${errorLog()}`);
   return {
     port,
     url: `http://127.0.0.1:${port}`,
