@@ -1,5 +1,6 @@
 import { Code, type NodeContext, type PipelineClient, type PipelineNode, RemoteMediaError, type RuntimeData, type StreamSession, json } from '@remotemedia/runtime-core';
 import { createTestNodeContext } from '@remotemedia/runtime-core/testing';
+import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createLoadBalancer, createRemotePipelineNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
@@ -55,7 +56,8 @@ describe('cancellation and hangs', () => {
     const node = await nodeOf(definition, { endpoint: 'a', manifest: slow });
     const controller = new AbortController();
     const call = Promise.resolve(node.process(json(1), { signal: controller.signal, metadata: {} }));
-    setTimeout(() => controller.abort(), 20);
+    await waitUntil(() => definition!.snapshot()[0]!.endpoints[0]!.active === 1, { what: 'the call in flight on the endpoint', observe: () => definition!.snapshot() });
+    controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.Canceled });
     expect(definition.snapshot()[0]!.endpoints[0]).toMatchObject({ failures: 0, breaker: 'closed', active: 0 });
   });

@@ -380,7 +380,8 @@ describe('executor', () => {
     const runner = new PipelineRunner({ nodes: [Recorded, ...conformanceNodes] });
     const controller = new AbortController();
     const call = runner.execute(manifest([{ id: 'r', nodeType: 'Recorded' }, { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } }], line('r', 's')), [json(1)], { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    await waitUntil(() => events.includes('r:process'), { what: 'the input past the first node', observe: () => events });
+    controller.abort();
     const error = await call.catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.Canceled);
     expect(events).toContain('r:close');
