@@ -13,7 +13,7 @@ import { type DataChunk, DataChunkSchema, ExecutePipelineRequestSchema, Pipeline
 import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GrpcProtocol, createGrpcPipelineClient } from '../src/index.js';
-import { decodeGrpcMessage, encodeGrpcMessage } from '../src/grpc-errors.js';
+import { decodeGrpcMessage, encodeGrpcMessage } from '../src/errors.js';
 import { PROTO_DIR, TOKEN, passThrough, startServer } from './helpers.js';
 
 const EXECUTE = '/remotemedia.v1.PipelineExecutionService/ExecutePipeline';

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { type ExecutePipelineRequest, type ExecutePipelineResponseSchema, fromDataChunk, toDataChunk } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
-import { abortReasonToError } from './grpc-errors.js';
+import { abortReasonToError } from '../errors.js';
 import { checkManifest } from './manifest-limits.js';
 import type { ServerContext } from './server-context.js';
 

@@ -2,9 +2,9 @@ import { Code as ConnectCode, ConnectError, type HandlerContext, type ServiceImp
 import { type StreamPipelineRequest, type StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
-import { fromConnectError, toConnectError } from './grpc-errors.js';
-import type { ServerContext } from './server-context.js';
-import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from './stream-pipeline-call.js';
+import { fromConnectError, toConnectError } from '../../errors.js';
+import type { ServerContext } from '../server-context.js';
+import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from '../stream-pipeline-call.js';
 
 /**
  * Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.

@@ -15,7 +15,7 @@ import {
   type TransportData,
   Code,
 } from '@remotemedia/runtime-core';
-import { fromConnectError } from './grpc-errors.js';
+import { fromConnectError } from '../errors.js';
 import { GrpcStreamSession } from './grpc-stream-session.js';
 import { NativeGrpcUnary } from './native-grpc-unary.js';
 

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { type StreamPipelineRequest, type StreamPipelineResponseSchema, fromDataChunk, sessionMetricsToProto } from '@remotemedia/protocol';
 import { Code, RemoteMediaError, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
-import { abortReasonToError } from './grpc-errors.js';
+import { abortReasonToError } from '../errors.js';
 import { checkManifest } from './manifest-limits.js';
 import type { ServerContext } from './server-context.js';
 

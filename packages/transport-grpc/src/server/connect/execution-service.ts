@@ -1,8 +1,8 @@
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { type PipelineExecutionService, PROTOCOL_VERSION } from '@remotemedia/protocol';
-import { executePipelineCall } from './execute-pipeline-call.js';
-import { toConnectError } from './grpc-errors.js';
-import type { ServerContext } from './server-context.js';
+import { executePipelineCall } from '../execute-pipeline-call.js';
+import { toConnectError } from '../../errors.js';
+import type { ServerContext } from '../server-context.js';
 
 /** PipelineExecutionService on connect (gRPC-Web, Connect, and gRPC the native path does not take). */
 export function executionService(ctx: ServerContext): ServiceImpl<typeof PipelineExecutionService> {

@@ -4,7 +4,7 @@ import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
-import { decodeGrpcMessage, encodeGrpcMessage } from './grpc-errors.js';
+import { decodeGrpcMessage, encodeGrpcMessage } from '../../errors.js';
 
 /** connect's own errors about a request's bytes that it answers as INTERNAL, though the client sent them. */
 const CLIENT_BYTES_ERROR = /^(parse binary: |received compressed envelope|decompression failed)/;

@@ -1,7 +1,7 @@
 import { ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
-import { toConnectError } from './grpc-errors.js';
+import { toConnectError } from '../errors.js';
 
 export interface AuthPolicy {
   /** A token check from runtime-core's createTokenCheck (the configured tokens, compared in constant time). */

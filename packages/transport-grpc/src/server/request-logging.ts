@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Code as ConnectCode, ConnectError, type Interceptor } from '@connectrpc/connect';
 import type { Logger } from 'pino';
-import { statusMessage, toConnectError } from './grpc-errors.js';
+import { statusMessage, toConnectError } from '../errors.js';
 import type { GrpcServerMetrics } from './server-metrics.js';
 
 const protocolOf = (contentType: string | null) => (!contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect');

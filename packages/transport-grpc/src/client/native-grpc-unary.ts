@@ -1,8 +1,8 @@
 import http2 from 'node:http2';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { abortError } from '@remotemedia/runtime-core/kit';
-import { grpcStatusError } from './grpc-errors.js';
-import { GrpcFrameReader, encodeGrpcFrame } from './grpc-framing.js';
+import { grpcStatusError } from '../errors.js';
+import { GrpcFrameReader, encodeGrpcFrame } from '../grpc-framing.js';
 
 export interface NativeGrpcUnaryOptions {
   baseUrl: string;

@@ -11,7 +11,7 @@ import {
 } from '@remotemedia/protocol';
 import { type CallOptions, Code, type RuntimeData, RemoteMediaError, type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
 import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
-import { fromConnectError } from './grpc-errors.js';
+import { fromConnectError } from '../errors.js';
 import { RequestQueue } from './request-queue.js';
 
 type Request = MessageInitShape<typeof StreamPipelineRequestSchema>;

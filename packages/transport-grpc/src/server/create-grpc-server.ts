@@ -9,18 +9,18 @@ import { healthV1, reflectionV1, reflectionV1alpha } from '@remotemedia/protocol
 import { Code, type ManifestSource, type PipelineTransport, RUNTIME_VERSION, RemoteMediaError, parseManifestText } from '@remotemedia/runtime-core';
 import { pino } from 'pino';
 import { checkBearer, createAuthGate, createAuthPolicy } from './auth.js';
-import { grpcStatusTrailers } from './grpc-errors.js';
+import { grpcStatusTrailers } from '../errors.js';
 import { CallRegistry } from './call-registry.js';
-import { createConnectAdapter } from './connect-adapter.js';
-import { executionService } from './execution-service.js';
+import { createConnectAdapter } from './connect/connect-adapter.js';
+import { executionService } from './connect/execution-service.js';
 import { HealthState, healthService } from './health-service.js';
-import { createNativeGrpcHandler } from './native-grpc-handler.js';
+import { createNativeGrpcHandler } from './native/native-grpc-handler.js';
 import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha } from './reflection-service.js';
 import { boundOtherCalls, requestLogging } from './request-logging.js';
 import type { ServerContext } from './server-context.js';
 import { GrpcServerMetrics } from './server-metrics.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type GrpcServerOptions, parseBindAddress } from './server-options.js';
-import { streamingService } from './streaming-service.js';
+import { streamingService } from './connect/streaming-service.js';
 
 export interface ServerAddress {
   host: string;
