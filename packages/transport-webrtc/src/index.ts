@@ -15,7 +15,7 @@ export { OpusCodec, OPUS_SAMPLE_RATE, OPUS_FRAME_SAMPLES } from './media/opus-co
 export { OpusTrackSender } from './media/opus-track-sender.js';
 export { OpusTrackReceiver } from './media/opus-track-receiver.js';
 export { createPeerConnection, closePeerConnection } from './media/peer-connection.js';
-export { RpcErrorCode, type ErrorJson } from './errors.js';
+export { RpcErrorCode } from './errors.js';
 export { encodeDataFrame, decodeDataFrame, type DataFrame } from './wire/data-frame.js';
 export { DATA_CHANNEL_LABEL, CONTROL_CHANNEL_LABEL, type ClientControl, type ServerControl } from './wire/control-messages.js';
 export { SERVER_PEER_ID, SignalingMethod, SignalingNotification } from './wire/signaling-types.js';

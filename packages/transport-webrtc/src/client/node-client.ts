@@ -1,5 +1,5 @@
 import { type AudioData, type CallOptions, Code, type HealthStatus, type ManifestSource, type PipelineClient, RemoteMediaError, type RuntimeData, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
-import { abortError, callSignal } from '@remotemedia/runtime-core/kit';
+import { BoundedQueue, abortError, callSignal } from '@remotemedia/runtime-core/kit';
 import type { RTCDataChannel } from 'werift';
 import WebSocket from 'ws';
 import { peerClosedError, signalingConnectError, toRemoteMediaError } from '../errors.js';
@@ -10,7 +10,6 @@ import { ChannelStreamSession } from '../wire/channel-stream-session.js';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL } from '../wire/control-messages.js';
 import { SignalingClient, type SignalingSocket } from '../wire/signaling-client.js';
 import { SignalingMethod } from '../wire/signaling-types.js';
-import { AsyncQueue } from './async-queue.js';
 import { manifestChoice } from '../wire/manifest-choice.js';
 
 export interface WebRtcPipelineClientOptions extends IceOptions {
@@ -143,11 +142,12 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
       let audio: SessionAudioTrack | undefined;
       if (options.audio) {
         const transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' });
-        const received = new AsyncQueue<AudioData>();
+        const received = new BoundedQueue<AudioData>(Infinity);
         const sender = new OpusTrackSender((rtp) => transceiver.sender.sendRtp(rtp), { speed: options.audioSpeed ?? 1 });
-        const receiver = new OpusTrackReceiver((a) => received.push(a), 'server-audio');
+        // Unbounded: a packet's audio is decoded already; closed at teardown, after which late packets are dropped.
+        const receiver = new OpusTrackReceiver((a) => received.closed || void received.push(a), 'server-audio');
         transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => receiver.receive(rtp)));
-        teardown.push(() => (sender.close(), receiver.close(), received.end()));
+        teardown.push(() => (sender.close(), receiver.close(), received.close()));
         audio = { send: (a) => sender.push(a), flush: () => sender.flush(), received };
       }
       await pc.setLocalDescription(await pc.createOffer());

@@ -1,6 +1,6 @@
 import { Code, type ManifestSource, type NodeLogger, type PipelineTransport, RemoteMediaError, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
 import type { RTCDataChannel, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
-import { errorToJson, toRemoteMediaError } from '../errors.js';
+import { toRemoteMediaError } from '../errors.js';
 import { OpusTrackReceiver } from '../media/opus-track-receiver.js';
 import { OpusTrackSender } from '../media/opus-track-sender.js';
 import { type IceOptions, closePeerConnection, createPeerConnection, localSdpWithCandidates } from '../media/peer-connection.js';
@@ -237,7 +237,7 @@ export class PeerSession {
     } catch (error) {
       if (this.#closed) return;
       const e = toRemoteMediaError(error);
-      this.#sendControl({ type: 'error', outputs: this.#framesSent, error: errorToJson(e) });
+      this.#sendControl({ type: 'error', outputs: this.#framesSent, error: e.toJSON() });
       this.#linger('pipeline failed', e);
     }
   }
@@ -247,7 +247,7 @@ export class PeerSession {
     this.#failed = true;
     const e = toRemoteMediaError(error, Code.InvalidArgument);
     this.#o.logger.warn('webrtc session failed', { sessionId: this.id, error: e.message });
-    this.#sendControl({ type: 'error', outputs: this.#framesSent, error: errorToJson(e) });
+    this.#sendControl({ type: 'error', outputs: this.#framesSent, error: e.toJSON() });
     void this.#pipeline?.close(e.message);
     this.#linger('session failed', e);
   }

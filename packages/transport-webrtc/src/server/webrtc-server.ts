@@ -1,9 +1,10 @@
 import { Code, RUNTIME_VERSION, RemoteMediaError } from '@remotemedia/runtime-core';
+import { httpStatusOf } from '@remotemedia/runtime-core/kit';
 import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { httpStatusFor, toRemoteMediaError } from '../errors.js';
+import { toRemoteMediaError } from '../errors.js';
 import { JsonRpcPeer } from '../wire/json-rpc.js';
 import { SERVER_PEER_ID, SignalingMethod, SignalingNotification } from '../wire/signaling-types.js';
 import { checkRequestAuth } from './http-auth.js';
@@ -280,13 +281,13 @@ function sendError(res: ServerResponse, e: RemoteMediaError): true {
   if (res.headersSent) res.destroy();
   else {
     const body = JSON.stringify({ error: e.toJSON() });
-    res.writeHead(httpStatusFor(e), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    res.writeHead(httpStatusOf(e), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   }
   return true;
 }
 
 /** Answers a connection that will not become a request or WebSocket, then closes it for good (after 1 s at most). */
-function refuseUpgrade(socket: Duplex, e: RemoteMediaError, status = httpStatusFor(e)): void {
+function refuseUpgrade(socket: Duplex, e: RemoteMediaError, status = httpStatusOf(e)): void {
   const body = JSON.stringify({ error: e.toJSON() });
   const timer = setTimeout(() => socket.destroy(), 1000);
   timer.unref();

@@ -1,6 +1,7 @@
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { httpStatusFor, toRemoteMediaError } from '../errors.js';
+import { httpStatusOf } from '@remotemedia/runtime-core/kit';
+import { toRemoteMediaError } from '../errors.js';
 import { looksLikeSdp } from '../wire/sdp.js';
 import type { ResolvedServerOptions } from './server-options.js';
 import type { PeerSession } from './peer-session.js';
@@ -48,7 +49,7 @@ export async function handleWhipRequest(host: WhipHost, req: IncomingMessage, re
     throw new RemoteMediaError(Code.Unimplemented, `${req.method} ${url.pathname} is not supported; POST an SDP offer to ${base} or DELETE ${base}/<session>`);
   } catch (error) {
     const e = toRemoteMediaError(error);
-    res.writeHead(httpStatusFor(e), { 'content-type': 'application/json' });
+    res.writeHead(httpStatusOf(e), { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: e.toJSON() }));
     return true;
   }

@@ -1,7 +1,7 @@
 // A StreamSession over a pair of data channels. Browser-safe: the Node (werift) client and the
 // browser client both drive it by feeding channel events in.
-import { Code, type RuntimeData, RemoteMediaError, type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData, asTransportData } from '@remotemedia/runtime-core';
-import { errorFromJson } from '../errors.js';
+import { Code, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
+import { ClientStreamSession } from '@remotemedia/runtime-core/kit';
 import { type ClientControl, type ServerControl, parseServerControl } from './control-messages.js';
 import { decodeDataFrame, encodeDataFrame } from './data-frame.js';
 
@@ -23,31 +23,22 @@ export interface ChannelSessionTransport {
 
 const HIGH_WATER_BYTES = 1 << 20;
 
-export class ChannelStreamSession implements StreamSession {
+/**
+ * The client session over the two channels: the kit's state machine, plus the ordering of two
+ * independent channels. The server's `end` and `error` control messages count the data frames
+ * sent before them, so they take effect only once that many outputs have arrived.
+ */
+export class ChannelStreamSession extends ClientStreamSession {
   readonly #t: ChannelSessionTransport;
-  readonly #queue: TransportData[] = [];
-  readonly #waiters: Array<() => void> = [];
-  readonly #startedAt = Date.now();
   #framesReceived = 0;
   #framesSent = 0;
   #endAfter: number | undefined;
   #error: { after: number; error: RemoteMediaError } | undefined;
-  #closed: RemoteMediaError | undefined;
-  #finished = false;
-  readonly #done: Promise<void>;
-  #resolveDone!: () => void;
+  #transportClosed: Promise<void> | undefined;
 
-  constructor(
-    readonly sessionId: string,
-    transport: ChannelSessionTransport,
-    private readonly pipelineName = 'webrtc',
-  ) {
+  constructor(sessionId: string, transport: ChannelSessionTransport, pipelineName = 'webrtc') {
+    super(sessionId, { pipeline: pipelineName });
     this.#t = transport;
-    this.#done = new Promise((r) => (this.#resolveDone = r));
-  }
-
-  get isActive(): boolean {
-    return !this.#closed && !this.#error && !(this.#allReceived() && this.#queue.length === 0);
   }
 
   // --- fed by the transport ---
@@ -60,7 +51,7 @@ export class ChannelStreamSession implements StreamSession {
       return;
     }
     this.#framesReceived++;
-    this.#queue.push(item);
+    void this.deliver(item);
     this.#check();
   }
 
@@ -73,81 +64,47 @@ export class ChannelStreamSession implements StreamSession {
       return;
     }
     if (m.type === 'end') this.#endAfter = m.outputs;
-    else if (m.type === 'error') this.#error ??= { after: m.outputs, error: errorFromJson(m.error, Code.Internal) };
+    else if (m.type === 'error') this.#error ??= { after: m.outputs, error: RemoteMediaError.fromJSON(m.error, { code: Code.Internal }) };
     this.#check();
   }
 
-  /** The connection failed or closed under us. */
+  /** The connection failed or closed under us: the outputs fail after those already received. */
   onFailure(error: RemoteMediaError): void {
-    if (this.#finished || this.#closed) return;
     this.#error ??= { after: this.#framesReceived, error };
     this.#check();
   }
 
-  // --- StreamSession ---
-  async send(input: TransportData | RuntimeData, options?: SendOptions): Promise<void> {
-    if (this.#closed) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} is closed: ${this.#closed.rawMessage}`);
+  // --- wire hooks ---
+  protected async sendInput(input: TransportData, options: SendOptions): Promise<void> {
     if (this.#error) throw this.#error.error;
-    if (this.#endAfter !== undefined || this.#finished) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`);
-    const frame = encodeDataFrame({ item: asTransportData(input), ...(options?.nodeId !== undefined ? { nodeId: options.nodeId } : {}) });
+    if (this.#endAfter !== undefined) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`);
+    const frame = encodeDataFrame({ item: input, ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}) });
     if (this.#t.data.bufferedAmount > HIGH_WATER_BYTES) await this.#t.drained();
     if (this.#t.data.readyState !== 'open') throw new RemoteMediaError(Code.Unavailable, `session ${this.sessionId}: the data channel is ${this.#t.data.readyState}`);
     this.#t.data.send(frame);
     this.#framesSent++;
   }
 
-  async recv(): Promise<TransportData | undefined> {
-    for (;;) {
-      if (this.#queue.length) return this.#queue.shift();
-      if (this.#error && this.#framesReceived >= this.#error.after) {
-        this.#finish();
-        throw this.#error.error;
-      }
-      if (this.#finished || this.#closed || this.#allReceived()) {
-        this.#finish();
-        return undefined;
-      }
-      await new Promise<void>((r) => this.#waiters.push(r));
-    }
+  protected endInput(): void {
+    if (this.#t.control.readyState === 'open' && this.#endAfter === undefined && !this.#error) this.#sendControl({ type: 'end_of_stream', after: this.#framesSent });
   }
 
-  get outputs(): AsyncIterable<TransportData> {
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (let out = await self.recv(); out !== undefined; out = await self.recv()) yield out;
-      },
-    };
-  }
-
-  async end(): Promise<void> {
-    if (!this.#closed && this.#t.control.readyState === 'open' && this.#endAfter === undefined && !this.#error) {
-      this.#sendControl({ type: 'end_of_stream', after: this.#framesSent });
-    }
-    await this.#done;
-    if (this.#error) throw this.#error.error;
-    await this.#t.close('session ended');
-  }
-
-  async close(reason = 'closed by client'): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = new RemoteMediaError(Code.Canceled, reason);
+  protected async closeWire(reason: string): Promise<void> {
     if (this.#t.control.readyState === 'open') this.#sendControl({ type: 'close', reason });
-    this.#finish();
-    await this.#t.close(reason);
+    await this.#closeTransport(reason);
   }
 
-  metrics(): SessionMetricsSnapshot {
-    return {
-      sessionId: this.sessionId,
-      pipeline: this.pipelineName,
-      state: this.#closed ? 'closed' : this.#error ? 'failed' : this.#finished ? 'closed' : this.#endAfter !== undefined ? 'ending' : 'running',
-      startedAtMs: this.#startedAt,
-      durationMs: Date.now() - this.#startedAt,
-      inputs: this.#framesSent,
-      outputs: this.#framesReceived,
-      nodes: [],
-    };
+  /** Ends the input, waits for the outputs to end, then tears the connection down. */
+  override async end(): Promise<void> {
+    try {
+      await super.end();
+    } finally {
+      await this.#closeTransport('session ended');
+    }
+  }
+
+  #closeTransport(reason: string): Promise<void> {
+    return (this.#transportClosed ??= this.#t.close(reason));
   }
 
   #sendControl(message: ClientControl): void {
@@ -158,19 +115,9 @@ export class ChannelStreamSession implements StreamSession {
     }
   }
 
-  #allReceived(): boolean {
-    return this.#endAfter !== undefined && this.#framesReceived >= this.#endAfter;
-  }
-
+  /** Applies `end`/`error` once every output the server sent before it has arrived. */
   #check(): void {
-    if (this.#allReceived() || (this.#error && this.#framesReceived >= this.#error.after)) this.#resolveDone();
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  #finish(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#resolveDone();
-    for (const w of this.#waiters.splice(0)) w();
+    if (this.#error && this.#framesReceived >= this.#error.after) this.fail(this.#error.error);
+    else if (this.#endAfter !== undefined && this.#framesReceived >= this.#endAfter) this.finish();
   }
 }

@@ -1,5 +1,4 @@
-import { Code, type ControlMessage, RemoteMediaError } from '@remotemedia/runtime-core';
-import type { ErrorJson } from '../errors.js';
+import { Code, type ControlMessage, RemoteMediaError, type RemoteMediaErrorJson } from '@remotemedia/runtime-core';
 
 /** The label of the ordered data channel carrying RuntimeData frames. */
 export const DATA_CHANNEL_LABEL = 'remotemedia-data';
@@ -20,7 +19,7 @@ export type ClientControl =
 export type ServerControl =
   | { type: 'ready'; sessionId: string }
   | { type: 'end'; outputs: number }
-  | { type: 'error'; outputs: number; error: ErrorJson };
+  | { type: 'error'; outputs: number; error: RemoteMediaErrorJson };
 
 const CONTROL_TYPES = new Set(['interrupt', 'cancel', 'flush', 'batch_hint', 'deadline', 'end_of_stream']);
 const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -61,6 +60,6 @@ export function parseServerControl(text: string | Uint8Array): ServerControl {
   const m = parseJson(text, 'control channel');
   if (m.type === 'ready' && typeof m.sessionId === 'string') return { type: 'ready', sessionId: m.sessionId };
   if (m.type === 'end' && count(m.outputs)) return { type: 'end', outputs: m.outputs };
-  if (m.type === 'error' && count(m.outputs) && m.error && typeof m.error === 'object') return { type: 'error', outputs: m.outputs, error: m.error as ErrorJson };
+  if (m.type === 'error' && count(m.outputs) && m.error && typeof m.error === 'object') return { type: 'error', outputs: m.outputs, error: m.error as RemoteMediaErrorJson };
   throw new RemoteMediaError(Code.InvalidArgument, `control channel: unexpected server message ${JSON.stringify(m).slice(0, 200)}`);
 }
