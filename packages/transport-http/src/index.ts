@@ -4,6 +4,6 @@ export type { HttpServerOptions, CorsOptions } from './server/http-server-option
 export { WS_PATH, WS_PROTOCOL } from './server/websocket-endpoint.js';
 export { REPLICA_NAME_PATTERN, replicaOfSessionId } from './server/session-registry.js';
 export { createHttpPipelineClient, createTransportClient, type HttpPipelineClient, type HttpPipelineClientOptions } from './client/http-pipeline-client.js';
-export { httpStatusOf, codeOfHttpStatus, errorFromBody, errorResponse, type ErrorBody } from './shared/http-errors.js';
+export { errorFromBody, errorResponse, type ErrorBody } from './shared/http-errors.js';
 export { encodeMessage, decodeMessage, type ClientMessage, type ServerMessage } from './shared/ws-frames.js';
 export { TRANSPORT_HTTP_VERSION, API_VERSION } from './version.js';

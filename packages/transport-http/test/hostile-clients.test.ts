@@ -55,7 +55,8 @@ async function wsRoundTrip(started: Started): Promise<string> {
 
 describe('WebSocket: frames that fail validation are bounded like any other (issue 23, item 5)', () => {
   it('a client that sends invalid frames and never reads is stopped by backpressure; the server keeps serving others', async () => {
-    s = await startServer();
+    // The socket never sends `start`: its start deadline must not end it on a slow machine mid-test.
+    s = await startServer({ webSocketStartTimeoutMs: 600_000 });
     let serverSocket: Duplex | undefined;
     s.server.server.on('upgrade', (_req, socket: Duplex) => (serverSocket ??= socket));
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth, perMessageDeflate: false });

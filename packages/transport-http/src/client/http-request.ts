@@ -1,4 +1,4 @@
-import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { Code, type ManifestSource, RemoteMediaError } from '@remotemedia/runtime-core';
 import { abortError } from '@remotemedia/runtime-core/kit';
 import type { Dispatcher } from 'undici';
 import { errorFromBody } from '../shared/http-errors.js';
@@ -113,4 +113,9 @@ export function wireError(error: unknown, signal: AbortSignal | undefined, what:
 /** A deadline as the server takes it: whole milliseconds (a fractional remaining time rounds up). */
 export function wholeMs(timeoutMs: number): number {
   return Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.ceil(timeoutMs) : timeoutMs;
+}
+
+/** The pipeline name a session's local metrics report: the manifest's `metadata.name` when it is an object. */
+export function pipelineNameOf(manifest: ManifestSource): string {
+  return typeof manifest === 'object' && manifest && typeof manifest.metadata?.name === 'string' ? manifest.metadata.name : '';
 }

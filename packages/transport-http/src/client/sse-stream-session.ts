@@ -1,11 +1,10 @@
 import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
-import { transportDataFromJson, transportDataToJsonText } from '@remotemedia/runtime-core/kit';
+import { ClientStreamSession, transportDataFromJson, transportDataToJsonText } from '@remotemedia/runtime-core/kit';
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
 import { errorFromBody } from '../shared/http-errors.js';
-import { requestJson, wholeMs, wireError } from './http-request.js';
-import { RemoteStreamSession } from './remote-stream-session.js';
+import { pipelineNameOf, requestJson, wholeMs, wireError } from './http-request.js';
 
 export interface SseSessionOptions {
   origin: string;
@@ -40,7 +39,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * connection of its own so it never starves the pool, resumed with `Last-Event-ID` when it
  * drops), DELETE to close.
  */
-export class SseStreamSession extends RemoteStreamSession {
+export class SseStreamSession extends ClientStreamSession {
   readonly #stream = new AbortController();
   readonly #client: Client;
   /** Id of the last SSE event handled; 0 before the first. */
@@ -51,7 +50,7 @@ export class SseStreamSession extends RemoteStreamSession {
     manifest: ManifestSource,
     private readonly options: SseSessionOptions,
   ) {
-    super(sessionId, manifest);
+    super(sessionId, { pipeline: pipelineNameOf(manifest) });
     this.#client = new Client(options.origin);
   }
 
@@ -63,7 +62,7 @@ export class SseStreamSession extends RemoteStreamSession {
       signal,
     });
     const session = new SseStreamSession(created.sessionId, manifest, options);
-    session.#read();
+    void session.#read();
     signal?.addEventListener('abort', () => void session.close('cancelled by caller'), { once: true });
     return session;
   }
@@ -88,9 +87,12 @@ export class SseStreamSession extends RemoteStreamSession {
           await this.#readOnce(resuming);
           return;
         } catch (error) {
-          if (signal.aborted || this.queue.done) return;
+          if (signal.aborted || !this.isActive) return;
           if (!(error instanceof StreamDropped) && error instanceof RemoteMediaError) throw error; // the server's answer, not the wire
-          if (this.#lastEventId !== before) (failures = 0), (backoff = undefined);
+          if (this.#lastEventId !== before) {
+            failures = 0;
+            backoff = undefined;
+          }
           if (++failures > this.options.resumeAttempts) throw error;
           backoff = backoff ? backoff.next(undefined) : new ExponentialBackoff({ initialDelay: 50, maxDelay: 2000 }).next();
           await sleep(backoff.duration, signal);
@@ -98,7 +100,7 @@ export class SseStreamSession extends RemoteStreamSession {
       }
     } catch (error) {
       if (signal.aborted) return;
-      this.queue.fail(wireError(error, undefined, 'output stream'));
+      this.fail(wireError(error, undefined, 'output stream'));
     } finally {
       void this.#client.close().catch(() => {});
     }
@@ -126,12 +128,12 @@ export class SseStreamSession extends RemoteStreamSession {
     try {
       for await (const chunk of response.body) {
         parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-        if (this.queue.done) return;
+        if (!this.isActive) return;
       }
     } catch (error) {
       throw new StreamDropped(`output stream connection failed: ${(error as Error).message}`, error);
     }
-    if (!this.queue.done) throw new StreamDropped('output stream ended without an end event');
+    if (this.isActive) throw new StreamDropped('output stream ended without an end event');
   }
 
   #onEvent(event: EventSourceMessage): void {
@@ -141,15 +143,15 @@ export class SseStreamSession extends RemoteStreamSession {
       this.#lastEventId = id;
     }
     try {
-      if (event.event === 'output') this.received(transportDataFromJson(JSON.parse(event.data), 'output'));
-      else if (event.event === 'error') this.queue.fail(errorFromBody(JSON.parse(event.data)));
-      else if (event.event === 'end') this.queue.end();
+      if (event.event === 'output') void this.deliver(transportDataFromJson(JSON.parse(event.data), 'output'));
+      else if (event.event === 'error') this.fail(errorFromBody(JSON.parse(event.data)));
+      else if (event.event === 'end') this.finish();
     } catch (error) {
-      this.queue.fail(new RemoteMediaError(Code.DataLoss, `unreadable ${event.event ?? 'message'} event ${event.id ?? ''}: ${(error as Error).message}`, { cause: error }));
+      this.fail(new RemoteMediaError(Code.DataLoss, `unreadable ${event.event ?? 'message'} event ${event.id ?? ''}: ${(error as Error).message}`, { cause: error }));
     }
   }
 
-  protected async transmit(item: TransportData, options: SendOptions): Promise<void> {
+  protected async sendInput(item: TransportData, options: SendOptions): Promise<void> {
     await requestJson(this.options.pool, this.options.origin, this.options.headers, {
       method: 'POST',
       path: `${this.#path}/input`,
@@ -157,11 +159,11 @@ export class SseStreamSession extends RemoteStreamSession {
     });
   }
 
-  protected async requestEnd(): Promise<void> {
+  protected async endInput(): Promise<void> {
     await requestJson(this.options.pool, this.options.origin, this.options.headers, { method: 'POST', path: `${this.#path}/end` });
   }
 
-  protected async shutdown(): Promise<void> {
+  protected async closeWire(): Promise<void> {
     this.#stream.abort();
     await requestJson(this.options.pool, this.options.origin, this.options.headers, { method: 'DELETE', path: this.#path }).catch((error: RemoteMediaError) => {
       if (error.code !== Code.NotFound) throw error;

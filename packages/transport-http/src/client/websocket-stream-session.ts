@@ -1,11 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
-import { abortError } from '@remotemedia/runtime-core/kit';
+import { ClientStreamSession, abortError } from '@remotemedia/runtime-core/kit';
 import { WebSocket } from 'ws';
 import { errorFromBody } from '../shared/http-errors.js';
 import { type ServerMessage, decodeMessage, encodeMessage, frameOf } from '../shared/ws-frames.js';
-import { wholeMs } from './http-request.js';
-import { RemoteStreamSession } from './remote-stream-session.js';
+import { pipelineNameOf, wholeMs } from './http-request.js';
 
 const WS_PROTOCOL = 'remotemedia.v1';
 
@@ -17,7 +16,7 @@ export interface WebSocketSessionOptions {
 }
 
 /** A StreamSession over one WebSocket (full duplex; binary frames for audio and other bytes). */
-export class WebSocketStreamSession extends RemoteStreamSession {
+export class WebSocketStreamSession extends ClientStreamSession {
   readonly #pending = new Map<number, { resolve(): void; reject(e: RemoteMediaError): void }>();
   #nextId = 1;
 
@@ -26,7 +25,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
     manifest: ManifestSource,
     private readonly ws: WebSocket,
   ) {
-    super(sessionId, manifest);
+    super(sessionId, { pipeline: pipelineNameOf(manifest) });
   }
 
   static async open(options: WebSocketSessionOptions, manifest: ManifestSource, call: CallOptions, signal: AbortSignal | undefined): Promise<WebSocketStreamSession> {
@@ -79,7 +78,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
       }
       switch (msg.type) {
         case 'output':
-          return this.received(msg.item);
+          return void this.deliver(msg.item);
         case 'ack': {
           const pending = this.#pending.get(msg.id);
           this.#pending.delete(msg.id);
@@ -88,7 +87,7 @@ export class WebSocketStreamSession extends RemoteStreamSession {
         case 'error':
           return this.#lost(errorFromBody(msg.error));
         case 'end':
-          return this.queue.end();
+          return this.finish();
       }
     });
     this.ws.on('close', (code, reason) => {
@@ -101,13 +100,14 @@ export class WebSocketStreamSession extends RemoteStreamSession {
 
   /** The session failed or the connection went away: fail outputs and every pending send. */
   #lost(error: RemoteMediaError): void {
-    this.queue.fail(error);
+    this.fail(error);
     for (const p of this.#pending.values()) p.reject(error);
     this.#pending.clear();
   }
 
-  protected transmit(item: TransportData, options: SendOptions): Promise<void> {
-    if (this.ws.readyState !== WebSocket.OPEN) return this.queue.finished.then(() => Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`)));
+  protected sendInput(item: TransportData, options: SendOptions): Promise<void> {
+    // The socket is closing: report how the session ended.
+    if (this.ws.readyState !== WebSocket.OPEN) return this.settled.then(() => Promise.reject(this.error ?? new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`)));
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -115,11 +115,11 @@ export class WebSocketStreamSession extends RemoteStreamSession {
     });
   }
 
-  protected async requestEnd(): Promise<void> {
+  protected endInput(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage({ type: 'end' }));
   }
 
-  protected async shutdown(reason: string): Promise<void> {
+  protected async closeWire(reason: string): Promise<void> {
     for (const p of this.#pending.values()) p.reject(new RemoteMediaError(Code.Canceled, `session ${this.sessionId} closed: ${reason}`));
     this.#pending.clear();
     if (this.ws.readyState === WebSocket.CLOSED) return;

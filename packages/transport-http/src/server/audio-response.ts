@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type AudioData, Code, type ErrorDetail, RemoteMediaError, type TransportData, encodeWav } from '@remotemedia/runtime-core';
-import { NOT_ACCEPTABLE } from '../shared/http-errors.js';
+import { NOT_ACCEPTABLE } from '@remotemedia/runtime-core/kit';
 import { type RouteContext, withRequestId } from './route-context.js';
 
 /** What `/v1/execute` answers with: JSON (`{outputs}`), raw PCM, or a WAV file. */

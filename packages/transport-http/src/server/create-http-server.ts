@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
-import { createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
+import { METHOD_NOT_ALLOWED, createTokenCheck, parseBearer } from '@remotemedia/runtime-core/kit';
 import { pino } from 'pino';
 import { errorResponse } from '../shared/http-errors.js';
 import { decodePathSegment, refuseSocket } from './connection-guards.js';
@@ -139,7 +139,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (!route) {
         if (matches.length) {
           res.setHeader('allow', matches.map((r) => r.method).join(', '));
-          throw new RemoteMediaError(Code.Unimplemented, `method ${req.method} not allowed on ${pathname}`, { reason: 'MethodNotAllowed' });
+          throw new RemoteMediaError(Code.Unimplemented, `method ${req.method} not allowed on ${pathname}`, { reason: METHOD_NOT_ALLOWED });
         }
         throw new RemoteMediaError(Code.NotFound, `no route ${req.method} ${pathname}`, { reason: 'NoRoute' });
       }

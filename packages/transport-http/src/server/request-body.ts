@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { type AudioData, Code, type ErrorDetail, type ManifestSource, RemoteMediaError } from '@remotemedia/runtime-core';
-import { PAYLOAD_TOO_LARGE } from '../shared/http-errors.js';
+import { PAYLOAD_TOO_LARGE } from '@remotemedia/runtime-core/kit';
 
 const tooLarge = (limit: number) =>
   new RemoteMediaError(Code.ResourceExhausted, `request body exceeds the limit of ${limit} bytes`, { reason: PAYLOAD_TOO_LARGE, details: [{ path: 'body', message: `at most ${limit} bytes` }] });
