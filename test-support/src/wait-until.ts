@@ -31,7 +31,8 @@ export async function waitUntil<T>(check: () => T | Promise<T>, options: WaitUnt
     }
     if (Date.now() >= deadline) {
       const state = observe ? safely(observe) : last;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${inspect(state, { depth: 3, breakLength: Infinity })}`);
+      const shown = state instanceof Error ? String(state) : inspect(state, { depth: 3, breakLength: Infinity });
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${shown}`, last instanceof Error ? { cause: last } : undefined);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
