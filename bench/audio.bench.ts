@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createResampler, type Resampler } from '../packages/runtime-core/src/audio/resampler.js';
 import { decodeWav } from '../packages/runtime-core/src/audio/wav.js';
 import type { AudioData, RuntimeData } from '../packages/runtime-core/src/data/runtime-data.js';
-import type { NodeContext, PipelineNode, ProcessContext } from '../packages/runtime-core/src/nodes/node-definition.js';
+import type { NodeContext, ProcessContext } from '../packages/runtime-core/src/nodes/node-definition.js';
 import { createNodeRunner } from '../packages/runtime-core/src/node/create-node-runner.js';
 import { SileroVadNode } from '../packages/runtime-core/src/node/audio/silero-vad.js';
 import { SILERO_SESSION_OPTIONS, SILERO_VAD_MODEL_PATH, loadOnnxRuntime } from '../packages/runtime-core/src/node/audio/silero-model.js';
@@ -64,7 +64,7 @@ const speex: StreamingImpl = {
     return {
       push(c) {
         const pcm = Buffer.alloc(c.length * 2);
-        for (let i = 0; i < c.length; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(c[i]! * 32767))), i * 2);
+        for (let i = 0; i < c.length; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(c[i] * 32767))), i * 2);
         const out = s.processChunk(pcm);
         const f = new Float32Array(out.length / 2);
         for (let i = 0; i < f.length; i++) f[i] = out.readInt16LE(i * 2) / 32768;
@@ -185,7 +185,7 @@ async function measureAsync(impl: StreamingImpl, inputRate: number, outputRate: 
   for (let i = 0; i < 100; i++) pool.push(await impl.open(inputRate, outputRate));
   let next = 0;
   const fn: ResampleFn = (x) => {
-    const s = pool[next++]!;
+    const s = pool[next++];
     const chunk = Math.round(inputRate / 50);
     const parts: Float32Array[] = [];
     for (let o = 0; o < x.length; o += chunk) parts.push(s.push(x.subarray(o, Math.min(x.length, o + chunk))));
@@ -222,7 +222,7 @@ const processCtx: ProcessContext = { signal: new AbortController().signal, metad
 
 /** Our SileroVAD node on 512-sample chunks (as AudioChunker delivers them); returns ms for the whole input. */
 async function runOurVad(chunks: AudioData[]): Promise<number> {
-  const node = (await SileroVadNode.create(SileroVadNode.paramsSchema.parse({ minSilenceMs: 300 }), nodeCtx)) as PipelineNode;
+  const node = await SileroVadNode.create(SileroVadNode.paramsSchema.parse({ minSilenceMs: 300 }), nodeCtx);
   const t0 = performance.now();
   for (const c of chunks) await (node.process(c, processCtx) as Promise<RuntimeData[]>);
   await node.flush?.(processCtx);
@@ -251,7 +251,7 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
     for (const c of chunks) {
       input.set(c.samples, 64);
       const r = await session.run(feeds);
-      state.set(r.stateN!.data as Float32Array);
+      state.set(r.stateN.data as Float32Array);
       input.copyWithin(0, 512);
     }
     return performance.now() - t0;
@@ -273,7 +273,7 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
 
   // Per-window cost: bare and ours alternate window by window, so both see the same machine load.
   const pairedPerWindow = async (): Promise<{ ours: number; bare: number }> => {
-    const node = (await SileroVadNode.create(SileroVadNode.paramsSchema.parse({ minSilenceMs: 300 }), nodeCtx)) as PipelineNode;
+    const node = await SileroVadNode.create(SileroVadNode.paramsSchema.parse({ minSilenceMs: 300 }), nodeCtx);
     state.fill(0);
     input.fill(0);
     let oursUs = 0;
@@ -282,7 +282,7 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
       const t0 = performance.now();
       input.set(c.samples, 64);
       const r = await session.run(feeds);
-      state.set(r.stateN!.data as Float32Array);
+      state.set(r.stateN.data as Float32Array);
       input.copyWithin(0, 512);
       bareUs += (performance.now() - t0) * 1000;
     };
@@ -294,11 +294,11 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
     // Alternate which goes first, so neither always runs on a cache warmed (or cooled) by the other.
     for (let i = 0; i < chunks.length; i++) {
       if (i % 2) {
-        await bareStep(chunks[i]!);
-        await oursStep(chunks[i]!);
+        await bareStep(chunks[i]);
+        await oursStep(chunks[i]);
       } else {
-        await oursStep(chunks[i]!);
-        await bareStep(chunks[i]!);
+        await oursStep(chunks[i]);
+        await bareStep(chunks[i]);
       }
     }
     await node.close?.();

@@ -109,13 +109,13 @@ async function scenarios(): Promise<Scenario[]> {
 function resultKind(m: Buffer): number {
   if (m[0] !== 0x12) return -1;
   let i = 1;
-  while (m[i]! & 0x80) i++;
+  while (m[i] & 0x80) i++;
   i++;
   if (m[i] !== 0x0a) return -1;
   i++;
-  while (m[i]! & 0x80) i++;
+  while (m[i] & 0x80) i++;
   i++;
-  return m[i]! >> 3;
+  return m[i] >> 3;
 }
 
 /** Starts the real app (as `pnpm start` runs it) with `env` added. */
@@ -132,7 +132,7 @@ async function startApp(workers: number, env: Record<string, string>): Promise<{
   child.once('exit', () => process.off('exit', killChild));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === 'ready' && entry.url) {
@@ -157,7 +157,7 @@ function serverCpuUs(rootPid: number): number {
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      if (pids.has(Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]))) pids.add(Number(p));
+      if (pids.has(Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]))) pids.add(Number(p));
     } catch {
       /* exited */
     }
@@ -165,7 +165,7 @@ function serverCpuUs(rootPid: number): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     } catch {
       /* exited */
@@ -201,14 +201,14 @@ async function runStep(url: string, pid: number, s: Scenario, n: number, seconds
       const index = i + j;
       let ready!: () => void;
       const isReady = new Promise<void>((r) => (ready = r));
-      const call = conns[index % 4]!.call(STREAM_PATH, STREAM_HEADERS, (tag, message) => {
+      const call = conns[index % 4].call(STREAM_PATH, STREAM_HEADERS, (tag, message) => {
         if (tag === 0x0a) ready();
         else if (tag === 0x12) {
           if (resultKind(message) !== s.answerKind) return;
           const k = answered[index]++;
           const c = s.due[k];
           if (c === undefined) return;
-          const t0 = sendTimes[index]![c]!;
+          const t0 = sendTimes[index][c];
           if (t0 >= measureFrom && t0 < measureTo) rtts.push(performance.now() - t0);
         }
       });
@@ -231,13 +231,13 @@ async function runStep(url: string, pid: number, s: Scenario, n: number, seconds
       const due = Math.floor((performance.now() - start) / 2);
       for (; tick <= due; tick++) {
         for (let i = tick % SLOTS; i < n; i += SLOTS) {
-          const c = sent[i]!;
+          const c = sent[i];
           if (c >= MAX_CHUNKS) continue;
           const now = performance.now();
-          sendTimes[i]![c] = now;
+          sendTimes[i][c] = now;
           if (now >= measureFrom) measuredSent++;
           sent[i] = c + 1;
-          calls[i]!.write(s.frames[c % s.frames.length]!);
+          calls[i].write(s.frames[c % s.frames.length]);
         }
       }
       const elapsed = performance.now() - start;
@@ -262,8 +262,8 @@ async function runStep(url: string, pid: number, s: Scenario, n: number, seconds
   let lost = 0;
   for (let i = 0; i < n; i++) {
     let expected = 0;
-    while (expected < s.due.length && s.due[expected]! < sent[i]!) expected++;
-    lost += Math.max(0, expected - answered[i]!);
+    while (expected < s.due.length && s.due[expected] < sent[i]) expected++;
+    lost += Math.max(0, expected - answered[i]);
   }
   const sessionSeconds = (n * measuredMs) / 1000;
   const sentRatio = measuredSent / ((n * measuredMs) / 20);
@@ -346,7 +346,7 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
     for (let i = 0; i < STREAMS * WINDOWS; i++) {
       input.set(window, 64);
       const r = await session.run(feeds);
-      state.set(r.stateN!.data as Float32Array);
+      state.set(r.stateN.data as Float32Array);
     }
   };
   const models = Array.from({ length: STREAMS }, () => new BatchedSileroVadModel(ort, session, 16000, SILERO_BATCH_DEFAULTS));
@@ -390,9 +390,9 @@ export async function run(): Promise<void> {
   const by = (name: string) => all.find((s) => s.name === name)!;
 
   if (process.env.CAPACITY_ONLY) {
-    const { child, url } = await startApp(1, all[0]!.env);
+    const { child, url } = await startApp(1, all[0].env);
     try {
-      console.log(fmtStep(await runStep(url, child.pid!, all[0]!, FIXED_SESSIONS, STEP_SECONDS)));
+      console.log(fmtStep(await runStep(url, child.pid!, all[0], FIXED_SESSIONS, STEP_SECONDS)));
     } finally {
       await stopApp(child);
     }
@@ -409,7 +409,7 @@ export async function run(): Promise<void> {
     const xs = valid(cpu.get(s.name)!);
     measurements.push({ name: `${s.name}: server CPU per session-second (${s.fixed} sessions)`, unit: 'ms', value: med(s.name) / 1000, note: `${range(xs.map((x) => x / 1000))}; sessions per core at that cost: ${(1e6 / med(s.name)).toFixed(0)}` });
   }
-  const perRound = (a: string, b: string) => valid(cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]!));
+  const perRound = (a: string, b: string) => valid(cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]));
   for (const [ours, base] of [
     ['silero after', 'silero before'],
     ['vad.yaml after', 'vad.yaml before'],
@@ -426,7 +426,7 @@ export async function run(): Promise<void> {
   for (let round = 0; round < RAMP_ROUNDS; round++) {
     console.log(`ramp round ${round + 1}`);
     for (const s of all) {
-      const r = await ramp(s, starts[s.name]!);
+      const r = await ramp(s, starts[s.name]);
       sustained.get(s.name)!.push(r.sustained);
       measurements.push({ name: `${s.name}: sessions sustained at chunk RTT p99 < 50 ms, 1 server process (round ${round + 1})`, unit: 'sessions', value: r.sustained, note: r.at ? fmtStep(r.at) : 'none' });
     }

@@ -9,7 +9,7 @@ const HOPS = 10;
 const ROUNDS = 3;
 
 const frames: AudioData[] = Array.from({ length: 1000 }, (_, i) => ({ kind: 'audio', samples: new Float32Array(320).fill(i / 1000), sampleRate: 16000, channels: 1 }));
-const frame = (i: number) => frames[i % frames.length]!;
+const frame = (i: number) => frames[i % frames.length];
 
 const chain = (hops: number): ManifestInput => ({
   version: 'v1',

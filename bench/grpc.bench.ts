@@ -180,7 +180,7 @@ async function startApp(workers: number): Promise<{ child: ChildProcess; url: st
   child.once('exit', () => process.off('exit', killChild));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
         if (entry.msg === 'ready' && entry.url) {
@@ -228,10 +228,10 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
       let ready!: () => void;
       const isReady = new Promise<void>((r) => (ready = r));
       // First protobuf tag of a StreamPipelineResponse: 0x0a ready, 0x12 result, 0x1a metrics, 0x22 closed.
-      const call = conns[index % 4]!.call(STREAM_PATH, STREAM_HEADERS, (tag) => {
+      const call = conns[index % 4].call(STREAM_PATH, STREAM_HEADERS, (tag) => {
         if (tag === 0x0a) ready();
         else if (tag === 0x12) {
-          const t0 = pending[index]!.shift();
+          const t0 = pending[index].shift();
           if (measuring && t0 !== undefined) rtts.push(performance.now() - t0);
         }
       });
@@ -251,9 +251,9 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
       const due = Math.floor((performance.now() - start) / 2);
       for (; tick <= due; tick++) {
         for (let i = tick % SLOTS; i < n; i += SLOTS) {
-          pending[i]!.push(performance.now());
+          pending[i].push(performance.now());
           if (measuring) sent++;
-          sessions[i]!.write(data);
+          sessions[i].write(data);
         }
       }
       const elapsed = performance.now() - start;
@@ -280,14 +280,14 @@ function serverCpuUs(rootPid: number): number | undefined {
     for (const p of readdirSync('/proc')) {
       if (!/^\d+$/.test(p)) continue;
       try {
-        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === rootPid) pids.push(Number(p));
+        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === rootPid) pids.push(Number(p));
       } catch {
         /* exited */
       }
     }
     let ticks = 0;
     for (const pid of pids) {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     }
     return ticks * 10_000; // USER_HZ = 100

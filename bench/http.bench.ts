@@ -61,7 +61,7 @@ export async function run(): Promise<void> {
   const pool = new Pool(echoUrl, { connections: 16, keepAliveTimeout: 30_000 });
   const post = (body: string) => async () => {
     const res = await pool.request({ path: '/echo', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' }, body });
-    return JSON.parse(await res.body.text());
+    return JSON.parse(await res.body.text()) as unknown;
   };
 
   // Second baseline: a bare node:http handler that runs the same pipeline (JSON in, runner, JSON out),
@@ -69,12 +69,16 @@ export async function run(): Promise<void> {
   const bare = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => {
       const { manifest: m, inputs } = JSON.parse(Buffer.concat(chunks).toString()) as { manifest: string; inputs: unknown[] };
-      const outputs = await runner.execute(m, inputs.map((i) => transportDataFromJson(i)));
-      const body = JSON.stringify({ outputs: outputs.map(transportDataToJson) });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      runner.execute(m, inputs.map((i) => transportDataFromJson(i))).then(
+        (outputs) => {
+          const body = JSON.stringify({ outputs: outputs.map(transportDataToJson) });
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
     });
   });
   const barePool = new Pool(await listen(bare), { connections: 16, keepAliveTimeout: 30_000 });

@@ -295,8 +295,8 @@ export async function pythonCallerRows(comparisons: Comparison[], measurements: 
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let stdout = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`Python caller exited with ${code}`))));
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as Record<string, number | boolean | number[]>) : reject(new Error(`Python caller exited with ${code}`))));
   });
 
   // The same pipelines from TypeScript, in this process.

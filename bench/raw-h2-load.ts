@@ -121,7 +121,7 @@ export class RawH2Connection {
   flush(): void {
     this.#flushQueued = false;
     if (this.#out.length === 0) return;
-    this.#socket.write(this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out));
+    this.#socket.write(this.#out.length === 1 ? this.#out[0] : Buffer.concat(this.#out));
     this.#out.length = 0;
   }
 
@@ -158,8 +158,8 @@ export class RawH2Connection {
     while (buf.length >= 9) {
       const length = buf.readUIntBE(0, 3);
       if (buf.length < 9 + length) break;
-      const type = buf[3]!;
-      const flags = buf[4]!;
+      const type = buf[3];
+      const flags = buf[4];
       const id = buf.readUInt32BE(5) & 0x7fffffff;
       let payload = buf.subarray(9, 9 + length);
       buf = buf.subarray(9 + length);
@@ -167,7 +167,7 @@ export class RawH2Connection {
       if (type === DATA || type === HEADERS) {
         const call = this.#calls.get(id);
         if (type === DATA && call) {
-          if (flags & PADDED) payload = payload.subarray(1, payload.length - payload[0]!);
+          if (flags & PADDED) payload = payload.subarray(1, payload.length - payload[0]);
           this.#messages(call, payload);
         }
         if (call && flags & END_STREAM) {
@@ -210,7 +210,7 @@ export class RawH2Connection {
     while (buf.length >= 5) {
       const len = buf.readUInt32BE(1);
       if (buf.length < 5 + len) break;
-      call.onMessage(len > 0 ? buf[5]! : -1, buf.subarray(5, 5 + len));
+      call.onMessage(len > 0 ? buf[5] : -1, buf.subarray(5, 5 + len));
       buf = buf.subarray(5 + len);
     }
     call.inbox = buf.length ? Buffer.from(buf) : undefined;

@@ -35,7 +35,7 @@ async function serveGrpc(pipeline: PipelineTransport): Promise<Served | undefine
   }
 }
 
-async function nodeOf(transport: 'http' | 'grpc', endpoint: string, factory: TransportClientFactory): Promise<{ node: PipelineNode; close(): Promise<void> }> {
+async function nodeOf(transport: 'http' | 'grpc', endpoint: string, factory: TransportClientFactory): Promise<{ node: PipelineNode; close: () => Promise<void> }> {
   const definition = createRemotePipelineNode({ clientFactories: { [transport]: factory } });
   const params = definition.paramsSchema.parse({ transport, endpoint, manifest, authToken: TOKEN, healthCheck: { enabled: false } });
   const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 'bench', signal: new AbortController().signal, logger: silent, reportProgress() {}, fail() {}, emit: async () => {} };
@@ -92,14 +92,14 @@ interface Fleet {
 
 async function httpFleet(): Promise<Fleet> {
   const servers = await Promise.all([0, 1, 2].map(() => serveHttp(createPipelineRunner())));
-  return { endpoints: servers.map((s) => s.endpoint), killOne: () => servers[1]!.close(), closeAll: async () => void (await Promise.allSettled(servers.map((s) => s.close()))) };
+  return { endpoints: servers.map((s) => s.endpoint), killOne: () => servers[1].close(), closeAll: async () => void (await Promise.allSettled(servers.map((s) => s.close()))) };
 }
 
 /** gRPC servers as child processes, so one can be SIGKILLed like a crashed box. */
 async function grpcFleet(): Promise<Fleet> {
   const { startGrpcServerProcess } = await import('../packages/remote-client/test/helpers/grpc-processes.js');
   const procs = await Promise.all([0, 1, 2].map(() => startGrpcServerProcess(TOKEN)));
-  return { endpoints: procs.map((p) => p.url), killOne: () => procs[1]!.kill(), closeAll: async () => void (await Promise.all(procs.map((p) => p.kill()))) };
+  return { endpoints: procs.map((p) => p.url), killOne: () => procs[1].kill(), closeAll: async () => void (await Promise.all(procs.map((p) => p.kill()))) };
 }
 
 /** Three servers, one taken down mid-run: the slowest request after that (= failover time), and failures. */

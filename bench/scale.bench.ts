@@ -54,7 +54,7 @@ async function startReplica(): Promise<Replica> {
   child.once('exit', () => process.off('exit', killChild));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('server did not start within 30 s'))), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string; port?: number };
         if (entry.msg === 'ready' && entry.url) {
@@ -84,14 +84,14 @@ function cpuUs(rootPid: number): number | undefined {
     for (const p of readdirSync('/proc')) {
       if (!/^\d+$/.test(p)) continue;
       try {
-        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === rootPid) pids.push(Number(p));
+        if (Number(readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === rootPid) pids.push(Number(p));
       } catch {
         /* exited */
       }
     }
     let ticks = 0;
     for (const pid of pids) {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     }
     return ticks * 10_000;
@@ -109,7 +109,7 @@ interface StepResult {
 
 /** N real-time sessions for SECONDS over 4 connections per target (round robin over `urls`): 20 ms of audio every 20 ms each, staggered. */
 async function runStep(urls: string[], n: number): Promise<StepResult> {
-  const conns = Array.from({ length: 4 * urls.length }, (_, i) => new RawH2Connection(urls[i % urls.length]!));
+  const conns = Array.from({ length: 4 * urls.length }, (_, i) => new RawH2Connection(urls[i % urls.length]));
   const init = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })));
   const data = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(chunk()) } })));
   const end = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })));
@@ -123,10 +123,10 @@ async function runStep(urls: string[], n: number): Promise<StepResult> {
       const index = i + k;
       let ready!: () => void;
       const isReady = new Promise<void>((r) => (ready = r));
-      const call = conns[index % conns.length]!.call(STREAM_PATH, STREAM_HEADERS, (tag) => {
+      const call = conns[index % conns.length].call(STREAM_PATH, STREAM_HEADERS, (tag) => {
         if (tag === 0x0a) ready();
         else if (tag === 0x12) {
-          const t0 = pending[index]!.shift();
+          const t0 = pending[index].shift();
           if (measuring && t0 !== undefined) rtts.push(performance.now() - t0);
         }
       });
@@ -147,9 +147,9 @@ async function runStep(urls: string[], n: number): Promise<StepResult> {
       const due = Math.floor((performance.now() - start) / 2);
       for (; tick <= due; tick++) {
         for (let i = tick % SLOTS; i < n; i += SLOTS) {
-          pending[i]!.push(performance.now());
+          pending[i].push(performance.now());
           if (measuring) sent++;
-          sessions[i]!.write(data);
+          sessions[i].write(data);
         }
       }
       const elapsed = performance.now() - start;
@@ -187,10 +187,10 @@ export async function run(): Promise<void> {
   let nginx2: Nginx | undefined;
   const measurements: Measurement[] = [];
   try {
-    nginx1 = await startNginx((dir, port) => grpcConfig(dir, port, [{ name: 'grpc-0', port: replicas[0]!.port }]));
+    nginx1 = await startNginx((dir, port) => grpcConfig(dir, port, [{ name: 'grpc-0', port: replicas[0].port }]));
     nginx2 = await startNginx((dir, port) => grpcConfig(dir, port, replicas.map((r, i) => ({ name: `grpc-${i}`, port: r.port }))));
     const setups: (Setup & { urls: string[] })[] = [
-      { name: '1 replica, direct', replicas: 1, viaNginx: false, urls: [replicas[0]!.url] },
+      { name: '1 replica, direct', replicas: 1, viaNginx: false, urls: [replicas[0].url] },
       { name: '1 replica, through nginx', replicas: 1, viaNginx: true, urls: [nginx1.url] },
       { name: '2 replicas, direct (client spreads connections)', replicas: 2, viaNginx: false, urls: replicas.map((r) => r.url) },
       { name: '2 replicas, through nginx', replicas: 2, viaNginx: true, urls: [nginx2.url] },
@@ -219,7 +219,7 @@ export async function run(): Promise<void> {
       }
     }
     const comparisons: Comparison[] = [];
-    const [d1, n1, d2, n2] = [setups[0]!, setups[1]!, setups[2]!, setups[3]!];
+    const [d1, n1, d2, n2] = [setups[0], setups[1], setups[2], setups[3]];
     for (const s of setups) measurements.push({ name: `sessions sustained at chunk RTT p99 < 50 ms: ${s.name}`, unit: 'sessions', value: s.sustained, note: `per replica ${(s.sustained / s.replicas).toFixed(0)}; at that step: ${s.note || 'none'}` });
     comparisons.push(compare('sessions sustained, 1 replica: through nginx vs direct', 'sessions', n1.sustained, d1.sustained, { baselineName: '1 replica direct' }));
     comparisons.push(compare('sessions sustained, 2 replicas: through nginx vs direct', 'sessions', n2.sustained, d2.sustained, { baselineName: '2 replicas direct' }));

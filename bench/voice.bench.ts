@@ -52,7 +52,7 @@ const concat = (parts: Float32Array[]) => {
 async function say(text: string, params: Record<string, unknown> = {}): Promise<AudioData> {
   const out = await runner.execute(one('tts', 'TextToSpeech', params), [{ kind: 'text', text }]);
   const parts = out.map((o) => o.data as AudioData);
-  return { kind: 'audio', samples: concat(parts.map((p) => p.samples)), sampleRate: parts[0]!.sampleRate, channels: 1, timestampUs: 0 };
+  return { kind: 'audio', samples: concat(parts.map((p) => p.samples)), sampleRate: parts[0].sampleRate, channels: 1, timestampUs: 0 };
 }
 
 async function benchTts(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
@@ -92,7 +92,7 @@ async function benchTts(comparisons: Comparison[], measurements: Measurement[]):
       const whole = performance.now() - t;
       await sleep(5);
       t = performance.now();
-      engine.synthesize(text.split(/(?<=[.?!])\s+/)[0]!);
+      engine.synthesize(text.split(/(?<=[.?!])\s+/)[0]);
       const firstBare = performance.now() - t;
       if (i < 2) continue; // warm-up
       oursFirst.push(first);
@@ -131,10 +131,10 @@ function words(s: string): string[] {
 }
 function wordErrors(ref: string[], hyp: string[]): number {
   const d = Array.from({ length: ref.length + 1 }, (_, i) => [i, ...new Array<number>(hyp.length).fill(0)]);
-  for (let j = 1; j <= hyp.length; j++) d[0]![j] = j;
+  for (let j = 1; j <= hyp.length; j++) d[0][j] = j;
   for (let i = 1; i <= ref.length; i++)
-    for (let j = 1; j <= hyp.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
-  return d[ref.length]![hyp.length]!;
+    for (let j = 1; j <= hyp.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (ref[i - 1] === hyp[j - 1] ? 0 : 1));
+  return d[ref.length][hyp.length];
 }
 
 const BARE_ASR = `
@@ -188,7 +188,7 @@ async function benchAsr(comparisons: Comparison[], measurements: Measurement[]):
       });
       const lines = execFileSync('python3', ['-c', BARE_ASR, PYTHON_SDK_DIR, ...files], { encoding: 'utf8' }).trim().split('\n');
       const bare = Number(lines.pop());
-      const errors = SENTENCES.reduce((n, s, i) => n + wordErrors(words(s), words(texts[i]!)), 0);
+      const errors = SENTENCES.reduce((n, s, i) => n + wordErrors(words(s), words(texts[i])), 0);
       const bareErrors = SENTENCES.reduce((n, s, i) => n + wordErrors(words(s), words(lines[i] ?? '')), 0);
       const total = SENTENCES.reduce((n, s) => n + words(s).length, 0);
       if (!secondPass) {
@@ -217,8 +217,8 @@ async function benchAsr(comparisons: Comparison[], measurements: Measurement[]):
     let total = 0;
     for (const [i, c] of clips.entries()) {
       const out = await runner.execute(front, [c]);
-      errors += wordErrors(words(SENTENCES[i]!), words(out.map((o) => String((o.data as unknown as { value: { text: string } }).value.text)).join(' ')));
-      total += words(SENTENCES[i]!).length;
+      errors += wordErrors(words(SENTENCES[i]), words(out.map((o) => String((o.data as unknown as { value: { text: string } }).value.text)).join(' ')));
+      total += words(SENTENCES[i]).length;
     }
     measurements.push({ name: 'ASR word error rate after RNNoise + resampling (voice slt, 48 kHz in)', unit: '%', value: (100 * errors) / total });
   } finally {
@@ -236,9 +236,9 @@ async function benchVoiceLoop(measurements: Measurement[], minSilenceMs?: number
   const RUNS = 12;
   let split = 0;
   for (let run = 0; run < RUNS + 1; run++) {
-    const q = audio[run % audio.length]!.samples;
+    const q = audio[run % audio.length].samples;
     let end = q.length - 1;
-    while (end > 0 && Math.abs(q[end]!) < 0.01) end--; // the last sample of speech
+    while (end > 0 && Math.abs(q[end]) < 0.01) end--; // the last sample of speech
     const input = concat([new Float32Array(24000), q, new Float32Array(48000 * 2)]);
     const speechEndSample = 24000 + end;
     const session = await runner.stream(manifest);
@@ -336,14 +336,14 @@ async function benchRnnoise(comparisons: Comparison[], measurements: Measurement
     let b = 0;
     const noise = Float32Array.from({ length: speech.length }, () => (kind === 'white' ? rnd() : (b = 0.98 * b + 0.2 * rnd())));
     const k = rms(speech) / rms(noise);
-    const mixed = speech.map((v, i) => v + noise[i]! * k);
+    const mixed = speech.map((v, i) => v + noise[i] * k);
     const out = concat((await runner.execute(one('ns', 'NoiseSuppression'), frames(mixed))).map((o) => (o.data as AudioData).samples));
     const snr = (y: Float32Array, lag: number) => {
       let ps = 0;
       let pe = 0;
       for (let i = 48000; i + lag < y.length; i++) {
-        ps += speech[i]! ** 2;
-        pe += (y[i + lag]! - speech[i]!) ** 2;
+        ps += speech[i] ** 2;
+        pe += (y[i + lag] - speech[i]) ** 2;
       }
       return 10 * Math.log10(ps / pe);
     };

@@ -38,7 +38,7 @@ async function bareDataChannelRoundTrips(payload: Buffer): Promise<number[]> {
   let channel!: RTCDataChannel;
   const [a, b] = await connectedPair((offerer, answerer) => {
     channel = offerer.createDataChannel('echo', { ordered: true });
-    answerer.onDataChannel.subscribe((dc) => dc.onMessage.subscribe((m) => dc.send(m as Buffer)));
+    answerer.onDataChannel.subscribe((dc) => dc.onMessage.subscribe((m) => dc.send(m)));
   });
   if (channel.readyState !== 'open') await channel.stateChanged.watch((s) => s === 'open', 10_000);
   const times: number[] = [];

@@ -8,6 +8,11 @@ export const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set([2, 13, 1
 /** Largest error answer accepted (messages and details are bounded by the servers). */
 export const MAX_ERROR_BYTES = 64 * 1024;
 
+/** The text of a WebSocket message (`ws` hands over a Buffer, an ArrayBuffer or fragments). */
+export function messageText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+}
+
 /** A problem with an HTTP answer, or undefined when it is right. */
 export function judgeHttpAnswer(status: number, body: Buffer, what: string): string | undefined {
   if (status < 400) return undefined;

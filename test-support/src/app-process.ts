@@ -27,13 +27,13 @@ export function startApp(args: string[], env: Record<string, string> = {}, app: 
   const logs: Record<string, unknown>[] = [];
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start within 30 s; stderr: ${stderr}`)), 30_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       let entry: Record<string, unknown>;
       try {
-        entry = JSON.parse(line);
+        entry = JSON.parse(line) as Record<string, unknown>;
       } catch {
         return;
       }
@@ -57,8 +57,8 @@ export function runApp(args: string[], env: Record<string, string> = {}, app: Ap
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   return new Promise((resolve) =>
     child.on('exit', (code) => {

@@ -25,5 +25,5 @@ export async function bundleForBrowser(contents: string, resolveDir: string): Pr
     conditions: ['@remotemedia/source'],
     logLevel: 'silent',
   });
-  return result.outputFiles[0]!.text;
+  return result.outputFiles[0].text;
 }

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RUNTIME_VERSION, RemoteMediaError, formatDetails } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
 import { CONFIG_EXIT_CODE, OPERATOR_OPTIONS, type OperatorRuntime, checkRemoteManifests, createOperatorRuntime, isConfigError, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
-import { runCommand } from './run-command.js';
+import { type RunFlags, runCommand } from './run-command.js';
 
 const out = (line: string): void => void process.stdout.write(line + '\n');
 
@@ -48,7 +48,7 @@ program
   .option('-o, --output <file>', 'write outputs to a file: .wav for the audio (other outputs to .jsonl beside it), otherwise JSON lines')
   .option('--split-audio', 'with a .wav output: one file per audio output (x-001.wav, ...), e.g. one per utterance')
   .option('--frame-ms <ms>', 'frame size when streaming a WAV file', positiveNumber, 20)
-  .action(async (manifest: string, flags) => {
+  .action(async (manifest: string, flags: RunFlags) => {
     try {
       await runCommand(await getRunner(), manifest, flags, out);
     } finally {

@@ -32,7 +32,7 @@ export async function runCommand(runner: PipelineRunner, manifestPath: string, f
     })();
     try {
       for (let i = 0; i < frames.length; i++) {
-        await session.send(frames[i]!);
+        await session.send(frames[i]);
         progress.update(i + 1);
       }
       await session.end();

@@ -46,12 +46,12 @@ export async function writeOutputs(path: string, outputs: TransportData[], optio
   const rest = outputs.filter((o) => o.data.kind !== 'audio');
   if (rest.length) await writeFile(`${stem}.jsonl`, lines(rest));
   const seconds = audio.reduce((n, a) => n + a.samples.length / a.channels / a.sampleRate, 0);
-  const where = files.length > 1 ? `${files[0]!.file} .. ${files.at(-1)!.file}` : files[0]!.file;
+  const where = files.length > 1 ? `${files[0].file} .. ${files.at(-1)!.file}` : files[0].file;
   return `wrote ${files.length} audio file(s), ${seconds.toFixed(2)} s in all (${where})${rest.length ? `, and ${rest.length} other output(s) to ${stem}.jsonl` : ''}`;
 }
 
 function concatAudio(audio: AudioData[], path: string): AudioData {
-  const { sampleRate, channels } = audio[0]!;
+  const { sampleRate, channels } = audio[0];
   if (audio.some((a) => a.sampleRate !== sampleRate || a.channels !== channels)) {
     throw new RemoteMediaError(Code.FailedPrecondition, `cannot write ${path} as one stream: audio outputs differ in sample rate or channel count (use --split-audio)`);
   }

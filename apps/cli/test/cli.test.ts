@@ -43,7 +43,7 @@ describe('remotemedia CLI', () => {
     const back = decodeWav(new Uint8Array(readFileSync(output)));
     expect(back.sampleRate).toBe(16000);
     expect(back.samples.length).toBe(samples.length);
-    expect(Math.max(...back.samples.map((v, i) => Math.abs(v - samples[i]!)))).toBeLessThan(1e-3);
+    expect(Math.max(...back.samples.map((v, i) => Math.abs(v - samples[i])))).toBeLessThan(1e-3);
   });
 
   it('run --output x.wav writes one WAV per utterance and the VAD events as JSON lines', () => {

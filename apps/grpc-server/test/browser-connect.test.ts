@@ -50,7 +50,7 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
     // HTTP/2 clients on the same port, as before.
     const client = createGrpcPipelineClient({ baseUrl: app.url, token: TOKEN });
     try {
-      expect((await client.execute(manifest, [json(1)]))[0]!.data).toMatchObject({ kind: 'json', value: 6 });
+      expect((await client.execute(manifest, [json(1)]))[0].data).toMatchObject({ kind: 'json', value: 6 });
     } finally {
       await client.close();
     }
@@ -62,8 +62,8 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
         const socket = connect(app.port, '127.0.0.1');
         let out = '';
         let i = 0;
-        const timer = setInterval(() => (i < bytes.length ? socket.write(bytes[i++]!) : undefined), 300);
-        socket.on('data', (d) => (out += d));
+        const timer = setInterval(() => (i < bytes.length ? socket.write(bytes[i++]) : undefined), 300);
+        socket.on('data', (d: Buffer) => (out += d.toString()));
         socket.on('error', reject);
         socket.on('close', () => {
           clearInterval(timer);
@@ -106,7 +106,7 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
     expect(landing?.status()).toBe(404);
     await page.addScriptTag({ type: 'module', content: bundle });
     await page.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
-    const results = await page.evaluate(([token, m]) => (window as unknown as { callServer(t: string, m: string): Promise<unknown> }).callServer(token!, m!), [TOKEN, manifest]);
+    const results = await page.evaluate(([token, m]) => (window as unknown as { callServer(t: string, m: string): Promise<unknown> }).callServer(token, m), [TOKEN, manifest]);
     // Code 16: Unauthenticated.
     expect(results).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
     expect(errors).toEqual([]);
@@ -119,7 +119,7 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
       await other.addScriptTag({ type: 'module', content: bundle });
       await other.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
       const result = await other
-        .evaluate(([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token!, m!, base!), [TOKEN, manifest, target.url])
+        .evaluate(([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token, m, base), [TOKEN, manifest, target.url])
         .catch((e: Error) => ({ error: e.message }));
       await other.close();
       return result;

@@ -45,7 +45,7 @@ describe('apps/grpc-server --workers (real processes)', () => {
     // Each client is its own HTTP/2 connection, and connections are spread over the workers.
     const clients = Array.from({ length: 8 }, () => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }));
     const results = await Promise.all(clients.map((c, i) => c.execute(manifest, [json(i)])));
-    expect(results.map((r) => (r[0]!.data as { value: number }).value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(results.map((r) => (r[0].data as { value: number }).value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
 
     // The merged /metrics needs a token like a single server's when auth is on (--metrics-public opens it).
     expect((await fetch(`${ready.metrics as string}/metrics`)).status).toBe(401);
@@ -57,14 +57,14 @@ describe('apps/grpc-server --workers (real processes)', () => {
 
     // A worker killed outright is replaced; the server keeps answering meanwhile.
     const [victim] = workerPids(app);
-    process.kill(victim!, 'SIGKILL');
+    process.kill(victim, 'SIGKILL');
     await expect.poll(() => workerPids(app!).size, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => app!.logs.some((l) => l.msg === 'worker died; starting a new one')).toBe(true);
     const fresh = await Promise.all(Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }).execute(manifest, [json(100 + i)])));
-    expect(fresh.map((r) => (r[0]!.data as { value: number }).value)).toEqual([100, 101, 102, 103]);
+    expect(fresh.map((r) => (r[0].data as { value: number }).value)).toEqual([100, 101, 102, 103]);
 
     // SIGTERM to the primary: a stream in flight finishes with all its outputs, then everything exits 0.
-    const session = await clients[0]!.stream(manifest);
+    const session = await clients[0].stream(manifest);
     const reader = collect(session);
     for (let i = 0; i < 5; i++) await session.send(json(i));
     app.child.kill('SIGTERM');

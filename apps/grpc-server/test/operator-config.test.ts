@@ -145,7 +145,7 @@ describe('operator configuration on the server apps (real processes, python3)', 
     };
     const ok = await postJson(`${http.url}/v1/execute`, { manifest: delegate, inputs: [{ kind: 'text', text: 'hi' }] });
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-    const audio = (ok.body.outputs as { data: { kind: string; sampleRate: number } }[])[0]!.data;
+    const audio = (ok.body.outputs as { data: { kind: string; sampleRate: number } }[])[0].data;
     expect(audio).toMatchObject({ kind: 'audio', sampleRate: 16000, channels: 1 });
     // "HI!" is three characters: 3 x 50 ms at 16 kHz (float32, base64 in JSON), as ToyTTS made it on the TTS server.
     expect(Buffer.from((audio as unknown as { samples: string }).samples, 'base64').length).toBe(3 * 800 * 4);
@@ -165,7 +165,7 @@ describe('operator configuration on the server apps (real processes, python3)', 
     // The same on the gRPC server, which allows no endpoint at all (the default).
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      const error = await client.execute({ ...delegate, nodes: [delegate.nodes[0]!, { ...delegate.nodes[1]!, params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [text('x')]).then(
+      const error = await client.execute({ ...delegate, nodes: [delegate.nodes[0], { ...delegate.nodes[1], params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [text('x')]).then(
         () => undefined,
         (e: unknown) => e as RemoteMediaError,
       );
@@ -331,12 +331,12 @@ describe('named pipelines are reloaded on change and on SIGHUP', () => {
     ]);
     const overHttp = async (name: string) => {
       const r = await postJson(`${http.url}/v1/execute`, { manifest: { pipeline: name }, inputs: [{ kind: 'json', value: 10 }] });
-      return r.status === 200 ? (r.body.outputs as { data: { value: number } }[])[0]!.data.value : r.status;
+      return r.status === 200 ? (r.body.outputs as { data: { value: number } }[])[0].data.value : r.status;
     };
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     const overGrpc = async (name: string) =>
       client.execute({ pipeline: name } as never, [{ kind: 'json', value: 10 }]).then(
-        (o) => (o[0]!.data as { value: number }).value,
+        (o) => (o[0].data as { value: number }).value,
         (e: RemoteMediaError) => e.code,
       );
     try {

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const doc = readFileSync(join(repo, 'docs/operator-guide.md'), 'utf8');
-const blocks = [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
 const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(repo, 'node_modules/.bin')}:${process.env.PATH}`, LOG_LEVEL: 'info' };
 delete env.GRPC_AUTH_TOKENS;
 delete env.HTTP_AUTH_TOKENS;
@@ -31,11 +31,11 @@ function start(script: string): Promise<void> {
   const child = spawn('bash', ['-c', `set -euo pipefail\n${script}`], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   servers.push(child);
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not log ready within 60 s: ${stderr}`)), 60_000);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.includes('"msg":"ready"')) {
         clearTimeout(timer);
         resolve();
@@ -81,7 +81,7 @@ describe('docs/operator-guide.md runs for real', () => {
         await start(block);
         continue;
       }
-      const expectations = [...block.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1]!);
+      const expectations = [...block.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1]);
       expect(expectations.length, `block ${i + 1} states what it prints`).toBeGreaterThan(0);
       const result = await run(block);
       expect(result.code, `block ${i + 1}:\n${block}\n${result.output}`).toBe(0);

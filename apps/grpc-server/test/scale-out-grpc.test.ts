@@ -34,7 +34,7 @@ class Tracked {
       const ended = await Promise.race([new Promise<boolean>((r) => this.#waiters.push(() => r(false))), this.done.then(() => true)]);
       if (ended) break;
     }
-    if (this.got.length < count) throw this.error ?? new Error(`session ended with ${this.got.length} of ${count} outputs`);
+    if (this.got.length < count) throw this.error instanceof Error ? this.error : new Error(`session ended with ${this.got.length} of ${count} outputs`);
   }
 }
 
@@ -88,10 +88,10 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
     await Promise.all(sessions.map(async (t, n) => (await t.session.send(json(n * 10)), t.waitFor(1))));
     const counts = await Promise.all(apps.map(activeSessions));
     expect(counts.reduce((a, b) => a + b)).toBe(300);
-    for (const c of counts) expect(c / 300, `spread ${counts}`).toBeGreaterThanOrEqual(0.2);
-    for (const c of counts) expect(c / 300, `spread ${counts}`).toBeLessThanOrEqual(0.45);
+    for (const c of counts) expect(c / 300, `spread ${counts.join(', ')}`).toBeGreaterThanOrEqual(0.2);
+    for (const c of counts) expect(c / 300, `spread ${counts.join(', ')}`).toBeLessThanOrEqual(0.45);
 
-    const victim = apps[0]!;
+    const victim = apps[0];
     // A health watcher's connection (as a balancer's or kubelet's probe keeps) made before the signal.
     const direct = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${victim.port}` });
     clients.push(direct);
@@ -107,7 +107,7 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
     const fresh = await Promise.all(Array.from({ length: 30 }, () => open(client, retries)));
     await Promise.all(fresh.map(async (t, n) => (await t.session.send(json(-n - 1)), t.waitFor(1))));
     const after = await Promise.all(apps.slice(1).map(activeSessions));
-    expect(after.reduce((a, b) => a + b)).toBe(counts[1]! + counts[2]! + 30);
+    expect(after.reduce((a, b) => a + b)).toBe(counts[1] + counts[2] + 30);
 
     // Every session, the draining replica's included, sends the rest and gets every output.
     await Promise.all(
@@ -133,7 +133,7 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
     const counts = await Promise.all(apps.map(activeSessions));
     expect(counts.reduce((a, b) => a + b)).toBe(150);
 
-    const victim = apps[1]!;
+    const victim = apps[1];
     victim.child.kill('SIGKILL');
     await victim.exit;
     // New sessions right away: the dead replica's refused connection is retried by nginx on the next one.

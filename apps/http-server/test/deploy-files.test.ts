@@ -42,7 +42,7 @@ describe('deploy/ files', () => {
 
   it.runIf(nginxAvailable())("the Kubernetes nginx ConfigMap's config passes nginx -t", () => {
     const cm = docs(join(deploy, 'kubernetes/nginx.yaml')).find((d) => d.kind === 'ConfigMap') as { data: Record<string, string> };
-    const r = nginxTest(cm.data['default.conf']!.replace(/resolver \S+/, 'resolver 127.0.0.1').replace(/listen (\d+)/g, 'listen 127.0.0.1:$1'));
+    const r = nginxTest(cm.data['default.conf'].replace(/resolver \S+/, 'resolver 127.0.0.1').replace(/listen (\d+)/g, 'listen 127.0.0.1:$1'));
     expect(r.ok, r.output).toBe(true);
   });
 
@@ -50,7 +50,7 @@ describe('deploy/ files', () => {
     const compose = docs(join(deploy, 'compose.yaml'))[0] as { services: Record<string, { command?: string[] }> };
     const conf = readFileSync(join(deploy, 'nginx/remotemedia.conf'), 'utf8');
     for (const name of ['http-1', 'http-2', 'http-3']) {
-      const command = compose.services[name]!.command!;
+      const command = compose.services[name].command!;
       expect(command[command.indexOf('--replica-name') + 1]).toBe(name);
       expect(conf).toMatch(new RegExp(`^\\s+${name}\\s+remotemedia_http_\\d;`, 'm'));
     }
@@ -64,9 +64,9 @@ describe('deploy/ files', () => {
     const pdbs = all.filter((d) => d.kind === 'PodDisruptionBudget');
     for (const w of workloads) {
       const pod = (w.spec!.template as { spec: { containers: Record<string, Record<string, Record<string, unknown>>>[]; terminationGracePeriodSeconds?: number } }).spec;
-      const c = pod.containers[0]!;
+      const c = pod.containers[0];
       expect(c.readinessProbe, w.metadata!.name).toBeDefined();
-      expect(c.resources!.requests, w.metadata!.name).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+      expect(c.resources.requests, w.metadata!.name).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
       const labels = (w.spec!.selector as { matchLabels: Record<string, string> }).matchLabels;
       expect(pdbs.some((p) => JSON.stringify((p.spec!.selector as { matchLabels: unknown }).matchLabels) === JSON.stringify(labels)), `PDB for ${w.metadata!.name}`).toBe(true);
       if (w.metadata!.name === 'remotemedia-nginx') continue;
@@ -74,7 +74,7 @@ describe('deploy/ files', () => {
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(40);
     }
     const grpc = workloads.find((w) => w.metadata!.name === 'remotemedia-grpc')!;
-    const probe = (grpc.spec!.template as { spec: { containers: { readinessProbe: { grpc?: { port: number } }; livenessProbe: { grpc?: unknown } }[] } }).spec.containers[0]!;
+    const probe = (grpc.spec!.template as { spec: { containers: { readinessProbe: { grpc?: { port: number } }; livenessProbe: { grpc?: unknown } }[] } }).spec.containers[0];
     expect(probe.readinessProbe.grpc).toEqual({ port: 50051 });
     expect(probe.livenessProbe.grpc).toBeDefined();
     const pods = all.find((d) => d.kind === 'Service' && d.metadata!.name === 'remotemedia-http-pods')!;

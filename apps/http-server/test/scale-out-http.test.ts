@@ -72,7 +72,7 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
   let nginx: Nginx;
   beforeAll(async () => {
     apps.push(...(await Promise.all(NAMES.map((name) => startApp(['--bind', '127.0.0.1:0', '--replica-name', name, '--shutdown-grace-ms', '20000', '--sse-resume-grace-ms', '20000'], {}, 'http-server')))));
-    nginx = await startNginx((dir, port) => httpConfig(dir, port, apps.map((a, i) => ({ name: NAMES[i]!, port: a.port }))));
+    nginx = await startNginx((dir, port) => httpConfig(dir, port, apps.map((a, i) => ({ name: NAMES[i], port: a.port }))));
   }, 60_000);
   afterAll(async () => {
     await nginx?.stop();
@@ -82,8 +82,8 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
   it('SSE sessions spread over the three replicas; inputs, outputs and end on separate connections reach the owner', async () => {
     const ids = await Promise.all(Array.from({ length: 60 }, () => createSession(nginx.url)));
     const counts = NAMES.map((name) => ids.filter((id) => replicaOf(id) === name).length);
-    for (const c of counts) expect(c / ids.length, `spread ${counts}`).toBeGreaterThanOrEqual(0.2);
-    for (const c of counts) expect(c / ids.length, `spread ${counts}`).toBeLessThanOrEqual(0.45);
+    for (const c of counts) expect(c / ids.length, `spread ${counts.join(', ')}`).toBeGreaterThanOrEqual(0.2);
+    for (const c of counts) expect(c / ids.length, `spread ${counts.join(', ')}`).toBeLessThanOrEqual(0.45);
     const results = await Promise.all(
       ids.map(async (id, n) => {
         const reading = readSse(nginx.url, id);
@@ -147,7 +147,7 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
 
   it('SIGTERM on one replica: /health 503 while its open session finishes; new sessions land on the other two', async () => {
     const ids = await Promise.all(Array.from({ length: 9 }, () => createSession(nginx.url)));
-    const victim = apps[0]!;
+    const victim = apps[0];
     const open = ids.filter((id) => replicaOf(id) === NAMES[0]);
     expect(open.length).toBeGreaterThan(0);
     const readers = open.map((id) => readSse(nginx.url, id));
@@ -180,8 +180,8 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
     expect(alive.length).toBeGreaterThan(0);
     const readers = new Map(ids.map((id) => [id, readSse(nginx.url, id).catch((e: unknown) => e)]));
     for (const id of ids) await sendInputs(nginx.url, id, [1]);
-    apps[1]!.child.kill('SIGKILL');
-    await apps[1]!.exit;
+    apps[1].child.kill('SIGKILL');
+    await apps[1].exit;
     for (const id of doomed) {
       const events = await readers.get(id)!;
       // The stream ends without `end`: the client sees its reader cut, never a normal finish.

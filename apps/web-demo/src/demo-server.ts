@@ -36,7 +36,7 @@ export async function createDemoServer(options: DemoServerOptions = {}): Promise
     conditions: ['@remotemedia/source'],
     logLevel: 'silent',
   });
-  const appJs = bundle.outputFiles[0]!.text;
+  const appJs = bundle.outputFiles[0].text;
   const indexHtml = await readFile(here('../public/index.html'), 'utf8');
   // The WebRTC server app with the demo's named pipelines (and its /health, /metrics, limits and
   // slowloris timeouts); the page is served beside it. Offers come from browsers on the network:

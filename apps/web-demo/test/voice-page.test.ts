@@ -108,7 +108,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !HAVE_SPHINX)('voice page in headless C
     expect(await page.evaluate(() => window.voice.replyTexts[0])).toBe('Hello! How can I help you?');
     expect(await page.locator('#chat li.bot').first().textContent()).toContain('How can I help you');
     await page.waitForFunction(() => window.voice.replyAudio.energy > 0.01, undefined, { timeout: 5_000 });
-    const reply = await page.evaluate(() => window.voice.replies[0]!);
+    const reply = await page.evaluate(() => window.voice.replies[0]);
     expect(reply.audioMs!).toBeGreaterThan(1200); // the whole reply was sent (about 1.7 s)
     expect(await page.locator('#timeline .seg.user').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#timeline .seg.bot').count()).toBeGreaterThanOrEqual(1);

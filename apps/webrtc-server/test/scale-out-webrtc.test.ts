@@ -44,14 +44,14 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
         const before = await Promise.all(apps.map(sessionsOn));
         const pair = [await client.openSession({ manifest }), await client.openSession({ manifest })];
         const after = await Promise.all(apps.map(sessionsOn));
-        perPeer.push(after.map((n, i) => n - before[i]!));
+        perPeer.push(after.map((n, i) => n - before[i]));
         sessions.push(...pair);
       }
       // Both sessions of a peer on one replica, and peers on both replicas.
       for (const delta of perPeer) expect(delta.sort()).toEqual([0, 2]);
       const totals = await Promise.all(apps.map(sessionsOn));
       expect(totals.every((n) => n >= 2)).toBe(true);
-      expect(totals[0]! + totals[1]!).toBe(8);
+      expect(totals[0] + totals[1]).toBe(8);
       for (const [n, session] of sessions.entries()) {
         await session.send(json(n));
         const out = await session.recv();
@@ -93,9 +93,9 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
     const got = await page.evaluate((n) => (window as unknown as { openAll(n: number): Promise<unknown[]> }).openAll(n), 4);
     expect(got).toEqual([0, 1, 2, 3].map((value) => ({ kind: 'json', value })));
     const during = await Promise.all(apps.map(sessionsOn));
-    const added = during.map((n, i) => n - before[i]!);
-    expect(added[0]! + added[1]!).toBe(4);
-    expect(added.every((n) => n >= 1), `sessions per replica ${added}`).toBe(true);
+    const added = during.map((n, i) => n - before[i]);
+    expect(added[0] + added[1]).toBe(4);
+    expect(added.every((n) => n >= 1), `sessions per replica ${added.join(', ')}`).toBe(true);
     await page.evaluate(() => (window as unknown as { closeAll(): Promise<void> }).closeAll());
     expect(errors).toEqual([]);
   }, 90_000);

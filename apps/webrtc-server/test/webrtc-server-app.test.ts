@@ -105,7 +105,7 @@ describe('apps/webrtc-server (real process)', () => {
     await page.goto(`${app.url}/health`);
     await page.addScriptTag({ type: 'module', content: bundle });
     await page.waitForFunction(() => typeof (window as unknown as { runNamed?: unknown }).runNamed === 'function');
-    const data = await page.evaluate(([token]) => (window as unknown as { runNamed(t: string, i: string): Promise<unknown> }).runNamed(token!, 'chromium'), [TOKEN]);
+    const data = await page.evaluate(([token]) => (window as unknown as { runNamed(t: string, i: string): Promise<unknown> }).runNamed(token, 'chromium'), [TOKEN]);
     expect(data).toMatchObject({ kind: 'text', text: '!MUIMORHC' });
     expect(errors).toEqual([]);
   }, 90_000);

@@ -19,7 +19,7 @@ describe('README demo: gRPC client streaming a WAV through examples/vad.yaml on 
       const segments: Array<{ startMs: number; endMs: number }> = expected.segments;
       expect(utterances.length).toBe(segments.length);
       // Utterances start at the speech (minus the accumulator's 100 ms pre-roll), within 300 ms.
-      utterances.forEach((u, i) => expect(Math.abs(u.startS * 1000 - segments[i]!.startMs)).toBeLessThan(300));
+      utterances.forEach((u, i) => expect(Math.abs(u.startS * 1000 - segments[i].startMs)).toBeLessThan(300));
       expect(lines[0]).toMatch(/^utterance 1: /);
     } finally {
       await client.close();

@@ -50,7 +50,7 @@ describe('python-client example', () => {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('server did not start')), 30_000);
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         try {
           const e = JSON.parse(line) as { msg?: string; url?: string };
           if (e.msg === 'ready' && e.url) {

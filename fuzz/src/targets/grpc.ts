@@ -127,7 +127,7 @@ function send(server: LiveServer, c: GrpcCase): Promise<Answer> {
     let headers: IncomingHttpHeaders = {};
     let trailers: IncomingHttpHeaders = {};
     stream.on('response', (h) => (headers = h));
-    stream.on('trailers', (t) => (trailers = t));
+    stream.on('trailers', (t: IncomingHttpHeaders) => (trailers = t));
     stream.on('data', (d: Buffer) => chunks.push(d));
     stream.on('error', () => undefined);
     stream.on('close', () => {
@@ -149,7 +149,7 @@ function judge(c: GrpcCase, a: Answer): string | undefined {
     const message = String(a.trailers['grpc-message'] ?? a.headers['grpc-message'] ?? '');
     const trailerBytes = JSON.stringify(a.trailers).length + JSON.stringify(a.headers).length;
     if (trailerBytes > MAX_ERROR_BYTES / 2) return `${what}: ${trailerBytes} bytes of headers and trailers`;
-    if (SERVER_FAULT_GRPC_STATUSES.has(Number(status))) return `${what}: grpc-status ${status}: ${decodeURIComponentSafe(message).slice(0, 300)}`;
+    if (SERVER_FAULT_GRPC_STATUSES.has(Number(status))) return `${what}: grpc-status ${String(status)}: ${decodeURIComponentSafe(message).slice(0, 300)}`;
     return undefined;
   }
   if (c.contentType === 'application/json' || c.contentType === 'application/proto') return judgeHttpAnswer(a.status, a.body, what);

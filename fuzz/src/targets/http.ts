@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { headerValue, inputItem, manifestText, nastyJson, pathSegment } from '../arbitraries.js';
 import type { LiveServer } from '../live-server.js';
 import type { FuzzTarget } from '../run-fuzz.js';
-import { judgeErrorObject, judgeHttpAnswer, within } from '../verdicts.js';
+import { judgeErrorObject, judgeHttpAnswer, messageText, within } from '../verdicts.js';
 
 type HttpCase =
   | { kind: 'execute'; body: string; contentType: string; timeoutHeader?: string }
@@ -116,9 +116,9 @@ function sendWebSocket(server: LiveServer, c: Extract<HttpCase, { kind: 'websock
       if (isBinary) return;
       let msg: { type?: string; error?: unknown };
       try {
-        msg = JSON.parse(data.toString()) as typeof msg;
+        msg = JSON.parse(messageText(data)) as typeof msg;
       } catch {
-        problem ??= `WebSocket: a text frame that is not JSON: ${data.toString().slice(0, 100)}`;
+        problem ??= `WebSocket: a text frame that is not JSON: ${messageText(data).slice(0, 100)}`;
         return;
       }
       if (msg.error !== undefined) problem ??= judgeErrorObject(msg.error, `WebSocket ${msg.type} frame`);

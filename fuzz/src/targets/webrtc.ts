@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { manifestText, nastyJson, nastyNumber, nastyString, pathSegment } from '../arbitraries.js';
 import type { LiveServer } from '../live-server.js';
 import type { FuzzTarget } from '../run-fuzz.js';
-import { judgeErrorObject, judgeHttpAnswer, within } from '../verdicts.js';
+import { judgeErrorObject, judgeHttpAnswer, messageText, within } from '../verdicts.js';
 
 /** A real offer made by werift (audio + data channel, loopback candidate only). */
 const OFFER_LINES = [
@@ -80,9 +80,9 @@ function signaling(server: LiveServer, c: Extract<WebRtcCase, { kind: 'signaling
     ws.on('message', (data) => {
       let msg: { id?: unknown; error?: { code?: number; message?: string; data?: unknown } };
       try {
-        msg = JSON.parse(data.toString()) as typeof msg;
+        msg = JSON.parse(messageText(data)) as typeof msg;
       } catch {
-        problem ??= `signaling: a frame that is not JSON: ${data.toString().slice(0, 100)}`;
+        problem ??= `signaling: a frame that is not JSON: ${messageText(data).slice(0, 100)}`;
         return;
       }
       if (msg.error) {

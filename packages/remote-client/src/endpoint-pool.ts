@@ -21,7 +21,7 @@ export interface EndpointPoolOptions {
   label: string;
   endpoints: readonly string[];
   /** Creates the client of one endpoint (once, on first use). */
-  createClient(endpoint: string): Promise<PipelineClient>;
+  createClient: (endpoint: string) => Promise<PipelineClient>;
   strategy: LoadBalanceStrategy;
   breaker: BreakerSettings;
   healthCheck: HealthCheckSettings;

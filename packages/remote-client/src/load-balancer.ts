@@ -23,7 +23,7 @@ export function createLoadBalancer<E extends Balanceable>(strategy: LoadBalanceS
     const n = all.length;
     const order: E[] = [];
     for (let step = 1; step <= n; step++) {
-      const e = all[(cursor + step) % n]!;
+      const e = all[(cursor + step) % n];
       if (candidates.includes(e)) order.push(e);
     }
     return order;

@@ -72,7 +72,7 @@ async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint
     return await attempt;
   } catch (error) {
     if (outer?.aborted) throw canceled(outer);
-    const reason = controller.signal.reason;
+    const reason: unknown = controller.signal.reason;
     if (controller.signal.aborted && reason instanceof RemoteMediaError && reason.reason === RemoteReason.RemoteTimeout) throw reason;
     throw error;
   } finally {
@@ -140,7 +140,7 @@ function finalError(failures: { endpoint: string; error: unknown }[], open: stri
   for (const f of failures) last.set(f.endpoint, f.error);
   const details: ErrorDetail[] = [...last].map(([endpoint, error]) => describeFailure(endpoint, error));
   for (const e of open) if (!last.has(e)) details.push({ path: e, message: 'circuit breaker open' });
-  const cause = failures[failures.length - 1]!.error;
+  const cause = failures[failures.length - 1].error;
   const allTimeouts = failures.every((f) => f.error instanceof RemoteMediaError && f.error.reason === RemoteReason.RemoteTimeout);
   if (allTimeouts) {
     return remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `no endpoint answered in time after ${failures.length} attempts`, { ...extra, details, cause });

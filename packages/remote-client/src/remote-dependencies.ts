@@ -47,7 +47,7 @@ export async function checkRemoteDependencies(root: ManifestRef, options: Depend
   const nodeType = options.nodeType ?? 'RemotePipeline';
   const maxDepth = options.maxDepth ?? MAX_REMOTE_DEPTH;
   const load = async (ref: ManifestRef): Promise<Record<string, unknown>> =>
-    ref.kind === 'inline' ? parse(ref.manifest, 'manifest') : (options.fetcher.fetch(ref.url, ref.headers, options.signal) as Promise<Record<string, unknown>>);
+    ref.kind === 'inline' ? parse(ref.manifest, 'manifest') : options.fetcher.fetch(ref.url, ref.headers, options.signal);
 
   async function walk(ref: ManifestRef, path: { key: string | undefined; label: string }[]): Promise<Record<string, unknown>> {
     const manifest = await load(ref);

@@ -34,6 +34,7 @@ export interface RemotePipelineNodeOptions {
   /** Runs local fallback manifests. Default: a PipelineRunner with the built-in nodes plus `localNodes`. */
   localRunner?: PipelineTransport;
   /** Node types local fallback manifests may use, on top of the built-ins. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- NodeDefinition is invariant in its params: a list of different node types needs any
   localNodes?: readonly NodeDefinition<any>[];
   /**
    * Endpoints manifests may name (`endpoint`, `endpoints`, fallback endpoints), as URLs compared by
@@ -162,7 +163,7 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
   return {
     type,
     description: 'Runs a sub-pipeline on remote RemoteMedia servers (gRPC, HTTP or WebRTC) with retries, circuit breakers, load balancing, health checks and fallback.',
-    paramsSchema: paramsSchema as typeof remotePipelineParamsSchema,
+    paramsSchema,
     accepts: 'any',
     produces: 'any',
     async create(params, ctx): Promise<PipelineNode> {

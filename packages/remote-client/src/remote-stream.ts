@@ -181,6 +181,7 @@ export class RemoteStream {
     const failed = new Promise<never>((_, reject) => {
       live.wake = () => {
         prevWake?.();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the session's own failure, passed on as it came
         if (live.error !== undefined) reject(live.error);
       };
       onAbort = () => reject(signal.reason ?? new RemoteMediaError(Code.Canceled, 'cancelled'));
@@ -191,6 +192,7 @@ export class RemoteStream {
       );
     });
     try {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the session's own failure, rethrown as it came
       if (live.error !== undefined) throw live.error;
       await Promise.race([work, failed]);
     } finally {

@@ -175,13 +175,13 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     raw = text.trim() ? parseYaml(text, { maxAliasCount: 100 }) : {};
   } catch (error) {
-    throw new ConfigError(path, '(file)', 'valid YAML or JSON', new Described((error as Error).message.split('\n')[0]!));
+    throw new ConfigError(path, '(file)', 'valid YAML or JSON', new Described((error as Error).message.split('\n')[0]));
   }
   const parsed = configFileSchema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
+  const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
+    const key = issue.keys[0];
     throw new ConfigError(path, keyPath([...issue.path, key]), `one of the known keys (${knownKeys(issue.path)})`, new Described(`unknown key ${JSON.stringify(key)}`));
   }
   const got = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
@@ -230,8 +230,10 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
   const cliValue = (attr: string): { source: string; values: string[] } | undefined => {
     const o = byAttr.get(attr)!;
     const flag = flags[attr];
-    const long = o.flags.split(' ')[0]!;
-    if (flag !== undefined) return { source: long, values: Array.isArray(flag) ? (flag as unknown[]).map(String) : [flag === true ? 'true' : String(flag)] };
+    const long = o.flags.split(' ')[0];
+    if (Array.isArray(flag)) return { source: long, values: (flag as unknown[]).map(String) };
+    const scalar = flag as string | number | boolean | undefined; // what commander parses an option to
+    if (scalar !== undefined) return { source: long, values: [String(scalar)] };
     const fromEnv = env[o.env];
     if (fromEnv !== undefined && fromEnv !== '') return { source: `env ${o.env}`, values: o.repeatable ? fromEnv.split(',').map((v) => v.trim()).filter(Boolean) : [fromEnv] };
     return undefined;
@@ -270,7 +272,7 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
     for (const pair of modelFlags.values) {
       const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,127})=(.+)$/.exec(pair);
       if (!m) throw new ConfigError(modelFlags.source, 'models', 'name=path (e.g. silero=/models/silero_vad.onnx)', pair);
-      models[m[1]!] = resolve(cwd, m[2]!);
+      models[m[1]] = resolve(cwd, m[2]);
     }
   } else models = Object.fromEntries(Object.entries(file.models ?? {}).map(([k, v]) => [k, dirAtFile(v)]));
 

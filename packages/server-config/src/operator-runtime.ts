@@ -106,6 +106,7 @@ export async function createOperatorRuntime(config: OperatorConfig, options: Ope
   for (const [name, path] of Object.entries(config.models)) {
     if (!existsSync(path)) throw new ConfigError(config.configFile ?? '--model', `models.${name}`, 'an existing model file', path);
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- NodeDefinition is invariant in its params: a list of different node types needs any
   const extra: NodeDefinition<any>[] = [...operatorNodes, remote];
   if (modelNames.length) extra.push(createSileroVadNode({ modelDirs: [...new Set(Object.values(config.models).map((p) => dirname(p)))] }));
   let catalog: PipelineCatalog | undefined;
@@ -131,7 +132,7 @@ export async function createOperatorRuntime(config: OperatorConfig, options: Ope
     const e = RemoteMediaError.from(error);
     // The first line says what failed, the last ones the Python exception.
     const lines = e.rawMessage.split('\n').filter((l) => l.trim());
-    const shown = lines.length > 6 ? [lines[0]!, '...', ...lines.slice(-4)] : lines;
+    const shown = lines.length > 6 ? [lines[0], '...', ...lines.slice(-4)] : lines;
     throw new StartError(`python.modules (${config.python.modules.join(', ')}): cannot load: ${shown.join('\n  ')}`);
   }
   const check = (manifest: unknown) => {

@@ -76,7 +76,7 @@ export function createPipelineCatalog(dir: string | undefined, options: { check?
     } catch (error) {
       throw new ConfigError(dir, 'pipelines', 'a readable directory of manifests', new Described((error as NodeJS.ErrnoException).code ?? (error as Error).message));
     }
-    if (first.errors.length) throw new ConfigError(first.errors[0]!.file, 'pipelines', 'a valid manifest', new Described(first.errors[0]!.message));
+    if (first.errors.length) throw new ConfigError(first.errors[0].file, 'pipelines', 'a valid manifest', new Described(first.errors[0].message));
     Object.assign(record, first.pipelines);
   }
   const catalog: PipelineCatalog = {

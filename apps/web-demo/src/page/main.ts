@@ -168,7 +168,7 @@ function drawLevel(analyser: AnalyserNode): void {
     g.beginPath();
     for (let i = 0; i < data.length; i++) {
       const px = (i / (data.length - 1)) * width;
-      const py = (height - 10) / 2 - data[i]! * (height - 10) * 1.5;
+      const py = (height - 10) / 2 - data[i] * (height - 10) * 1.5;
       if (i === 0) g.moveTo(px, py);
       else g.lineTo(px, py);
     }
