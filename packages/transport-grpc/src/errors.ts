@@ -4,6 +4,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Code as ConnectCode, ConnectError } from '@connectrpc/connect';
+import { endStreamToJson, errorToJsonBytes } from '@connectrpc/connect/protocol-connect';
 import { PipelineErrorSchema, errorFromProto, errorToProto } from '@remotemedia/protocol';
 import { Code, type ErrorDetail, RemoteMediaError } from '@remotemedia/runtime-core';
 
@@ -57,6 +58,35 @@ function statusError(grpcCode: number, message: string, callerAborted: boolean, 
     return new RemoteMediaError(Code.Unavailable, `connection to the server was lost (the stream was reset without a status: ${message.replace('Stream closed with error code ', '')})`, { cause, reason: 'ConnectionLost' });
   }
   return new RemoteMediaError(code, message, { cause });
+}
+
+/**
+ * connect's own errors about a request's bytes ("parse binary: ...", a compressed message it
+ * cannot decompress) that it answers as INTERNAL, though the client sent them.
+ */
+const CLIENT_BYTES_ERROR = /^(parse binary: |received compressed envelope|decompression failed)/;
+
+/** True for the message of connect's INTERNAL about a request's bytes: the client's fault, not the server's. */
+export function isClientBytesError(message: string): boolean {
+  return CLIENT_BYTES_ERROR.test(message);
+}
+
+/** The message of such an error once answered as INVALID_ARGUMENT. */
+export function clientBytesMessage(message: string): string {
+  return `malformed request message: ${message}`;
+}
+
+/**
+ * A failure raised while reading a request stream through connect, as a RemoteMediaError. connect
+ * raises limit and framing errors there (e.g. readMaxBytes, keeping their code); its Internal and
+ * Unknown ones come from the client's bytes: InvalidArgument, as on the native path.
+ */
+export function requestStreamError(error: unknown): RemoteMediaError {
+  if (!(error instanceof ConnectError)) return RemoteMediaError.from(error, Code.InvalidArgument);
+  if (error.code === ConnectCode.Internal || error.code === ConnectCode.Unknown) {
+    return new RemoteMediaError(Code.InvalidArgument, clientBytesMessage(error.rawMessage), { cause: error, reason: 'ProtocolViolation' });
+  }
+  return fromConnectError(error);
 }
 
 /** The error a server-side abort signal carries, as a RemoteMediaError (deadline, cancel, shutdown). */
@@ -248,4 +278,35 @@ function pipelineErrorFromStatusBin(base64: string) {
     /* malformed details: fall back to code and message */
   }
   return undefined;
+}
+
+/** gRPC's HTTP-to-status mapping, for a response that carries no grpc-status (e.g. a proxy's error page). */
+export function grpcCodeOfHttpStatus(status: number): Code {
+  switch (status) {
+    case 400:
+      return Code.Internal;
+    case 401:
+      return Code.Unauthenticated;
+    case 403:
+      return Code.PermissionDenied;
+    case 404:
+      return Code.Unimplemented;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Code.Unavailable;
+    default:
+      return Code.Unknown;
+  }
+}
+
+/** A Connect unary error body (JSON, with the PipelineError detail) for `error`, as connect itself writes it. */
+export function connectErrorBody(error: unknown): Uint8Array {
+  return errorToJsonBytes(toConnectError(error), undefined);
+}
+
+/** A Connect streaming end-stream message (JSON, flag 2 envelope payload) carrying `error`. */
+export function connectEndStreamBody(error: unknown): Uint8Array {
+  return utf8.encode(JSON.stringify(endStreamToJson(new Headers(), toConnectError(error), undefined)));
 }

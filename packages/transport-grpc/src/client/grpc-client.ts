@@ -105,7 +105,7 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
       guard();
       const session = await GrpcStreamSession.open(streaming, manifestToWire(manifest), { ...call(o), metricsIntervalMs: options.metricsIntervalMs });
       sessions.add(session);
-      void session.finished.then(() => sessions.delete(session));
+      void session.settled.then(() => sessions.delete(session));
       return session;
     },
     async health(o?: CallOptions): Promise<HealthStatus> {

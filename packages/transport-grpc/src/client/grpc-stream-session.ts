@@ -9,10 +9,9 @@ import {
   sessionMetricsFromProto,
   toDataChunk,
 } from '@remotemedia/protocol';
-import { type CallOptions, Code, type RuntimeData, RemoteMediaError, type SendOptions, type SessionMetricsSnapshot, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
-import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
+import { type CallOptions, Code, RemoteMediaError, type SendOptions, type SessionMetricsSnapshot, type TransportData } from '@remotemedia/runtime-core';
+import { BoundedQueue, ClientStreamSession } from '@remotemedia/runtime-core/kit';
 import { fromConnectError } from '../errors.js';
-import { RequestQueue } from './request-queue.js';
 
 type Request = MessageInitShape<typeof StreamPipelineRequestSchema>;
 
@@ -21,39 +20,44 @@ const OUTPUT_CAPACITY = 256;
 /** How long close() waits for the server to confirm before cutting the stream. */
 const CLOSE_GRACE_MS = 2000;
 
-/** Client side of StreamPipeline as a runtime-core StreamSession. */
-export class GrpcStreamSession implements StreamSession {
-  readonly #requests = new RequestQueue<Request>();
-  /** The caller's own signal: a CANCELLED it did not cause is a lost connection. */
-  #callerSignal: AbortSignal | undefined;
-  readonly #outputs = new BoundedQueue<TransportData>(OUTPUT_CAPACITY, 'block');
+/** Client side of StreamPipeline: the kit's session state machine over connect's bidi stream. */
+export class GrpcStreamSession extends ClientStreamSession {
+  /**
+   * The request stream connect pulls from. A handoff queue: `push` resolves once connect took the
+   * message, and connect takes the next only after writing the last, so awaiting `send` follows
+   * HTTP/2 flow control.
+   */
+  readonly #requests = new BoundedQueue<Request>(0);
   readonly #abort = new AbortController();
+  /** The caller's own signal: a CANCELLED it did not cause is a lost connection. */
+  readonly #callerSignal: AbortSignal | undefined;
   #responses!: AsyncIterator<StreamPipelineResponse>;
-  #sessionId = '';
-  #closedByUser = false;
-  #ended = false;
-  #error: RemoteMediaError | undefined;
+  #inputEnded = false;
+  /** Why the request stream is over, once it is: later sends fail with it. */
+  #requestsEnded: RemoteMediaError | undefined;
   #lastMetrics: SessionMetrics | undefined;
-  #pumpDone!: Promise<void>;
-  readonly #started = Date.now();
+  #pumpDone: Promise<void> = Promise.resolve();
 
-  private constructor() {}
+  private constructor(callerSignal: AbortSignal | undefined) {
+    super('', { outputCapacity: OUTPUT_CAPACITY });
+    this.#callerSignal = callerSignal;
+  }
 
+  /** Opens the stream and resolves once the server confirmed the session (`ready`). Throws RemoteMediaError. */
   static async open(client: Client<typeof StreamingPipelineService>, manifest: string, options: CallOptions & { metricsIntervalMs?: number }): Promise<GrpcStreamSession> {
-    const s = new GrpcStreamSession();
+    const s = new GrpcStreamSession(options.signal);
     const signal = options.signal ? AbortSignal.any([options.signal, s.#abort.signal]) : s.#abort.signal;
-    s.#callerSignal = options.signal;
-    void s.#requests.push({ request: { case: 'init', value: { manifest, metricsIntervalMs: options.metricsIntervalMs ?? 0 } } }).catch(() => {});
+    s.#push({ request: { case: 'init', value: { manifest, metricsIntervalMs: options.metricsIntervalMs ?? 0 } } });
     try {
-      s.#responses = client.streamPipeline(s.#requests, { signal, timeoutMs: options.timeoutMs })[Symbol.asyncIterator]();
+      s.#responses = client.streamPipeline(requestStream(s.#requests, (error) => s.#endRequests(error)), { signal, timeoutMs: options.timeoutMs })[Symbol.asyncIterator]();
       const first = await s.#responses.next();
       if (first.done || first.value.response.case !== 'ready') {
         throw new RemoteMediaError(Code.Internal, `server did not confirm the session (got ${first.done ? 'end of stream' : first.value.response.case})`);
       }
-      s.#sessionId = first.value.response.value.sessionId;
+      s.setSessionId(first.value.response.value.sessionId);
     } catch (error) {
       const e = fromConnectError(error, options.signal);
-      s.#requests.fail(e);
+      s.#endRequests(e);
       s.#abort.abort(e);
       throw e;
     }
@@ -61,108 +65,93 @@ export class GrpcStreamSession implements StreamSession {
     return s;
   }
 
+  /** Reads the response stream into the session's outputs. */
   async #pump(): Promise<void> {
     try {
       for (let r = await this.#responses.next(); !r.done; r = await this.#responses.next()) {
         const res = r.value.response;
         if (res.case === 'result') {
-          if (this.#closedByUser) continue;
-          const p = this.#outputs.push(fromDataChunk(res.value, 'result'));
-          if (p) await p;
+          const full = this.deliver(fromDataChunk(res.value, 'result'));
+          if (full) await full;
         } else if (res.case === 'metrics') this.#lastMetrics = res.value;
         else if (res.case === 'closed') break;
       }
-      this.#outputs.close();
+      this.finish();
     } catch (error) {
-      const e = this.#closedByUser ? new RemoteMediaError(Code.Canceled, 'session closed') : fromConnectError(error, this.#callerSignal);
-      if (!this.#closedByUser) this.#error = e;
-      this.#outputs.fail(e);
+      // Ignored after close(): then the failure is the stream close() cut.
+      this.fail(fromConnectError(error, this.#callerSignal));
     } finally {
-      this.#requests.fail(this.#error ?? new RemoteMediaError(Code.FailedPrecondition, `session ${this.#sessionId} has ended and no longer accepts input`));
+      this.#endRequests(this.error ?? new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended and no longer accepts input`));
     }
   }
 
-  /** Resolves when the response stream is over (ended, failed or closed). */
-  get finished(): Promise<void> {
-    return this.#pumpDone;
+  /**
+   * The call is over: sends still waiting fail with `error`, and the request stream ends cleanly.
+   * Not `fail`: connect never ends a request stream that throws after the answer is complete, and
+   * the server would hold the half-open HTTP/2 stream (and a draining server its connection).
+   */
+  #endRequests(error: RemoteMediaError): void {
+    this.#requestsEnded ??= error;
+    this.#requests.rejectBlocked(error);
+    this.#requests.close();
   }
 
-  get sessionId(): string {
-    return this.#sessionId;
+  /** Queues one request; its push promise is only awaited for data (the rest never block the caller). */
+  #push(request: Request): void {
+    void this.#requests.push(request)?.catch(() => {});
   }
 
-  get isActive(): boolean {
-    return !this.#closedByUser && !this.#error && (!this.#outputs.closed || this.#outputs.length > 0);
-  }
-
-  send(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error);
-    if (this.#closedByUser || this.#ended) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `session ${this.#sessionId} no longer accepts input (${this.#closedByUser ? 'closed' : 'input ended'})`));
+  protected override sendInput(input: TransportData, options: SendOptions): Promise<void> {
     let chunk;
     try {
       chunk = toDataChunk(input, options.nodeId);
     } catch (error) {
       return Promise.reject(RemoteMediaError.from(error, Code.InvalidArgument));
     }
-    return this.#requests.push({ request: { case: 'data', value: chunk } });
+    if (this.#requestsEnded) return Promise.reject(this.#requestsEnded);
+    // A handoff queue's push always waits (or rejects once the stream is over).
+    return this.#requests.push({ request: { case: 'data', value: chunk } }) ?? Promise.resolve();
   }
 
-  recv(): Promise<TransportData | undefined> {
-    const item = this.#outputs.shift();
-    if (item !== EMPTY) return Promise.resolve(item);
-    return this.#recvSlow();
+  protected override endInput(): void {
+    this.#inputEnded = true;
+    this.#push({ request: { case: 'end', value: {} } });
+    this.#requests.close();
   }
 
-  async #recvSlow(): Promise<TransportData | undefined> {
-    for (;;) {
-      const item = this.#outputs.shift();
-      if (item !== EMPTY) return item;
-      if (this.#outputs.closed) {
-        if (this.#outputs.error) throw this.#outputs.error;
-        return undefined;
-      }
-      await this.#outputs.wait();
+  protected override async closeWire(reason: string): Promise<void> {
+    if (!this.#inputEnded) {
+      this.#inputEnded = true;
+      this.#push({ request: { case: 'close', value: { reason } } });
+      this.#requests.close();
     }
-  }
-
-  get outputs(): AsyncIterable<TransportData> {
-    return {
-      [Symbol.asyncIterator]: (): AsyncIterator<TransportData> => ({
-        next: () => this.recv().then((value) => (value === undefined ? { done: true, value: undefined } : { done: false, value })),
-        return: async () => ({ done: true, value: undefined }),
-      }),
-    };
-  }
-
-  async end(): Promise<void> {
-    if (!this.#ended && !this.#closedByUser) {
-      this.#ended = true;
-      void this.#requests.push({ request: { case: 'end', value: {} } }).catch(() => {});
-      this.#requests.finish();
-    }
-    await this.#pumpDone;
-    if (this.#error) throw this.#error;
-  }
-
-  async close(reason = 'closed by client'): Promise<void> {
-    if (this.#closedByUser) return this.#pumpDone;
-    this.#closedByUser = true;
-    this.#outputs.clear();
-    if (!this.#ended) {
-      this.#ended = true;
-      void this.#requests.push({ request: { case: 'close', value: { reason } } }).catch(() => {});
-      this.#requests.finish();
-    }
-    const timer = setTimeout(() => this.#abort.abort(new RemoteMediaError(Code.Canceled, reason)), CLOSE_GRACE_MS);
+    const cut = () => this.#abort.abort(new RemoteMediaError(Code.Canceled, reason));
+    const timer = setTimeout(cut, CLOSE_GRACE_MS);
     await this.#pumpDone;
     clearTimeout(timer);
-    this.#abort.abort(new RemoteMediaError(Code.Canceled, reason));
+    cut();
   }
 
-  /** The latest metrics the server sent (at least once, before the session ends). */
-  metrics(): SessionMetricsSnapshot {
-    if (this.#lastMetrics) return sessionMetricsFromProto(this.#lastMetrics);
-    const state = this.#error ? 'failed' : this.isActive ? 'running' : 'closed';
-    return { sessionId: this.#sessionId, pipeline: '', state, startedAtMs: this.#started, durationMs: Date.now() - this.#started, inputs: 0, outputs: 0, nodes: [] };
+  /** The latest metrics the server sent (at least once, before the session ends); before that, the local counts. */
+  override metrics(): SessionMetricsSnapshot {
+    return this.#lastMetrics ? sessionMetricsFromProto(this.#lastMetrics) : super.metrics();
   }
+}
+
+/**
+ * The queue as the request stream connect reads. connect stops reading a request stream through
+ * its iterator's `throw` or `return` (the call failed or ended): `end` ends the queue cleanly, so
+ * a read still pending ends the HTTP/2 request instead of leaving it half-open.
+ */
+function requestStream<T>(queue: BoundedQueue<T>, end: (error: RemoteMediaError) => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const it = queue[Symbol.asyncIterator]();
+      const stop = (error: unknown): Promise<IteratorResult<T>> => {
+        end(RemoteMediaError.from(error ?? new RemoteMediaError(Code.Canceled, 'the stream ended'), Code.Canceled));
+        return Promise.resolve({ done: true, value: undefined });
+      };
+      return { next: () => it.next(), return: () => stop(undefined), throw: (error?: unknown) => stop(error) };
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { abortError } from '@remotemedia/runtime-core/kit';
-import { grpcStatusError } from '../errors.js';
+import { grpcCodeOfHttpStatus, grpcStatusError } from '../errors.js';
 import { GrpcFrameReader, encodeGrpcFrame } from '../grpc-framing.js';
 
 export interface NativeGrpcUnaryOptions {
@@ -94,7 +94,7 @@ export class NativeGrpcUnary {
         if (!status) {
           const cause = streamError ?? this.#sessionError.get(session);
           const how = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : cause ? cause.message : `stream closed with code ${stream.rstCode ?? 'unknown'}`;
-          finish(new RemoteMediaError(httpStatus ? httpToCode(httpStatus) : Code.Unavailable, `${what}: no gRPC status from ${this.options.baseUrl} (${how})`, { cause, reason: httpStatus ? undefined : 'ConnectionLost' }));
+          finish(new RemoteMediaError(httpStatus ? grpcCodeOfHttpStatus(httpStatus) : Code.Unavailable, `${what}: no gRPC status from ${this.options.baseUrl} (${how})`, { cause, reason: httpStatus ? undefined : 'ConnectionLost' }));
           return;
         }
         const error = grpcStatusError(status);
@@ -137,26 +137,5 @@ export class NativeGrpcUnary {
 
   #end(): void {
     if (--this.#inflight === 0) this.#session?.unref();
-  }
-}
-
-/** gRPC's HTTP-to-status mapping for responses that carry no grpc-status. */
-function httpToCode(status: number): Code {
-  switch (status) {
-    case 400:
-      return Code.Internal;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.Unimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Code.Unavailable;
-    default:
-      return Code.Unknown;
   }
 }

@@ -12,5 +12,6 @@ export interface ServerContext {
   metrics: GrpcServerMetrics;
   logger: Logger;
   version: string;
-  nodeTypes: () => string[];
+  /** The pipeline's node types (its `listNodes` capability), or none. */
+  nodeTypes: () => Promise<string[]>;
 }

@@ -4,10 +4,7 @@ import type { UniversalServerResponse } from '@connectrpc/connect/protocol';
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import { compressionBrotli, compressionGzip } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
-import { decodeGrpcMessage, encodeGrpcMessage } from '../../errors.js';
-
-/** connect's own errors about a request's bytes that it answers as INTERNAL, though the client sent them. */
-const CLIENT_BYTES_ERROR = /^(parse binary: |received compressed envelope|decompression failed)/;
+import { clientBytesMessage, decodeGrpcMessage, encodeGrpcMessage, isClientBytesError } from '../../errors.js';
 
 export interface ConnectAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
@@ -91,9 +88,9 @@ function withClientErrorsClassified(uRes: UniversalServerResponse): UniversalSer
 function fixGrpcTrailer(trailer: Headers): void {
   if (trailer.get('grpc-status') !== '13') return;
   const message = decodeGrpcMessage(trailer.get('grpc-message') ?? '');
-  if (!CLIENT_BYTES_ERROR.test(message)) return;
+  if (!isClientBytesError(message)) return;
   trailer.set('grpc-status', '3');
-  trailer.set('grpc-message', encodeGrpcMessage(`malformed request message: ${message}`));
+  trailer.set('grpc-message', encodeGrpcMessage(clientBytesMessage(message)));
 }
 
 /** A Connect JSON error `{code: "internal", message: "parse binary: ..."}` as invalid_argument, or undefined. */
@@ -104,8 +101,8 @@ function fixConnectJson(bytes: Uint8Array): Uint8Array | undefined {
   } catch {
     return undefined;
   }
-  if (error?.code !== 'internal' || typeof error.message !== 'string' || !CLIENT_BYTES_ERROR.test(error.message)) return undefined;
-  return Buffer.from(JSON.stringify({ ...error, code: 'invalid_argument', message: `malformed request message: ${error.message}` }));
+  if (error?.code !== 'internal' || typeof error.message !== 'string' || !isClientBytesError(error.message)) return undefined;
+  return Buffer.from(JSON.stringify({ ...error, code: 'invalid_argument', message: clientBytesMessage(error.message) }));
 }
 
 /**
@@ -142,7 +139,7 @@ function fixGrpcWebTrailer(text: string): string | undefined {
     const i = line.indexOf(':');
     if (i > 0) headers.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
   }
-  if (headers.get('grpc-status') !== '13' || !CLIENT_BYTES_ERROR.test(decodeGrpcMessage(headers.get('grpc-message') ?? ''))) return undefined;
+  if (headers.get('grpc-status') !== '13' || !isClientBytesError(decodeGrpcMessage(headers.get('grpc-message') ?? ''))) return undefined;
   fixGrpcTrailer(headers);
   let out = '';
   headers.forEach((value, key) => (out += `${key}: ${value}\r\n`));
@@ -157,6 +154,6 @@ function fixEndStream(text: string): string | undefined {
     return undefined;
   }
   const error = end?.error;
-  if (error?.code !== 'internal' || typeof error.message !== 'string' || !CLIENT_BYTES_ERROR.test(error.message)) return undefined;
-  return JSON.stringify({ ...end, error: { ...error, code: 'invalid_argument', message: `malformed request message: ${error.message}` } });
+  if (error?.code !== 'internal' || typeof error.message !== 'string' || !isClientBytesError(error.message)) return undefined;
+  return JSON.stringify({ ...end, error: { ...error, code: 'invalid_argument', message: clientBytesMessage(error.message) } });
 }

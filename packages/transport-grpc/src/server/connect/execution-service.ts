@@ -15,7 +15,7 @@ export function executionService(ctx: ServerContext): ServiceImpl<typeof Pipelin
       }
     },
     async getVersion() {
-      return { runtimeVersion: ctx.version, protocolVersion: PROTOCOL_VERSION, nodeTypes: ctx.nodeTypes() };
+      return { runtimeVersion: ctx.version, protocolVersion: PROTOCOL_VERSION, nodeTypes: await ctx.nodeTypes() };
     },
   };
 }

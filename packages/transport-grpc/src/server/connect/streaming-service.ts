@@ -1,23 +1,10 @@
-import { Code as ConnectCode, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { type StreamPipelineRequest, type StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
-import { fromConnectError, toConnectError } from '../../errors.js';
+import { requestStreamError, toConnectError } from '../../errors.js';
 import type { ServerContext } from '../server-context.js';
 import { type StreamOutput, type StreamPipelineResponseInit, streamPipelineCall } from '../stream-pipeline-call.js';
-
-/**
- * Connect raises limit and framing errors (e.g. readMaxBytes) while reading the request stream.
- * Its Internal ones there ("parse binary: ...", a compressed message it cannot decompress) come
- * from the client's bytes: InvalidArgument, as on the native path.
- */
-const mapError = (error: unknown) => {
-  if (!(error instanceof ConnectError)) return RemoteMediaError.from(error, Code.InvalidArgument);
-  if (error.code === ConnectCode.Internal || error.code === ConnectCode.Unknown) {
-    return new RemoteMediaError(Code.InvalidArgument, `malformed request message: ${error.rawMessage}`, { cause: error, reason: 'ProtocolViolation' });
-  }
-  return fromConnectError(error);
-};
 
 /** StreamingPipelineService on connect (gRPC-Web, Connect, and gRPC the native path does not take). */
 export function streamingService(ctx: ServerContext): ServiceImpl<typeof StreamingPipelineService> {
@@ -25,7 +12,7 @@ export function streamingService(ctx: ServerContext): ServiceImpl<typeof Streami
     async *streamPipeline(requests: AsyncIterable<StreamPipelineRequest>, call: HandlerContext): AsyncGenerator<StreamPipelineResponseInit> {
       // Connect pulls from a generator; the call pushes into this small channel.
       const channel = new BoundedQueue<StreamOutput>(16);
-      void streamPipelineCall(ctx, requests, call.signal, (out) => channel.push(out), mapError).then(
+      void streamPipelineCall(ctx, requests, call.signal, (out) => channel.push(out), requestStreamError).then(
         () => channel.close(),
         (error: unknown) => channel.fail(error),
       );
