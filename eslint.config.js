@@ -67,7 +67,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/runtime-core/src/**/*.ts'],
-    ignores: ['packages/runtime-core/src/node/**', 'packages/runtime-core/src/testing/**'],
+    ignores: ['packages/runtime-core/src/nodejs/**', 'packages/runtime-core/src/testing/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -75,15 +75,15 @@ export default tseslint.config(
           patterns: [
             internals,
             { group: transportModules, message: 'runtime-core has no transport dependencies.' },
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'http2', 'net', 'crypto', 'stream', 'events'], message: "runtime-core's main entry runs in browsers: Node-only code goes under src/node/ (the ./node export)." },
-            { group: ['**/node/*', '../node', './node'], message: 'The browser-safe entry must not reach into src/node/.' },
+            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'http2', 'net', 'crypto', 'stream', 'events'], message: "runtime-core's main entry runs in browsers: Node-only code goes under src/nodejs/ (the ./node export)." },
+            { group: ['**/nodejs/*', '../nodejs', './nodejs'], message: 'The browser-safe entry must not reach into src/nodejs/.' },
           ],
         },
       ],
     },
   },
   {
-    files: ['packages/runtime-core/src/node/**/*.ts'],
+    files: ['packages/runtime-core/src/nodejs/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [internals, { group: transportModules, message: 'runtime-core has no transport dependencies.' }] }] },
   },
 );
