@@ -1,7 +1,7 @@
 import { Code, type ManifestSource, RemoteMediaError } from '@remotemedia/runtime-core';
 import { abortError } from '@remotemedia/runtime-core/kit';
 import type { Dispatcher } from 'undici';
-import { errorFromBody } from '../shared/http-errors.js';
+import { errorFromBody, wireError } from '../shared/http-errors.js';
 
 export interface JsonRequest {
   method: Dispatcher.HttpMethod;
@@ -101,13 +101,6 @@ function parseResponse<T>(text: string, status: number, path: string): T {
   }
   if (status >= 300) throw errorFromBody(parsed, status);
   return parsed as T;
-}
-
-/** Network-level failures: the caller's abort (Canceled/DeadlineExceeded) or Unavailable. */
-export function wireError(error: unknown, signal: AbortSignal | undefined, what: string): RemoteMediaError {
-  if (signal?.aborted) return abortError(signal, what);
-  if (error instanceof RemoteMediaError) return error;
-  return new RemoteMediaError(Code.Unavailable, `${what} failed: ${(error as Error).message}`, { cause: error, reason: (error as { code?: string }).code });
 }
 
 /** A deadline as the server takes it: whole milliseconds (a fractional remaining time rounds up). */

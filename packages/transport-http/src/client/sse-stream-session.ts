@@ -3,8 +3,8 @@ import { ClientStreamSession, transportDataFromJson, transportDataToJsonText } f
 import { type EventSourceMessage, createParser } from 'eventsource-parser';
 import { type IBackoff, ExponentialBackoff } from 'cockatiel';
 import { Client, type Dispatcher } from 'undici';
-import { errorFromBody } from '../shared/http-errors.js';
-import { pipelineNameOf, requestJson, wholeMs, wireError } from './http-request.js';
+import { StreamDropped, errorFromBody, errorFromText, wireError } from '../shared/http-errors.js';
+import { pipelineNameOf, requestJson, wholeMs } from './http-request.js';
 
 export interface SseSessionOptions {
   origin: string;
@@ -13,13 +13,6 @@ export interface SseSessionOptions {
   pool: Dispatcher;
   /** Reconnects in a row without receiving an event before the outputs fail. */
   resumeAttempts: number;
-}
-
-/** The output stream's connection broke (not the server's answer): worth resuming. */
-class StreamDropped extends RemoteMediaError {
-  constructor(message: string, cause?: unknown) {
-    super(Code.Unavailable, message, { cause, reason: 'ConnectionLost' });
-  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -115,14 +108,7 @@ export class SseStreamSession extends ClientStreamSession {
       headers: { ...this.options.headers, accept: 'text/event-stream', ...(resuming ? { 'last-event-id': String(this.#lastEventId) } : {}) },
       signal: this.#stream.signal,
     });
-    if (response.statusCode !== 200) {
-      const text = await response.body.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {}
-      throw errorFromBody(body, response.statusCode);
-    }
+    if (response.statusCode !== 200) throw errorFromText(await response.body.text(), response.statusCode);
     const parser = createParser({ onEvent: (event) => this.#onEvent(event) });
     const decoder = new TextDecoder();
     try {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type CallOptions, Code, type ManifestSource, RemoteMediaError, type SendOptions, type TransportData } from '@remotemedia/runtime-core';
 import { ClientStreamSession, abortError } from '@remotemedia/runtime-core/kit';
 import { WebSocket } from 'ws';
-import { errorFromBody } from '../shared/http-errors.js';
+import { errorFromBody, errorFromText, webSocketClosedError } from '../shared/http-errors.js';
 import { type ServerMessage, decodeMessage, encodeMessage, frameOf } from '../shared/ws-frames.js';
 import { pipelineNameOf, wholeMs } from './http-request.js';
 
@@ -90,11 +90,7 @@ export class WebSocketStreamSession extends ClientStreamSession {
           return this.finish();
       }
     });
-    this.ws.on('close', (code, reason) => {
-      // 1009: a message passed the server's size limit (`maxBodyBytes`).
-      if (code === 1009) this.#lost(new RemoteMediaError(Code.ResourceExhausted, `a message exceeded the server's WebSocket message size limit (${reason.toString() || 'close code 1009'})`, { reason: 'PayloadTooLarge' }));
-      else this.#lost(new RemoteMediaError(Code.Unavailable, `WebSocket connection closed before the outputs ended (code ${code})`));
-    });
+    this.ws.on('close', (code, reason) => this.#lost(webSocketClosedError(code, reason.toString())));
     this.ws.on('error', () => {});
   }
 
@@ -135,10 +131,5 @@ export class WebSocketStreamSession extends ClientStreamSession {
 async function readErrorResponse(res: IncomingMessage): Promise<RemoteMediaError> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {}
-  return errorFromBody(body, res.statusCode);
+  return errorFromText(Buffer.concat(chunks).toString('utf8'), res.statusCode ?? 0);
 }
