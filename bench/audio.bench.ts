@@ -6,13 +6,13 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createResampler, type Resampler } from '../packages/runtime-core/src/audio/resampler.js';
-import { decodeWav } from '../packages/runtime-core/src/audio/wav.js';
+import { createResampler, type Resampler } from '../packages/runtime-core/src/dsp/resampler.js';
+import { decodeWav } from '../packages/runtime-core/src/dsp/wav.js';
 import type { AudioData, RuntimeData } from '../packages/runtime-core/src/data/runtime-data.js';
 import type { NodeContext, ProcessContext } from '../packages/runtime-core/src/nodes/node-definition.js';
-import { createNodeRunner } from '../packages/runtime-core/src/node/create-node-runner.js';
-import { SileroVadNode } from '../packages/runtime-core/src/node/audio/silero-vad.js';
-import { SILERO_SESSION_OPTIONS, SILERO_VAD_MODEL_PATH, loadOnnxRuntime } from '../packages/runtime-core/src/node/audio/silero-model.js';
+import { createNodeRunner } from '../packages/runtime-core/src/nodejs/runners/create-node-runner.js';
+import { SileroVadNode } from '../packages/runtime-core/src/nodejs/nodes/audio/silero-vad.js';
+import { SILERO_SESSION_OPTIONS, SILERO_VAD_MODEL_PATH, loadOnnxRuntime } from '../packages/runtime-core/src/nodejs/models/silero-model.js';
 import { type ResampleFn, concatChunks, measureResampleQuality } from '../packages/runtime-core/test/audio/resample-quality.js';
 import { type Comparison, type Measurement, compare, median, writeReport } from './report.js';
 

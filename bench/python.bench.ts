@@ -9,7 +9,7 @@ import { compare, median, percentile, timeEach, writeReport, type Comparison, ty
 
 const FIXTURES = fileURLToPath(new URL('../packages/runtime-core/test/python/fixtures/test_nodes.py', import.meta.url));
 const PYTHON_SDK = fileURLToPath(new URL('../packages/runtime-core/python', import.meta.url));
-const BRIDGE_JS = fileURLToPath(new URL('../packages/runtime-core/dist/node/python-bridge/bridge-main.js', import.meta.url));
+const BRIDGE_JS = fileURLToPath(new URL('../packages/runtime-core/dist/nodejs/python-bridge/bridge-main.js', import.meta.url));
 
 // The baseline: the least a Node <-> python3 round trip can cost. Python reads a length-prefixed
 // message from stdin and writes it back to stdout; no decoding, no dispatch.

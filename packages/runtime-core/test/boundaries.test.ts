@@ -48,11 +48,11 @@ describe('package boundaries', () => {
     expect(offenders).toEqual([]);
   });
 
-  it("runtime-core's main entry reaches no node:* module and nothing under src/node/", () => {
+  it("runtime-core's main entry reaches no node:* module and nothing under src/nodejs/", () => {
     const graph = reachable(join(core, 'src/index.ts'));
     const offenders: string[] = [];
     for (const [file, specs] of graph) {
-      if (relative(core, file).startsWith('src/node/')) offenders.push(`${relative(repo, file)} is Node-only`);
+      if (relative(core, file).startsWith('src/nodejs/')) offenders.push(`${relative(repo, file)} is Node-only`);
       for (const s of specs) if (NODE_BUILTIN.test(s)) offenders.push(`${relative(repo, file)} imports ${s}`);
     }
     expect(offenders).toEqual([]);

@@ -123,8 +123,8 @@ def bridge_command() -> Tuple[List[str], Optional[str]]:
         root = None
     else:
         root = find_runtime_core(node)
-        src = os.path.join(root, "src", "node", "python-bridge", "bridge-main.ts")
-        dist = os.path.join(root, "dist", "node", "python-bridge", "bridge-main.js")
+        src = os.path.join(root, "src", "nodejs", "python-bridge", "bridge-main.ts")
+        dist = os.path.join(root, "dist", "nodejs", "python-bridge", "bridge-main.js")
         if os.path.isfile(src):
             script = src
         elif os.path.isfile(dist):

@@ -1,7 +1,7 @@
 """The framed binary IPC protocol between runtime-core (Node.js) and Python processes.
 
 Specified in docs/python-nodes.md and implemented a second time in
-src/node/multiprocess/frame-codec.ts; tests run the two against each other.
+src/nodejs/multiprocess/frame-codec.ts; tests run the two against each other.
 
 Frame: u32 length (bytes after this field) | u8 frame type | u8 data kind | u16 flags | u32 request id | body.
 Data body: u32 meta length | meta JSON (space-padded so the payload starts 8-byte aligned) | payload bytes.
@@ -27,7 +27,7 @@ READY, OUTPUT, DONE, ERROR, PROGRESS = 16, 17, 18, 19, 20
 # Python caller -> Node bridge (answers use OUTPUT, DONE, ERROR):
 EXECUTE, INPUT, END_INPUT, VERSION = 32, 33, 34, 35
 
-# Caller channel only (Python caller <-> Node bridge, src/node/python-bridge/python-bridge.ts):
+# Caller channel only (Python caller <-> Node bridge, src/nodejs/python-bridge/python-bridge.ts):
 # ACCEPTED: bridge -> caller, an input of a streaming call was accepted (backpressure);
 # CREDIT {n}: caller -> bridge, n more outputs of a streaming call may be sent (output flow control).
 ACCEPTED, CREDIT = 36, 37

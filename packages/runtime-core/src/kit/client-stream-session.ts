@@ -1,7 +1,7 @@
 import type { RuntimeData } from '../data/runtime-data.js';
 import { type TransportData, asTransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
-import { BoundedQueue } from '../executor/bounded-queue.js';
+import { BoundedQueue } from '../pipeline/bounded-queue.js';
 import type { SessionMetricsSnapshot } from '../metrics/pipeline-metrics.js';
 import type { SendOptions, StreamSession } from '../transport/pipeline-transport.js';
 

@@ -5,7 +5,7 @@
  * deadlines and cancellation, bearer-token checks, Prometheus text. Browser-safe (no node:*).
  * Errors: `RemoteMediaError.toJSON()` / `RemoteMediaError.fromJSON()` in the main entry.
  */
-export { BoundedQueue, EMPTY, type OverflowPolicy } from '../executor/bounded-queue.js';
+export { BoundedQueue, EMPTY, type OverflowPolicy } from '../pipeline/bounded-queue.js';
 export { ClientStreamSession, type ClientStreamSessionOptions } from './client-stream-session.js';
 export {
   HTTP_STATUS_OF_CODE,

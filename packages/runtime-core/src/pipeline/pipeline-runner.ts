@@ -1,7 +1,7 @@
 import type { RuntimeData } from '../data/runtime-data.js';
 import type { TransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
-import { PipelineSession } from '../executor/pipeline-session.js';
+import { PipelineSession } from './pipeline-session.js';
 import { deepFreeze, definedManifestText, nonJsonPath } from '../manifest/define-manifest.js';
 import type { Manifest } from '../manifest/manifest-schema.js';
 import { type ValidationLimits, type ValidationResult, invalidManifestError, validateManifest } from '../manifest/validate-manifest.js';

@@ -4,7 +4,7 @@ import type { RuntimeData } from '../data/runtime-data.js';
 import type { TransportData } from '../data/transport-data.js';
 import { Code, RemoteMediaError } from '../errors.js';
 import type { ManifestInput } from '../manifest/manifest-schema.js';
-import { PipelineRunner } from '../runner/pipeline-runner.js';
+import { PipelineRunner } from '../pipeline/pipeline-runner.js';
 import type { PipelineClient, PipelineTransport } from '../transport/pipeline-transport.js';
 import { conformanceNodes } from './conformance-nodes.js';
 import { sampleOfEveryKind } from './sample-data.js';

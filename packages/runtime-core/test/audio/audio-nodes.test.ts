@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioData, JsonValue, RuntimeData } from '../../src/data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../src/errors.js';
-import { PipelineRunner } from '../../src/runner/pipeline-runner.js';
-import { resample } from '../../src/audio/resampler.js';
+import { PipelineRunner } from '../../src/pipeline/pipeline-runner.js';
+import { resample } from '../../src/dsp/resampler.js';
 import { chunks, expectedSegments, loadFixture, segmentsFromEvents } from './fixture.js';
 import { sine } from './resample-quality.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AudioData } from '../../src/data/runtime-data.js';
-import { decodeWav } from '../../src/audio/wav.js';
+import { decodeWav } from '../../src/dsp/wav.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const fixturePath = (name: string) => join(repoRoot, 'fixtures/audio', name);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RemoteMediaError, type RuntimeData } from '../../src/index.js';
-import { createNodeRegistry, createNodeRunner } from '../../src/node/create-node-runner.js';
-import { SILERO_VAD_MODEL_PATH, sileroSessionCount } from '../../src/node/audio/silero-model.js';
-import { createSileroVadNode } from '../../src/node/audio/silero-vad.js';
+import { createNodeRegistry, createNodeRunner } from '../../src/nodejs/runners/create-node-runner.js';
+import { SILERO_VAD_MODEL_PATH, sileroSessionCount } from '../../src/nodejs/models/silero-model.js';
+import { createSileroVadNode } from '../../src/nodejs/nodes/audio/silero-vad.js';
 
 // Issue 23, case 4: a manifest's modelPath comes from the network. It may only name model files
 // inside the operator's model directories; every refusal looks the same; every spelling of one

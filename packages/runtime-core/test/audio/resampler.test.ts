@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResampler, resample } from '../../src/audio/resampler.js';
+import { createResampler, resample } from '../../src/dsp/resampler.js';
 import { RemoteMediaError } from '../../src/errors.js';
 import { concatChunks, measureResampleQuality, sine, toneAmplitude } from './resample-quality.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resample } from '../../src/audio/resampler.js';
-import { BatchedSileroVadModel, SileroVadModel, sharedSileroSession, sileroBatchStats } from '../../src/node/audio/silero-model.js';
-import { sileroBatchOptions } from '../../src/node/audio/silero-vad.js';
+import { resample } from '../../src/dsp/resampler.js';
+import { BatchedSileroVadModel, SileroVadModel, sharedSileroSession, sileroBatchStats } from '../../src/nodejs/models/silero-model.js';
+import { sileroBatchOptions } from '../../src/nodejs/nodes/audio/silero-vad.js';
 import { loadFixture } from './fixture.js';
 
 describe('BatchedSileroVadModel (real Silero v5 model)', () => {

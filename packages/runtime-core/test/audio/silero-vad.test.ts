@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resample } from '../../src/audio/resampler.js';
-import { createNodeRunner } from '../../src/node/create-node-runner.js';
+import { resample } from '../../src/dsp/resampler.js';
+import { createNodeRunner } from '../../src/nodejs/runners/create-node-runner.js';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../src/errors.js';
-import { loadOnnxRuntime, sharedSileroSession, sileroSessionCount } from '../../src/node/audio/silero-model.js';
+import { loadOnnxRuntime, sharedSileroSession, sileroSessionCount } from '../../src/nodejs/models/silero-model.js';
 import { chunks, expectedSegments, loadFixture, segmentsFromEvents } from './fixture.js';
 
 const runner = createNodeRunner();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWav, encodeWav } from '../../src/audio/wav.js';
+import { decodeWav, encodeWav } from '../../src/dsp/wav.js';
 import { Code, RemoteMediaError } from '../../src/errors.js';
 import { loadFixture } from './fixture.js';
 

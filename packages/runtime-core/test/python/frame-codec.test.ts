@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTROL_TYPES, Code, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, VIDEO_CODECS, type RuntimeData } from '@remotemedia/runtime-core';
 import { PYTHON_SDK_DIR } from '@remotemedia/runtime-core/node';
 // The Python IPC frame codec is internal to the Python bridge (no public entry exports it).
-import { FRAME_TYPES, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '../../src/node/multiprocess/frame-codec.js';
+import { FRAME_TYPES, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '../../src/nodejs/multiprocess/frame-codec.js';
 import { sampleOfEveryKind } from '@remotemedia/runtime-core/testing';
 
 describe('IPC frame codec', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RuntimeData } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
-import { FRAME_TYPES } from '../../src/node/multiprocess/frame-codec.js';
+import { FRAME_TYPES } from '../../src/nodejs/multiprocess/frame-codec.js';
 import { FIXTURE_NODES, chain } from './helpers.js';
 
 // A python3 "interpreter" that runs the real worker but logs the type of every frame it receives,

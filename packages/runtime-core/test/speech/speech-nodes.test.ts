@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@remotemedia/test-support';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../src/errors.js';
-import { createNodeRunner } from '../../src/node/create-node-runner.js';
-import { livePythonProcessCount } from '../../src/node/multiprocess/child-processes.js';
-import { resample } from '../../src/audio/resampler.js';
+import { createNodeRunner } from '../../src/nodejs/runners/create-node-runner.js';
+import { livePythonProcessCount } from '../../src/nodejs/multiprocess/child-processes.js';
+import { resample } from '../../src/dsp/resampler.js';
 import { splitSentences, isSpeakable, synthesisPieces } from '../../src/nodes/speech/text-for-speech.js';
 
 const runner = createNodeRunner();

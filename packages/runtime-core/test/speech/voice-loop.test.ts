@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@remotemedia/test-support';
 import type { AudioData, RuntimeData } from '../../src/data/runtime-data.js';
-import { resample } from '../../src/audio/resampler.js';
-import { createNodeRunner } from '../../src/node/create-node-runner.js';
-import { livePythonProcessCount } from '../../src/node/multiprocess/child-processes.js';
+import { resample } from '../../src/dsp/resampler.js';
+import { createNodeRunner } from '../../src/nodejs/runners/create-node-runner.js';
+import { livePythonProcessCount } from '../../src/nodejs/multiprocess/child-processes.js';
 import { repoRoot } from '../audio/fixture.js';
 
 const HAVE_SPHINX = existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin') && existsSync('/usr/lib/python3/dist-packages/pocketsphinx');

@@ -165,7 +165,7 @@ class SileroRow {
  * context are written back only when the run succeeds, so the batcher can re-run rows alone after a
  * failure.
  */
-class SileroBatchRunner {
+class SileroBatchInference {
   readonly batcher: MicroBatcher<SileroRow, number>;
   readonly #ort: OrtModule;
   readonly #session: OrtSession;
@@ -221,21 +221,21 @@ class SileroBatchRunner {
   }
 }
 
-const runners = new WeakMap<OrtSession, Map<string, SileroBatchRunner>>();
+const batchInferences = new WeakMap<OrtSession, Map<string, SileroBatchInference>>();
 
 /** The batcher shared by every stream of `session` at `sampleRate` with these options (one per process). */
-function sileroBatchRunner(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions): SileroBatchRunner {
-  let bySetting = runners.get(session);
-  if (!bySetting) runners.set(session, (bySetting = new Map()));
+function sharedBatchInference(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions): SileroBatchInference {
+  let bySetting = batchInferences.get(session);
+  if (!bySetting) batchInferences.set(session, (bySetting = new Map()));
   const key = `${sampleRate}/${options.maxWaitMs}/${options.maxBatch}`;
-  let runner = bySetting.get(key);
-  if (!runner) bySetting.set(key, (runner = new SileroBatchRunner(ort, session, sampleRate, options)));
-  return runner;
+  let inference = bySetting.get(key);
+  if (!inference) bySetting.set(key, (inference = new SileroBatchInference(ort, session, sampleRate, options)));
+  return inference;
 }
 
 /** Batching stats of every Silero batcher on `session` (for benchmarks and metrics). */
 export function sileroBatchStats(session: OrtSession): { key: string; stats: MicroBatcher<unknown, unknown>['stats'] }[] {
-  return [...(runners.get(session)?.entries() ?? [])].map(([key, r]) => ({ key, stats: r.batcher.stats }));
+  return [...(batchInferences.get(session)?.entries() ?? [])].map(([key, r]) => ({ key, stats: r.batcher.stats }));
 }
 
 /**
@@ -255,7 +255,7 @@ export class BatchedSileroVadModel {
     this.windowFrames = sampleRate === 16000 ? 512 : 256;
     this.#contextFrames = sampleRate === 16000 ? 64 : 32;
     this.#row = new SileroRow(this.#contextFrames + this.windowFrames);
-    this.#batcher = sileroBatchRunner(ort, session, sampleRate, options).batcher;
+    this.#batcher = sharedBatchInference(ort, session, sampleRate, options).batcher;
     this.#leave = this.#batcher.join();
   }
 

@@ -1,6 +1,6 @@
 // The Node.js side of `remotemedia.runtime` (Python calling the runtime, like the Rust system's FFI).
 // Python spawns `node bridge-main.(ts|js)` once and multiplexes calls over stdin/stdout with the
-// frame protocol of src/node/multiprocess/frame-codec.ts. Exits when stdin ends (its caller is gone).
+// frame protocol of src/nodejs/multiprocess/frame-codec.ts. Exits when stdin ends (its caller is gone).
 import { runBridge } from './python-bridge.js';
 
 if (process.env.REMOTEMEDIA_CALLER_CWD) process.chdir(process.env.REMOTEMEDIA_CALLER_CWD);

@@ -4,7 +4,7 @@ import type { TransportData } from '../../data/transport-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import type { StreamSession } from '../../transport/pipeline-transport.js';
 import { RUNTIME_VERSION } from '../../version.js';
-import { createNodeRunner } from '../create-node-runner.js';
+import { createNodeRunner } from '../runners/create-node-runner.js';
 import { FRAME_TYPES as F, type Frame, FrameDecoder, dataFrame, decodeDataFrame, frameJson, jsonFrame } from '../multiprocess/frame-codec.js';
 
 /**

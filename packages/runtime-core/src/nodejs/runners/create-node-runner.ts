@@ -1,11 +1,11 @@
-import { builtinNodes } from '../nodes/builtin/index.js';
-import { NodeRegistry } from '../nodes/node-registry.js';
-import type { PipelineRunnerOptions } from '../runner/pipeline-runner.js';
-import { speechNodes } from '../nodes/speech/index.js';
-import { nodeAudioNodes } from './audio/index.js';
-import { createSpeechRecognitionNode, nodeSpeechNodes, speechPythonRuntime } from './speech/index.js';
-import { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
-import { PythonRuntime, type PythonRuntimeOptions } from './multiprocess/python-runtime.js';
+import { builtinNodes } from '../../nodes/builtin/index.js';
+import { NodeRegistry } from '../../nodes/node-registry.js';
+import type { PipelineRunnerOptions } from '../../pipeline/pipeline-runner.js';
+import { speechNodes } from '../../nodes/speech/index.js';
+import { nodeAudioNodes } from '../nodes/audio/index.js';
+import { createSpeechRecognitionNode, nodeSpeechNodes, speechPythonRuntime } from '../nodes/speech/index.js';
+import { PythonPipelineRunner } from './python-pipeline-runner.js';
+import { PythonRuntime, type PythonRuntimeOptions } from '../multiprocess/python-runtime.js';
 
 /**
  * Every node type that ships with runtime-core on Node.js: the browser-safe ones plus Node-only ones.

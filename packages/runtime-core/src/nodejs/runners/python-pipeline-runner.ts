@@ -2,11 +2,11 @@ import type { Manifest } from '../../manifest/manifest-schema.js';
 import { parseManifestText } from '../../manifest/parse-manifest.js';
 import { type ValidationResult, validateManifest } from '../../manifest/validate-manifest.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
-import { PipelineRunner, type PipelineRunnerOptions } from '../../runner/pipeline-runner.js';
+import { PipelineRunner, type PipelineRunnerOptions } from '../../pipeline/pipeline-runner.js';
 import type { ManifestSource } from '../../transport/pipeline-transport.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { NOT_ALLOWED } from '../container/container-settings.js';
-import { PythonRuntime } from './python-runtime.js';
+import { PythonRuntime } from '../multiprocess/python-runtime.js';
 
 function permissionDenied(error: unknown): unknown {
   if (!(error instanceof RemoteMediaError) || error.code !== Code.InvalidArgument || !error.details.some((d) => d.message.includes(NOT_ALLOWED))) return error;

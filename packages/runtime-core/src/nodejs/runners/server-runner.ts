@@ -1,11 +1,11 @@
-import { Code, RemoteMediaError } from '../errors.js';
-import type { Manifest } from '../manifest/manifest-schema.js';
-import { parseManifestText } from '../manifest/parse-manifest.js';
-import type { ValidationResult } from '../manifest/validate-manifest.js';
-import type { NodeLogger } from '../nodes/node-definition.js';
-import type { ManifestSource } from '../transport/pipeline-transport.js';
+import { Code, RemoteMediaError } from '../../errors.js';
+import type { Manifest } from '../../manifest/manifest-schema.js';
+import { parseManifestText } from '../../manifest/parse-manifest.js';
+import type { ValidationResult } from '../../manifest/validate-manifest.js';
+import type { NodeLogger } from '../../nodes/node-definition.js';
+import type { ManifestSource } from '../../transport/pipeline-transport.js';
 import { type NodeRunnerOptions, createNodeRunner } from './create-node-runner.js';
-import type { PythonPipelineRunner } from './multiprocess/python-pipeline-runner.js';
+import type { PythonPipelineRunner } from './python-pipeline-runner.js';
 
 /** Named manifests a server offers (an operator's pipelines directory), read at call time so reloads apply. */
 export interface NamedPipelineSource {

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
-import { SampleQueue } from '../../audio/sample-queue.js';
+import { checkAudio, StreamClock } from '../../dsp/audio-ops.js';
+import { SampleQueue } from '../../dsp/sample-queue.js';
 import { defineNode } from '../node-definition.js';
 
 /** Audio kept before the current position, so a speechStart reported late (after minSpeechMs) still finds its audio. */

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import type { AudioData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
-import { SampleQueue } from '../../audio/sample-queue.js';
+import { checkAudio, StreamClock } from '../../dsp/audio-ops.js';
+import { SampleQueue } from '../../dsp/sample-queue.js';
 import { defineNode } from '../node-definition.js';
 
 export const AudioChunkerNode = defineNode({

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio, floatToInt16, int16ToFloat, mixDown, splitChannels, upmix } from '../../audio/audio-ops.js';
+import { checkAudio, floatToInt16, int16ToFloat, mixDown, splitChannels, upmix } from '../../dsp/audio-ops.js';
 import { defineNode } from '../node-definition.js';
 
 /** MIME type of the 16-bit PCM binary form: `audio/pcm;format=s16le;rate=16000;channels=1`. */

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { RuntimeData } from '../../data/runtime-data.js';
-import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
-import { measureLevel } from '../../audio/levels.js';
+import { checkAudio, StreamClock } from '../../dsp/audio-ops.js';
+import { measureLevel } from '../../dsp/levels.js';
 import { defineNode } from '../node-definition.js';
 
 export const AudioLevelNode = defineNode({

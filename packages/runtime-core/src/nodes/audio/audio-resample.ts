@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import type { AudioData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
-import { createResampler, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Resampler } from '../../audio/resampler.js';
+import { checkAudio, StreamClock } from '../../dsp/audio-ops.js';
+import { createResampler, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Resampler } from '../../dsp/resampler.js';
 import { defineNode } from '../node-definition.js';
 
 const rate = z.number({ error: 'expected a sample rate in Hz' }).check(z.int({ error: 'expected an integer sample rate' }), z.minimum(MIN_SAMPLE_RATE), z.maximum(MAX_SAMPLE_RATE));

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { checkAudio } from '../../audio/audio-ops.js';
-import { measureLevel } from '../../audio/levels.js';
-import { vadSegmenterSchema } from '../../audio/vad-segmenter.js';
-import { VadStream } from '../../audio/vad-stream.js';
+import { checkAudio } from '../../dsp/audio-ops.js';
+import { measureLevel } from '../../dsp/levels.js';
+import { vadSegmenterSchema } from '../../dsp/vad-segmenter.js';
+import { VadStream } from '../../dsp/vad-stream.js';
 import { defineNode } from '../node-definition.js';
 
 export const EnergyVadNode = defineNode({

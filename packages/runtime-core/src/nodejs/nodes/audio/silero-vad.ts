@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio } from '../../audio/audio-ops.js';
-import { vadSegmenterSchema } from '../../audio/vad-segmenter.js';
-import { VadStream } from '../../audio/vad-stream.js';
-import { defineNode } from '../../nodes/node-definition.js';
+import { Code, RemoteMediaError } from '../../../errors.js';
+import { checkAudio } from '../../../dsp/audio-ops.js';
+import { vadSegmenterSchema } from '../../../dsp/vad-segmenter.js';
+import { VadStream } from '../../../dsp/vad-stream.js';
+import { defineNode } from '../../../nodes/node-definition.js';
 import { dirname } from 'node:path';
-import { modelDirsFromEnv, resolveModelFile } from './model-files.js';
-import { BatchedSileroVadModel, SILERO_VAD_MODEL_PATH, SileroVadModel, sharedSileroSession } from './silero-model.js';
-import { batchOptionsFromEnv, type MicroBatcherOptions } from '../../util/micro-batcher.js';
+import { modelDirsFromEnv, resolveModelFile } from '../../models/model-files.js';
+import { BatchedSileroVadModel, SILERO_VAD_MODEL_PATH, SileroVadModel, sharedSileroSession } from '../../models/silero-model.js';
+import { batchOptionsFromEnv, type MicroBatcherOptions } from '../../../util/micro-batcher.js';
 
 /** Default cross-session batching of SileroVAD: a window waits at most 5 ms for others, 64 per run. */
 export const SILERO_BATCH_DEFAULTS: MicroBatcherOptions = { maxWaitMs: 5, maxBatch: 64 };

@@ -1,4 +1,4 @@
-import type { NodeDefinition } from '../../nodes/node-definition.js';
+import type { NodeDefinition } from '../../../nodes/node-definition.js';
 import { NoiseSuppressionNode } from './noise-suppression.js';
 import { TextToSpeechNode } from './text-to-speech.js';
 

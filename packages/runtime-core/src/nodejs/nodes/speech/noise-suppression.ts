@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AudioData } from '../../data/runtime-data.js';
-import { Code, RemoteMediaError } from '../../errors.js';
-import { checkAudio, StreamClock } from '../../audio/audio-ops.js';
-import { defineNode } from '../../nodes/node-definition.js';
+import type { AudioData } from '../../../data/runtime-data.js';
+import { Code, RemoteMediaError } from '../../../errors.js';
+import { checkAudio, StreamClock } from '../../../dsp/audio-ops.js';
+import { defineNode } from '../../../nodes/node-definition.js';
 
 /** RNNoise works on 10 ms frames of 48 kHz mono audio. */
 export const RNNOISE_SAMPLE_RATE = 48000;

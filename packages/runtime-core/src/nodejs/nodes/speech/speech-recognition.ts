@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Code, RemoteMediaError } from '../../errors.js';
-import type { NodeDefinition } from '../../nodes/node-definition.js';
-import { PythonRuntime, type PythonRuntimeOptions } from '../multiprocess/python-runtime.js';
+import { Code, RemoteMediaError } from '../../../errors.js';
+import type { NodeDefinition } from '../../../nodes/node-definition.js';
+import { PythonRuntime, type PythonRuntimeOptions } from '../../multiprocess/python-runtime.js';
 
 /** The Python module (shipped in this package's python/ folder) that defines SpeechRecognition. */
 export const SPEECH_RECOGNITION_MODULE = 'remotemedia.speech_recognition';

