@@ -119,7 +119,7 @@ describe('runtime-data-json', () => {
 
 describe('base64 codecs: native (Node) and portable (browsers) agree', () => {
   it('on random bytes of every length class, standard and URL-safe, and on invalid text', async () => {
-    const { base64ToBytes, bytesToBase64, portableBase64ToBytes, portableBytesToBase64 } = await import('../src/data/runtime-data-json.js');
+    const { base64ToBytes, bytesToBase64, portableBase64ToBytes, portableBytesToBase64 } = await import('../src/data/bytes-codec.js');
     for (let n = 0; n < 64; n++) {
       const bytes = new Uint8Array(n).map((_, i) => (i * 97 + n * 31) & 255);
       const text = bytesToBase64(bytes);
@@ -142,7 +142,7 @@ describe('base64 codecs: native (Node) and portable (browsers) agree', () => {
 
 describe('bytesToFloat32', () => {
   it('copies exactly its bytes out of a Buffer sub-view (whose slice() is a view of the whole pool)', async () => {
-    const { bytesToFloat32 } = await import('../src/data/runtime-data-json.js');
+    const { bytesToFloat32 } = await import('../src/data/bytes-codec.js');
     const pool = Buffer.alloc(64, 0xff);
     Buffer.from(new Float32Array([0.5, -1, 0.25]).buffer).copy(pool, 13);
     const out = bytesToFloat32(pool.subarray(13, 25));

@@ -28,13 +28,10 @@ export {
   transportDataToJson,
   transportDataFromJson,
   transportDataListFromJson,
-  validateRuntimeData,
-  bytesToBase64,
-  base64ToBytes,
-  float32ToBytes,
-  bytesToFloat32,
   type RuntimeDataJson,
   type TransportDataJson,
 } from '../data/runtime-data-json.js';
+export { validateRuntimeData } from '../data/validate-runtime-data.js';
+export { bytesToBase64, base64ToBytes, float32ToBytes, bytesToFloat32 } from '../data/bytes-codec.js';
 export { byteSize } from '../data/runtime-data.js';
 export { runtimeDataToJsonText, transportDataToJsonText, transportDataListToJsonText } from '../data/runtime-data-json-text.js';
