@@ -1,13 +1,13 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import type { NodeContext, NodeLogger, PipelineNode } from '../../nodes/node-definition.js';
 import type { PythonProcess, PythonProcessBinding } from '../multiprocess/python-process.js';
 import type { ResolvedPythonSettings } from '../multiprocess/python-settings.js';
-import { CONTAINER_LABEL, type ContainerEngine, type DetectEngineOptions, OWNER_LABEL, detectEngine } from './container-engine.js';
+import { CONTAINER_LABEL, type ContainerEngine, OWNER_LABEL, detectEngine } from './container-engine.js';
+import type { ContainerExecutorOptions } from './container-options.js';
+import { ownerOfThisProcess, reapStale, track, untrack } from './container-ownership.js';
 import {
   type ContainerLimits,
   type ContainerMount,
@@ -17,41 +17,6 @@ import {
   DEFAULT_CONTAINER_SPEC,
   specKey,
 } from './container-settings.js';
-
-/** Operator configuration of the container executor (`python.container` of createNodeRunner / createServerRunner). */
-export interface ContainerExecutorOptions extends DetectEngineOptions {
-  /** Images manifests may ask for (`settings.container.image`); the first is the default. Required: no image, no containers. */
-  images: readonly string[];
-  /** What a container gets when the manifest does not say: memoryMb 512, cpus 1, pids 128, scratchMb 64, no GPU, network none, no mounts. */
-  defaults?: Partial<Omit<ContainerSpec, 'image'>>;
-  /** Upper bounds of what manifests may ask for (see ContainerLimits). */
-  limits?: ContainerLimits;
-  /** Host directories the operator lets manifests mount, by name (`settings.container.mounts: [models]`). Read-only unless `readOnly: false`. */
-  mounts?: Readonly<Record<string, ContainerMount>>;
-  /** How long a container no session uses is kept for the next one before it is removed. Default 30000 ms. */
-  idleTimeoutMs?: number;
-  /**
-   * Workers (Python processes inside a container of the default image and limits, with the
-   * runtime's `modules` imported) kept started ahead for sessions with default settings. Default 0.
-   */
-  warmWorkers?: number;
-  /** How often a container in use is checked (`inspect`); one found stopped fails its sessions. Default 2000 ms. */
-  healthIntervalMs?: number;
-  /** How long starting a container may take. Default 60000 ms. */
-  startTimeoutMs?: number;
-  /**
-   * Modules (names importable in the images, or .py paths inside them) every container worker
-   * imports, warm ones ahead of use. The runtime's own `modules` are host modules and are not
-   * imported in containers; a manifest's `settings.python.modules` are (paths inside the image).
-   */
-  modules?: readonly string[];
-  /** Interpreter inside the images. Default `python3`. */
-  pythonExecutable?: string;
-  /** Resource limits passed explicitly (some hosts refuse the engine's defaults). Default nofile 1024:1024, nproc 4096:4096. */
-  ulimits?: Readonly<Record<string, string>>;
-  /** Remove containers of this host whose runtime process is gone (a crash) when the executor starts. Default true. */
-  reapStale?: boolean;
-}
 
 /** What the container executor needs from the Python runtime that hosts it. */
 export interface ContainerHost {
@@ -76,36 +41,6 @@ const KILL_WORKER =
 // The container's memory cgroup: OOM kills, and how often usage hit the limit (v2, then v1 files).
 const MEMORY_EVENTS =
   'import re\ndef n(f,k=None):\n try:\n  t=open(f).read()\n except OSError: return -1\n if k is None: return int(t)\n m=re.search(r"^"+k+r" (\\d+)",t,re.M)\n return int(m.group(1)) if m else -1\no=n("/sys/fs/cgroup/memory.events","oom_kill")\nif o>=0: print(o,n("/sys/fs/cgroup/memory.events","max"))\nelse: print(n("/sys/fs/cgroup/memory/memory.oom_control","oom_kill"),n("/sys/fs/cgroup/memory/memory.failcnt"))';
-
-/** `<pid>/<start time>` of this process: with the host name, tells a leftover container's owner from a reused pid. */
-function processIdentity(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return `${pid}/${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
-  } catch {
-    return undefined;
-  }
-}
-
-let containersByName = new Map<string, { engine: ContainerEngine }>();
-let exitHook = false;
-/** Names of the containers this process has running now (all runtimes). */
-export function liveContainerNames(): string[] {
-  return [...containersByName.keys()];
-}
-
-function track(name: string, engine: ContainerEngine): void {
-  containersByName.set(name, { engine });
-  if (exitHook) return;
-  exitHook = true;
-  // Containers never outlive the runtime when it exits normally; after a crash the next start reaps them.
-  process.once('exit', () => {
-    const byEngine = new Map<ContainerEngine, string[]>();
-    for (const [n, c] of containersByName) byEngine.set(c.engine, [...(byEngine.get(c.engine) ?? []), n]);
-    for (const [engine, names] of byEngine) spawnSync(engine.bin, [...engine.globalArgs, ...engine.removeArgs(names)], { stdio: 'ignore', timeout: 20_000 });
-    containersByName = new Map();
-  });
-}
 
 /** One running container; several node instances (workers) of sessions with the same spec share it. */
 class Container {
@@ -179,7 +114,7 @@ export class ContainerRuntime {
     this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
     this.pythonExecutable = options.pythonExecutable ?? 'python3';
     this.ulimits = options.ulimits ?? { nofile: '1024:1024', nproc: '4096:4096' };
-    this.#owner = `${hostname()}/${processIdentity(process.pid) ?? process.pid}`;
+    this.#owner = ownerOfThisProcess();
     this.#warmTarget = options.warmWorkers ?? 0;
   }
 
@@ -269,7 +204,7 @@ export class ContainerRuntime {
     if (signal?.aborted) throw signal.reason;
     const r = await engine.run(args, this.startTimeoutMs);
     if (r.code !== 0) {
-      containersByName.delete(c.name);
+      untrack(c.name);
       void engine.run(engine.removeArgs([c.name]));
       const text = (r.stderr || r.stdout).trim().slice(-2000);
       const missing = /image not known|No such image|not found|unable to find/i.test(text);
@@ -336,7 +271,7 @@ export class ContainerRuntime {
     for (const w of c.workers) w.kill();
     const engine = await this.engine().catch(() => undefined);
     if (engine) await engine.run(engine.removeArgs([c.name]));
-    containersByName.delete(c.name);
+    untrack(c.name);
   }
 
   #ensureHealthChecks(): void {
@@ -576,44 +511,5 @@ export class ContainerRuntime {
     await Promise.all(this.#warm.splice(0).map((w) => w.proc.close(this.#host.closeTimeoutMs)));
     if (!this.#engine) return;
     await Promise.all([...this.#containers.values()].map((c) => this.#remove(c)));
-  }
-}
-
-/**
- * Removes the containers labelled as ours whose owner process (on this host) is gone: what a
- * runtime killed outright (SIGKILL, a power cut) left behind. Returns their names.
- */
-export async function reapStale(engine: ContainerEngine): Promise<string[]> {
-  const ids = (await engine.run(['ps', '-a', '-q', '--filter', `label=${CONTAINER_LABEL}`])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
-  if (!ids.length) return [];
-  const r = await engine.run(['inspect', '--format', `{{.Name}}|{{index .Config.Labels "${OWNER_LABEL}"}}`, ...ids]);
-  const stale: string[] = [];
-  const host = hostname();
-  for (const line of r.stdout.split('\n').filter(Boolean)) {
-    const [rawName, owner = ''] = line.split('|');
-    const name = rawName.replace(/^\//, '');
-    const [ownerHost, pid, start] = owner.split('/');
-    if (ownerHost !== host || !pid) continue; // another machine's (a shared Docker engine)
-    if (processIdentity(Number(pid)) === `${pid}/${start}`) continue; // its owner is alive
-    stale.push(name);
-  }
-  if (stale.length) await engine.run(engine.removeArgs(stale));
-  return stale;
-}
-
-/**
- * Operator configuration from the environment, for servers started without code of their own:
- * `REMOTEMEDIA_CONTAINER_CONFIG` holds ContainerExecutorOptions as JSON text, or the path of a
- * JSON file. Undefined when it is not set.
- */
-export function containerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ContainerExecutorOptions | undefined {
-  const raw = env.REMOTEMEDIA_CONTAINER_CONFIG?.trim();
-  if (!raw) return undefined;
-  let text = raw;
-  try {
-    if (!raw.startsWith('{')) text = readFileSync(raw, 'utf8');
-    return JSON.parse(text) as ContainerExecutorOptions;
-  } catch (error) {
-    throw new RemoteMediaError(Code.InvalidArgument, `REMOTEMEDIA_CONTAINER_CONFIG: expected container executor options as JSON text or the path of a JSON file: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -1,4 +1,6 @@
-export { ContainerRuntime, reapStale, liveContainerNames, containerOptionsFromEnv, type ContainerExecutorOptions, type ContainerHost } from './container-runtime.js';
+export { ContainerRuntime, type ContainerHost } from './container-runtime.js';
+export { containerOptionsFromEnv, type ContainerExecutorOptions } from './container-options.js';
+export { reapStale, liveContainerNames } from './container-ownership.js';
 export { ContainerEngine, detectEngine, CONTAINER_LABEL, OWNER_LABEL, type DetectEngineOptions } from './container-engine.js';
 export {
   containerSettingsSchema,
