@@ -4,14 +4,17 @@
 // builds), cached under .cache/node/<version>/ so a machine with only Node 20 + npm can test.
 //
 //   node scripts/node-lines.mjs                       vitest on every line, one summary line
-//   node scripts/node-lines.mjs 24 -- <vitest args>   one line, e.g. a few test files
+//   node scripts/node-lines.mjs 24 [--] <vitest args> one line, e.g. a few test files
 //   node scripts/node-lines.mjs --install             only install, print each line's bin folder
+//   node scripts/node-lines.mjs exec -- <node args>   `node <args>` on a supported Node.js: this one when it
+//                                                     satisfies the root engines, else the newest 22 (the root
+//                                                     scripts that run the apps use it, so Node 20 + npm is enough)
 //
 // REMOTEMEDIA_NODE_LINES=22,24 (the default) picks the lines; the newest release of each major
 // is looked up in the registry, and the newest cached one is used when the registry is unreachable.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('..', import.meta.url).pathname;
@@ -48,9 +51,9 @@ function latestVersion(major) {
   throw new Error(`cannot resolve Node.js ${major} (${packageName}@${major}): ${r.stderr?.trim() || `npm exited ${r.status}`}`);
 }
 
-/** Installs (once) the newest Node.js of `major` and returns its version and bin folder. */
-export function ensureNodeLine(major) {
-  const version = latestVersion(major);
+/** Installs (once) the newest Node.js of `major` and returns its version and bin folder; `preferCached` skips the registry when one is cached. */
+export function ensureNodeLine(major, { preferCached = false } = {}) {
+  const version = (preferCached && cachedVersions(major).at(-1)) || latestVersion(major);
   const dir = join(cacheDir, version);
   const bin = join(dir, 'bin');
   if (!existsSync(join(bin, 'node'))) {
@@ -103,11 +106,32 @@ export function runVitest(line, vitestArgs = []) {
 
 export const describeCounts = (line, c) => `node ${line.major} (${line.version}): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** True when this Node.js satisfies the root package.json's `engines.node` (a `>=x.y.z` range). */
+export function hostIsSupported() {
+  const range = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '';
+  const min = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(range.trim())?.[1];
+  if (!min) return true;
+  return compareVersions(process.versions.node, [...min.split('.'), '0', '0'].slice(0, 3).join('.')) >= 0;
+}
+
+/** Runs `node <args>` on a supported Node.js, passing signals on (Ctrl-C reaches the child as well) and its exit code back. */
+function execNode(args) {
+  const node = hostIsSupported() ? process.execPath : ensureNodeLine(defaultLines[0], { preferCached: true }).node;
+  const child = spawn(node, args, { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'exec') {
+  const dashes = process.argv.indexOf('--');
+  execNode(process.argv.slice(dashes < 0 ? 3 : dashes + 1));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  // Leading majors and --install are ours, the rest is vitest's; the `--` between is optional (pnpm drops it).
   const argv = process.argv.slice(2);
-  const dashes = argv.indexOf('--');
-  const own = dashes < 0 ? argv : argv.slice(0, dashes);
-  const vitestArgs = dashes < 0 ? [] : argv.slice(dashes + 1);
+  if (argv.includes('--')) argv.splice(argv.indexOf('--'), 1);
+  const firstVitestArg = argv.findIndex((a) => !/^\d+$/.test(a) && a !== '--install');
+  const own = firstVitestArg < 0 ? argv : argv.slice(0, firstVitestArg);
+  const vitestArgs = firstVitestArg < 0 ? [] : argv.slice(firstVitestArg);
   const majors = own.filter((a) => /^\d+$/.test(a)).map(Number);
   const lines = (majors.length ? majors : nodeLines()).map(ensureNodeLine);
   if (own.includes('--install')) {
