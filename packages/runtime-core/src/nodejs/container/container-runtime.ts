@@ -9,8 +9,6 @@ import { CONTAINER_LABEL, type ContainerEngine, OWNER_LABEL, detectEngine } from
 import type { ContainerExecutorOptions } from './container-options.js';
 import { ownerOfThisProcess, reapStale, track, untrack } from './container-ownership.js';
 import {
-  type ContainerLimits,
-  type ContainerMount,
   type ContainerPolicy,
   type ContainerSpec,
   DEFAULT_CONTAINER_LIMITS,
