@@ -12,7 +12,7 @@ const validCodes = new Set<number>(Object.values(Code));
 
 /** runtime-core Code -> Connect/gRPC code (identity, checked). */
 export function toGrpcCode(code: Code): ConnectCode {
-  return (validCodes.has(code) ? code : Code.Unknown) as number as ConnectCode;
+  return (validCodes.has(code) ? code : Code.Unknown);
 }
 
 /** Connect/gRPC code -> runtime-core Code (identity; 0 "OK" is never an error, so Unknown). */
@@ -45,7 +45,7 @@ export function fromConnectError(error: unknown, callerSignal?: AbortSignal): Re
 
 /** A failed status without a PipelineError detail, as a RemoteMediaError. */
 function statusError(grpcCode: number, message: string, callerAborted: boolean, cause?: unknown): RemoteMediaError {
-  const code = fromGrpcCode(grpcCode as ConnectCode);
+  const code = fromGrpcCode(grpcCode);
   // A stream reset (e.g. the server process died) reaches the client as CANCELLED; unless the caller
   // cancelled, it is a lost connection, and retry/failover logic must see Unavailable.
   if (code === Code.Canceled && !callerAborted) {
@@ -140,7 +140,7 @@ export function truncateUtf8(text: string, maxBytes: number): string {
   const bytes = utf8.encode(s);
   if (bytes.length <= maxBytes) return s;
   let end = maxBytes;
-  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // back to the start of a character
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // back to the start of a character
   return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8') + ELLIPSIS;
 }
 
@@ -181,7 +181,7 @@ export function decodeGrpcMessage(value: string): string {
       bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (c < 0x80) bytes.push(c);
-    else bytes.push(...utf8.encode(value[i]!));
+    else bytes.push(...utf8.encode(value[i]));
   }
   return Buffer.from(bytes).toString('utf8');
 }
@@ -203,7 +203,7 @@ export function boundedError(error: unknown): RemoteMediaError {
   const details: ErrorDetail[] = [];
   let changed = message !== e.rawMessage || nodeId !== e.nodeId || reason !== e.reason;
   for (let i = 0; i < e.details.length; i++) {
-    const d = e.details[i]!;
+    const d = e.details[i];
     const detailMessage = truncateUtf8(d.message, maxDetailTextBytes);
     const path = shortText(d.path);
     const cost = utf8.encode(detailMessage).length + (path === undefined ? 0 : utf8.encode(path).length) + 8;

@@ -18,10 +18,10 @@ describe('100 concurrent streaming sessions', () => {
     const manifest = { version: 'v1' as const, metadata: { name: 'many' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
     const CHUNKS = 20;
     const run = async (n: number) => {
-      const session = await clients[n % 2]!.stream(manifest);
+      const session = await clients[n % 2].stream(manifest);
       const got: number[] = [];
       const reading = (async () => {
-        for await (const out of session.outputs) got.push((out.data as AudioData).samples[0]!);
+        for await (const out of session.outputs) got.push((out.data as AudioData).samples[0]);
       })();
       for (let i = 0; i < CHUNKS; i++) {
         const samples = new Float32Array(320).fill(n * 1000 + i);

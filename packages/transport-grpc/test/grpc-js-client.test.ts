@@ -107,7 +107,7 @@ describe('@grpc/grpc-js client against the server', () => {
     const error = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(bad), inputs: [] }, auth(), (err: grpc.ServiceError) => resolve(err)));
     expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
     const [bin] = error.metadata.get('grpc-status-details-bin') as Buffer[];
-    const details = statusDetails(bin!);
+    const details = statusDetails(bin);
     const detail = details.find((d) => d.typeUrl.endsWith('remotemedia.v1.PipelineError'));
     expect(detail).toBeDefined();
     const pe = fromBinary(PipelineErrorSchema, detail!.value);

@@ -21,9 +21,9 @@ describe('createGrpcServer: the shared server shape', () => {
     const { url } = await server.listen();
     const client = createGrpcPipelineClient({ baseUrl: url });
     try {
-      expect((await client.execute({ pipeline: 'calc' } as never, [json(1)]))[0]!.data).toMatchObject({ value: 6 });
+      expect((await client.execute({ pipeline: 'calc' } as never, [json(1)]))[0].data).toMatchObject({ value: 6 });
       catalog.later = { ...calc, nodes: [{ ...calc.nodes[0], params: { operation: 'multiply', operand: 3 } }] };
-      expect((await client.execute('pipeline: later', [json(2)]))[0]!.data).toMatchObject({ value: 6 });
+      expect((await client.execute('pipeline: later', [json(2)]))[0].data).toMatchObject({ value: 6 });
       const missing = await client.execute({ pipeline: 'nope' } as never, [json(1)]).catch((e: RemoteMediaError) => e);
       expect(missing).toBeInstanceOf(RemoteMediaError);
       expect((missing as RemoteMediaError).code).toBe(Code.NotFound);

@@ -18,7 +18,7 @@ function sessionAudio(k: number): Float32Array {
   const out = new Float32Array(CHUNK * CHUNKS);
   const offset = (k * 7919) % (speech.samples.length - out.length);
   const gain = 0.4 + 0.6 * ((k % 5) / 4);
-  for (let i = 0; i < out.length; i++) out[i] = speech.samples[offset + i]! * gain;
+  for (let i = 0; i < out.length; i++) out[i] = speech.samples[offset + i] * gain;
   return out;
 }
 
@@ -69,7 +69,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     const session = await client.stream(manifest(nodeType));
     const outs: { data: RuntimeData }[] = [];
     const reading = (async () => {
-      for await (const out of session.outputs) outs.push(out as { data: RuntimeData });
+      for await (const out of session.outputs) outs.push(out);
     })();
     for (let c = 0; c < CHUNKS; c++) {
       if (c === CHUNKS / 2 && midway) await midway(session);
@@ -83,7 +83,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
   const expectClose = (got: number[], want: number[]) => {
     expect(got).toHaveLength(want.length);
     let worst = 0;
-    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
     expect(worst).toBeLessThanOrEqual(1e-4);
   };
 
@@ -91,7 +91,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     const { session } = await sharedSileroSession();
     const before = sileroBatchStats(session).reduce((a, s) => a + s.stats.batches, 0);
     const results = await Promise.all(Array.from({ length: 8 }, (_, k) => stream('SileroVADBatched', k)));
-    for (let k = 0; k < 8; k++) expectClose(probabilities(results[k]!), await ref(k));
+    for (let k = 0; k < 8; k++) expectClose(probabilities(results[k]), await ref(k));
     const stats = sileroBatchStats(session).find((s) => s.key.startsWith('16000/20/'))!.stats;
     expect(stats.maxBatchSeen).toBeGreaterThan(1); // rows of different sessions shared a run
     expect(stats.batches).toBeGreaterThan(before);
@@ -115,7 +115,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     const error = (await wrong) as { code?: Code; message?: string };
     expect(error?.code).toBe(Code.InvalidArgument);
     expect(error?.message).toMatch(/16000 or 8000 Hz/);
-    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]!), await ref(k + 10));
+    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]), await ref(k + 10));
   });
 
   it('a session that stops sending mid-stream, or is cancelled mid-batch, does not stall or change the others', async () => {
@@ -138,7 +138,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     })();
     const results = await Promise.all(Array.from({ length: 4 }, (_, k) => stream('SileroVADBatched', k + 30)));
     await cancelled;
-    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]!), await ref(k + 30));
+    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]), await ref(k + 30));
     await stalled.close('done');
     await stalledReading;
   });
@@ -148,7 +148,7 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     const results = await Promise.all(Array.from({ length: 4 }, (_, k) => stream('SileroVADBatched', k + 50)));
     const own = probabilities(await interrupted);
     expect(own.length).toBeGreaterThan(CHUNKS / 2); // it goes on after the interrupt
-    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]!), await ref(k + 50));
+    for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]), await ref(k + 50));
   });
 });
 

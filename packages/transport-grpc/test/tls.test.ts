@@ -32,7 +32,7 @@ describe('TLS', () => {
     for (const protocol of ['grpc', 'grpc-web', 'connect'] as const) {
       const client = createGrpcPipelineClient({ baseUrl: ctx.url, token: TOKEN, protocol, ca: tls.cert });
       const [out] = await client.execute(passThrough(), [text(`over tls (${protocol})`)]);
-      expect(out!.data).toEqual(text(`over tls (${protocol})`));
+      expect(out.data).toEqual(text(`over tls (${protocol})`));
       await client.close();
     }
     const untrusting = createGrpcPipelineClient({ baseUrl: ctx.url, token: TOKEN });
@@ -50,7 +50,7 @@ describe('TLS', () => {
       h1.on('error', () => {});
       const headers = `GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(2000)}`;
       let i = 0;
-      const drip = setInterval(() => h1.writable && h1.write(headers[i++ % headers.length]!), 20);
+      const drip = setInterval(() => h1.writable && h1.write(headers[i++ % headers.length]), 20);
       await Promise.all([closed(silent), closed(h1)]);
       clearInterval(drip);
       // A complete HTTP/1.1 request on a keep-alive connection is answered.

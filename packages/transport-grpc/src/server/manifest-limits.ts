@@ -7,7 +7,7 @@ import { Code, type ManifestSource, RemoteMediaError, parseManifestText } from '
  */
 export function checkManifest(text: string, maxNodes: number): ManifestSource {
   if (!text.trim()) throw new RemoteMediaError(Code.InvalidArgument, 'manifest is empty', { details: [{ path: 'manifest', message: 'required' }], reason: 'ManifestInvalid' });
-  const parsed = parseManifestText(text) as unknown;
+  const parsed = parseManifestText(text);
   const nodes = (parsed as { nodes?: unknown } | null)?.nodes;
   if (Array.isArray(nodes) && nodes.length > maxNodes) {
     throw new RemoteMediaError(Code.InvalidArgument, `manifest has ${nodes.length} nodes; limit maxNodesPerManifest=${maxNodes}`, {

@@ -117,7 +117,7 @@ function fixEnvelopes(chunk: Uint8Array, grpcWeb: boolean): Uint8Array {
     const length = buf.readUInt32BE(offset + 1);
     const end = offset + 5 + length;
     if (end > buf.length) return chunk; // not whole envelopes: leave as is
-    if ((buf[offset]! & flag) === flag) {
+    if ((buf[offset] & flag) === flag) {
       const text = buf.toString('utf8', offset + 5, end);
       const fixed = grpcWeb ? fixGrpcWebTrailer(text) : fixEndStream(text);
       if (fixed === undefined) return chunk;

@@ -14,5 +14,5 @@ export function parseGrpcTimeout(header: string | undefined): number | undefined
     throw new RemoteMediaError(Code.InvalidArgument, `malformed grpc-timeout header "${shown}": expected up to 8 digits and a unit (H, M, S, m, u, n)`, { details: [{ path: 'grpc-timeout', message: 'expected up to 8 digits and a unit' }] });
   }
   // setTimeout's ceiling (~24.8 days) is far above any real deadline; clamp rather than overflow to 1 ms.
-  return Math.min(Number(match[1]) * UNIT_MS[match[2]!]!, 2_147_483_647);
+  return Math.min(Number(match[1]) * UNIT_MS[match[2]], 2_147_483_647);
 }

@@ -136,7 +136,7 @@ class NativeCall {
         clearTimeout(timer);
         if (reader.hasPartialMessage) reject(new RemoteMediaError(Code.InvalidArgument, 'request body ended inside a message (truncated)', { reason: 'ProtocolViolation' }));
         else if (messages.length !== 1) reject(new RemoteMediaError(Code.Unimplemented, `ExecutePipeline takes exactly one request message, got ${messages.length}`, { reason: 'ProtocolViolation' }));
-        else resolve(messages[0]!);
+        else resolve(messages[0]);
       });
       this.#controller.signal.addEventListener('abort', () => reject(this.#controller.signal.reason), { once: true });
     });
