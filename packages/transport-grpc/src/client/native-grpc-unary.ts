@@ -45,7 +45,7 @@ export class NativeGrpcUnary {
       let stream: http2.ClientHttp2Stream;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (error: unknown, message?: Uint8Array) => {
+      const finish = (error: RemoteMediaError | undefined, message?: Uint8Array) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -86,7 +86,7 @@ export class NativeGrpcUnary {
           stop(RemoteMediaError.from(error, Code.ResourceExhausted));
         }
       });
-      stream.on('trailers', (t) => (status = t));
+      stream.on('trailers', (t: http2.IncomingHttpHeaders) => (status = t));
       let streamError: Error | undefined;
       stream.on('error', (error: Error) => (streamError = error)); // the outcome is decided on close
       stream.on('close', () => {

@@ -198,6 +198,7 @@ class NativeCall {
         return { done: false, value: item };
       }
       if (!inbox.closed) return undefined;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the stream's failure (a decode error or the call's abort reason), rethrown as it came
       if (inbox.error !== undefined) throw inbox.error;
       return { done: true, value: undefined };
     };
