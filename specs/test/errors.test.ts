@@ -57,7 +57,7 @@ describe('specs/errors.json', () => {
       expect(byName.has(code), code).toBe(true);
       expect(rpc, rpcName).toHaveProperty(rpcName);
     }
-    expect(rpc).toHaveProperty(otherwise!);
+    expect(rpc).toHaveProperty(otherwise);
     const { $comment: ___, ...ofRpc } = errorsSpec.jsonRpc.codeOfRpcCode;
     for (const [rpcName, code] of Object.entries(ofRpc)) {
       expect(rpc, rpcName).toHaveProperty(rpcName);

@@ -85,7 +85,7 @@ describe('specs/http-api.openapi.yaml', () => {
       const text = await res.text();
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBeTruthy();
-      const method = Object.keys(openApi.paths[template]!).find((m) => (HTTP_METHODS as readonly string[]).includes(m))!;
+      const method = Object.keys(openApi.paths[template]).find((m) => (HTTP_METHODS as readonly string[]).includes(m))!;
       expectResponseConforms(template, method, 405, res.headers.get('content-type'), text);
     }
   });
@@ -154,7 +154,7 @@ describe('specs/http-api.openapi.yaml', () => {
     const schemas = operation('/v1/sessions/{sessionId}/output', 'get')['x-remotemedia-sse-events']!;
     for (const e of events) {
       expect(Object.keys(schemas)).toContain(e.event);
-      expectValid(schemas[e.event]!.$ref, JSON.parse(e.data), `SSE event ${e.id} (${e.event})`);
+      expectValid(schemas[e.event].$ref, JSON.parse(e.data), `SSE event ${e.id} (${e.event})`);
     }
     expect(events.map((e) => e.event)).toEqual(['output', 'output', 'output', 'end']);
 
@@ -205,7 +205,7 @@ describe('specs/http-api.openapi.yaml', () => {
     });
     const [head, body] = slow.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 408 /);
-    expectResponseConforms('/v1/execute', 'post', 408, /content-type: ([^\r\n]+)/i.exec(head!)![1]!, body!);
+    expectResponseConforms('/v1/execute', 'post', 408, /content-type: ([^\r\n]+)/i.exec(head)![1], body);
     const closing = limited.close({ graceMs: 5000 }); // the open session holds the server in its grace period
     const health = await call('GET', '/health', '/health', {}, base);
     expect([health.status, health.body.status]).toEqual([503, 'not_serving']);

@@ -12,8 +12,8 @@ import { readSpec } from './spec-documents.js';
 
 const spec = readSpec('python-ipc.md');
 /** Rows `| n | NAME | ...` of the frame type table, and `| kind | n | ...` of the data kinds. */
-const specTypes = Object.fromEntries([...spec.matchAll(/^\| (\d+) \| ([A-Z_]+) \|/gm)].map((m) => [m[2]!, Number(m[1])]));
-const specKinds = Object.fromEntries([...spec.matchAll(/^\| ([a-z]+) \| (\d+) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
+const specTypes = Object.fromEntries([...spec.matchAll(/^\| (\d+) \| ([A-Z_]+) \|/gm)].map((m) => [m[2], Number(m[1])]));
+const specKinds = Object.fromEntries([...spec.matchAll(/^\| ([a-z]+) \| (\d+) \|/gm)].map((m) => [m[1], Number(m[2])]));
 
 const env = { ...process.env, PYTHONPATH: PYTHON_SDK_DIR };
 const dir = mkdtempSync(join(tmpdir(), 'rm-spec-ipc-'));
@@ -55,7 +55,7 @@ function frameReader(out: Readable) {
     pending = Buffer.concat([pending, chunk]);
     while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
       const length = pending.readUInt32LE(0);
-      frames.push({ type: pending[4]!, kind: pending[5]!, flags: pending.readUInt16LE(6), requestId: pending.readUInt32LE(8), body: pending.subarray(12, 4 + length) });
+      frames.push({ type: pending[4], kind: pending[5], flags: pending.readUInt16LE(6), requestId: pending.readUInt32LE(8), body: pending.subarray(12, 4 + length) });
       pending = pending.subarray(4 + length);
     }
     wake?.();
@@ -92,12 +92,12 @@ describe('specs/python-ipc.md', () => {
     const next = frameReader(child.stdio[4] as Readable);
     const T = specTypes;
 
-    toWorker.write(frame(T.INIT!, 0, Buffer.from(JSON.stringify({ nodeType: 'SpecEcho', nodeId: 'n', sessionId: 's', params: {}, modules: [module], pythonPath: [] }))));
+    toWorker.write(frame(T.INIT, 0, Buffer.from(JSON.stringify({ nodeType: 'SpecEcho', nodeId: 'n', sessionId: 's', params: {}, modules: [module], pythonPath: [] }))));
     const ready = await next();
     expect([ready.type, ready.requestId], stderr).toEqual([T.READY, 0]);
     expect(JSON.parse(ready.body.toString()).pid).toBe(child.pid);
 
-    toWorker.write(frame(T.PROCESS!, 7, dataBody({ channel: 'c' }, Buffer.from('héllo')), specKinds.text));
+    toWorker.write(frame(T.PROCESS, 7, dataBody({ channel: 'c' }, Buffer.from('héllo')), specKinds.text));
     const output = await next();
     expect([output.type, output.kind, output.requestId]).toEqual([T.OUTPUT, specKinds.text, 7]);
     const metaLength = output.body.readUInt32LE(0);
@@ -107,7 +107,7 @@ describe('specs/python-ipc.md', () => {
     if (!(output.flags & 1)) expect([(await next()).type]).toEqual([T.DONE]); // END flag, or a DONE frame
 
     const audio = Buffer.from(new Float32Array([0.5, -0.25]).buffer);
-    toWorker.write(frame(T.PROCESS!, 8, dataBody({ sampleRate: 16000, channels: 1 }, audio), specKinds.audio));
+    toWorker.write(frame(T.PROCESS, 8, dataBody({ sampleRate: 16000, channels: 1 }, audio), specKinds.audio));
     const echoed = await next();
     expect([echoed.kind, echoed.requestId]).toEqual([specKinds.audio, 8]);
     expect(echoed.body.subarray(4 + echoed.body.readUInt32LE(0)).equals(audio)).toBe(true);
@@ -116,7 +116,7 @@ describe('specs/python-ipc.md', () => {
     // A length field over the limit: the worker must not wait for the bytes; it stops.
     const over = Buffer.alloc(12);
     over.writeUInt32LE(limit + 1, 0);
-    over.writeUInt8(T.PROCESS!, 4);
+    over.writeUInt8(T.PROCESS, 4);
     toWorker.write(over);
     expect(await exited).not.toBe(0);
     expect(stderr).toMatch(/over the limit maxFrameBytes=1024/);

@@ -90,7 +90,7 @@ export function operation(path: string, method: string): Operation {
 function resolveResponse(r: Response | { $ref: string }): { response: Response; at: string } | undefined {
   if ('$ref' in r) {
     const name = r.$ref.split('/').pop()!;
-    return { response: openApi.components.responses[name]!, at: pointer('components', 'responses', name) };
+    return { response: openApi.components.responses[name], at: pointer('components', 'responses', name) };
   }
   return undefined;
 }
@@ -119,7 +119,7 @@ export function expectResponseConforms(path: string, method: string, status: num
     if (body.length) throw new Error(`${where}: the spec declares no body, got ${body.slice(0, 200)}`);
     return;
   }
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (!(type in content)) throw new Error(`${where}: content-type ${JSON.stringify(contentType)} not declared (declared: ${Object.keys(content).join(', ')})`);
   if (type === 'application/json') expectValid(`${at}/content/${'application~1json'}/schema`, JSON.parse(body), where);
 }

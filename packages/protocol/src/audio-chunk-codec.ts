@@ -50,7 +50,7 @@ export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array
   const entries: [string, string, number, number][] = [];
   let metadataLen = 0;
   for (const key in value.metadata) {
-    const v = value.metadata[key]!;
+    const v = value.metadata[key];
     const kl = utf8Length(key);
     const vl = utf8Length(v);
     const entryLen = (kl ? lenField(kl) : 0) + (vl ? lenField(vl) : 0);
@@ -122,7 +122,7 @@ class Reader {
     let result = 0;
     let scale = 1;
     while (this.pos < this.end) {
-      const b = this.buf[this.pos++]!;
+      const b = this.buf[this.pos++];
       // Exact in float64 while the sum stays below 2^53; larger values go to the BigInt path.
       result += (b & 127) * scale;
       if (b < 128) return result <= Number.MAX_SAFE_INTEGER ? result : -1;
@@ -151,7 +151,7 @@ function readAudio(r: Reader, end: number): AudioData | undefined {
   let streamId: string | undefined;
   let seen = 0;
   while (r.pos < end) {
-    const tag = r.buf[r.pos++]!;
+    const tag = r.buf[r.pos++];
     const field = tag >> 3;
     if (field < 1 || field > 5 || seen & (1 << field)) return undefined;
     seen |= 1 << field;

@@ -31,20 +31,20 @@ describe('load balancers', () => {
     const all = pool([0, 0, 0]);
     const rr = createLoadBalancer<(typeof all)[number]>('round_robin');
     expect([0, 1, 2, 3].map(() => rr.pick(all, all)!.id)).toEqual([0, 1, 2, 0]);
-    expect([0, 1, 2].map(() => rr.pick([all[0]!, all[2]!], all)!.id)).toEqual([2, 0, 2]);
+    expect([0, 1, 2].map(() => rr.pick([all[0], all[2]], all)!.id)).toEqual([2, 0, 2]);
     expect(rr.pick([], all)).toBeUndefined();
   });
   it('least_connections takes the fewest in flight, ties round-robin', () => {
     const all = pool([3, 1, 1]);
     const lc = createLoadBalancer<(typeof all)[number]>('least_connections');
     expect([0, 1, 2].map(() => lc.pick(all, all)!.id)).toEqual([1, 2, 1]);
-    all[1]!.active = 5;
+    all[1].active = 5;
     expect(lc.pick(all, all)!.id).toBe(2);
   });
   it('random picks only candidates', () => {
     const all = pool([0, 0, 0]);
     const r = createLoadBalancer<(typeof all)[number]>('random');
-    const seen = new Set(Array.from({ length: 200 }, () => r.pick([all[1]!, all[2]!], all)!.id));
+    const seen = new Set(Array.from({ length: 200 }, () => r.pick([all[1], all[2]], all)!.id));
     expect([...seen].sort()).toEqual([1, 2]);
   });
 });
@@ -56,10 +56,10 @@ describe('cancellation and hangs', () => {
     const node = await nodeOf(definition, { endpoint: 'a', manifest: slow });
     const controller = new AbortController();
     const call = Promise.resolve(node.process(json(1), { signal: controller.signal, metadata: {} }));
-    await waitUntil(() => definition!.snapshot()[0]!.endpoints[0]!.active === 1, { what: 'the call in flight on the endpoint', observe: () => definition!.snapshot() });
+    await waitUntil(() => definition!.snapshot()[0].endpoints[0].active === 1, { what: 'the call in flight on the endpoint', observe: () => definition!.snapshot() });
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.Canceled });
-    expect(definition.snapshot()[0]!.endpoints[0]).toMatchObject({ failures: 0, breaker: 'closed', active: 0 });
+    expect(definition.snapshot()[0].endpoints[0]).toMatchObject({ failures: 0, breaker: 'closed', active: 0 });
   });
 
   it('a remote session that never answers fails the flush with RemoteTimeout instead of hanging', async () => {
@@ -84,7 +84,7 @@ describe('cancellation and hangs', () => {
     const signal = new AbortController().signal;
     expect(await collect(node.process(json(1), { signal, metadata: {} }))).toEqual([]);
     await expect(collect(node.flush!({ signal, metadata: {} }))).rejects.toMatchObject({ reason: 'RemoteStreamLost', cause: { reason: 'RemoteTimeout' } });
-    expect(definition.snapshot()[0]!.endpoints[0]).toMatchObject({ failures: 1, sessions: 0, active: 0 });
+    expect(definition.snapshot()[0].endpoints[0]).toMatchObject({ failures: 1, sessions: 0, active: 0 });
   });
 
   it('a remote node error in a stream is passed on as the remote error, not as a lost stream', async () => {
@@ -98,6 +98,6 @@ describe('cancellation and hangs', () => {
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect(error).toMatchObject({ code: Code.InvalidArgument });
-    expect(definition.snapshot()[0]!.endpoints[0]).toMatchObject({ failures: 0 });
+    expect(definition.snapshot()[0].endpoints[0]).toMatchObject({ failures: 0 });
   });
 });

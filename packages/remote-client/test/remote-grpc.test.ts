@@ -33,7 +33,7 @@ async function ensureAllUp(): Promise<void> {
   procs = await Promise.all(procs.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p : startGrpcServerProcess(TOKEN, p.port))));
 }
 const urls = () => procs.map((p) => p.url);
-const stats = (url: string) => definition!.snapshot()[0]!.endpoints.find((e) => e.endpoint === url)!;
+const stats = (url: string) => definition!.snapshot()[0].endpoints.find((e) => e.endpoint === url)!;
 
 describe('RemotePipelineNode over gRPC (server processes)', () => {
   it('one of three servers SIGKILLed in the middle of a run of unary requests: no request fails', async () => {
@@ -49,7 +49,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
       [0, 1, 2].map(async () => {
         while (next < 120) {
           const i = next++;
-          if (i === 40) void procs[1]!.kill();
+          if (i === 40) void procs[1].kill();
           try {
             results[i] = values(await runner.execute(manifest, [json(i)]))[0];
           } catch {
@@ -60,7 +60,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     );
     expect(failed).toBe(0);
     expect(results).toEqual(Array.from({ length: 120 }, (_, i) => i + 10));
-    const victim = stats(urls()[1]!);
+    const victim = stats(urls()[1]);
     // Failovers are bounded by the breaker: at most failureThreshold (5) failed attempts, plus the ones in flight.
     expect(victim.failures).toBeGreaterThanOrEqual(1);
     expect(victim.failures).toBeLessThanOrEqual(5 + 3);
@@ -75,14 +75,14 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     // trips) with a local fallback that keeps requests succeeding; resetTimeoutMs of an hour,
     // so only health checks can close the breaker within this test.
     const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
-    const url = urls()[0]!;
+    const url = urls()[0];
     const manifest = local({ endpoint: url, retry: { maxRetries: 0 }, circuitBreaker: { resetTimeoutMs: 3_600_000 }, healthCheck: { intervalMs: 100, timeoutMs: 1000 }, fallback: [{ local: localAdd }] });
     expect(values(await runner.execute(manifest, [json(0)]))).toEqual([10]);
-    await procs[0]!.kill();
+    await procs[0].kill();
     for (let i = 1; i <= 8; i++) expect(values(await runner.execute(manifest, [json(i)]))).toEqual([i + 1000]);
     expect(stats(url)).toMatchObject({ failures: 5, breaker: 'open' });
 
-    procs[0] = await startGrpcServerProcess(TOKEN, procs[0]!.port);
+    procs[0] = await startGrpcServerProcess(TOKEN, procs[0].port);
     await waitUntil(() => stats(url).breaker === 'closed', { what: 'the breaker closed by a health check', timeoutMs: 10_000, intervalMs: 50, observe: () => stats(url) });
     expect(stats(url)).toMatchObject({ breaker: 'closed', healthy: true });
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
@@ -100,7 +100,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
       Array.from({ length: 12 }, async () => {
         while (next < 150) {
           next++;
-          definition!.snapshot()[0]?.endpoints.forEach((e, i) => (load[i]! += e.active));
+          definition!.snapshot()[0]?.endpoints.forEach((e, i) => (load[i] += e.active));
           await runner.execute(manifest, [json(next)]);
         }
       }),
@@ -119,7 +119,7 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
     const manifest = local({ endpoints: [urls()[0], urls()[1]], retry: { maxRetries: 1, backoffMs: 10 }, fallback: [{ local: localAdd }] });
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
-    await Promise.all([procs[0]!.kill(), procs[1]!.kill()]);
+    await Promise.all([procs[0].kill(), procs[1].kill()]);
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([1001]);
     expect(values(await runner.execute(manifest, [json(2)]))).toEqual([1002]);
   });
@@ -141,9 +141,9 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
       }
     })();
     for (let i = 0; i < 5; i++) await doomed.send(json(i));
-    await waitUntil(() => stats(urls()[0]!).sessions + stats(urls()[1]!).sessions > 0, { what: 'a remote session open' });
-    const victim = stats(urls()[0]!).sessions ? 0 : 1;
-    await procs[victim]!.kill();
+    await waitUntil(() => stats(urls()[0]).sessions + stats(urls()[1]).sessions > 0, { what: 'a remote session open' });
+    const victim = stats(urls()[0]).sessions ? 0 : 1;
+    await procs[victim].kill();
     for (let i = 5; i < 10; i++) await doomed.send(json(i)).catch(() => {});
     await doomed.end().catch(() => {});
     const { got, error } = await outcome;

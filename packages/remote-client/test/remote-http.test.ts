@@ -45,11 +45,11 @@ describe('RemotePipelineNode over HTTP', () => {
     const manifest = local({ endpoints: urls });
     const results: unknown[] = [];
     for (let i = 0; i < 45; i++) {
-      if (i === 15) await servers[1]!.close({ graceMs: 0 });
+      if (i === 15) await servers[1].close({ graceMs: 0 });
       results.push(...values(await runner.execute(manifest, [json(i)])));
     }
     expect(results).toEqual(Array.from({ length: 45 }, (_, i) => i + 10));
-    const dead = definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === urls[1])!;
+    const dead = definition.snapshot()[0].endpoints.find((e) => e.endpoint === urls[1])!;
     expect(dead.failures).toBeGreaterThanOrEqual(1);
     expect(dead.failures).toBeLessThanOrEqual(5);
   });
@@ -59,9 +59,9 @@ describe('RemotePipelineNode over HTTP', () => {
     definition = createRemotePipelineNode();
     const runner = createPipelineRunner({ nodes: [definition] });
     await runner.execute(local({ endpoints: urls, healthCheck: { enabled: true, intervalMs: 3_600_000, timeoutMs: 2000 } }), [json(1)]);
-    await servers[0]!.close({ graceMs: 0 });
+    await servers[0].close({ graceMs: 0 });
     await definition.probeNow();
-    expect(definition.snapshot()[0]!.endpoints.map((e) => e.healthy)).toEqual([false, true]);
+    expect(definition.snapshot()[0].endpoints.map((e) => e.healthy)).toEqual([false, true]);
   });
 
   it('streaming: outputs come back; the server dying mid-stream fails the node (RemoteStreamLost), nothing hangs', async () => {
@@ -90,8 +90,8 @@ describe('RemotePipelineNode over HTTP', () => {
       }
     })();
     for (let i = 0; i < 3; i++) await doomed.send(json(i));
-    await waitUntil(() => servers[0]!.sessionCount > 0, { what: 'the remote session open on the first server' });
-    await servers[0]!.close({ graceMs: 0 });
+    await waitUntil(() => servers[0].sessionCount > 0, { what: 'the remote session open on the first server' });
+    await servers[0].close({ graceMs: 0 });
     for (let i = 3; i < 6; i++) await doomed.send(json(i)).catch(() => {});
     await doomed.end().catch(() => {});
     expect(await outcome).toMatchObject({ nodeId: 'remote', code: 14, reason: 'RemoteStreamLost' });

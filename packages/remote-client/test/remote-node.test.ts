@@ -45,7 +45,7 @@ describe('RemotePipelineNode, unary', () => {
       results.push(...values(out));
     }
     expect(results).toEqual(Array.from({ length: 60 }, (_, i) => i + 10));
-    const b = definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === 'b')!;
+    const b = definition.snapshot()[0].endpoints.find((e) => e.endpoint === 'b')!;
     // The breaker stops traffic to b after failureThreshold=5 failures; each of those failed over.
     expect(b.failures).toBe(5);
     expect(b.breaker).toBe('open');
@@ -56,7 +56,7 @@ describe('RemotePipelineNode, unary', () => {
     const manifest = local({ endpoints: ['a', 'b'], manifest: remoteManifest, circuitBreaker: { resetTimeoutMs: 3_600_000 } });
     fleet.get('a').kill();
     for (let i = 0; i < 12; i++) await runner.execute(manifest, [json(i)]);
-    const snap = () => definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === 'a')!;
+    const snap = () => definition.snapshot()[0].endpoints.find((e) => e.endpoint === 'a')!;
     expect(snap().failures).toBe(5);
     expect(snap().breaker).toBe('open');
     await definition.probeNow();
@@ -121,7 +121,7 @@ describe('RemotePipelineNode, unary', () => {
     const bad = { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'x', nodeType: 'NoSuchNode' }] } as ManifestInput;
     await expect(runner.execute(local({ endpoints: ['a', 'b'], manifest: bad }), [json(1)])).rejects.toMatchObject({ code: 3 });
     expect(fleet.get('a').handled + fleet.get('b').handled).toBe(1);
-    expect(definition.snapshot()[0]!.endpoints.every((e) => e.failures === 0)).toBe(true);
+    expect(definition.snapshot()[0].endpoints.every((e) => e.failures === 0)).toBe(true);
   });
 
   it('times out a slow endpoint with RemoteTimeout and fails over', async () => {

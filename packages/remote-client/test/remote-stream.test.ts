@@ -101,7 +101,7 @@ describe('RemotePipelineNode, streaming', () => {
     const { values, error } = await read;
     expect(error).toMatchObject({ reason: 'RemoteStreamLost', code: 14, nodeId: 'remote' });
     expect(values.length).toBeLessThan(10);
-    expect(definition.snapshot()[0]!.endpoints.find((e) => e.endpoint === victim)).toMatchObject({ failures: 1, active: 0 });
+    expect(definition.snapshot()[0].endpoints.find((e) => e.endpoint === victim)).toMatchObject({ failures: 1, active: 0 });
 
     const next = await runner.stream(manifest);
     const again = drain(next.outputs);

@@ -10,11 +10,11 @@ describe('defineManifest', () => {
     expect(defined).toEqual(input);
     expect(defined).not.toBe(input);
     expect(Object.isFrozen(defined)).toBe(true);
-    expect(Object.isFrozen(defined.nodes[0]!.params)).toBe(true);
-    expect(() => ((defined.nodes[0]!.params as { operand: number }).operand = 3)).toThrow(TypeError);
+    expect(Object.isFrozen(defined.nodes[0].params)).toBe(true);
+    expect(() => ((defined.nodes[0].params as { operand: number }).operand = 3)).toThrow(TypeError);
     expect(manifestText(defined)).toBe(JSON.stringify(input));
     // Changing the original afterwards changes neither the copy nor its text.
-    input.nodes[0]!.params.operand = 40;
+    input.nodes[0].params.operand = 40;
     expect(manifestText(defined)).toContain('"operand":2');
     expect(manifestText(input)).toContain('"operand":40');
     expect(manifestText('version: v1')).toBe('version: v1');
@@ -26,25 +26,25 @@ describe('defineManifest', () => {
     const withFunction = { ...plain(), nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'add', operand: () => 2 } }] };
     const error = (() => {
       try {
-        defineManifest(withFunction as never);
+        defineManifest(withFunction);
       } catch (e) {
         return e as RemoteMediaError;
       }
     })();
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect(error!.code).toBe(Code.InvalidArgument);
-    expect(error!.details[0]!.path).toBe('nodes[0].params.operand');
-    expect(() => defineManifest({ ...plain(), metadata: { name: 'x', ratio: Number.NaN } } as never)).toThrow(/metadata\.ratio/);
-    expect(() => defineManifest({ ...plain(), metadata: { name: 'x', at: new Map() } } as never)).toThrow(/metadata\.at/);
+    expect(error!.details[0].path).toBe('nodes[0].params.operand');
+    expect(() => defineManifest({ ...plain(), metadata: { name: 'x', ratio: Number.NaN } })).toThrow(/metadata\.ratio/);
+    expect(() => defineManifest({ ...plain(), metadata: { name: 'x', at: new Map() } })).toThrow(/metadata\.at/);
   });
 
   it('runs like the plain manifest, and a plain object still follows its changes between calls', async () => {
     const runner = new PipelineRunner();
     const defined = defineManifest(plain());
-    expect((await runner.execute(defined, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
+    expect((await runner.execute(defined, [{ kind: 'json', value: 1 }]))[0].data).toEqual({ kind: 'json', value: 3 });
     const mutable = plain();
-    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 3 });
-    mutable.nodes[0]!.params.operand = 10;
-    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0]!.data).toEqual({ kind: 'json', value: 11 });
+    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0].data).toEqual({ kind: 'json', value: 3 });
+    mutable.nodes[0].params.operand = 10;
+    expect((await runner.execute(mutable, [{ kind: 'json', value: 1 }]))[0].data).toEqual({ kind: 'json', value: 11 });
   });
 });

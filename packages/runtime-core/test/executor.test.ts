@@ -36,7 +36,7 @@ function recorder() {
   return { events, Recorded };
 }
 
-const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i]!, to: id }));
+const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i], to: id }));
 const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({ version: 'v1', metadata: { name: 'test' }, nodes, connections });
 
 /** A test node without params that takes and makes any kind of data. */
@@ -65,8 +65,8 @@ describe('executor', () => {
     );
     expect(outs.map(num).sort((a, b) => a - b)).toEqual([2, 3, 10, 20]);
     expect(new Set(outs.map((o) => o.metadata['rm-node-id']))).toEqual(new Set(['join']));
-    outs[0]!.metadata.mine = 'x'; // outputs' metadata belongs to the caller
-    expect(outs[1]!.metadata.mine).toBeUndefined();
+    outs[0].metadata.mine = 'x'; // outputs' metadata belongs to the caller
+    expect(outs[1].metadata.mine).toBeUndefined();
   });
 
   it('runs lifecycle in order: init, process, flush at end of input, close', async () => {
@@ -147,7 +147,7 @@ describe('executor', () => {
     for (const v of [1, 2, 3]) await session.send(json(v));
     await session.end();
     expect(await reading).toEqual([1, 3]);
-    expect(session.metrics().nodes[0]!.errors).toBe(1);
+    expect(session.metrics().nodes[0].errors).toBe(1);
   });
 
   it('rejects a data kind the node does not accept, naming the node', async () => {
@@ -197,7 +197,7 @@ describe('executor', () => {
       const reading = collect(session.outputs);
       await session.end();
       const outs = (await reading).map(num);
-      const { drops } = session.metrics().nodes[0]!;
+      const { drops } = session.metrics().nodes[0];
       expect(outs.length + drops).toBe(10);
       expect(drops).toBeGreaterThan(0);
       if (overflow === 'drop-oldest') expect(outs.at(-1)).toBe(9);
@@ -294,7 +294,7 @@ describe('executor', () => {
     await session.end();
     expect((await reading).map(num)).toEqual([7]);
     expect(calls).toBe(3);
-    expect(session.metrics().nodes[0]!.retries).toBe(2);
+    expect(session.metrics().nodes[0].retries).toBe(2);
   });
 
   it('circuit breaker opens after N consecutive failures and fails fast with CircuitOpen', async () => {
@@ -312,7 +312,7 @@ describe('executor', () => {
     await session.end();
     await reading;
     expect(calls).toBe(3);
-    expect(session.metrics().nodes[0]!.errors).toBe(10);
+    expect(session.metrics().nodes[0].errors).toBe(10);
   });
 
   it('circuit breaker goes half-open after resetTimeoutMs and closes on a successful trial', async () => {
@@ -327,7 +327,7 @@ describe('executor', () => {
     const session = await runner.stream(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
     const reading = collect(session.outputs);
     for (let i = 0; i < 5; i++) await session.send(json(i)); // 3 failures open it; 2 rejected fast
-    await waitUntil(() => session.metrics().nodes[0]!.errors === 5, { what: '5 errors counted', observe: () => session.metrics().nodes[0]!.errors });
+    await waitUntil(() => session.metrics().nodes[0].errors === 5, { what: '5 errors counted', observe: () => session.metrics().nodes[0].errors });
     expect(calls).toBe(3);
     await new Promise((r) => setTimeout(r, 150)); // kept: lets resetTimeoutMs (100) pass, the timeout under test
     await session.send(json(100)); // half-open trial succeeds and closes the breaker
@@ -486,7 +486,7 @@ describe('executor', () => {
     const session = await runner.stream(manifest([{ id: 'p', nodeType: 'PassThrough' }]));
     for (let i = 0; i < 10; i++) await session.send(json(i));
     for (let i = 0; i < 10; i++) await session.recv();
-    const m = session.metrics().nodes[0]!;
+    const m = session.metrics().nodes[0];
     expect(m).toMatchObject({ nodeId: 'p', itemsIn: 10, itemsOut: 10, errors: 0, drops: 0 });
     // Synchronous nodes are timed on a sample of calls; asynchronous ones on every call.
     expect(m.latency.count).toBe(1);
@@ -495,7 +495,7 @@ describe('executor', () => {
     for (let i = 0; i < 10; i++) await slow.send(json(i));
     for (let i = 0; i < 10; i++) await slow.recv();
     await slow.end();
-    const sm = slow.metrics().nodes[0]!.latency;
+    const sm = slow.metrics().nodes[0].latency;
     expect(sm.count).toBe(10);
     expect(sm.p50Us).toBeGreaterThanOrEqual(500);
     expect(sm.p99Us).toBeGreaterThanOrEqual(sm.p50Us);
@@ -507,11 +507,11 @@ describe('executor', () => {
 
   it('user nodes: registry rejects duplicates; function nodes work', async () => {
     const registry = new NodeRegistry(builtinNodes);
-    expect(() => registry.register(builtinNodes[0]!)).toThrow(/already registered/);
+    expect(() => registry.register(builtinNodes[0])).toThrow(/already registered/);
     registry.registerFunction({ type: 'Upper', accepts: ['text'], produces: ['text'] }, (input) => (input.kind === 'text' ? { kind: 'text', text: input.text.toUpperCase() } : undefined));
     const runner = new PipelineRunner({ registry });
     const outs = await runner.execute(manifest([{ id: 'u', nodeType: 'Upper' }]), [{ kind: 'text', text: 'hi' }]);
-    expect(outs[0]!.data).toEqual({ kind: 'text', text: 'HI' });
+    expect(outs[0].data).toEqual({ kind: 'text', text: 'HI' });
     expect(runner.listNodes().map((n) => n.type)).toContain('Upper');
   });
 

@@ -73,7 +73,7 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
     const nodes = Array.from({ length: 10_000 }, (_, i) => ({ id: `n${i}`, nodeType: 'PassThrough', colour: 'red' }));
     const problems = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes });
     expect(problems).toHaveLength(101);
-    expect(problems[100]!.message).toBe('and 9900 more problems');
+    expect(problems[100].message).toBe('and 9900 more problems');
   });
 
   it('a missing metadata does not hide unknown node types and bad connections', () => {
@@ -87,12 +87,12 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
   });
 
   it('client-given names are quoted short, and the known-types list is bounded', () => {
-    const big = new NodeRegistry(Array.from({ length: 300 }, (_, i) => ({ ...builtinNodes[0]!, type: `Type${String(i).padStart(3, '0')}` })));
+    const big = new NodeRegistry(Array.from({ length: 300 }, (_, i) => ({ ...builtinNodes[0], type: `Type${String(i).padStart(3, '0')}` })));
     const r = validateManifest({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Q'.repeat(100) }] }, big);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems[0]!.message).toContain('and 280 more)');
-    expect(r.problems[0]!.message.length).toBeLessThan(600);
+    expect(r.problems[0].message).toContain('and 280 more)');
+    expect(r.problems[0].message.length).toBeLessThan(600);
     const long = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a'.repeat(100_000), nodeType: 'x'.repeat(100_000) }] });
     expect(JSON.stringify(long).length).toBeLessThan(2000);
     expect(long.map((p) => p.path)).toEqual(['nodes[0].id', 'nodes[0].nodeType']);
@@ -112,7 +112,7 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
     }
     // Real manifests are far from the bound; deep JSON is parsed (without recursion) and refused by validation.
     expect(yamlNestingBound(readFileSync(new URL('../../../examples/vad.yaml', import.meta.url), 'utf8'))).toBeLessThan(16);
-    expect(problemsOf(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)[0]!.message).toBe('nested more than 32 levels deep');
+    expect(problemsOf(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)[0].message).toBe('nested more than 32 levels deep');
   });
 
   it('servers refuse more than 256 nodes by default, before looking at each node', async () => {
@@ -137,8 +137,8 @@ describe('every RemoteMediaError is bounded', () => {
     expect(e.rawMessage).toMatch(/\.\.\. \(\d+ more characters\)$/);
     expect(e.details).toHaveLength(ERROR_LIMITS.maxDetails + 1);
     expect(e.details.at(-1)).toEqual({ message: 'and 4900 more problems' });
-    expect(e.details[0]!.message.length).toBe(ERROR_LIMITS.maxDetailMessageChars);
-    expect(e.details[0]!.path!.length).toBe(ERROR_LIMITS.maxDetailPathChars);
+    expect(e.details[0].message.length).toBe(ERROR_LIMITS.maxDetailMessageChars);
+    expect(e.details[0].path!.length).toBe(ERROR_LIMITS.maxDetailPathChars);
     expect(e.nodeId!.length).toBe(ERROR_LIMITS.maxDetailPathChars);
     expect(JSON.stringify(e.toJSON()).length).toBeLessThan(150_000);
   });
@@ -154,7 +154,7 @@ describe('unknown fields', () => {
     const params = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [i === 0 ? '\ud800' : `k${i}${'x'.repeat(i === 1 ? 500 : 0)}`, 1]));
     const problems = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'PassThrough', params }] });
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.message).toMatch(/^unknown fields "\\ud800", "k1x{59}\.\.\.", "k2", .* and 40 more$/);
-    expect(() => encodeURIComponent(problems[0]!.message)).not.toThrow();
+    expect(problems[0].message).toMatch(/^unknown fields "\\ud800", "k1x{59}\.\.\.", "k2", .* and 40 more$/);
+    expect(() => encodeURIComponent(problems[0].message)).not.toThrow();
   });
 });

@@ -80,13 +80,13 @@ describe('manifest validation', () => {
       registry,
     );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.manifest.nodes[0]!.params).toEqual({ delimiters: '.!?', minLength: 1, flushRemainder: true });
+    if (r.ok) expect(r.manifest.nodes[0].params).toEqual({ delimiters: '.!?', minLength: 1, flushRemainder: true });
   });
 
   it('gives the line of a YAML syntax error', () => {
     const r = validateManifest('version: v1\nnodes: [\n', registry);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems[0]!.message).toMatch(/line \d+/);
+    if (!r.ok) expect(r.problems[0].message).toMatch(/line \d+/);
   });
 
   it('the runner throws InvalidArgument with details, and ResourceExhausted past maxNodes', async () => {

@@ -10,8 +10,8 @@ describe('PipelineRunner.resolve cache', () => {
     const a = runner.resolve(manifest('AudioChunker', { ms: 20 }));
     const b = runner.resolve(JSON.parse(JSON.stringify(manifest('AudioChunker', { ms: 20 }))));
     expect(b).toBe(a);
-    expect(Object.isFrozen(a.nodes[0]!.params)).toBe(true);
-    expect((a.nodes[0]!.params as { remainder?: string }).remainder).toBe('pad'); // defaults applied once, kept
+    expect(Object.isFrozen(a.nodes[0].params)).toBe(true);
+    expect((a.nodes[0].params as { remainder?: string }).remainder).toBe('pad'); // defaults applied once, kept
     const c = runner.resolve(JSON.stringify(manifest('AudioChunker', { ms: 20 })));
     expect(c).toEqual(a);
     expect(runner.resolve(JSON.stringify(manifest('AudioChunker', { ms: 20 })))).toBe(c);

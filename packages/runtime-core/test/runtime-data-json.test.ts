@@ -72,11 +72,11 @@ describe('runtime-data-json', () => {
     }
     expect(runtimeDataFromJson({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } })).toEqual({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'control', control: { type: 'explode' } })).details[0]).toMatchObject({ path: 'data.control.type' });
-    expect(errorOf(() => runtimeDataFromJson({ kind: 'audio', samples: 'AAA=', sampleRate: 1, channels: 1 })).details[0]!.message).toContain('multiple of 4');
+    expect(errorOf(() => runtimeDataFromJson({ kind: 'audio', samples: 'AAA=', sampleRate: 1, channels: 1 })).details[0].message).toContain('multiple of 4');
   });
 
   it('transport data keeps metadata and sequence, and accepts bare RuntimeData', () => {
-    const item = { data: samples[5]!, metadata: { k: 'v' }, sequence: 7 };
+    const item = { data: samples[5], metadata: { k: 'v' }, sequence: 7 };
     expect(transportDataFromJson(JSON.parse(JSON.stringify(transportDataToJson(item))))).toEqual(item);
     expect(transportDataFromJson({ kind: 'text', text: 'x' })).toEqual({ data: { kind: 'text', text: 'x' }, metadata: {} });
     const e = errorOf(() => transportDataFromJson({ data: { kind: 'text', text: 'x' }, metadata: { n: 1 }, sequence: -1 }));
@@ -111,7 +111,7 @@ describe('runtime-data-json', () => {
   });
 
   it('decoded audio owns an aligned buffer', () => {
-    const data = runtimeDataFromJson(runtimeDataToJson(samples[0]!)) as { samples: Float32Array };
+    const data = runtimeDataFromJson(runtimeDataToJson(samples[0])) as { samples: Float32Array };
     expect(data.samples.byteOffset).toBe(0);
     expect(data.samples.buffer.byteLength).toBe(data.samples.byteLength);
   });

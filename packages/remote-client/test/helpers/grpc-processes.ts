@@ -23,12 +23,12 @@ export function startGrpcServerProcess(token: string, port = 0): Promise<ServerP
       reject(new Error('gRPC server process did not start within 20 s'));
     }, 20_000);
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const m = /LISTENING (\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      const url = m[1]!;
+      const url = m[1];
       resolve({
         url,
         port: Number(new URL(url).port),

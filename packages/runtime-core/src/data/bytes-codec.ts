@@ -9,7 +9,7 @@ export function float32ToBytes(samples: Float32Array): Uint8Array {
   if (littleEndian) return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   const out = new Uint8Array(samples.byteLength);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i]!, true);
+  for (let i = 0; i < samples.length; i++) view.setFloat32(i * 4, samples[i], true);
   return out;
 }
 
@@ -56,17 +56,17 @@ export function portableBytesToBase64(bytes: Uint8Array): string {
   let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
-    const t = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    const t = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
     out[o++] = ENCODE[t >> 18]!;
     out[o++] = ENCODE[(t >> 12) & 63]!;
     out[o++] = ENCODE[(t >> 6) & 63]!;
     out[o++] = ENCODE[t & 63]!;
   }
   if (i < n) {
-    const t = (bytes[i]! << 16) | ((i + 1 < n ? bytes[i + 1]! : 0) << 8);
+    const t = (bytes[i] << 16) | ((i + 1 < n ? bytes[i + 1] : 0) << 8);
     out[o++] = ENCODE[t >> 18]!;
     out[o++] = ENCODE[(t >> 12) & 63]!;
-    out[o++] = i + 1 < n ? ENCODE[(t >> 6) & 63]! : 61;
+    out[o++] = i + 1 < n ? ENCODE[(t >> 6) & 63] : 61;
     out[o++] = 61;
   }
   return textDecoder.decode(out);
@@ -96,7 +96,7 @@ export function portableBase64ToBytes(text: string, len = text.replace(/=+$/, ''
   let bits = 0;
   for (let i = 0; i < len; i++) {
     const c = text.charCodeAt(i);
-    const v = c < 128 ? DECODE[c]! : -1;
+    const v = c < 128 ? DECODE[c] : -1;
     if (v < 0) return undefined;
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;

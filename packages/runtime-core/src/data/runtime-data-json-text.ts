@@ -32,6 +32,6 @@ export function transportDataToJsonText(item: TransportData): string {
 /** `JSON.stringify(items.map(transportDataToJson))`, faster for kinds with a binary payload. */
 export function transportDataListToJsonText(items: readonly TransportData[]): string {
   let text = '[';
-  for (let i = 0; i < items.length; i++) text += (i === 0 ? '' : ',') + transportDataToJsonText(items[i]!);
+  for (let i = 0; i < items.length; i++) text += (i === 0 ? '' : ',') + transportDataToJsonText(items[i]);
   return `${text}]`;
 }

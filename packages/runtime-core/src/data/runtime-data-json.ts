@@ -40,7 +40,7 @@ export function runtimeDataToJson(data: RuntimeData): RuntimeDataJson {
     case 'image':
     case 'tensor':
     case 'binary':
-      return { ...data, bytes: bytesToBase64(data.bytes) } as RuntimeDataJson;
+      return { ...data, bytes: bytesToBase64(data.bytes) };
     case 'json':
     case 'text':
     case 'control':
@@ -195,7 +195,7 @@ function decodeControl(value: unknown, path: string, issues: ErrorDetail[]): Con
   const message: ControlMessage = { type: f.enumName('type', CONTROL_TYPES, true) as ControlType };
   if (value.targetNodeIds !== undefined) {
     if (!Array.isArray(value.targetNodeIds) || !value.targetNodeIds.every((v) => typeof v === 'string')) issues.push({ path: `${path}.targetNodeIds`, message: 'expected an array of strings' });
-    else message.targetNodeIds = [...(value.targetNodeIds as string[])];
+    else message.targetNodeIds = [...(value.targetNodeIds)];
   }
   f.copyOptional(message, OPTIONAL.control);
   return message;

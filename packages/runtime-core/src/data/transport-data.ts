@@ -12,9 +12,9 @@ export function toTransportData(data: RuntimeData, metadata: Record<string, stri
 }
 
 /** Shared metadata of inputs that carry none; frozen so the hot path can share it without copies. */
-export const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+export const NO_METADATA: Record<string, string> = Object.freeze({});
 
 /** Accepts RuntimeData or TransportData and returns TransportData. */
 export function asTransportData(value: RuntimeData | TransportData): TransportData {
-  return 'data' in value && 'metadata' in value ? value : { data: value as RuntimeData, metadata: NO_METADATA };
+  return 'data' in value && 'metadata' in value ? value : { data: value, metadata: NO_METADATA };
 }

@@ -9,7 +9,7 @@ export function mixDown(samples: Float32Array, channels: number): Float32Array {
   const scale = 1 / channels;
   for (let f = 0, s = 0; f < frames; f++) {
     let sum = 0;
-    for (let c = 0; c < channels; c++) sum += samples[s++]!;
+    for (let c = 0; c < channels; c++) sum += samples[s++];
     out[f] = sum * scale;
   }
   return out;
@@ -37,7 +37,7 @@ export function splitChannels(samples: Float32Array, channels: number): Float32A
 export function floatToInt16(samples: Float32Array): Int16Array {
   const out = new Int16Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
-    const v = Math.round(samples[i]! * 32768);
+    const v = Math.round(samples[i] * 32768);
     out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
   }
   return out;
@@ -45,7 +45,7 @@ export function floatToInt16(samples: Float32Array): Int16Array {
 
 export function int16ToFloat(samples: Int16Array): Float32Array {
   const out = new Float32Array(samples.length);
-  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! / 32768;
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i] / 32768;
   return out;
 }
 

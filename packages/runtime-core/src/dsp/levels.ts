@@ -8,7 +8,7 @@ export function measureLevel(samples: Float32Array, start = 0, end = samples.len
   let sum = 0;
   let peak = 0;
   for (let i = start; i < end; i++) {
-    const x = samples[i]!;
+    const x = samples[i];
     sum += x * x;
     const a = x < 0 ? -x : x;
     if (a > peak) peak = a;

@@ -111,10 +111,10 @@ function buildTable(taps: number, phases: number, rows: number, cutoff: number, 
       const r = d / half;
       const w = Math.abs(r) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - r * r)) / i0Beta;
       row[i] = 2 * cutoff * sinc * w;
-      sum += row[i]!;
+      sum += row[i];
     }
     // Unity DC gain for every phase removes the phase-dependent gain ripple.
-    for (let i = 0; i < taps; i++) table[q * taps + i] = row[i]! / sum;
+    for (let i = 0; i < taps; i++) table[q * taps + i] = row[i] / sum;
   }
   return table;
 }
@@ -145,9 +145,9 @@ export function createResampler(options: ResamplerOptions): Resampler {
   const table = buildTable(taps, phases, exact ? phases : phases + 1, cutoff, kaiserBeta(spec.attenuationDb));
   // With one phase the row is symmetric about tap half-1 (tap taps-1 is the window's zero end).
   const symmetric = exact && L === 1;
-  const centerTap = table[half - 1]!;
+  const centerTap = table[half - 1];
   const folded = doubles(half);
-  for (let k = 1; k < half; k++) folded[k] = (table[half - 1 + k]! + table[half - 1 - k]!) / 2;
+  for (let k = 1; k < half; k++) folded[k] = (table[half - 1 + k] + table[half - 1 - k]) / 2;
   // Exact polyphase rows run on the WebAssembly SIMD kernel where available (`pnpm bench audio`):
   // float32 rows padded to a multiple of 8 taps, one table per filter shared by all resamplers.
   const simd = exact && options.simd !== false ? firKernel() : undefined;
@@ -201,19 +201,19 @@ export function createResampler(options: ResamplerOptions): Resampler {
       });
     }
     if (useSimd) {
-      if (channels === 1) fbuffers[0]!.set(samples.subarray(0, frames), length);
+      if (channels === 1) fbuffers[0].set(samples.subarray(0, frames), length);
       else {
         for (let c = 0; c < channels; c++) {
-          const buf = fbuffers[c]!;
+          const buf = fbuffers[c];
           for (let f = 0, s = c; f < frames; f++, s += channels) buf[length + f] = samples[s]!;
         }
       }
     } else if (channels === 1) {
-      const buf = buffers[0]!;
+      const buf = buffers[0];
       for (let f = 0; f < frames; f++) buf[length + f] = samples[f]!;
     } else {
       for (let c = 0; c < channels; c++) {
-        const buf = buffers[c]!;
+        const buf = buffers[c];
         for (let f = 0, s = c; f < frames; f++, s += channels) buf[length + f] = samples[s]!;
       }
     }
@@ -240,25 +240,25 @@ export function createResampler(options: ResamplerOptions): Resampler {
         // Integer decimation: one linear-phase row, so fold mirrored inputs and halve the multiplies.
         const mid = start + half - 1;
         for (let c = 0; c < channels; c++) {
-          const buf = buffers[c]!;
-          let s0 = centerTap * buf[mid]!;
+          const buf = buffers[c];
+          let s0 = centerTap * buf[mid];
           let s1 = 0;
           let s2 = 0;
           let s3 = 0;
           let k = 1;
           for (; k + 3 < half; k += 4) {
-            s0 += folded[k]! * (buf[mid + k]! + buf[mid - k]!);
-            s1 += folded[k + 1]! * (buf[mid + k + 1]! + buf[mid - k - 1]!);
-            s2 += folded[k + 2]! * (buf[mid + k + 2]! + buf[mid - k - 2]!);
-            s3 += folded[k + 3]! * (buf[mid + k + 3]! + buf[mid - k - 3]!);
+            s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
+            s1 += folded[k + 1] * (buf[mid + k + 1] + buf[mid - k - 1]);
+            s2 += folded[k + 2] * (buf[mid + k + 2] + buf[mid - k - 2]);
+            s3 += folded[k + 3] * (buf[mid + k + 3] + buf[mid - k - 3]);
           }
-          for (; k < half; k++) s0 += folded[k]! * (buf[mid + k]! + buf[mid - k]!);
+          for (; k < half; k++) s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
           out[k0 + c] = s0 + s1 + (s2 + s3);
         }
       } else if (exact) {
         const row = p * taps;
         for (let c = 0; c < channels; c++) {
-          const buf = buffers[c]!;
+          const buf = buffers[c];
           let s0 = 0;
           let s1 = 0;
           let s2 = 0;
@@ -267,12 +267,12 @@ export function createResampler(options: ResamplerOptions): Resampler {
           let r = row;
           const rEnd = row + taps - 3;
           for (; r < rEnd; r += 4, j += 4) {
-            s0 += table[r]! * buf[j]!;
-            s1 += table[r + 1]! * buf[j + 1]!;
-            s2 += table[r + 2]! * buf[j + 2]!;
-            s3 += table[r + 3]! * buf[j + 3]!;
+            s0 += table[r] * buf[j];
+            s1 += table[r + 1] * buf[j + 1];
+            s2 += table[r + 2] * buf[j + 2];
+            s3 += table[r + 3] * buf[j + 3];
           }
-          for (; r < row + taps; r++, j++) s0 += table[r]! * buf[j]!;
+          for (; r < row + taps; r++, j++) s0 += table[r] * buf[j];
           out[k0 + c] = s0 + s1 + (s2 + s3);
         }
       } else {
@@ -282,13 +282,13 @@ export function createResampler(options: ResamplerOptions): Resampler {
         const row0 = q * taps;
         const row1 = row0 + taps;
         for (let c = 0; c < channels; c++) {
-          const buf = buffers[c]!;
+          const buf = buffers[c];
           let s0 = 0;
           let s1 = 0;
           for (let i = 0; i < taps; i++) {
-            const x = buf[start + i]!;
-            s0 += table[row0 + i]! * x;
-            s1 += table[row1 + i]! * x;
+            const x = buf[start + i];
+            s0 += table[row0 + i] * x;
+            s1 += table[row1 + i] * x;
           }
           out[k0 + c] = s0 + alpha * (s1 - s0);
         }
@@ -321,7 +321,7 @@ export function createResampler(options: ResamplerOptions): Resampler {
       const h = hist / 4;
       for (let c = 0; c < channels; c++) {
         const avail = Math.max(0, Math.min(span, length - j0));
-        f32.set(fbuffers[c]!.subarray(j0, j0 + avail), h);
+        f32.set(fbuffers[c].subarray(j0, j0 + avail), h);
         f32.fill(0, h + avail, h + span);
         k.fir(hist, simdTable!, tapsP, n, 0, p, stepWhole, stepFrac, L, outAt + c * 4, channels * 4);
       }

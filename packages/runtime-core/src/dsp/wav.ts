@@ -18,7 +18,7 @@ function invalid(message: string): RemoteMediaError {
 }
 
 function tag(bytes: Uint8Array, offset: number): string {
-  return String.fromCharCode(bytes[offset]!, bytes[offset + 1]!, bytes[offset + 2]!, bytes[offset + 3]!);
+  return String.fromCharCode(bytes[offset], bytes[offset + 1], bytes[offset + 2], bytes[offset + 3]);
 }
 
 /** Decodes a RIFF/WAVE file (PCM 8/16/24/32-bit integer, float 32/64-bit, any rate and channel count) into interleaved float32. */
@@ -82,9 +82,9 @@ export function decodeWav(bytes: Uint8Array): AudioData {
   if (format === FORMAT_FLOAT && bits === 32) for (let i = 0; i < n; i++) samples[i] = d.getFloat32(i * 4, true);
   else if (format === FORMAT_FLOAT) for (let i = 0; i < n; i++) samples[i] = d.getFloat64(i * 8, true);
   else if (bits === 16) for (let i = 0; i < n; i++) samples[i] = d.getInt16(i * 2, true) / 32768;
-  else if (bits === 8) for (let i = 0; i < n; i++) samples[i] = (data[i]! - 128) / 128;
+  else if (bits === 8) for (let i = 0; i < n; i++) samples[i] = (data[i] - 128) / 128;
   else if (bits === 24) {
-    for (let i = 0, o = 0; i < n; i++, o += 3) samples[i] = ((data[o]! | (data[o + 1]! << 8) | (data[o + 2]! << 16)) << 8 >> 8) / 8388608;
+    for (let i = 0, o = 0; i < n; i++, o += 3) samples[i] = ((data[o] | (data[o + 1] << 8) | (data[o + 2] << 16)) << 8 >> 8) / 8388608;
   } else for (let i = 0; i < n; i++) samples[i] = d.getInt32(i * 4, true) / 2147483648;
   return { kind: 'audio', samples, sampleRate, channels };
 }
@@ -125,12 +125,12 @@ export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Uin
   ascii(36, 'data');
   v.setUint32(40, dataBytes, true);
   const n = samples.length;
-  if (format === 'float32') for (let i = 0; i < n; i++) v.setFloat32(44 + i * 4, samples[i]!, true);
-  else if (format === 'pcm16') for (let i = 0; i < n; i++) v.setInt16(44 + i * 2, toInt(samples[i]!, 32768), true);
-  else if (format === 'pcm32') for (let i = 0; i < n; i++) v.setInt32(44 + i * 4, toInt(samples[i]!, 2147483648), true);
+  if (format === 'float32') for (let i = 0; i < n; i++) v.setFloat32(44 + i * 4, samples[i], true);
+  else if (format === 'pcm16') for (let i = 0; i < n; i++) v.setInt16(44 + i * 2, toInt(samples[i], 32768), true);
+  else if (format === 'pcm32') for (let i = 0; i < n; i++) v.setInt32(44 + i * 4, toInt(samples[i], 2147483648), true);
   else {
     for (let i = 0, o = 44; i < n; i++, o += 3) {
-      const s = toInt(samples[i]!, 8388608);
+      const s = toInt(samples[i], 8388608);
       out[o] = s & 0xff;
       out[o + 1] = (s >> 8) & 0xff;
       out[o + 2] = (s >> 16) & 0xff;

@@ -28,13 +28,13 @@ export function findCycles(manifest: GraphInput): string[][] {
   for (const c of manifest.connections) {
     const from = indexOf.get(c.from);
     const to = indexOf.get(c.to);
-    if (from !== undefined && to !== undefined && from !== to) edges[from]!.push(to);
+    if (from !== undefined && to !== undefined && from !== to) edges[from].push(to);
   }
   return stronglyConnectedGroups(edges)
     .filter((group) => group.length > 1)
     .map((group) => ({ start: first(group), group }))
     .sort((a, b) => a.start - b.start)
-    .map(({ start, group }) => shortestCycleThrough(start, group, edges).map((i) => ids[i]!));
+    .map(({ start, group }) => shortestCycleThrough(start, group, edges).map((i) => ids[i]));
 }
 
 /** Tarjan's algorithm with an explicit stack: every strongly connected component of the graph. */
@@ -54,23 +54,23 @@ function stronglyConnectedGroups(edges: readonly number[][]): number[][] {
     onStack[root] = 1;
     frames.push([root, 0]);
     while (frames.length) {
-      const frame = frames[frames.length - 1]!;
+      const frame = frames[frames.length - 1];
       const v = frame[0];
-      const out = edges[v]!;
+      const out = edges[v];
       if (frame[1] < out.length) {
-        const w = out[frame[1]++]!;
+        const w = out[frame[1]++];
         if (order[w] === -1) {
           order[w] = low[w] = counter++;
           stack.push(w);
           onStack[w] = 1;
           frames.push([w, 0]);
-        } else if (onStack[w]) low[v] = Math.min(low[v]!, order[w]!);
+        } else if (onStack[w]) low[v] = Math.min(low[v], order[w]);
         continue;
       }
       frames.pop();
       if (frames.length) {
-        const parent = frames[frames.length - 1]![0];
-        low[parent] = Math.min(low[parent]!, low[v]!);
+        const parent = frames[frames.length - 1][0];
+        low[parent] = Math.min(low[parent], low[v]);
       }
       if (low[v] === order[v]) {
         const group: number[] = [];
@@ -89,7 +89,7 @@ function stronglyConnectedGroups(edges: readonly number[][]): number[][] {
 
 /** The member that comes first in the manifest (a loop: spreading a large group into Math.min overflows the stack). */
 function first(group: readonly number[]): number {
-  let min = group[0]!;
+  let min = group[0];
   for (const i of group) if (i < min) min = i;
   return min;
 }
@@ -100,8 +100,8 @@ function shortestCycleThrough(start: number, group: readonly number[], edges: re
   const previous = new Map<number, number>();
   const queue = [start];
   for (let head = 0; head < queue.length; head++) {
-    const v = queue[head]!;
-    for (const w of edges[v]!) {
+    const v = queue[head];
+    for (const w of edges[v]) {
       if (w === start) {
         const path = [start];
         for (let at = v; at !== start; at = previous.get(at)!) path.push(at);

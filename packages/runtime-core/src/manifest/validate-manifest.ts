@@ -213,15 +213,15 @@ function tooDeepPath(root: unknown): string | undefined {
   for (let at = 0; at < values.length; at++) {
     const value = values[at];
     if (value === null || typeof value !== 'object') continue;
-    if (depths[at]! >= MAX_DEPTH) {
+    if (depths[at] >= MAX_DEPTH) {
       const path: Array<string | number> = [];
-      for (let p = at; p > 0; p = parents[p]!) path.push(keys[p]!);
+      for (let p = at; p > 0; p = parents[p]!) path.push(keys[p]);
       return formatPath(path.reverse()) || '(root)';
     }
     const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
     for (const [key, child] of entries) {
       values.push(child);
-      depths.push(depths[at]! + 1);
+      depths.push(depths[at] + 1);
       parents.push(at);
       keys.push(key);
     }

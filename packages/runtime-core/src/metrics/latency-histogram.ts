@@ -32,7 +32,7 @@ export class LatencyHistogram {
 
   #bucket(us: number): void {
     const counts = this.#counts!;
-    counts[Math.min(counts.length - 1, Math.floor(Math.log2(us < 1 ? 1 : us) * SUB_BUCKETS))]!++;
+    counts[Math.min(counts.length - 1, Math.floor(Math.log2(us < 1 ? 1 : us) * SUB_BUCKETS))]++;
   }
 
   /** Upper bound of the bucket holding quantile q (0..1), in microseconds. */
@@ -42,12 +42,12 @@ export class LatencyHistogram {
     if (!counts) {
       // Exact while few samples exist; bucketed (within ~9%) afterwards.
       const sorted = [...this.#few!].sort((a, b) => a - b);
-      return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
+      return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
     }
     const rank = Math.ceil(q * this.count);
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
-      seen += counts[i]!;
+      seen += counts[i];
       if (seen >= rank) return Math.min(this.maxUs, 2 ** ((i + 1) / SUB_BUCKETS));
     }
     return this.maxUs;
@@ -59,7 +59,7 @@ export class LatencyHistogram {
     let seen = 0;
     for (let octave = 0; octave < 27; octave++) {
       const hi = 2 ** (octave + 1);
-      if (this.#counts) for (let s = 0; s < SUB_BUCKETS; s++) seen += this.#counts[octave * SUB_BUCKETS + s]!;
+      if (this.#counts) for (let s = 0; s < SUB_BUCKETS; s++) seen += this.#counts[octave * SUB_BUCKETS + s];
       else seen = (this.#few ?? []).filter((v) => Math.max(v, 1) < hi).length;
       out.push({ leUs: 2 ** (octave + 1), count: seen });
     }

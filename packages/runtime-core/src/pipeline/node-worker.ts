@@ -368,7 +368,7 @@ export class NodeWorker {
 
   #emit(env: Envelope): Promise<void> | undefined {
     const outlets = this.outlets;
-    if (outlets.length === 1) return outlets[0]!(env);
+    if (outlets.length === 1) return outlets[0](env);
     return this.#emitAll(env);
   }
 

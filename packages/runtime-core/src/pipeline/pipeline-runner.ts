@@ -188,7 +188,7 @@ export class PipelineRunner implements PipelineTransport {
   #runUnary(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
     try {
       for (let i = 0; i < inputs.length; i++) {
-        const pending = session.push(inputs[i]!);
+        const pending = session.push(inputs[i]);
         if (pending) return this.#runUnaryAsync(this.#track(session), inputs, i + 1, pending, signal, outputs);
       }
       const ending = session.endNow();
@@ -203,7 +203,7 @@ export class PipelineRunner implements PipelineTransport {
   async #runUnaryAsync(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], next: number, pending: Promise<void>, signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
     try {
       await pending;
-      for (let i = next; i < inputs.length; i++) await session.send(inputs[i]!);
+      for (let i = next; i < inputs.length; i++) await session.send(inputs[i]);
       await session.end();
     } catch (error) {
       return this.#failUnary(session, error, signal);

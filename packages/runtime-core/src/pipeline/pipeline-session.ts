@@ -127,16 +127,16 @@ export class PipelineSession implements StreamSession, WorkerHost {
     const created: NodeWorker[] = [];
     const nodes = manifest.nodes;
     for (let i = 0; i < nodes.length; i++) {
-      const ctx = this.#contextFor(nodes[i]!);
+      const ctx = this.#contextFor(nodes[i]);
       let instance;
       try {
-        instance = createNode(ctx, this.#options.registry.get(ctx.nodeType)!, nodes[i]!.params);
+        instance = createNode(ctx, this.#options.registry.get(ctx.nodeType)!, nodes[i].params);
       } catch (error) {
         return this.#abandon(created, error);
       }
       // An asynchronous create: the rest is built after it, asynchronously.
       if (isPromise(instance)) return this.#buildRest(created, i, ctx, instance);
-      created.push(this.#addWorker(nodes[i]!, ctx, instance));
+      created.push(this.#addWorker(nodes[i], ctx, instance));
     }
     return this.#initialize(created);
   }
@@ -144,9 +144,9 @@ export class PipelineSession implements StreamSession, WorkerHost {
   async #buildRest(created: NodeWorker[], index: number, ctx: SessionNodeContext, pending: Promise<PipelineNode>): Promise<void> {
     const { manifest, registry } = this.#options;
     try {
-      created.push(this.#addWorker(manifest.nodes[index]!, ctx, await pending));
+      created.push(this.#addWorker(manifest.nodes[index], ctx, await pending));
       for (let i = index + 1; i < manifest.nodes.length; i++) {
-        const spec = manifest.nodes[i]!;
+        const spec = manifest.nodes[i];
         const next = this.#contextFor(spec);
         created.push(this.#addWorker(spec, next, await createNode(next, registry.get(spec.nodeType)!, spec.params)));
       }
@@ -249,7 +249,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     if (!closing) return this.#settle();
     void Promise.allSettled(closing.map(async (w) => w.instance.close!())).then((results) => {
       const failedClose = results.find((r) => r.status === 'rejected');
-      if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose as PromiseRejectedResult).reason, Code.Internal));
+      if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose).reason, Code.Internal));
       this.#settle();
     });
   }
@@ -317,7 +317,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       return w.offer(env);
     }
     const sources = this.#sources;
-    if (sources.length === 1) return sources[0]!.offer(env);
+    if (sources.length === 1) return sources[0].offer(env);
     const pending = sources.map((s) => s.offer(env)).filter((p) => p !== undefined);
     return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
   }

@@ -33,7 +33,7 @@ const chain = (name: string, ...nodes: Array<[string, string, Record<string, unk
   pipeline(
     name,
     nodes.map(([id, nodeType, params]) => ({ id, nodeType, params: params ?? {} })),
-    nodes.slice(1).map(([id], i) => ({ from: nodes[i]![0], to: id })),
+    nodes.slice(1).map(([id], i) => ({ from: nodes[i][0], to: id })),
   );
 const values = (outs: TransportData[]) => outs.map((o) => (o.data.kind === 'json' ? o.data.value : o.data.kind === 'text' ? o.data.text : o.data.kind));
 
@@ -95,7 +95,7 @@ export function describeTransportConformance(name: string, harness: ConformanceH
 
     it('carries metadata from inputs to outputs', async () => {
       const outs = await client.execute(chain('meta', ['p', 'PassThrough']), [{ data: { kind: 'text', text: 'x' }, metadata: { traceId: 'abc-123' } }]);
-      expect(outs[0]!.metadata.traceId).toBe('abc-123');
+      expect(outs[0].metadata.traceId).toBe('abc-123');
     });
 
     const kinds = sampleOfEveryKind();
@@ -103,7 +103,7 @@ export function describeTransportConformance(name: string, harness: ConformanceH
       if (kind === 'control') continue; // control is handled by the executor, covered by the interrupt test
       it.skipIf(harness.skipKinds?.includes(kind))(`round-trips ${kind} data losslessly (unary and streaming)`, async () => {
         const [unary] = await client.execute(chain(`kind-${kind}`, ['p', 'PassThrough']), [data]);
-        expect(unary!.data).toEqual(data);
+        expect(unary.data).toEqual(data);
         const session = await client.stream(chain(`kind-${kind}-stream`, ['p', 'PassThrough']));
         await session.send(data);
         const streamed = await session.recv();

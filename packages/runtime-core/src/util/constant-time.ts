@@ -32,5 +32,5 @@ export function parseBearer(header: string | null | undefined): string | undefin
   // The usual spelling without the regex: this runs on every request.
   if (header.startsWith('Bearer ')) return header.slice(7).trim() || undefined;
   const m = /^Bearer\s+(.+)$/i.exec(header.trim());
-  return m ? m[1]!.trim() : undefined;
+  return m ? m[1].trim() : undefined;
 }

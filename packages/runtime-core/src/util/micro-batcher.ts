@@ -136,7 +136,7 @@ export class MicroBatcher<I, O> {
     } catch (error) {
       if (batch.length === 1) {
         stats.failedItems++;
-        batch[0]!.reject(error);
+        batch[0].reject(error);
         return;
       }
       // Isolate the failure: every item alone, so only the ones that fail by themselves reject.
@@ -144,7 +144,7 @@ export class MicroBatcher<I, O> {
       for (const p of batch) {
         try {
           const [one] = await this.#run([p.item]);
-          p.resolve(one as O);
+          p.resolve(one);
         } catch (itemError) {
           failed++;
           stats.failedItems++;
@@ -154,7 +154,7 @@ export class MicroBatcher<I, O> {
       if (failed === 0 && ++stats.splitRecoveries >= DEGRADE_AFTER) stats.degraded = true;
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+    for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
   }
 }
 

@@ -11,7 +11,7 @@ const pipeline = (nodes: { id: string; nodeType: string; params?: Record<string,
   version: 'v1' as const,
   metadata: { name: 'audio-test' },
   nodes,
-  connections: nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, to: n.id })),
+  connections: nodes.slice(1).map((n, i) => ({ from: nodes[i].id, to: n.id })),
 });
 async function run(nodes: Parameters<typeof pipeline>[0], inputs: RuntimeData[]): Promise<RuntimeData[]> {
   return (await runner.execute(pipeline(nodes), inputs)).map((t) => t.data);
@@ -64,9 +64,9 @@ describe('AudioChunker node', () => {
     const inputs = [x.slice(0, 100), x.slice(100, 700), x.slice(700, 1300)].map((s, i) => mono(s, 16000, i === 0 ? 1000 : undefined));
     const out = audioOf(await run([{ id: 'c', nodeType: 'AudioChunker', params: { samples: 512 } }], inputs));
     expect(out.map((a) => a.samples.length)).toEqual([512, 512, 512]);
-    expect(Array.from(out[1]!.samples.subarray(0, 3))).toEqual(Array.from(x.subarray(512, 515)));
-    expect(out[2]!.samples[1300 - 1024 - 1]).toBe(x[1299]);
-    expect(out[2]!.samples[1300 - 1024]).toBe(0);
+    expect(Array.from(out[1].samples.subarray(0, 3))).toEqual(Array.from(x.subarray(512, 515)));
+    expect(out[2].samples[1300 - 1024 - 1]).toBe(x[1299]);
+    expect(out[2].samples[1300 - 1024]).toBe(0);
     expect(out.map((a) => a.timestampUs)).toEqual([1000, 1000 + 32000, 1000 + 64000]);
   });
 
@@ -101,10 +101,10 @@ describe('AudioFormat node', () => {
 
   it('converts float32 to 16-bit PCM and back', async () => {
     const [pcm] = await run([{ id: 'f', nodeType: 'AudioFormat', params: { output: 'pcm16' } }], [stereo]);
-    expect(pcm!.kind).toBe('binary');
+    expect(pcm.kind).toBe('binary');
     expect((pcm as { mimeType: string }).mimeType).toBe('audio/pcm;format=s16le;rate=48000;channels=2');
     expect(Array.from(new Int16Array((pcm as { bytes: Uint8Array }).bytes.slice().buffer))).toEqual([16384, -16384, 32767, 0, 8192, 8192]);
-    const [back] = await run([{ id: 'f', nodeType: 'AudioFormat' }], [pcm!]);
+    const [back] = await run([{ id: 'f', nodeType: 'AudioFormat' }], [pcm]);
     expect(back).toMatchObject({ kind: 'audio', sampleRate: 48000, channels: 2 });
     expect((back as AudioData).samples[0]).toBe(0.5);
     await expectError(run([{ id: 'f', nodeType: 'AudioFormat' }], [{ kind: 'binary', bytes: new Uint8Array(4) }]), Code.InvalidArgument, /needs a sample rate/);
@@ -114,8 +114,8 @@ describe('AudioFormat node', () => {
 describe('AudioLevel and SilenceDetector nodes', () => {
   it('reports RMS and peak in dBFS', async () => {
     const out = await run([{ id: 'l', nodeType: 'AudioLevel' }], [mono(sine(1000, 16000, 1600, 0.5))]);
-    expect(out[0]!.kind).toBe('audio');
-    const level = jsonOf(out)[0]!;
+    expect(out[0].kind).toBe('audio');
+    const level = jsonOf(out)[0];
     expect(level.peakDb as number).toBeCloseTo(-6.02, 1);
     expect(level.rmsDb as number).toBeCloseTo(-9.03, 1);
   });
@@ -142,8 +142,8 @@ describe('EnergyVAD and AudioBufferAccumulator', () => {
     const expected = expectedSegments();
     expect(found).toHaveLength(expected.length);
     found.forEach((s, i) => {
-      expect(Math.abs(s.startMs - expected[i]!.startMs)).toBeLessThanOrEqual(150);
-      expect(Math.abs(s.endMs - expected[i]!.endMs)).toBeLessThanOrEqual(150);
+      expect(Math.abs(s.startMs - expected[i].startMs)).toBeLessThanOrEqual(150);
+      expect(Math.abs(s.endMs - expected[i].endMs)).toBeLessThanOrEqual(150);
     });
   });
 
@@ -160,8 +160,8 @@ describe('EnergyVAD and AudioBufferAccumulator', () => {
     const segs = segmentsFromEvents(jsonOf(out));
     expect(utterances).toHaveLength(3);
     utterances.forEach((u, i) => {
-      expect(u.timestampUs).toBe(Math.round(segs[i]!.startMs * 1000) - 100_000);
-      expect(u.samples.length).toBe(Math.round(((segs[i]!.endMs - segs[i]!.startMs + 100) * 16000) / 1000));
+      expect(u.timestampUs).toBe(Math.round(segs[i].startMs * 1000) - 100_000);
+      expect(u.samples.length).toBe(Math.round(((segs[i].endMs - segs[i].startMs + 100) * 16000) / 1000));
       // The utterance is the fixture's audio at that position.
       const from = Math.round((u.timestampUs! * 16000) / 1e6);
       expect(u.samples.subarray(0, 50)).toEqual(audio.samples.subarray(from, from + 50));
@@ -199,7 +199,7 @@ describe('EnergyVAD and AudioBufferAccumulator', () => {
     expect(events.at(-1)).toMatchObject({ speechEnd: true, endUs: 1_000_000 });
     const utterances = audioOf(out);
     expect(utterances).toHaveLength(1);
-    expect(utterances[0]!.timestampUs).toBe(500_000);
-    expect(utterances[0]!.samples.length).toBe(8000);
+    expect(utterances[0].timestampUs).toBe(500_000);
+    expect(utterances[0].samples.length).toBe(8000);
   });
 });

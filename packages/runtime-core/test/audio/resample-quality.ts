@@ -31,8 +31,8 @@ export function toneAmplitude(x: Float32Array, frequency: number, rate: number):
   let wsum = 0;
   for (let i = 0; i < n; i++) {
     const win = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
-    re += win * x[i]! * Math.cos(w * i);
-    im -= win * x[i]! * Math.sin(w * i);
+    re += win * x[i] * Math.cos(w * i);
+    im -= win * x[i] * Math.sin(w * i);
     wsum += win;
   }
   return (2 * Math.hypot(re, im)) / wsum;
@@ -40,7 +40,7 @@ export function toneAmplitude(x: Float32Array, frequency: number, rate: number):
 
 export function rms(x: Float32Array): number {
   let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
   return Math.sqrt(s / Math.max(1, x.length));
 }
 

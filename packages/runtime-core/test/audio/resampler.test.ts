@@ -56,7 +56,7 @@ describe('resampler quality (stepped sine sweep, Hann-windowed DFT + RMS)', () =
     const mid = y.subarray(4000, 12000);
     expect(toneAmplitude(mid, 1000, 16000)).toBeCloseTo(0.5, 3);
     // Sample-aligned: y[n] ~ x(t = n / 16000).
-    for (const n of [5000, 8001, 11111]) expect(y[n]!).toBeCloseTo(0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000), 3);
+    for (const n of [5000, 8001, 11111]) expect(y[n]).toBeCloseTo(0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000), 3);
   });
 });
 
@@ -70,7 +70,7 @@ describe('resampler streaming', () => {
       let o = 0;
       let k = 0;
       while (o < x.length) {
-        const frames = [1, 7, 160, 441, 1000, 3][k++ % 6]!;
+        const frames = [1, 7, 160, 441, 1000, 3][k++ % 6];
         parts.push(r.process(x.subarray(o, Math.min(x.length, o + frames * channels))));
         o += frames * channels;
       }
@@ -79,7 +79,7 @@ describe('resampler streaming', () => {
       expect(joined.length).toBe(whole.length);
       expect(joined.length).toBe(Math.ceil((x.length / channels) * outputRate / inputRate) * channels);
       let maxDiff = 0;
-      for (let i = 0; i < whole.length; i++) maxDiff = Math.max(maxDiff, Math.abs(joined[i]! - whole[i]!));
+      for (let i = 0; i < whole.length; i++) maxDiff = Math.max(maxDiff, Math.abs(joined[i] - whole[i]));
       expect(maxDiff, `${inputRate}->${outputRate} x${channels}`).toBe(0);
     }
   });

@@ -22,13 +22,13 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
       const out = (await runner.execute(vadPipeline({ minSilenceMs: 300, speechPadMs: 30 }), chunks(audio, frames))).map((t) => t.data);
       // Audio passes on unchanged, each chunk followed by its event.
       expect(out.filter((d) => d.kind === 'audio')).toHaveLength(Math.ceil(audio.samples.length / frames));
-      expect(out[0]!.kind).toBe('audio');
+      expect(out[0].kind).toBe('audio');
       expect(out[1]).toMatchObject({ kind: 'json', value: { hasSpeech: false, speechStart: false, speechEnd: false, timestampUs: 0 } });
       const found = segmentsFromEvents(events(out));
       expect(found, `chunks of ${frames}`).toHaveLength(expected.length);
       found.forEach((s, i) => {
-        expect(Math.abs(s.startMs - expected[i]!.startMs), `segment ${i} start`).toBeLessThanOrEqual(100);
-        expect(Math.abs(s.endMs - expected[i]!.endMs), `segment ${i} end`).toBeLessThanOrEqual(100);
+        expect(Math.abs(s.startMs - expected[i].startMs), `segment ${i} start`).toBeLessThanOrEqual(100);
+        expect(Math.abs(s.endMs - expected[i].endMs), `segment ${i} end`).toBeLessThanOrEqual(100);
       });
       const probs = events(out).map((e) => e.probability as number);
       expect(Math.max(...probs)).toBeGreaterThan(0.9);
@@ -43,7 +43,7 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
     const found = segmentsFromEvents(events(out));
     const expected = expectedSegments();
     expect(found).toHaveLength(expected.length);
-    found.forEach((s, i) => expect(Math.abs(s.startMs - expected[i]!.startMs)).toBeLessThanOrEqual(150));
+    found.forEach((s, i) => expect(Math.abs(s.startMs - expected[i].startMs)).toBeLessThanOrEqual(150));
   });
 
   it('shares one InferenceSession across concurrent sessions while keeping model state per session', async () => {
@@ -57,7 +57,7 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
     ]);
     expect(sileroSessionCount()).toBe(1); // the nodes of both sessions used the one session
     // Interleaved runs on one session give identical results: no state leaks between sessions.
-    expect(events(a!.map((t) => t.data))).toEqual(events(b!.map((t) => t.data)));
+    expect(events(a.map((t) => t.data))).toEqual(events(b.map((t) => t.data)));
   });
 
   it('emits only changes when eventsOnChangeOnly is set', async () => {

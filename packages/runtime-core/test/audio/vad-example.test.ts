@@ -31,8 +31,8 @@ describe('examples/vad.yaml', () => {
       expect([u.sampleRate, u.channels]).toEqual([16000, 1]);
       const startMs = u.timestampUs! / 1000 + 100; // minus the 100 ms pre-roll
       const endMs = u.timestampUs! / 1000 + (u.samples.length / 16000) * 1000;
-      expect(Math.abs(startMs - expected[i]!.startMs), `utterance ${i} start`).toBeLessThanOrEqual(100);
-      expect(Math.abs(endMs - expected[i]!.endMs), `utterance ${i} end`).toBeLessThanOrEqual(100);
+      expect(Math.abs(startMs - expected[i].startMs), `utterance ${i} start`).toBeLessThanOrEqual(100);
+      expect(Math.abs(endMs - expected[i].endMs), `utterance ${i} end`).toBeLessThanOrEqual(100);
     });
   });
 });

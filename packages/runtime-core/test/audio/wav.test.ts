@@ -24,7 +24,7 @@ describe('WAV codec', () => {
       expect(back.sampleRate).toBe(44100);
       expect(back.channels).toBe(2);
       expect(back.samples.length).toBe(10);
-      for (let i = 0; i < 10; i++) expect(Math.abs(back.samples[i]! - src.samples[i]!), format).toBeLessThanOrEqual(tol);
+      for (let i = 0; i < 10; i++) expect(Math.abs(back.samples[i] - src.samples[i]), format).toBeLessThanOrEqual(tol);
     }
   });
 

@@ -42,7 +42,7 @@ describe('container executor, Docker command line (stand-in docker)', () => {
     const passed = await runner.execute(chain([{ nodeType: 'PyPassThrough', executor: 'container' }]), inputs);
     expect(passed.map((o) => o.data)).toEqual(inputs);
     const [added] = await runner.execute(chain([{ nodeType: 'PyAddOne', executor: 'container' }], { settings: { container: { mounts: ['models'], memoryMb: 300 } } }), [{ kind: 'json', value: 1 }]);
-    expect(added!.data).toEqual({ kind: 'json', value: 2 });
+    expect(added.data).toEqual({ kind: 'json', value: 2 });
   });
 
   it('gives Docker the limits and never a host path of the client', () => {

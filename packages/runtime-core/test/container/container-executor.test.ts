@@ -71,21 +71,21 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   it('imports a module that exists only in the image (not on the host)', async () => {
     expect(spawnSync('python3', ['-c', 'import rm_image_only']).status).not.toBe(0);
     const [out] = await runner.execute(inImage([{ nodeType: 'ImageOnly', executor: 'container' }]), [json(0)]);
-    expect(value(out!)).toEqual({ marker: 'only-in-the-image', module: '/usr/lib/python3/dist-packages/rm_image_only.py' });
+    expect(value(out)).toEqual({ marker: 'only-in-the-image', module: '/usr/lib/python3/dist-packages/rm_image_only.py' });
   });
 
   it('sandboxes the node: unprivileged user, read-only root, writable scratch, no network', async () => {
     const [out] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }]), [json(0)]);
-    expect(value(out!)).toMatchObject({ uid: 65534, scratch: true, root: false, etc: false, network: false, interfaces: ['lo'] });
+    expect(value(out)).toMatchObject({ uid: 65534, scratch: true, root: false, etc: false, network: false, interfaces: ['lo'] });
   });
 
   it('the kernel applies the limits the manifest asked for: memory, pids, CPU', async () => {
     const [out] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }], { memoryMb: 320, pids: 40, cpus: 0.5 }), [json(0)]);
-    const { memoryLimit, pidsLimit, cpuQuota } = value(out!) as Record<string, string>;
+    const { memoryLimit, pidsLimit, cpuQuota } = value(out) as Record<string, string>;
     expect(Number(memoryLimit)).toBe(320 * 1024 * 1024);
     expect(pidsLimit).toBe('40');
     // cgroup v1: quota in µs per 100000 µs period; v2: "50000 100000".
-    expect(cpuQuota!.split(' ')[0]).toBe('50000');
+    expect(cpuQuota.split(' ')[0]).toBe('50000');
   });
 
   it('shares one container between two sessions of the same image and limits; removes it after the idle timeout', async () => {
@@ -102,10 +102,10 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(names).toHaveLength(1);
     // Other limits: another container.
     const [other] = await runner.execute(inImage([{ nodeType: 'WhereAmI', executor: 'container' }], { memoryMb: 300 }), [json(3)]);
-    expect((value(other!) as { hostname: string }).hostname).not.toBe(infoA.hostname);
+    expect((value(other) as { hostname: string }).hostname).not.toBe(infoA.hostname);
     await Promise.all([a.close(), b.close()]);
     await waitUntil(() => runner.python.container!.containerNames.length === 0, { what: 'idle containers released', timeoutMs: 30_000, intervalMs: 100 });
-    await waitUntil(() => !labelledContainers(engine).includes(names[0]!), { what: 'the idle container removed from the engine', timeoutMs: 30_000, intervalMs: 100 });
+    await waitUntil(() => !labelledContainers(engine).includes(names[0]), { what: 'the idle container removed from the engine', timeoutMs: 30_000, intervalMs: 100 });
   });
 
   it('memory limit, heap: the node gets ResourceExhausted naming it and the limit; the container and other sessions go on', async () => {
@@ -131,7 +131,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(error.message).toContain('memoryMb=256');
     // The container survived its worker: the next session runs in it.
     const [out] = await runner.execute(inImage([{ nodeType: 'PyAddOne', executor: 'container' }]), [json(1)]);
-    expect(value(out!)).toBe(2);
+    expect(value(out)).toBe(2);
   });
 
   it('a container killed mid-stream fails its session with a clear error naming node and container', async () => {
@@ -139,7 +139,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     await session.send(text('one'));
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
-    execFileSync(engine.bin, [...engine.globalArgs, 'kill', name!]);
+    execFileSync(engine.bin, [...engine.globalArgs, 'kill', name]);
     const error = await rejection((async () => {
       await session.send(text('two')).catch(() => {});
       for (;;) if ((await session.recv()) === undefined) break;
@@ -147,7 +147,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(error.code).toBe(Code.Unavailable);
     expect(error.reason, error.message).toBe('ContainerExited');
     expect(error.message).toContain('"echo"');
-    expect(error.message).toContain(name!);
+    expect(error.message).toContain(name);
     await session.close().catch(() => {});
   });
 
@@ -156,7 +156,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     await session.send(text('one'));
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
-    execFileSync(engine.bin, [...engine.globalArgs, 'pause', name!]);
+    execFileSync(engine.bin, [...engine.globalArgs, 'pause', name]);
     const error = await rejection((async () => {
       await session.send(text('two')).catch(() => {});
       for (;;) if ((await session.recv()) === undefined) break;
@@ -166,7 +166,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(error.message).toContain('"frozen"');
     expect(error.message).toContain('paused');
     await session.close().catch(() => {});
-    await waitUntil(() => !labelledContainers(engine).includes(name!), { what: 'the paused container removed', timeoutMs: 30_000, intervalMs: 100 });
+    await waitUntil(() => !labelledContainers(engine).includes(name), { what: 'the paused container removed', timeoutMs: 30_000, intervalMs: 100 });
   });
 
   it('warm workers: started ahead in a container of the defaults, taken by sessions, refilled', async () => {
@@ -176,7 +176,7 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
       await waitUntil(() => c.warmWorkers === 1, { what: 'a warm worker', timeoutMs: 30_000, intervalMs: 100 });
       const names = c.containerNames;
       const [out] = await warm.execute(chain([{ nodeType: 'PyAddOne', executor: 'container' }]), [json(41)]);
-      expect(value(out!)).toBe(42);
+      expect(value(out)).toBe(42);
       expect(c.containerNames).toEqual(names); // it ran in the warm container
       await waitUntil(() => c.warmWorkers === 1, { what: 'the warm worker replaced', timeoutMs: 30_000, intervalMs: 100 });
     } finally {

@@ -152,11 +152,11 @@ describe.skipIf(!found.engine || !grpcio)('container nodes over a live gRPC serv
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, Result>;
     expect(out.process).toEqual({ ok: [14, 16, 92] });
     expect(out.container).toEqual(out.process);
-    expect(out.tensorContainer!.ok).toHaveLength(2);
+    expect(out.tensorContainer.ok).toHaveLength(2);
     expect(out.tensorContainer).toEqual(out.tensorProcess);
     // Memory over the container's limit: ResourceExhausted naming the node and the limit...
-    expect(out.hog!.error).toMatchObject({ code: 'resource_exhausted', node_id: 'hog' });
-    expect(out.hog!.error!.message).toContain('memoryMb=256');
+    expect(out.hog.error).toMatchObject({ code: 'resource_exhausted', node_id: 'hog' });
+    expect(out.hog.error!.message).toContain('memoryMb=256');
     // ...while another session (in the same container) and the server go on.
     expect(out.slow).toEqual({ ok: ['a', 'b', 'c', 'd'] });
     expect(out.after).toEqual(out.process);

@@ -27,11 +27,11 @@ describe('IPC frame codec', () => {
     const [head, payload] = dataFrame(FRAME_TYPES.PROCESS, 9, tensor);
     expect(payload).toBeDefined(); // big payloads are written as views, not copied into the head
     const decoder = new FrameDecoder();
-    const whole = Buffer.concat([head!, payload!]);
+    const whole = Buffer.concat([head, payload]);
     const frames = [...decoder.push(whole.subarray(0, 65536)), ...decoder.push(whole.subarray(65536))];
     expect(frames).toHaveLength(1);
-    expect((head!.length) % 8).toBe(0);
-    const out = decodeDataFrame(frames[0]!).data as Extract<RuntimeData, { kind: 'tensor' }>;
+    expect((head.length) % 8).toBe(0);
+    const out = decodeDataFrame(frames[0]).data as Extract<RuntimeData, { kind: 'tensor' }>;
     expect({ shape: out.shape, dtype: out.dtype }).toEqual({ shape: tensor.shape, dtype: tensor.dtype });
     expect(Buffer.compare(out.bytes, bytes)).toBe(0);
   });
@@ -44,7 +44,7 @@ describe('IPC frame codec', () => {
       const decoder = new FrameDecoder();
       const frames = [];
       for (let pos = 0, i = 0; pos < stream.length; i++) {
-        const n = sizes[i % sizes.length]!;
+        const n = sizes[i % sizes.length];
         frames.push(...decoder.push(Buffer.from(stream.subarray(pos, pos + n)))); // fresh chunks, like a socket's
         pos += n;
       }
@@ -56,10 +56,10 @@ describe('IPC frame codec', () => {
   });
 
   it('round-trips control-plane JSON frames', () => {
-    const frame = new FrameDecoder().push(jsonFrame(FRAME_TYPES.ERROR, 3, { message: 'x', code: 'internal' }))[0]!;
+    const frame = new FrameDecoder().push(jsonFrame(FRAME_TYPES.ERROR, 3, { message: 'x', code: 'internal' }))[0];
     expect(frame.type).toBe(FRAME_TYPES.ERROR);
     expect(frameJson(frame)).toEqual({ message: 'x', code: 'internal' });
-    expect(frameJson(new FrameDecoder().push(jsonFrame(FRAME_TYPES.DONE, 3))[0]!)).toBeUndefined();
+    expect(frameJson(new FrameDecoder().push(jsonFrame(FRAME_TYPES.DONE, 3))[0])).toBeUndefined();
   });
 
   it('rejects a frame with an impossible length', () => {

@@ -15,7 +15,7 @@ export function chain(nodes: Array<Omit<NodeSpec, 'id'> & { id?: string }>, extr
     version: 'v1',
     metadata: { name: 'python-test' },
     nodes: withIds,
-    connections: withIds.slice(1).map((n, i) => ({ from: withIds[i]!.id, to: n.id })),
+    connections: withIds.slice(1).map((n, i) => ({ from: withIds[i].id, to: n.id })),
     ...extra,
   };
 }

@@ -183,7 +183,7 @@ describe('Python output without newlines', () => {
 describe('per-process memory limit', () => {
   it('a node allocating beyond maxMemoryMb fails with ResourceExhausted naming the node and the limit', async () => {
     const runner = runnerWith({ maxMemoryMb: 256 });
-    expect((await runner.execute(chain([{ nodeType: 'PyHog', params: { mb: 32 } }]), [text('x')]))[0]!.data).toEqual({ kind: 'json', value: 32 << 20 });
+    expect((await runner.execute(chain([{ nodeType: 'PyHog', params: { mb: 32 } }]), [text('x')]))[0].data).toEqual({ kind: 'json', value: 32 << 20 });
     const error = await failure(runner.execute(chain([{ id: 'hog', nodeType: 'PyHog', params: { mb: 512 } }]), [text('x')]));
     expect(error).toMatchObject({ code: Code.ResourceExhausted, nodeId: 'hog', reason: 'PythonMemoryLimit' });
     expect(error.message).toContain('Python node "hog" (PyHog) ran out of memory: over its limit maxMemoryMb=256');

@@ -97,7 +97,7 @@ describe('Python nodes (real python3 processes)', () => {
   it('publishes progress and cancels the Python call on interrupt (barge-in)', async () => {
     const session = await runner.stream(chain([{ id: 'slow', nodeType: 'PySlow', params: { ms: 10_000 } }]));
     await session.send(text('slow'));
-    await expect.poll(() => session.metrics().nodes[0]!.progress, { timeout: 5000 }).toBe(0.5);
+    await expect.poll(() => session.metrics().nodes[0].progress, { timeout: 5000 }).toBe(0.5);
     await session.send({ kind: 'control', control: { type: 'interrupt' } });
     await session.send(text('fast'));
     await session.send(text('stats'));

@@ -31,11 +31,11 @@ function startServer(entry: string, args: string[]): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not start within 30 s; stderr: ${stderr}`)), 30_000);
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before ready; stderr: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         const e = JSON.parse(line) as { msg?: string; url?: string };
         if (e.msg === 'ready' && e.url) {

@@ -23,7 +23,7 @@ describe('Python process lifetime', () => {
             await s.close('client went away');
           } else {
             const out = await runner.execute(manifest, [{ kind: 'json', value: n }]);
-            expect(out[0]!.data).toEqual({ kind: 'json', value: n + 1 });
+            expect(out[0].data).toEqual({ kind: 'json', value: n + 1 });
           }
         }),
       );
@@ -38,12 +38,12 @@ describe('Python process lifetime', () => {
     expect(warm.python.warmPids).toHaveLength(2);
     const [first] = warm.python.warmPids;
     const out = await warm.execute(chain([{ nodeType: 'PyBusy', params: { ms: 1 } }]), [{ kind: 'json', value: 0 }]);
-    expect((out[0]!.data as unknown as { value: { pid: number } }).value.pid).toBe(first);
+    expect((out[0].data as unknown as { value: { pid: number } }).value.pid).toBe(first);
     await expect.poll(() => warm.python.warmPids.length).toBe(2); // refilled
     expect(warm.python.warmPids).not.toContain(first);
     // Pipelines with their own settings get fresh processes.
     const custom = await warm.execute(chain([{ nodeType: 'PyParams' }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'x' } } } }), [{ kind: 'json', value: 0 }]);
-    expect((custom[0]!.data as unknown as { value: { env: string } }).value.env).toBe('x');
+    expect((custom[0].data as unknown as { value: { env: string } }).value.env).toBe('x');
     expect(warm.python.warmPids).toHaveLength(2);
     const pids = warm.python.warmPids;
     await warm.shutdown({ graceMs: 0 });
@@ -66,13 +66,13 @@ describe('Python process lifetime', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
-      parent.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      parent.stdout.on('data', (c: Buffer) => (out += c.toString()));
       await waitUntil(() => out.includes(']'), { what: 'the parent to print its Python pids', timeoutMs: 15_000, observe: () => out });
       const pids = JSON.parse(out.trim()) as number[];
       expect(pids).toHaveLength(1);
-      expect(isAlive(pids[0]!)).toBe(true);
+      expect(isAlive(pids[0])).toBe(true);
       parent.kill('SIGKILL');
-      await waitUntil(() => !isAlive(pids[0]!), { what: 'the orphaned Python process gone' });
+      await waitUntil(() => !isAlive(pids[0]), { what: 'the orphaned Python process gone' });
     });
   }
 });

@@ -67,10 +67,10 @@ describe('TextToSpeech (flite WASI)', () => {
     expect(parts).toHaveLength(3);
     expect(parts.every((p) => p.sampleRate === 16000 && p.channels === 1)).toBe(true);
     // Timestamps continue by sample count.
-    expect(parts[1]!.timestampUs).toBe(Math.round((parts[0]!.samples.length * 1e6) / 16000));
+    expect(parts[1].timestampUs).toBe(Math.round((parts[0].samples.length * 1e6) / 16000));
     const all = concat(parts);
     expect(all.length / 16000).toBeGreaterThan(10);
-    expect(parts[0]!.samples.length / 16000).toBeLessThan(1.5);
+    expect(parts[0].samples.length / 16000).toBeLessThan(1.5);
     expect(rms(all)).toBeGreaterThan(0.01);
     const at48 = await speak('Hello there.', { sampleRate: 48000 });
     expect(at48.sampleRate).toBe(48000);
@@ -197,7 +197,7 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
     const speech = (await speak('The quick brown fox jumps over the lazy dog. Noise suppression should keep the voice.', { sampleRate: 48000, voice: 'rms' })).samples;
     const n = noise(speech.length);
     const k = rms(speech) / rms(n);
-    const input: AudioData = { kind: 'audio', samples: speech.map((v, i) => v + n[i]! * k), sampleRate: 48000, channels: 1, timestampUs: 0 };
+    const input: AudioData = { kind: 'audio', samples: speech.map((v, i) => v + n[i] * k), sampleRate: 48000, channels: 1, timestampUs: 0 };
     const results: Float32Array[] = [];
     for (const frames of [480, 333, 4096]) {
       const out = audioOf((await runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), chunked(input, frames))).map((t) => t.data));
@@ -205,7 +205,7 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
       expect(all.length).toBe(input.samples.length);
       results.push(all);
       // timestamps continue by sample count
-      expect(out[1]!.timestampUs).toBe(Math.round((out[0]!.samples.length * 1e6) / 48000));
+      expect(out[1].timestampUs).toBe(Math.round((out[0].samples.length * 1e6) / 48000));
     }
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
@@ -214,13 +214,13 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
       let ps = 0;
       let pe = 0;
       for (let i = 48000; i + lag < out.length; i++) {
-        ps += speech[i]! ** 2;
-        pe += (out[i + lag]! - speech[i]!) ** 2;
+        ps += speech[i] ** 2;
+        pe += (out[i + lag] - speech[i]) ** 2;
       }
       return 10 * Math.log10(ps / pe);
     };
     expect(Math.abs(snr(input.samples, 0))).toBeLessThan(1);
-    expect(snr(results[0]!, 480)).toBeGreaterThan(5);
+    expect(snr(results[0], 480)).toBeGreaterThan(5);
   });
 
   it('keeps speech (made by the TTS) and keeps channels apart', async () => {
@@ -260,8 +260,8 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
     const events = out.map((d) => (d as { value: Record<string, unknown> }).value);
     expect(events.map((e) => e.text)).toEqual(sentences);
     expect(events[1]).toMatchObject({ final: true, startUs: 5_000_000 });
-    expect(events[1]!.endUs as number).toBeGreaterThan(5_000_000 + 1_500_000);
-    expect(typeof events[0]!.confidence).toBe('number');
+    expect(events[1].endUs as number).toBeGreaterThan(5_000_000 + 1_500_000);
+    expect(typeof events[0].confidence).toBe('number');
   });
 
   it('decodes during speech from a VAD stream (mode vad) and in continuous mode (mode stream)', async () => {
@@ -282,7 +282,7 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
     ).map((d) => (d.data as { value: Record<string, unknown> }).value);
     expect(viaVad).toHaveLength(1);
     expect(viaVad[0]).toMatchObject({ text: 'please turn on the lights in the kitchen', final: true });
-    expect(viaVad[0]!.startUs as number).toBeGreaterThan(300_000);
+    expect(viaVad[0].startUs as number).toBeGreaterThan(300_000);
     const continuous = (await runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition', params: { mode: 'stream' } }]), chunked(stream, 1600))).map(
       (d) => (d.data as { value: Record<string, unknown> }).value,
     );

@@ -45,8 +45,8 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml', () => {
     const transcripts = jsonFrom(outs, 'transcripts');
     expect(transcripts).toHaveLength(1);
     expect(transcripts[0]).toMatchObject({ final: true });
-    expect(String(transcripts[0]!.text)).toContain('hello');
-    expect(transcripts[0]!.startUs as number).toBeGreaterThan(200_000);
+    expect(String(transcripts[0].text)).toContain('hello');
+    expect(transcripts[0].startUs as number).toBeGreaterThan(200_000);
     const replies = outs.filter((o) => o.metadata['rm-node-id'] === 'replies').map((o) => o.data);
     expect(replies).toEqual([{ kind: 'text', text: 'Hello! How can I help you?', channel: 'reply' }]);
     const ttsEvents = jsonFrom(outs, 'tts').map((e) => e.tts);

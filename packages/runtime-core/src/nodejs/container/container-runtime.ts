@@ -467,7 +467,7 @@ export class ContainerRuntime {
       }
     }
     const wrap = (pending: Promise<RuntimeData | AsyncIterable<RuntimeData> | undefined>) =>
-      pending.then((r) => (r && typeof r === 'object' && Symbol.asyncIterator in r ? guarded(r as AsyncIterable<RuntimeData>) : r), rethrow);
+      pending.then((r) => (r && typeof r === 'object' && Symbol.asyncIterator in r ? guarded(r) : r), rethrow);
     return {
       initialize: async () => {
         const warm = this.#takeWarm(spec, settings);

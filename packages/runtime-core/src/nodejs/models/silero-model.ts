@@ -137,9 +137,9 @@ export class SileroVadModel {
     const input = this.#input;
     input.set(window, this.#contextFrames);
     const result = await this.#session.run(this.#feeds);
-    this.#state.set(result.stateN!.data as Float32Array);
+    this.#state.set(result.stateN.data as Float32Array);
     input.copyWithin(0, input.length - this.#contextFrames); // the window's tail is the next context
-    return (result.output!.data as Float32Array)[0]!;
+    return (result.output.data as Float32Array)[0];
   }
 
   reset(): void {
@@ -201,17 +201,17 @@ class SileroBatchInference {
     const { input, state, feeds } = this.#buffers(b);
     const layer = b * 128;
     for (let i = 0; i < b; i++) {
-      const row = rows[i]!;
+      const row = rows[i];
       input.set(row.input, i * L);
       state.set(row.state.subarray(0, 128), i * 128);
       state.set(row.state.subarray(128), layer + i * 128);
     }
     const result = await this.#session.run(feeds);
-    const stateN = result.stateN!.data as Float32Array;
-    const output = result.output!.data as Float32Array;
+    const stateN = result.stateN.data as Float32Array;
+    const output = result.output.data as Float32Array;
     const probs = new Array<number>(b);
     for (let i = 0; i < b; i++) {
-      const row = rows[i]!;
+      const row = rows[i];
       row.state.set(stateN.subarray(i * 128, i * 128 + 128), 0);
       row.state.set(stateN.subarray(layer + i * 128, layer + i * 128 + 128), 128);
       row.input.copyWithin(0, L - this.#contextFrames); // the window's tail is the next context

@@ -211,7 +211,7 @@ export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Re
       const abs = buf.byteOffset + off;
       // Float32Array needs 4-byte alignment; frames are padded for it, but a reassembled chunk may not be.
       const samples = abs % 4 === 0 ? new Float32Array(buf.buffer, abs, n / 4) : new Float32Array(new Uint8Array(buf.buffer, abs, n).slice().buffer);
-      data = { kind, samples, sampleRate: m.sampleRate, channels: m.channels ?? 1, ...opt('timestampUs', m.timestampUs), ...opt('streamId', m.streamId) } as RuntimeData;
+      data = { kind, samples, sampleRate: m.sampleRate, channels: m.channels ?? 1, ...opt('timestampUs', m.timestampUs), ...opt('streamId', m.streamId) };
       break;
     }
     case 'video':
@@ -226,10 +226,10 @@ export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Re
         ...opt('timestampUs', m.timestampUs),
         ...opt('keyframe', m.keyframe),
         ...opt('streamId', m.streamId),
-      } as RuntimeData;
+      };
       break;
     case 'image':
-      data = { kind, bytes: bytes(), format: enumName(IMAGE_FORMATS, m.format ?? 0, 'image format'), ...opt('width', m.width), ...opt('height', m.height) } as RuntimeData;
+      data = { kind, bytes: bytes(), format: enumName(IMAGE_FORMATS, m.format ?? 0, 'image format'), ...opt('width', m.width), ...opt('height', m.height) };
       break;
     case 'tensor':
       data = { kind, bytes: bytes(), shape: m.shape, dtype: enumName(TENSOR_DTYPES, m.dtype, 'tensor dtype') };
@@ -238,10 +238,10 @@ export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Re
       data = { kind, value: JSON.parse(buf.toString('utf8', off)) };
       break;
     case 'text':
-      data = { kind, text: buf.toString('utf8', off), ...opt('channel', m.channel) } as RuntimeData;
+      data = { kind, text: buf.toString('utf8', off), ...opt('channel', m.channel) };
       break;
     case 'binary':
-      data = { kind, bytes: bytes(), ...opt('mimeType', m.mimeType) } as RuntimeData;
+      data = { kind, bytes: bytes(), ...opt('mimeType', m.mimeType) };
       break;
     case 'control':
       data = {
@@ -253,7 +253,7 @@ export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Re
           ...opt('deadlineUs', m.deadlineUs),
           ...opt('reason', m.reason),
         },
-      } as RuntimeData;
+      };
       break;
   }
   return { data, metadata };
@@ -339,5 +339,5 @@ export class FrameDecoder {
 }
 
 function toFrame(buf: Buffer, pos: number, end: number): Frame {
-  return { type: buf[pos + 4]!, kind: buf[pos + 5]!, flags: buf.readUInt16LE(pos + 6), requestId: buf.readUInt32LE(pos + 8), bytes: buf.subarray(pos, end) };
+  return { type: buf[pos + 4], kind: buf[pos + 5], flags: buf.readUInt16LE(pos + 6), requestId: buf.readUInt32LE(pos + 8), bytes: buf.subarray(pos, end) };
 }

@@ -148,7 +148,7 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
         let data: RuntimeData;
         let metadata: Record<string, string> | undefined;
         try {
-          ({ data, metadata } = decodeDataFrame(frame) as { data: RuntimeData; metadata?: Record<string, string> });
+          ({ data, metadata } = decodeDataFrame(frame));
         } catch (error) {
           return fail(id, error);
         }

@@ -128,10 +128,10 @@ function withNamedModels(result: ValidationResult, models: Readonly<Record<strin
       problems.push({ path: `nodes[${i}].params.modelPath`, message: `model ${JSON.stringify(String(name).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})` });
       return node;
     }
-    return { ...node, params: { ...params, modelPath: models[name]! } };
+    return { ...node, params: { ...params, modelPath: models[name] } };
   });
   if (problems.length) return { ok: false, problems };
-  return { ...result, manifest: { ...result.manifest, nodes } as Manifest };
+  return { ...result, manifest: { ...result.manifest, nodes } };
 }
 
 export interface ShutdownLogger {

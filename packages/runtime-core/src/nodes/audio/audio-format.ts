@@ -60,7 +60,7 @@ export const AudioFormatNode = defineNode({
     const finish = (a: AudioData): RuntimeData => {
       if (gain !== 1) {
         const s = new Float32Array(a.samples.length);
-        for (let i = 0; i < s.length; i++) s[i] = a.samples[i]! * gain;
+        for (let i = 0; i < s.length; i++) s[i] = a.samples[i] * gain;
         a = { ...a, samples: s };
       }
       if (params.output === 'audio') return a;

@@ -27,7 +27,7 @@ export const TextCollectorNode = defineNode({
         const out: RuntimeData[] = [];
         let start = 0;
         for (let i = 0; i < buffer.length; i++) {
-          if (!delimiters.includes(buffer[i]!)) continue;
+          if (!delimiters.includes(buffer[i])) continue;
           // A delimiter ends a sentence only when whitespace follows it; at the end of the buffer wait
           // for the next token, so "3." + "14" stays one number.
           const next = buffer[i + 1];

@@ -56,7 +56,7 @@ export function synthesisPieces(text: string, groupChars = 300, firstClauseChars
     }
   }
   for (const s of sentences.slice(1)) {
-    const last = out.length > 1 ? out[out.length - 1]! : undefined;
+    const last = out.length > 1 ? out[out.length - 1] : undefined;
     if (last !== undefined && last.length + 1 + s.length <= groupChars) out[out.length - 1] = `${last} ${s}`;
     else out.push(s);
   }

@@ -56,11 +56,11 @@ export class RnnoiseStream {
     const m = this.#m;
     const off = this.#buf >> 2;
     const heap = m.HEAPF32; // re-read: memory growth replaces the view
-    for (let i = 0; i < RNNOISE_FRAME; i++) heap[off + i] = frame[i]! * 32768;
+    for (let i = 0; i < RNNOISE_FRAME; i++) heap[off + i] = frame[i] * 32768;
     this.lastVad = m._rnnoise_process_frame(this.#state, this.#buf, this.#buf);
     const out = m.HEAPF32;
     for (let i = 0; i < RNNOISE_FRAME; i++) {
-      const v = out[off + i]! / 32768;
+      const v = out[off + i] / 32768;
       frame[i] = v > 1 ? 1 : v < -1 ? -1 : v;
     }
   }
@@ -96,7 +96,7 @@ export const NoiseSuppressionNode = defineNode({
     const frame = new Float32Array(RNNOISE_FRAME);
 
     const run = (chans: Float32Array[], pad: boolean): Float32Array | undefined => {
-      const have = chans[0]!.length;
+      const have = chans[0].length;
       const frames = pad ? Math.ceil(have / RNNOISE_FRAME) : Math.floor(have / RNNOISE_FRAME);
       const keep = pad ? have : frames * RNNOISE_FRAME;
       if (keep === 0) {
@@ -105,16 +105,16 @@ export const NoiseSuppressionNode = defineNode({
       }
       const out = new Float32Array(keep * channels);
       for (let c = 0; c < channels; c++) {
-        const src = chans[c]!;
+        const src = chans[c];
         for (let f = 0; f < frames; f++) {
           const start = f * RNNOISE_FRAME;
           frame.fill(0);
           frame.set(src.subarray(start, Math.min(have, start + RNNOISE_FRAME)));
-          streams[c]!.processFrame(frame);
+          streams[c].processFrame(frame);
           const n = Math.min(RNNOISE_FRAME, keep - start);
           for (let i = 0; i < n; i++) {
-            const orig = src[start + i]!;
-            out[(start + i) * channels + c] = mix === 1 ? frame[i]! : mix * frame[i]! + (1 - mix) * orig;
+            const orig = src[start + i];
+            out[(start + i) * channels + c] = mix === 1 ? frame[i] : mix * frame[i] + (1 - mix) * orig;
           }
         }
         pending[c] = src.subarray(keep).slice();

@@ -56,7 +56,7 @@ export function createSpeechRecognitionNode(runtime: PythonRuntime = new PythonR
   });
   // A copy, so the runner does not treat it as a manifest-configured Python node: its process
   // always imports the module above, whatever the manifest's settings.python says.
-  return { ...inner, paramsSchema, create: (params, ctx) => inner.create(params as Record<string, unknown>, ctx) };
+  return { ...inner, paramsSchema, create: (params, ctx) => inner.create(params, ctx) };
 }
 
 /** A Python runtime for the speech node, from the runner's Python options. */
