@@ -4,13 +4,10 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { PipelineErrorSchema } from '@remotemedia/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTO_DIR, TOKEN, f32le, passThrough, startServer } from './helpers.js';
-
-type AnyClient = grpc.Client & Record<string, any>;
-const load = (file: string) => grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [PROTO_DIR], longs: Number, enums: String, defaults: true, oneofs: true })) as any;
+import { type ExecuteResponse, type ExecutionClient, type HealthClient, type HealthResponse, type ReflectionClient, type ReflectionResponse, type StreamResponse, type StreamingClient, grpcJsClient } from './grpc-js-clients.js';
+import { TOKEN, f32le, passThrough, startServer } from './helpers.js';
 
 /** google.rpc.Status from grpc-status-details-bin -> its Any details (type url, bytes). */
 function statusDetails(bin: Buffer): Array<{ typeUrl: string; value: Uint8Array }> {
@@ -38,8 +35,8 @@ function statusDetails(bin: Buffer): Array<{ typeUrl: string; value: Uint8Array 
 
 describe('@grpc/grpc-js client against the server', () => {
   let ctx: Awaited<ReturnType<typeof startServer>>;
-  let execution: AnyClient;
-  let streaming: AnyClient;
+  let execution: ExecutionClient;
+  let streaming: StreamingClient;
   const auth = () => {
     const m = new grpc.Metadata();
     m.set('authorization', `Bearer ${TOKEN}`);
@@ -48,10 +45,8 @@ describe('@grpc/grpc-js client against the server', () => {
 
   beforeAll(async () => {
     ctx = await startServer();
-    const pkg = load('remotemedia/v1/pipeline.proto');
-    const target = `127.0.0.1:${ctx.port}`;
-    execution = new pkg.remotemedia.v1.PipelineExecutionService(target, grpc.credentials.createInsecure());
-    streaming = new pkg.remotemedia.v1.StreamingPipelineService(target, grpc.credentials.createInsecure());
+    execution = grpcJsClient<ExecutionClient>('remotemedia/v1/pipeline.proto', 'remotemedia.v1.PipelineExecutionService', ctx.port);
+    streaming = grpcJsClient<StreamingClient>('remotemedia/v1/pipeline.proto', 'remotemedia.v1.StreamingPipelineService', ctx.port);
   });
   afterAll(async () => {
     execution?.close();
@@ -61,28 +56,28 @@ describe('@grpc/grpc-js client against the server', () => {
 
   it('ExecutePipeline returns every output, audio as float32 bytes', async () => {
     const samples = f32le([0.5, -0.25, 1, 0]);
-    const res = await new Promise<any>((resolve, reject) =>
+    const res = await new Promise<ExecuteResponse>((resolve, reject) =>
       execution.ExecutePipeline(
         {
           manifest: JSON.stringify(passThrough()),
           inputs: [{ data: { audio: { samples, sampleRate: 16000, channels: 1 } }, sequence: 1, metadata: { k: 'v' } }, { data: { text: { text: 'héllo', channel: 'c' } } }],
         },
         auth(),
-        (err: unknown, value: unknown) => (err ? reject(err) : resolve(value)),
+        (err, value) => (err ? reject(err) : resolve(value!)),
       ),
     );
     expect(res.outputs).toHaveLength(2);
-    expect(Buffer.from(res.outputs[0].data.audio.samples).equals(samples)).toBe(true);
-    expect(res.outputs[0].data.audio.sampleRate).toBe(16000);
+    expect(Buffer.from(res.outputs[0].data.audio!.samples).equals(samples)).toBe(true);
+    expect(res.outputs[0].data.audio?.sampleRate).toBe(16000);
     expect(res.outputs[0].metadata).toMatchObject({ k: 'v' });
     expect(res.outputs[1].data.text).toMatchObject({ text: 'héllo', channel: 'c' });
   });
 
   it('StreamPipeline: init -> ready -> results -> metrics -> closed', async () => {
     const call = streaming.StreamPipeline(auth());
-    const responses: any[] = [];
+    const responses: StreamResponse[] = [];
     const done = new Promise<void>((resolve, reject) => {
-      call.on('data', (r: any) => responses.push(r));
+      call.on('data', (r: StreamResponse) => responses.push(r));
       call.on('end', resolve);
       call.on('error', reject);
     });
@@ -92,19 +87,19 @@ describe('@grpc/grpc-js client against the server', () => {
     call.end();
     await done;
     expect(responses[0].response).toBe('ready');
-    expect(responses[0].ready.sessionId).toMatch(/[0-9a-f-]{36}/);
-    const results = responses.filter((r) => r.response === 'result');
-    expect(results.map((r) => JSON.parse(r.result.data.json.json).i)).toEqual([...Array(10).keys()]);
-    expect(results.map((r) => r.result.sequence)).toEqual([...Array(10).keys()]);
-    const metrics = responses.find((r) => r.response === 'metrics');
-    expect(metrics.metrics.inputs).toBe(10);
-    expect(metrics.metrics.nodes[0].nodeId).toBe('p');
+    expect(responses[0].ready?.sessionId).toMatch(/[0-9a-f-]{36}/);
+    const results = responses.filter((r) => r.response === 'result').map((r) => r.result!);
+    expect(results.map((r) => (JSON.parse(r.data.json!.json) as { i: number }).i)).toEqual([...Array(10).keys()]);
+    expect(results.map((r) => r.sequence)).toEqual([...Array(10).keys()]);
+    const { metrics } = responses.find((r) => r.response === 'metrics')!;
+    expect(metrics?.inputs).toBe(10);
+    expect(metrics?.nodes[0].nodeId).toBe('p');
     expect(responses.at(-1)).toMatchObject({ response: 'closed', closed: { results: 10 } });
   });
 
   it('a bad manifest is INVALID_ARGUMENT with a PipelineError detail listing every problem', async () => {
     const bad = { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'a', nodeType: 'NoSuchNode' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'pow' } }] };
-    const error = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(bad), inputs: [] }, auth(), (err: grpc.ServiceError) => resolve(err)));
+    const error = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(bad), inputs: [] }, auth(), (err) => resolve(err!)));
     expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
     const [bin] = error.metadata.get('grpc-status-details-bin') as Buffer[];
     const details = statusDetails(bin);
@@ -116,7 +111,7 @@ describe('@grpc/grpc-js client against the server', () => {
   });
 
   it('rejects missing and wrong tokens with UNAUTHENTICATED', async () => {
-    const call = (md: grpc.Metadata) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(passThrough()), inputs: [] }, md, (err: grpc.ServiceError) => resolve(err)));
+    const call = (md: grpc.Metadata) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(passThrough()), inputs: [] }, md, (err) => resolve(err!)));
     expect((await call(new grpc.Metadata())).code).toBe(grpc.status.UNAUTHENTICATED);
     const wrong = new grpc.Metadata();
     wrong.set('authorization', 'Bearer nope');
@@ -126,15 +121,15 @@ describe('@grpc/grpc-js client against the server', () => {
   });
 
   it('grpc.health.v1: Check and Watch without credentials', async () => {
-    const health = new (load('grpc/health/v1/health.proto').grpc.health.v1.Health)(`127.0.0.1:${ctx.port}`, grpc.credentials.createInsecure());
-    const check = await new Promise<any>((resolve, reject) => health.Check({ service: '' }, (e: unknown, r: unknown) => (e ? reject(e) : resolve(r))));
+    const health = grpcJsClient<HealthClient>('grpc/health/v1/health.proto', 'grpc.health.v1.Health', ctx.port);
+    const check = await new Promise<HealthResponse>((resolve, reject) => health.Check({ service: '' }, (e, r) => (e ? reject(e) : resolve(r!))));
     expect(check.status).toBe('SERVING');
-    const known = await new Promise<any>((resolve, reject) => health.Check({ service: 'remotemedia.v1.StreamingPipelineService' }, (e: unknown, r: unknown) => (e ? reject(e) : resolve(r))));
+    const known = await new Promise<HealthResponse>((resolve, reject) => health.Check({ service: 'remotemedia.v1.StreamingPipelineService' }, (e, r) => (e ? reject(e) : resolve(r!))));
     expect(known.status).toBe('SERVING');
-    const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'no.Such' }, (e: grpc.ServiceError) => resolve(e)));
+    const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'no.Such' }, (e) => resolve(e!)));
     expect(unknown.code).toBe(grpc.status.NOT_FOUND);
     const watch = health.Watch({ service: '' });
-    const first = await new Promise<any>((resolve, reject) => {
+    const first = await new Promise<HealthResponse>((resolve, reject) => {
       watch.once('data', resolve);
       watch.once('error', reject);
     });
@@ -144,12 +139,11 @@ describe('@grpc/grpc-js client against the server', () => {
   });
 
   it.each(['v1', 'v1alpha'])('server reflection %s lists the services and serves descriptors', async (version) => {
-    const pkg = load(`grpc/reflection/${version}/reflection.proto`);
-    const client = new pkg.grpc.reflection[version].ServerReflection(`127.0.0.1:${ctx.port}`, grpc.credentials.createInsecure());
+    const client = grpcJsClient<ReflectionClient>(`grpc/reflection/${version}/reflection.proto`, `grpc.reflection.${version}.ServerReflection`, ctx.port);
     const call = client.ServerReflectionInfo();
-    const responses: any[] = [];
+    const responses: ReflectionResponse[] = [];
     const done = new Promise<void>((resolve, reject) => {
-      call.on('data', (r: any) => responses.push(r));
+      call.on('data', (r: ReflectionResponse) => responses.push(r));
       call.on('end', resolve);
       call.on('error', reject);
     });
@@ -161,15 +155,15 @@ describe('@grpc/grpc-js client against the server', () => {
     call.end();
     await done;
     client.close();
-    expect(responses[0].listServicesResponse.service.map((s: any) => s.name)).toEqual(
+    expect(responses[0].listServicesResponse?.service.map((s) => s.name)).toEqual(
       expect.arrayContaining(['remotemedia.v1.PipelineExecutionService', 'remotemedia.v1.StreamingPipelineService', 'grpc.health.v1.Health', `grpc.reflection.${version}.ServerReflection`]),
     );
-    const names = (r: any) => r.fileDescriptorResponse.fileDescriptorProto.map((b: Uint8Array) => fromBinary(FileDescriptorProtoSchema, b).name);
+    const names = (r: ReflectionResponse) => r.fileDescriptorResponse!.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
     expect(names(responses[1])).toEqual(expect.arrayContaining(['remotemedia/v1/pipeline.proto', 'remotemedia/v1/data.proto', 'remotemedia/v1/metrics.proto']));
-    const pipelineFile = fromBinary(FileDescriptorProtoSchema, responses[1].fileDescriptorResponse.fileDescriptorProto[0]);
+    const pipelineFile = fromBinary(FileDescriptorProtoSchema, responses[1].fileDescriptorResponse!.fileDescriptorProto[0]);
     expect(pipelineFile.service.map((s) => s.name)).toEqual(['PipelineExecutionService', 'StreamingPipelineService']);
     expect(names(responses[2])[0]).toBe('remotemedia/v1/pipeline.proto');
     expect(names(responses[3])[0]).toBe('remotemedia/v1/data.proto');
-    expect(responses[4].errorResponse.errorCode).toBe(grpc.status.NOT_FOUND);
+    expect(responses[4].errorResponse?.errorCode).toBe(grpc.status.NOT_FOUND);
   });
 });

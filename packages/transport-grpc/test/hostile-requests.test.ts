@@ -7,14 +7,14 @@ import net from 'node:net';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import fc from 'fast-check';
 import { type DataChunk, DataChunkSchema, ExecutePipelineRequestSchema, PipelineErrorSchema, StreamPipelineRequestSchema } from '@remotemedia/protocol';
 import { Code, RemoteMediaError, text } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GrpcProtocol, createGrpcPipelineClient } from '../src/index.js';
 import { decodeGrpcMessage, encodeGrpcMessage } from '../src/errors.js';
-import { PROTO_DIR, TOKEN, passThrough, startServer } from './helpers.js';
+import { type ExecutionClient, type HealthClient, type StreamingClient, grpcJsClient } from './grpc-js-clients.js';
+import { TOKEN, passThrough, startServer } from './helpers.js';
 
 const EXECUTE = '/remotemedia.v1.PipelineExecutionService/ExecutePipeline';
 const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
@@ -136,11 +136,9 @@ function pipelineErrorOf(bin: Buffer) {
   return undefined;
 }
 
-const load = (file: string) => grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [PROTO_DIR], longs: Number, enums: String, defaults: true, oneofs: true })) as any;
 function grpcJs(port: number) {
-  const pkg = load('remotemedia/v1/pipeline.proto');
-  const execution = new pkg.remotemedia.v1.PipelineExecutionService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const streaming = new pkg.remotemedia.v1.StreamingPipelineService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const execution = grpcJsClient<ExecutionClient>('remotemedia/v1/pipeline.proto', 'remotemedia.v1.PipelineExecutionService', port);
+  const streaming = grpcJsClient<StreamingClient>('remotemedia/v1/pipeline.proto', 'remotemedia.v1.StreamingPipelineService', port);
   cleanups.push(() => {
     execution.close();
     streaming.close();
@@ -150,7 +148,7 @@ function grpcJs(port: number) {
     m.set('authorization', `Bearer ${TOKEN}`);
     return m;
   };
-  const execute = (manifest: string) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest, inputs: [] }, md(), (err: grpc.ServiceError) => resolve(err)));
+  const execute = (manifest: string) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest, inputs: [] }, md(), (err) => resolve(err!)));
   return { execution, streaming, md, execute };
 }
 
@@ -206,7 +204,7 @@ describe('a message the status cannot carry as is (item 1)', () => {
         expect(s.code, protocol).toBe(Code.InvalidArgument);
       }
     }
-    const failed = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: FAIL_ON_SURROGATE, inputs: [{ data: { text: { text: '\ufffd' } } }] }, md(), (err: grpc.ServiceError) => resolve(err)));
+    const failed = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: FAIL_ON_SURROGATE, inputs: [{ data: { text: { text: '\ufffd' } } }] }, md(), (err) => resolve(err!)));
     expect(failed.details).toContain('\ufffd');
     await stillServing(url);
   });
@@ -353,7 +351,7 @@ describe('early answers on a long-lived connection', () => {
 describe('open services (health, reflection)', () => {
   it('long-lived health Watch streams are capped at maxConcurrentSessions; errors stay bounded', async () => {
     const { url, port } = await setup({ limits: { maxConcurrentSessions: 2 } });
-    const health = new (load('grpc/health/v1/health.proto').grpc.health.v1.Health)(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const health = grpcJsClient<HealthClient>('grpc/health/v1/health.proto', 'grpc.health.v1.Health', port);
     cleanups.push(() => health.close());
     const watch = () => {
       const call = health.Watch({ service: '' });
@@ -381,7 +379,7 @@ describe('open services (health, reflection)', () => {
       })
       .toBe('SERVING');
     b.call.cancel();
-    const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'x'.repeat(100_000) }, (e: grpc.ServiceError) => resolve(e)));
+    const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'x'.repeat(100_000) }, (e) => resolve(e!)));
     expect(unknown.code).toBe(grpc.status.NOT_FOUND);
     expect(unknown.details.length).toBeLessThan(1100);
   });
