@@ -28,7 +28,6 @@ const unsafeAnyOff = Object.fromEntries(unsafeAnyRules.map((r) => [`@typescript-
 const scheduled = true;
 const scheduledFolders = [
   'packages/runtime-core/**',
-  'packages/transport-grpc/**',
   'packages/transport-http/**',
   'packages/transport-webrtc/**',
   'packages/protocol/**',
@@ -37,6 +36,8 @@ const scheduledFolders = [
   'bench/bundle.bench.ts',
   'specs/**',
 ];
+// Folders whose fixes have landed: errors there, even where a pattern above (packages/*/test/**) still matches.
+const scheduledDone = ['packages/transport-grpc/**'];
 const asWarnings = (ruleSets) =>
   Object.fromEntries(
     Object.entries(Object.assign({}, ...ruleSets))
@@ -59,7 +60,7 @@ export default tseslint.config(
     },
     rules,
   },
-  ...(scheduled ? [{ files: scheduledFolders, rules: asWarnings([...recommended.map((c) => c.rules ?? {}), rules]) }] : []),
+  ...(scheduled ? [{ files: scheduledFolders, ignores: scheduledDone, rules: asWarnings([...recommended.map((c) => c.rules ?? {}), rules]) }] : []),
   { files: ['**/*.js', '**/*.mjs', '**/test/**', '**/*.test.ts'], rules: unsafeAnyOff },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
