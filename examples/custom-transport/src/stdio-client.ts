@@ -13,7 +13,9 @@ export interface StdioClientOptions {
   token?: string;
 }
 
-type Call = (method: string, params: Record<string, unknown>, options?: CallOptions) => Promise<any>;
+type Call = <T = unknown>(method: string, params: Record<string, unknown>, options?: CallOptions) => Promise<T>;
+/** One line from the server: a reply `{id, result|error}` or a session's `{session, output|error|done}`. */
+type Line = { id?: number; result?: unknown; session?: string; output?: unknown; error?: unknown };
 
 /** Only the wire: inputs are `send` calls, outputs arrive as `{session, output|done|error}` lines. */
 class StdioSession extends ClientStreamSession {
@@ -21,7 +23,7 @@ class StdioSession extends ClientStreamSession {
     super(sessionId);
   }
   /** One line from the server for this session. */
-  onLine(msg: { output?: unknown; error?: unknown }): void {
+  onLine(msg: Line): void {
     if (msg.output) void this.deliver(transportDataFromJson(msg.output));
     else if (msg.error) this.fail(RemoteMediaError.fromJSON(msg.error));
     else this.finish();
@@ -39,22 +41,22 @@ class StdioSession extends ClientStreamSession {
 
 export function createStdioClient({ readable, writable, token }: StdioClientOptions): PipelineClient {
   let nextId = 1;
-  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
+  const pending = new Map<number | undefined, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   const sessions = new Map<string, StdioSession>();
   createInterface({ input: readable }).on('line', (line) => {
-    const msg = JSON.parse(line);
+    const msg = JSON.parse(line) as Line;
     if (msg.session) return sessions.get(msg.session)?.onLine(msg);
     const p = pending.get(msg.id);
     pending.delete(msg.id);
     if (msg.error) p?.reject(RemoteMediaError.fromJSON(msg.error));
     else p?.resolve(msg.result);
   });
-  const call: Call = (method, params, options = {}) => {
+  const call: Call = <T>(method: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<T> => {
     const signal = callSignal(options);
     if (signal?.aborted) return Promise.reject(abortError(signal));
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       signal?.addEventListener('abort', () => (pending.delete(id), reject(abortError(signal))), { once: true });
       writable.write(JSON.stringify({ id, method, token, timeoutMs: options.timeoutMs, ...params }) + '\n');
     });
@@ -62,17 +64,17 @@ export function createStdioClient({ readable, writable, token }: StdioClientOpti
 
   return {
     async execute(manifest, inputs, options) {
-      const outputs = await call('execute', { manifest, inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) }, options);
-      return (outputs as unknown[]).map((o) => transportDataFromJson(o));
+      const outputs = await call<unknown[]>('execute', { manifest, inputs: inputs.map((i) => transportDataToJson(asTransportData(i))) }, options);
+      return outputs.map((o) => transportDataFromJson(o));
     },
     async stream(manifest: ManifestSource, options?: CallOptions) {
-      const { session: sessionId } = await call('open', { manifest }, options);
+      const { session: sessionId } = await call<{ session: string }>('open', { manifest }, options);
       const session = new StdioSession(sessionId, call);
       sessions.set(sessionId, session);
       void session.settled.then(() => sessions.delete(sessionId));
       return session;
     },
-    health: (options?: CallOptions): Promise<HealthStatus> => call('health', {}, options),
+    health: (options?: CallOptions) => call<HealthStatus>('health', {}, options),
     async close() {
       writable.end();
     },

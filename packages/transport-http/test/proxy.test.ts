@@ -1,6 +1,6 @@
 import { Code, RemoteMediaError, createPipelineRunner } from '@remotemedia/runtime-core';
 import { conformanceNodes, describeTransportConformance } from '@remotemedia/runtime-core/testing';
-import { type HttpPipelineClient, type HttpServer, createHttpPipelineClient, createHttpServer } from '@remotemedia/transport-http';
+import { type HttpPipelineClient, createHttpPipelineClient, createHttpServer } from '@remotemedia/transport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN, chain } from './helpers.js';
 
