@@ -20,7 +20,7 @@ function curlBinary(dir: string, args: string[], stdin?: Uint8Array): Promise<{ 
       if (error) return reject(error);
       const lines = readFileSync(headerFile, 'latin1').trim().split('\r\n');
       const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(lines[0]!.split(' ')[1]), headers, body: readFileSync(bodyFile) });
+      resolve({ status: Number(lines[0].split(' ')[1]), headers, body: readFileSync(bodyFile) });
     });
     child.stdin!.end(stdin ?? '');
   });

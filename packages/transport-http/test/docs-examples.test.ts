@@ -7,7 +7,7 @@ import { type HttpServer, createHttpServer } from '@remotemedia/transport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const docPath = join(dirname(fileURLToPath(import.meta.url)), '../../../docs/http-api.md');
-const blocks = [...readFileSync(docPath, 'utf8').matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = [...readFileSync(docPath, 'utf8').matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
 
 function runBash(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -29,8 +29,8 @@ describe('docs/http-api.md curl examples run for real', () => {
   it('the doc has examples', () => expect(blocks.length).toBeGreaterThanOrEqual(8));
 
   blocks.forEach((block, i) => {
-    const expectations = [...block.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1]!);
-    it(`example ${i + 1}: ${block.split('\n')[0]!.slice(0, 60)}`, async () => {
+    const expectations = [...block.matchAll(/^# expect: (.*)$/gm)].map((m) => m[1]);
+    it(`example ${i + 1}: ${block.split('\n')[0].slice(0, 60)}`, async () => {
       const result = await runBash(block, { RM_URL: url, RM_TOKEN: 'secret' });
       expect(result.code, result.stderr).toBe(0);
       expect(expectations.length, 'each example states what it prints').toBeGreaterThan(0);

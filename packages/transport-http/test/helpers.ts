@@ -10,7 +10,7 @@ export const chain = (name: string, ...nodes: Array<[string, string, Record<stri
   version: 'v1',
   metadata: { name },
   nodes: nodes.map(([id, nodeType, params]) => ({ id, nodeType, params: params ?? {} })),
-  connections: nodes.slice(1).map(([id], i) => ({ from: nodes[i]![0], to: id })),
+  connections: nodes.slice(1).map(([id], i) => ({ from: nodes[i][0], to: id })),
 });
 
 export interface Started {

@@ -272,7 +272,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
       answers[i] = '';
       const timer = setInterval(() => {
         if (socket.destroyed) return clearInterval(timer);
-        socket.write(request[at++ % request.length]!);
+        socket.write(request[at++ % request.length]);
       }, 20);
       socket.on('data', (d) => (answers[i] += d));
       socket.on('error', () => {});
@@ -286,7 +286,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     for (let i = 0; i < 5; i++) expect(await healthOk(s)).toBe(true);
     await waitUntil(() => closed.filter(Boolean).length === SOCKETS, { what: 'the server to close every slow socket', timeoutMs: 20_000 });
     expect(answers.every((a) => a.startsWith('HTTP/1.1 408'))).toBe(true);
-    expect(JSON.parse(answers[0]!.slice(answers[0]!.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'deadline_exceeded', reason: 'RequestTimeout' });
+    expect(JSON.parse(answers[0].slice(answers[0].indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'deadline_exceeded', reason: 'RequestTimeout' });
     for (const socket of sockets) socket.destroy();
     expect(await healthOk(s)).toBe(true);
   }, 30_000);

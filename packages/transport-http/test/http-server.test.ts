@@ -183,7 +183,7 @@ describe('http server: routes, errors, auth, limits', () => {
     expect(created.headers.get('x-request-id')).toBeNull();
     // ...the caller's own id comes back on every one of them...
     const again = await postJson(`${s.url}/v1/sessions`, { manifest });
-    calls[5]![0] = `${s.url}/v1/sessions/${again.body.sessionId}`;
+    calls[5][0] = `${s.url}/v1/sessions/${again.body.sessionId}`;
     for (const [i, [url, init]] of calls.entries()) {
       const res = await fetch(url, { ...init, headers: given(`caller-${i}`, init.headers as Record<string, string>) });
       await res.arrayBuffer();
@@ -228,7 +228,7 @@ describe('http server: routes, errors, auth, limits', () => {
     try {
       // Plain manifests and defineManifest ones (sent as their stored text) alike.
       const defined = defineManifest(chain('keepalive', ['p', 'PassThrough']));
-      for (let i = 0; i < 40; i++) expect((await client.execute(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0]!.data).toEqual({ kind: 'json', value: i });
+      for (let i = 0; i < 40; i++) expect((await client.execute(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0].data).toEqual({ kind: 'json', value: i });
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => /listener/i.test(w.message))).toEqual([]);
     } finally {

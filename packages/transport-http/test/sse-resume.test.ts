@@ -67,8 +67,8 @@ describe('SSE resume with Last-Event-ID', () => {
     const { stdout, status } = await curl('-N', `${s.url}/v1/sessions/${id}/output`, '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Last-Event-ID: 1');
     expect(status).toBe(200);
     const [event] = parseSse(stdout);
-    expect(event!.event).toBe('error');
-    const body = JSON.parse(event!.data!);
+    expect(event.event).toBe('error');
+    const body = JSON.parse(event.data!);
     expectErrorShape(body);
     expect(body).toMatchObject({ code: 'out_of_range', reason: 'ReplayUnavailable' });
     expect(body.message).toContain('events 2..3 are no longer buffered');
@@ -120,8 +120,8 @@ describe('SSE resume with Last-Event-ID', () => {
       expect(got).toEqual([1001, 1002, 1003, 1004, 1005]);
       const streams = proxy.connections.filter(isOutputStream);
       expect(streams.length).toBeGreaterThanOrEqual(2);
-      expect(streams[0]!.head.toLowerCase()).not.toContain('last-event-id');
-      expect(streams[1]!.head.toLowerCase()).toContain('last-event-id: 3');
+      expect(streams[0].head.toLowerCase()).not.toContain('last-event-id');
+      expect(streams[1].head.toLowerCase()).toContain('last-event-id: 3');
       await waitUntil(() => s!.server.sessionCount === 0 && s!.runner.activeSessionCount === 0, { what: 'sessions to be cleaned up' });
     } finally {
       await client.close();

@@ -49,7 +49,7 @@ describe('WebSocket backpressure', () => {
       },
       { what: 'the pipeline to stall', timeoutMs: 20_000, intervalMs: 200 },
     );
-    expect(repeatItemsIn(s!)).toBeLessThan(INPUTS);
+    expect(repeatItemsIn(s)).toBeLessThan(INPUTS);
 
     ws.resume();
     await waitUntil(() => outputs.length === INPUTS * 16 && acks === INPUTS, { what: 'every output and ack', timeoutMs: 60_000 });

@@ -70,6 +70,6 @@ describe('audio tracks (Opus over RTP, werift <-> werift on loopback)', () => {
 
     const starts = events.filter((e) => e.speechStart).map((e) => e.timestampUs / 1000);
     expect(starts).toHaveLength(total);
-    starts.forEach((ms, i) => expect(Math.abs(ms - expected.segments[i]!.startMs), `segment ${i} start ${ms} ms`).toBeLessThan(400));
+    starts.forEach((ms, i) => expect(Math.abs(ms - expected.segments[i].startMs), `segment ${i} start ${ms} ms`).toBeLessThan(400));
   });
 });

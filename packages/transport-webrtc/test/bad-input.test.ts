@@ -4,13 +4,13 @@ import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
-import { SignalingClient, type SignalingSocket } from '../src/wire/signaling-client.js';
+import { SignalingClient } from '../src/wire/signaling-client.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 
 async function rawPeer(server: WebRtcServer, onNotification?: (method: string, params: any) => void) {
   const ws = new WebSocket(server.signalingUrl);
-  const sig = await SignalingClient.connect(ws as unknown as SignalingSocket, onNotification ? { onNotification } : {});
+  const sig = await SignalingClient.connect(ws, onNotification ? { onNotification } : {});
   const pc = createPeerConnection({ iceHostAddresses: ['127.0.0.1'] });
   const data = pc.createDataChannel(DATA_CHANNEL_LABEL);
   const control = pc.createDataChannel(CONTROL_CHANNEL_LABEL);
@@ -43,7 +43,7 @@ describe('bad input on a live connection', () => {
     peer.sig.close();
 
     const client = createWebRtcPipelineClient({ signalingUrl: server.signalingUrl });
-    expect((await client.execute(echo, [{ kind: 'text', text: 'still serving' }]))[0]!.data).toEqual({ kind: 'text', text: 'still serving' });
+    expect((await client.execute(echo, [{ kind: 'text', text: 'still serving' }]))[0].data).toEqual({ kind: 'text', text: 'still serving' });
     await client.close();
   });
 

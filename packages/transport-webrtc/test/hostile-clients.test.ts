@@ -73,7 +73,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
       const socket = connect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
       let at = 0;
       answers[i] = '';
-      const timer = setInterval(() => socket.destroyed || socket.write(request[at++ % request.length]!), 20);
+      const timer = setInterval(() => socket.destroyed || socket.write(request[at++ % request.length]), 20);
       socket.on('data', (d) => (answers[i] += d));
       socket.on('error', () => {});
       socket.on('close', () => {

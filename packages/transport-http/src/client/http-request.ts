@@ -71,7 +71,7 @@ class JsonResponseHandler<T> implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.#settle();
     const chunks = this.#chunks;
-    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
     try {
       this.resolve(parseResponse<T>(text, this.#status, this.request.path));
     } catch (error) {

@@ -30,12 +30,12 @@ export function negotiateFormat(accept: string | undefined): ResponseFormat {
   let bestQ = 0;
   for (const part of accept.split(',')) {
     const [rawType, ...params] = part.split(';');
-    const format = BY_TYPE[rawType!.trim().toLowerCase()];
+    const format = BY_TYPE[rawType.trim().toLowerCase()];
     if (!format) continue;
     let q = 1;
     for (const p of params) {
       const [k, v] = p.split('=');
-      if (k!.trim() === 'q') q = Number(v);
+      if (k.trim() === 'q') q = Number(v);
     }
     if (q > bestQ) {
       best = format;
@@ -70,7 +70,7 @@ export function sendAudio(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, 
     res.end();
     return;
   }
-  const { sampleRate, channels } = audio[0]!;
+  const { sampleRate, channels } = audio[0];
   const samples = joinSamples(audio);
   let body: Uint8Array;
   if (format === 'wav') body = encodeWav({ kind: 'audio', samples, sampleRate, channels }, { format: encoding === 's16le' ? 'pcm16' : 'float32' });
@@ -100,7 +100,7 @@ function sameFormatAudio(outputs: readonly TransportData[]): AudioData[] | undef
   if (issues.length) {
     throw new RemoteMediaError(
       Code.FailedPrecondition,
-      `the outputs cannot be sent as one audio stream (${issues[0]!.path} ${issues[0]!.message}${issues.length > 1 ? `, and ${issues.length - 1} more` : ''}); ask for application/json instead`,
+      `the outputs cannot be sent as one audio stream (${issues[0].path} ${issues[0].message}${issues.length > 1 ? `, and ${issues.length - 1} more` : ''}); ask for application/json instead`,
       { details: issues, reason: NOT_ACCEPTABLE },
     );
   }
@@ -108,7 +108,7 @@ function sameFormatAudio(outputs: readonly TransportData[]): AudioData[] | undef
 }
 
 function joinSamples(audio: readonly AudioData[]): Float32Array {
-  if (audio.length === 1) return audio[0]!.samples;
+  if (audio.length === 1) return audio[0].samples;
   const out = new Float32Array(audio.reduce((n, a) => n + a.samples.length, 0));
   let at = 0;
   for (const a of audio) {
@@ -123,7 +123,7 @@ function toS16le(samples: Float32Array): Uint8Array {
   const view = new DataView(out.buffer);
   for (let i = 0; i < samples.length; i++) {
     // x32768 mirrors the s16le input path, so s16le in -> s16le out is lossless.
-    view.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32768))), true);
+    view.setInt16(i * 2, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), true);
   }
   return out;
 }

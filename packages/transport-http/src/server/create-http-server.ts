@@ -135,7 +135,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       }
       const { pathname } = ctx;
       const matches = routesFor(pathname);
-      const route = matches.length === 1 ? (matches[0]!.method === req.method ? matches[0] : undefined) : matches.find((r) => r.method === req.method);
+      const route = matches.length === 1 ? (matches[0].method === req.method ? matches[0] : undefined) : matches.find((r) => r.method === req.method);
       if (!route) {
         if (matches.length) {
           res.setHeader('allow', matches.map((r) => r.method).join(', '));

@@ -63,7 +63,7 @@ function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, ne
   // Only when the request is bad anyway: list the manifest's problems too (the runner reports them otherwise).
   if (issues.length && manifest !== undefined) issues.push(...manifestIssues(ctx, manifest));
   if (issues.length) {
-    const first = issues[0]!;
+    const first = issues[0];
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     throw new RemoteMediaError(Code.InvalidArgument, `${first.path ? `${first.path}: ` : ''}${first.message}${more}`, { details: issues, reason: 'InvalidRequest' });
   }

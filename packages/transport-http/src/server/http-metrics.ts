@@ -54,8 +54,8 @@ export class RequestMetrics {
     let stats = this.#routes.get(route);
     if (!stats) this.#routes.set(route, (stats = { buckets: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0, byStatus: new Map() }));
     let i = 0;
-    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
-    stats.buckets[i]!++;
+    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
+    stats.buckets[i]++;
     stats.sum += seconds;
     stats.count++;
     let statuses = stats.byStatus.get(method);
@@ -86,7 +86,7 @@ export class RequestMetrics {
       for (const [route, stats] of this.#routes) {
         let cumulative = 0;
         DURATION_BUCKETS.forEach((le, i) => {
-          cumulative += stats.buckets[i]!;
+          cumulative += stats.buckets[i];
           values.push({ labels: { le, route }, value: cumulative, metricName: `${name}_bucket` });
         });
         values.push({ labels: { le: '+Inf', route }, value: stats.count, metricName: `${name}_bucket` });

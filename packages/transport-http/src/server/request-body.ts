@@ -24,7 +24,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       } else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     // A client that goes away mid-body ends here too (ECONNRESET "aborted"): no 'aborted' listener needed.
     req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNRESET' ? new RemoteMediaError(Code.Canceled, 'client aborted the request body', { cause: error }) : error));
   });
@@ -46,7 +46,7 @@ export function parseJsonBody(body: Buffer): unknown {
 export function bodyKind(req: IncomingMessage): 'json' | 'binary' {
   const given = req.headers['content-type'];
   if (given === 'application/json') return 'json'; // what clients send, without the parsing below
-  const type = (given ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (given ?? '').split(';')[0].trim().toLowerCase();
   if (type === '' || type === 'application/json' || type.endsWith('+json')) return 'json';
   if (type === 'application/octet-stream' || type.startsWith('audio/')) return 'binary';
   throw new RemoteMediaError(Code.InvalidArgument, `unsupported content-type "${type}"; send application/json or application/octet-stream (raw audio)`, {
@@ -97,7 +97,7 @@ export function manifestReference(req: IncomingMessage, query: URLSearchParams, 
       const known = Object.keys(pipelines);
       throw new RemoteMediaError(Code.NotFound, `no pipeline named "${name}" on this server`, { details: [{ path: 'pipeline', message: known.length ? `known: ${known.join(', ')}` : 'the server has no named pipelines' }] });
     }
-    return pipelines[name]!;
+    return pipelines[name];
   }
   const inline = param(req, query, 'manifest', 'manifest');
   // Handed on as text: the runner parses it (naming the problem at path `manifest`) and keys its

@@ -115,7 +115,7 @@ export function parseTimeoutMs(value: unknown, field: string): number | undefine
 export function timeoutHeader(req: IncomingMessage): number | undefined {
   const raw = req.headers['x-remotemedia-timeout-ms'];
   if (raw === undefined) return undefined;
-  const text = Array.isArray(raw) ? raw[0]! : raw;
+  const text = Array.isArray(raw) ? raw[0] : raw;
   // Decimal digits only: Number() would also take `1e3`, `0x10` or ` `.
   const n = /^\s*\d{1,16}\s*$/.test(text) ? Number(text) : Number.NaN;
   // A header that is not plain digits is reported as the text it is.

@@ -23,7 +23,7 @@ export async function createSessionRoute(ctx: RouteContext): Promise<void> {
 
 /** POST /v1/sessions/{id}/input: one item, `{inputs: [...], nodeId?}`, or raw audio. Answers once the pipeline accepted them. */
 export async function sessionInputRoute(ctx: RouteContext): Promise<void> {
-  const entry = ctx.sessions.get(ctx.params[0]!);
+  const entry = ctx.sessions.get(ctx.params[0]);
   const request = await decodeRequest(ctx, false);
   entry.touch();
   for (const input of request.inputs) await entry.session.send(input, request.nodeId ? { nodeId: request.nodeId } : {});
@@ -33,7 +33,7 @@ export async function sessionInputRoute(ctx: RouteContext): Promise<void> {
 
 /** POST /v1/sessions/{id}/end: no more input; outputs end (on the SSE stream) once the pipeline drained. */
 export async function sessionEndRoute(ctx: RouteContext): Promise<void> {
-  const entry = ctx.sessions.get(ctx.params[0]!);
+  const entry = ctx.sessions.get(ctx.params[0]);
   entry.touch();
   // Not awaited: ending waits for the outputs to be read, which is the output stream's job.
   void entry.session.end().catch(() => {});
@@ -42,14 +42,14 @@ export async function sessionEndRoute(ctx: RouteContext): Promise<void> {
 
 /** DELETE /v1/sessions/{id}: stops now. */
 export async function deleteSessionRoute(ctx: RouteContext): Promise<void> {
-  const entry = ctx.sessions.get(ctx.params[0]!);
+  const entry = ctx.sessions.get(ctx.params[0]);
   await ctx.sessions.remove(entry, 'closed by client (DELETE)', new RemoteMediaError(Code.Canceled, `session ${entry.id} was closed by DELETE`));
   ctx.res.writeHead(204, withRequestId(ctx, {})).end();
 }
 
 /** GET /v1/sessions/{id}: state and metrics. */
 export async function sessionInfoRoute(ctx: RouteContext): Promise<void> {
-  const entry = ctx.sessions.get(ctx.params[0]!);
+  const entry = ctx.sessions.get(ctx.params[0]);
   sendJson(ctx, 200, { sessionId: entry.id, active: entry.session.isActive, reader: entry.reader ?? null, metrics: entry.session.metrics() });
 }
 
@@ -60,7 +60,7 @@ export async function sessionInfoRoute(ctx: RouteContext): Promise<void> {
  * period and gets the events it missed (see SseFeed); after that the session is closed.
  */
 export async function sessionOutputRoute(ctx: RouteContext): Promise<void> {
-  const entry = ctx.sessions.get(ctx.params[0]!);
+  const entry = ctx.sessions.get(ctx.params[0]);
   if (!entry.feed) {
     claimReader(entry, 'sse');
     const feed = new SseFeed(entry, ctx.config.sse, (reason, why) => void ctx.sessions.remove(entry, reason, why), ctx.requestId);

@@ -71,7 +71,7 @@ export class WebSocketEndpoint {
       if (!this.options.accepting()) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
       if (path !== WS_PATH && !attach) throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
       this.options.authenticate(req);
-      const entry = attach ? this.options.sessions.get(decodePathSegment(attach[1]!, 'sessionId')) : undefined;
+      const entry = attach ? this.options.sessions.get(decodePathSegment(attach[1], 'sessionId')) : undefined;
       if (entry) claimReader(entry, 'websocket');
       this.#wss.handleUpgrade(req, socket, head, (ws) => void new SocketSession(ws, socket, this.options, entry).run());
     } catch (error) {

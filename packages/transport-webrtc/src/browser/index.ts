@@ -6,7 +6,7 @@ import { peerClosedError, toRemoteMediaError } from '../errors.js';
 import { ChannelStreamSession } from '../wire/channel-stream-session.js';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL } from '../wire/control-messages.js';
 import { manifestChoice } from '../wire/manifest-choice.js';
-import { SignalingClient, type SignalingSocket } from '../wire/signaling-client.js';
+import { SignalingClient } from '../wire/signaling-client.js';
 
 export { ChannelStreamSession } from '../wire/channel-stream-session.js';
 export { SignalingClient } from '../wire/signaling-client.js';
@@ -43,7 +43,7 @@ export async function connectPipeline(options: BrowserSessionOptions): Promise<B
   const url = new URL(options.signalingUrl);
   if (options.token) url.searchParams.set('token', options.token);
   const socket = new WebSocket(url);
-  const sig = await SignalingClient.connect(socket as unknown as SignalingSocket, {
+  const sig = await SignalingClient.connect(socket, {
     ...(options.signal ? { signal: options.signal } : {}),
     explainFailure: () => new RemoteMediaError(Code.Unavailable, `cannot connect to ${options.signalingUrl} (a rejected token also closes the socket)`),
   });

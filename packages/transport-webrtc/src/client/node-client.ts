@@ -8,7 +8,7 @@ import { OpusTrackSender } from '../media/opus-track-sender.js';
 import { type IceOptions, closePeerConnection, createPeerConnection, defaultIceHosts, localSdpWithCandidates } from '../media/peer-connection.js';
 import { ChannelStreamSession } from '../wire/channel-stream-session.js';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL } from '../wire/control-messages.js';
-import { SignalingClient, type SignalingSocket } from '../wire/signaling-client.js';
+import { SignalingClient } from '../wire/signaling-client.js';
 import { SignalingMethod } from '../wire/signaling-types.js';
 import { manifestChoice } from '../wire/manifest-choice.js';
 
@@ -82,7 +82,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
       const ws = new WebSocket(url, this.#o.token ? { headers: { authorization: `Bearer ${this.#o.token}` } } : {});
       let lastError: Error | undefined;
       ws.on('error', (e) => (lastError = e));
-      const pending = SignalingClient.connect(ws as unknown as SignalingSocket, {
+      const pending = SignalingClient.connect(ws, {
         ...(signal ? { signal } : {}),
         explainFailure: () => (lastError ? signalingConnectError(lastError, url) : undefined),
       });

@@ -22,7 +22,7 @@ export class OpusCodec {
   encode(frame: Float32Array): Buffer {
     const pcm = Buffer.allocUnsafe(frame.length * 2);
     for (let i = 0; i < frame.length; i++) {
-      const s = Math.max(-1, Math.min(1, frame[i]!));
+      const s = Math.max(-1, Math.min(1, frame[i]));
       pcm.writeInt16LE(Math.round(s * 32767), i * 2);
     }
     return this.#opus.encode(pcm, frame.length);

@@ -183,7 +183,7 @@ export class PeerSession {
 
   async #applyControls(): Promise<void> {
     while (this.#pendingControls.length && !this.#closed) {
-      const next = this.#pendingControls[0]!;
+      const next = this.#pendingControls[0];
       if (next.type === 'close' || (next.after !== undefined && next.after > this.#framesReceived)) return;
       this.#pendingControls.shift();
       try {

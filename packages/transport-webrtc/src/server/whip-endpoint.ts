@@ -28,7 +28,7 @@ export async function handleWhipRequest(host: WhipHost, req: IncomingMessage, re
   try {
     checkRequestAuth(req, host.options.authTokens);
     if (req.method === 'POST' && url.pathname === base) {
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
       if (type !== 'application/sdp') throw new RemoteMediaError(Code.InvalidArgument, `expected Content-Type application/sdp, got "${type || 'none'}"`);
       const offer = await readBody(req);
       if (!looksLikeSdp(offer)) throw new RemoteMediaError(Code.InvalidArgument, 'the request body is not an SDP offer (expected "v=0" and at least one m= line)');

@@ -44,7 +44,7 @@ export function parseClientControl(text: string | Uint8Array): ClientControl {
       if (!c || typeof c !== 'object' || !CONTROL_TYPES.has(c.type)) {
         throw new RemoteMediaError(Code.InvalidArgument, `control channel: control.type must be one of ${[...CONTROL_TYPES].join(', ')}`);
       }
-      return m.after === undefined ? { type: 'control', control: c } : { type: 'control', after: m.after as number, control: c };
+      return m.after === undefined ? { type: 'control', control: c } : { type: 'control', after: m.after, control: c };
     }
     case 'end_of_stream':
       if (!count(m.after)) throw new RemoteMediaError(Code.InvalidArgument, 'control channel: "after" must be a non-negative integer');

@@ -5,7 +5,7 @@ export function decimate(samples: Float32Array, factor: number): Float32Array {
   const out = new Float32Array(Math.floor(samples.length / factor));
   for (let i = 0; i < out.length; i++) {
     let sum = 0;
-    for (let k = 0; k < factor; k++) sum += samples[i * factor + k]!;
+    for (let k = 0; k < factor; k++) sum += samples[i * factor + k];
     out[i] = sum / factor;
   }
   return out;
@@ -17,13 +17,13 @@ export function bestCorrelation(reference: Float32Array, received: Float32Array,
   // Compare a window that fits at every lag.
   const n = Math.min(reference.length, received.length - maxLag);
   let refEnergy = 0;
-  for (let i = 0; i < n; i++) refEnergy += reference[i]! ** 2;
+  for (let i = 0; i < n; i++) refEnergy += reference[i] ** 2;
   for (let lag = 0; lag <= maxLag; lag++) {
     let dot = 0;
     let recEnergy = 0;
     for (let i = 0; i < n; i++) {
-      const r = received[lag + i]!;
-      dot += reference[i]! * r;
+      const r = received[lag + i];
+      dot += reference[i] * r;
       recEnergy += r * r;
     }
     const c = dot / Math.sqrt(refEnergy * recEnergy || 1);

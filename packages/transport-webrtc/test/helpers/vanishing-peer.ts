@@ -1,7 +1,7 @@
 // Child process for the peer-vanish test: streams to the server until it is killed with SIGKILL.
 import { createWebRtcPipelineClient } from '../../src/index.js';
 
-const client = createWebRtcPipelineClient({ signalingUrl: process.argv[2]! });
+const client = createWebRtcPipelineClient({ signalingUrl: process.argv[2] });
 const session = await client.openSession({ manifest: { version: 'v1', metadata: { name: 'vanish' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] }, audio: true });
 await session.send({ kind: 'text', text: 'hello' });
 await session.recv();
