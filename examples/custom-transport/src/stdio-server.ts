@@ -2,7 +2,7 @@
 // Requests:  {"id", "method": "execute"|"open"|"send"|"end"|"close"|"health", "token", ...}
 // Replies:   {"id", "result"} or {"id", "error"}; session outputs: {"session", "output"} / {"session", "done"}
 import { createInterface } from 'node:readline';
-import { type PipelineTransport, type StreamSession, Code, RemoteMediaError } from '@remotemedia/runtime-core';
+import { type ManifestSource, type PipelineTransport, type StreamSession, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { tokenAllowed, transportDataFromJson, transportDataListFromJson, transportDataToJson } from '@remotemedia/runtime-core/kit';
 
 export interface StdioServerOptions {
@@ -13,13 +13,29 @@ export interface StdioServerOptions {
   output?: NodeJS.WritableStream;
 }
 
+/** One request line: the fields its method reads. The pipeline checks the manifest, the kit's codecs the items. */
+interface StdioRequest {
+  id?: number;
+  method?: string;
+  token?: string;
+  /** execute, open. */
+  manifest: ManifestSource;
+  inputs?: unknown;
+  input?: unknown;
+  timeoutMs?: number;
+  /** send, end, close. */
+  session?: string;
+  nodeId?: string;
+  reason?: string;
+}
+
 export function serveStdio({ pipeline, authTokens = [], input = process.stdin, output = process.stdout }: StdioServerOptions): Promise<void> {
   const sessions = new Map<string, StreamSession>();
   const write = (message: unknown) => output.write(JSON.stringify(message) + '\n');
 
-  async function handle(req: Record<string, any>): Promise<unknown> {
+  async function handle(req: StdioRequest): Promise<unknown> {
     if (authTokens.length && !tokenAllowed(req.token, authTokens)) throw new RemoteMediaError(Code.Unauthenticated, 'invalid or missing token');
-    const session = () => sessions.get(req.session) ?? (() => { throw new RemoteMediaError(Code.NotFound, `unknown session ${req.session}`); })();
+    const session = () => sessions.get(req.session ?? '') ?? (() => { throw new RemoteMediaError(Code.NotFound, `unknown session ${req.session}`); })();
     switch (req.method) {
       case 'health':
         return { status: 'serving' };
@@ -55,9 +71,9 @@ export function serveStdio({ pipeline, authTokens = [], input = process.stdin, o
 
   const lines = createInterface({ input });
   lines.on('line', (line) => {
-    let req: Record<string, any>;
+    let req: StdioRequest;
     try {
-      req = JSON.parse(line);
+      req = JSON.parse(line) as StdioRequest;
     } catch {
       return void write({ error: new RemoteMediaError(Code.InvalidArgument, 'request is not valid JSON').toJSON() });
     }
