@@ -69,7 +69,7 @@ export function toDataBuffer(data: RuntimeData): DataBuffer {
       });
     }
     default:
-      throw invalid('data', `unknown RuntimeData kind "${(data as { kind?: unknown }).kind}"`);
+      throw invalid('data', `unknown RuntimeData kind "${String((data as { kind?: unknown }).kind)}"`);
   }
 }
 

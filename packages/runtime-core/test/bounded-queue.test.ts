@@ -10,7 +10,7 @@ const drain = <T>(q: BoundedQueue<T>) => {
 describe('BoundedQueue', () => {
   it('keeps FIFO order while growing across a wrapped ring', () => {
     const q = new BoundedQueue<number>(100);
-    for (let i = 0; i < 3; i++) q.push(i);
+    for (let i = 0; i < 3; i++) void q.push(i);
     expect(q.shift()).toBe(0);
     expect(q.shift()).toBe(1);
     for (let i = 3; i < 60; i++) expect(q.push(i)).toBeUndefined();
@@ -20,8 +20,8 @@ describe('BoundedQueue', () => {
 
   it('block: a full queue makes the producer wait until the consumer takes an item', async () => {
     const q = new BoundedQueue<number>(2);
-    q.push(1);
-    q.push(2);
+    void q.push(1);
+    void q.push(2);
     let accepted = false;
     const waiting = q.push(3)!.then(() => (accepted = true));
     expect(q.length).toBe(2);
@@ -47,12 +47,12 @@ describe('BoundedQueue', () => {
 
   it('clear discards queued items and releases blocked producers; fail rejects them', async () => {
     const q = new BoundedQueue<number>(1);
-    q.push(1);
+    void q.push(1);
     const blocked = q.push(2)!;
     expect(q.clear()).toBe(2);
     await blocked;
     expect(q.shift()).toBe(EMPTY);
-    q.push(3);
+    void q.push(3);
     const rejected = q.push(4)!;
     q.fail(new Error('gone'));
     await expect(rejected).rejects.toThrow('gone');

@@ -455,6 +455,7 @@ describe('executor', () => {
   it('NodeContext methods work unbound and keep their identity', async () => {
     const seen: unknown[] = [];
     const Loose = anyNode('Loose', 'uses its context methods detached', (_params, ctx) => {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- detaching them is what this test checks
       const { emit, reportProgress, fail } = ctx;
       seen.push(emit === ctx.emit && reportProgress === ctx.reportProgress && fail === ctx.fail);
       return {

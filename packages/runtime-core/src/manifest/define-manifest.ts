@@ -39,7 +39,7 @@ export function nonJsonPath(value: unknown, depth = 0): Array<string | number> |
         }
         return undefined;
       }
-      const proto = Object.getPrototypeOf(value);
+      const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return [];
       for (const key in value) {
         const item = (value as Record<string, unknown>)[key];

@@ -3,7 +3,7 @@ import { Code, ERROR_LIMITS, type ErrorDetail, RemoteMediaError, truncateText } 
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import { formatDetails, formatPath, issuesToDetails } from './format-issues.js';
 import { findCycles } from './graph-cycles.js';
-import { MAX_NAME_CHARS, type Manifest, type ManifestInput, manifestSchema } from './manifest-schema.js';
+import { MAX_NAME_CHARS, type Manifest, manifestSchema } from './manifest-schema.js';
 import { parseManifestText } from './parse-manifest.js';
 
 export { findCycles } from './graph-cycles.js';
@@ -56,7 +56,7 @@ function normalize(raw: unknown): unknown {
   if (!isPlainObject(raw)) return raw;
   const m = { ...raw };
   if (Array.isArray(m.nodes)) {
-    m.nodes = m.nodes.map((n) => {
+    m.nodes = m.nodes.map((n: unknown) => {
       if (!isPlainObject(n)) return n;
       const { node_type, ...rest } = n;
       return node_type !== undefined && rest.nodeType === undefined ? { ...rest, nodeType: node_type } : n;
@@ -71,7 +71,7 @@ function normalize(raw: unknown): unknown {
  * problems (unknown types, params, connections, cycles) together wherever the graph can be read.
  * Linear in the manifest's size. Node params come back parsed, with defaults applied.
  */
-export function validateManifest(input: ManifestInput | string | unknown, registry: NodeRegistry, limits: ValidationLimits = {}): ValidationResult {
+export function validateManifest(input: unknown, registry: NodeRegistry, limits: ValidationLimits = {}): ValidationResult {
   let raw: unknown;
   try {
     raw = typeof input === 'string' ? parseManifestText(input) : input;

@@ -15,15 +15,15 @@ export interface NodeInfo {
 }
 
 export class NodeRegistry {
-  readonly #definitions = new Map<string, NodeDefinition<any>>();
+  readonly #definitions = new Map<string, NodeDefinition>();
   #revision = 0;
 
-  constructor(definitions: Iterable<NodeDefinition<any>> = []) {
+  constructor(definitions: Iterable<NodeDefinition> = []) {
     for (const d of definitions) this.register(d);
   }
 
   /** Registers a node type; a type registered twice is an error unless `replace` is set. */
-  register(definition: NodeDefinition<any>, options: { replace?: boolean } = {}): this {
+  register(definition: NodeDefinition, options: { replace?: boolean } = {}): this {
     if (!options.replace && this.#definitions.has(definition.type)) {
       throw new RemoteMediaError(Code.AlreadyExists, `node type "${definition.type}" is already registered`);
     }
@@ -38,7 +38,7 @@ export class NodeRegistry {
   }
 
   /** Registers a plain async function as a node type. */
-  registerFunction<S extends ParamsSchema = z.ZodMiniObject<{}>>(options: FunctionNodeOptions<S>, fn: NodeFunction<z.output<S>>): this {
+  registerFunction<S extends ParamsSchema = z.ZodMiniObject<Record<never, never>>>(options: FunctionNodeOptions<S>, fn: NodeFunction<z.output<S>>): this {
     const paramsSchema = (options.paramsSchema ?? z.looseObject({})) as S;
     return this.register({
       type: options.type,
@@ -50,7 +50,7 @@ export class NodeRegistry {
     });
   }
 
-  get(type: string): NodeDefinition<any> | undefined {
+  get(type: string): NodeDefinition | undefined {
     return this.#definitions.get(type);
   }
 
@@ -72,13 +72,13 @@ export class NodeRegistry {
   }
 }
 
-export function describeNode(d: NodeDefinition<any>): NodeInfo {
+export function describeNode(d: NodeDefinition): NodeInfo {
   return {
     type: d.type,
     description: d.description,
     accepts: d.accepts,
     produces: d.produces,
     platform: d.platform ?? 'any',
-    paramsJsonSchema: z.toJSONSchema(d.paramsSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    paramsJsonSchema: z.toJSONSchema(d.paramsSchema, { io: 'input', unrepresentable: 'any' }),
   };
 }

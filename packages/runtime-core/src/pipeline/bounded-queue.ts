@@ -38,6 +38,8 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   #wake: (() => void) | null = null;
   #closed = false;
   #error: unknown = undefined;
+  /** `fail` was called with an error (not undefined): the consumer gets `#error` after the drained items. */
+  #failed = false;
 
   /** `capacity`: items buffered before the overflow policy applies; 0 hands off, Infinity never overflows. */
   constructor(capacity: number, overflow: OverflowPolicy = 'block') {
@@ -63,7 +65,9 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   /** Queues an item. Returns a promise only when the producer must wait (policy `block`). */
   push(item: T): Promise<void> | undefined {
     if (this.#closed) {
-      return Promise.reject(this.#error ?? new Error('queue is closed'));
+      // The `fail` error as it came (a node's error, an abort reason), else a plain "closed".
+      const reason: unknown = this.#error ?? new Error('queue is closed');
+      return Promise.reject(reason);
     }
     if (this.#size < this.capacity) {
       this.#enqueue(item);
@@ -142,6 +146,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
   fail(error: unknown): void {
     if (this.#closed) return;
     this.#error = error;
+    this.#failed = error !== undefined;
     this.#closed = true;
     for (const b of this.#takeBlocked()) b.reject(error);
     this.#notify();
@@ -186,7 +191,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
       const item = this.shift();
       if (item !== EMPTY) return item;
       if (this.#closed) {
-        if (this.#error !== undefined) throw this.#error;
+        if (this.#failed) throw this.#error;
         return undefined;
       }
       await this.wait();
@@ -206,7 +211,7 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
           const item = this.shift();
           if (item !== EMPTY) return { done: false, value: item };
           if (this.#closed) {
-            if (this.#error !== undefined) throw this.#error;
+            if (this.#failed) throw this.#error;
             return done;
           }
           await this.wait();

@@ -44,8 +44,8 @@ class CallContext implements ProcessContext {
 }
 
 /** Per definition, not per worker: a unary run builds every worker anew. */
-const acceptsByDefinition = new WeakMap<NodeDefinition<any>, ReadonlySet<string>>();
-function acceptedKinds(definition: NodeDefinition<any>): ReadonlySet<string> | undefined {
+const acceptsByDefinition = new WeakMap<NodeDefinition, ReadonlySet<string>>();
+function acceptedKinds(definition: NodeDefinition): ReadonlySet<string> | undefined {
   if (definition.accepts === 'any') return undefined;
   let kinds = acceptsByDefinition.get(definition);
   if (!kinds) acceptsByDefinition.set(definition, (kinds = new Set(definition.accepts)));
@@ -99,7 +99,7 @@ export class NodeWorker {
 
   constructor(
     readonly spec: ManifestNode,
-    definition: NodeDefinition<any>,
+    definition: NodeDefinition,
     readonly instance: PipelineNode,
     private readonly host: WorkerHost,
   ) {

@@ -21,7 +21,7 @@ export interface PipelineRunnerOptions {
   /** Node types available to manifests. Default: a registry of the built-in nodes. */
   registry?: NodeRegistry;
   /** Extra node types registered on top of `registry`. */
-  nodes?: readonly NodeDefinition<any>[];
+  nodes?: readonly NodeDefinition[];
   limits?: RunnerLimits;
   /** Where nodes log. Default: nowhere (a library stays quiet). */
   logger?: NodeLogger;
@@ -69,7 +69,8 @@ export class PipelineRunner implements PipelineTransport {
     this.#outputCapacity = options.outputCapacity;
   }
 
-  validate(manifest: ManifestSource | unknown): ValidationResult {
+  /** Checks a manifest (a ManifestSource, or anything untrusted such as a request body) without running it. */
+  validate(manifest: unknown): ValidationResult {
     return validateManifest(manifest, this.registry, this.limits);
   }
 
@@ -80,7 +81,7 @@ export class PipelineRunner implements PipelineTransport {
    * half of a unary call's runner time in `pnpm bench http`) and returned deep-frozen, so node
    * params are read-only. The cache is dropped when the registry changes.
    */
-  resolve(manifest: ManifestSource | unknown): Manifest {
+  resolve(manifest: unknown): Manifest {
     const key = cacheKey(manifest);
     if (this.#resolvedRevision !== this.registry.revision) {
       this.#resolved.clear();

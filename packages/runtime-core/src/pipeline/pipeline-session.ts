@@ -51,7 +51,7 @@ const needsInitialize = (w: NodeWorker): boolean => w.instance.initialize !== un
 const isPromise = (value: unknown): value is Promise<unknown> => typeof (value as Promise<unknown> | undefined)?.then === 'function';
 
 /** The node's instance, or a promise of it; failures carry the node id. */
-function createNode(ctx: SessionNodeContext, definition: NodeDefinition<any>, params: unknown): PipelineNode | Promise<PipelineNode> {
+function createNode(ctx: SessionNodeContext, definition: NodeDefinition, params: unknown): PipelineNode | Promise<PipelineNode> {
   try {
     const created = definition.create(params, ctx);
     return isPromise(created) ? created.catch((error: unknown) => Promise.reject(createFailed(error, ctx.nodeId))) : created;
@@ -189,7 +189,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
   /** Building failed: abort, close what was created, then reject with the error. */
   async #abandon(created: NodeWorker[], error: unknown): Promise<never> {
     this.#abort.abort(error);
-    await Promise.allSettled(created.map((w) => w.instance.close?.()));
+    await Promise.allSettled(created.map(async (w) => w.instance.close?.()));
     throw error;
   }
 
@@ -373,6 +373,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       const item = this.#output.shift();
       if (item !== EMPTY) return item;
       if (this.#output.closed) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the session's RemoteMediaError (the output queue is failed with nothing else)
         if (this.#output.error) throw this.#output.error;
         return undefined;
       }
@@ -398,6 +399,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
       const item = this.#output.shift();
       if (item !== EMPTY) return { done: false, value: item };
       if (this.#output.closed) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the session's RemoteMediaError (the output queue is failed with nothing else)
         if (this.#output.error) throw this.#output.error;
         return { done: true, value: undefined };
       }

@@ -95,12 +95,10 @@ class CopyingSession implements StreamSession {
     return out && this.clone(out);
   }
   get outputs(): AsyncIterable<TransportData> {
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (let out = await self.recv(); out !== undefined; out = await self.recv()) yield out;
-      },
-    };
+    return { [Symbol.asyncIterator]: () => this.#recvAll() };
+  }
+  async *#recvAll(): AsyncGenerator<TransportData> {
+    for (let out = await this.recv(); out !== undefined; out = await this.recv()) yield out;
   }
   end(): Promise<void> {
     return this.inner.end().finally(this.onClose);

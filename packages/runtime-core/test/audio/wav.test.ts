@@ -69,7 +69,10 @@ describe('WAV codec', () => {
     const body = new Uint8Array(4 + parts.reduce((n, p) => n + p.length, 0));
     body.set([...'WAVE'].map((c) => c.charCodeAt(0)));
     let o = 4;
-    for (const p of parts) (body.set(p, o), (o += p.length));
+    for (const p of parts) {
+      body.set(p, o);
+      o += p.length;
+    }
     const file = new Uint8Array([...chunk('RIFF', body)]);
     const back = decodeWav(file);
     expect(Array.from(back.samples)).toEqual(samples);

@@ -29,6 +29,11 @@ export interface ContainerHost {
 
 const quiet: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** A non-empty list of non-empty image names. Checks the value, not its type: operator options come from untyped config files. */
+function isImageList(images: unknown): boolean {
+  return Array.isArray(images) && images.length > 0 && images.every((i) => typeof i === 'string' && i !== '');
+}
+
 // Inside a container: PID 1 waits until stopped, reaping the orphans a node's own child processes
 // leave (they would count against the pids limit); workers come in through `exec`.
 const KEEPALIVE =
@@ -92,7 +97,7 @@ export class ContainerRuntime {
   #closed = false;
 
   constructor(options: ContainerExecutorOptions, host: ContainerHost) {
-    if (!Array.isArray(options.images) || options.images.length === 0 || options.images.some((i) => typeof i !== 'string' || !i)) {
+    if (!isImageList(options.images)) {
       throw new RemoteMediaError(Code.InvalidArgument, 'python.container.images: expected a non-empty list of image names (the images manifests may ask for; the first is the default)');
     }
     for (const [name, m] of Object.entries(options.mounts ?? {})) {

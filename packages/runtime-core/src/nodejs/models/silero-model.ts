@@ -226,7 +226,7 @@ const batchInferences = new WeakMap<OrtSession, Map<string, SileroBatchInference
 /** The batcher shared by every stream of `session` at `sampleRate` with these options (one per process). */
 function sharedBatchInference(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000, options: MicroBatcherOptions): SileroBatchInference {
   let bySetting = batchInferences.get(session);
-  if (!bySetting) batchInferences.set(session, (bySetting = new Map()));
+  if (!bySetting) batchInferences.set(session, (bySetting = new Map<string, SileroBatchInference>()));
   const key = `${sampleRate}/${options.maxWaitMs}/${options.maxBatch}`;
   let inference = bySetting.get(key);
   if (!inference) bySetting.set(key, (inference = new SileroBatchInference(ort, session, sampleRate, options)));

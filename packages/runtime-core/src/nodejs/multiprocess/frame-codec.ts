@@ -1,5 +1,5 @@
 import { CONTROL_TYPES, DATA_KINDS, IMAGE_FORMATS, PIXEL_FORMATS, TENSOR_DTYPES, VIDEO_CODECS, enumName, type DataKind } from '../../data/enums.js';
-import type { RuntimeData } from '../../data/runtime-data.js';
+import type { JsonValue, RuntimeData } from '../../data/runtime-data.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 
 /**
@@ -186,16 +186,45 @@ export function frameLength(buffers: readonly Buffer[]): number {
   return n;
 }
 
+/**
+ * The JSON part of a data frame as `dataFrame` (and the Python side) writes it: the fields of the
+ * frame's kind (enums as numbers), plus transport metadata. Read as written, not validated: the peer
+ * is our own Python runtime, and a frame's kind is checked.
+ */
+interface FrameMeta {
+  metadata?: Record<string, string>;
+  sampleRate: number;
+  channels?: number;
+  timestampUs?: number;
+  streamId?: string;
+  width: number;
+  height: number;
+  pixelFormat?: number;
+  codec?: number;
+  frameNumber?: number;
+  keyframe?: boolean;
+  format?: number;
+  shape: number[];
+  dtype: number;
+  channel?: string;
+  mimeType?: string;
+  type: number;
+  targetNodeIds?: string[];
+  batchSize?: number;
+  deadlineUs?: number;
+  reason?: string;
+}
+
 /** A data frame -> RuntimeData plus transport metadata. Binary payloads are views of the frame. */
 export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Record<string, string> } {
   const buf = frame.bytes;
   const metaLen = buf.readUInt32LE(HEADER_SIZE);
   const start = HEADER_SIZE + 4;
   if (start + metaLen > buf.length) throw protocolError(`meta length ${metaLen} exceeds frame of ${buf.length} bytes`);
-  const m = (metaLen ? JSON.parse(buf.toString('utf8', start, start + metaLen)) : {}) as Record<string, any>;
+  const m = (metaLen ? JSON.parse(buf.toString('utf8', start, start + metaLen)) : {}) as FrameMeta;
   const off = start + metaLen;
   const bytes = (): Uint8Array => new Uint8Array(buf.buffer, buf.byteOffset + off, buf.length - off);
-  const metadata = (m.metadata ?? {}) as Record<string, string>;
+  const metadata = m.metadata ?? {};
   let kind: DataKind;
   try {
     kind = enumName(DATA_KINDS, frame.kind, 'data kind');
@@ -235,7 +264,7 @@ export function decodeDataFrame(frame: Frame): { data: RuntimeData; metadata: Re
       data = { kind, bytes: bytes(), shape: m.shape, dtype: enumName(TENSOR_DTYPES, m.dtype, 'tensor dtype') };
       break;
     case 'json':
-      data = { kind, value: JSON.parse(buf.toString('utf8', off)) };
+      data = { kind, value: JSON.parse(buf.toString('utf8', off)) as JsonValue };
       break;
     case 'text':
       data = { kind, text: buf.toString('utf8', off), ...opt('channel', m.channel) };

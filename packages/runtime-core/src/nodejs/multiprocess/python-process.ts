@@ -440,6 +440,7 @@ export class PythonProcess {
           yield item;
           continue;
         }
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the request's failure (Python's error, the exit, an abort reason), rethrown as it came
         if (state.error !== undefined) throw state.error;
         if (state.done) return;
         await new Promise<void>((resolve) => (state.wake = resolve));

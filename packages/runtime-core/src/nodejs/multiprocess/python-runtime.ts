@@ -77,10 +77,10 @@ export interface PythonNodeInfo {
 
 // Shared by every PythonRuntime: which definitions are Python ones, and the settings resolved for
 // each manifest node (keyed by its params object, which the session hands to `create`).
-const pythonDefinitions = new WeakSet<NodeDefinition<any>>();
+const pythonDefinitions = new WeakSet<NodeDefinition>();
 const settingsByParams = new WeakMap<object, ResolvedPythonSettings>();
 
-export function isPythonDefinition(definition: NodeDefinition<any> | undefined): boolean {
+export function isPythonDefinition(definition: NodeDefinition | undefined): boolean {
   return !!definition && pythonDefinitions.has(definition);
 }
 
@@ -96,12 +96,12 @@ export const DEFAULT_PYTHON_MAX_MEMORY_MB = 2048;
 export class ManifestNodeRegistry extends NodeRegistry {
   readonly #base: NodeRegistry;
 
-  constructor(base: NodeRegistry, declared: Iterable<NodeDefinition<any>>) {
+  constructor(base: NodeRegistry, declared: Iterable<NodeDefinition>) {
     super(declared);
     this.#base = base;
   }
 
-  override get(type: string): NodeDefinition<any> | undefined {
+  override get(type: string): NodeDefinition | undefined {
     return super.get(type) ?? this.#base.get(type);
   }
 
@@ -342,7 +342,7 @@ export class PythonRuntime {
     const m = raw as { nodes?: unknown; settings?: unknown };
     const nodes = Array.isArray(m.nodes) ? m.nodes : [];
     const problems: ErrorDetail[] = [];
-    const declared = new Map<string, NodeDefinition<any>>();
+    const declared = new Map<string, NodeDefinition>();
     const types = nodes.map((n) => {
       if (n === null || typeof n !== 'object') return undefined;
       const type = (n as { nodeType?: unknown }).nodeType ?? (n as { node_type?: unknown }).node_type;

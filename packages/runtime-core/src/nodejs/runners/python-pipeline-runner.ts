@@ -3,7 +3,6 @@ import { parseManifestText } from '../../manifest/parse-manifest.js';
 import { type ValidationResult, validateManifest } from '../../manifest/validate-manifest.js';
 import type { NodeRegistry } from '../../nodes/node-registry.js';
 import { PipelineRunner, type PipelineRunnerOptions } from '../../pipeline/pipeline-runner.js';
-import type { ManifestSource } from '../../transport/pipeline-transport.js';
 import { Code, RemoteMediaError } from '../../errors.js';
 import { NOT_ALLOWED } from '../container/container-settings.js';
 import { PythonRuntime } from '../multiprocess/python-runtime.js';
@@ -40,7 +39,7 @@ export class PythonPipelineRunner extends PipelineRunner {
     this.python.container?.start();
   }
 
-  override validate(manifest: ManifestSource | unknown): ValidationResult {
+  override validate(manifest: unknown): ValidationResult {
     let raw = manifest;
     if (typeof raw === 'string') {
       try {
@@ -61,7 +60,7 @@ export class PythonPipelineRunner extends PipelineRunner {
   }
 
   /** As PipelineRunner.resolve; a manifest asking for what the operator did not allow (an image, a host path, a privileged container) is PermissionDenied. */
-  override resolve(manifest: ManifestSource | unknown): Manifest {
+  override resolve(manifest: unknown): Manifest {
     try {
       return super.resolve(manifest);
     } catch (error) {

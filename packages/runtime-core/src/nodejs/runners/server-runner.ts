@@ -94,7 +94,7 @@ export function createServerRunner(options: ServerRunnerOptions = {}): PythonPip
   if (pipelines) {
     // Every transport hands its manifest to resolve(): a named reference becomes the operator's manifest here.
     const resolve = runner.resolve.bind(runner);
-    runner.resolve = (manifest: ManifestSource | unknown): Manifest => {
+    runner.resolve = (manifest: unknown): Manifest => {
       const name = namedPipelineRef(manifest);
       if (name === undefined) return resolve(manifest);
       const found = pipelines.get(name);
@@ -110,7 +110,7 @@ export function createServerRunner(options: ServerRunnerOptions = {}): PythonPip
   }
   if (models) {
     const validate = runner.validate.bind(runner);
-    runner.validate = (manifest: ManifestSource | unknown): ValidationResult => withNamedModels(validate(manifest), models);
+    runner.validate = (manifest: unknown): ValidationResult => withNamedModels(validate(manifest), models);
   }
   return runner;
 }
@@ -125,7 +125,7 @@ function withNamedModels(result: ValidationResult, models: Readonly<Record<strin
     if (!params || params.modelPath === undefined) return node;
     const name = params.modelPath;
     if (typeof name !== 'string' || !Object.hasOwn(models, name)) {
-      problems.push({ path: `nodes[${i}].params.modelPath`, message: `model ${JSON.stringify(String(name).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})` });
+      problems.push({ path: `nodes[${i}].params.modelPath`, message: `model ${JSON.stringify((typeof name === 'string' ? name : JSON.stringify(name)).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})` });
       return node;
     }
     return { ...node, params: { ...params, modelPath: models[name] } };

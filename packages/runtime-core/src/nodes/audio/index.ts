@@ -9,7 +9,7 @@ import { EnergyVadNode } from './energy-vad.js';
 export { AudioBufferAccumulatorNode, AudioChunkerNode, AudioFormatNode, AudioLevelNode, AudioResampleNode, EnergyVadNode, SilenceDetectorNode };
 
 /** Browser-safe audio nodes (resample, chunk, format, level, VAD without models). */
-export const audioNodes: readonly NodeDefinition<any>[] = [
+export const audioNodes: readonly NodeDefinition[] = [
   AudioResampleNode,
   AudioChunkerNode,
   AudioFormatNode,

@@ -7,4 +7,4 @@ import { TextCollectorNode } from './text-collector.js';
 export { CalculatorNode, PassThroughNode, TextCollectorNode };
 
 /** Built-in node types that run on any platform (browser included). */
-export const builtinNodes: readonly NodeDefinition<any>[] = [PassThroughNode, CalculatorNode, TextCollectorNode, ...audioNodes];
+export const builtinNodes: readonly NodeDefinition[] = [PassThroughNode, CalculatorNode, TextCollectorNode, ...audioNodes];

@@ -26,8 +26,11 @@ const ERRNO_NOENT = 44;
 const ERRNO_NOSYS = 52;
 const PREOPEN_FD = 3;
 
-class ProcExit {
-  constructor(readonly code: number) {}
+/** Thrown by the `proc_exit` import to unwind flite's `_start`; `run` catches it and reads the exit code. */
+class ProcExit extends Error {
+  constructor(readonly code: number) {
+    super(`flite exited with code ${code}`);
+  }
 }
 
 interface MemFile {
@@ -84,7 +87,7 @@ export class FliteRun {
     return new Uint8Array(this.#memory!.buffer, ptr, len);
   }
 
-  #imports(): Record<string, (...args: any[]) => number | void> {
+  #imports(): WebAssembly.ModuleImports {
     return {
       args_sizes_get: (argcPtr: number, bufSizePtr: number) => {
         const args = this.#args;

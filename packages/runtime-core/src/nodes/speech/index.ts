@@ -8,4 +8,4 @@ export { isSpeakable, cleanSpeechText, splitSentences, synthesisPieces } from '.
 export { FliteEngine, FliteRun, FLITE_VOICES, fliteArgs, parseFliteWav, type FliteVoice, type FliteAudio, type FliteSynthesisOptions } from './flite-wasi.js';
 
 /** Browser-safe speech nodes (the engines that need Node.js are in `@remotemedia/runtime-core/node`). */
-export const speechNodes: readonly NodeDefinition<any>[] = [ResponderNode, BargeInNode];
+export const speechNodes: readonly NodeDefinition[] = [ResponderNode, BargeInNode];

@@ -7,4 +7,4 @@ export { NoiseSuppressionNode, RnnoiseStream, sharedRnnoise, RNNOISE_FRAME, RNNO
 export { createSpeechRecognitionNode, speechPythonRuntime, SPEECH_RECOGNITION_MODULE, type TranscriptEvent } from './speech-recognition.js';
 
 /** Speech nodes that need Node.js (WASI/WASM engines loaded from files); SpeechRecognition needs a Python runtime, see createSpeechRecognitionNode. */
-export const nodeSpeechNodes: readonly NodeDefinition<any>[] = [TextToSpeechNode, NoiseSuppressionNode];
+export const nodeSpeechNodes: readonly NodeDefinition[] = [TextToSpeechNode, NoiseSuppressionNode];
