@@ -68,7 +68,7 @@ describe('specs/errors.json', () => {
   it('agrees with the code enums of the OpenAPI document and the signaling schema', () => {
     const names = codes.map((c) => c.name);
     expect((openApi.components.schemas.Code as { enum: string[] }).enum).toEqual(names);
-    const defs = signalingSchema.$defs as Record<string, any>;
+    const defs = signalingSchema.$defs as { code: { enum: string[] }; rpcError: { properties: { code: { enum: number[] } } } };
     expect(defs.code.enum).toEqual(names);
     expect([...defs.rpcError.properties.code.enum].sort()).toEqual(Object.values(RpcErrorCode).sort());
   });

@@ -10,7 +10,7 @@ import { conformanceNodes, sampleOfEveryKind } from '@remotemedia/runtime-core/t
 import { type HttpServer, createHttpServer } from '@remotemedia/transport-http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_METHODS, expectResponseConforms, expectValid, manifestSchema, openApi, operation } from './spec-documents.js';
+import { HTTP_METHODS, type WireJson, expectResponseConforms, expectValid, manifestSchema, openApi, operation } from './spec-documents.js';
 import { sseEvents, webSocketExchange } from './streams.js';
 
 const TOKEN = 'spec-token-0123456789abcdef';
@@ -30,7 +30,8 @@ interface Answer {
   status: number;
   headers: Headers;
   text: string;
-  body: any;
+  /** The JSON body, if the answer has one. */
+  body: WireJson;
 }
 
 /** Calls `path` (a real path of the route `template`) and checks the answer against the spec. */
@@ -201,7 +202,7 @@ describe('specs/http-api.openapi.yaml', () => {
     const slow = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write('POST /v1/execute HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{'));
       let text = '';
-      socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', reject);
+      socket.on('data', (d) => (text += d.toString())).on('close', () => resolve(text)).on('error', reject);
     });
     const [head, body] = slow.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 408 /);

@@ -87,7 +87,7 @@ describe('specs/python-ipc.md', () => {
     const child: ChildProcess = spawn('python3', ['-m', 'remotemedia.worker'], { env: { ...env, REMOTEMEDIA_MAX_FRAME_BYTES: String(limit) }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const toWorker = child.stdio[3] as Writable;
     const next = frameReader(child.stdio[4] as Readable);
     const T = specTypes;

@@ -13,13 +13,21 @@ export const manifestSchema = JSON.parse(readSpec('manifest.schema.json')) as Re
 export const signalingSchema = JSON.parse(readSpec('webrtc-signaling.schema.json')) as Record<string, unknown>;
 export const errorsSpec = JSON.parse(readSpec('errors.json')) as ErrorsSpec;
 
+/**
+ * A JSON message or body read off a server's wire. The tests check it against its schema in the
+ * spec (expectValid, expectResponseConforms) and read its fields as the schema lays them out.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON whose shape the spec's schemas check, not the type system
+export type WireJson = any;
+
 /** Where the OpenAPI document is registered in ajv: its relative `$ref`s (`manifest.schema.json`) resolve against it. */
 const OPENAPI_ID = 'https://remotemedia.dev/specs/http-api.openapi.yaml';
 const MANIFEST_ID = 'https://remotemedia.dev/specs/manifest.schema.json';
 
 export interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, Operation | unknown>>;
+  /** Path items: an `Operation` per method, next to path-level fields (`parameters`, ...). */
+  paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, unknown>; responses: Record<string, Response> };
   [extension: `x-${string}`]: unknown;
 }

@@ -1,5 +1,6 @@
 // Reading the streaming wires of the HTTP server as raw messages, for validation against the spec.
 import WebSocket from 'ws';
+import type { WireJson } from './spec-documents.js';
 
 export interface SseEvent {
   id: string | undefined;
@@ -25,7 +26,7 @@ export function sseEvents(text: string): SseEvent[] {
 export interface WebSocketExchange {
   sent: unknown[];
   /** Every JSON message the server sent, in order (binary frames: their header). */
-  received: any[];
+  received: WireJson[];
   /** The HTTP answer when the upgrade was refused. */
   refused?: { status: number; contentType: string | null; body: string };
 }
@@ -37,10 +38,10 @@ export interface WebSocketExchange {
 export function webSocketExchange(url: string, headers: Record<string, string>, messages: unknown[]): Promise<WebSocketExchange> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ['remotemedia.v1'], { headers });
-    const received: any[] = [];
+    const received: WireJson[] = [];
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => (body += d)).on('end', () => resolve({ sent: [], received, refused: { status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, body } }));
+      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ sent: [], received, refused: { status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, body } }));
     });
     ws.on('open', () => {
       for (const m of messages) ws.send(JSON.stringify(m));

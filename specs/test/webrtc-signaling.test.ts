@@ -8,7 +8,7 @@ import { createPipelineRunner } from '@remotemedia/runtime-core';
 import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '@remotemedia/transport-webrtc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { errorsSpec, expectValid } from './spec-documents.js';
+import { type WireJson, errorsSpec, expectValid } from './spec-documents.js';
 
 const TOKEN = 'signaling-spec-token-0123456789';
 const SCHEMA = 'https://remotemedia.dev/specs/webrtc-signaling.schema.json';
@@ -16,7 +16,7 @@ const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nod
 
 interface Frame {
   direction: 'client' | 'server';
-  message: any;
+  message: WireJson;
   /** Sent malformed on purpose: not expected to match the schema. */
   malformed?: boolean;
 }
@@ -28,17 +28,17 @@ let server: WebRtcServer;
 /** A recording JSON-RPC client on a raw WebSocket. */
 async function connectPeer(token = TOKEN) {
   const ws = new WebSocket(server.signalingUrl, { headers: { authorization: `Bearer ${token}` } });
-  const inbox: any[] = [];
+  const inbox: WireJson[] = [];
   const waiters: Array<() => void> = [];
-  ws.on('message', (d) => {
-    const message = JSON.parse(d.toString());
+  ws.on('message', (d: Buffer) => {
+    const message: WireJson = JSON.parse(d.toString());
     frames.push({ direction: 'server', message });
     inbox.push(message);
     waiters.splice(0).forEach((w) => w());
   });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let nextId = 0;
-  const next = async (match: (m: any) => boolean) => {
+  const next = async (match: (m: WireJson) => boolean): Promise<WireJson> => {
     for (;;) {
       const i = inbox.findIndex(match);
       if (i >= 0) return inbox.splice(i, 1)[0];
@@ -152,7 +152,7 @@ describe('specs/webrtc-signaling.schema.json', () => {
       const ws = new WebSocket(server.signalingUrl, { headers: { authorization: 'Bearer wrong-token-0000000000' } });
       ws.on('unexpected-response', (_req, res) => {
         let body = '';
-        res.on('data', (d: Buffer) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
       ws.on('open', () => reject(new Error('upgrade accepted with a wrong token')));
       ws.on('error', () => {});

@@ -34,8 +34,7 @@ export interface RemotePipelineNodeOptions {
   /** Runs local fallback manifests. Default: a PipelineRunner with the built-in nodes plus `localNodes`. */
   localRunner?: PipelineTransport;
   /** Node types local fallback manifests may use, on top of the built-ins. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- NodeDefinition is invariant in its params: a list of different node types needs any
-  localNodes?: readonly NodeDefinition<any>[];
+  localNodes?: readonly NodeDefinition[];
   /**
    * Endpoints manifests may name (`endpoint`, `endpoints`, fallback endpoints), as URLs compared by
    * scheme, host, port and path (`http://10.0.0.5:50051`); `*` allows any. A manifest naming another

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 /** Restarts any server a test killed, on its old port (the endpoint URL stays valid). */
 async function ensureAllUp(): Promise<void> {
-  procs = await Promise.all(procs.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p : startGrpcServerProcess(TOKEN, p.port))));
+  procs = await Promise.all(procs.map(async (p) => (p.child.exitCode === null && p.child.signalCode === null ? p : startGrpcServerProcess(TOKEN, p.port))));
 }
 const urls = () => procs.map((p) => p.url);
 const stats = (url: string) => definition!.snapshot()[0].endpoints.find((e) => e.endpoint === url)!;
