@@ -56,8 +56,9 @@ class JsonResponseHandler<T> implements Dispatcher.DispatchHandler {
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    const { signal } = this.request;
-    if (signal && !this.#onAbort) signal.addEventListener('abort', (this.#onAbort = () => controller.abort(signal.reason)), { once: true });
+    const { signal, method, path } = this.request;
+    // undici takes an Error; what the call rejects with is wireError's (the signal's reason as a RemoteMediaError).
+    if (signal && !this.#onAbort) signal.addEventListener('abort', (this.#onAbort = () => controller.abort(abortError(signal, `${method} ${path}`))), { once: true });
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {

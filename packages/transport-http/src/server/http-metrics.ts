@@ -59,7 +59,7 @@ export class RequestMetrics {
     stats.sum += seconds;
     stats.count++;
     let statuses = stats.byStatus.get(method);
-    if (!statuses) stats.byStatus.set(method, (statuses = new Map()));
+    if (!statuses) stats.byStatus.set(method, (statuses = new Map<number, number>()));
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
   }
 

@@ -95,7 +95,7 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
 export function checkClientMessage(msg: ClientMessage | ServerMessage): ClientMessage {
   const m = msg as unknown as Record<string, unknown>;
   const field = (name: string, ok: boolean, expected: string) => {
-    if (!ok) throw new RemoteMediaError(Code.InvalidArgument, `${m.type} message: "${name}" must be ${expected}`, { reason: 'BadFrame', details: [{ path: name, message: `expected ${expected}` }] });
+    if (!ok) throw new RemoteMediaError(Code.InvalidArgument, `${String(m.type)} message: "${name}" must be ${expected}`, { reason: 'BadFrame', details: [{ path: name, message: `expected ${expected}` }] });
   };
   switch (m.type) {
     case 'start':
