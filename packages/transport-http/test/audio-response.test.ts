@@ -17,6 +17,7 @@ function curlBinary(dir: string, args: string[], stdin?: Uint8Array): Promise<{ 
   const bodyFile = join(dir, 'body');
   return new Promise((resolve, reject) => {
     const child = execFile('curl', ['-sS', '--max-time', '20', '-D', headerFile, '-o', bodyFile, ...args], (error) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- execFile's error is an Error (its Omit<> type hides that from the rule)
       if (error) return reject(error);
       const lines = readFileSync(headerFile, 'latin1').trim().split('\r\n');
       const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));

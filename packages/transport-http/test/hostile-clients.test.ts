@@ -3,11 +3,11 @@
 // must end in a structured 4xx (or a closed connection) while the server keeps serving.
 import { type Socket, connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { decodeMessage, encodeMessage } from '@remotemedia/transport-http';
+import { type ServerMessage, encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitUntil } from '@remotemedia/test-support';
-import { auth, chain, expectErrorShape, postJson, type Started, startServer } from './helpers.js';
+import { type JsonBody, auth, chain, expectErrorShape, postJson, type Started, startServer, wsJson, wsMessage } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -19,7 +19,7 @@ const echo = chain('echo', ['p', 'PassThrough']);
 const port = (started: Started) => Number(new URL(started.url).port);
 
 /** Sends raw bytes on a fresh connection and resolves with everything the server answered once it closed. */
-function rawRequest(started: Started, text: string | Buffer): Promise<{ status: number; headers: string; body: any }> {
+function rawRequest(started: Started, text: string | Buffer): Promise<{ status: number; headers: string; body: JsonBody }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port(started), '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -43,14 +43,15 @@ async function healthOk(started: Started): Promise<boolean> {
 /** A WebSocket session on the same server still works: start, one input, its output. */
 async function wsRoundTrip(started: Started): Promise<string> {
   const ws = new WebSocket(`${started.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth });
-  const messages: any[] = [];
-  ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+  const messages: ServerMessage[] = [];
+  ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
   await new Promise((r) => ws.once('open', r));
   ws.send(encodeMessage({ type: 'start', manifest: echo }) as string);
   ws.send(encodeMessage({ type: 'input', id: 1, item: { data: { kind: 'text', text: 'still here' }, metadata: {} } }) as string);
   await waitUntil(() => messages.some((m) => m.type === 'output'), { what: 'an output on a second socket', timeoutMs: 10_000 });
   ws.close();
-  return messages.find((m) => m.type === 'output').item.data.text;
+  const data = messages.find((m) => m.type === 'output')?.item.data;
+  return data?.kind === 'text' ? data.text : `no text output: ${JSON.stringify(data)}`;
 }
 
 describe('WebSocket: frames that fail validation are bounded like any other (issue 23, item 5)', () => {
@@ -98,7 +99,7 @@ describe('WebSocket: frames that fail validation are bounded like any other (iss
     let acks = 0;
     let inOrder = true;
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as { type: string; id: number; error?: { code: string } };
+      const msg = wsJson(raw) as { type: string; id: number; error?: { code: string } };
       if (msg.type !== 'ack' || msg.error?.code !== 'invalid_argument' || msg.id !== acks + 1) inOrder = false;
       acks++;
     });
@@ -115,8 +116,8 @@ describe('WebSocket: queued frames are bounded in bytes too', () => {
     let serverSocket: Duplex | undefined;
     s.server.server.on('upgrade', (_req, socket: Duplex) => (serverSocket ??= socket));
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth, perMessageDeflate: false });
-    const messages: any[] = [];
-    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const messages: ServerMessage[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
     await new Promise((r) => ws.once('open', r));
     // A node that takes one input and holds it: the session's send() blocks after that.
     const stuck = { version: 'v1', metadata: { name: 'stuck' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 60_000 }, queue: { capacity: 1 } }] };
@@ -165,8 +166,8 @@ describe('client mistakes are 400s naming the field, never 500 (issue 23, item 7
     expect((await postJson(`${s.url}/v1/execute`, { manifest: echo, inputs: [] }, { ...auth, 'x-remotemedia-timeout-ms': '2147483647' })).status).toBe(200);
 
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth });
-    const messages: any[] = [];
-    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    const messages: unknown[] = [];
+    ws.on('message', (raw) => messages.push(wsJson(raw)));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'start', manifest: echo, timeoutMs: 1e300 }));
     await waitUntil(() => messages.length > 0, { what: 'the error' });
@@ -227,10 +228,10 @@ describe('garbage on every path gets a structured 4xx and the server keeps servi
 
 describe('WebSocket messages with fields of the wrong type are 4xx errors, never a crash', () => {
   /** Opens /v1/stream, sends `frames`, resolves with what came back and the close code. */
-  async function exchange(started: Started, frames: string[]): Promise<{ messages: any[]; code: number }> {
+  async function exchange(started: Started, frames: string[]): Promise<{ messages: unknown[]; code: number }> {
     const ws = new WebSocket(`${started.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth });
-    const messages: any[] = [];
-    ws.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    const messages: unknown[] = [];
+    ws.on('message', (raw) => messages.push(wsJson(raw)));
     await new Promise((r) => ws.once('open', r));
     for (const f of frames) ws.send(f);
     const code = await new Promise<number>((r) => ws.once('close', r));
@@ -274,7 +275,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
         if (socket.destroyed) return clearInterval(timer);
         socket.write(request[at++ % request.length]);
       }, 20);
-      socket.on('data', (d) => (answers[i] += d));
+      socket.on('data', (d: Buffer) => (answers[i] += d.toString()));
       socket.on('error', () => {});
       socket.on('close', () => {
         clearInterval(timer);
@@ -295,15 +296,15 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     s = await startServer({ webSocketStartTimeoutMs: 300 });
     const url = `${s.url.replace('http', 'ws')}/v1/stream`;
     const idle = new WebSocket(url, ['remotemedia.v1'], { headers: auth });
-    const messages: any[] = [];
-    idle.on('message', (raw) => messages.push(JSON.parse(String(raw))));
+    const messages: unknown[] = [];
+    idle.on('message', (raw) => messages.push(wsJson(raw)));
     const code = await new Promise<number>((resolve) => idle.once('close', resolve));
     expect(code).toBe(1008);
     expect(messages).toEqual([expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'deadline_exceeded', reason: 'StartTimeout' }) })]);
     // Started in time, then quiet for longer than the start timeout: still open and working.
     const started = new WebSocket(url, ['remotemedia.v1'], { headers: auth });
-    const got: any[] = [];
-    started.on('message', (raw, isBinary) => got.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const got: ServerMessage[] = [];
+    started.on('message', (raw, isBinary) => got.push(wsMessage(raw, isBinary)));
     await new Promise((r) => started.once('open', r));
     started.send(encodeMessage({ type: 'start', manifest: echo }) as string);
     await waitUntil(() => got.some((m) => m.type === 'started'), { what: 'started' });
@@ -318,7 +319,7 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     s = await startServer({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const socket = connect(port(s), '127.0.0.1');
     let answer = '';
-    socket.on('data', (d) => (answer += d));
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
     const closed = new Promise((r) => socket.on('close', r));
     socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
     const timer = setInterval(() => socket.writable && socket.write(' '), 50);

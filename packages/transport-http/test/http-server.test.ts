@@ -18,7 +18,7 @@ describe('http server: routes, errors, auth, limits', () => {
     const body = JSON.stringify({ manifest: chain('calc', ['c', 'Calculator', { operation: 'add', operand: 5 }]), inputs: [1, 2, 3].map((value) => ({ kind: 'json', value })) });
     const { stdout, status } = await curl('-X', 'POST', `${s.url}/v1/execute`, '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Content-Type: application/json', '--data-binary', body);
     expect(status).toBe(200);
-    expect(JSON.parse(stdout).outputs.map((o: any) => o.data.value)).toEqual([6, 7, 8]);
+    expect(JSON.parse(stdout).outputs.map((o: { data: { value: unknown } }) => o.data.value)).toEqual([6, 7, 8]);
   });
 
   it('plain curl reads a session as Server-Sent Events', async () => {
@@ -55,7 +55,7 @@ describe('http server: routes, errors, auth, limits', () => {
     expect(res.status).toBe(400);
     const body = await res.json();
     expectErrorShape(body);
-    expect(body.details.map((d: any) => d.path)).toEqual(['sampleRate', 'channels', 'encoding']);
+    expect(body.details.map((d: { path: string }) => d.path)).toEqual(['sampleRate', 'channels', 'encoding']);
     const ok = await fetch(`${s.url}/v1/execute`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-sample-rate': '8000', 'x-remotemedia-manifest': JSON.stringify(chain('raw2', ['p', 'PassThrough'])) },
@@ -92,7 +92,7 @@ describe('http server: routes, errors, auth, limits', () => {
     });
     expect(bad.status).toBe(400);
     expectErrorShape(bad.body);
-    expect(bad.body.details.map((d: any) => d.path)).toEqual(['inputs[1].data.samples', 'inputs[2].bytes', 'nodes[0].nodeType']);
+    expect(bad.body.details.map((d: { path: string }) => d.path)).toEqual(['inputs[1].data.samples', 'inputs[2].bytes', 'nodes[0].nodeType']);
     expect(bad.body.message).toContain('inputs[1].data.samples: expected base64 string');
     const missing = await postJson(`${s.url}/v1/execute`, { inputs: [] });
     expect(missing.body.details).toEqual([expect.objectContaining({ path: 'manifest' })]);
@@ -144,7 +144,7 @@ describe('http server: routes, errors, auth, limits', () => {
 
   it('serves /v1/nodes with params JSON Schemas, /v1/version, /metrics with runner metrics', async () => {
     const nodes = await (await fetch(`${s.url}/v1/nodes`, { headers: auth })).json();
-    const calc = nodes.nodes.find((n: any) => n.type === 'Calculator');
+    const calc = nodes.nodes.find((n: { type: string }) => n.type === 'Calculator');
     expect(calc.paramsJsonSchema.properties.operation).toBeDefined();
     const version = await (await fetch(`${s.url}/v1/version`, { headers: auth })).json();
     expect(version).toMatchObject({ api: 'v1', runtime: expect.any(String), transportHttp: expect.any(String) });
@@ -265,7 +265,7 @@ describe('http server: routes, errors, auth, limits', () => {
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
       let data = '';
-      socket.on('data', (d) => (data += d));
+      socket.on('data', (d: Buffer) => (data += d.toString()));
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
     });

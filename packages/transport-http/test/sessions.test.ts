@@ -1,9 +1,9 @@
 import { Code, RemoteMediaError, type StreamSession } from '@remotemedia/runtime-core';
-import { createHttpPipelineClient, decodeMessage, encodeMessage } from '@remotemedia/transport-http';
+import { type ServerMessage, createHttpPipelineClient, encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitUntil } from '@remotemedia/test-support';
-import { TOKEN, auth, chain, postJson, type Started, startServer } from './helpers.js';
+import { TOKEN, auth, chain, postJson, type Started, startServer, wsMessage } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -46,8 +46,8 @@ describe('http server: streaming sessions', () => {
   it('a WebSocket client vanishing mid-stream closes its session', async () => {
     s = await startServer();
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1'], { headers: auth });
-    const messages: any[] = [];
-    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const messages: ServerMessage[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
     await new Promise((r) => ws.once('open', r));
     ws.send(encodeMessage({ type: 'start', manifest: chain('mid', ['p', 'PassThrough'], ['s', 'Sleep', { ms: 10_000 }]) }) as string);
     for (let id = 1; id <= 3; id++) ws.send(encodeMessage({ type: 'input', id, item: { data: { kind: 'audio', samples: new Float32Array(160).fill(0.1), sampleRate: 16000, channels: 1 }, metadata: {} } }));
@@ -126,8 +126,8 @@ describe('http server: streaming sessions', () => {
   it('malformed WebSocket frames are answered with errors; the socket session survives bad inputs', async () => {
     s = await startServer();
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/stream`, ['remotemedia.v1', `bearer.${TOKEN}`]);
-    const messages: any[] = [];
-    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const messages: ServerMessage[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'start', manifest: chain('frames', ['p', 'PassThrough']) }));
     ws.send(JSON.stringify({ type: 'input', id: 1, item: { data: { kind: 'audio', samples: 'AAAAAA==', sampleRate: -1, channels: 1 }, metadata: {} } }));
@@ -185,8 +185,8 @@ describe('http server: streaming sessions', () => {
     const created = await postJson(`${s.url}/v1/sessions`, { manifest: chain('attached', ['p', 'PassThrough']) });
     const id = created.body.sessionId as string;
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}/v1/sessions/${id}/ws`, ['remotemedia.v1'], { headers: auth });
-    const messages: any[] = [];
-    ws.on('message', (raw, isBinary) => messages.push(decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw))));
+    const messages: ServerMessage[] = [];
+    ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
     const closed = new Promise((r) => ws.once('close', r));
     await waitUntil(() => messages.length === 1, { what: 'started' });
     expect(messages[0]).toEqual({ type: 'started', sessionId: id });

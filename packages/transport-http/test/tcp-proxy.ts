@@ -32,11 +32,17 @@ export async function startTcpProxy(target: string): Promise<{ url: string; conn
     connections,
     drop(match) {
       const hit = connections.filter((c) => !c.client.destroyed && match(c));
-      for (const c of hit) (c.client.resetAndDestroy(), c.upstream.resetAndDestroy());
+      for (const c of hit) {
+        c.client.resetAndDestroy();
+        c.upstream.resetAndDestroy();
+      }
       return hit.length;
     },
     async close() {
-      for (const c of connections) (c.client.destroy(), c.upstream.destroy());
+      for (const c of connections) {
+        c.client.destroy();
+        c.upstream.destroy();
+      }
       await new Promise((r) => server.close(r));
     },
   };

@@ -1,8 +1,8 @@
-import { decodeMessage, encodeMessage } from '@remotemedia/transport-http';
+import { encodeMessage } from '@remotemedia/transport-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { waitUntil } from '@remotemedia/test-support';
-import { auth, chain, type Started, startServer } from './helpers.js';
+import { auth, chain, type Started, startServer, wsMessage } from './helpers.js';
 
 let s: Started | undefined;
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('WebSocket backpressure', () => {
     const outputs: number[] = [];
     let acks = 0;
     ws.on('message', (raw, isBinary) => {
-      const msg = decodeMessage(isBinary ? new Uint8Array(raw as Buffer) : String(raw)) as { type: string; item?: { metadata: Record<string, string> } };
+      const msg = wsMessage(raw, isBinary) as { type: string; item?: { metadata: Record<string, string> } };
       if (msg.type === 'output') outputs.push(Number(msg.item!.metadata.n));
       else if (msg.type === 'ack') acks++;
     });
