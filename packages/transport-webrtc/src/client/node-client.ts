@@ -154,7 +154,7 @@ class NodeWebRtcClient implements WebRtcPipelineClient {
       const offerSdp = await localSdpWithCandidates(pc, this.#o);
       const answer = await sig.offer({ sdp: offerSdp, ...choice, request_id: crypto.randomUUID() }, signal);
       await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-      const channelsOpen = Promise.all([data, control].map((c) => (c.readyState === 'open' ? undefined : c.stateChanged.watch((s) => s === 'open'))));
+      const channelsOpen = Promise.all([data, control].filter((c) => c.readyState !== 'open').map((c) => c.stateChanged.watch((s) => s === 'open')));
       await withTimeout(channelsOpen, this.#o.connectTimeoutMs ?? 15_000, signal, 'WebRTC connection');
 
       const session = Object.assign(

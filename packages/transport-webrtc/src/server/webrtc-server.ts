@@ -136,7 +136,8 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
         ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request: send JSON-RPC as text frames' } }));
         return settled();
       }
-      void rpc.receive(data.toString()).finally(settled);
+      // A text frame arrives as one Buffer (ws's default binaryType).
+      void rpc.receive((data as Buffer).toString()).finally(settled);
     });
     // A vanished signaling peer takes its sessions with it.
     ws.on('close', () => {

@@ -38,7 +38,8 @@ export interface RpcSocket {
   send(text: string): void;
 }
 
-export type RpcHandler = (method: string, params: unknown) => Promise<unknown> | unknown;
+/** Returns the result, or a Promise of it. */
+export type RpcHandler = (method: string, params: unknown) => unknown;
 
 /**
  * One end of a JSON-RPC connection: sends requests and matches responses, and answers incoming
