@@ -3,12 +3,12 @@ import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
+import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type ServerControl, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
 import { SignalingClient } from '../src/wire/signaling-client.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 
-async function rawPeer(server: WebRtcServer, onNotification?: (method: string, params: any) => void) {
+async function rawPeer(server: WebRtcServer, onNotification?: (method: string, params: unknown) => void) {
   const ws = new WebSocket(server.signalingUrl);
   const sig = await SignalingClient.connect(ws, onNotification ? { onNotification } : {});
   const pc = createPeerConnection({ iceHostAddresses: ['127.0.0.1'] });
@@ -31,13 +31,13 @@ describe('bad input on a live connection', () => {
     const peer = await rawPeer(server);
     const answer = await peer.sig.offer({ sdp: peer.offer, manifest: echo });
     await peer.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-    await Promise.all([peer.data, peer.control].map((c) => (c.readyState === 'open' ? undefined : c.stateChanged.watch((s) => s === 'open', 10_000))));
-    const controlMessages: any[] = [];
+    await Promise.all([peer.data, peer.control].filter((c) => c.readyState !== 'open').map((c) => c.stateChanged.watch((s) => s === 'open', 10_000)));
+    const controlMessages: ServerControl[] = [];
     peer.control.onMessage.subscribe((m) => controlMessages.push(JSON.parse(m.toString())));
     peer.data.send(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
     const error = await waitUntil(() => controlMessages.find((m) => m.type === 'error'), { what: 'an error on the control channel', observe: () => controlMessages });
     expect(error?.error).toMatchObject({ code: 'invalid_argument', reason: 'MalformedData' });
-    expect(error.error.message).toMatch(/DataChunk/);
+    expect(error?.error.message).toMatch(/DataChunk/);
     await waitUntil(() => server.stats().sessions === 0, { what: 'the failed session closed', observe: () => server.stats() });
     await closePeerConnection(peer.pc);
     peer.sig.close();
@@ -48,7 +48,7 @@ describe('bad input on a live connection', () => {
   });
 
   it('a peer that never connects is torn down after connectTimeoutMs and told why', async () => {
-    const closed: any[] = [];
+    const closed: unknown[] = [];
     const peer = await rawPeer(server, (method, params) => method === 'session.closed' && closed.push(params));
     const answer = await peer.sig.offer({ sdp: peer.offer, manifest: echo });
     expect(server.stats().sessions).toBe(1);
@@ -72,12 +72,12 @@ describe('bad input on a live connection', () => {
   it('the control channel interrupts (after N frames) and ends the stream; outputs end with a count', async () => {
     const peer = await rawPeer(server);
     const outputs: string[] = [];
-    const control: any[] = [];
+    const control: ServerControl[] = [];
     peer.data.onMessage.subscribe((m) => outputs.push((decodeDataFrame(new Uint8Array(m as Buffer)).item.data as { text: string }).text));
     peer.control.onMessage.subscribe((m) => control.push(JSON.parse(m.toString())));
     const answer = await peer.sig.offer({ sdp: peer.offer, manifest: { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 300 } }] } });
     await peer.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
-    await Promise.all([peer.data, peer.control].map((c) => (c.readyState === 'open' ? undefined : c.stateChanged.watch((s) => s === 'open', 10_000))));
+    await Promise.all([peer.data, peer.control].filter((c) => c.readyState !== 'open').map((c) => c.stateChanged.watch((s) => s === 'open', 10_000)));
     const send = (text: string) => peer.data.send(Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text }, metadata: {} } })));
     send('old-1');
     send('old-2');

@@ -8,7 +8,8 @@ import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, encodeDataFrame, RpcErrorCode, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
+import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, encodeDataFrame, RpcErrorCode, SERVER_PEER_ID, type ServerControl, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
+import { type WireJson, parseWsJson } from './helpers/wire-json.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 const runner = createNodeRunner();
@@ -18,11 +19,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-function raw(port: number, text: string): Promise<{ status: number; body: any }> {
+function raw(port: number, text: string): Promise<{ status: number; body: WireJson }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let out = '';
-    socket.on('data', (d) => (out += d));
+    socket.on('data', (d) => (out += d.toString()));
     socket.on('error', reject);
     socket.on('close', () => resolve({ status: Number(out.split(' ')[1]), body: JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4) || 'null') }));
     socket.end(text);
@@ -33,8 +34,8 @@ const healthy = async (s: WebRtcServer) => (await fetch(`${s.url}/health`)).stat
 
 async function signaling(s: WebRtcServer) {
   const ws = new WebSocket(s.signalingUrl, { perMessageDeflate: false });
-  const messages: any[] = [];
-  ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+  const messages: WireJson[] = [];
+  ws.on('message', (d) => messages.push(parseWsJson(d)));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let id = 0;
   const call = async (method: string, params?: unknown) => {
@@ -74,7 +75,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
       let at = 0;
       answers[i] = '';
       const timer = setInterval(() => socket.destroyed || socket.write(request[at++ % request.length]), 20);
-      socket.on('data', (d) => (answers[i] += d));
+      socket.on('data', (d) => (answers[i] += d.toString()));
       socket.on('error', () => {});
       socket.on('close', () => {
         clearInterval(timer);
@@ -150,7 +151,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     const pc = createPeerConnection({ iceHostAddresses: ['127.0.0.1'] });
     const data = pc.createDataChannel(DATA_CHANNEL_LABEL);
     const control = pc.createDataChannel(CONTROL_CHANNEL_LABEL);
-    const controls: any[] = [];
+    const controls: ServerControl[] = [];
     control.onMessage.subscribe((m) => controls.push(JSON.parse(m.toString())));
     await pc.setLocalDescription(await pc.createOffer());
     if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((st) => st === 'complete', 5000);
@@ -158,7 +159,7 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     const stuck = { version: 'v1', metadata: { name: 'stuck' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 60_000 }, queue: { capacity: 1 } }] };
     const answer = await c.call('peer.offer', { to: SERVER_PEER_ID, sdp: pc.localDescription!.sdp, manifest: stuck });
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.result.sdp });
-    await Promise.all([data, control].map((ch) => (ch.readyState === 'open' ? undefined : ch.stateChanged.watch((st) => st === 'open', 10_000))));
+    await Promise.all([data, control].filter((ch) => ch.readyState !== 'open').map((ch) => ch.stateChanged.watch((st) => st === 'open', 10_000)));
     const frame = Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text: 'flood' }, metadata: {} } }));
     for (let i = 0; i < 300; i++) data.send(frame);
     await waitUntil(() => controls.some((m) => m.type === 'error'), { what: 'an error on the control channel', timeoutMs: 10_000, observe: () => controls });

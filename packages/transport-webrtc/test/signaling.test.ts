@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { RpcErrorCode, SERVER_PEER_ID, type WebRtcServer, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
+import { type WireJson, parseWsJson } from './helpers/wire-json.js';
 
 const TOKEN = 'signaling-token-0123456789';
 const pipelineDir = fileURLToPath(new URL('./fixtures/pipelines', import.meta.url));
@@ -12,15 +13,15 @@ const pipelineDir = fileURLToPath(new URL('./fixtures/pipelines', import.meta.ur
 /** A raw JSON-RPC client: sends text, collects responses and notifications. */
 async function rawSignaling(url: string, token = TOKEN) {
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
-  const messages: any[] = [];
+  const messages: WireJson[] = [];
   const waiters: Array<() => void> = [];
   ws.on('message', (d) => {
-    messages.push(JSON.parse(d.toString()));
+    messages.push(parseWsJson(d));
     waiters.splice(0).forEach((w) => w());
   });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let id = 0;
-  const next = async (match: (m: any) => boolean) => {
+  const next = async (match: (m: WireJson) => boolean) => {
     for (;;) {
       const i = messages.findIndex(match);
       if (i >= 0) return messages.splice(i, 1)[0];
