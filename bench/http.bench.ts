@@ -60,7 +60,12 @@ export async function run(): Promise<void> {
   const echoUrl = await listen(echo);
   const pool = new Pool(echoUrl, { connections: 16, keepAliveTimeout: 30_000 });
   const post = (body: string) => async () => {
-    const res = await pool.request({ path: '/echo', method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' }, body });
+    const res = await pool.request({
+      path: '/echo',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-token' },
+      body,
+    });
     return JSON.parse(await res.body.text()) as unknown;
   };
 
@@ -71,14 +76,19 @@ export async function run(): Promise<void> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const { manifest: m, inputs } = JSON.parse(Buffer.concat(chunks).toString()) as { manifest: string; inputs: unknown[] };
-      runner.execute(m, inputs.map((i) => transportDataFromJson(i))).then(
-        (outputs) => {
-          const body = JSON.stringify({ outputs: outputs.map(transportDataToJson) });
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-          res.end(body);
-        },
-        (error: unknown) => res.writeHead(500).end(String(error)),
-      );
+      runner
+        .execute(
+          m,
+          inputs.map((i) => transportDataFromJson(i)),
+        )
+        .then(
+          (outputs) => {
+            const body = JSON.stringify({ outputs: outputs.map(transportDataToJson) });
+            res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+            res.end(body);
+          },
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        );
     });
   });
   const barePool = new Pool(await listen(bare), { connections: 16, keepAliveTimeout: 30_000 });
@@ -87,7 +97,10 @@ export async function run(): Promise<void> {
     return (JSON.parse(await res.body.text()) as { outputs: unknown[] }).outputs.map((o) => transportDataFromJson(o));
   };
 
-  for (const [label, data] of [['small json', small], ['20 ms audio chunk', chunk]] as const) {
+  for (const [label, data] of [
+    ['small json', small],
+    ['20 ms audio chunk', chunk],
+  ] as const) {
     // The body our client sends (manifest as JSON text), so both sides move the same bytes.
     const body = JSON.stringify({ manifest: JSON.stringify(manifest), inputs: [transportDataToJson({ data, metadata: {} })] });
     const t = await interleaved({
@@ -99,12 +112,39 @@ export async function run(): Promise<void> {
     // The target is the transport's overhead on a small call. With audio as base64 JSON the echo
     // moves 1.7 KB of text untouched while both sides here encode and decode it; its ratio is
     // reported as is, and raw audio has its own binary body (docs/http-api.md).
-    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.echo), { ...(data === small ? { target: '<= 1.25' } : {}), baselineName: 'undici -> node:http echo' }));
-    comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.echo, 0.99), { baselineName: 'undici -> node:http echo' }));
-    comparisons.push(compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.bare), { target: '<= 1.25', baselineName: 'undici -> bare node:http running the same runner' }));
-    comparisons.push(compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.bare, 0.99), { baselineName: 'undici -> bare node:http running the same runner' }));
-    comparisons.push(compare(`unary execute round trip (${label}, plain-object manifest serialized per call), median`, 'us', median(t.plain), median(t.echo), { baselineName: 'undici -> node:http echo' }));
-    measurements.push({ name: `HTTP layer cost over the bare runner handler (${label}), median`, unit: 'us', value: median(t.ours) - median(t.bare), note: 'client + server: routing, auth, validation, metrics, request ids, cancellation' });
+    comparisons.push(
+      compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.echo), {
+        ...(data === small ? { target: '<= 1.25' } : {}),
+        baselineName: 'undici -> node:http echo',
+      }),
+    );
+    comparisons.push(
+      compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.echo, 0.99), {
+        baselineName: 'undici -> node:http echo',
+      }),
+    );
+    comparisons.push(
+      compare(`unary execute round trip (${label}), median`, 'us', median(t.ours), median(t.bare), {
+        target: '<= 1.25',
+        baselineName: 'undici -> bare node:http running the same runner',
+      }),
+    );
+    comparisons.push(
+      compare(`unary execute round trip (${label}), p99`, 'us', percentile(t.ours, 0.99), percentile(t.bare, 0.99), {
+        baselineName: 'undici -> bare node:http running the same runner',
+      }),
+    );
+    comparisons.push(
+      compare(`unary execute round trip (${label}, plain-object manifest serialized per call), median`, 'us', median(t.plain), median(t.echo), {
+        baselineName: 'undici -> node:http echo',
+      }),
+    );
+    measurements.push({
+      name: `HTTP layer cost over the bare runner handler (${label}), median`,
+      unit: 'us',
+      value: median(t.ours) - median(t.bare),
+      note: 'client + server: routing, auth, validation, metrics, request ids, cancellation',
+    });
   }
 
   // Raw audio: the 20 ms chunk as an f32le body (manifest in a header), the output back as raw PCM,
@@ -113,18 +153,38 @@ export async function run(): Promise<void> {
   const serverPool = new Pool(url, { connections: 16, keepAliveTimeout: 30_000 });
   const manifestHeader = JSON.stringify(manifest);
   const rawCall = (p: Pool, path: string) => async () => {
-    const res = await p.request({ path, method: 'POST', headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream', authorization: 'Bearer bench-token', 'x-remotemedia-manifest': manifestHeader }, body: pcm });
+    const res = await p.request({
+      path,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/octet-stream',
+        accept: 'application/octet-stream',
+        authorization: 'Bearer bench-token',
+        'x-remotemedia-manifest': manifestHeader,
+      },
+      body: pcm,
+    });
     const bytes = Buffer.from(await res.body.arrayBuffer());
-    if (res.statusCode !== 200 || bytes.byteLength !== pcm.byteLength) throw new Error(`raw audio call answered ${res.statusCode} with ${bytes.byteLength} bytes`);
+    if (res.statusCode !== 200 || bytes.byteLength !== pcm.byteLength)
+      throw new Error(`raw audio call answered ${res.statusCode} with ${bytes.byteLength} bytes`);
     return bytes;
   };
   const rawAudio = await interleaved({ ours: rawCall(serverPool, '/v1/execute?sampleRate=16000'), echo: rawCall(pool, '/echo') });
-  comparisons.push(compare('unary execute round trip (20 ms raw f32le audio body, raw PCM back), median', 'us', median(rawAudio.ours), median(rawAudio.echo), { baselineName: 'undici -> node:http echo of the same bytes' }));
+  comparisons.push(
+    compare('unary execute round trip (20 ms raw f32le audio body, raw PCM back), median', 'us', median(rawAudio.ours), median(rawAudio.echo), {
+      baselineName: 'undici -> node:http echo of the same bytes',
+    }),
+  );
   await serverPool.close();
 
   await timeEach(2000, () => runner.execute(manifest, [small]));
   const inProcess = await timeEach(4000, () => runner.execute(manifest, [small]));
-  measurements.push({ name: 'in-process runner.execute (small json, PassThrough), median', unit: 'us', value: median(inProcess), note: 'pipeline work every HTTP call also pays' });
+  measurements.push({
+    name: 'in-process runner.execute (small json, PassThrough), median',
+    unit: 'us',
+    value: median(inProcess),
+    note: 'pipeline work every HTTP call also pays',
+  });
   measurements.push({ name: 'in-process runner.execute (small json, PassThrough), p99', unit: 'us', value: percentile(inProcess, 0.99) });
 
   // Streaming: one chunk in, its output back, over one WebSocket session vs a bare ws echo.
@@ -143,8 +203,16 @@ export async function run(): Promise<void> {
     },
     baseline: rawEcho,
   });
-  comparisons.push(compare('WebSocket stream chunk round trip (20 ms audio), median', 'us', median(streamed.ours), median(streamed.baseline), { baselineName: 'bare ws echo of the same frame' }));
-  comparisons.push(compare('WebSocket stream chunk round trip (20 ms audio), p99', 'us', percentile(streamed.ours, 0.99), percentile(streamed.baseline, 0.99), { baselineName: 'bare ws echo of the same frame' }));
+  comparisons.push(
+    compare('WebSocket stream chunk round trip (20 ms audio), median', 'us', median(streamed.ours), median(streamed.baseline), {
+      baselineName: 'bare ws echo of the same frame',
+    }),
+  );
+  comparisons.push(
+    compare('WebSocket stream chunk round trip (20 ms audio), p99', 'us', percentile(streamed.ours, 0.99), percentile(streamed.baseline, 0.99), {
+      baselineName: 'bare ws echo of the same frame',
+    }),
+  );
   measurements.push({ name: 'JSON body size of one 20 ms audio chunk (base64)', unit: 'bytes', value: JSON.stringify(runtimeDataToJson(chunk)).length });
   measurements.push({ name: 'WebSocket binary frame of one 20 ms audio chunk', unit: 'bytes', value: (frame as Uint8Array).byteLength });
 

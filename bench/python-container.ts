@@ -44,7 +44,11 @@ export async function containerRows(comparisons: Comparison[], measurements: Mea
     pa.push(...(await timeEach(2000, () => roundTrip(proc, frame), 200)));
     ca.push(...(await timeEach(2000, () => roundTrip(cont, frame), 200)));
   }
-  comparisons.push(compare(`container (${found.engine.kind}): 20 ms audio frame round trip, median`, 'us', median(ca), median(pa), { baselineName: 'same node in a process (multiprocess)' }));
+  comparisons.push(
+    compare(`container (${found.engine.kind}): 20 ms audio frame round trip, median`, 'us', median(ca), median(pa), {
+      baselineName: 'same node in a process (multiprocess)',
+    }),
+  );
   measurements.push({ name: 'container audio round trip p99', unit: 'us', value: percentile(ca, 0.99) });
   measurements.push({ name: 'process audio round trip p99 (same run)', unit: 'us', value: percentile(pa, 0.99) });
 
@@ -56,7 +60,11 @@ export async function containerRows(comparisons: Comparison[], measurements: Mea
     pt.push(...(await timeEach(25, () => roundTrip(proc, tensor), 3)));
     ct.push(...(await timeEach(25, () => roundTrip(cont, tensor), 3)));
   }
-  comparisons.push(compare(`container (${found.engine.kind}): 1 MB tensor round trip, median`, 'us', median(ct), median(pt), { baselineName: 'same node in a process (multiprocess)' }));
+  comparisons.push(
+    compare(`container (${found.engine.kind}): 1 MB tensor round trip, median`, 'us', median(ct), median(pt), {
+      baselineName: 'same node in a process (multiprocess)',
+    }),
+  );
   measurements.push({ name: '1 MB tensor throughput (container)', unit: 'MB/s', value: 1e6 / median(ct), note: 'each MB goes to Python and back' });
   await Promise.all([proc.close(), cont.close()]);
 
@@ -88,8 +96,20 @@ export async function containerRows(comparisons: Comparison[], measurements: Mea
     coldStarts.push(...(await timeEach(1, () => startAndEnd(cold, 'container'), 0)));
   }
   const ms = (v: number[]) => median(v) / 1000;
-  comparisons.push(compare('container: session start + first answer, cold (new container)', 'ms', ms(coldStarts), ms(procStarts), { baselineName: 'process executor cold start' }));
-  comparisons.push(compare('container: session start + first answer, container running (new worker in it)', 'ms', ms(runningStarts), ms(procStarts), { baselineName: 'process executor cold start' }));
-  comparisons.push(compare('container: session start + first answer, warm worker (warmWorkers: 1)', 'ms', ms(warmStarts), ms(procStarts), { baselineName: 'process executor cold start' }));
+  comparisons.push(
+    compare('container: session start + first answer, cold (new container)', 'ms', ms(coldStarts), ms(procStarts), {
+      baselineName: 'process executor cold start',
+    }),
+  );
+  comparisons.push(
+    compare('container: session start + first answer, container running (new worker in it)', 'ms', ms(runningStarts), ms(procStarts), {
+      baselineName: 'process executor cold start',
+    }),
+  );
+  comparisons.push(
+    compare('container: session start + first answer, warm worker (warmWorkers: 1)', 'ms', ms(warmStarts), ms(procStarts), {
+      baselineName: 'process executor cold start',
+    }),
+  );
   await Promise.all([warm.shutdown({ graceMs: 0 }), cold.shutdown({ graceMs: 0 }), runner.shutdown({ graceMs: 0 })]);
 }

@@ -122,8 +122,14 @@ export async function run(): Promise<void> {
     base.push(...(await timeEach(3000, () => echo.roundTrip(bytes), 500)));
     leanBase.push(...(await timeEach(3000, () => lean.roundTrip(bytes), 500)));
   }
-  comparisons.push(compare('20 ms audio frame round trip, median', 'us', median(ours), median(base), { target: '<= 1.3', baselineName: 'bare Node<->python3 pipe echo' }));
-  comparisons.push(compare('20 ms audio frame round trip vs lean echo, median', 'us', median(ours), median(leanBase), { baselineName: 'lean pipe echo (one write, readinto)' }));
+  comparisons.push(
+    compare('20 ms audio frame round trip, median', 'us', median(ours), median(base), { target: '<= 1.3', baselineName: 'bare Node<->python3 pipe echo' }),
+  );
+  comparisons.push(
+    compare('20 ms audio frame round trip vs lean echo, median', 'us', median(ours), median(leanBase), {
+      baselineName: 'lean pipe echo (one write, readinto)',
+    }),
+  );
   measurements.push({ name: 'audio round trip p99 (ours)', unit: 'us', value: percentile(ours, 0.99) });
   measurements.push({ name: 'audio round trip p99 (pipe echo)', unit: 'us', value: percentile(base, 0.99) });
   measurements.push({ name: 'audio round trip p99 (lean pipe echo)', unit: 'us', value: percentile(leanBase, 0.99) });
@@ -142,7 +148,9 @@ export async function run(): Promise<void> {
   }
   const mbps = (us: number) => 1 / (us / 1e6); // 1 MB per round trip
   comparisons.push(compare('1 MB tensor round trip, median', 'us', median(oursBig), median(baseBig), { baselineName: 'bare Node<->python3 pipe echo' }));
-  comparisons.push(compare('1 MB tensor round trip vs lean echo, median', 'us', median(oursBig), median(leanBig), { baselineName: 'lean pipe echo (one write, readinto)' }));
+  comparisons.push(
+    compare('1 MB tensor round trip vs lean echo, median', 'us', median(oursBig), median(leanBig), { baselineName: 'lean pipe echo (one write, readinto)' }),
+  );
   measurements.push({ name: '1 MB tensor throughput (ours)', unit: 'MB/s', value: mbps(median(oursBig)), note: 'each MB goes to Python and back' });
   measurements.push({ name: '1 MB tensor throughput (pipe echo)', unit: 'MB/s', value: mbps(median(baseBig)) });
   await session.close();
@@ -151,7 +159,15 @@ export async function run(): Promise<void> {
 
   // 3. Two CPU-bound Python nodes (300 ms each) on parallel branches vs one after the other.
   const busy = (id: string) => ({ id, nodeType: 'PyBusy', params: { ms: 300 } });
-  const parallel = await runner.stream(manifest([{ id: 'src', nodeType: 'PassThrough' }, busy('a'), busy('b')], [{ from: 'src', to: 'a' }, { from: 'src', to: 'b' }]));
+  const parallel = await runner.stream(
+    manifest(
+      [{ id: 'src', nodeType: 'PassThrough' }, busy('a'), busy('b')],
+      [
+        { from: 'src', to: 'a' },
+        { from: 'src', to: 'b' },
+      ],
+    ),
+  );
   const serial = await runner.stream(manifest([busy('a'), busy('b')], [{ from: 'a', to: 'b' }]));
   const input: RuntimeData = { kind: 'json', value: 0 };
   const twoOutputs = async (s: StreamSession) => {
@@ -165,7 +181,12 @@ export async function run(): Promise<void> {
     par.push(...(await timeEach(1, () => twoOutputs(parallel), 0)));
     ser.push(...(await timeEach(1, () => roundTrip(serial, input), 0)));
   }
-  comparisons.push(compare('2 CPU-bound Python nodes: parallel branches vs in series', 'ms', median(par) / 1000, median(ser) / 1000, { target: '< 0.6', baselineName: 'same nodes one after the other' }));
+  comparisons.push(
+    compare('2 CPU-bound Python nodes: parallel branches vs in series', 'ms', median(par) / 1000, median(ser) / 1000, {
+      target: '< 0.6',
+      baselineName: 'same nodes one after the other',
+    }),
+  );
   await Promise.all([parallel.close(), serial.close()]);
 
   // 4. Session start with one Python node: a warm process (interpreter up, modules imported) vs a cold start.
@@ -183,7 +204,11 @@ export async function run(): Promise<void> {
     warmStarts.push(...(await timeEach(1, () => startAndEnd(warm), 0)));
     coldStarts.push(...(await timeEach(1, () => startAndEnd(runner), 0)));
   }
-  comparisons.push(compare('session start + first answer, one Python node', 'ms', median(warmStarts) / 1000, median(coldStarts) / 1000, { baselineName: 'cold start (warmProcesses: 0)' }));
+  comparisons.push(
+    compare('session start + first answer, one Python node', 'ms', median(warmStarts) / 1000, median(coldStarts) / 1000, {
+      baselineName: 'cold start (warmProcesses: 0)',
+    }),
+  );
   await Promise.all([warm.shutdown({ graceMs: 0 }), runner.shutdown({ graceMs: 0 })]);
 
   // 5. Python calling the runtime (remotemedia_runtime) vs the same pipelines run from TypeScript.
@@ -276,13 +301,27 @@ print(json.dumps(out))
 export async function pythonCallerRows(comparisons: Comparison[], measurements: Measurement[]): Promise<void> {
   // The seed's 3-node example: PassThrough -> Calculator(add 5) -> PassThrough, one JSON input.
   const unary = manifest(
-    [{ id: 'pass1', nodeType: 'PassThrough' }, { id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } }, { id: 'pass2', nodeType: 'PassThrough' }],
-    [{ from: 'pass1', to: 'calc' }, { from: 'calc', to: 'pass2' }],
+    [
+      { id: 'pass1', nodeType: 'PassThrough' },
+      { id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } },
+      { id: 'pass2', nodeType: 'PassThrough' },
+    ],
+    [
+      { from: 'pass1', to: 'calc' },
+      { from: 'calc', to: 'pass2' },
+    ],
   );
   // 20 ms of 48 kHz mono audio through three nodes.
   const stream = manifest(
-    [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }, { id: 'c', nodeType: 'PassThrough' }],
-    [{ from: 'a', to: 'b' }, { from: 'b', to: 'c' }],
+    [
+      { id: 'a', nodeType: 'PassThrough' },
+      { id: 'b', nodeType: 'PassThrough' },
+      { id: 'c', nodeType: 'PassThrough' },
+    ],
+    [
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'c' },
+    ],
   );
   const samples = Array.from({ length: 960 }, (_, i) => Math.sin(i / 9));
   const cfg = { unary, stream, samples, rate: 48_000, warmup: 300, n: 2000, frames: 2000, rounds: 3 };
@@ -296,7 +335,9 @@ export async function pythonCallerRows(comparisons: Comparison[], measurements: 
     });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as Record<string, number | boolean | number[]>) : reject(new Error(`Python caller exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(stdout) as Record<string, number | boolean | number[]>) : reject(new Error(`Python caller exited with ${code}`)),
+    );
   });
 
   // The same pipelines from TypeScript, in this process.
@@ -333,13 +374,39 @@ export async function pythonCallerRows(comparisons: Comparison[], measurements: 
   const perFrame = (totals: number[]) => median(totals) / cfg.frames;
   const py = perFrame(python.stream_total_us as number[]);
   const ts = perFrame(tsTotals);
-  comparisons.push(compare('Python unary call, 3-node pipeline (PassThrough, Calculator, PassThrough), median', 'us', median(pyUnary), median(tsUnary), { baselineName: 'same pipeline, runner.execute from TypeScript' }));
-  comparisons.push(compare('same, async (await execute_pipeline_with_input), median', 'us', median(pyUnaryAsync), median(tsUnary), { baselineName: 'same pipeline, runner.execute from TypeScript' }));
-  comparisons.push(compare('Python streaming throughput, 20 ms 48 kHz frames through 3 nodes, time per frame', 'us', py, ts, { baselineName: 'same session fed from TypeScript' }));
-  comparisons.push(compare('Python streaming, one 20 ms frame send -> output round trip, median', 'us', median(python.stream_rtt_us as number[]), median(tsRtt), { baselineName: 'same from TypeScript' }));
+  comparisons.push(
+    compare('Python unary call, 3-node pipeline (PassThrough, Calculator, PassThrough), median', 'us', median(pyUnary), median(tsUnary), {
+      baselineName: 'same pipeline, runner.execute from TypeScript',
+    }),
+  );
+  comparisons.push(
+    compare('same, async (await execute_pipeline_with_input), median', 'us', median(pyUnaryAsync), median(tsUnary), {
+      baselineName: 'same pipeline, runner.execute from TypeScript',
+    }),
+  );
+  comparisons.push(
+    compare('Python streaming throughput, 20 ms 48 kHz frames through 3 nodes, time per frame', 'us', py, ts, {
+      baselineName: 'same session fed from TypeScript',
+    }),
+  );
+  comparisons.push(
+    compare('Python streaming, one 20 ms frame send -> output round trip, median', 'us', median(python.stream_rtt_us as number[]), median(tsRtt), {
+      baselineName: 'same from TypeScript',
+    }),
+  );
   measurements.push({ name: 'Python unary call p99', unit: 'us', value: percentile(pyUnary, 0.99) });
   measurements.push({ name: 'TypeScript unary call p99', unit: 'us', value: percentile(tsUnary, 0.99) });
-  measurements.push({ name: 'Python marshaling of one JSON input and output (frames, no I/O)', unit: 'us', value: python.marshal_us as number, note: 'the seed measured 2-10 us' });
-  measurements.push({ name: 'Python streaming throughput', unit: 'frames/s', value: 1e6 / py, note: `${(1e6 / py / 50).toFixed(0)}x real time; numpy ${python.numpy ? 'on' : 'off'}` });
+  measurements.push({
+    name: 'Python marshaling of one JSON input and output (frames, no I/O)',
+    unit: 'us',
+    value: python.marshal_us as number,
+    note: 'the seed measured 2-10 us',
+  });
+  measurements.push({
+    name: 'Python streaming throughput',
+    unit: 'frames/s',
+    value: 1e6 / py,
+    note: `${(1e6 / py / 50).toFixed(0)}x real time; numpy ${python.numpy ? 'on' : 'off'}`,
+  });
   measurements.push({ name: 'TypeScript streaming throughput', unit: 'frames/s', value: 1e6 / ts });
 }

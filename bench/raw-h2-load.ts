@@ -30,7 +30,8 @@ function frameHeader(length: number, type: number, flags: number, streamId: numb
   return h;
 }
 
-const frame = (type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)) => Buffer.concat([frameHeader(payload.length, type, flags, streamId), payload]);
+const frame = (type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)) =>
+  Buffer.concat([frameHeader(payload.length, type, flags, streamId), payload]);
 
 /** HPACK "literal header field without indexing, new name", no Huffman: enough to send requests. */
 function hpackLiteral(name: string, value: string): Buffer {

@@ -1,6 +1,15 @@
 // `pnpm bench remote`: what a RemotePipelineNode hop adds on top of calling the same transport
 // client directly (same server, same manifest, same run, interleaved rounds), plus failover time.
-import { type NodeContext, type PipelineClient, type PipelineNode, type PipelineTransport, type RuntimeData, createInMemoryServer, createPipelineRunner, json } from '@remotemedia/runtime-core';
+import {
+  type NodeContext,
+  type PipelineClient,
+  type PipelineNode,
+  type PipelineTransport,
+  type RuntimeData,
+  createInMemoryServer,
+  createPipelineRunner,
+  json,
+} from '@remotemedia/runtime-core';
 import { type Measurement, compare, median, writeReport } from './report.js';
 // Relative imports: bench/package.json is shared; remote-client resolves the transport packages itself.
 import { createRemotePipelineNode, resolveClientFactory, type TransportClientFactory } from '../packages/remote-client/src/index.js';
@@ -26,7 +35,14 @@ async function serveHttp(pipeline: PipelineTransport): Promise<Served> {
 async function serveGrpc(pipeline: PipelineTransport): Promise<Served | undefined> {
   try {
     const { createGrpcServer } = await import('../packages/transport-grpc/src/index.js');
-    const server = createGrpcServer({ pipeline, authTokens: [TOKEN], bindAddress: '127.0.0.1:0', logger: silentPino as never, shutdownGraceMs: 0, shutdownFlushMs: 0 });
+    const server = createGrpcServer({
+      pipeline,
+      authTokens: [TOKEN],
+      bindAddress: '127.0.0.1:0',
+      logger: silentPino as never,
+      shutdownGraceMs: 0,
+      shutdownFlushMs: 0,
+    });
     const { url } = await server.listen();
     return { endpoint: url, close: () => server.close() };
   } catch (error) {
@@ -35,10 +51,23 @@ async function serveGrpc(pipeline: PipelineTransport): Promise<Served | undefine
   }
 }
 
-async function nodeOf(transport: 'http' | 'grpc', endpoint: string, factory: TransportClientFactory): Promise<{ node: PipelineNode; close: () => Promise<void> }> {
+async function nodeOf(
+  transport: 'http' | 'grpc',
+  endpoint: string,
+  factory: TransportClientFactory,
+): Promise<{ node: PipelineNode; close: () => Promise<void> }> {
   const definition = createRemotePipelineNode({ clientFactories: { [transport]: factory } });
   const params = definition.paramsSchema.parse({ transport, endpoint, manifest, authToken: TOKEN, healthCheck: { enabled: false } });
-  const ctx: NodeContext = { nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 'bench', signal: new AbortController().signal, logger: silent, reportProgress() {}, fail() {}, emit: async () => {} };
+  const ctx: NodeContext = {
+    nodeId: 'remote',
+    nodeType: 'RemotePipeline',
+    sessionId: 'bench',
+    signal: new AbortController().signal,
+    logger: silent,
+    reportProgress() {},
+    fail() {},
+    emit: async () => {},
+  };
   return { node: await definition.create(params, ctx), close: () => definition.close() };
 }
 
@@ -92,7 +121,11 @@ interface Fleet {
 
 async function httpFleet(): Promise<Fleet> {
   const servers = await Promise.all([0, 1, 2].map(() => serveHttp(createPipelineRunner())));
-  return { endpoints: servers.map((s) => s.endpoint), killOne: () => servers[1].close(), closeAll: async () => void (await Promise.allSettled(servers.map((s) => s.close()))) };
+  return {
+    endpoints: servers.map((s) => s.endpoint),
+    killOne: () => servers[1].close(),
+    closeAll: async () => void (await Promise.allSettled(servers.map((s) => s.close()))),
+  };
 }
 
 /** gRPC servers as child processes, so one can be SIGKILLed like a crashed box. */
@@ -109,7 +142,13 @@ async function failover(transport: 'http' | 'grpc', fleet: Fleet): Promise<Measu
   const local = {
     version: 'v1' as const,
     metadata: { name: 'failover' },
-    nodes: [{ id: 'r', nodeType: 'RemotePipeline', params: { transport, endpoints: fleet.endpoints, manifest, authToken: TOKEN, healthCheck: { intervalMs: 500, timeoutMs: 500 } } }],
+    nodes: [
+      {
+        id: 'r',
+        nodeType: 'RemotePipeline',
+        params: { transport, endpoints: fleet.endpoints, manifest, authToken: TOKEN, healthCheck: { intervalMs: 500, timeoutMs: 500 } },
+      },
+    ],
   };
   let failed = 0;
   let worstAfterKill = 0;
@@ -126,7 +165,12 @@ async function failover(transport: 'http' | 'grpc', fleet: Fleet): Promise<Measu
   await fleet.closeAll();
   const how = transport === 'grpc' ? 'SIGKILLed' : 'shut down';
   return [
-    { name: `failover, ${transport}: slowest request after one of 3 servers was ${how}`, unit: 'ms', value: worstAfterKill, note: `target < 2000 ms; slowest before: ${worstBefore.toFixed(1)} ms` },
+    {
+      name: `failover, ${transport}: slowest request after one of 3 servers was ${how}`,
+      unit: 'ms',
+      value: worstAfterKill,
+      note: `target < 2000 ms; slowest before: ${worstBefore.toFixed(1)} ms`,
+    },
     { name: `failover, ${transport}: failed requests of 600`, unit: 'count', value: failed, note: 'target 0' },
   ];
 }

@@ -35,7 +35,14 @@ export function writeReport(bench: string, comparisons: Comparison[], measuremen
   console.log(`\n== ${bench} ==`);
   if (comparisons.length) {
     console.table(
-      comparisons.map((c) => ({ comparison: c.name, unit: c.unit, ours: fmt(c.ours), baseline: `${fmt(c.baseline)}${c.baselineName ? ` (${c.baselineName})` : ''}`, ratio: c.ratio.toFixed(3), target: c.target ?? '' })),
+      comparisons.map((c) => ({
+        comparison: c.name,
+        unit: c.unit,
+        ours: fmt(c.ours),
+        baseline: `${fmt(c.baseline)}${c.baselineName ? ` (${c.baselineName})` : ''}`,
+        ratio: c.ratio.toFixed(3),
+        target: c.target ?? '',
+      })),
     );
   }
   if (measurements.length) console.table(measurements.map((m) => ({ measurement: m.name, value: fmt(m.value), unit: m.unit, note: m.note ?? '' })));

@@ -28,7 +28,11 @@ const realtime = {
   ],
   connections: [{ from: 'chunk', to: 'p' }],
 };
-const chunk = () => audio(new Float32Array(320).map((_, i) => Math.sin(i / 10) * 0.5), 16_000);
+const chunk = () =>
+  audio(
+    new Float32Array(320).map((_, i) => Math.sin(i / 10) * 0.5),
+    16_000,
+  );
 const frame = (bytes: Uint8Array) => {
   const out = Buffer.alloc(5 + bytes.length);
   out.writeUInt32BE(bytes.length, 1);
@@ -44,11 +48,15 @@ interface Replica {
 
 /** The compiled app, as `pnpm start` runs it, one process (one core) per replica. */
 async function startReplica(): Promise<Replica> {
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000'], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', 'apps/grpc-server/dist/main.js', '--bind', '127.0.0.1:0', '--metrics-port=-1', '--max-sessions', '5000'],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const killChild = () => child.kill('SIGKILL');
   process.once('exit', killChild);
   child.once('exit', () => process.off('exit', killChild));
@@ -110,7 +118,9 @@ interface StepResult {
 /** N real-time sessions for SECONDS over 4 connections per target (round robin over `urls`): 20 ms of audio every 20 ms each, staggered. */
 async function runStep(urls: string[], n: number): Promise<StepResult> {
   const conns = Array.from({ length: 4 * urls.length }, (_, i) => new RawH2Connection(urls[i % urls.length]));
-  const init = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })));
+  const init = frame(
+    toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(realtime) } } })),
+  );
   const data = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(chunk()) } })));
   const end = frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })));
   const rtts: number[] = [];
@@ -164,7 +174,12 @@ async function runStep(urls: string[], n: number): Promise<StepResult> {
   for (const s of sessions) s.write(end, true);
   await Promise.race([Promise.all(sessions.map((s) => s.ended)), new Promise((r) => setTimeout(r, 15_000))]);
   for (const c of conns) c.close();
-  return { p50Ms: rtts.length ? median(rtts) : Number.NaN, p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN, sentRatio: sent / (n * SECONDS * 50), lost: pending.reduce((a, p) => a + p.length, 0) };
+  return {
+    p50Ms: rtts.length ? median(rtts) : Number.NaN,
+    p99Ms: rtts.length ? percentile(rtts, 0.99) : Number.NaN,
+    sentRatio: sent / (n * SECONDS * 50),
+    lost: pending.reduce((a, p) => a + p.length, 0),
+  };
 }
 
 interface Setup {
@@ -188,7 +203,13 @@ export async function run(): Promise<void> {
   const measurements: Measurement[] = [];
   try {
     nginx1 = await startNginx((dir, port) => grpcConfig(dir, port, [{ name: 'grpc-0', port: replicas[0].port }]));
-    nginx2 = await startNginx((dir, port) => grpcConfig(dir, port, replicas.map((r, i) => ({ name: `grpc-${i}`, port: r.port }))));
+    nginx2 = await startNginx((dir, port) =>
+      grpcConfig(
+        dir,
+        port,
+        replicas.map((r, i) => ({ name: `grpc-${i}`, port: r.port })),
+      ),
+    );
     const setups: (Setup & { urls: string[] })[] = [
       { name: '1 replica, direct', replicas: 1, viaNginx: false, urls: [replicas[0].url] },
       { name: '1 replica, through nginx', replicas: 1, viaNginx: true, urls: [nginx1.url] },
@@ -220,10 +241,22 @@ export async function run(): Promise<void> {
     }
     const comparisons: Comparison[] = [];
     const [d1, n1, d2, n2] = [setups[0], setups[1], setups[2], setups[3]];
-    for (const s of setups) measurements.push({ name: `sessions sustained at chunk RTT p99 < 50 ms: ${s.name}`, unit: 'sessions', value: s.sustained, note: `per replica ${(s.sustained / s.replicas).toFixed(0)}; at that step: ${s.note || 'none'}` });
-    comparisons.push(compare('sessions sustained, 1 replica: through nginx vs direct', 'sessions', n1.sustained, d1.sustained, { baselineName: '1 replica direct' }));
-    comparisons.push(compare('sessions sustained, 2 replicas: through nginx vs direct', 'sessions', n2.sustained, d2.sustained, { baselineName: '2 replicas direct' }));
-    comparisons.push(compare('sessions sustained through nginx: 2 replicas vs 1', 'sessions', n2.sustained, n1.sustained, { baselineName: '1 replica through nginx' }));
+    for (const s of setups)
+      measurements.push({
+        name: `sessions sustained at chunk RTT p99 < 50 ms: ${s.name}`,
+        unit: 'sessions',
+        value: s.sustained,
+        note: `per replica ${(s.sustained / s.replicas).toFixed(0)}; at that step: ${s.note || 'none'}`,
+      });
+    comparisons.push(
+      compare('sessions sustained, 1 replica: through nginx vs direct', 'sessions', n1.sustained, d1.sustained, { baselineName: '1 replica direct' }),
+    );
+    comparisons.push(
+      compare('sessions sustained, 2 replicas: through nginx vs direct', 'sessions', n2.sustained, d2.sustained, { baselineName: '2 replicas direct' }),
+    );
+    comparisons.push(
+      compare('sessions sustained through nginx: 2 replicas vs 1', 'sessions', n2.sustained, n1.sustained, { baselineName: '1 replica through nginx' }),
+    );
     comparisons.push(compare('sessions sustained direct: 2 replicas vs 1', 'sessions', d2.sustained, d1.sustained, { baselineName: '1 replica direct' }));
     measurements.push({
       name: 'setup',

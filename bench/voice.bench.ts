@@ -41,7 +41,11 @@ const LONG =
   'The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. It is easy to tell the depth of a well. These days a chicken leg is a rare dish. Rice is often served in round bowls.';
 
 const runner = createNodeRunner();
-const one = (id: string, nodeType: string, params: Record<string, unknown> = {}) => ({ version: 'v1' as const, metadata: { name: id }, nodes: [{ id, nodeType, params }] });
+const one = (id: string, nodeType: string, params: Record<string, unknown> = {}) => ({
+  version: 'v1' as const,
+  metadata: { name: id },
+  nodes: [{ id, nodeType, params }],
+});
 const concat = (parts: Float32Array[]) => {
   const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -102,9 +106,18 @@ async function benchTts(comparisons: Comparison[], measurements: Measurement[]):
       seconds = samples / rate;
     }
     comparisons.push(
-      compare(`TTS ${label}: time to first audio, our node vs bare flite on the whole text`, 'ms', median(oursFirst), median(bareWhole), { baselineName: 'flite WASI, one call', target: '< 1 for long text' }),
-      compare(`TTS ${label}: time to first audio, our node vs bare flite on the first sentence`, 'ms', median(oursFirst), median(bareFirst), { baselineName: 'flite WASI, first sentence', target: '<= 1.3' }),
-      compare(`TTS ${label}: real-time factor (synthesis time / audio time)`, 'x', median(oursTotal) / 1000 / seconds, median(bareWhole) / 1000 / seconds, { baselineName: 'flite WASI, one call', target: '<= 1.3' }),
+      compare(`TTS ${label}: time to first audio, our node vs bare flite on the whole text`, 'ms', median(oursFirst), median(bareWhole), {
+        baselineName: 'flite WASI, one call',
+        target: '< 1 for long text',
+      }),
+      compare(`TTS ${label}: time to first audio, our node vs bare flite on the first sentence`, 'ms', median(oursFirst), median(bareFirst), {
+        baselineName: 'flite WASI, first sentence',
+        target: '<= 1.3',
+      }),
+      compare(`TTS ${label}: real-time factor (synthesis time / audio time)`, 'x', median(oursTotal) / 1000 / seconds, median(bareWhole) / 1000 / seconds, {
+        baselineName: 'flite WASI, one call',
+        target: '<= 1.3',
+      }),
     );
     measurements.push({ name: `TTS ${label}: audio length`, unit: 's', value: seconds, note: 'voice slt, 16 kHz' });
   }
@@ -186,7 +199,9 @@ async function benchAsr(comparisons: Comparison[], measurements: Measurement[]):
         writeFileSync(f, encodeWav(c, { format: 'pcm16' }));
         return f;
       });
-      const lines = execFileSync('python3', ['-c', BARE_ASR, PYTHON_SDK_DIR, ...files], { encoding: 'utf8' }).trim().split('\n');
+      const lines = execFileSync('python3', ['-c', BARE_ASR, PYTHON_SDK_DIR, ...files], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       const bare = Number(lines.pop());
       const errors = SENTENCES.reduce((n, s, i) => n + wordErrors(words(s), words(texts[i])), 0);
       const bareErrors = SENTENCES.reduce((n, s, i) => n + wordErrors(words(s), words(lines[i] ?? '')), 0);
@@ -195,8 +210,18 @@ async function benchAsr(comparisons: Comparison[], measurements: Measurement[]):
         measurements.push({ name: `ASR word error rate, TTS voice ${voice}, secondPass off (as in the voice loop)`, unit: '%', value: (100 * errors) / total });
         continue;
       }
-      comparisons.push(compare(`ASR real-time factor, voice ${voice} (decode time / audio time)`, 'x', ours / seconds, bare / seconds, { baselineName: 'bare PocketSphinx in python3', target: '<= 1.3' }));
-      measurements.push({ name: `ASR word error rate, TTS voice ${voice}`, unit: '%', value: (100 * errors) / total, note: `${SENTENCES.length} sentences, ${total} words, clean synthetic speech; bare decoder: ${((100 * bareErrors) / total).toFixed(1)}%` });
+      comparisons.push(
+        compare(`ASR real-time factor, voice ${voice} (decode time / audio time)`, 'x', ours / seconds, bare / seconds, {
+          baselineName: 'bare PocketSphinx in python3',
+          target: '<= 1.3',
+        }),
+      );
+      measurements.push({
+        name: `ASR word error rate, TTS voice ${voice}`,
+        unit: '%',
+        value: (100 * errors) / total,
+        note: `${SENTENCES.length} sentences, ${total} words, clean synthetic speech; bare decoder: ${((100 * bareErrors) / total).toFixed(1)}%`,
+      });
     }
     // Through the voice loop's front end: 48 kHz, RNNoise, back to 16 kHz.
     const clips = await Promise.all(SENTENCES.map((s) => say(s, { sampleRate: 48000 })));
@@ -284,7 +309,8 @@ async function benchVoiceLoop(measurements: Measurement[], minSilenceMs?: number
     stages.tts.push(seen.audio - seen.reply);
     stages.total.push(seen.audio - speechEnd);
     stages.ours.push(seen.audio - seen.vad);
-    if (process.env.BENCH_VERBOSE) console.log(run, questions[run % questions.length], Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, Math.round(v - speechEnd)])));
+    if (process.env.BENCH_VERBOSE)
+      console.log(run, questions[run % questions.length], Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, Math.round(v - speechEnd)])));
   }
   const names: Record<keyof typeof stages, string> = {
     vad: 'VAD hangover (speech end -> speechEnd event)',
@@ -294,10 +320,20 @@ async function benchVoiceLoop(measurements: Measurement[], minSilenceMs?: number
     ours: 'our part (everything but the VAD hangover)',
     total: 'voice to voice (speech end -> first reply sample, in process)',
   };
-  measurements.push({ name: `voice loop (${label}): runs where the VAD cut the question at a pause`, unit: 'runs', value: split, note: `of ${RUNS}; left out of the latencies (the reply came before the question ended)` });
+  measurements.push({
+    name: `voice loop (${label}): runs where the VAD cut the question at a pause`,
+    unit: 'runs',
+    value: split,
+    note: `of ${RUNS}; left out of the latencies (the reply came before the question ended)`,
+  });
   for (const k of ['vad', 'asr', 'responder', 'tts', 'ours', 'total'] as const) {
     if (!stages[k].length) continue;
-    measurements.push({ name: `voice loop (${label}): ${names[k]} p50`, unit: 'ms', value: median(stages[k]), note: `${stages[k].length} runs, 20 ms frames in real time` });
+    measurements.push({
+      name: `voice loop (${label}): ${names[k]} p50`,
+      unit: 'ms',
+      value: median(stages[k]),
+      note: `${stages[k].length} runs, 20 ms frames in real time`,
+    });
     measurements.push({ name: `voice loop (${label}): ${names[k]} p95`, unit: 'ms', value: percentile(stages[k], 0.95) });
   }
 }
@@ -309,7 +345,14 @@ async function benchRnnoise(comparisons: Comparison[], measurements: Measurement
   let seed = 7;
   const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
   const rms = (x: Float32Array) => Math.sqrt(x.reduce((q, v) => q + v * v, 0) / x.length);
-  const frames = (x: Float32Array) => Array.from({ length: Math.ceil(x.length / 960) }, (_, i): AudioData => ({ kind: 'audio', samples: x.slice(i * 960, i * 960 + 960), sampleRate: 48000, channels: 1, timestampUs: i * 20000 }));
+  const frames = (x: Float32Array) =>
+    Array.from({ length: Math.ceil(x.length / 960) }, (_, i): AudioData => ({
+      kind: 'audio',
+      samples: x.slice(i * 960, i * 960 + 960),
+      sampleRate: 48000,
+      channels: 1,
+      timestampUs: i * 20000,
+    }));
   const oursTimes: number[] = [];
   const bareTimes: number[] = [];
   const input = frames(speech);
@@ -331,7 +374,12 @@ async function benchRnnoise(comparisons: Comparison[], measurements: Measurement
   }
   const oursX = seconds / (median(oursTimes.slice(1)) / 1000);
   const bareX = seconds / (median(bareTimes.slice(1)) / 1000);
-  comparisons.push(compare('RNNoise speed, our node (20 ms chunks) vs bare frame calls', 'x real time', oursX, bareX, { baselineName: '@echogarden/rnnoise-wasm, 480-sample frames', target: '>= 0.77 (<= 1.3x the time)' }));
+  comparisons.push(
+    compare('RNNoise speed, our node (20 ms chunks) vs bare frame calls', 'x real time', oursX, bareX, {
+      baselineName: '@echogarden/rnnoise-wasm, 480-sample frames',
+      target: '>= 0.77 (<= 1.3x the time)',
+    }),
+  );
   for (const kind of ['white', 'brown'] as const) {
     let b = 0;
     const noise = Float32Array.from({ length: speech.length }, () => (kind === 'white' ? rnd() : (b = 0.98 * b + 0.2 * rnd())));
@@ -347,7 +395,12 @@ async function benchRnnoise(comparisons: Comparison[], measurements: Measurement
       }
       return 10 * Math.log10(ps / pe);
     };
-    measurements.push({ name: `RNNoise SNR gain, speech + ${kind} noise at 0 dB`, unit: 'dB', value: snr(out, RNNOISE_FRAME) - snr(mixed, 0), note: `in ${snr(mixed, 0).toFixed(1)} dB, out ${snr(out, RNNOISE_FRAME).toFixed(1)} dB (output lags 10 ms)` });
+    measurements.push({
+      name: `RNNoise SNR gain, speech + ${kind} noise at 0 dB`,
+      unit: 'dB',
+      value: snr(out, RNNOISE_FRAME) - snr(mixed, 0),
+      note: `in ${snr(mixed, 0).toFixed(1)} dB, out ${snr(out, RNNOISE_FRAME).toFixed(1)} dB (output lags 10 ms)`,
+    });
   }
 }
 

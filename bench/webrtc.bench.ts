@@ -172,18 +172,35 @@ export async function run(): Promise<void> {
     const trials = 8;
     const bareAudio = await bareRtpEchoMouthToEar(trials);
     const oursAudio = await pipelineMouthToEar(server.signalingUrl, trials);
-    comparisons.push(compare('audio mouth-to-ear through PassThrough, p50', 'ms', median(oursAudio), median(bareAudio), { baselineName: 'bare werift RTP echo (same Opus encode/decode)' }));
-    measurements.push({ name: 'audio mouth-to-ear, max of trials', unit: 'ms', value: Math.max(...oursAudio), note: `${trials} trials; from handing over a complete 20 ms frame to hearing it decoded back (add 20 ms capture framing for true mouth-to-ear)` });
+    comparisons.push(
+      compare('audio mouth-to-ear through PassThrough, p50', 'ms', median(oursAudio), median(bareAudio), {
+        baselineName: 'bare werift RTP echo (same Opus encode/decode)',
+      }),
+    );
+    measurements.push({
+      name: 'audio mouth-to-ear, max of trials',
+      unit: 'ms',
+      value: Math.max(...oursAudio),
+      note: `${trials} trials; from handing over a complete 20 ms frame to hearing it decoded back (add 20 ms capture framing for true mouth-to-ear)`,
+    });
 
     let sustained = 0;
     for (const n of [1, 4, 8, 16, 32, 48]) {
       const r = await concurrentPeers(server.signalingUrl, n);
-      measurements.push({ name: `${n} concurrent peers: setup all`, unit: 'ms', value: r.setupMs }, { name: `${n} concurrent peers: round trip p95`, unit: 'ms', value: r.p95Ms, note: r.ok ? 'sustained' : 'not sustained' });
+      measurements.push(
+        { name: `${n} concurrent peers: setup all`, unit: 'ms', value: r.setupMs },
+        { name: `${n} concurrent peers: round trip p95`, unit: 'ms', value: r.p95Ms, note: r.ok ? 'sustained' : 'not sustained' },
+      );
       if (!r.ok) break;
       sustained = n;
       await sleep(500);
     }
-    measurements.push({ name: 'concurrent peers sustained (all connect, p95 round trip < 250 ms)', unit: 'peers', value: sustained, note: 'ramp 1, 4, 8, 16, 32, 48; 2-core machine' });
+    measurements.push({
+      name: 'concurrent peers sustained (all connect, p95 round trip < 250 ms)',
+      unit: 'peers',
+      value: sustained,
+      note: 'ramp 1, 4, 8, 16, 32, 48; 2-core machine',
+    });
   } finally {
     await server.close();
   }

@@ -23,7 +23,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // specs/manifest.schema.json (normative) and the package's schemas/manifest.v1.json (published for
 // editors) are both written by packages/runtime-core/scripts/write-schemas.ts: they must be one text.
 if (!readFileSync(join(root, 'specs/manifest.schema.json')).equals(readFileSync(join(root, 'packages/runtime-core/schemas/manifest.v1.json')))) {
-  console.error('check-generated: specs/manifest.schema.json differs from packages/runtime-core/schemas/manifest.v1.json. Run: node --conditions=@remotemedia/source --import tsx packages/runtime-core/scripts/write-schemas.ts');
+  console.error(
+    'check-generated: specs/manifest.schema.json differs from packages/runtime-core/schemas/manifest.v1.json. Run: node --conditions=@remotemedia/source --import tsx packages/runtime-core/scripts/write-schemas.ts',
+  );
   process.exitCode = 1;
 }
 const genDir = 'packages/protocol/src/gen';
@@ -43,7 +45,12 @@ if (process.argv.includes('--write')) {
 }
 
 const listFiles = (dir) =>
-  existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort() : [];
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => relative(dir, join(e.parentPath ?? e.path, e.name)))
+        .sort()
+    : [];
 
 const tmp = mkdtempSync(join(tmpdir(), 'rm-gen-'));
 try {
@@ -57,7 +64,9 @@ try {
   for (const f of a) if (!b.includes(f)) problems.push(`no longer generated: ${genDir}/${f}`);
   for (const f of b) if (a.includes(f) && !readFileSync(join(fresh, f)).equals(readFileSync(join(committed, f)))) problems.push(`stale: ${genDir}/${f}`);
   if (problems.length) {
-    console.error(`check-generated: generated protobuf code is out of date with proto/:\n  ${problems.join('\n  ')}\nRun: node scripts/check-generated.mjs --write`);
+    console.error(
+      `check-generated: generated protobuf code is out of date with proto/:\n  ${problems.join('\n  ')}\nRun: node scripts/check-generated.mjs --write`,
+    );
     process.exit(1);
   }
   console.log(`check-generated: ${genDir} is up to date (${b.length} files)`);

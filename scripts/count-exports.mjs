@@ -22,6 +22,9 @@ for (const file of files) {
     process.exitCode = 1;
     continue;
   }
-  const names = checker.getExportsOfModule(moduleSymbol).map((s) => s.name).sort();
+  const names = checker
+    .getExportsOfModule(moduleSymbol)
+    .map((s) => s.name)
+    .sort();
   console.log(`${file} ${names.length}${listNames ? `\n  ${names.join(' ')}` : ''}`);
 }

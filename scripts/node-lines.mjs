@@ -25,7 +25,10 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** The majors to test on: REMOTEMEDIA_NODE_LINES (comma-separated) or 22 and 24. */
 export function nodeLines() {
-  const fromEnv = (process.env.REMOTEMEDIA_NODE_LINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const fromEnv = (process.env.REMOTEMEDIA_NODE_LINES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return fromEnv.length ? fromEnv.map(Number) : defaultLines;
 }
 
@@ -35,7 +38,9 @@ const compareVersions = (a, b) => {
 };
 const cachedVersions = (major) =>
   existsSync(cacheDir)
-    ? readdirSync(cacheDir).filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v.startsWith(`${major}.`) && existsSync(join(cacheDir, v, 'bin/node'))).sort(compareVersions)
+    ? readdirSync(cacheDir)
+        .filter((v) => /^\d+\.\d+\.\d+$/.test(v) && v.startsWith(`${major}.`) && existsSync(join(cacheDir, v, 'bin/node')))
+        .sort(compareVersions)
     : [];
 
 /** The newest published release of a major, or the newest cached one when the registry does not answer. */
@@ -60,7 +65,10 @@ export function ensureNodeLine(major, { preferCached = false } = {}) {
     mkdirSync(cacheDir, { recursive: true });
     const work = mkdtempSync(join(tmpdir(), 'remotemedia-node-'));
     try {
-      const pack = spawnSync(npm, ['pack', `${packageName}@${version}`, '--pack-destination', work, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const pack = spawnSync(npm, ['pack', `${packageName}@${version}`, '--pack-destination', work, '--json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       if (pack.status !== 0) throw new Error(`npm pack ${packageName}@${version} failed`);
       const tarball = join(work, JSON.parse(pack.stdout)[0].filename);
       const unpacked = join(work, 'unpacked');
@@ -95,7 +103,13 @@ function readReport(file) {
  */
 export function runVitest(line, vitestArgs = []) {
   const report = join(tmpdir(), `remotemedia-vitest-${line.major}-${process.pid}.json`);
-  const PATH = [line.bin, ...(process.env.PATH ?? '').split(':').filter(Boolean).map((p) => (p.startsWith('/') ? p : join(root, p)))].join(':');
+  const PATH = [
+    line.bin,
+    ...(process.env.PATH ?? '')
+      .split(':')
+      .filter(Boolean)
+      .map((p) => (p.startsWith('/') ? p : join(root, p))),
+  ].join(':');
   const args = [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs];
   const started = Date.now();
   const r = spawnSync(line.node, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PATH } });

@@ -13,7 +13,11 @@ const root = new URL('..', import.meta.url).pathname;
 process.env.TURBO_TELEMETRY_DISABLED = '1';
 process.env.DO_NOT_TRACK = '1';
 // Relative PATH entries (e.g. ./node_modules/.bin) resolve differently in each package folder: make them absolute.
-process.env.PATH = (process.env.PATH ?? '').split(':').filter(Boolean).map((p) => (p.startsWith('/') ? p : join(root, p))).join(':');
+process.env.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter(Boolean)
+  .map((p) => (p.startsWith('/') ? p : join(root, p)))
+  .join(':');
 const steps = [];
 const run = (name, cmd, args, options = {}) => {
   const started = Date.now();
@@ -26,13 +30,24 @@ const run = (name, cmd, args, options = {}) => {
 
 // 1. System packages (chromium, ...) listed by the packages' tests; installed only when missing.
 const wanted = existsSync(join(root, 'scripts/system-packages.txt'))
-  ? [...new Set(readFileSync(join(root, 'scripts/system-packages.txt'), 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean))]
+  ? [
+      ...new Set(
+        readFileSync(join(root, 'scripts/system-packages.txt'), 'utf8')
+          .split('\n')
+          .map((l) => l.replace(/#.*/, '').trim())
+          .filter(Boolean),
+      ),
+    ]
   : [];
-const missing = wanted.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+const missing = wanted.filter(
+  (p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true,
+);
 if (missing.length) {
   if (process.getuid?.() === 0) {
     run('apt-get update', 'apt-get', ['update', '-qq']);
-    run(`install ${missing.join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run(`install ${missing.join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } else {
     console.warn(`warning: missing system packages (${missing.join(', ')}); tests that need them will fail. Install them with apt-get as root.`);
   }
@@ -44,10 +59,10 @@ if (existsSync(join(root, 'scripts/check-generated.mjs'))) run('generated code i
 run('typecheck', 'node', ['scripts/turbo.mjs', 'run', 'typecheck', '--continue', '--output-logs=errors-only']);
 run('build', 'node', ['scripts/turbo.mjs', 'run', 'build', '--continue', '--output-logs=errors-only']);
 
-// Formatting (prettier --check). Off until the tree has been formatted once: REMOTEMEDIA_CHECK_FORMAT=1 turns it
-// on (=0 off); flip the default here then.
-const checkFormatByDefault = false;
-if (process.env.REMOTEMEDIA_CHECK_FORMAT ? process.env.REMOTEMEDIA_CHECK_FORMAT === '1' : checkFormatByDefault) run('format', 'prettier', ['--check', '.', '--log-level=warn']);
+// Formatting (prettier --check); REMOTEMEDIA_CHECK_FORMAT=0 skips it (=1 forces it).
+const checkFormatByDefault = true;
+if (process.env.REMOTEMEDIA_CHECK_FORMAT ? process.env.REMOTEMEDIA_CHECK_FORMAT === '1' : checkFormatByDefault)
+  run('format', 'prettier', ['--check', '.', '--log-level=warn']);
 
 // 3. Tests, once per supported Node.js line.
 const lines = [];
@@ -71,5 +86,7 @@ for (const major of nodeLines()) {
 console.log('\n=== summary');
 for (const s of steps) console.log(`${s.ok ? 'ok  ' : 'FAIL'} ${s.name} (${s.seconds}s)`);
 const failedSteps = steps.filter((s) => !s.ok && !s.name.startsWith('tests on ')).map((s) => s.name);
-console.log([...lines.map(({ line, counts }) => describeCounts(line, counts)), ...(failedSteps.length ? [`failed steps: ${failedSteps.join(', ')}`] : [])].join('; '));
+console.log(
+  [...lines.map(({ line, counts }) => describeCounts(line, counts)), ...(failedSteps.length ? [`failed steps: ${failedSteps.join(', ')}`] : [])].join('; '),
+);
 process.exit(steps.some((s) => !s.ok) ? 1 : 0);

@@ -36,10 +36,29 @@ for (const name of chosen) {
     if (values.explore) {
       const found = await exploreLiveServer(targets[key] as never, server, { seed, runs });
       for (const [, f] of found) console.log(`${f.count}x ${f.example}\n   case: ${f.case}`);
-      if (found.size) reports.push({ target: key, seed, requests: runs, crashed: !server.alive, healthFailures: 0, failure: { problem: `${found.size} kinds of problem`, counterexample: '' }, rssBaselineMb: 0, rssPeakMb: 0, rssAfterMb: 0, seconds: 0 });
+      if (found.size)
+        reports.push({
+          target: key,
+          seed,
+          requests: runs,
+          crashed: !server.alive,
+          healthFailures: 0,
+          failure: { problem: `${found.size} kinds of problem`, counterexample: '' },
+          rssBaselineMb: 0,
+          rssPeakMb: 0,
+          rssAfterMb: 0,
+          seconds: 0,
+        });
       continue;
     }
-    reports.push(await fuzzLiveServer(targets[key] as never, server, { seed, runs, ...(values.minutes ? { timeLimitMs: Number(values.minutes) * 60_000 } : {}), log: console.log }));
+    reports.push(
+      await fuzzLiveServer(targets[key] as never, server, {
+        seed,
+        runs,
+        ...(values.minutes ? { timeLimitMs: Number(values.minutes) * 60_000 } : {}),
+        log: console.log,
+      }),
+    );
   } finally {
     await targets[key].close();
     await server.stop();

@@ -65,7 +65,9 @@ export async function fuzzLiveServer<C>(target: FuzzTarget<C>, server: LiveServe
   let lastProblem = '';
   const property = fc.asyncProperty(target.cases, async (c) => {
     requests++;
-    const problem = await within(caseTimeoutMs, target.send(server, c), () => `no answer within ${caseTimeoutMs} ms`).catch((e: unknown) => `the request failed: ${(e as Error)?.message ?? e}`);
+    const problem = await within(caseTimeoutMs, target.send(server, c), () => `no answer within ${caseTimeoutMs} ms`).catch(
+      (e: unknown) => `the request failed: ${(e as Error)?.message ?? e}`,
+    );
     peak = Math.max(peak, server.rssBytes());
     if (!server.alive) {
       crashed = true;
@@ -101,13 +103,17 @@ export async function fuzzLiveServer<C>(target: FuzzTarget<C>, server: LiveServe
     requests,
     crashed,
     healthFailures,
-    ...(result.failed ? { failure: { problem: lastProblem || String(result.errorInstance), counterexample: fc.stringify(result.counterexample).slice(0, 2000) } } : {}),
+    ...(result.failed
+      ? { failure: { problem: lastProblem || String(result.errorInstance), counterexample: fc.stringify(result.counterexample).slice(0, 2000) } }
+      : {}),
     rssBaselineMb: mb(baseline),
     rssPeakMb: mb(peak),
     rssAfterMb: mb(after),
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  options.log?.(`${target.name}: ${requests} requests, ${crashed ? 'CRASHED' : 'no crash'}, ${healthFailures} health failures, RSS ${report.rssBaselineMb} -> peak ${report.rssPeakMb} -> ${report.rssAfterMb} MB, ${report.seconds} s${report.failure ? `\n  FAILED: ${report.failure.problem}\n  case: ${report.failure.counterexample}` : ''}`);
+  options.log?.(
+    `${target.name}: ${requests} requests, ${crashed ? 'CRASHED' : 'no crash'}, ${healthFailures} health failures, RSS ${report.rssBaselineMb} -> peak ${report.rssPeakMb} -> ${report.rssAfterMb} MB, ${report.seconds} s${report.failure ? `\n  FAILED: ${report.failure.problem}\n  case: ${report.failure.counterexample}` : ''}`,
+  );
   return report;
 }
 
@@ -115,7 +121,11 @@ export async function fuzzLiveServer<C>(target: FuzzTarget<C>, server: LiveServe
  * Sends `runs` cases without stopping at the first wrong answer and groups the problems by their
  * first words, to see every kind of problem at once (`pnpm fuzz --explore`).
  */
-export async function exploreLiveServer<C>(target: FuzzTarget<C>, server: LiveServer, options: FuzzOptions): Promise<Map<string, { count: number; example: string; case: string }>> {
+export async function exploreLiveServer<C>(
+  target: FuzzTarget<C>,
+  server: LiveServer,
+  options: FuzzOptions,
+): Promise<Map<string, { count: number; example: string; case: string }>> {
   const found = new Map<string, { count: number; example: string; case: string }>();
   await target.warmUp(server);
   const cases = fc.sample(target.cases, { seed: options.seed, numRuns: options.runs });
@@ -123,7 +133,9 @@ export async function exploreLiveServer<C>(target: FuzzTarget<C>, server: LiveSe
   for (const c of cases) {
     if (!server.alive) break;
     last = fc.stringify(c).slice(0, 3000);
-    const problem = await within(options.caseTimeoutMs ?? 30_000, target.send(server, c), () => 'no answer in time').catch((e: unknown) => `the request failed: ${(e as Error)?.message ?? e}`);
+    const problem = await within(options.caseTimeoutMs ?? 30_000, target.send(server, c), () => 'no answer in time').catch(
+      (e: unknown) => `the request failed: ${(e as Error)?.message ?? e}`,
+    );
     if (!problem) continue;
     const key = problem.replace(/\d+/g, 'N').slice(0, 90);
     const entry = found.get(key);

@@ -25,7 +25,8 @@ export function judgeHttpAnswer(status: number, body: Buffer, what: string): str
   }
   // `{code, message, details}` (HTTP API, Connect) or `{error: {...}}` (WebRTC's HTTP endpoints).
   const error = parsed.error ?? parsed;
-  if (typeof error.code !== 'string' || typeof error.message !== 'string') return `${what}: HTTP ${status} without a structured error: ${JSON.stringify(body.subarray(0, 200).toString('utf8'))}`;
+  if (typeof error.code !== 'string' || typeof error.message !== 'string')
+    return `${what}: HTTP ${status} without a structured error: ${JSON.stringify(body.subarray(0, 200).toString('utf8'))}`;
   if (status === 500 || SERVER_FAULT_CODES.has(error.code)) return `${what}: HTTP ${status} ${error.code}: ${error.message.slice(0, 300)}`;
   return undefined;
 }

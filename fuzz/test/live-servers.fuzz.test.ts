@@ -24,7 +24,12 @@ describe.each(Object.keys(targets) as Array<keyof typeof targets>)('fuzzing the 
   });
 
   it(`answers ${RUNS[name]} hostile requests with client errors, stays healthy and gives memory back (seed ${SEED})`, async () => {
-    const report = await fuzzLiveServer(targets[name] as never, server, { seed: SEED, runs: RUNS[name], timeLimitMs: 240_000, log: (line) => console.log(line) });
+    const report = await fuzzLiveServer(targets[name] as never, server, {
+      seed: SEED,
+      runs: RUNS[name],
+      timeLimitMs: 240_000,
+      log: (line) => console.log(line),
+    });
     expect(report.failure, report.failure ? `${report.failure.problem}\ncase: ${report.failure.counterexample}` : '').toBeUndefined();
     expect(report.crashed).toBe(false);
     expect(report.healthFailures).toBe(0);

@@ -40,7 +40,12 @@ async function call(method: string, template: string, path: string, init: Reques
   const text = await res.text();
   expectResponseConforms(template, method, res.status, res.headers.get('content-type'), text);
   covered.add(`${method.toUpperCase()} ${template}`);
-  return { status: res.status, headers: res.headers, text, body: res.headers.get('content-type')?.startsWith('application/json') && text ? JSON.parse(text) : undefined };
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    body: res.headers.get('content-type')?.startsWith('application/json') && text ? JSON.parse(text) : undefined,
+  };
 }
 
 const post = (template: string, path: string, body: unknown, headers: Record<string, string> = {}, base = url) =>
@@ -54,7 +59,16 @@ async function openSession(base = url): Promise<string> {
 
 beforeAll(async () => {
   runner = createPipelineRunner({ nodes: conformanceNodes });
-  server = createHttpServer({ pipeline: runner, authTokens: [TOKEN], port: 0, host: '127.0.0.1', maxBodyBytes: 256 * 1024, pipelines: { echo }, sseResumeGraceMs: 200, requestTimeoutMs: 1000 });
+  server = createHttpServer({
+    pipeline: runner,
+    authTokens: [TOKEN],
+    port: 0,
+    host: '127.0.0.1',
+    maxBodyBytes: 256 * 1024,
+    pipelines: { echo },
+    sseResumeGraceMs: 200,
+    requestTimeoutMs: 1000,
+  });
   ({ url } = await server.listen());
 });
 afterAll(async () => {
@@ -81,7 +95,11 @@ describe('specs/http-api.openapi.yaml', () => {
     expect((await call('GET', '/metrics', '/metrics', { headers: { authorization: 'Bearer wrong-token-0000000000' } })).status).toBe(401);
     expect((await call('GET', '/v1/nodes', '/v1/nodes', { headers: { authorization: '' } })).body.code).toBe('unauthenticated');
     // A method the path does not take: 405 with `allow`, declared on the path's operations.
-    for (const [template, path] of [['/health', '/health'], ['/v1/execute', '/v1/execute'], ['/v1/sessions/{sessionId}/input', '/v1/sessions/x/input']] as const) {
+    for (const [template, path] of [
+      ['/health', '/health'],
+      ['/v1/execute', '/v1/execute'],
+      ['/v1/sessions/{sessionId}/input', '/v1/sessions/x/input'],
+    ] as const) {
       const res = await fetch(`${url}${path}`, { method: 'PUT', headers: auth });
       const text = await res.text();
       expect(res.status).toBe(405);
@@ -109,23 +127,34 @@ describe('specs/http-api.openapi.yaml', () => {
     // Control data steers the pipeline and is not an output.
     expect(all.body.outputs.map((o: { data: { kind: string } }) => o.data.kind)).toEqual(Object.keys(sampleOfEveryKind()).filter((k) => k !== 'control'));
     const pcm = new Uint8Array(3200);
-    const raw = await call('POST', '/v1/execute', '/v1/execute?pipeline=echo&sampleRate=16000&encoding=s16le', { headers: { 'content-type': 'application/octet-stream' }, body: pcm });
+    const raw = await call('POST', '/v1/execute', '/v1/execute?pipeline=echo&sampleRate=16000&encoding=s16le', {
+      headers: { 'content-type': 'application/octet-stream' },
+      body: pcm,
+    });
     expect(raw.body.outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 16000 });
     const wav = await call('POST', '/v1/execute', '/v1/execute?sampleRate=16000&encoding=s16le', {
       headers: { 'content-type': 'application/octet-stream', accept: 'audio/wav', 'x-remotemedia-manifest': JSON.stringify(echo) },
       body: pcm,
     });
     expect(wav.headers.get('x-remotemedia-sample-rate')).toBe('16000');
-    const bytes = await call('POST', '/v1/execute', '/v1/execute?pipeline=echo&sampleRate=16000&outputEncoding=s16le', { headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' }, body: new Uint8Array(64) });
+    const bytes = await call('POST', '/v1/execute', '/v1/execute?pipeline=echo&sampleRate=16000&outputEncoding=s16le', {
+      headers: { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' },
+      body: new Uint8Array(64),
+    });
     expect(bytes.headers.get('x-remotemedia-encoding')).toBe('s16le');
   });
 
   it('execute: bad manifest and input 400, unknown pipeline 404, not acceptable 406, too large 413, deadline 504, node failure 500', async () => {
-    const bad = await post('/v1/execute', '/v1/execute', { manifest: { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'a', nodeType: 'NoSuchNode' }] }, inputs: [{ kind: 'audio', samples: 42 }] });
+    const bad = await post('/v1/execute', '/v1/execute', {
+      manifest: { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'a', nodeType: 'NoSuchNode' }] },
+      inputs: [{ kind: 'audio', samples: 42 }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.details.length).toBeGreaterThan(1);
     expect((await post('/v1/execute', '/v1/execute', '{not json')).body.reason).toBe('MalformedJson');
-    expect((await post('/v1/execute', '/v1/execute', { manifest: echo, inputs: [] }, { 'x-remotemedia-timeout-ms': '0.5' })).body.reason).toBe('InvalidTimeout');
+    expect((await post('/v1/execute', '/v1/execute', { manifest: echo, inputs: [] }, { 'x-remotemedia-timeout-ms': '0.5' })).body.reason).toBe(
+      'InvalidTimeout',
+    );
     expect((await post('/v1/execute', '/v1/execute?pipeline=nope', { inputs: [] })).status).toBe(404);
     const notAudio = await post('/v1/execute', '/v1/execute', { manifest: echo, inputs: [{ kind: 'text', text: 'x' }] }, { accept: 'audio/wav' });
     expect([notAudio.status, notAudio.body.reason]).toEqual([406, 'NotAcceptable']);
@@ -149,7 +178,16 @@ describe('specs/http-api.openapi.yaml', () => {
     expect((await call('GET', '/v1/sessions/{sessionId}/output', `${path}/output`)).status).toBe(409);
     expect((await call('GET', '/v1/sessions/{sessionId}/output', `${path}/output`, { headers: { 'last-event-id': '99' } })).status).toBe(400);
     expect((await post('/v1/sessions/{sessionId}/input', `${path}/input`, { kind: 'text', text: 'one' })).body.accepted).toBe(1);
-    expect((await post('/v1/sessions/{sessionId}/input', `${path}/input`, { inputs: [{ kind: 'json', value: 2 }, { data: { kind: 'text', text: 'three' }, metadata: { t: '3' } }] })).body.accepted).toBe(2);
+    expect(
+      (
+        await post('/v1/sessions/{sessionId}/input', `${path}/input`, {
+          inputs: [
+            { kind: 'json', value: 2 },
+            { data: { kind: 'text', text: 'three' }, metadata: { t: '3' } },
+          ],
+        })
+      ).body.accepted,
+    ).toBe(2);
     expect((await post('/v1/sessions/{sessionId}/end', `${path}/end`, '')).status).toBe(202);
     const events = sseEvents(await output.text());
     const schemas = operation('/v1/sessions/{sessionId}/output', 'get')['x-remotemedia-sse-events']!;
@@ -161,7 +199,13 @@ describe('specs/http-api.openapi.yaml', () => {
 
     const gone = await openSession();
     expect((await call('DELETE', '/v1/sessions/{sessionId}', `/v1/sessions/${gone}`)).status).toBe(204);
-    for (const [method, template, suffix] of [['GET', '/v1/sessions/{sessionId}', ''], ['DELETE', '/v1/sessions/{sessionId}', ''], ['POST', '/v1/sessions/{sessionId}/input', '/input'], ['POST', '/v1/sessions/{sessionId}/end', '/end'], ['GET', '/v1/sessions/{sessionId}/output', '/output']] as const) {
+    for (const [method, template, suffix] of [
+      ['GET', '/v1/sessions/{sessionId}', ''],
+      ['DELETE', '/v1/sessions/{sessionId}', ''],
+      ['POST', '/v1/sessions/{sessionId}/input', '/input'],
+      ['POST', '/v1/sessions/{sessionId}/end', '/end'],
+      ['GET', '/v1/sessions/{sessionId}/output', '/output'],
+    ] as const) {
       const res = await call(method, template, `/v1/sessions/${gone}${suffix}`, method === 'POST' ? { headers: json, body: '{"kind":"text","text":"x"}' } : {});
       expect([res.status, res.body.code]).toEqual([404, 'not_found']);
     }
@@ -171,16 +215,25 @@ describe('specs/http-api.openapi.yaml', () => {
 
   it('WebSocket: /v1/stream and /v1/sessions/{id}/ws speak the documented messages; refused upgrades are documented errors', async () => {
     const ws = url.replace(/^http/, 'ws');
-    const stream = await webSocketExchange(`${ws}/v1/stream`, auth, [{ type: 'start', manifest: echo }, { type: 'input', id: 1, item: { data: { kind: 'text', text: 'hi' }, metadata: {} } }, { type: 'input', id: 2, item: { kind: 'bogus' } }, { type: 'end' }]);
+    const stream = await webSocketExchange(`${ws}/v1/stream`, auth, [
+      { type: 'start', manifest: echo },
+      { type: 'input', id: 1, item: { data: { kind: 'text', text: 'hi' }, metadata: {} } },
+      { type: 'input', id: 2, item: { kind: 'bogus' } },
+      { type: 'end' },
+    ]);
     expect(stream.received.map((m) => m.type)).toEqual(expect.arrayContaining(['started', 'ack', 'output', 'end']));
     expect(stream.received.find((m) => m.type === 'ack' && m.id === 2)?.error.code).toBe('invalid_argument');
     const id = await openSession();
     const attached = await webSocketExchange(`${ws}/v1/sessions/${id}/ws`, auth, [{ type: 'input', id: 1, item: { kind: 'json', value: 1 } }, { type: 'end' }]);
     expect(attached.received[0]).toMatchObject({ type: 'started', sessionId: id });
-    for (const [template, path] of [['/v1/stream', '/v1/stream'], ['/v1/sessions/{sessionId}/ws', `/v1/sessions/${id}/ws`]] as const) {
+    for (const [template, path] of [
+      ['/v1/stream', '/v1/stream'],
+      ['/v1/sessions/{sessionId}/ws', `/v1/sessions/${id}/ws`],
+    ] as const) {
       const wellFormed = [...stream.sent, ...attached.sent].filter((m) => (m as { item?: { kind?: string } }).item?.kind !== 'bogus');
       for (const m of wellFormed) expectValid(operation(template, 'get')['x-remotemedia-websocket']!.client.$ref, m, 'client message');
-      for (const m of [...stream.received, ...attached.received]) expectValid(operation(template, 'get')['x-remotemedia-websocket']!.server.$ref, m, 'server message');
+      for (const m of [...stream.received, ...attached.received])
+        expectValid(operation(template, 'get')['x-remotemedia-websocket']!.server.$ref, m, 'server message');
       const refused = await webSocketExchange(`${ws}${path}`, {}, []);
       expect(refused.refused?.status).toBe(401);
       expectResponseConforms(template, 'get', refused.refused!.status, refused.refused!.contentType, refused.refused!.body);
@@ -200,9 +253,14 @@ describe('specs/http-api.openapi.yaml', () => {
     expect([over.status, over.body.code]).toEqual([429, 'resource_exhausted']);
     // Headers sent, the declared body never: 408 once the request timeout passes.
     const slow = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(new URL(base).port), '127.0.0.1', () => socket.write('POST /v1/execute HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{'));
+      const socket = connect(Number(new URL(base).port), '127.0.0.1', () =>
+        socket.write('POST /v1/execute HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{'),
+      );
       let text = '';
-      socket.on('data', (d) => (text += d.toString())).on('close', () => resolve(text)).on('error', reject);
+      socket
+        .on('data', (d) => (text += d.toString()))
+        .on('close', () => resolve(text))
+        .on('error', reject);
     });
     const [head, body] = slow.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 408 /);
@@ -219,7 +277,11 @@ describe('specs/http-api.openapi.yaml', () => {
   });
 
   it('every documented operation was called', () => {
-    const documented = Object.entries(openApi.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => (HTTP_METHODS as readonly string[]).includes(m)).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(openApi.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((m) => (HTTP_METHODS as readonly string[]).includes(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documented.filter((op) => !covered.has(op))).toEqual([]);
   });
 });

@@ -39,7 +39,11 @@ describe('specs/manifest.schema.json', () => {
   });
 
   it('rejects what is not a manifest', () => {
-    for (const bad of [{}, { version: 'v2', metadata: { name: 'x' }, nodes: [] }, { version: 'v1', metadata: { name: 'x' }, nodes: [{ nodeType: 'PassThrough' }] }]) {
+    for (const bad of [
+      {},
+      { version: 'v2', metadata: { name: 'x' }, nodes: [] },
+      { version: 'v1', metadata: { name: 'x' }, nodes: [{ nodeType: 'PassThrough' }] },
+    ]) {
       expect(validate(bad), JSON.stringify(bad)).toBe(false);
     }
   });

@@ -55,7 +55,13 @@ function frameReader(out: Readable) {
     pending = Buffer.concat([pending, chunk]);
     while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
       const length = pending.readUInt32LE(0);
-      frames.push({ type: pending[4], kind: pending[5], flags: pending.readUInt16LE(6), requestId: pending.readUInt32LE(8), body: pending.subarray(12, 4 + length) });
+      frames.push({
+        type: pending[4],
+        kind: pending[5],
+        flags: pending.readUInt16LE(6),
+        requestId: pending.readUInt32LE(8),
+        body: pending.subarray(12, 4 + length),
+      });
       pending = pending.subarray(4 + length);
     }
     wake?.();
@@ -69,7 +75,14 @@ function frameReader(out: Readable) {
 describe('specs/python-ipc.md', () => {
   it('numbers frame types and data kinds as the Python SDK does; the default frame limit is 64 MiB', async () => {
     const constants = JSON.parse(
-      execFileSync('python3', ['-c', 'import json, remotemedia.protocol as p; print(json.dumps({"types": {**p.FRAME_TYPES, **p.BRIDGE_FRAME_TYPES}, "kinds": p.DATA_KINDS, "header": p.HEADER_SIZE, "end": p.FLAG_END}))'], { env, encoding: 'utf8' }),
+      execFileSync(
+        'python3',
+        [
+          '-c',
+          'import json, remotemedia.protocol as p; print(json.dumps({"types": {**p.FRAME_TYPES, **p.BRIDGE_FRAME_TYPES}, "kinds": p.DATA_KINDS, "header": p.HEADER_SIZE, "end": p.FLAG_END}))',
+        ],
+        { env, encoding: 'utf8' },
+      ),
     );
     expect(specTypes).toEqual(constants.types);
     expect(specKinds).toEqual(constants.kinds);
@@ -82,9 +95,15 @@ describe('specs/python-ipc.md', () => {
 
   it('a real worker answers INIT and PROCESS as the spec lays them out, and stops at a length field over the limit', async () => {
     const module = join(dir, 'spec_nodes.py');
-    writeFileSync(module, 'from remotemedia import Node, register_node\n\n@register_node("SpecEcho")\nclass SpecEcho(Node):\n    def process(self, data):\n        return data\n');
+    writeFileSync(
+      module,
+      'from remotemedia import Node, register_node\n\n@register_node("SpecEcho")\nclass SpecEcho(Node):\n    def process(self, data):\n        return data\n',
+    );
     const limit = 1024;
-    const child: ChildProcess = spawn('python3', ['-m', 'remotemedia.worker'], { env: { ...env, REMOTEMEDIA_MAX_FRAME_BYTES: String(limit) }, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn('python3', ['-m', 'remotemedia.worker'], {
+      env: { ...env, REMOTEMEDIA_MAX_FRAME_BYTES: String(limit) },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -92,7 +111,9 @@ describe('specs/python-ipc.md', () => {
     const next = frameReader(child.stdio[4] as Readable);
     const T = specTypes;
 
-    toWorker.write(frame(T.INIT, 0, Buffer.from(JSON.stringify({ nodeType: 'SpecEcho', nodeId: 'n', sessionId: 's', params: {}, modules: [module], pythonPath: [] }))));
+    toWorker.write(
+      frame(T.INIT, 0, Buffer.from(JSON.stringify({ nodeType: 'SpecEcho', nodeId: 'n', sessionId: 's', params: {}, modules: [module], pythonPath: [] }))),
+    );
     const ready = await next();
     expect([ready.type, ready.requestId], stderr).toEqual([T.READY, 0]);
     expect(JSON.parse(ready.body.toString()).pid).toBe(child.pid);

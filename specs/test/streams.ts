@@ -41,7 +41,9 @@ export function webSocketExchange(url: string, headers: Record<string, string>, 
     const received: WireJson[] = [];
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString())).on('end', () => resolve({ sent: [], received, refused: { status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, body } }));
+      res
+        .on('data', (d: Buffer) => (body += d.toString()))
+        .on('end', () => resolve({ sent: [], received, refused: { status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, body } }));
     });
     ws.on('open', () => {
       for (const m of messages) ws.send(JSON.stringify(m));

@@ -5,7 +5,15 @@
 // result against its method's result schema, and every error's JSON-RPC code against the
 // mapping of specs/errors.json.
 import { createPipelineRunner } from '@remotemedia/runtime-core';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '@remotemedia/transport-webrtc';
+import {
+  CONTROL_CHANNEL_LABEL,
+  DATA_CHANNEL_LABEL,
+  SERVER_PEER_ID,
+  type WebRtcServer,
+  closePeerConnection,
+  createPeerConnection,
+  createWebRtcServer,
+} from '@remotemedia/transport-webrtc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type WireJson, errorsSpec, expectValid } from './spec-documents.js';
@@ -95,7 +103,9 @@ describe('specs/webrtc-signaling.schema.json', () => {
     expect((await a.call('peer.announce', {})).error.data.code).toBe('failed_precondition'); // twice
     await b.call('peer.announce', { peer_id: 'spec-b' });
     expect((await a.next((m) => m.method === 'peer.announced')).params.peer_id).toBe('spec-b');
-    expect((await a.call('peer.list', {})).result.peers.map((p: { peer_id: string }) => p.peer_id)).toEqual(expect.arrayContaining([SERVER_PEER_ID, 'spec-a', 'spec-b']));
+    expect((await a.call('peer.list', {})).result.peers.map((p: { peer_id: string }) => p.peer_id)).toEqual(
+      expect.arrayContaining([SERVER_PEER_ID, 'spec-a', 'spec-b']),
+    );
 
     const { pc, sdp, candidate } = await realOffer();
     const answer = await a.call('peer.offer', { to: SERVER_PEER_ID, sdp, manifest: echo, request_id: 'r-1' });
@@ -133,7 +143,9 @@ describe('specs/webrtc-signaling.schema.json', () => {
   });
 
   it('gives every error the JSON-RPC code specs/errors.json maps its code (or its situation) to', () => {
-    const { codes, rpcCodeOfCode, rpcCodeOfSituation } = errorsSpec.jsonRpc as typeof errorsSpec.jsonRpc & { rpcCodeOfSituation: Record<string, { rpc: string; code: string | null }> };
+    const { codes, rpcCodeOfCode, rpcCodeOfSituation } = errorsSpec.jsonRpc as typeof errorsSpec.jsonRpc & {
+      rpcCodeOfSituation: Record<string, { rpc: string; code: string | null }>;
+    };
     const rpcName = new Map(Object.entries(codes).map(([name, n]) => [n, name]));
     const situations = Object.values(rpcCodeOfSituation).filter((s) => typeof s === 'object');
     const errors = frames.filter((f) => f.direction === 'server' && f.message.error).map((f) => f.message.error);
@@ -162,7 +174,10 @@ describe('specs/webrtc-signaling.schema.json', () => {
     const refusedError = refusedBody.error ?? refusedBody;
     expectValid(`${SCHEMA}#/$defs/errorBody`, refusedError, 'refused upgrade');
     expect([refused.status, statusOf.get(refusedError.code)]).toEqual([401, 401]);
-    const attempts: RequestInit[] = [{ headers: { 'content-type': 'application/sdp' }, body: 'v=0' }, { headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'x' }];
+    const attempts: RequestInit[] = [
+      { headers: { 'content-type': 'application/sdp' }, body: 'v=0' },
+      { headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' }, body: 'x' },
+    ];
     for (const init of attempts) {
       const res = await fetch(`${server.whipUrl}?pipeline=echo`, { method: 'POST', ...init });
       const body = await res.json();

@@ -49,7 +49,11 @@ export function startApp(args: string[], env: Record<string, string> = {}, app: 
 }
 
 /** Runs an app to its exit (e.g. a refused start): exit code and output. */
-export function runApp(args: string[], env: Record<string, string> = {}, app: AppName = 'grpc-server'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runApp(
+  args: string[],
+  env: Record<string, string> = {},
+  app: AppName = 'grpc-server',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', `apps/${app}/src/main.ts`, ...args], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },

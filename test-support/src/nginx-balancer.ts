@@ -137,7 +137,9 @@ export async function startNginx(config: (dir: string, port: number) => string):
       return '';
     }
   };
-  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -146,7 +148,12 @@ export async function startNginx(config: (dir: string, port: number) => string):
       const socket = connect(port, '127.0.0.1', () => (socket.end(), resolve(true)));
       socket.on('error', () => resolve(false));
     });
-  await waitUntil(async () => child.exitCode !== null || (await accepts()), { what: `nginx to listen on ${port}`, timeoutMs: 10_000, intervalMs: 50, observe: () => `${stderr}${errorLog()}` });
+  await waitUntil(async () => child.exitCode !== null || (await accepts()), {
+    what: `nginx to listen on ${port}`,
+    timeoutMs: 10_000,
+    intervalMs: 50,
+    observe: () => `${stderr}${errorLog()}`,
+  });
   if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr}${errorLog()}`);
   return {
     port,

@@ -2,7 +2,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RUNTIME_VERSION, RemoteMediaError, formatDetails } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
-import { CONFIG_EXIT_CODE, OPERATOR_OPTIONS, type OperatorRuntime, checkRemoteManifests, createOperatorRuntime, isConfigError, loadOperatorConfig, optionHelp, optionParser } from '@remotemedia/server-config';
+import {
+  CONFIG_EXIT_CODE,
+  OPERATOR_OPTIONS,
+  type OperatorRuntime,
+  checkRemoteManifests,
+  createOperatorRuntime,
+  isConfigError,
+  loadOperatorConfig,
+  optionHelp,
+  optionParser,
+} from '@remotemedia/server-config';
 import { type RunFlags, runCommand } from './run-command.js';
 
 const out = (line: string): void => void process.stdout.write(line + '\n');
@@ -114,7 +124,14 @@ try {
     const e = error instanceof RemoteMediaError ? error : RemoteMediaError.from(error);
     process.stderr.write(`error: ${e.rawMessage.split('\n')[0]}\n`);
     if (e.details.length && !e.rawMessage.includes('\n')) process.stderr.write(formatDetails(e.details).replace(/^/gm, '  ') + '\n');
-    else if (e.rawMessage.includes('\n')) process.stderr.write(e.rawMessage.split('\n').slice(1).map((l) => `  ${l}`).join('\n') + '\n');
+    else if (e.rawMessage.includes('\n'))
+      process.stderr.write(
+        e.rawMessage
+          .split('\n')
+          .slice(1)
+          .map((l) => `  ${l}`)
+          .join('\n') + '\n',
+      );
     if (program.opts().debug) process.stderr.write(`${(error as Error).stack}\n`);
     process.exitCode = 1;
   }

@@ -42,7 +42,8 @@ async function readInputFile(path: string): Promise<Inputs> {
       const value = parseJson(new TextDecoder().decode(bytes), path);
       // A file of RuntimeData JSON ({kind: ...} or a list of them) is sent as is; any other JSON is one json input.
       const isData = (v: unknown) => v !== null && typeof v === 'object' && typeof (v as { kind?: unknown }).kind === 'string';
-      if (Array.isArray(value) && value.length && value.every(isData)) return { kind: 'items', items: value.map((v, i) => runtimeDataFromJson(v, `${path}[${i}]`)) };
+      if (Array.isArray(value) && value.length && value.every(isData))
+        return { kind: 'items', items: value.map((v, i) => runtimeDataFromJson(v, `${path}[${i}]`)) };
       if (isData(value)) return { kind: 'items', items: [runtimeDataFromJson(value, path)] };
       return { kind: 'items', items: [{ kind: 'json', value }] };
     }

@@ -50,7 +50,13 @@ function audioFrames(audio: AudioData, frameMs: number): AudioData[] {
   const out: AudioData[] = [];
   const startUs = audio.timestampUs ?? 0;
   for (let i = 0; i < audio.samples.length; i += frame) {
-    out.push({ kind: 'audio', samples: audio.samples.subarray(i, i + frame), sampleRate: audio.sampleRate, channels: audio.channels, timestampUs: startUs + Math.round(((i / audio.channels) * 1e6) / audio.sampleRate) });
+    out.push({
+      kind: 'audio',
+      samples: audio.samples.subarray(i, i + frame),
+      sampleRate: audio.sampleRate,
+      channels: audio.channels,
+      timestampUs: startUs + Math.round(((i / audio.channels) * 1e6) / audio.sampleRate),
+    });
   }
   return out;
 }

@@ -41,7 +41,9 @@ export async function writeOutputs(path: string, outputs: TransportData[], optio
   const audio = outputs.map((o) => o.data).filter((d): d is AudioData => d.kind === 'audio');
   if (!audio.length) throw new RemoteMediaError(Code.FailedPrecondition, `the pipeline produced no audio to write to ${path}`);
   const stem = path.slice(0, -extname(path).length);
-  const files = options.splitAudio ? audio.map((a, i) => ({ file: `${stem}-${String(i + 1).padStart(3, '0')}.wav`, audio: a })) : [{ file: path, audio: concatAudio(audio, path) }];
+  const files = options.splitAudio
+    ? audio.map((a, i) => ({ file: `${stem}-${String(i + 1).padStart(3, '0')}.wav`, audio: a }))
+    : [{ file: path, audio: concatAudio(audio, path) }];
   for (const f of files) await writeFile(f.file, encodeWav(f.audio));
   const rest = outputs.filter((o) => o.data.kind !== 'audio');
   if (rest.length) await writeFile(`${stem}.jsonl`, lines(rest));
@@ -53,7 +55,10 @@ export async function writeOutputs(path: string, outputs: TransportData[], optio
 function concatAudio(audio: AudioData[], path: string): AudioData {
   const { sampleRate, channels } = audio[0];
   if (audio.some((a) => a.sampleRate !== sampleRate || a.channels !== channels)) {
-    throw new RemoteMediaError(Code.FailedPrecondition, `cannot write ${path} as one stream: audio outputs differ in sample rate or channel count (use --split-audio)`);
+    throw new RemoteMediaError(
+      Code.FailedPrecondition,
+      `cannot write ${path} as one stream: audio outputs differ in sample rate or channel count (use --split-audio)`,
+    );
   }
   const samples = new Float32Array(audio.reduce((n, a) => n + a.samples.length, 0));
   let offset = 0;

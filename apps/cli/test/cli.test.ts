@@ -28,7 +28,12 @@ describe('remotemedia CLI', () => {
     const out = join(tmp, 'out.jsonl');
     const r = cli('run', 'examples/calculator.yaml', '--json', '5', '--output', out);
     expect(r.code).toBe(0);
-    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).data)).toEqual([{ kind: 'json', value: 20 }]);
+    expect(
+      readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).data),
+    ).toEqual([{ kind: 'json', value: 20 }]);
   });
 
   it('run streams a WAV file through the pipeline and writes a WAV', () => {
@@ -52,7 +57,10 @@ describe('remotemedia CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('wrote 3 audio file(s)');
     for (const n of ['001', '002', '003']) expect(decodeWav(new Uint8Array(readFileSync(join(tmp, `utterances-${n}.wav`)))).sampleRate).toBe(16000);
-    const events = readFileSync(join(tmp, 'utterances.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).data.value);
+    const events = readFileSync(join(tmp, 'utterances.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).data.value);
     expect(events.filter((e) => e.speechStart).length).toBe(3);
   });
 
@@ -66,7 +74,15 @@ describe('remotemedia CLI', () => {
   it('validate: ok, and every problem listed with a non-zero exit', () => {
     expect(cli('validate', 'examples/calculator.yaml')).toMatchObject({ code: 0 });
     const bad = join(tmp, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ version: 'v1', metadata: { name: 'b' }, nodes: [{ id: 'a', nodeType: 'Calculator', params: { operation: 'pow', operand: 1 } }], connections: [{ from: 'a', to: 'vad' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        version: 'v1',
+        metadata: { name: 'b' },
+        nodes: [{ id: 'a', nodeType: 'Calculator', params: { operation: 'pow', operand: 1 } }],
+        connections: [{ from: 'a', to: 'vad' }],
+      }),
+    );
     const r = cli('validate', bad);
     expect(r.code).toBe(1);
     expect(r.err).toContain('nodes[0].params.operation: expected one of add, subtract, multiply, divide, got "pow"');
@@ -103,7 +119,10 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const env = argsAndEnv.find((a): a is Record<string, string> => typeof a === 'object') ?? {};
       const args = argsAndEnv.filter((a): a is string => typeof a === 'string');
-      const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', main, ...args], { cwd: repo, env: { ...process.env, ...env } });
+      const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', main, ...args], {
+        cwd: repo,
+        env: { ...process.env, ...env },
+      });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
@@ -112,7 +131,16 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
     });
 
   it('--nodes and --python-module (or --config) add the operator node types to run and validate', () => {
-    const r = cli('--nodes', example('nodes/shout.ts'), '--python-module', example('python/operator_nodes.py'), 'run', example('pipelines/shout-reverse.yaml'), '--text', 'hello');
+    const r = cli(
+      '--nodes',
+      example('nodes/shout.ts'),
+      '--python-module',
+      example('python/operator_nodes.py'),
+      'run',
+      example('pipelines/shout-reverse.yaml'),
+      '--text',
+      'hello',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out.trim()).toBe('[reverse] !OLLEH');
     // The config names a token env var for its remote endpoint: unset, it is a config error.
@@ -140,7 +168,10 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
 
   it('validate knows RemotePipeline: params checked, nested manifests fetched (cycles named), unreachable ones reported', async () => {
     const bad = join(tmp, 'remote-bad.yaml');
-    writeFileSync(bad, 'version: v1\nmetadata: { name: r }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", transport: carrier-pigeon, manifest: { pipeline: tts } } }\n');
+    writeFileSync(
+      bad,
+      'version: v1\nmetadata: { name: r }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", transport: carrier-pigeon, manifest: { pipeline: tts } } }\n',
+    );
     const badRun = cli('validate', bad);
     expect(badRun.code).toBe(1);
     expect(badRun.err).toContain('nodes[0].params.transport: expected one of grpc, http, webrtc');
@@ -149,19 +180,29 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
     const served = createServer((req, res) => {
       const self = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
       const next = req.url === '/a.yaml' ? 'b.yaml' : 'a.yaml';
-      res.writeHead(200, { 'content-type': 'application/yaml' }).end(`version: v1\nmetadata: { name: ${req.url} }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${self}/${next}" } }\n`);
+      res
+        .writeHead(200, { 'content-type': 'application/yaml' })
+        .end(
+          `version: v1\nmetadata: { name: ${req.url} }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${self}/${next}" } }\n`,
+        );
     });
     await new Promise<void>((r) => served.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
     try {
       const cycle = join(tmp, 'remote-cycle.yaml');
-      writeFileSync(cycle, `version: v1\nmetadata: { name: c }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${base}/a.yaml" } }\n`);
+      writeFileSync(
+        cycle,
+        `version: v1\nmetadata: { name: c }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "${base}/a.yaml" } }\n`,
+      );
       const r = await cliAsync('validate', cycle);
       expect(r.code, r.err).toBe(1);
       expect(r.err).toContain(`remote pipelines form a cycle: ${base}/a.yaml -> ${base}/b.yaml -> ${base}/a.yaml`);
 
       const unreachable = join(tmp, 'remote-unreachable.yaml');
-      writeFileSync(unreachable, 'version: v1\nmetadata: { name: u }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "http://127.0.0.1:1/tts.yaml" } }\n');
+      writeFileSync(
+        unreachable,
+        'version: v1\nmetadata: { name: u }\nnodes:\n  - { id: r, nodeType: RemotePipeline, params: { endpoint: "http://x:1", manifestUrl: "http://127.0.0.1:1/tts.yaml" } }\n',
+      );
       const u = await cliAsync('validate', unreachable);
       expect(u.code, u.err).toBe(0);
       expect(u.err).toContain('warning: nested manifest http://127.0.0.1:1/tts.yaml not checked');
@@ -172,10 +213,16 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
   }, 60_000);
 
   it('run delegates to a real server with RemotePipeline (its named pipeline), the token from the environment', async () => {
-    const tts = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')], { GRPC_AUTH_TOKENS: 'cli-tts-token' });
+    const tts = await startApp(
+      ['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')],
+      { GRPC_AUTH_TOKENS: 'cli-tts-token' },
+    );
     try {
       const manifest = join(tmp, 'remote-run.yaml');
-      writeFileSync(manifest, `version: v1\nmetadata: { name: remote-run }\nnodes:\n  - { id: shout, nodeType: Shout }\n  - { id: tts, nodeType: RemotePipeline, params: { endpoint: "${tts.url}", manifest: { pipeline: tts }, authToken: "\${CLI_TTS_TOKEN}", retry: { maxRetries: 0 } } }\nconnections:\n  - { from: shout, to: tts }\n`);
+      writeFileSync(
+        manifest,
+        `version: v1\nmetadata: { name: remote-run }\nnodes:\n  - { id: shout, nodeType: Shout }\n  - { id: tts, nodeType: RemotePipeline, params: { endpoint: "${tts.url}", manifest: { pipeline: tts }, authToken: "\${CLI_TTS_TOKEN}", retry: { maxRetries: 0 } } }\nconnections:\n  - { from: shout, to: tts }\n`,
+      );
       const r = await cliAsync('--nodes', example('nodes/shout.ts'), 'run', manifest, '--text', 'hey', { CLI_TTS_TOKEN: 'cli-tts-token' });
       expect(r.code, r.err).toBe(0);
       // "HEY!": four characters of 50 ms each, made by ToyTTS on the server.
@@ -189,4 +236,3 @@ describe('remotemedia CLI: operator options and RemotePipeline', () => {
     }
   }, 60_000);
 });
-

@@ -91,7 +91,9 @@ export function runClusterPrimary(options: ClusterPrimaryOptions): void {
       : createServer((req, res) => {
           if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') {
             if (tokenAllowed && !tokenAllowed(parseBearer(req.headers.authorization ?? ''))) {
-              res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('GET /metrics needs `authorization: Bearer <token>` (the server requires auth; see --metrics-public)\n');
+              res
+                .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' })
+                .end('GET /metrics needs `authorization: Bearer <token>` (the server requires auth; see --metrics-public)\n');
               return;
             }
             collect().then(

@@ -13,7 +13,10 @@ import { type PrimaryMessage, type WorkerMessage, runClusterPrimary } from './cl
 import { type GrpcAppConfig, parseGrpcAppConfig, toServerOptions } from './server-config.js';
 
 async function serve(config: GrpcAppConfig, worker: boolean): Promise<void> {
-  const logger = pino({ level: config.logLevel, base: { service: 'remotemedia-grpc-server', pid: process.pid, ...(worker ? { worker: cluster.worker?.id } : {}) } });
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'remotemedia-grpc-server', pid: process.pid, ...(worker ? { worker: cluster.worker?.id } : {}) },
+  });
   // Manifests come from the network: the operator's nodes, Python modules, pipelines, models and
   // remote endpoints are served; clients may not choose Python code unless the operator allows it.
   const operator = await createOperatorRuntime(config.operator, { logger }).catch(exitOnConfigError);
@@ -30,7 +33,17 @@ async function serve(config: GrpcAppConfig, worker: boolean): Promise<void> {
     await runner.shutdown({ graceMs: 0 });
   };
   if (!worker) {
-    logger.info({ url: address.url, port: address.port, metrics: server.metricsAddress?.url, auth: config.requireAuth, pipelines: operator.pipelines.names(), nodes: operator.operatorNodes }, 'ready');
+    logger.info(
+      {
+        url: address.url,
+        port: address.port,
+        metrics: server.metricsAddress?.url,
+        auth: config.requireAuth,
+        pipelines: operator.pipelines.names(),
+        nodes: operator.operatorNodes,
+      },
+      'ready',
+    );
     handleShutdownSignals(logger, stop);
     return;
   }
@@ -50,7 +63,8 @@ async function serve(config: GrpcAppConfig, worker: boolean): Promise<void> {
   };
   process.on('message', (message: PrimaryMessage) => {
     if (message?.type === 'remotemedia:shutdown') stopOnce();
-    else if (message?.type === 'remotemedia:metrics') void server.metricsText().then((text) => process.send?.({ type: 'remotemedia:metrics', id: message.id, text } satisfies WorkerMessage));
+    else if (message?.type === 'remotemedia:metrics')
+      void server.metricsText().then((text) => process.send?.({ type: 'remotemedia:metrics', id: message.id, text } satisfies WorkerMessage));
   });
   // The primary decides when to stop (it got SIGINT/SIGTERM); a vanished primary means stop too, so no worker is orphaned.
   process.on('SIGINT', () => {});

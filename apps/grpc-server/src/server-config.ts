@@ -52,23 +52,91 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
     .exitOverride()
     .addOption(new Option('--bind <host:port>', 'listen address').env('GRPC_BIND_ADDRESS').default('0.0.0.0:50051').argParser(address))
     .addOption(new Option('--auth-tokens <tokens>', 'comma-separated bearer tokens').env('GRPC_AUTH_TOKENS').argParser(listFlag))
-    .addOption(new Option('--require-auth <bool>', 'reject calls without a valid token (default: true when tokens are set)').env('GRPC_REQUIRE_AUTH').argParser(boolFlag('--require-auth')))
-    .addOption(new Option('--max-message-bytes <n>', 'largest message in bytes').env('GRPC_MAX_MESSAGE_BYTES').default(16 * 1024 * 1024).argParser(intFlag('--max-message-bytes', 1)))
-    .addOption(new Option('--max-sessions <n>', 'concurrent sessions and calls').env('GRPC_MAX_CONCURRENT_SESSIONS').default(2000).argParser(intFlag('--max-sessions', 1)))
-    .addOption(new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call').env('GRPC_REQUEST_TIMEOUT_MS').default(60_000).argParser(intFlag('--request-timeout-ms', 1)))
+    .addOption(
+      new Option('--require-auth <bool>', 'reject calls without a valid token (default: true when tokens are set)')
+        .env('GRPC_REQUIRE_AUTH')
+        .argParser(boolFlag('--require-auth')),
+    )
+    .addOption(
+      new Option('--max-message-bytes <n>', 'largest message in bytes')
+        .env('GRPC_MAX_MESSAGE_BYTES')
+        .default(16 * 1024 * 1024)
+        .argParser(intFlag('--max-message-bytes', 1)),
+    )
+    .addOption(
+      new Option('--max-sessions <n>', 'concurrent sessions and calls')
+        .env('GRPC_MAX_CONCURRENT_SESSIONS')
+        .default(2000)
+        .argParser(intFlag('--max-sessions', 1)),
+    )
+    .addOption(
+      new Option('--request-timeout-ms <n>', 'deadline of one ExecutePipeline call')
+        .env('GRPC_REQUEST_TIMEOUT_MS')
+        .default(60_000)
+        .argParser(intFlag('--request-timeout-ms', 1)),
+    )
     .addOption(new Option('--max-nodes <n>', 'nodes per manifest').env('GRPC_MAX_NODES_PER_MANIFEST').default(256).argParser(intFlag('--max-nodes', 1)))
-    .addOption(new Option('--init-timeout-ms <n>', 'how long a call may take to send its first message (StreamPipeline init)').env('GRPC_INIT_TIMEOUT_MS').default(10_000).argParser(intFlag('--init-timeout-ms', 1)))
-    .addOption(new Option('--headers-timeout-ms <n>', 'a new connection must complete a request within this time (and TLS handshake)').env('GRPC_HEADERS_TIMEOUT_MS').default(10_000).argParser(intFlag('--headers-timeout-ms', 1)))
-    .addOption(new Option('--idle-timeout-ms <n>', 'close a connection with no call in progress after this time').env('GRPC_IDLE_TIMEOUT_MS').default(300_000).argParser(intFlag('--idle-timeout-ms', 1)))
-    .addOption(new Option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required').env('GRPC_METRICS_PUBLIC').default(false).argParser(boolFlag('--metrics-public')))
-    .addOption(new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)').env('GRPC_METRICS_PORT').default(9464).argParser(intFlag('--metrics-port', -1)))
+    .addOption(
+      new Option('--init-timeout-ms <n>', 'how long a call may take to send its first message (StreamPipeline init)')
+        .env('GRPC_INIT_TIMEOUT_MS')
+        .default(10_000)
+        .argParser(intFlag('--init-timeout-ms', 1)),
+    )
+    .addOption(
+      new Option('--headers-timeout-ms <n>', 'a new connection must complete a request within this time (and TLS handshake)')
+        .env('GRPC_HEADERS_TIMEOUT_MS')
+        .default(10_000)
+        .argParser(intFlag('--headers-timeout-ms', 1)),
+    )
+    .addOption(
+      new Option('--idle-timeout-ms <n>', 'close a connection with no call in progress after this time')
+        .env('GRPC_IDLE_TIMEOUT_MS')
+        .default(300_000)
+        .argParser(intFlag('--idle-timeout-ms', 1)),
+    )
+    .addOption(
+      new Option('--metrics-public <bool>', 'GET /metrics without a token even when auth is required')
+        .env('GRPC_METRICS_PUBLIC')
+        .default(false)
+        .argParser(boolFlag('--metrics-public')),
+    )
+    .addOption(
+      new Option('--metrics-port <n>', 'Prometheus /metrics over HTTP/1.1 on this port (0 = a free one; -1 = off)')
+        .env('GRPC_METRICS_PORT')
+        .default(9464)
+        .argParser(intFlag('--metrics-port', -1)),
+    )
     .addOption(new Option('--tls-cert <file>', 'PEM certificate (with --tls-key: serve TLS)').env('GRPC_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env('GRPC_TLS_KEY'))
-    .addOption(new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended').env('GRPC_SHUTDOWN_GRACE_MS').default(10_000).argParser(intFlag('--shutdown-grace-ms', 0)))
-    .addOption(new Option('--shutdown-drain-delay-ms <n>', 'on SIGTERM: how long health reports NOT_SERVING while calls are still accepted, before the listener closes (part of the grace period)').env('GRPC_SHUTDOWN_DRAIN_DELAY_MS').default(2000).argParser(intFlag('--shutdown-drain-delay-ms', 0)))
-    .addOption(new Option('--cors-origins <list>', 'origins browsers may call from (Connect and gRPC-Web over fetch), comma-separated, or * (default: CORS off)').env('GRPC_CORS_ORIGINS'))
-    .addOption(new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(intFlag('--workers', 0)))
-    .addOption(new Option('--log-level <level>', 'pino log level').env('LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+    .addOption(
+      new Option('--shutdown-grace-ms <n>', 'on SIGTERM: how long sessions may run before their input is ended')
+        .env('GRPC_SHUTDOWN_GRACE_MS')
+        .default(10_000)
+        .argParser(intFlag('--shutdown-grace-ms', 0)),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-drain-delay-ms <n>',
+        'on SIGTERM: how long health reports NOT_SERVING while calls are still accepted, before the listener closes (part of the grace period)',
+      )
+        .env('GRPC_SHUTDOWN_DRAIN_DELAY_MS')
+        .default(2000)
+        .argParser(intFlag('--shutdown-drain-delay-ms', 0)),
+    )
+    .addOption(
+      new Option('--cors-origins <list>', 'origins browsers may call from (Connect and gRPC-Web over fetch), comma-separated, or * (default: CORS off)').env(
+        'GRPC_CORS_ORIGINS',
+      ),
+    )
+    .addOption(
+      new Option('--workers <n>', 'server processes sharing the port (0 = one per CPU core)').env('GRPC_WORKERS').default(1).argParser(intFlag('--workers', 0)),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'pino log level')
+        .env('LOG_LEVEL')
+        .default('info')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    );
   for (const o of OPERATOR_OPTIONS) {
     const option = new Option(o.flags, optionHelp(o));
     const parse = optionParser(o);
@@ -119,7 +187,8 @@ export function parseGrpcAppConfig(argv: readonly string[], env: NodeJS.ProcessE
   const authTokens = o.authTokens ?? [];
   const requireAuth = o.requireAuth ?? authTokens.length > 0;
   if (requireAuth && authTokens.length === 0) throw new InvalidArgumentError('GRPC_REQUIRE_AUTH is true but GRPC_AUTH_TOKENS is empty: set at least one token');
-  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new InvalidArgumentError('TLS needs both --tls-cert and --tls-key (GRPC_TLS_CERT, GRPC_TLS_KEY)');
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
+    throw new InvalidArgumentError('TLS needs both --tls-cert and --tls-key (GRPC_TLS_CERT, GRPC_TLS_KEY)');
   return {
     bindAddress: o.bind,
     authTokens,

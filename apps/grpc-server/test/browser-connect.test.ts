@@ -15,7 +15,11 @@ import { CHROMIUM, bundleForBrowser, launchChromium, type AppProcess, startApp }
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const TOKEN = 'browser-token-0123456789';
 
-const manifest = JSON.stringify({ version: 'v1', metadata: { name: 'calc' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } }] });
+const manifest = JSON.stringify({
+  version: 'v1',
+  metadata: { name: 'calc' },
+  nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 5 } }],
+});
 
 describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
   let app: AppProcess;
@@ -31,11 +35,15 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
   it('HTTP/1.1 Connect JSON and /metrics next to HTTP/2 gRPC on one port', async () => {
     const call = (path: string, body: string, headers: Record<string, string>) =>
       new Promise<{ status: number; version: string; body: string }>((resolve, reject) => {
-        const req = request(`${app.url}${path}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers } }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode!, version: res.httpVersion, body: text }));
-        });
+        const req = request(
+          `${app.url}${path}`,
+          { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers } },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode!, version: res.httpVersion, body: text }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
@@ -71,14 +79,16 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
         });
       });
     // --headers-timeout-ms 2000: neither gets to keep its socket (the test's own timeout would fail it otherwise).
-    const [silent, drip] = await Promise.all([closedAfter([]), closedAfter([...'GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(40)])]);
+    const [silent, drip] = await Promise.all([closedAfter([]), closedAfter([...('GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(40))])]);
     expect(silent).toBe('');
     expect(drip === '' || /^HTTP\/1.1 408/.test(drip)).toBe(true);
   }, 20_000);
 
-  it.skipIf(!existsSync(CHROMIUM))('Chromium calls it over http:// with @connectrpc/connect-web (Connect and gRPC-Web)', async () => {
-    const bundle = await bundleForBrowser(
-      `
+  it.skipIf(!existsSync(CHROMIUM))(
+    'Chromium calls it over http:// with @connectrpc/connect-web (Connect and gRPC-Web)',
+    async () => {
+      const bundle = await bundleForBrowser(
+        `
           import { createClient } from '@connectrpc/connect';
           import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-web';
           import { PipelineExecutionService } from '@remotemedia/protocol';
@@ -95,42 +105,53 @@ describe('the gRPC port speaks HTTP/1.1 too (real process)', () => {
             }
             return results;
           };`,
-      join(repo, 'apps/grpc-server'),
-    );
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // A document at the server's own origin (its 404 page, over HTTP/1.1), with the client bundle added to it.
-    const landing = await page.goto(`${app.url}/`);
-    expect(landing?.status()).toBe(404);
-    await page.addScriptTag({ type: 'module', content: bundle });
-    await page.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
-    const results = await page.evaluate(([token, m]) => (window as unknown as { callServer(t: string, m: string): Promise<unknown> }).callServer(token, m), [TOKEN, manifest]);
-    // Code 16: Unauthenticated.
-    expect(results).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
-    expect(errors).toEqual([]);
+        join(repo, 'apps/grpc-server'),
+      );
+      browser = await launchChromium();
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // A document at the server's own origin (its 404 page, over HTTP/1.1), with the client bundle added to it.
+      const landing = await page.goto(`${app.url}/`);
+      expect(landing?.status()).toBe(404);
+      await page.addScriptTag({ type: 'module', content: bundle });
+      await page.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
+      const results = await page.evaluate(
+        ([token, m]) => (window as unknown as { callServer(t: string, m: string): Promise<unknown> }).callServer(token, m),
+        [TOKEN, manifest],
+      );
+      // Code 16: Unauthenticated.
+      expect(results).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
+      expect(errors).toEqual([]);
 
-    // From another origin (http://localhost:<port> calling http://127.0.0.1:<port>): refused by the
-    // browser without CORS; allowed with --cors-origins.
-    const call = async (target: AppProcess) => {
-      const other = await browser!.newPage();
-      await other.goto(`http://localhost:${target.port}/`);
-      await other.addScriptTag({ type: 'module', content: bundle });
-      await other.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
-      const result = await other
-        .evaluate(([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token, m, base), [TOKEN, manifest, target.url])
-        .catch((e: Error) => ({ error: e.message }));
-      await other.close();
-      return result;
-    };
-    expect(await call(app)).toMatchObject({ error: expect.stringMatching(/fetch/i) });
-    const withCors = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--cors-origins', '*'], { GRPC_AUTH_TOKENS: TOKEN });
-    try {
-      expect(await call(withCors)).toEqual({ connect: { protocolVersion: 'v1', output: '6', denied: '16' }, grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' } });
-    } finally {
-      withCors.child.kill('SIGTERM');
-      await withCors.exit;
-    }
-  }, 90_000);
+      // From another origin (http://localhost:<port> calling http://127.0.0.1:<port>): refused by the
+      // browser without CORS; allowed with --cors-origins.
+      const call = async (target: AppProcess) => {
+        const other = await browser!.newPage();
+        await other.goto(`http://localhost:${target.port}/`);
+        await other.addScriptTag({ type: 'module', content: bundle });
+        await other.waitForFunction(() => typeof (window as unknown as { callServer?: unknown }).callServer === 'function');
+        const result = await other
+          .evaluate(
+            ([token, m, base]) => (window as unknown as { callServer(t: string, m: string, b: string): Promise<unknown> }).callServer(token, m, base),
+            [TOKEN, manifest, target.url],
+          )
+          .catch((e: Error) => ({ error: e.message }));
+        await other.close();
+        return result;
+      };
+      expect(await call(app)).toMatchObject({ error: expect.stringMatching(/fetch/i) });
+      const withCors = await startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--cors-origins', '*'], { GRPC_AUTH_TOKENS: TOKEN });
+      try {
+        expect(await call(withCors)).toEqual({
+          connect: { protocolVersion: 'v1', output: '6', denied: '16' },
+          grpcweb: { protocolVersion: 'v1', output: '6', denied: '16' },
+        });
+      } finally {
+        withCors.child.kill('SIGTERM');
+        await withCors.exit;
+      }
+    },
+    90_000,
+  );
 });

@@ -50,7 +50,11 @@ describe('apps/grpc-server --workers (real processes)', () => {
     // The merged /metrics needs a token like a single server's when auth is on (--metrics-public opens it).
     expect((await fetch(`${ready.metrics as string}/metrics`)).status).toBe(401);
     const metrics = await (await fetch(`${ready.metrics as string}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-    const served = [...metrics.matchAll(/^remotemedia_grpc_requests_total\{worker="(\d+)",procedure="remotemedia.v1.PipelineExecutionService\/ExecutePipeline",protocol="grpc",code="OK"\} (\d+)$/gm)];
+    const served = [
+      ...metrics.matchAll(
+        /^remotemedia_grpc_requests_total\{worker="(\d+)",procedure="remotemedia.v1.PipelineExecutionService\/ExecutePipeline",protocol="grpc",code="OK"\} (\d+)$/gm,
+      ),
+    ];
     expect(new Set(served.map((m) => m[1])).size).toBe(2);
     expect(served.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(8);
     expect(metrics.match(/^# TYPE remotemedia_grpc_requests_total counter$/gm)).toHaveLength(1);
@@ -60,7 +64,9 @@ describe('apps/grpc-server --workers (real processes)', () => {
     process.kill(victim, 'SIGKILL');
     await expect.poll(() => workerPids(app!).size, { timeout: 15_000 }).toBe(3);
     await expect.poll(() => app!.logs.some((l) => l.msg === 'worker died; starting a new one')).toBe(true);
-    const fresh = await Promise.all(Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }).execute(manifest, [json(100 + i)])));
+    const fresh = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => createGrpcPipelineClient({ baseUrl: url, token: TOKEN }).execute(manifest, [json(100 + i)])),
+    );
     expect(fresh.map((r) => (r[0].data as { value: number }).value)).toEqual([100, 101, 102, 103]);
 
     // SIGTERM to the primary: a stream in flight finishes with all its outputs, then everything exits 0.

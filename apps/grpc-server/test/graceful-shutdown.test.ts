@@ -5,7 +5,15 @@ import { startApp } from '@remotemedia/test-support';
 
 const TOKEN = 'shutdown-test-token-0123456789';
 
-const manifest = { version: 'v1' as const, metadata: { name: 'drain' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
+const manifest = {
+  version: 'v1' as const,
+  metadata: { name: 'drain' },
+  nodes: [
+    { id: 'a', nodeType: 'PassThrough' },
+    { id: 'b', nodeType: 'PassThrough' },
+  ],
+  connections: [{ from: 'a', to: 'b' }],
+};
 
 async function collect(session: StreamSession): Promise<number[]> {
   const got: number[] = [];
@@ -20,7 +28,9 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
   });
 
   it('finishes streams in flight, delivers every output of accepted inputs, refuses new calls and exits 0', async () => {
-    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500', '--shutdown-drain-delay-ms', '0'], { GRPC_AUTH_TOKENS: TOKEN });
+    app = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '1500', '--shutdown-drain-delay-ms', '0'], {
+      GRPC_AUTH_TOKENS: TOKEN,
+    });
     const client = createGrpcPipelineClient({ baseUrl: `http://127.0.0.1:${app.port}`, token: TOKEN });
     const sessions = await Promise.all(Array.from({ length: 6 }, () => client.stream(manifest)));
     const readers = sessions.map((s) => collect(s));
@@ -52,7 +62,9 @@ describe('apps/grpc-server graceful shutdown (real process, SIGTERM)', () => {
   }, 40_000);
 
   it('with a drain delay, reports NOT_SERVING to new connections while still accepting calls, then stops accepting', async () => {
-    const drain = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '4000', '--shutdown-drain-delay-ms', '2500'], { GRPC_AUTH_TOKENS: TOKEN });
+    const drain = await startApp(['--bind', '127.0.0.1:0', '--metrics-port=-1', '--shutdown-grace-ms', '4000', '--shutdown-drain-delay-ms', '2500'], {
+      GRPC_AUTH_TOKENS: TOKEN,
+    });
     const url = `http://127.0.0.1:${drain.port}`;
     drain.child.kill('SIGTERM');
     // A balancer's health check on a new connection sees NOT_SERVING, and a call that still lands here is served.

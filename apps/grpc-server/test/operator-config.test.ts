@@ -30,7 +30,11 @@ const shoutReverse = {
 const textOf = (outputs: { data: unknown }[]) => outputs.map((o) => (o.data as { text?: string }).text);
 
 async function postJson(url: string, body: unknown, token = TOKEN): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -62,10 +66,17 @@ describe('operator configuration on the server apps (real processes, python3)', 
     // Each app is remembered as soon as it is up, so afterAll stops it even when another fails to start.
     const started = (app: AppProcess) => (apps.push(app), app);
     [tts, grpc] = await Promise.all([
-      startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')], { GRPC_AUTH_TOKENS: TTS_TOKEN }).then(started),
+      startApp(
+        ['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--python-module', example('python/operator_nodes.py'), '--pipelines', example('tts-pipelines')],
+        { GRPC_AUTH_TOKENS: TTS_TOKEN },
+      ).then(started),
       startApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', ...operatorFlags], { GRPC_AUTH_TOKENS: TOKEN }).then(started),
     ]);
-    http = await startApp(['--bind', '127.0.0.1:0', ...operatorFlags, '--remote-endpoint', tts.url, '--remote-token-env', `${tts.url}=TTS_TOKEN`], { HTTP_AUTH_TOKENS: TOKEN, TTS_TOKEN }, 'http-server');
+    http = await startApp(
+      ['--bind', '127.0.0.1:0', ...operatorFlags, '--remote-endpoint', tts.url, '--remote-token-env', `${tts.url}=TTS_TOKEN`],
+      { HTTP_AUTH_TOKENS: TOKEN, TTS_TOKEN },
+      'http-server',
+    );
     apps.push(http);
   }, 90_000);
   afterAll(async () => {
@@ -126,7 +137,11 @@ describe('operator configuration on the server apps (real processes, python3)', 
     } finally {
       await client.close();
     }
-    const byQuery = await fetch(`${http.url}/v1/execute?pipeline=shout-reverse`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ inputs: [{ kind: 'text', text: 'query' }] }) });
+    const byQuery = await fetch(`${http.url}/v1/execute?pipeline=shout-reverse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ inputs: [{ kind: 'text', text: 'query' }] }),
+    });
     expect(byQuery.status).toBe(200);
     expect(textOf(((await byQuery.json()) as { outputs: { data: unknown }[] }).outputs)).toEqual(['!YREUQ']);
     const byRef = await postJson(`${http.url}/v1/execute`, { manifest: { pipeline: 'shout-reverse' }, inputs: [{ kind: 'text', text: 'ref' }] });
@@ -156,7 +171,10 @@ describe('operator configuration on the server apps (real processes, python3)', 
       { endpoints: [tts.url, trapUrl], manifest: { pipeline: 'tts' } },
       { endpoint: tts.url, manifest: { pipeline: 'tts' }, fallback: [{ endpoint: trapUrl }] },
     ]) {
-      const refused = await postJson(`${http.url}/v1/execute`, { manifest: { ...delegate, nodes: [delegate.nodes[0], { id: 'tts', nodeType: 'RemotePipeline', params }] }, inputs: [{ kind: 'text', text: 'hi' }] });
+      const refused = await postJson(`${http.url}/v1/execute`, {
+        manifest: { ...delegate, nodes: [delegate.nodes[0], { id: 'tts', nodeType: 'RemotePipeline', params }] },
+        inputs: [{ kind: 'text', text: 'hi' }],
+      });
       expect(refused.status).toBe(400);
       expect(refused.body).toMatchObject({ code: 'invalid_argument' });
       expect(String(refused.body.message)).toContain(trapUrl);
@@ -165,10 +183,14 @@ describe('operator configuration on the server apps (real processes, python3)', 
     // The same on the gRPC server, which allows no endpoint at all (the default).
     const client = createGrpcPipelineClient({ baseUrl: grpc.url, token: TOKEN });
     try {
-      const error = await client.execute({ ...delegate, nodes: [delegate.nodes[0], { ...delegate.nodes[1], params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [text('x')]).then(
-        () => undefined,
-        (e: unknown) => e as RemoteMediaError,
-      );
+      const error = await client
+        .execute({ ...delegate, nodes: [delegate.nodes[0], { ...delegate.nodes[1], params: { endpoint: trapUrl, manifest: { pipeline: 'tts' } } }] } as never, [
+          text('x'),
+        ])
+        .then(
+          () => undefined,
+          (e: unknown) => e as RemoteMediaError,
+        );
       expect(error?.code).toBe(Code.InvalidArgument);
       expect(error?.message).toContain(trapUrl);
       expect(error?.message).toContain('none');
@@ -176,14 +198,30 @@ describe('operator configuration on the server apps (real processes, python3)', 
       await client.close();
     }
     // A manifest URL on a host the operator did not allow is PermissionDenied, and not fetched either.
-    const fetched = await postJson(`${http.url}/v1/execute`, { manifest: { ...delegate, nodes: [delegate.nodes[0], { id: 'tts', nodeType: 'RemotePipeline', params: { endpoint: tts.url, manifestUrl: `${trapUrl}/tts.yaml` } }] }, inputs: [{ kind: 'text', text: 'hi' }] });
+    const fetched = await postJson(`${http.url}/v1/execute`, {
+      manifest: {
+        ...delegate,
+        nodes: [delegate.nodes[0], { id: 'tts', nodeType: 'RemotePipeline', params: { endpoint: tts.url, manifestUrl: `${trapUrl}/tts.yaml` } }],
+      },
+      inputs: [{ kind: 'text', text: 'hi' }],
+    });
     expect(fetched.status).toBe(403);
     expect(String(fetched.body.message)).toContain('not in allowedManifestHosts');
     expect(trapConnections).toBe(0);
   }, 60_000);
 
   it('a client manifest may not read the server environment into a RemotePipeline token', async () => {
-    const manifest = { version: 'v1', metadata: { name: 'env' }, nodes: [{ id: 'tts', nodeType: 'RemotePipeline', params: { endpoint: tts.url, manifest: { pipeline: 'tts' }, authToken: '${TTS_TOKEN}', retry: { maxRetries: 0 } } }] };
+    const manifest = {
+      version: 'v1',
+      metadata: { name: 'env' },
+      nodes: [
+        {
+          id: 'tts',
+          nodeType: 'RemotePipeline',
+          params: { endpoint: tts.url, manifest: { pipeline: 'tts' }, authToken: '${TTS_TOKEN}', retry: { maxRetries: 0 } },
+        },
+      ],
+    };
     const res = await postJson(`${http.url}/v1/execute`, { manifest, inputs: [{ kind: 'text', text: 'hi' }] });
     expect(res.status).toBe(400);
     expect(String(res.body.message)).toContain('TTS_TOKEN is not set');
@@ -213,13 +251,30 @@ describe('operator configuration: config file and flags', () => {
     const fromFile = parseGrpcAppConfig(['--config', file], {});
     const fromFlags = parseGrpcAppConfig(
       [
-        '--bind', '127.0.0.1:6001', '--auth-tokens', 'a,b',
-        '--nodes', example('nodes/shout.ts'),
-        '--python-module', example('python/operator_nodes.py'), '--python-warm-processes', '2', '--python-max-memory-mb', '512',
-        '--pipelines', example('pipelines'),
-        '--model', `silero=${join(repo, 'packages/runtime-core/models/silero_vad_v5.onnx')}`,
-        '--remote-endpoint', 'http://tts:50051', '--remote-endpoint', 'http://asr:50051', '--remote-token-env', 'http://tts:50051=TTS_TOKEN',
-        '--remote-manifest-host', 'config.internal:8080',
+        '--bind',
+        '127.0.0.1:6001',
+        '--auth-tokens',
+        'a,b',
+        '--nodes',
+        example('nodes/shout.ts'),
+        '--python-module',
+        example('python/operator_nodes.py'),
+        '--python-warm-processes',
+        '2',
+        '--python-max-memory-mb',
+        '512',
+        '--pipelines',
+        example('pipelines'),
+        '--model',
+        `silero=${join(repo, 'packages/runtime-core/models/silero_vad_v5.onnx')}`,
+        '--remote-endpoint',
+        'http://tts:50051',
+        '--remote-endpoint',
+        'http://asr:50051',
+        '--remote-token-env',
+        'http://tts:50051=TTS_TOKEN',
+        '--remote-manifest-host',
+        'config.internal:8080',
       ],
       {},
     );
@@ -243,10 +298,16 @@ describe('operator configuration: config file and flags', () => {
     });
     expect({ ...fromEnv, server: {} }).toEqual({ ...b, configFile: undefined, server: {} });
     // Flags win over the file.
-    expect(parseGrpcAppConfig(['--config', file, '--bind', '127.0.0.1:7000', '--python-warm-processes', '0'], {})).toMatchObject({ bindAddress: '127.0.0.1:7000', operator: { python: { warmProcesses: 0 } } });
+    expect(parseGrpcAppConfig(['--config', file, '--bind', '127.0.0.1:7000', '--python-warm-processes', '0'], {})).toMatchObject({
+      bindAddress: '127.0.0.1:7000',
+      operator: { python: { warmProcesses: 0 } },
+    });
     // Relative paths in the file are relative to the file.
     writeFileSync(join(dir, 'rel.yaml'), 'pipelines: ./pipes\nnodes: [./n.mjs]\n');
-    expect(loadOperatorConfig({ flags: { config: join(dir, 'rel.yaml') }, env: {} })).toMatchObject({ pipelines: join(dir, 'pipes'), nodes: [join(dir, 'n.mjs')] });
+    expect(loadOperatorConfig({ flags: { config: join(dir, 'rel.yaml') }, env: {} })).toMatchObject({
+      pipelines: join(dir, 'pipes'),
+      nodes: [join(dir, 'n.mjs')],
+    });
   });
 
   it('a bad config stops the start with exit code 2 and one line naming the file, key path and expected value (every app)', async () => {
@@ -254,14 +315,20 @@ describe('operator configuration: config file and flags', () => {
     const cases: { file: string; text: string; expect: RegExp[] }[] = [
       { file: 'warm.yaml', text: 'python:\n  warmProcesses: many\n', expect: [/warm\.yaml: python\.warmProcesses: expected an integer >= 0, got "many"/] },
       { file: 'endpoint.yaml', text: 'remote:\n  endpoints: [ "not a url" ]\n', expect: [/endpoint\.yaml: remote\.endpoints\[0\]: expected/] },
-      { file: 'unknown.yaml', text: 'pipeline: ./x\n', expect: [/unknown\.yaml: pipeline: expected one of the known keys .*pipelines/, /unknown key "pipeline"/] },
+      {
+        file: 'unknown.yaml',
+        text: 'pipeline: ./x\n',
+        expect: [/unknown\.yaml: pipeline: expected one of the known keys .*pipelines/, /unknown key "pipeline"/],
+      },
       { file: 'syntax.yaml', text: 'nodes: [unclosed\n', expect: [/syntax\.yaml: \(file\): expected valid YAML or JSON/] },
     ];
     for (const c of cases) writeFileSync(join(dir, c.file), c.text);
     const runs: { c: (typeof cases)[number]; app: string; r: Awaited<ReturnType<typeof runApp>> }[] = [];
     // Four processes at a time: the machine is shared.
     for (const app of ['grpc-server', 'http-server', 'webrtc-server'] as const) {
-      runs.push(...(await Promise.all(cases.map(async (c) => ({ c, app, r: await runApp(['--bind', '127.0.0.1:0', '--config', join(dir, c.file)], {}, app) })))));
+      runs.push(
+        ...(await Promise.all(cases.map(async (c) => ({ c, app, r: await runApp(['--bind', '127.0.0.1:0', '--config', join(dir, c.file)], {}, app) })))),
+      );
     }
     for (const { c, app, r } of runs) {
       expect(r.code, `${app} ${c.file}: ${r.stderr}`).toBe(2);
@@ -290,7 +357,18 @@ describe('operator configuration: config file and flags', () => {
     expect(python.stderr).toMatch(/python\.modules .*broken_nodes\.py[^]*RuntimeError: cuda not available/);
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/models\.silero: expected an existing model file/);
-    const pipelinesRefused = await runApp(['--bind', '127.0.0.1:0', '--metrics-port', '-1', '--nodes', example('nodes/shout.ts'), '--python-module', example('python/operator_nodes.py'), '--pipelines', example('pipelines')]);
+    const pipelinesRefused = await runApp([
+      '--bind',
+      '127.0.0.1:0',
+      '--metrics-port',
+      '-1',
+      '--nodes',
+      example('nodes/shout.ts'),
+      '--python-module',
+      example('python/operator_nodes.py'),
+      '--pipelines',
+      example('pipelines'),
+    ]);
     expect(pipelinesRefused.code).toBe(2);
     expect(pipelinesRefused.stderr).toMatch(/speak\.yaml: pipelines: expected a valid manifest[^]*endpoint .*http:\/\/127\.0\.0\.1:50177.* is not allowed/);
     expect(token.code).toBe(2);
@@ -322,7 +400,8 @@ describe('named models', () => {
 describe('named pipelines are reloaded on change and on SIGHUP', () => {
   it('http-server picks up a new, changed and removed file by itself; grpc-server on SIGHUP; a broken file keeps the previous version', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rm-reload-'));
-    const calc = (operand: number) => `version: v1\nmetadata: { name: calc }\nnodes:\n  - { id: c, nodeType: Calculator, params: { operation: add, operand: ${operand} } }\n`;
+    const calc = (operand: number) =>
+      `version: v1\nmetadata: { name: calc }\nnodes:\n  - { id: c, nodeType: Calculator, params: { operation: add, operand: ${operand} } }\n`;
     writeFileSync(join(dir, 'calc.yaml'), calc(1));
     const started = (app: AppProcess) => (apps.push(app), app);
     const [http, grpc] = await Promise.all([
@@ -344,7 +423,14 @@ describe('named pipelines are reloaded on change and on SIGHUP', () => {
       expect(await overGrpc('calc')).toBe(11);
       // Changed and added: the directory watch reloads.
       writeFileSync(join(dir, 'calc.yaml'), calc(2));
-      writeFileSync(join(dir, 'more.json'), JSON.stringify({ version: 'v1', metadata: { name: 'more' }, nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'multiply', operand: 3 } }] }));
+      writeFileSync(
+        join(dir, 'more.json'),
+        JSON.stringify({
+          version: 'v1',
+          metadata: { name: 'more' },
+          nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'multiply', operand: 3 } }],
+        }),
+      );
       await expect.poll(() => overHttp('calc'), { timeout: 10_000 }).toBe(12);
       await expect.poll(() => overHttp('more'), { timeout: 10_000 }).toBe(30);
       // A file that no longer validates keeps its previous version (and the error is logged).

@@ -6,7 +6,15 @@ import { type GrpcPipelineClient, createGrpcPipelineClient } from '@remotemedia/
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AppProcess, type Nginx, grpcConfig, nginxAvailable, startApp, startNginx } from '@remotemedia/test-support';
 
-const manifest = { version: 'v1' as const, metadata: { name: 'scale' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
+const manifest = {
+  version: 'v1' as const,
+  metadata: { name: 'scale' },
+  nodes: [
+    { id: 'a', nodeType: 'PassThrough' },
+    { id: 'b', nodeType: 'PassThrough' },
+  ],
+  connections: [{ from: 'a', to: 'b' }],
+};
 
 /** A session with its outputs read in the background, and a way to wait for the n-th. */
 class Tracked {
@@ -68,8 +76,18 @@ run('gRPC streaming sessions through nginx grpc_pass across three grpc-servers',
   const start = async () => {
     // nginx (open source) has no active health checks: it learns of a draining replica from refused
     // connections, so these replicas close their listener at once (no NOT_SERVING drain delay).
-    apps = await Promise.all([0, 1, 2].map(() => startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--shutdown-grace-ms', '30000', '--shutdown-drain-delay-ms', '0', '--max-sessions', '1000'])));
-    nginx = await startNginx((dir, port) => grpcConfig(dir, port, apps.map((a, i) => ({ name: `grpc-${i}`, port: a.port }))));
+    apps = await Promise.all(
+      [0, 1, 2].map(() =>
+        startApp(['--bind', '127.0.0.1:0', '--metrics-port', '0', '--shutdown-grace-ms', '30000', '--shutdown-drain-delay-ms', '0', '--max-sessions', '1000']),
+      ),
+    );
+    nginx = await startNginx((dir, port) =>
+      grpcConfig(
+        dir,
+        port,
+        apps.map((a, i) => ({ name: `grpc-${i}`, port: a.port })),
+      ),
+    );
     const client = createGrpcPipelineClient({ baseUrl: nginx.url });
     clients.push(client);
     return client;

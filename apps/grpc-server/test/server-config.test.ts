@@ -10,7 +10,14 @@ describe('grpc-server config (flags over env over defaults)', () => {
   it('reads GRPC_* env and lets flags win', () => {
     const env = { GRPC_BIND_ADDRESS: '127.0.0.1:6000', GRPC_AUTH_TOKENS: 'a, b,,c', GRPC_MAX_NODES_PER_MANIFEST: '9', GRPC_METRICS_PORT: '-1' };
     const c = parseGrpcAppConfig(['--bind', '[::1]:7000', '--max-sessions', '5'], env);
-    expect(c).toMatchObject({ bindAddress: '[::1]:7000', authTokens: ['a', 'b', 'c'], requireAuth: true, maxNodesPerManifest: 9, maxConcurrentSessions: 5, metricsPort: undefined });
+    expect(c).toMatchObject({
+      bindAddress: '[::1]:7000',
+      authTokens: ['a', 'b', 'c'],
+      requireAuth: true,
+      maxNodesPerManifest: 9,
+      maxConcurrentSessions: 5,
+      metricsPort: undefined,
+    });
     expect(toServerOptions(c).limits).toMatchObject({ maxNodesPerManifest: 9, maxConcurrentSessions: 5 });
   });
 

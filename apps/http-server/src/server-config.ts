@@ -3,7 +3,16 @@ import { extname, join, resolve } from 'node:path';
 import { type ManifestSource, Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { loadManifestFile } from '@remotemedia/runtime-core/node';
 import { HTTP_TIMEOUT_DEFAULTS, type HttpServerOptions } from '@remotemedia/transport-http';
-import { OPERATOR_OPTIONS, type OperatorConfig, listFlag, defaultReplicaName, loadOperatorConfig, optionHelp, optionParser, parseReplicaName } from '@remotemedia/server-config';
+import {
+  OPERATOR_OPTIONS,
+  type OperatorConfig,
+  listFlag,
+  defaultReplicaName,
+  loadOperatorConfig,
+  optionHelp,
+  optionParser,
+  parseReplicaName,
+} from '@remotemedia/server-config';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Everything the app needs, resolved from flags, then env (`HTTP_*`), then defaults. */
@@ -45,23 +54,71 @@ export function parseBindAddress(value: string): { host: string; port: number } 
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-
 export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const program = new Command('remotemedia-http-server')
     .description('Serve RemoteMedia pipelines over HTTP: POST /v1/execute, SSE and WebSocket sessions, /health, /metrics.')
     .option('--bind <host:port>', 'address to listen on (env HTTP_BIND_ADDRESS)', env.HTTP_BIND_ADDRESS ?? '0.0.0.0:8080')
     .option('--auth-tokens <list>', 'comma-separated bearer tokens; none means no auth (env HTTP_AUTH_TOKENS)', env.HTTP_AUTH_TOKENS ?? '')
-    .option('--max-body-bytes <n>', 'largest request body / WebSocket message (env HTTP_MAX_BODY_BYTES)', positiveInt('max-body-bytes'), Number(env.HTTP_MAX_BODY_BYTES ?? 16 * 1024 * 1024))
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body / WebSocket message (env HTTP_MAX_BODY_BYTES)',
+      positiveInt('max-body-bytes'),
+      Number(env.HTTP_MAX_BODY_BYTES ?? 16 * 1024 * 1024),
+    )
     .option('--max-sessions <n>', 'streaming sessions open at once (env HTTP_MAX_SESSIONS)', positiveInt('max-sessions'), Number(env.HTTP_MAX_SESSIONS ?? 1000))
-    .option('--session-idle-timeout-ms <n>', 'close sessions idle this long (env HTTP_SESSION_IDLE_TIMEOUT_MS)', positiveInt('session-idle-timeout-ms'), Number(env.HTTP_SESSION_IDLE_TIMEOUT_MS ?? 300_000))
-    .option('--shutdown-grace-ms <n>', 'on SIGTERM, how long sessions and calls may finish while new requests get 503 (env HTTP_SHUTDOWN_GRACE_MS)', positiveInt('shutdown-grace-ms'), Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000))
-    .option('--headers-timeout-ms <n>', 'a request\'s headers must arrive within this long, else 408 and close (env HTTP_HEADERS_TIMEOUT_MS)', positiveInt('headers-timeout-ms'), Number(env.HTTP_HEADERS_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs))
-    .option('--request-timeout-ms <n>', 'a request\'s headers and body must arrive within this long, else 408 and close (env HTTP_REQUEST_TIMEOUT_MS)', positiveInt('request-timeout-ms'), Number(env.HTTP_REQUEST_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs))
-    .option('--keep-alive-timeout-ms <n>', 'close idle keep-alive connections after this long (env HTTP_KEEP_ALIVE_TIMEOUT_MS)', positiveInt('keep-alive-timeout-ms'), Number(env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs))
-    .option('--sse-replay-events <n>', 'SSE events per session kept for Last-Event-ID resume (env HTTP_SSE_REPLAY_EVENTS)', positiveInt('sse-replay-events'), Number(env.HTTP_SSE_REPLAY_EVENTS ?? 1000))
-    .option('--sse-replay-bytes <n>', 'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)', positiveInt('sse-replay-bytes'), Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024))
-    .option('--sse-resume-grace-ms <n>', 'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)', positiveInt('sse-resume-grace-ms'), Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000))
-    .option('--replica-name <name>', 'this replica\'s name, carried by session ids for load-balancer affinity (env HTTP_REPLICA_NAME, REMOTEMEDIA_REPLICA_NAME; default: the host name)', env.HTTP_REPLICA_NAME ?? defaultReplicaName(env))
+    .option(
+      '--session-idle-timeout-ms <n>',
+      'close sessions idle this long (env HTTP_SESSION_IDLE_TIMEOUT_MS)',
+      positiveInt('session-idle-timeout-ms'),
+      Number(env.HTTP_SESSION_IDLE_TIMEOUT_MS ?? 300_000),
+    )
+    .option(
+      '--shutdown-grace-ms <n>',
+      'on SIGTERM, how long sessions and calls may finish while new requests get 503 (env HTTP_SHUTDOWN_GRACE_MS)',
+      positiveInt('shutdown-grace-ms'),
+      Number(env.HTTP_SHUTDOWN_GRACE_MS ?? 10_000),
+    )
+    .option(
+      '--headers-timeout-ms <n>',
+      "a request's headers must arrive within this long, else 408 and close (env HTTP_HEADERS_TIMEOUT_MS)",
+      positiveInt('headers-timeout-ms'),
+      Number(env.HTTP_HEADERS_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.headersTimeoutMs),
+    )
+    .option(
+      '--request-timeout-ms <n>',
+      "a request's headers and body must arrive within this long, else 408 and close (env HTTP_REQUEST_TIMEOUT_MS)",
+      positiveInt('request-timeout-ms'),
+      Number(env.HTTP_REQUEST_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.requestTimeoutMs),
+    )
+    .option(
+      '--keep-alive-timeout-ms <n>',
+      'close idle keep-alive connections after this long (env HTTP_KEEP_ALIVE_TIMEOUT_MS)',
+      positiveInt('keep-alive-timeout-ms'),
+      Number(env.HTTP_KEEP_ALIVE_TIMEOUT_MS ?? HTTP_TIMEOUT_DEFAULTS.keepAliveTimeoutMs),
+    )
+    .option(
+      '--sse-replay-events <n>',
+      'SSE events per session kept for Last-Event-ID resume (env HTTP_SSE_REPLAY_EVENTS)',
+      positiveInt('sse-replay-events'),
+      Number(env.HTTP_SSE_REPLAY_EVENTS ?? 1000),
+    )
+    .option(
+      '--sse-replay-bytes <n>',
+      'bytes of SSE events per session kept for resume (env HTTP_SSE_REPLAY_BYTES)',
+      positiveInt('sse-replay-bytes'),
+      Number(env.HTTP_SSE_REPLAY_BYTES ?? 8 * 1024 * 1024),
+    )
+    .option(
+      '--sse-resume-grace-ms <n>',
+      'how long a session waits for its dropped SSE reader to resume (env HTTP_SSE_RESUME_GRACE_MS)',
+      positiveInt('sse-resume-grace-ms'),
+      Number(env.HTTP_SSE_RESUME_GRACE_MS ?? 15_000),
+    )
+    .option(
+      '--replica-name <name>',
+      "this replica's name, carried by session ids for load-balancer affinity (env HTTP_REPLICA_NAME, REMOTEMEDIA_REPLICA_NAME; default: the host name)",
+      env.HTTP_REPLICA_NAME ?? defaultReplicaName(env),
+    )
     .option('--cors-origins <list>', 'allowed CORS origins, or * (env HTTP_CORS_ORIGINS); default: CORS off', env.HTTP_CORS_ORIGINS)
     .option('--pipelines-dir <dir>', 'deprecated alias of --pipelines (env HTTP_PIPELINES_DIR)', env.HTTP_PIPELINES_DIR)
     .option('--log-level <level>', 'pino log level (env LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
@@ -72,7 +129,24 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
     program.addOption(parse ? option.argParser(parse) : option);
   }
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ bind: string; authTokens: string; maxBodyBytes: number; maxSessions: number; sessionIdleTimeoutMs: number; shutdownGraceMs: number; headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number; sseReplayEvents: number; sseReplayBytes: number; sseResumeGraceMs: number; replicaName: string; corsOrigins?: string; pipelinesDir?: string; logLevel: string }>();
+  const o = program.opts<{
+    bind: string;
+    authTokens: string;
+    maxBodyBytes: number;
+    maxSessions: number;
+    sessionIdleTimeoutMs: number;
+    shutdownGraceMs: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    sseReplayEvents: number;
+    sseReplayBytes: number;
+    sseResumeGraceMs: number;
+    replicaName: string;
+    corsOrigins?: string;
+    pipelinesDir?: string;
+    logLevel: string;
+  }>();
   // The operator configuration (flags, env, --config file); the file's `server:` keys apply where no flag or env var is set.
   const all = program.opts<Record<string, unknown>>();
   const operator = loadOperatorConfig({ flags: Object.fromEntries(OPERATOR_OPTIONS.map((x) => [x.attr, all[x.attr]])), env });
@@ -88,7 +162,18 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
-  const numbers = { maxBodyBytes: o.maxBodyBytes, maxSessions: o.maxSessions, sessionIdleTimeoutMs: o.sessionIdleTimeoutMs, shutdownGraceMs: o.shutdownGraceMs, headersTimeoutMs: o.headersTimeoutMs, requestTimeoutMs: o.requestTimeoutMs, keepAliveTimeoutMs: o.keepAliveTimeoutMs, sseReplayEvents: o.sseReplayEvents, sseReplayBytes: o.sseReplayBytes, sseResumeGraceMs: o.sseResumeGraceMs };
+  const numbers = {
+    maxBodyBytes: o.maxBodyBytes,
+    maxSessions: o.maxSessions,
+    sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
+    shutdownGraceMs: o.shutdownGraceMs,
+    headersTimeoutMs: o.headersTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+    keepAliveTimeoutMs: o.keepAliveTimeoutMs,
+    sseReplayEvents: o.sseReplayEvents,
+    sseReplayBytes: o.sseReplayBytes,
+    sseResumeGraceMs: o.sseResumeGraceMs,
+  };
   for (const [name, value] of Object.entries(numbers)) {
     if (!Number.isInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
   }

@@ -34,7 +34,9 @@ ${httpContext} }`;
 
 describe('deploy/ files', () => {
   it.runIf(nginxAvailable())('deploy/nginx/remotemedia.conf passes nginx -t', () => {
-    const text = readFileSync(join(deploy, 'nginx/remotemedia.conf'), 'utf8').replace(/server (grpc|http|webrtc)-\d:(\d+)/g, 'server 127.0.0.1:$2').replace(/listen (\d+)/g, 'listen 127.0.0.1:$1');
+    const text = readFileSync(join(deploy, 'nginx/remotemedia.conf'), 'utf8')
+      .replace(/server (grpc|http|webrtc)-\d:(\d+)/g, 'server 127.0.0.1:$2')
+      .replace(/listen (\d+)/g, 'listen 127.0.0.1:$1');
     const r = nginxTest(text);
     expect(r.output).toMatch(/syntax is ok/);
     expect(r.ok, r.output).toBe(true);
@@ -58,23 +60,31 @@ describe('deploy/ files', () => {
   });
 
   it('every Kubernetes workload has readiness probes (gRPC probes for gRPC), resource requests, drain grace and a PodDisruptionBudget', () => {
-    const all = readdirSync(join(deploy, 'kubernetes')).filter((f) => f.endsWith('.yaml')).flatMap((f) => docs(join(deploy, 'kubernetes', f)));
+    const all = readdirSync(join(deploy, 'kubernetes'))
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => docs(join(deploy, 'kubernetes', f)));
     const workloads = all.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
     expect(workloads.map((w) => w.metadata!.name).sort()).toEqual(['remotemedia-grpc', 'remotemedia-http', 'remotemedia-nginx', 'remotemedia-webrtc']);
     const pdbs = all.filter((d) => d.kind === 'PodDisruptionBudget');
     for (const w of workloads) {
-      const pod = (w.spec!.template as { spec: { containers: Record<string, Record<string, Record<string, unknown>>>[]; terminationGracePeriodSeconds?: number } }).spec;
+      const pod = (
+        w.spec!.template as { spec: { containers: Record<string, Record<string, Record<string, unknown>>>[]; terminationGracePeriodSeconds?: number } }
+      ).spec;
       const c = pod.containers[0];
       expect(c.readinessProbe, w.metadata!.name).toBeDefined();
       expect(c.resources.requests, w.metadata!.name).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
       const labels = (w.spec!.selector as { matchLabels: Record<string, string> }).matchLabels;
-      expect(pdbs.some((p) => JSON.stringify((p.spec!.selector as { matchLabels: unknown }).matchLabels) === JSON.stringify(labels)), `PDB for ${w.metadata!.name}`).toBe(true);
+      expect(
+        pdbs.some((p) => JSON.stringify((p.spec!.selector as { matchLabels: unknown }).matchLabels) === JSON.stringify(labels)),
+        `PDB for ${w.metadata!.name}`,
+      ).toBe(true);
       if (w.metadata!.name === 'remotemedia-nginx') continue;
       // The pod outlives the app's own grace period (30 s) plus the preStop sleep.
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(40);
     }
     const grpc = workloads.find((w) => w.metadata!.name === 'remotemedia-grpc')!;
-    const probe = (grpc.spec!.template as { spec: { containers: { readinessProbe: { grpc?: { port: number } }; livenessProbe: { grpc?: unknown } }[] } }).spec.containers[0];
+    const probe = (grpc.spec!.template as { spec: { containers: { readinessProbe: { grpc?: { port: number } }; livenessProbe: { grpc?: unknown } }[] } }).spec
+      .containers[0];
     expect(probe.readinessProbe.grpc).toEqual({ port: 50051 });
     expect(probe.livenessProbe.grpc).toBeDefined();
     const pods = all.find((d) => d.kind === 'Service' && d.metadata!.name === 'remotemedia-http-pods')!;

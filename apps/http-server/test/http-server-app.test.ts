@@ -18,7 +18,11 @@ describe('http-server app config', () => {
     const env = { HTTP_BIND_ADDRESS: '127.0.0.1:9000', HTTP_AUTH_TOKENS: 'a, b', HTTP_MAX_SESSIONS: '5', HTTP_CORS_ORIGINS: '*' };
     expect(parseServerConfig([], env)).toMatchObject({ host: '127.0.0.1', port: 9000, authTokens: ['a', 'b'], maxSessions: 5, corsOrigins: '*' });
     expect(parseServerConfig(['--bind', '[::1]:0', '--max-body-bytes', '1024'], env)).toMatchObject({ host: '::1', port: 0, maxBodyBytes: 1024 });
-    expect(parseServerConfig(['--sse-replay-events', '10'], { HTTP_SSE_RESUME_GRACE_MS: '500' })).toMatchObject({ sseReplayEvents: 10, sseReplayBytes: 8 * 1024 * 1024, sseResumeGraceMs: 500 });
+    expect(parseServerConfig(['--sse-replay-events', '10'], { HTTP_SSE_RESUME_GRACE_MS: '500' })).toMatchObject({
+      sseReplayEvents: 10,
+      sseReplayBytes: 8 * 1024 * 1024,
+      sseResumeGraceMs: 500,
+    });
   });
 
   it('connection timeouts: documented defaults, flags and env, passed to the server', () => {
@@ -78,12 +82,19 @@ describe('http-server app process', () => {
     expect((await res.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 16000, channels: 1 });
     const nodes = await (await fetch(`${url}/v1/nodes`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(nodes.nodes.map((n: { type: string }) => n.type)).toContain('Calculator');
-    await waitUntil(() => logs.some((l) => l.reqId === 'req-42' && l.route === '/v1/execute' && l.status === 200), { what: 'the access log line of req-42', observe: () => logs.slice(-3) });
+    await waitUntil(() => logs.some((l) => l.reqId === 'req-42' && l.route === '/v1/execute' && l.status === 200), {
+      what: 'the access log line of req-42',
+      observe: () => logs.slice(-3),
+    });
   });
 
   it('on SIGTERM, new connections get 503 with retry-after while an open session finishes, then it exits cleanly', async () => {
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    const created = await fetch(`${url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ manifest: { version: 'v1', metadata: { name: 'e' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } }) });
+    const created = await fetch(`${url}/v1/sessions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ manifest: { version: 'v1', metadata: { name: 'e' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } }),
+    });
     expect(created.status).toBe(201);
     const { sessionId } = (await created.json()) as { sessionId: string };
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -14,7 +14,10 @@ interface Socket {
   once(event: 'open' | 'error', listener: (arg?: unknown) => void): void;
   close(): void;
 }
-const WebSocket = createRequire(new URL('../../../packages/transport-http/package.json', import.meta.url))('ws') as new (url: string, protocol: string) => Socket;
+const WebSocket = createRequire(new URL('../../../packages/transport-http/package.json', import.meta.url))('ws') as new (
+  url: string,
+  protocol: string,
+) => Socket;
 
 const NAMES = ['http-a', 'http-b', 'http-c'];
 const doubler = { version: 'v1', metadata: { name: 'double' }, nodes: [{ id: 'x2', nodeType: 'Calculator', params: { operation: 'multiply', operand: 2 } }] };
@@ -25,7 +28,8 @@ const parseSse = (text: string): SseEvent[] =>
     .split('\n\n')
     .filter((block) => block.trim() && !block.startsWith(':'))
     .map((block) => Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)])));
-const outputValues = (events: SseEvent[]) => events.filter((e) => e.event === 'output').map((e) => (JSON.parse(e.data!) as { data: { value: number } }).data.value);
+const outputValues = (events: SseEvent[]) =>
+  events.filter((e) => e.event === 'output').map((e) => (JSON.parse(e.data!) as { data: { value: number } }).data.value);
 const replicaOf = (id: string) => id.slice(0, id.indexOf('.'));
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown>; replica: string | null }> {
@@ -47,7 +51,10 @@ async function sendInputs(base: string, id: string, values: number[]): Promise<v
 /** Reads the SSE output (own connection) until `end`, or until `dropAfter` outputs when given (then drops the connection). */
 async function readSse(base: string, id: string, opts: { lastEventId?: string; dropAfter?: number } = {}): Promise<SseEvent[]> {
   const controller = new AbortController();
-  const res = await fetch(`${base}/v1/sessions/${id}/output`, { headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {}, signal: controller.signal });
+  const res = await fetch(`${base}/v1/sessions/${id}/output`, {
+    headers: opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
+    signal: controller.signal,
+  });
   expect(res.status).toBe(200);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -71,8 +78,20 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
   const apps: AppProcess[] = [];
   let nginx: Nginx;
   beforeAll(async () => {
-    apps.push(...(await Promise.all(NAMES.map((name) => startApp(['--bind', '127.0.0.1:0', '--replica-name', name, '--shutdown-grace-ms', '20000', '--sse-resume-grace-ms', '20000'], {}, 'http-server')))));
-    nginx = await startNginx((dir, port) => httpConfig(dir, port, apps.map((a, i) => ({ name: NAMES[i], port: a.port }))));
+    apps.push(
+      ...(await Promise.all(
+        NAMES.map((name) =>
+          startApp(['--bind', '127.0.0.1:0', '--replica-name', name, '--shutdown-grace-ms', '20000', '--sse-resume-grace-ms', '20000'], {}, 'http-server'),
+        ),
+      )),
+    );
+    nginx = await startNginx((dir, port) =>
+      httpConfig(
+        dir,
+        port,
+        apps.map((a, i) => ({ name: NAMES[i], port: a.port })),
+      ),
+    );
   }, 60_000);
   afterAll(async () => {
     await nginx?.stop();
@@ -132,10 +151,18 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
     const ids = await Promise.all(Array.from({ length: 9 }, () => createSession(nginx.url)));
     expect(new Set(ids.map(replicaOf)).size).toBe(3);
     for (const [n, id] of ids.entries()) {
-      await sendInputs(nginx.url, id, [1, 2, 3].map((v) => n * 10 + v));
+      await sendInputs(
+        nginx.url,
+        id,
+        [1, 2, 3].map((v) => n * 10 + v),
+      );
       const first = await readSse(nginx.url, id, { dropAfter: 3 });
       expect(first.map((e) => e.id)).toEqual(['1', '2', '3']);
-      await sendInputs(nginx.url, id, [4, 5].map((v) => n * 10 + v));
+      await sendInputs(
+        nginx.url,
+        id,
+        [4, 5].map((v) => n * 10 + v),
+      );
       await post(`${nginx.url}/v1/sessions/${id}/end`, {});
       // Claims to have seen event 1 only: 2 and 3 come from the owner's replay buffer, then the rest.
       const resumed = await readSse(nginx.url, id, { lastEventId: '1' });
@@ -171,7 +198,7 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
     for (const id of [...fresh, ...ids.filter((id) => replicaOf(id) !== NAMES[0])]) await fetch(`${nginx.url}/v1/sessions/${id}`, { method: 'DELETE' });
   }, 60_000);
 
-  it('SIGKILL on another replica: its sessions fail (SSE ends early, follow-ups 502), the survivor\'s go on, new sessions land at once', async () => {
+  it("SIGKILL on another replica: its sessions fail (SSE ends early, follow-ups 502), the survivor's go on, new sessions land at once", async () => {
     // apps[0] drained above; apps[1] and apps[2] serve.
     const ids = await Promise.all(Array.from({ length: 8 }, () => createSession(nginx.url)));
     const doomed = ids.filter((id) => replicaOf(id) === NAMES[1]);
@@ -186,7 +213,11 @@ run('HTTP sessions through nginx across three http-servers (session affinity by 
       const events = await readers.get(id)!;
       // The stream ends without `end`: the client sees its reader cut, never a normal finish.
       if (Array.isArray(events)) expect(events.some((e: SseEvent) => e.event === 'end')).toBe(false);
-      const res = await fetch(`${nginx.url}/v1/sessions/${id}/input`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'json', value: 2 }) });
+      const res = await fetch(`${nginx.url}/v1/sessions/${id}/input`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'json', value: 2 }),
+      });
       expect(res.status).toBe(502);
       await res.arrayBuffer();
     }

@@ -47,7 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo in headless Chromium (fake micr
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}?autostart=1&pipeline=vad&token=${TOKEN}`);
     await page.waitForFunction(() => window.demoState === 'live' || window.demoState === 'error', undefined, { timeout: 20_000 });
-    expect(await page.evaluate(() => window.demoState), await page.textContent('#status') ?? '').toBe('live');
+    expect(await page.evaluate(() => window.demoState), (await page.textContent('#status')) ?? '').toBe('live');
     expect(server.webrtc.stats().sessions).toBe(1);
     // The fixture's first utterance starts 0.6 s in and ends ~4.1 s in.
     await page.waitForFunction(() => window.speechEvents.some((e) => e.speechEnd), undefined, { timeout: 20_000 });
@@ -59,7 +59,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web demo in headless Chromium (fake micr
 
     // Closing the page makes the peer vanish: the server tears its session down.
     await page.close();
-    await waitUntil(() => server.webrtc.stats().sessions === 0, { what: "the closed page's session torn down", timeoutMs: 10_000, intervalMs: 100, observe: () => server.webrtc.stats() });
+    await waitUntil(() => server.webrtc.stats().sessions === 0, {
+      what: "the closed page's session torn down",
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      observe: () => server.webrtc.stats(),
+    });
   });
 
   it('rejects a page without the token', async () => {

@@ -25,7 +25,12 @@ describe('web demo server: hostile requests', () => {
   it('an unparseable target is a 400, an upgrade on an unknown path a 404 and closed, and the page is still served', async () => {
     const port = Number(new URL(server.url).port);
     expect(await raw(port, 'GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1.1 400[^]*MalformedRequestTarget/);
-    expect(await raw(port, 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')).toMatch(/^HTTP\/1.1 404/);
+    expect(
+      await raw(
+        port,
+        'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ),
+    ).toMatch(/^HTTP\/1.1 404/);
     expect((await fetch(server.url)).status).toBe(200);
     expect((await fetch(`${server.url}health`)).status).toBe(200);
   });

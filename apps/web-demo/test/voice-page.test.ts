@@ -17,7 +17,8 @@ const HAVE_SPHINX = existsSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin
 const TOKEN = 'voice-token-0123456789';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-if (!existsSync(CHROMIUM) || !HAVE_SPHINX) console.warn('SKIPPED voice page test: needs chromium, python3-pocketsphinx and pocketsphinx-en-us (scripts/system-packages.txt)');
+if (!existsSync(CHROMIUM) || !HAVE_SPHINX)
+  console.warn('SKIPPED voice page test: needs chromium, python3-pocketsphinx and pocketsphinx-en-us (scripts/system-packages.txt)');
 
 /** Speech made by our TextToSpeech node, 48 kHz mono, with silences between the parts. */
 async function synthesize(parts: (string | number)[]): Promise<Uint8Array> {
@@ -27,7 +28,10 @@ async function synthesize(parts: (string | number)[]): Promise<Uint8Array> {
     for (const p of parts) {
       if (typeof p === 'number') chunks.push(new Float32Array(Math.round(48 * p)));
       else {
-        const out = await runner.execute({ version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] }, [{ kind: 'text', text: p }]);
+        const out = await runner.execute(
+          { version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] },
+          [{ kind: 'text', text: p }],
+        );
         for (const o of out) chunks.push((o.data as AudioData).samples);
       }
     }
@@ -134,6 +138,11 @@ describe.skipIf(!existsSync(CHROMIUM) || !HAVE_SPHINX)('voice page in headless C
     expect(await page.locator('#timeline .seg.bot.cut').count()).toBeGreaterThanOrEqual(1);
     expect(errors).toEqual([]);
     await page.close();
-    await waitUntil(() => server.webrtc.stats().sessions === 0, { what: "the closed page's session torn down", timeoutMs: 10_000, intervalMs: 100, observe: () => server.webrtc.stats() });
+    await waitUntil(() => server.webrtc.stats().sessions === 0, {
+      what: "the closed page's session torn down",
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      observe: () => server.webrtc.stats(),
+    });
   });
 });

@@ -23,7 +23,18 @@ async function main(): Promise<void> {
   const app = await createWebRtcApp({ config, logger }).catch(exitOnConfigError);
   app.operator.pipelines.watch();
   reloadPipelinesOnSighup(app.operator.pipelines);
-  logger.info({ url: app.url, port: app.port, signaling: app.webrtc.signalingUrl, whip: app.webrtc.whipUrl, auth: config.authTokens.length > 0, pipelines: app.operator.pipelines.names(), nodes: app.operator.operatorNodes }, 'ready');
+  logger.info(
+    {
+      url: app.url,
+      port: app.port,
+      signaling: app.webrtc.signalingUrl,
+      whip: app.webrtc.whipUrl,
+      auth: config.authTokens.length > 0,
+      pipelines: app.operator.pipelines.names(),
+      nodes: app.operator.operatorNodes,
+    },
+    'ready',
+  );
   handleShutdownSignals(logger, () => app.close());
 }
 

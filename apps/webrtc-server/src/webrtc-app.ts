@@ -63,14 +63,18 @@ export async function createWebRtcApp(options: WebRtcAppOptions): Promise<WebRtc
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/metrics' && req.method === 'GET') {
         if (tokenAllowed && !tokenAllowed(parseBearer(req.headers.authorization ?? ''))) {
-          res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end('GET /metrics needs `authorization: Bearer <token>` (the server requires auth; see --metrics-public)\n');
+          res
+            .writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' })
+            .end('GET /metrics needs `authorization: Bearer <token>` (the server requires auth; see --metrics-public)\n');
           return;
         }
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText());
         return;
       }
       if (options.routes?.(req, res)) return;
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `no route ${req.method} ${(req.url ?? '').slice(0, 200)}` } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'not_found', message: `no route ${req.method} ${(req.url ?? '').slice(0, 200)}` } }));
     },
   );
   await new Promise<void>((resolve, reject) => http.once('error', reject).listen(config.port, config.host, () => resolve()));

@@ -5,7 +5,17 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { json } from '@remotemedia/runtime-core';
-import { CHROMIUM, bundleForBrowser, launchChromium, type AppProcess, type Nginx, nginxAvailable, startApp, startNginx, webrtcConfig } from '@remotemedia/test-support';
+import {
+  CHROMIUM,
+  bundleForBrowser,
+  launchChromium,
+  type AppProcess,
+  type Nginx,
+  nginxAvailable,
+  startApp,
+  startNginx,
+  webrtcConfig,
+} from '@remotemedia/test-support';
 import { createWebRtcPipelineClient } from '@remotemedia/transport-webrtc';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +37,13 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
   let browser: Browser | undefined;
   beforeAll(async () => {
     apps.push(...(await Promise.all([0, 1].map(() => startApp(['--bind', '127.0.0.1:0', '--allow-inline-manifests', 'true'], {}, 'webrtc-server')))));
-    nginx = await startNginx((dir, port) => webrtcConfig(dir, port, apps.map((a, i) => ({ name: `webrtc-${i}`, port: a.port }))));
+    nginx = await startNginx((dir, port) =>
+      webrtcConfig(
+        dir,
+        port,
+        apps.map((a, i) => ({ name: `webrtc-${i}`, port: a.port })),
+      ),
+    );
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -35,7 +51,7 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
     for (const a of apps) if (a.child.exitCode === null) a.child.kill('SIGKILL');
   });
 
-  it('peers spread over both replicas; each peer\'s two sessions run where its signalling landed; every output arrives', async () => {
+  it("peers spread over both replicas; each peer's two sessions run where its signalling landed; every output arrives", async () => {
     const clients = Array.from({ length: 4 }, () => createWebRtcPipelineClient({ signalingUrl: `ws://127.0.0.1:${nginx.port}/signaling` }));
     try {
       const perPeer: number[][] = [];
@@ -63,9 +79,11 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
     }
   }, 90_000);
 
-  it.skipIf(!existsSync(CHROMIUM))('Chromium peers (connectPipeline) through the balancer land on both replicas and get every output', async () => {
-    const bundle = await bundleForBrowser(
-      `
+  it.skipIf(!existsSync(CHROMIUM))(
+    'Chromium peers (connectPipeline) through the balancer land on both replicas and get every output',
+    async () => {
+      const bundle = await bundleForBrowser(
+        `
           import { connectPipeline } from '@remotemedia/transport-webrtc/browser';
           const manifest = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] };
           let sessions = [];
@@ -79,24 +97,29 @@ run('WebRTC peers through nginx across two webrtc-servers', () => {
             return got;
           };
           window.closeAll = async () => { for (const s of sessions) await s.close(); };`,
-      appDir,
-    );
-    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // A document at the balancer's origin (a replica's /health through nginx), with the client bundle added.
-    await page.goto(`${nginx.url}/health`);
-    await page.addScriptTag({ type: 'module', content: bundle });
-    await page.waitForFunction(() => typeof (window as unknown as { openAll?: unknown }).openAll === 'function');
-    const before = await Promise.all(apps.map(sessionsOn));
-    const got = await page.evaluate((n) => (window as unknown as { openAll(n: number): Promise<unknown[]> }).openAll(n), 4);
-    expect(got).toEqual([0, 1, 2, 3].map((value) => ({ kind: 'json', value })));
-    const during = await Promise.all(apps.map(sessionsOn));
-    const added = during.map((n, i) => n - before[i]);
-    expect(added[0] + added[1]).toBe(4);
-    expect(added.every((n) => n >= 1), `sessions per replica ${added.join(', ')}`).toBe(true);
-    await page.evaluate(() => (window as unknown as { closeAll(): Promise<void> }).closeAll());
-    expect(errors).toEqual([]);
-  }, 90_000);
+        appDir,
+      );
+      browser = await launchChromium(['--allow-loopback-in-peer-connection']);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // A document at the balancer's origin (a replica's /health through nginx), with the client bundle added.
+      await page.goto(`${nginx.url}/health`);
+      await page.addScriptTag({ type: 'module', content: bundle });
+      await page.waitForFunction(() => typeof (window as unknown as { openAll?: unknown }).openAll === 'function');
+      const before = await Promise.all(apps.map(sessionsOn));
+      const got = await page.evaluate((n) => (window as unknown as { openAll(n: number): Promise<unknown[]> }).openAll(n), 4);
+      expect(got).toEqual([0, 1, 2, 3].map((value) => ({ kind: 'json', value })));
+      const during = await Promise.all(apps.map(sessionsOn));
+      const added = during.map((n, i) => n - before[i]);
+      expect(added[0] + added[1]).toBe(4);
+      expect(
+        added.every((n) => n >= 1),
+        `sessions per replica ${added.join(', ')}`,
+      ).toBe(true);
+      await page.evaluate(() => (window as unknown as { closeAll(): Promise<void> }).closeAll());
+      expect(errors).toEqual([]);
+    },
+    90_000,
+  );
 });

@@ -18,10 +18,28 @@ const TOKEN = 'webrtc-app-token-0123456789';
 
 describe('webrtc-server config', () => {
   it('defaults, WEBRTC_* env, flags over env, and the shared operator flags', () => {
-    expect(parseWebRtcAppConfig([], {})).toMatchObject({ host: '0.0.0.0', port: 8088, authTokens: [], maxSessions: 32, metricsPublic: false, operator: { nodes: [], pipelines: undefined } });
+    expect(parseWebRtcAppConfig([], {})).toMatchObject({
+      host: '0.0.0.0',
+      port: 8088,
+      authTokens: [],
+      maxSessions: 32,
+      metricsPublic: false,
+      operator: { nodes: [], pipelines: undefined },
+    });
     const env = { WEBRTC_BIND_ADDRESS: '127.0.0.1:9000', WEBRTC_AUTH_TOKENS: 'a, b', WEBRTC_MAX_SESSIONS: '5', REMOTEMEDIA_PIPELINES: '/srv/pipelines' };
-    expect(parseWebRtcAppConfig([], env)).toMatchObject({ host: '127.0.0.1', port: 9000, authTokens: ['a', 'b'], maxSessions: 5, operator: { pipelines: '/srv/pipelines' } });
-    expect(parseWebRtcAppConfig(['--bind', '[::1]:0', '--max-sessions', '7', '--pipelines', '/p'], env)).toMatchObject({ host: '::1', port: 0, maxSessions: 7, operator: { pipelines: '/p' } });
+    expect(parseWebRtcAppConfig([], env)).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      authTokens: ['a', 'b'],
+      maxSessions: 5,
+      operator: { pipelines: '/srv/pipelines' },
+    });
+    expect(parseWebRtcAppConfig(['--bind', '[::1]:0', '--max-sessions', '7', '--pipelines', '/p'], env)).toMatchObject({
+      host: '::1',
+      port: 0,
+      maxSessions: 7,
+      operator: { pipelines: '/p' },
+    });
     expect(() => parseWebRtcAppConfig(['--max-sessions', 'many'], {})).toThrow(/--max-sessions must be an integer >= 1/);
   });
 });
@@ -84,9 +102,11 @@ describe('apps/webrtc-server (real process)', () => {
     }
   }, 60_000);
 
-  it.skipIf(!existsSync(CHROMIUM))('Chromium runs the named pipeline over WebRTC (connectPipeline from @remotemedia/transport-webrtc/browser)', async () => {
-    const bundle = await bundleForBrowser(
-      `
+  it.skipIf(!existsSync(CHROMIUM))(
+    'Chromium runs the named pipeline over WebRTC (connectPipeline from @remotemedia/transport-webrtc/browser)',
+    async () => {
+      const bundle = await bundleForBrowser(
+        `
           import { connectPipeline } from '@remotemedia/transport-webrtc/browser';
           window.runNamed = async (token, input) => {
             const session = await connectPipeline({ signalingUrl: 'ws://' + location.host + '/signaling', token, pipeline: 'shout-reverse' });
@@ -95,20 +115,25 @@ describe('apps/webrtc-server (real process)', () => {
             await session.close();
             return out.data;
           };`,
-      join(repo, 'apps/webrtc-server'),
-    );
-    browser = await launchChromium(['--allow-loopback-in-peer-connection']);
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // A document at the server's own origin (its /health), with the client bundle added to it.
-    await page.goto(`${app.url}/health`);
-    await page.addScriptTag({ type: 'module', content: bundle });
-    await page.waitForFunction(() => typeof (window as unknown as { runNamed?: unknown }).runNamed === 'function');
-    const data = await page.evaluate(([token]) => (window as unknown as { runNamed(t: string, i: string): Promise<unknown> }).runNamed(token, 'chromium'), [TOKEN]);
-    expect(data).toMatchObject({ kind: 'text', text: '!MUIMORHC' });
-    expect(errors).toEqual([]);
-  }, 90_000);
+        join(repo, 'apps/webrtc-server'),
+      );
+      browser = await launchChromium(['--allow-loopback-in-peer-connection']);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // A document at the server's own origin (its /health), with the client bundle added to it.
+      await page.goto(`${app.url}/health`);
+      await page.addScriptTag({ type: 'module', content: bundle });
+      await page.waitForFunction(() => typeof (window as unknown as { runNamed?: unknown }).runNamed === 'function');
+      const data = await page.evaluate(
+        ([token]) => (window as unknown as { runNamed(t: string, i: string): Promise<unknown> }).runNamed(token, 'chromium'),
+        [TOKEN],
+      );
+      expect(data).toMatchObject({ kind: 'text', text: '!MUIMORHC' });
+      expect(errors).toEqual([]);
+    },
+    90_000,
+  );
 
   it('on SIGTERM: new offers are refused and /health says not_serving while an open session goes on; then it exits 0', async () => {
     const client = createWebRtcPipelineClient({ signalingUrl: `${app.url.replace('http', 'ws')}/signaling`, token: TOKEN });

@@ -1,7 +1,16 @@
 // The client half: a PipelineClient speaking the JSON-lines protocol of stdio-server.ts. The kit
 // brings the session state machine (ClientStreamSession), the JSON codecs and call deadlines.
 import { createInterface } from 'node:readline';
-import { type CallOptions, type HealthStatus, type ManifestSource, type PipelineClient, type SendOptions, type TransportData, RemoteMediaError, asTransportData } from '@remotemedia/runtime-core';
+import {
+  type CallOptions,
+  type HealthStatus,
+  type ManifestSource,
+  type PipelineClient,
+  type SendOptions,
+  type TransportData,
+  RemoteMediaError,
+  asTransportData,
+} from '@remotemedia/runtime-core';
 import { ClientStreamSession, abortError, callSignal, transportDataFromJson, transportDataToJson } from '@remotemedia/runtime-core/kit';
 
 export interface StdioClientOptions {
@@ -19,7 +28,10 @@ type Line = { id?: number; result?: unknown; session?: string; output?: unknown;
 
 /** Only the wire: inputs are `send` calls, outputs arrive as `{session, output|done|error}` lines. */
 class StdioSession extends ClientStreamSession {
-  constructor(sessionId: string, private readonly call: Call) {
+  constructor(
+    sessionId: string,
+    private readonly call: Call,
+  ) {
     super(sessionId);
   }
   /** One line from the server for this session. */

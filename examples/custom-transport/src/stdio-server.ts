@@ -35,7 +35,11 @@ export function serveStdio({ pipeline, authTokens = [], input = process.stdin, o
 
   async function handle(req: StdioRequest): Promise<unknown> {
     if (authTokens.length && !tokenAllowed(req.token, authTokens)) throw new RemoteMediaError(Code.Unauthenticated, 'invalid or missing token');
-    const session = () => sessions.get(req.session ?? '') ?? (() => { throw new RemoteMediaError(Code.NotFound, `unknown session ${req.session}`); })();
+    const session = () =>
+      sessions.get(req.session ?? '') ??
+      (() => {
+        throw new RemoteMediaError(Code.NotFound, `unknown session ${req.session}`);
+      })();
     switch (req.method) {
       case 'health':
         return { status: 'serving' };
@@ -61,7 +65,9 @@ export function serveStdio({ pipeline, authTokens = [], input = process.stdin, o
       case 'send':
         return session().send(transportDataFromJson(req.input), { nodeId: req.nodeId });
       case 'end':
-        return void session().end().catch(() => {}); // the outcome arrives as done/error
+        return void session()
+          .end()
+          .catch(() => {}); // the outcome arrives as done/error
       case 'close':
         return session().close(req.reason);
       default:
@@ -82,7 +88,9 @@ export function serveStdio({ pipeline, authTokens = [], input = process.stdin, o
       (error) => write({ id: req.id, error: RemoteMediaError.from(error).toJSON() }),
     );
   });
-  return new Promise((resolve) => lines.once('close', () => {
-    void Promise.allSettled([...sessions.values()].map((s) => s.close('stdin closed'))).then(() => resolve());
-  }));
+  return new Promise((resolve) =>
+    lines.once('close', () => {
+      void Promise.allSettled([...sessions.values()].map((s) => s.close('stdin closed'))).then(() => resolve());
+    }),
+  );
 }

@@ -32,7 +32,13 @@ export async function runVadDemo({ client, manifestPath, wavPath, frameMs = 20, 
   })();
   const step = Math.round((audio.sampleRate * frameMs) / 1000) * audio.channels;
   for (let i = 0; i < audio.samples.length; i += step) {
-    const frame: AudioData = { kind: 'audio', samples: audio.samples.slice(i, i + step), sampleRate: audio.sampleRate, channels: audio.channels, timestampUs: Math.round(((i / audio.channels) * 1e6) / audio.sampleRate) };
+    const frame: AudioData = {
+      kind: 'audio',
+      samples: audio.samples.slice(i, i + step),
+      sampleRate: audio.sampleRate,
+      channels: audio.channels,
+      timestampUs: Math.round(((i / audio.channels) * 1e6) / audio.sampleRate),
+    };
     await session.send(frame);
   }
   await session.end();

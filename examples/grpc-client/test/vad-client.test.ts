@@ -14,7 +14,12 @@ describe('README demo: gRPC client streaming a WAV through examples/vad.yaml on 
     const client = createGrpcPipelineClient({ baseUrl: url });
     try {
       const lines: string[] = [];
-      const utterances = await runVadDemo({ client, manifestPath: `${repo}examples/vad.yaml`, wavPath: `${repo}fixtures/audio/speech-48k-stereo.wav`, print: (l) => lines.push(l) });
+      const utterances = await runVadDemo({
+        client,
+        manifestPath: `${repo}examples/vad.yaml`,
+        wavPath: `${repo}fixtures/audio/speech-48k-stereo.wav`,
+        print: (l) => lines.push(l),
+      });
       const expected = JSON.parse(readFileSync(`${repo}fixtures/audio/speech-segments.json`, 'utf8'));
       const segments: Array<{ startMs: number; endMs: number }> = expected.segments;
       expect(utterances.length).toBe(segments.length);

@@ -17,9 +17,10 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over gRPC streaming', ()
     const { url } = await server.listen();
     const client = createGrpcPipelineClient({ baseUrl: url });
     try {
-      const spoken = await runner.execute({ version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] }, [
-        { kind: 'text', text: 'Hello, how are you?' },
-      ]);
+      const spoken = await runner.execute(
+        { version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] },
+        [{ kind: 'text', text: 'Hello, how are you?' }],
+      );
       const question = spoken.map((o) => (o.data as AudioData).samples);
       const input = new Float32Array(24000 + question.reduce((n, q) => n + q.length, 0) + 72000);
       let o = 24000;
@@ -30,7 +31,8 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over gRPC streaming', ()
       const reading = (async () => {
         for await (const out of session.outputs) outs.push(out);
       })();
-      for (let i = 0; i < input.length; i += 960) await session.send({ kind: 'audio', samples: input.slice(i, i + 960), sampleRate: 48000, channels: 1, timestampUs: (i / 48) * 1000 });
+      for (let i = 0; i < input.length; i += 960)
+        await session.send({ kind: 'audio', samples: input.slice(i, i + 960), sampleRate: 48000, channels: 1, timestampUs: (i / 48) * 1000 });
       await session.end();
       await reading;
 
@@ -39,7 +41,11 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over gRPC streaming', ()
       expect(byNode('replies')).toEqual([{ kind: 'text', text: 'Hello! How can I help you?', channel: 'reply' }]);
       const audio = byNode('tts').filter((d): d is AudioData => d.kind === 'audio');
       expect(audio.reduce((n, a) => n + a.samples.length, 0) / 16000).toBeGreaterThan(1);
-      expect(byNode('tts').filter((d) => d.kind === 'json').map((d) => (d as unknown as { value: { tts: string } }).value.tts)).toEqual(['start', 'end']);
+      expect(
+        byNode('tts')
+          .filter((d) => d.kind === 'json')
+          .map((d) => (d as unknown as { value: { tts: string } }).value.tts),
+      ).toEqual(['start', 'end']);
     } finally {
       await client.close();
       await server.close();

@@ -64,6 +64,11 @@ describe('python-client example', () => {
     });
     const r = python(['vad_stream.py', wav, '--server', url]);
     expect(r.status, r.report).toBe(0);
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('speech ')).join('\n')).toBe(localSegments);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('speech '))
+        .join('\n'),
+    ).toBe(localSegments);
   }, 120_000);
 });

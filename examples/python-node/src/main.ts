@@ -11,7 +11,10 @@ export async function runExample(inputs: number[]): Promise<unknown[]> {
   const runner = createNodeRunner({ python: { modules: [NODES_MODULE] } });
   try {
     const manifest = (await loadManifestFile(PIPELINE)) as ManifestSource;
-    const outputs = await runner.execute(manifest, inputs.map((value) => ({ kind: 'json', value }) as const));
+    const outputs = await runner.execute(
+      manifest,
+      inputs.map((value) => ({ kind: 'json', value }) as const),
+    );
     return outputs.map((o) => (o.data.kind === 'json' ? o.data.value : o.data));
   } finally {
     await runner.shutdown();

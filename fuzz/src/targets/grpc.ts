@@ -14,7 +14,13 @@ import { MAX_ERROR_BYTES, SERVER_FAULT_GRPC_STATUSES, judgeHttpAnswer, within } 
 
 const EXECUTE = '/remotemedia.v1.PipelineExecutionService/ExecutePipeline';
 const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
-const GRPC_PATHS = [EXECUTE, STREAM, '/remotemedia.v1.PipelineExecutionService/GetVersion', '/grpc.health.v1.Health/Check', '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo'];
+const GRPC_PATHS = [
+  EXECUTE,
+  STREAM,
+  '/remotemedia.v1.PipelineExecutionService/GetVersion',
+  '/grpc.health.v1.Health/Check',
+  '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+];
 
 interface GrpcCase {
   path: string;
@@ -43,7 +49,7 @@ const dataChunk = fc
       kind === 'audio'
         ? { case: 'audio' as const, value: { samples: payload, sampleRate: u32(n1), channels: u32(n2) } }
         : kind === 'json'
-          ? { case: 'json' as const, value: { json: n1 > 0 ? JSON.stringify(json) ?? 'null' : text } }
+          ? { case: 'json' as const, value: { json: n1 > 0 ? (JSON.stringify(json) ?? 'null') : text } }
           : kind === 'text'
             ? { case: 'text' as const, value: { text } }
             : kind === 'tensor'
@@ -66,21 +72,43 @@ const frame = (message: Uint8Array, lie?: number) => {
   return out;
 };
 
-const executeBody = fc.record({ manifest: manifestText, inputs: fc.array(dataChunk, { maxLength: 3 }) }).map((r) => frame(toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, r))));
+const executeBody = fc
+  .record({ manifest: manifestText, inputs: fc.array(dataChunk, { maxLength: 3 }) })
+  .map((r) => frame(toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, r))));
 
 const streamMessage = fc.oneof(
-  fc.record({ manifest: manifestText, metricsIntervalMs: fc.nat() }).map((init) => create(StreamPipelineRequestSchema, { request: { case: 'init', value: init } })),
+  fc
+    .record({ manifest: manifestText, metricsIntervalMs: fc.nat() })
+    .map((init) => create(StreamPipelineRequestSchema, { request: { case: 'init', value: init } })),
   dataChunk.map((chunk) => create(StreamPipelineRequestSchema, { request: { case: 'data', value: chunk } })),
   fc.constant(create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })),
   fc.string({ maxLength: 30 }).map((reason) => create(StreamPipelineRequestSchema, { request: { case: 'close', value: { reason } } })),
   fc.constant(create(StreamPipelineRequestSchema, {})),
 );
-const streamBody = fc.array(streamMessage, { minLength: 0, maxLength: 6 }).map((messages) => Buffer.concat(messages.map((m) => frame(toBinary(StreamPipelineRequestSchema, m)))));
+const streamBody = fc
+  .array(streamMessage, { minLength: 0, maxLength: 6 })
+  .map((messages) => Buffer.concat(messages.map((m) => frame(toBinary(StreamPipelineRequestSchema, m)))));
 
-const grpcHeaders = fc.record({ 'grpc-timeout': headerValue, 'grpc-encoding': fc.constantFrom('identity', 'gzip', 'br', 'x'), authorization: fc.constantFrom('Bearer x', 'Basic', ''), 'x-remotemedia-timeout-ms': headerValue }, { requiredKeys: [] });
+const grpcHeaders = fc.record(
+  {
+    'grpc-timeout': headerValue,
+    'grpc-encoding': fc.constantFrom('identity', 'gzip', 'br', 'x'),
+    authorization: fc.constantFrom('Bearer x', 'Basic', ''),
+    'x-remotemedia-timeout-ms': headerValue,
+  },
+  { requiredKeys: [] },
+);
 
 export const grpcCases: fc.Arbitrary<GrpcCase> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ path: fc.constant(EXECUTE), contentType: fc.constantFrom('application/grpc', 'application/grpc+proto'), headers: grpcHeaders, body: executeBody }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      path: fc.constant(EXECUTE),
+      contentType: fc.constantFrom('application/grpc', 'application/grpc+proto'),
+      headers: grpcHeaders,
+      body: executeBody,
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ path: fc.constant(STREAM), contentType: fc.constant('application/grpc'), headers: grpcHeaders, body: streamBody }) },
   {
     weight: 2,
@@ -88,7 +116,11 @@ export const grpcCases: fc.Arbitrary<GrpcCase> = fc.oneof(
       path: fc.constantFrom(...GRPC_PATHS),
       contentType: fc.constantFrom('application/grpc', 'application/grpc-web+proto', 'application/grpc+json'),
       headers: grpcHeaders,
-      body: fc.oneof(bytes(), bytes().map((b) => frame(b)), fc.tuple(bytes(64), fc.constantFrom(0xffffffff, 0x7fffffff, 1 << 24, 3)).map(([b, lie]) => frame(b, lie))),
+      body: fc.oneof(
+        bytes(),
+        bytes().map((b) => frame(b)),
+        fc.tuple(bytes(64), fc.constantFrom(0xffffffff, 0x7fffffff, 1 << 24, 3)).map(([b, lie]) => frame(b, lie)),
+      ),
     }),
   },
   {
@@ -97,10 +129,22 @@ export const grpcCases: fc.Arbitrary<GrpcCase> = fc.oneof(
       path: fc.constantFrom(EXECUTE, '/remotemedia.v1.PipelineExecutionService/GetVersion'),
       contentType: fc.constantFrom('application/json', 'application/proto'),
       headers: fc.record({ 'connect-protocol-version': fc.constantFrom('1', '2', ''), 'connect-timeout-ms': headerValue }, { requiredKeys: [] }),
-      body: fc.oneof(fc.record({ manifest: manifestText, inputs: fc.array(nastyJson, { maxLength: 2 }) }).map((b) => Buffer.from(JSON.stringify(b))), nastyJson.map((j) => Buffer.from(JSON.stringify(j) ?? '')), bytes()),
+      body: fc.oneof(
+        fc.record({ manifest: manifestText, inputs: fc.array(nastyJson, { maxLength: 2 }) }).map((b) => Buffer.from(JSON.stringify(b))),
+        nastyJson.map((j) => Buffer.from(JSON.stringify(j) ?? '')),
+        bytes(),
+      ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ path: fc.tuple(fc.constantFrom('/', '/remotemedia.v1.PipelineExecutionService/', '/x.Y/'), pathSegment).map(([a, b]) => a + b), contentType: fc.constantFrom('application/grpc', 'text/html', ''), headers: fc.constant({}), body: bytes(32) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      path: fc.tuple(fc.constantFrom('/', '/remotemedia.v1.PipelineExecutionService/', '/x.Y/'), pathSegment).map(([a, b]) => a + b),
+      contentType: fc.constantFrom('application/grpc', 'text/html', ''),
+      headers: fc.constant({}),
+      body: bytes(32),
+    }),
+  },
 );
 
 interface Answer {
@@ -122,7 +166,13 @@ function http2(server: LiveServer): ClientHttp2Session {
 
 function send(server: LiveServer, c: GrpcCase): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const stream = http2(server).request({ ':method': 'POST', ':path': c.path, ...(c.contentType ? { 'content-type': c.contentType } : {}), te: 'trailers', ...c.headers });
+    const stream = http2(server).request({
+      ':method': 'POST',
+      ':path': c.path,
+      ...(c.contentType ? { 'content-type': c.contentType } : {}),
+      te: 'trailers',
+      ...c.headers,
+    });
     const chunks: Buffer[] = [];
     let headers: IncomingHttpHeaders = {};
     let trailers: IncomingHttpHeaders = {};
@@ -170,10 +220,17 @@ export const grpcTarget: FuzzTarget<GrpcCase> = {
   async warmUp(server) {
     const manifest = JSON.stringify({ version: 'v1', metadata: { name: 'warm' }, nodes: [{ id: 'v', nodeType: 'SileroVAD' }] });
     const input = create(DataChunkSchema, { data: { data: { case: 'audio', value: { samples: new Uint8Array(4096), sampleRate: 16000, channels: 1 } } } });
-    await send(server, { path: EXECUTE, contentType: 'application/grpc', headers: {}, body: frame(toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest, inputs: [input] }))) });
+    await send(server, {
+      path: EXECUTE,
+      contentType: 'application/grpc',
+      headers: {},
+      body: frame(toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest, inputs: [input] }))),
+    });
   },
   async healthy(server) {
-    const check = send(server, { path: '/grpc.health.v1.Health/Check', contentType: 'application/grpc', headers: {}, body: frame(new Uint8Array()) }).then((a) => (a.trailers['grpc-status'] ?? a.headers['grpc-status']) === '0');
+    const check = send(server, { path: '/grpc.health.v1.Health/Check', contentType: 'application/grpc', headers: {}, body: frame(new Uint8Array()) }).then(
+      (a) => (a.trailers['grpc-status'] ?? a.headers['grpc-status']) === '0',
+    );
     return within(2000, check, () => false).catch(() => false);
   },
   async send(server, c) {

@@ -17,14 +17,22 @@ type HttpCase =
 
 const jsonBody = fc.oneof(
   fc.record({ manifest: manifestText, inputs: fc.array(inputItem, { maxLength: 4 }) }).map((b) => JSON.stringify(b)),
-  fc.record({ manifest: manifestText, inputs: fc.array(inputItem, { maxLength: 2 }), timeoutMs: fc.oneof(fc.constantFrom(0, -1, 0.5, 1e20, 1e300, '5'), fc.nat()) }).map((b) => JSON.stringify(b)),
+  fc
+    .record({
+      manifest: manifestText,
+      inputs: fc.array(inputItem, { maxLength: 2 }),
+      timeoutMs: fc.oneof(fc.constantFrom(0, -1, 0.5, 1e20, 1e300, '5'), fc.nat()),
+    })
+    .map((b) => JSON.stringify(b)),
   nastyJson.map((v) => JSON.stringify(v) ?? 'null'),
   fc.string({ unit: 'binary', maxLength: 100 }),
 );
 
 const wsFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   fc.record({ type: fc.constant('start'), manifest: manifestText }).map((m) => JSON.stringify(m)),
-  fc.record({ type: fc.constant('input'), id: fc.oneof(fc.nat(), fc.constant(-1), fc.constant('x')), item: inputItem }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+  fc
+    .record({ type: fc.constant('input'), id: fc.oneof(fc.nat(), fc.constant(-1), fc.constant('x')), item: inputItem }, { requiredKeys: ['type'] })
+    .map((m) => JSON.stringify(m)),
   fc.constantFrom('{"type":"end"}', '{"type":"close"}', '{"type":"nope"}', '{}', 'not json', '{"type":"input","id":1}'),
   fc.uint8Array({ maxLength: 64 }),
   fc.tuple(fc.nat(200), fc.string({ maxLength: 60 }), fc.uint8Array({ maxLength: 32 })).map(([len, header, payload]) => {
@@ -36,13 +44,29 @@ const wsFrame: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 );
 
 export const httpCases: fc.Arbitrary<HttpCase> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('execute' as const), body: jsonBody, contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''), timeoutHeader: fc.option(headerValue, { nil: undefined }) }, { requiredKeys: ['kind', 'body', 'contentType'] }) },
+  {
+    weight: 5,
+    arbitrary: fc.record(
+      {
+        kind: fc.constant('execute' as const),
+        body: jsonBody,
+        contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''),
+        timeoutHeader: fc.option(headerValue, { nil: undefined }),
+      },
+      { requiredKeys: ['kind', 'body', 'contentType'] },
+    ),
+  },
   {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('raw' as const),
       body: fc.uint8Array({ maxLength: 2000 }),
-      query: fc.tuple(headerValue, headerValue, fc.constantFrom('f32le', 's16le', 'mp3', ''), fc.option(manifestText, { nil: undefined })).map(([rate, channels, encoding, manifest]) => `?sampleRate=${encodeURIComponent(rate)}&channels=${encodeURIComponent(channels)}&encoding=${encoding}${manifest ? `&manifest=${encodeURIComponent(manifest.slice(0, 4000))}` : ''}`),
+      query: fc
+        .tuple(headerValue, headerValue, fc.constantFrom('f32le', 's16le', 'mp3', ''), fc.option(manifestText, { nil: undefined }))
+        .map(
+          ([rate, channels, encoding, manifest]) =>
+            `?sampleRate=${encodeURIComponent(rate)}&channels=${encodeURIComponent(channels)}&encoding=${encoding}${manifest ? `&manifest=${encodeURIComponent(manifest.slice(0, 4000))}` : ''}`,
+        ),
       contentType: fc.constantFrom('application/octet-stream', 'audio/wav', 'application/json'),
     }),
   },
@@ -51,17 +75,60 @@ export const httpCases: fc.Arbitrary<HttpCase> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('session' as const),
       manifest: manifestText,
-      ops: fc.array(fc.record({ op: fc.constantFrom('input' as const, 'end' as const, 'output' as const, 'delete' as const), body: fc.option(fc.oneof(inputItem.map((i) => JSON.stringify(i)), fc.array(inputItem, { maxLength: 3 }).map((inputs) => JSON.stringify({ inputs }))), { nil: undefined }) }, { requiredKeys: ['op'] }), { maxLength: 5 }),
+      ops: fc.array(
+        fc.record(
+          {
+            op: fc.constantFrom('input' as const, 'end' as const, 'output' as const, 'delete' as const),
+            body: fc.option(
+              fc.oneof(
+                inputItem.map((i) => JSON.stringify(i)),
+                fc.array(inputItem, { maxLength: 3 }).map((inputs) => JSON.stringify({ inputs })),
+              ),
+              { nil: undefined },
+            ),
+          },
+          { requiredKeys: ['op'] },
+        ),
+        { maxLength: 5 },
+      ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('path' as const), method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'), path: fc.tuple(fc.constantFrom('/v1/sessions/', '/v1/', '/', '/v1/execute/', '/v1/sessions/x/'), pathSegment, fc.constantFrom('', '/input', '/output', '/end', '/ws')).map((p) => p.join('')), body: fc.string({ maxLength: 50 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('websocket' as const), path: fc.constantFrom('/v1/stream', '/v1/stream', '/v1/sessions/nope/ws'), frames: fc.array(wsFrame, { minLength: 1, maxLength: 8 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('path' as const),
+      method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'),
+      path: fc
+        .tuple(
+          fc.constantFrom('/v1/sessions/', '/v1/', '/', '/v1/execute/', '/v1/sessions/x/'),
+          pathSegment,
+          fc.constantFrom('', '/input', '/output', '/end', '/ws'),
+        )
+        .map((p) => p.join('')),
+      body: fc.string({ maxLength: 50 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('websocket' as const),
+      path: fc.constantFrom('/v1/stream', '/v1/stream', '/v1/sessions/nope/ws'),
+      frames: fc.array(wsFrame, { minLength: 1, maxLength: 8 }),
+    }),
+  },
 );
 
 const newAgent = () => new Agent({ connections: 8, headersTimeout: 20_000, bodyTimeout: 20_000 });
 let agent = newAgent();
 
-async function call(server: LiveServer, method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>, what: string): Promise<{ status: number; body: Buffer; problem?: string }> {
+async function call(
+  server: LiveServer,
+  method: string,
+  path: string,
+  body: string | Uint8Array | undefined,
+  headers: Record<string, string>,
+  what: string,
+): Promise<{ status: number; body: Buffer; problem?: string }> {
   const res = await request(server.url + path, { method: method as 'GET', body, headers, dispatcher: agent, signal: AbortSignal.timeout(20_000) });
   const buf = Buffer.from(await res.body.arrayBuffer());
   const problem = judgeHttpAnswer(res.statusCode, buf, what);
@@ -69,7 +136,14 @@ async function call(server: LiveServer, method: string, path: string, body: stri
 }
 
 async function sendSession(server: LiveServer, c: Extract<HttpCase, { kind: 'session' }>): Promise<string | undefined> {
-  const created = await call(server, 'POST', '/v1/sessions', JSON.stringify({ manifest: c.manifest }), { 'content-type': 'application/json' }, 'POST /v1/sessions');
+  const created = await call(
+    server,
+    'POST',
+    '/v1/sessions',
+    JSON.stringify({ manifest: c.manifest }),
+    { 'content-type': 'application/json' },
+    'POST /v1/sessions',
+  );
   if (created.problem || created.status !== 201) return created.problem;
   const id = (JSON.parse(created.body.toString()) as { sessionId: string }).sessionId;
   try {
@@ -77,12 +151,21 @@ async function sendSession(server: LiveServer, c: Extract<HttpCase, { kind: 'ses
       const path = `/v1/sessions/${encodeURIComponent(id)}`;
       if (op === 'output') {
         // SSE: read what arrives within a moment, then leave (the server must cope with that too).
-        const res = await request(`${server.url}${path}/output`, { method: 'GET', dispatcher: agent, signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+        const res = await request(`${server.url}${path}/output`, { method: 'GET', dispatcher: agent, signal: AbortSignal.timeout(1000) }).catch(
+          () => undefined,
+        );
         if (res && res.statusCode >= 400) return judgeHttpAnswer(res.statusCode, Buffer.from(await res.body.arrayBuffer()), 'GET output');
         await res?.body.arrayBuffer().catch(() => undefined);
         continue;
       }
-      const r = await call(server, op === 'delete' ? 'DELETE' : 'POST', op === 'delete' ? path : `${path}/${op}`, op === 'input' ? (body ?? '{}') : undefined, op === 'input' ? { 'content-type': 'application/json' } : {}, `${op} on a session`);
+      const r = await call(
+        server,
+        op === 'delete' ? 'DELETE' : 'POST',
+        op === 'delete' ? path : `${path}/${op}`,
+        op === 'input' ? (body ?? '{}') : undefined,
+        op === 'input' ? { 'content-type': 'application/json' } : {},
+        `${op} on a session`,
+      );
       if (r.problem) return r.problem;
     }
   } finally {
@@ -138,21 +221,46 @@ export const httpTarget: FuzzTarget<HttpCase> = {
   async warmUp(server) {
     const vad = { version: 'v1', metadata: { name: 'warm' }, nodes: [{ id: 'v', nodeType: 'SileroVAD' }] };
     const samples = Buffer.from(new Float32Array(1024).buffer).toString('base64');
-    await call(server, 'POST', '/v1/execute', JSON.stringify({ manifest: vad, inputs: [{ data: { kind: 'audio', samples, sampleRate: 16000, channels: 1 } }] }), { 'content-type': 'application/json' }, 'warm-up');
+    await call(
+      server,
+      'POST',
+      '/v1/execute',
+      JSON.stringify({ manifest: vad, inputs: [{ data: { kind: 'audio', samples, sampleRate: 16000, channels: 1 } }] }),
+      { 'content-type': 'application/json' },
+      'warm-up',
+    );
   },
   async healthy(server) {
-    return within(2000, request(`${server.url}/health`, { dispatcher: agent }).then(async (r) => (await r.body.arrayBuffer(), r.statusCode === 200)), () => false).catch(() => false);
+    return within(
+      2000,
+      request(`${server.url}/health`, { dispatcher: agent }).then(async (r) => (await r.body.arrayBuffer(), r.statusCode === 200)),
+      () => false,
+    ).catch(() => false);
   },
   async send(server, c) {
     switch (c.kind) {
       case 'execute':
-        return (await call(server, 'POST', '/v1/execute', c.body, { ...(c.contentType ? { 'content-type': c.contentType } : {}), ...(c.timeoutHeader !== undefined ? { 'x-remotemedia-timeout-ms': c.timeoutHeader } : {}) }, 'POST /v1/execute')).problem;
+        return (
+          await call(
+            server,
+            'POST',
+            '/v1/execute',
+            c.body,
+            {
+              ...(c.contentType ? { 'content-type': c.contentType } : {}),
+              ...(c.timeoutHeader !== undefined ? { 'x-remotemedia-timeout-ms': c.timeoutHeader } : {}),
+            },
+            'POST /v1/execute',
+          )
+        ).problem;
       case 'raw':
         return (await call(server, 'POST', `/v1/execute${c.query}`, c.body, { 'content-type': c.contentType }, 'POST /v1/execute (raw)')).problem;
       case 'session':
         return sendSession(server, c);
       case 'path':
-        return (await call(server, c.method, c.path, c.method === 'GET' || c.method === 'OPTIONS' ? undefined : c.body, {}, `${c.method} ${c.path.slice(0, 80)}`)).problem;
+        return (
+          await call(server, c.method, c.path, c.method === 'GET' || c.method === 'OPTIONS' ? undefined : c.body, {}, `${c.method} ${c.path.slice(0, 80)}`)
+        ).problem;
       case 'websocket':
         return sendWebSocket(server, c);
     }

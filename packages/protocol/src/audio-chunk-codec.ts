@@ -45,7 +45,12 @@ export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array
   if (!isWireInt(timestampUs) || !isWireInt(value.sequence) || !isWireInt(a.sampleRate) || !isWireInt(a.channels)) return undefined;
   const samples = a.samples.byteLength;
   const streamIdBytes = a.streamId === undefined ? -1 : utf8Length(a.streamId);
-  const audioLen = lenField(samples) + (a.sampleRate ? 1 + varintSize(a.sampleRate) : 0) + (a.channels ? 1 + varintSize(a.channels) : 0) + (timestampUs === undefined ? 0 : 1 + varintSize(timestampUs)) + (streamIdBytes < 0 ? 0 : lenField(streamIdBytes));
+  const audioLen =
+    lenField(samples) +
+    (a.sampleRate ? 1 + varintSize(a.sampleRate) : 0) +
+    (a.channels ? 1 + varintSize(a.channels) : 0) +
+    (timestampUs === undefined ? 0 : 1 + varintSize(timestampUs)) +
+    (streamIdBytes < 0 ? 0 : lenField(streamIdBytes));
   const bufferLen = lenField(audioLen);
   const entries: [string, string, number, number][] = [];
   let metadataLen = 0;

@@ -1,5 +1,17 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { CONTROL_TYPES, Code, IMAGE_FORMATS, PIXEL_FORMATS, RemoteMediaError, type ControlMessage as RuntimeControlMessage, type JsonValue, type RuntimeData, TENSOR_DTYPES, VIDEO_CODECS, expectedTensorBytes } from '@remotemedia/runtime-core';
+import {
+  CONTROL_TYPES,
+  Code,
+  IMAGE_FORMATS,
+  PIXEL_FORMATS,
+  RemoteMediaError,
+  type ControlMessage as RuntimeControlMessage,
+  type JsonValue,
+  type RuntimeData,
+  TENSOR_DTYPES,
+  VIDEO_CODECS,
+  expectedTensorBytes,
+} from '@remotemedia/runtime-core';
 import { float32ToBytes } from '@remotemedia/runtime-core/kit';
 import { type DataBuffer, DataBufferSchema, type ControlMessage as WireControlMessage } from './gen/remotemedia/v1/data_pb.js';
 import { enumFromWire, enumToWire } from './enum-mapping.js';
@@ -19,7 +31,13 @@ export function toDataBuffer(data: RuntimeData): DataBuffer {
       return create(DataBufferSchema, {
         data: {
           case: 'audio',
-          value: { samples: float32ToBytes(data.samples), sampleRate: data.sampleRate, channels: data.channels, timestampUs: optInt64(data.timestampUs), streamId: data.streamId },
+          value: {
+            samples: float32ToBytes(data.samples),
+            sampleRate: data.sampleRate,
+            channels: data.channels,
+            timestampUs: optInt64(data.timestampUs),
+            streamId: data.streamId,
+          },
         },
       });
     case 'video':
@@ -41,7 +59,10 @@ export function toDataBuffer(data: RuntimeData): DataBuffer {
       });
     case 'image':
       return create(DataBufferSchema, {
-        data: { case: 'image', value: { data: data.bytes, format: enumToWire(IMAGE_FORMATS, data.format, 'image format'), width: data.width, height: data.height } },
+        data: {
+          case: 'image',
+          value: { data: data.bytes, format: enumToWire(IMAGE_FORMATS, data.format, 'image format'), width: data.width, height: data.height },
+        },
       });
     case 'tensor':
       return create(DataBufferSchema, {
@@ -85,7 +106,13 @@ export function fromDataBuffer(msg: DataBuffer, path = 'data'): RuntimeData {
     case 'video': {
       const v = d.value;
       return withOptional(
-        { kind: 'video', pixels: copy(v.pixels), width: v.width, height: v.height, pixelFormat: enumFromWire(PIXEL_FORMATS, v.pixelFormat, 'pixel format', `${path}.video.pixel_format`) },
+        {
+          kind: 'video',
+          pixels: copy(v.pixels),
+          width: v.width,
+          height: v.height,
+          pixelFormat: enumFromWire(PIXEL_FORMATS, v.pixelFormat, 'pixel format', `${path}.video.pixel_format`),
+        },
         {
           codec: v.codec === undefined ? undefined : enumFromWire(VIDEO_CODECS, v.codec, 'video codec', `${path}.video.codec`),
           frameNumber: optNumber(v.frameNumber),
@@ -97,14 +124,18 @@ export function fromDataBuffer(msg: DataBuffer, path = 'data'): RuntimeData {
     }
     case 'image': {
       const i = d.value;
-      return withOptional({ kind: 'image', bytes: copy(i.data), format: enumFromWire(IMAGE_FORMATS, i.format, 'image format', `${path}.image.format`) }, { width: i.width, height: i.height });
+      return withOptional(
+        { kind: 'image', bytes: copy(i.data), format: enumFromWire(IMAGE_FORMATS, i.format, 'image format', `${path}.image.format`) },
+        { width: i.width, height: i.height },
+      );
     }
     case 'tensor': {
       const t = d.value;
       const dtype = enumFromWire(TENSOR_DTYPES, t.dtype, 'tensor dtype', `${path}.tensor.dtype`);
       const shape = t.shape.map(Number);
       const expected = expectedTensorBytes({ shape, dtype });
-      if (t.data.byteLength !== expected) throw invalid(`${path}.tensor.data`, `has ${t.data.byteLength} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`);
+      if (t.data.byteLength !== expected)
+        throw invalid(`${path}.tensor.data`, `has ${t.data.byteLength} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`);
       return { kind: 'tensor', bytes: copy(t.data), shape, dtype };
     }
     case 'json': {
@@ -128,11 +159,18 @@ export function fromDataBuffer(msg: DataBuffer, path = 'data'): RuntimeData {
 }
 
 /** AudioBuffer fields -> RuntimeData audio, validated (shared with the hand-written audio codec). */
-export function audioFromWire(a: { samples: Uint8Array; sampleRate: number; channels: number; timestampUs?: bigint; streamId?: string }, path: string): RuntimeData {
-  if (a.samples.byteLength % 4 !== 0) throw invalid(`${path}.audio.samples`, `byte length ${a.samples.byteLength} is not a multiple of 4 (float32 little-endian)`);
+export function audioFromWire(
+  a: { samples: Uint8Array; sampleRate: number; channels: number; timestampUs?: bigint; streamId?: string },
+  path: string,
+): RuntimeData {
+  if (a.samples.byteLength % 4 !== 0)
+    throw invalid(`${path}.audio.samples`, `byte length ${a.samples.byteLength} is not a multiple of 4 (float32 little-endian)`);
   if (a.channels < 1) throw invalid(`${path}.audio.channels`, 'must be at least 1');
   if (a.sampleRate < 1) throw invalid(`${path}.audio.sample_rate`, 'must be at least 1');
-  return withOptional({ kind: 'audio', samples: leBytesToFloat32(a.samples), sampleRate: a.sampleRate, channels: a.channels }, { timestampUs: optNumber(a.timestampUs), streamId: a.streamId });
+  return withOptional(
+    { kind: 'audio', samples: leBytesToFloat32(a.samples), sampleRate: a.sampleRate, channels: a.channels },
+    { timestampUs: optNumber(a.timestampUs), streamId: a.streamId },
+  );
 }
 
 /** Binary protobuf of one RuntimeData value. */

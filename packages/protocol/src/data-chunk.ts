@@ -12,7 +12,11 @@ export function toDataChunk(value: TransportData | RuntimeData, nodeId?: string)
 
 /** DataChunk -> TransportData; `path` names the chunk in errors, e.g. `inputs[3]`. */
 export function fromDataChunk(chunk: DataChunk, path = 'chunk'): TransportData {
-  if (!chunk.data) throw new RemoteMediaError(Code.InvalidArgument, `${path}.data: missing`, { details: [{ path: `${path}.data`, message: 'missing' }], reason: 'MalformedData' });
+  if (!chunk.data)
+    throw new RemoteMediaError(Code.InvalidArgument, `${path}.data: missing`, {
+      details: [{ path: `${path}.data`, message: 'missing' }],
+      reason: 'MalformedData',
+    });
   const data = fromDataBuffer(chunk.data, `${path}.data`);
   const metadata = { ...chunk.metadata };
   return chunk.sequence === undefined ? { data, metadata } : { data, metadata, sequence: Number(chunk.sequence) };

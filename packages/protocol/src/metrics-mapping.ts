@@ -49,7 +49,14 @@ export function sessionMetricsFromProto(m: SessionMetrics): SessionMetricsSnapsh
         interrupted: Number(n.interrupted),
         retries: Number(n.retries),
         queueDepth: Number(n.queueDepth),
-        latency: { count: Number(l?.count ?? 0n), meanUs: l?.meanUs ?? 0, p50Us: l?.p50Us ?? 0, p95Us: l?.p95Us ?? 0, p99Us: l?.p99Us ?? 0, maxUs: l?.maxUs ?? 0 },
+        latency: {
+          count: Number(l?.count ?? 0n),
+          meanUs: l?.meanUs ?? 0,
+          p50Us: l?.p50Us ?? 0,
+          p95Us: l?.p95Us ?? 0,
+          p99Us: l?.p99Us ?? 0,
+          maxUs: l?.maxUs ?? 0,
+        },
         ...(n.progress === undefined ? {} : { progress: n.progress }),
       };
     }),

@@ -9,7 +9,14 @@ const cases: [string, TransportData][] = [
   ['plain 20 ms chunk', { data: audio(samples(320, 0.1), 16_000), metadata: {} }],
   ['stereo with sequence', { data: audio(samples(1920, 0.3), 48_000, 2), metadata: {}, sequence: 12_345 }],
   ['empty samples', { data: audio(new Float32Array(0), 8000), metadata: {} }],
-  ['timestamp, stream id, metadata (unicode)', { data: audio(samples(16, 0.7), 44_100, 1, { timestampUs: 1_700_000_000_000_000 / 1000, streamId: 'mic-é🎙' }), metadata: { speaker: 'Zoë', '': 'empty key', k: '' }, sequence: 0 }],
+  [
+    'timestamp, stream id, metadata (unicode)',
+    {
+      data: audio(samples(16, 0.7), 44_100, 1, { timestampUs: 1_700_000_000_000_000 / 1000, streamId: 'mic-é🎙' }),
+      metadata: { speaker: 'Zoë', '': 'empty key', k: '' },
+      sequence: 0,
+    },
+  ],
   ['special floats', { data: audio(new Float32Array([Number.NaN, -0, Infinity, -Infinity, 1.5e-45]), 16_000), metadata: {} }],
 ];
 
@@ -26,7 +33,10 @@ describe('hand-written audio chunk codec', () => {
   });
 
   it.each(cases)('decodeAudioData matches protobuf-es: %s', (_name, value) => {
-    const bytes = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(value, 'node-7') } }));
+    const bytes = toBinary(
+      StreamPipelineRequestSchema,
+      create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(value, 'node-7') } }),
+    );
     const fast = decodeAudioData(bytes)!;
     expect(fast).toBeDefined();
     const reference = fromBinary(StreamPipelineRequestSchema, bytes).request.value as never;
@@ -35,7 +45,10 @@ describe('hand-written audio chunk codec', () => {
   });
 
   it('decoded samples own their memory (the receive buffer is reused)', () => {
-    const bytes = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(audio(new Float32Array([0.25, 0.5]), 16_000)) } }));
+    const bytes = toBinary(
+      StreamPipelineRequestSchema,
+      create(StreamPipelineRequestSchema, { request: { case: 'data', value: toDataChunk(audio(new Float32Array([0.25, 0.5]), 16_000)) } }),
+    );
     const fast = decodeAudioData(bytes)!;
     bytes.fill(0);
     expect([...(fast.input.data as { samples: Float32Array }).samples]).toEqual([0.25, 0.5]);
@@ -48,10 +61,24 @@ describe('hand-written audio chunk codec', () => {
     const encode = (value: object) => toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value));
     expect(decodeAudioData(encode({ request: { case: 'data', value: toDataChunk(text('hi')) } }))).toBeUndefined();
     expect(decodeAudioData(encode({ request: { case: 'end', value: {} } }))).toBeUndefined();
-    expect(decodeAudioData(encode({ request: { case: 'data', value: toDataChunk(audio(new Float32Array(2), 16_000, 1, { timestampUs: 2 ** 60 })) } }))).toBeUndefined();
+    expect(
+      decodeAudioData(encode({ request: { case: 'data', value: toDataChunk(audio(new Float32Array(2), 16_000, 1, { timestampUs: 2 ** 60 })) } })),
+    ).toBeUndefined();
     // Invalid values (channels 0, odd byte count) go to the slow path, which names the field in its error.
-    expect(decodeAudioData(encode({ request: { case: 'data', value: { data: { data: { case: 'audio', value: { samples: new Uint8Array(8), sampleRate: 16_000, channels: 0 } } } } } }))).toBeUndefined();
-    expect(decodeAudioData(encode({ request: { case: 'data', value: { data: { data: { case: 'audio', value: { samples: new Uint8Array(6), sampleRate: 16_000, channels: 1 } } } } } }))).toBeUndefined();
+    expect(
+      decodeAudioData(
+        encode({
+          request: { case: 'data', value: { data: { data: { case: 'audio', value: { samples: new Uint8Array(8), sampleRate: 16_000, channels: 0 } } } } },
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      decodeAudioData(
+        encode({
+          request: { case: 'data', value: { data: { data: { case: 'audio', value: { samples: new Uint8Array(6), sampleRate: 16_000, channels: 1 } } } } },
+        }),
+      ),
+    ).toBeUndefined();
     // Truncated or garbage bytes never throw here.
     const good = encode({ request: { case: 'data', value: toDataChunk(audio(new Float32Array(4), 16_000)) } });
     for (let cut = 0; cut < good.length; cut++) expect(decodeAudioData(good.subarray(0, cut))).toBeUndefined();

@@ -1,7 +1,19 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, RemoteMediaError, type RuntimeData, type TensorData, audio, binary, control, json, text } from '@remotemedia/runtime-core';
 import { describe, expect, it } from 'vitest';
-import { type ControlType, DataBufferSchema, type ImageFormat, type PixelFormat, DataChunkSchema, decodeDataBuffer, encodeDataBuffer, fromDataBuffer, fromDataChunk, toDataBuffer, toDataChunk } from '../src/index.js';
+import {
+  type ControlType,
+  DataBufferSchema,
+  type ImageFormat,
+  type PixelFormat,
+  DataChunkSchema,
+  decodeDataBuffer,
+  encodeDataBuffer,
+  fromDataBuffer,
+  fromDataChunk,
+  toDataBuffer,
+  toDataChunk,
+} from '../src/index.js';
 
 const roundTrip = (data: RuntimeData) => decodeDataBuffer(encodeDataBuffer(data));
 
@@ -9,7 +21,18 @@ const samples: Record<string, RuntimeData> = {
   audio: audio(new Float32Array([0, 0.5, -1, 1, 0.25, -0.125]), 48_000, 2, { timestampUs: 1_700_000_000_000_000, streamId: 'mic' }),
   'audio (mono, no extras)': audio(new Float32Array([0.1, 0.2, 0.3]), 16_000),
   'audio (empty)': audio(new Float32Array(0), 16_000),
-  video: { kind: 'video', pixels: new Uint8Array([1, 2, 3, 4, 5, 6]), width: 2, height: 1, pixelFormat: 'rgb24', codec: 'raw', frameNumber: 42, timestampUs: 33_333, keyframe: false, streamId: 'cam' },
+  video: {
+    kind: 'video',
+    pixels: new Uint8Array([1, 2, 3, 4, 5, 6]),
+    width: 2,
+    height: 1,
+    pixelFormat: 'rgb24',
+    codec: 'raw',
+    frameNumber: 42,
+    timestampUs: 33_333,
+    keyframe: false,
+    streamId: 'cam',
+  },
   'video (minimal)': { kind: 'video', pixels: new Uint8Array(0), width: 0, height: 0, pixelFormat: 'encoded' },
   image: { kind: 'image', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), format: 'png', width: 1, height: 1 },
   tensor: { kind: 'tensor', bytes: new Uint8Array(new Float64Array([1.5, -2, 3]).buffer), shape: [3], dtype: 'float64' },
@@ -52,13 +75,17 @@ describe('DataBuffer mapping', () => {
 
   it('round-trips a big tensor (8 MiB) and audio of one minute', () => {
     // Compared as bytes: deep equality of multi-megabyte typed arrays is slow in the matcher.
-    const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const same = (a: ArrayBufferView, b: ArrayBufferView) =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
     const t = new Float32Array(2 * 1024 * 1024).map((_, i) => Math.sin(i));
     const tensor: TensorData = { kind: 'tensor', bytes: new Uint8Array(t.buffer), shape: [1024, 2048], dtype: 'float32' };
     const tensorOut = roundTrip(tensor) as typeof tensor;
     expect({ ...tensorOut, bytes: undefined }).toEqual({ ...tensor, bytes: undefined });
     expect(same(tensorOut.bytes, tensor.bytes)).toBe(true);
-    const a = audio(new Float32Array(16_000 * 60).map((_, i) => Math.cos(i) * 0.5), 16_000);
+    const a = audio(
+      new Float32Array(16_000 * 60).map((_, i) => Math.cos(i) * 0.5),
+      16_000,
+    );
     const audioOut = roundTrip(a) as typeof a;
     expect(audioOut.samples).toBeInstanceOf(Float32Array);
     expect(audioOut.samples.length).toBe(a.samples.length);
@@ -102,12 +129,30 @@ describe('DataBuffer mapping', () => {
   it('rejects an empty DataBuffer, odd audio byte lengths, unknown enums, tensor size mismatch and bad JSON, naming the field', () => {
     const cases: [Uint8Array, RegExp][] = [
       [new Uint8Array(0), /carries no data/],
-      [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'audio', value: { samples: new Uint8Array(5), sampleRate: 16000, channels: 1 } } })), /audio\.samples: byte length 5/],
-      [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'audio', value: { samples: new Uint8Array(4), sampleRate: 16000, channels: 0 } } })), /audio\.channels/],
-      [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'video', value: { pixelFormat: 99 as PixelFormat } } })), /video\.pixel_format: unknown pixel format 99/],
+      [
+        toBinary(
+          DataBufferSchema,
+          create(DataBufferSchema, { data: { case: 'audio', value: { samples: new Uint8Array(5), sampleRate: 16000, channels: 1 } } }),
+        ),
+        /audio\.samples: byte length 5/,
+      ],
+      [
+        toBinary(
+          DataBufferSchema,
+          create(DataBufferSchema, { data: { case: 'audio', value: { samples: new Uint8Array(4), sampleRate: 16000, channels: 0 } } }),
+        ),
+        /audio\.channels/,
+      ],
+      [
+        toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'video', value: { pixelFormat: 99 as PixelFormat } } })),
+        /video\.pixel_format: unknown pixel format 99/,
+      ],
       [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'image', value: { format: 42 as ImageFormat } } })), /image\.format/],
       [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'control', value: { type: 7 as ControlType } } })), /control\.type/],
-      [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'tensor', value: { data: new Uint8Array(3), shape: [2n], dtype: 1 } } })), /tensor\.data: has 3 bytes but shape \[2\] of float32 needs 8/],
+      [
+        toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'tensor', value: { data: new Uint8Array(3), shape: [2n], dtype: 1 } } })),
+        /tensor\.data: has 3 bytes but shape \[2\] of float32 needs 8/,
+      ],
       [toBinary(DataBufferSchema, create(DataBufferSchema, { data: { case: 'json', value: { json: '{not json' } } })), /json\.json: is not valid JSON/],
     ];
     for (const [bytes, message] of cases) {

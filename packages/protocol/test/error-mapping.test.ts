@@ -35,8 +35,31 @@ describe('metrics mapping', () => {
       inputs: 3,
       outputs: 2,
       nodes: [
-        { nodeId: 'a', nodeType: 'PassThrough', itemsIn: 3, itemsOut: 3, errors: 0, drops: 1, interrupted: 0, retries: 2, queueDepth: 0, latency: { count: 3, meanUs: 10, p50Us: 9, p95Us: 20, p99Us: 20, maxUs: 21 } },
-        { nodeId: 'b', nodeType: 'X', itemsIn: 0, itemsOut: 0, errors: 0, drops: 0, interrupted: 0, retries: 0, queueDepth: 1, latency: { count: 0, meanUs: 0, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 }, progress: 0.5 },
+        {
+          nodeId: 'a',
+          nodeType: 'PassThrough',
+          itemsIn: 3,
+          itemsOut: 3,
+          errors: 0,
+          drops: 1,
+          interrupted: 0,
+          retries: 2,
+          queueDepth: 0,
+          latency: { count: 3, meanUs: 10, p50Us: 9, p95Us: 20, p99Us: 20, maxUs: 21 },
+        },
+        {
+          nodeId: 'b',
+          nodeType: 'X',
+          itemsIn: 0,
+          itemsOut: 0,
+          errors: 0,
+          drops: 0,
+          interrupted: 0,
+          retries: 0,
+          queueDepth: 1,
+          latency: { count: 0, meanUs: 0, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0 },
+          progress: 0.5,
+        },
       ],
     };
     expect(sessionMetricsFromProto(sessionMetricsToProto(snapshot))).toStrictEqual(snapshot);

@@ -20,7 +20,7 @@ describe('utf8 helpers (no Buffer)', () => {
     expect(readUtf8(bad, 0, bad.length)).toBe(new TextDecoder().decode(bad));
   });
 
-  it('leBytesToFloat32 copies: small results share a slab but never each other\'s values', () => {
+  it("leBytesToFloat32 copies: small results share a slab but never each other's values", () => {
     const a = leBytesToFloat32(new Uint8Array(new Float32Array([1, 2, 3]).buffer));
     const b = leBytesToFloat32(new Uint8Array(new Float32Array([4, 5]).buffer));
     const big = leBytesToFloat32(new Uint8Array(new Float32Array(2000).fill(7).buffer));

@@ -128,7 +128,17 @@ export class Endpoint {
   }
 
   snapshot(): EndpointSnapshot {
-    return { endpoint: this.url, breaker: this.breakerState, healthy: this.healthy, active: this.active, sessions: this.sessions, calls: this.calls, failures: this.failures, probes: this.probes, probeFailures: this.probeFailures };
+    return {
+      endpoint: this.url,
+      breaker: this.breakerState,
+      healthy: this.healthy,
+      active: this.active,
+      sessions: this.sessions,
+      calls: this.calls,
+      failures: this.failures,
+      probes: this.probes,
+      probeFailures: this.probeFailures,
+    };
   }
 
   async close(): Promise<void> {

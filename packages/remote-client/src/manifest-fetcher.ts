@@ -50,9 +50,15 @@ export function createManifestFetcher(options: ManifestFetcherOptions = {}): Man
     } catch (error) {
       throw fail(url, 'not an absolute URL', error, Code.InvalidArgument);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw fail(url, `protocol ${parsed.protocol} is not http or https`, undefined, Code.InvalidArgument);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw fail(url, `protocol ${parsed.protocol} is not http or https`, undefined, Code.InvalidArgument);
     if (!allowed.has('*') && !allowed.has(parsed.host.toLowerCase()) && !allowed.has(parsed.hostname.toLowerCase())) {
-      throw fail(url, `host "${parsed.host}" is not in allowedManifestHosts (${[...allowed].join(', ') || 'none configured'})`, undefined, Code.PermissionDenied);
+      throw fail(
+        url,
+        `host "${parsed.host}" is not in allowedManifestHosts (${[...allowed].join(', ') || 'none configured'})`,
+        undefined,
+        Code.PermissionDenied,
+      );
     }
     const deadline = AbortSignal.timeout(timeoutMs);
     let text: string;
@@ -64,7 +70,12 @@ export function createManifestFetcher(options: ManifestFetcherOptions = {}): Man
       });
       if (res.statusCode !== 200) {
         await res.body.dump();
-        throw fail(url, `HTTP ${res.statusCode}`, undefined, res.statusCode === 404 ? Code.NotFound : res.statusCode === 401 || res.statusCode === 403 ? Code.PermissionDenied : Code.Unavailable);
+        throw fail(
+          url,
+          `HTTP ${res.statusCode}`,
+          undefined,
+          res.statusCode === 404 ? Code.NotFound : res.statusCode === 401 || res.statusCode === 403 ? Code.PermissionDenied : Code.Unavailable,
+        );
       }
       const length = Number(res.headers['content-length'] ?? 0);
       if (length > maxBytes) {
@@ -85,13 +96,21 @@ export function createManifestFetcher(options: ManifestFetcherOptions = {}): Man
     } catch (error) {
       if (error instanceof RemoteMediaError) throw error;
       if (signal?.aborted) throw RemoteMediaError.from(error, Code.Canceled);
-      throw fail(url, deadline.aborted ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error), error, deadline.aborted ? Code.DeadlineExceeded : Code.Unavailable);
+      throw fail(
+        url,
+        deadline.aborted ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error),
+        error,
+        deadline.aborted ? Code.DeadlineExceeded : Code.Unavailable,
+      );
     }
     try {
       return parseManifestText(text, url) as ManifestInput;
     } catch (error) {
       const e = RemoteMediaError.from(error, Code.InvalidArgument);
-      throw remoteError(Code.InvalidArgument, RemoteReason.ManifestFetchFailed, `manifest at ${url} does not parse: ${e.rawMessage}`, { cause: error, details: [...e.details] });
+      throw remoteError(Code.InvalidArgument, RemoteReason.ManifestFetchFailed, `manifest at ${url} does not parse: ${e.rawMessage}`, {
+        cause: error,
+        details: [...e.details],
+      });
     }
   }
 

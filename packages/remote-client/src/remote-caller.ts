@@ -88,7 +88,13 @@ async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint
  * Failures that are the request's fault (bad manifest, auth, a remote node's error) end the
  * call immediately: another endpoint would answer the same.
  */
-export async function callWithFailover<T>(routes: readonly Route[], remote: RemoteAttempt<T>, local: LocalAttempt<T>, settings: FailoverSettings, signal?: AbortSignal): Promise<CallResult<T>> {
+export async function callWithFailover<T>(
+  routes: readonly Route[],
+  remote: RemoteAttempt<T>,
+  local: LocalAttempt<T>,
+  settings: FailoverSettings,
+  signal?: AbortSignal,
+): Promise<CallResult<T>> {
   // Allocated on the first failure only: the common call succeeds at once.
   let failures: { endpoint: string; error: unknown }[] | undefined;
   let open: string[] | undefined;
@@ -143,11 +149,20 @@ function finalError(failures: { endpoint: string; error: unknown }[], open: stri
   const cause = failures[failures.length - 1].error;
   const allTimeouts = failures.every((f) => f.error instanceof RemoteMediaError && f.error.reason === RemoteReason.RemoteTimeout);
   if (allTimeouts) {
-    return remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `no endpoint answered in time after ${failures.length} attempts`, { ...extra, details, cause });
+    return remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `no endpoint answered in time after ${failures.length} attempts`, {
+      ...extra,
+      details,
+      cause,
+    });
   }
-  return remoteError(Code.Unavailable, RemoteReason.AllEndpointsFailed, `all endpoints failed after ${failures.length} attempts; last: ${cause instanceof Error ? cause.message : String(cause)}`, {
-    ...extra,
-    details,
-    cause,
-  });
+  return remoteError(
+    Code.Unavailable,
+    RemoteReason.AllEndpointsFailed,
+    `all endpoints failed after ${failures.length} attempts; last: ${cause instanceof Error ? cause.message : String(cause)}`,
+    {
+      ...extra,
+      details,
+      cause,
+    },
+  );
 }

@@ -3,9 +3,7 @@ import { type ManifestFetcher, namedManifestUrl } from './manifest-fetcher.js';
 import { RemoteReason, remoteError } from './remote-errors.js';
 
 /** Where a remote manifest comes from. */
-export type ManifestRef =
-  | { kind: 'inline'; manifest: ManifestInput | string }
-  | { kind: 'url'; url: string; headers?: Readonly<Record<string, string>> };
+export type ManifestRef = { kind: 'inline'; manifest: ManifestInput | string } | { kind: 'url'; url: string; headers?: Readonly<Record<string, string>> };
 
 export interface DependencyCheckOptions {
   fetcher: ManifestFetcher;
@@ -22,7 +20,8 @@ export const MAX_REMOTE_DEPTH = 10;
 export function manifestRefOf(params: Record<string, unknown>): ManifestRef | undefined {
   if (params.manifest !== undefined) return { kind: 'inline', manifest: params.manifest as ManifestInput | string };
   if (typeof params.manifestUrl === 'string') return { kind: 'url', url: params.manifestUrl };
-  if (typeof params.pipelineName === 'string' && typeof params.manifestEndpoint === 'string') return { kind: 'url', url: namedManifestUrl(params.manifestEndpoint, params.pipelineName) };
+  if (typeof params.pipelineName === 'string' && typeof params.manifestEndpoint === 'string')
+    return { kind: 'url', url: namedManifestUrl(params.manifestEndpoint, params.pipelineName) };
   return undefined;
 }
 
@@ -61,7 +60,11 @@ export async function checkRemoteDependencies(root: ManifestRef, options: Depend
     }
     const chain = [...path, here];
     if (chain.length > maxDepth) {
-      throw remoteError(Code.FailedPrecondition, RemoteReason.RemoteDepthExceeded, `remote pipelines nest deeper than ${maxDepth}: ${chain.map((p) => p.label).join(' -> ')}`);
+      throw remoteError(
+        Code.FailedPrecondition,
+        RemoteReason.RemoteDepthExceeded,
+        `remote pipelines nest deeper than ${maxDepth}: ${chain.map((p) => p.label).join(' -> ')}`,
+      );
     }
     const nodes = Array.isArray(manifest.nodes) ? (manifest.nodes as Record<string, unknown>[]) : [];
     for (const node of nodes) {

@@ -26,7 +26,12 @@ export const RemoteReason = {
 } as const;
 export type RemoteReason = (typeof RemoteReason)[keyof typeof RemoteReason];
 
-export function remoteError(code: Code, reason: RemoteReason, message: string, extra: { cause?: unknown; details?: ErrorDetail[]; nodeId?: string } = {}): RemoteMediaError {
+export function remoteError(
+  code: Code,
+  reason: RemoteReason,
+  message: string,
+  extra: { cause?: unknown; details?: ErrorDetail[]; nodeId?: string } = {},
+): RemoteMediaError {
   return new RemoteMediaError(code, message, { ...extra, reason });
 }
 

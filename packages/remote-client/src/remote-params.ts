@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-const int = (min: number, what: string) => z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(min, { error: `expected ${what}` });
+const int = (min: number, what: string) =>
+  z
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .min(min, { error: `expected ${what}` });
 
 export const transportNameSchema = z.enum(['grpc', 'http', 'webrtc'], { error: 'expected one of grpc, http, webrtc' });
 export type TransportName = z.output<typeof transportNameSchema>;
@@ -105,12 +109,16 @@ export const remotePipelineParamsSchema = z
   .strict()
   .superRefine((p, ctx) => {
     if (p.endpoint === undefined && p.endpoints === undefined) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'set `endpoint` or `endpoints`' });
-    if (p.endpoint !== undefined && p.endpoints !== undefined) ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'set `endpoint` or `endpoints`, not both' });
+    if (p.endpoint !== undefined && p.endpoints !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'set `endpoint` or `endpoints`, not both' });
     const sources = [p.manifest !== undefined, p.manifestUrl !== undefined, p.pipelineName !== undefined].filter(Boolean).length;
-    if (sources !== 1) ctx.addIssue({ code: 'custom', path: ['manifest'], message: 'set exactly one of `manifest`, `manifestUrl`, or `pipelineName` (+ `manifestEndpoint`)' });
-    if (p.pipelineName !== undefined && p.manifestEndpoint === undefined) ctx.addIssue({ code: 'custom', path: ['manifestEndpoint'], message: '`pipelineName` needs `manifestEndpoint`' });
+    if (sources !== 1)
+      ctx.addIssue({ code: 'custom', path: ['manifest'], message: 'set exactly one of `manifest`, `manifestUrl`, or `pipelineName` (+ `manifestEndpoint`)' });
+    if (p.pipelineName !== undefined && p.manifestEndpoint === undefined)
+      ctx.addIssue({ code: 'custom', path: ['manifestEndpoint'], message: '`pipelineName` needs `manifestEndpoint`' });
     p.fallback.forEach((f, i) => {
-      if (f.local !== undefined && i !== p.fallback.length - 1) ctx.addIssue({ code: 'custom', path: ['fallback', i, 'local'], message: 'a local manifest must be the last fallback entry' });
+      if (f.local !== undefined && i !== p.fallback.length - 1)
+        ctx.addIssue({ code: 'custom', path: ['fallback', i, 'local'], message: 'a local manifest must be the last fallback entry' });
     });
   });
 

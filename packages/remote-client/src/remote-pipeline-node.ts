@@ -61,7 +61,11 @@ export function normalizeEndpoint(endpoint: string): string {
 }
 
 /** The endpoints a RemotePipeline's params name, with their params path. */
-function namedEndpoints(p: { endpoint?: string; endpoints?: string[]; fallback?: { endpoint?: string; endpoints?: string[] }[] }): { path: (string | number)[]; endpoint: string }[] {
+function namedEndpoints(p: {
+  endpoint?: string;
+  endpoints?: string[];
+  fallback?: { endpoint?: string; endpoints?: string[] }[];
+}): { path: (string | number)[]; endpoint: string }[] {
   const out: { path: (string | number)[]; endpoint: string }[] = [];
   if (p.endpoint !== undefined) out.push({ path: ['endpoint'], endpoint: p.endpoint });
   p.endpoints?.forEach((endpoint, i) => out.push({ path: ['endpoints', i], endpoint }));
@@ -104,15 +108,20 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
   const allowed = options.allowedEndpoints === undefined ? undefined : new Set(options.allowedEndpoints.map((e) => (e === '*' ? '*' : normalizeEndpoint(e))));
   const endpointTokens = new Map(Object.entries(options.endpointTokens ?? {}).map(([e, t]) => [normalizeEndpoint(e), t]));
   // The allowlist is part of validation: a manifest naming another endpoint never gets a node created (so nothing connects).
-  const paramsSchema = allowed === undefined || allowed.has('*')
-    ? remotePipelineParamsSchema
-    : remotePipelineParamsSchema.superRefine((p, ctx) => {
-        for (const { path, endpoint } of namedEndpoints(p)) {
-          if (!allowed.has(normalizeEndpoint(endpoint))) {
-            ctx.addIssue({ code: 'custom', path, message: `endpoint ${JSON.stringify(endpoint.slice(0, 200))} is not allowed by the server (operator allowlist remote.endpoints: ${allowed.size ? [...allowed].join(', ') : 'none'})` });
+  const paramsSchema =
+    allowed === undefined || allowed.has('*')
+      ? remotePipelineParamsSchema
+      : remotePipelineParamsSchema.superRefine((p, ctx) => {
+          for (const { path, endpoint } of namedEndpoints(p)) {
+            if (!allowed.has(normalizeEndpoint(endpoint))) {
+              ctx.addIssue({
+                code: 'custom',
+                path,
+                message: `endpoint ${JSON.stringify(endpoint.slice(0, 200))} is not allowed by the server (operator allowlist remote.endpoints: ${allowed.size ? [...allowed].join(', ') : 'none'})`,
+              });
+            }
           }
-        }
-      });
+        });
 
   const poolFor = (spec: PoolSpec, p: RemotePipelineParams): EndpointPool => {
     const key = JSON.stringify([spec.transport, spec.endpoints, spec.authToken, p.timeoutMs, p.loadBalance, p.circuitBreaker, p.healthCheck]);
@@ -138,7 +147,9 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
 
   const routesFor = (p: RemotePipelineParams): Route[] => {
     const token = p.authToken === undefined ? undefined : substituteEnv(p.authToken, env, 'params.authToken');
-    const routes: Route[] = [{ kind: 'remote', pool: poolFor({ transport: p.transport, endpoints: p.endpoints ?? [p.endpoint!], authToken: token, label: p.transport }, p) }];
+    const routes: Route[] = [
+      { kind: 'remote', pool: poolFor({ transport: p.transport, endpoints: p.endpoints ?? [p.endpoint!], authToken: token, label: p.transport }, p) },
+    ];
     p.fallback.forEach((f, i) => {
       if (f.local !== undefined) {
         localRunner ??= createPipelineRunner({ registry: new NodeRegistry([...builtinNodes, ...(options.localNodes ?? [])]) });
@@ -147,7 +158,10 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
       }
       const transport = f.transport ?? p.transport;
       const authToken = f.authToken === undefined ? token : substituteEnv(f.authToken, env, `params.fallback[${i}].authToken`);
-      routes.push({ kind: 'remote', pool: poolFor({ transport, endpoints: f.endpoints ?? [f.endpoint!], authToken, label: `fallback[${i}] ${transport}` }, p) });
+      routes.push({
+        kind: 'remote',
+        pool: poolFor({ transport, endpoints: f.endpoints ?? [f.endpoint!], authToken, label: `fallback[${i}] ${transport}` }, p),
+      });
     });
     return routes;
   };
@@ -161,7 +175,8 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
 
   return {
     type,
-    description: 'Runs a sub-pipeline on remote RemoteMedia servers (gRPC, HTTP or WebRTC) with retries, circuit breakers, load balancing, health checks and fallback.',
+    description:
+      'Runs a sub-pipeline on remote RemoteMedia servers (gRPC, HTTP or WebRTC) with retries, circuit breakers, load balancing, health checks and fallback.',
     paramsSchema,
     accepts: 'any',
     produces: 'any',

@@ -114,7 +114,12 @@ export class RemoteStream {
     this.#check(live);
     let endError: unknown;
     try {
-      await this.#guard(live, ended.then((e) => void (endError = e)), signal, 'confirm the end');
+      await this.#guard(
+        live,
+        ended.then((e) => void (endError = e)),
+        signal,
+        'confirm the end',
+      );
     } catch (error) {
       throw this.#lost(live, error, signal);
     }
@@ -187,7 +192,10 @@ export class RemoteStream {
       onAbort = () => reject(signal.reason ?? new RemoteMediaError(Code.Canceled, 'cancelled'));
       signal.addEventListener('abort', onAbort, { once: true });
       timer = setTimeout(
-        () => reject(remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `remote session did not ${what} within timeoutMs=${this.options.idleTimeoutMs}`)),
+        () =>
+          reject(
+            remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `remote session did not ${what} within timeoutMs=${this.options.idleTimeoutMs}`),
+          ),
         this.options.idleTimeoutMs,
       );
     });

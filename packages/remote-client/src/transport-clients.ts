@@ -43,7 +43,11 @@ export async function resolveClientFactory(transport: TransportName, factories: 
   }
   const factory = mod.createTransportClient;
   if (typeof factory !== 'function') {
-    throw remoteError(Code.FailedPrecondition, RemoteReason.TransportNotInstalled, `${pkg} does not export createTransportClient(options); is it an older version?`);
+    throw remoteError(
+      Code.FailedPrecondition,
+      RemoteReason.TransportNotInstalled,
+      `${pkg} does not export createTransportClient(options); is it an older version?`,
+    );
   }
   return factory as TransportClientFactory;
 }

@@ -43,11 +43,15 @@ describe('a transport that is not installed', () => {
       writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hook.mjs')}`)});\n`);
       // Run from the package folder so its own dependencies resolve as they do for a user.
       writeFileSync(join(packageDir, '.missing-transport.tmp.mjs'), SCRIPT);
-      const child = spawnSync(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', '--import', join(dir, 'register.mjs'), '.missing-transport.tmp.mjs'], {
-        cwd: packageDir,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const child = spawnSync(
+        process.execPath,
+        ['--conditions=@remotemedia/source', '--import', 'tsx', '--import', join(dir, 'register.mjs'), '.missing-transport.tmp.mjs'],
+        {
+          cwd: packageDir,
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
       const result = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { code?: number; message?: string };
       expect(result.message, child.stderr).toMatch(/install it \(npm install @remotemedia\/transport-webrtc\)/);
       expect(result.code).toBe(9); // FailedPrecondition

@@ -1,4 +1,13 @@
-import { Code, type NodeContext, type PipelineClient, type PipelineNode, RemoteMediaError, type RuntimeData, type StreamSession, json } from '@remotemedia/runtime-core';
+import {
+  Code,
+  type NodeContext,
+  type PipelineClient,
+  type PipelineNode,
+  RemoteMediaError,
+  type RuntimeData,
+  type StreamSession,
+  json,
+} from '@remotemedia/runtime-core';
 import { createTestNodeContext } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,7 +25,10 @@ afterEach(async () => {
 
 async function nodeOf(def: RemotePipelineNodeDefinition, params: Record<string, unknown>, signal = new AbortController().signal): Promise<PipelineNode> {
   const ctx: NodeContext = createTestNodeContext({ nodeId: 'remote', nodeType: 'RemotePipeline', sessionId: 's', signal });
-  return def.create(def.paramsSchema.parse({ transport: 'grpc', authToken: 'secret', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params }), ctx);
+  return def.create(
+    def.paramsSchema.parse({ transport: 'grpc', authToken: 'secret', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params }),
+    ctx,
+  );
 }
 
 async function collect(out: unknown): Promise<RuntimeData[]> {
@@ -56,7 +68,10 @@ describe('cancellation and hangs', () => {
     const node = await nodeOf(definition, { endpoint: 'a', manifest: slow });
     const controller = new AbortController();
     const call = Promise.resolve(node.process(json(1), { signal: controller.signal, metadata: {} }));
-    await waitUntil(() => definition!.snapshot()[0].endpoints[0].active === 1, { what: 'the call in flight on the endpoint', observe: () => definition!.snapshot() });
+    await waitUntil(() => definition!.snapshot()[0].endpoints[0].active === 1, {
+      what: 'the call in flight on the endpoint',
+      observe: () => definition!.snapshot(),
+    });
     controller.abort();
     await expect(call).rejects.toMatchObject({ code: Code.Canceled });
     expect(definition.snapshot()[0].endpoints[0]).toMatchObject({ failures: 0, breaker: 'closed', active: 0 });

@@ -7,12 +7,22 @@ import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../
 import { type ServerProcess, startGrpcServerProcess } from './helpers/grpc-processes.js';
 
 const TOKEN = 'remote-client-grpc-token';
-const addTen: ManifestInput = { version: 'v1', metadata: { name: 'add-ten' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }] };
+const addTen: ManifestInput = {
+  version: 'v1',
+  metadata: { name: 'add-ten' },
+  nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }],
+};
 const slow = (ms: number): ManifestInput => ({ version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 'slow', nodeType: 'SlowEcho', params: { ms } }] });
 const local = (params: Record<string, unknown>): ManifestInput => ({
   version: 'v1',
   metadata: { name: 'local' },
-  nodes: [{ id: 'remote', nodeType: 'RemotePipeline', params: { transport: 'grpc', authToken: TOKEN, manifest: addTen, retry: { backoffMs: 20 }, healthCheck: { enabled: false }, ...params } }],
+  nodes: [
+    {
+      id: 'remote',
+      nodeType: 'RemotePipeline',
+      params: { transport: 'grpc', authToken: TOKEN, manifest: addTen, retry: { backoffMs: 20 }, healthCheck: { enabled: false }, ...params },
+    },
+  ],
 });
 const values = (outs: TransportData[]) => outs.map((o) => (o.data as { value: unknown }).value);
 
@@ -74,16 +84,31 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     // One endpoint (so health marking it unhealthy cannot steer calls away before the breaker
     // trips) with a local fallback that keeps requests succeeding; resetTimeoutMs of an hour,
     // so only health checks can close the breaker within this test.
-    const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
+    const localAdd = {
+      version: 'v1',
+      metadata: { name: 'local-add' },
+      nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }],
+    };
     const url = urls()[0];
-    const manifest = local({ endpoint: url, retry: { maxRetries: 0 }, circuitBreaker: { resetTimeoutMs: 3_600_000 }, healthCheck: { intervalMs: 100, timeoutMs: 1000 }, fallback: [{ local: localAdd }] });
+    const manifest = local({
+      endpoint: url,
+      retry: { maxRetries: 0 },
+      circuitBreaker: { resetTimeoutMs: 3_600_000 },
+      healthCheck: { intervalMs: 100, timeoutMs: 1000 },
+      fallback: [{ local: localAdd }],
+    });
     expect(values(await runner.execute(manifest, [json(0)]))).toEqual([10]);
     await procs[0].kill();
     for (let i = 1; i <= 8; i++) expect(values(await runner.execute(manifest, [json(i)]))).toEqual([i + 1000]);
     expect(stats(url)).toMatchObject({ failures: 5, breaker: 'open' });
 
     procs[0] = await startGrpcServerProcess(TOKEN, procs[0].port);
-    await waitUntil(() => stats(url).breaker === 'closed', { what: 'the breaker closed by a health check', timeoutMs: 10_000, intervalMs: 50, observe: () => stats(url) });
+    await waitUntil(() => stats(url).breaker === 'closed', {
+      what: 'the breaker closed by a health check',
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      observe: () => stats(url),
+    });
     expect(stats(url)).toMatchObject({ breaker: 'closed', healthy: true });
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
   });
@@ -116,7 +141,11 @@ describe('RemotePipelineNode over gRPC (server processes)', () => {
     await ensureAllUp();
     definition = createRemotePipelineNode();
     const runner = createPipelineRunner({ nodes: [definition] });
-    const localAdd = { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] };
+    const localAdd = {
+      version: 'v1',
+      metadata: { name: 'local-add' },
+      nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }],
+    };
     const manifest = local({ endpoints: [urls()[0], urls()[1]], retry: { maxRetries: 1, backoffMs: 10 }, fallback: [{ local: localAdd }] });
     expect(values(await runner.execute(manifest, [json(1)]))).toEqual([11]);
     await Promise.all([procs[0].kill(), procs[1].kill()]);

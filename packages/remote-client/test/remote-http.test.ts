@@ -8,11 +8,21 @@ import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../
 import { SlowEchoNode } from './helpers/in-memory-fleet.js';
 
 const TOKEN = 'remote-client-http-token';
-const remoteManifest: ManifestInput = { version: 'v1', metadata: { name: 'add-ten' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }] };
+const remoteManifest: ManifestInput = {
+  version: 'v1',
+  metadata: { name: 'add-ten' },
+  nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }],
+};
 const local = (params: Record<string, unknown>): ManifestInput => ({
   version: 'v1',
   metadata: { name: 'local' },
-  nodes: [{ id: 'remote', nodeType: 'RemotePipeline', params: { transport: 'http', authToken: TOKEN, manifest: remoteManifest, retry: { backoffMs: 5 }, healthCheck: { enabled: false }, ...params } }],
+  nodes: [
+    {
+      id: 'remote',
+      nodeType: 'RemotePipeline',
+      params: { transport: 'http', authToken: TOKEN, manifest: remoteManifest, retry: { backoffMs: 5 }, healthCheck: { enabled: false }, ...params },
+    },
+  ],
 });
 const values = (outs: TransportData[]) => outs.map((o) => (o.data as { value: unknown }).value);
 

@@ -17,7 +17,10 @@ const remote = (name: string, nested: Record<string, unknown>[] = []): string =>
   JSON.stringify({
     version: 'v1',
     metadata: { name },
-    nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }, ...nested.map((params, i) => ({ id: `r${i}`, nodeType: 'RemotePipeline', params: { endpoint: 'x', ...params } }))],
+    nodes: [
+      { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } },
+      ...nested.map((params, i) => ({ id: `r${i}`, nodeType: 'RemotePipeline', params: { endpoint: 'x', ...params } })),
+    ],
     connections: nested.map((_, i) => ({ from: i === 0 ? 'add' : `r${i - 1}`, to: `r${i}` })),
   });
 
@@ -36,7 +39,10 @@ beforeAll(async () => {
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   base = `http://${host}`;
   served.set('/add.json', remote('add'));
-  served.set('/add.yaml', 'version: v1\nmetadata: { name: add-yaml }\nnodes:\n  - id: add\n    nodeType: Calculator\n    params: { operation: add, operand: 10 }\n');
+  served.set(
+    '/add.yaml',
+    'version: v1\nmetadata: { name: add-yaml }\nnodes:\n  - id: add\n    nodeType: Calculator\n    params: { operation: add, operand: 10 }\n',
+  );
   served.set('/a.json', remote('a', [{ manifestUrl: `${base}/b.json` }]));
   served.set('/b.json', remote('b', [{ manifest: JSON.parse(remote('inner', [{ manifestUrl: `${base}/a.json` }])) }]));
   served.set('/broken.json', '{ "version": ');

@@ -3,13 +3,27 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createRemotePipelineNode, registerRemoteNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
 
-const remoteManifest: ManifestInput = { version: 'v1', metadata: { name: 'add-ten' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }] };
-const slowManifest = (ms: number): ManifestInput => ({ version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 'slow', nodeType: 'SlowEcho', params: { ms } }] });
+const remoteManifest: ManifestInput = {
+  version: 'v1',
+  metadata: { name: 'add-ten' },
+  nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }],
+};
+const slowManifest = (ms: number): ManifestInput => ({
+  version: 'v1',
+  metadata: { name: 'slow' },
+  nodes: [{ id: 'slow', nodeType: 'SlowEcho', params: { ms } }],
+});
 
 const local = (params: Record<string, unknown>): ManifestInput => ({
   version: 'v1',
   metadata: { name: 'local' },
-  nodes: [{ id: 'remote', nodeType: 'RemotePipeline', params: { transport: 'grpc', authToken: 'secret', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params } }],
+  nodes: [
+    {
+      id: 'remote',
+      nodeType: 'RemotePipeline',
+      params: { transport: 'grpc', authToken: 'secret', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params },
+    },
+  ],
 });
 
 const values = (outs: { data: RuntimeData }[]) => outs.map((o) => (o.data as { value: unknown }).value);
@@ -30,7 +44,10 @@ function setup(names = ['a', 'b', 'c'], extra: Parameters<typeof createRemotePip
 describe('RemotePipelineNode, unary', () => {
   it('runs the remote manifest and spreads calls round-robin', async () => {
     const { fleet, runner } = setup();
-    const out = await runner.execute(local({ endpoints: ['a', 'b', 'c'], manifest: remoteManifest }), [1, 2, 3, 4, 5, 6].map((v) => json(v)));
+    const out = await runner.execute(
+      local({ endpoints: ['a', 'b', 'c'], manifest: remoteManifest }),
+      [1, 2, 3, 4, 5, 6].map((v) => json(v)),
+    );
     expect(values(out)).toEqual([11, 12, 13, 14, 15, 16]);
     expect(['a', 'b', 'c'].map((n) => fleet.get(n).handled)).toEqual([2, 2, 2]);
   });
@@ -95,7 +112,16 @@ describe('RemotePipelineNode, unary', () => {
       endpoints: ['a', 'b'],
       manifest: remoteManifest,
       retry: { maxRetries: 1, backoffMs: 1 },
-      fallback: [{ endpoint: 'c', transport: 'http' }, { local: { version: 'v1', metadata: { name: 'local-add' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }] } }],
+      fallback: [
+        { endpoint: 'c', transport: 'http' },
+        {
+          local: {
+            version: 'v1',
+            metadata: { name: 'local-add' },
+            nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1000 } }],
+          },
+        },
+      ],
     });
     fleet.get('a').kill();
     fleet.get('b').kill();
@@ -134,7 +160,9 @@ describe('RemotePipelineNode, unary', () => {
   it('substitutes ${ENV} in authToken and names a missing variable', async () => {
     const { runner } = setup(['a'], { env: { REMOTE_TOKEN: 'secret' } });
     expect(values(await runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${REMOTE_TOKEN}' }), [json(1)]))).toEqual([11]);
-    await expect(runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${NOPE_TOKEN}' }), [json(1)])).rejects.toThrow(/NOPE_TOKEN is not set/);
+    await expect(runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: '${NOPE_TOKEN}' }), [json(1)])).rejects.toThrow(
+      /NOPE_TOKEN is not set/,
+    );
     // a wrong token is the request's fault: Unauthenticated, not failover
     await expect(runner.execute(local({ endpoint: 'a', manifest: remoteManifest, authToken: 'wrong' }), [json(1)])).rejects.toMatchObject({ code: 16 });
   });
@@ -146,7 +174,9 @@ describe('RemotePipelineNode, unary', () => {
     expect(shape.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['nodes[0].params.transport', 'nodes[0].params.loadBalance']));
     const rules = runner.validate(local({ manifest: remoteManifest, manifestUrl: 'http://x/y', fallback: [{ local: remoteManifest }, { endpoint: 'b' }] }));
     expect(rules.ok).toBe(false);
-    expect(rules.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['nodes[0].params.endpoint', 'nodes[0].params.manifest', 'nodes[0].params.fallback[0].local']));
+    expect(rules.problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['nodes[0].params.endpoint', 'nodes[0].params.manifest', 'nodes[0].params.fallback[0].local']),
+    );
   });
 
   it('registerRemoteNode adds the type to a registry; fallback entries may carry their own token', async () => {
@@ -156,7 +186,13 @@ describe('RemotePipelineNode, unary', () => {
     expect(registry.has('RemotePipeline')).toBe(true);
     const runner = createPipelineRunner({ registry });
     fleet.get('a').kill();
-    const manifest = local({ endpoint: 'a', authToken: 'wrong-for-b', manifest: remoteManifest, retry: { maxRetries: 0 }, fallback: [{ endpoint: 'b', authToken: '${B_TOKEN}' }] });
+    const manifest = local({
+      endpoint: 'a',
+      authToken: 'wrong-for-b',
+      manifest: remoteManifest,
+      retry: { maxRetries: 0 },
+      fallback: [{ endpoint: 'b', authToken: '${B_TOKEN}' }],
+    });
     expect(values(await runner.execute(manifest, [json(5)]))).toEqual([15]);
     expect(definition.snapshot().map((p) => p.pool)).toEqual(['grpc', 'fallback[0] grpc']);
   });

@@ -4,11 +4,22 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RemotePipelineNodeDefinition, createRemotePipelineNode } from '../src/index.js';
 import { createFleet } from './helpers/in-memory-fleet.js';
 
-const remoteManifest: ManifestInput = { version: 'v1', metadata: { name: 'add-ten' }, nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }] };
+const remoteManifest: ManifestInput = {
+  version: 'v1',
+  metadata: { name: 'add-ten' },
+  nodes: [{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 10 } }],
+};
 const local = (params: Record<string, unknown>, node: Record<string, unknown> = {}): ManifestInput => ({
   version: 'v1',
   metadata: { name: 'local' },
-  nodes: [{ id: 'remote', nodeType: 'RemotePipeline', ...node, params: { transport: 'grpc', authToken: 'secret', mode: 'streaming', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params } }],
+  nodes: [
+    {
+      id: 'remote',
+      nodeType: 'RemotePipeline',
+      ...node,
+      params: { transport: 'grpc', authToken: 'secret', mode: 'streaming', healthCheck: { enabled: false }, retry: { backoffMs: 1 }, ...params },
+    },
+  ],
 });
 const value = (o: TransportData) => (o.data as { value: unknown }).value;
 
@@ -74,7 +85,7 @@ describe('RemotePipelineNode, streaming', () => {
     await session.end();
   });
 
-  it('with-input and outputLingerMs: each input\'s outputs flow out without waiting for the next input', async () => {
+  it("with-input and outputLingerMs: each input's outputs flow out without waiting for the next input", async () => {
     const { runner } = setup();
     const slowRemote = { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'SlowEcho', params: { ms: 5 } }] };
     const session = await runner.stream(local({ endpoint: 'a', manifest: slowRemote, outputDelivery: 'with-input', outputLingerMs: 1000 }));
@@ -131,7 +142,12 @@ describe('RemotePipelineNode, streaming', () => {
     fleet.get('a').kill();
     fleet.get('b').kill();
     const session = await runner.stream(
-      local({ endpoints: ['a', 'b'], manifest: remoteManifest, retry: { maxRetries: 0 }, fallback: [{ local: { ...remoteManifest, nodes: [{ id: 'x', nodeType: 'Calculator', params: { operation: 'multiply', operand: 2 } }] } }] }),
+      local({
+        endpoints: ['a', 'b'],
+        manifest: remoteManifest,
+        retry: { maxRetries: 0 },
+        fallback: [{ local: { ...remoteManifest, nodes: [{ id: 'x', nodeType: 'Calculator', params: { operation: 'multiply', operand: 2 } }] } }],
+      }),
     );
     const read = drain(session.outputs);
     for (let i = 1; i <= 3; i++) await session.send(json(i));

@@ -91,8 +91,23 @@ if (args.includes('--if-changed') && !contextOnly) {
 // --- 1. package closure ----------------------------------------------------------------------
 const installed = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 // Tools of a full system that a Python image never runs (dpkg's own helpers and what only they need).
-const SKIP = new Set(['dpkg', 'debconf', 'perl-base', 'debianutils', 'install-info', 'tar', 'init-system-helpers', 'media-types', 'mime-support', 'readline-common', 'libreadline8', 'python3-pkg-resources']);
-const roots = ['python3', 'ca-certificates', 'tzdata', ...(withNumpy && installed('python3-numpy') ? ['python3-numpy'] : [])].filter((p) => p === 'python3' || installed(p));
+const SKIP = new Set([
+  'dpkg',
+  'debconf',
+  'perl-base',
+  'debianutils',
+  'install-info',
+  'tar',
+  'init-system-helpers',
+  'media-types',
+  'mime-support',
+  'readline-common',
+  'libreadline8',
+  'python3-pkg-resources',
+]);
+const roots = ['python3', 'ca-certificates', 'tzdata', ...(withNumpy && installed('python3-numpy') ? ['python3-numpy'] : [])].filter(
+  (p) => p === 'python3' || installed(p),
+);
 const closure = new Set();
 const queue = [...roots];
 while (queue.length) {
@@ -101,7 +116,10 @@ while (queue.length) {
   const depends = spawnSync('dpkg-query', ['-W', '-f=${Pre-Depends}, ${Depends}', pkg], { encoding: 'utf8' });
   if (depends.status !== 0) throw new Error(`package ${pkg} is not installed on this host (apt-get install ${pkg})`);
   closure.add(pkg);
-  for (const group of depends.stdout.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const group of depends.stdout
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     // "a (>= 1) | b": the first alternative that is installed (virtual packages have none of their own).
     const names = group.split('|').map((alt) => alt.trim().split(/[\s(:]/)[0]);
     const pick = names.find((n) => closure.has(n)) ?? names.find((n) => installed(n));
@@ -170,7 +188,10 @@ sh('ldconfig', ['-r', rootfs]);
 const pyVersion = sh('/usr/bin/python3', ['-c', 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")']).trim();
 const site = join(rootfs, 'usr/lib/python3/dist-packages');
 mkdirSync(site, { recursive: true });
-const pip = spawnSync('/usr/bin/python3', ['-m', 'pip', 'install', '--no-index', '--no-deps', '--no-build-isolation', '--no-compile', '--target', site, sdk], { encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+const pip = spawnSync('/usr/bin/python3', ['-m', 'pip', 'install', '--no-index', '--no-deps', '--no-build-isolation', '--no-compile', '--target', site, sdk], {
+  encoding: 'utf8',
+  env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+});
 if (pip.status !== 0) {
   // No pip on this host: the SDK is pure Python, so its package folder is what pip would install.
   cpSync(join(sdk, 'remotemedia'), join(site, 'remotemedia'), { recursive: true, filter: (p) => !p.includes('__pycache__') });
@@ -182,7 +203,9 @@ rmSync(join(site, 'bin'), { recursive: true, force: true });
 
 sh('tar', ['-C', rootfs, '--numeric-owner', '--owner=0', '--group=0', '-cf', join(context, 'rootfs.tar'), '.']);
 cpSync(join(here, 'Containerfile'), join(context, 'Containerfile'));
-process.stderr.write(`root file system: ${closure.size} Debian packages, ${files} files, Python ${pyVersion}${withNumpy && closure.has('python3-numpy') ? ' + numpy' : ''}\n`);
+process.stderr.write(
+  `root file system: ${closure.size} Debian packages, ${files} files, Python ${pyVersion}${withNumpy && closure.has('python3-numpy') ? ' + numpy' : ''}\n`,
+);
 rmSync(rootfs, { recursive: true, force: true });
 if (contextOnly) {
   process.stdout.write(`${context}\n`);
@@ -192,7 +215,11 @@ if (contextOnly) {
 // --- 3. image --------------------------------------------------------------------------------
 const engine = detectEngine();
 // No RUN step: the build needs no OCI runtime and no network.
-const build = spawnSync(engine, ['build', '--pull=false', '--build-arg', `VERSION=${version}`, '--build-arg', `SDK_HASH=${hash}`, '-t', tag, '-f', join(context, 'Containerfile'), context], { stdio: ['ignore', 'inherit', 'inherit'] });
+const build = spawnSync(
+  engine,
+  ['build', '--pull=false', '--build-arg', `VERSION=${version}`, '--build-arg', `SDK_HASH=${hash}`, '-t', tag, '-f', join(context, 'Containerfile'), context],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 rmSync(work, { recursive: true, force: true });
 if (build.status !== 0) process.exit(build.status ?? 1);
 process.stdout.write(`${tag}\n`);

@@ -19,10 +19,32 @@ const pyValue = (v) => {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(v);
   if (typeof v === 'string') return pyStr(v);
   if (Array.isArray(v)) return `[${v.map(pyValue).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${pyStr(k)}: ${pyValue(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${pyStr(k)}: ${pyValue(x)}`)
+    .join(', ')}}`;
 };
 const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-const PY_KEYWORDS = new Set(['from', 'class', 'def', 'global', 'lambda', 'pass', 'return', 'in', 'is', 'not', 'and', 'or', 'import', 'as', 'with', 'yield', 'type', 'id', 'name']);
+const PY_KEYWORDS = new Set([
+  'from',
+  'class',
+  'def',
+  'global',
+  'lambda',
+  'pass',
+  'return',
+  'in',
+  'is',
+  'not',
+  'and',
+  'or',
+  'import',
+  'as',
+  'with',
+  'yield',
+  'type',
+  'id',
+  'name',
+]);
 
 function annotation(schema) {
   if (Array.isArray(schema.enum)) return `Literal[${schema.enum.map(pyValue).join(', ')}]`;
@@ -64,7 +86,7 @@ export function generate(nodes) {
     '"""The built-in node types as classes: ``Pipeline.add_node(CalculatorNode("calc", operation="add", operand=5))``.',
     '',
     'Params are keyword arguments with the names the manifest uses (``minSpeechMs``) and are checked',
-    'against the node type\'s JSON Schema when the object is made (ValueError naming the param).',
+    "against the node type's JSON Schema when the object is made (ValueError naming the param).",
     'Params left out are not sent: the runtime applies its defaults (listed in each docstring).',
     '"""',
     'from __future__ import annotations',
@@ -78,7 +100,9 @@ export function generate(nodes) {
     '',
     'from .pipeline import BuiltinNode',
     '',
-    `__all__ = [${Object.keys(nodes).map((t) => pyStr(`${t}Node`)).join(', ')}, "BUILTIN_NODES"]`,
+    `__all__ = [${Object.keys(nodes)
+      .map((t) => pyStr(`${t}Node`))
+      .join(', ')}, "BUILTIN_NODES"]`,
     '',
   ];
   for (const [type, info] of Object.entries(nodes)) {
@@ -98,7 +122,14 @@ export function generate(nodes) {
         doc.push(`    ${n} (${annotation(props[n])}${required.has(n) ? ', required' : ''})${c ? `: ${c}` : ''}`);
       }
     }
-    lines.push(`    """${doc.map((l) => (l ? l : '')).join('\n    ').replace(/\n {4}\n/g, '\n\n').replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"')}\n    """`);
+    lines.push(
+      `    """${doc
+        .map((l) => (l ? l : ''))
+        .join('\n    ')
+        .replace(/\n {4}\n/g, '\n\n')
+        .replace(/\\/g, '\\\\')
+        .replace(/"""/g, '\\"\\"\\"')}\n    """`,
+    );
     lines.push('');
     lines.push(`    node_type = ${pyStr(type)}`);
     lines.push(`    accepts = ${pyValue(info.accepts)}`);
@@ -111,7 +142,11 @@ export function generate(nodes) {
   }
   lines.push('');
   lines.push('#: Node type name -> class, for every built-in node type.');
-  lines.push(`BUILTIN_NODES: Dict[str, type] = {${Object.keys(nodes).map((t) => `${pyStr(t)}: ${t}Node`).join(', ')}}`);
+  lines.push(
+    `BUILTIN_NODES: Dict[str, type] = {${Object.keys(nodes)
+      .map((t) => `${pyStr(t)}: ${t}Node`)
+      .join(', ')}}`,
+  );
   lines.push('');
   // snake_case is not used for params: they keep the manifest's names so manifests and code match.
   void snake;

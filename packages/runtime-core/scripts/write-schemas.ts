@@ -9,7 +9,15 @@ import { createNodeRegistry } from '@remotemedia/runtime-core/node';
 const dir = new URL('../schemas/', import.meta.url);
 export const manifestSchemaText = () => JSON.stringify(manifestJsonSchema(), null, 2) + '\n';
 export const nodesSchemaText = () =>
-  JSON.stringify(Object.fromEntries(createNodeRegistry().listNodes().map((n) => [n.type, { description: n.description, accepts: n.accepts, produces: n.produces, params: n.paramsJsonSchema }])), null, 2) + '\n';
+  JSON.stringify(
+    Object.fromEntries(
+      createNodeRegistry()
+        .listNodes()
+        .map((n) => [n.type, { description: n.description, accepts: n.accepts, produces: n.produces, params: n.paramsJsonSchema }]),
+    ),
+    null,
+    2,
+  ) + '\n';
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   writeFileSync(new URL('manifest.v1.json', dir), manifestSchemaText());

@@ -162,7 +162,9 @@ export class RemoteMediaError extends Error {
     const b = body as Record<string, unknown>;
     const code = isCodeValue(b.code) ? parseCode(b.code) : fallbackCode;
     const message = typeof b.message === 'string' ? b.message : fallbackMessage;
-    const details = Array.isArray(b.details) ? b.details.filter(isErrorDetail).map((d) => (d.path === undefined ? { message: d.message } : { path: d.path, message: d.message })) : [];
+    const details = Array.isArray(b.details)
+      ? b.details.filter(isErrorDetail).map((d) => (d.path === undefined ? { message: d.message } : { path: d.path, message: d.message }))
+      : [];
     return new RemoteMediaError(code, message, {
       details,
       ...(typeof b.nodeId === 'string' && b.nodeId ? { nodeId: b.nodeId } : {}),

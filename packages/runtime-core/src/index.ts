@@ -75,9 +75,36 @@ export { createInMemoryServer, type InMemoryServer, type InMemoryServerOptions }
 export { RUNTIME_VERSION } from './version.js';
 export { collect } from './util/collect.js';
 export { decodeWav, encodeWav, type EncodeWavOptions, type WavSampleFormat } from './dsp/wav.js';
-export { createResampler, resample, RESAMPLE_PRESETS, type Resampler, type ResamplerOptions, type ResampleQuality, type ResampleFilterSpec } from './dsp/resampler.js';
+export {
+  createResampler,
+  resample,
+  RESAMPLE_PRESETS,
+  type Resampler,
+  type ResamplerOptions,
+  type ResampleQuality,
+  type ResampleFilterSpec,
+} from './dsp/resampler.js';
 export { VadSegmenter, vadSegmenterSchema, type VadEvent, type VadSegmenterOptions } from './dsp/vad-segmenter.js';
 export { measureLevel, toDb } from './dsp/levels.js';
 export { mixDown, splitChannels, floatToInt16, int16ToFloat } from './dsp/audio-ops.js';
-export { audioNodes, AudioResampleNode, AudioChunkerNode, AudioFormatNode, AudioBufferAccumulatorNode, AudioLevelNode, SilenceDetectorNode, EnergyVadNode } from './nodes/audio/index.js';
-export { speechNodes, ResponderNode, BargeInNode, DEFAULT_RESPONDER_RULES, FliteEngine, FLITE_VOICES, type FliteVoice, type FliteAudio, type FliteSynthesisOptions } from './nodes/speech/index.js';
+export {
+  audioNodes,
+  AudioResampleNode,
+  AudioChunkerNode,
+  AudioFormatNode,
+  AudioBufferAccumulatorNode,
+  AudioLevelNode,
+  SilenceDetectorNode,
+  EnergyVadNode,
+} from './nodes/audio/index.js';
+export {
+  speechNodes,
+  ResponderNode,
+  BargeInNode,
+  DEFAULT_RESPONDER_RULES,
+  FliteEngine,
+  FLITE_VOICES,
+  type FliteVoice,
+  type FliteAudio,
+  type FliteSynthesisOptions,
+} from './nodes/speech/index.js';

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const core = join(repo, 'packages/runtime-core');
-const TRANSPORT_MODULES = /^(@connectrpc\/|@bufbuild\/|werift|undici|ws$|express|fastify|hono|@grpc\/|node:https?$|node:http2$|node:net$|http$|https$|http2$|net$)/;
+const TRANSPORT_MODULES =
+  /^(@connectrpc\/|@bufbuild\/|werift|undici|ws$|express|fastify|hono|@grpc\/|node:https?$|node:http2$|node:net$|http$|https$|http2$|net$)/;
 const NODE_BUILTIN = new RegExp(`^(node:|(${builtinModules.map((m) => m.replace('/', '\\/')).join('|')})(/|$))`);
 
 function tsFiles(dir: string): string[] {
@@ -22,7 +23,8 @@ function tsFiles(dir: string): string[] {
 function imports(file: string): string[] {
   const src = readFileSync(file, 'utf8');
   const found = new Set<string>();
-  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm)) found.add(m[1] ?? m[2] ?? m[3] ?? '');
+  for (const m of src.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm))
+    found.add(m[1] ?? m[2] ?? m[3] ?? '');
   return [...found];
 }
 
@@ -44,7 +46,11 @@ describe('package boundaries', () => {
     const pkg = JSON.parse(readFileSync(join(core, 'package.json'), 'utf8'));
     const names = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies });
     expect(names.filter((n) => TRANSPORT_MODULES.test(n))).toEqual([]);
-    const offenders = tsFiles(join(core, 'src')).flatMap((f) => imports(f).filter((s) => TRANSPORT_MODULES.test(s)).map((s) => `${relative(repo, f)} imports ${s}`));
+    const offenders = tsFiles(join(core, 'src')).flatMap((f) =>
+      imports(f)
+        .filter((s) => TRANSPORT_MODULES.test(s))
+        .map((s) => `${relative(repo, f)} imports ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -95,7 +101,9 @@ describe('package boundaries', () => {
   it('remote-client declares every transport it loads by dynamic import as an optional peer dependency', () => {
     const root = join(repo, 'packages/remote-client');
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    const loaded = new Set(tsFiles(join(root, 'src')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/['"](@remotemedia\/transport-[a-z]+)['"]/g)].map((m) => m[1] ?? '')));
+    const loaded = new Set(
+      tsFiles(join(root, 'src')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/['"](@remotemedia\/transport-[a-z]+)['"]/g)].map((m) => m[1] ?? '')),
+    );
     expect(loaded.size).toBeGreaterThanOrEqual(3);
     for (const name of loaded) {
       // A workspace range that `pnpm publish` turns into a semver range (not `workspace:*` pinned to one version).
@@ -105,10 +113,21 @@ describe('package boundaries', () => {
     }
   });
 
-  it('no package reaches into another package\'s internals; transports peer-depend on runtime-core', () => {
-    const publicEntries = new Set(['@remotemedia/runtime-core', '@remotemedia/runtime-core/node', '@remotemedia/runtime-core/kit', '@remotemedia/runtime-core/testing']);
+  it("no package reaches into another package's internals; transports peer-depend on runtime-core", () => {
+    const publicEntries = new Set([
+      '@remotemedia/runtime-core',
+      '@remotemedia/runtime-core/node',
+      '@remotemedia/runtime-core/kit',
+      '@remotemedia/runtime-core/testing',
+    ]);
     const offenders: string[] = [];
-    const roots = ['packages', 'apps', 'examples'].flatMap((d) => (existsSync(join(repo, d)) ? readdirSync(join(repo, d)).map((n) => join(repo, d, n)).filter((p) => statSync(p).isDirectory()) : []));
+    const roots = ['packages', 'apps', 'examples'].flatMap((d) =>
+      existsSync(join(repo, d))
+        ? readdirSync(join(repo, d))
+            .map((n) => join(repo, d, n))
+            .filter((p) => statSync(p).isDirectory())
+        : [],
+    );
     for (const root of roots) {
       for (const file of tsFiles(root)) {
         for (const s of imports(file)) {
@@ -123,8 +142,10 @@ describe('package boundaries', () => {
       const pkgFile = join(root, 'package.json');
       if (root.includes('/packages/transport-') && existsSync(pkgFile)) {
         const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
-        if (!pkg.peerDependencies?.['@remotemedia/runtime-core']) offenders.push(`${relative(repo, pkgFile)} must list @remotemedia/runtime-core in peerDependencies`);
-        if (pkg.dependencies?.['@remotemedia/runtime-core']) offenders.push(`${relative(repo, pkgFile)} must not list @remotemedia/runtime-core in dependencies`);
+        if (!pkg.peerDependencies?.['@remotemedia/runtime-core'])
+          offenders.push(`${relative(repo, pkgFile)} must list @remotemedia/runtime-core in peerDependencies`);
+        if (pkg.dependencies?.['@remotemedia/runtime-core'])
+          offenders.push(`${relative(repo, pkgFile)} must not list @remotemedia/runtime-core in dependencies`);
       }
     }
     expect(offenders).toEqual([]);

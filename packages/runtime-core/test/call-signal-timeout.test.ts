@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
 
-describe('callSignal: a deadline that is no positive integer of ms up to 2^31-1 is the caller\'s mistake (issue 23, item 7)', () => {
+describe("callSignal: a deadline that is no positive integer of ms up to 2^31-1 is the caller's mistake (issue 23, item 7)", () => {
   it.each([1e300, 1e20, 0.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31])('timeoutMs %s is InvalidArgument naming timeoutMs', (timeoutMs) => {
     let caught: unknown;
     try {

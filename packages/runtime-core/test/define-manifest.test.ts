@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Code, PipelineRunner, RemoteMediaError, defineManifest, manifestText, manifestTextLiteral } from '@remotemedia/runtime-core';
 
-const plain = () => ({ version: 'v1' as const, metadata: { name: 'defined' }, nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'add', operand: 2 } }], connections: [] });
+const plain = () => ({
+  version: 'v1' as const,
+  metadata: { name: 'defined' },
+  nodes: [{ id: 'c', nodeType: 'Calculator', params: { operation: 'add', operand: 2 } }],
+  connections: [],
+});
 
 describe('defineManifest', () => {
   it('is a deep-frozen copy whose JSON text is the text of what was given', () => {

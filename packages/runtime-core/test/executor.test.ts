@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Code, type ManifestInput, type NodeDefinition, NodeRegistry, PipelineRunner, RemoteMediaError, type RuntimeData, builtinNodes, collect, defineNode } from '@remotemedia/runtime-core';
+import {
+  Code,
+  type ManifestInput,
+  type NodeDefinition,
+  NodeRegistry,
+  PipelineRunner,
+  RemoteMediaError,
+  type RuntimeData,
+  builtinNodes,
+  collect,
+  defineNode,
+} from '@remotemedia/runtime-core';
 import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 
@@ -37,7 +48,12 @@ function recorder() {
 }
 
 const line = (...ids: string[]) => ids.slice(1).map((id, i) => ({ from: ids[i], to: id }));
-const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({ version: 'v1', metadata: { name: 'test' }, nodes, connections });
+const manifest = (nodes: ManifestInput['nodes'], connections: ManifestInput['connections'] = []): ManifestInput => ({
+  version: 'v1',
+  metadata: { name: 'test' },
+  nodes,
+  connections,
+});
 
 /** A test node without params that takes and makes any kind of data. */
 const anyNode = (type: string, description: string, create: NodeDefinition<Record<string, never>>['create']) =>
@@ -72,7 +88,16 @@ describe('executor', () => {
   it('runs lifecycle in order: init, process, flush at end of input, close', async () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
-    await runner.execute(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded' }], line('a', 'b')), [json(1)]);
+    await runner.execute(
+      manifest(
+        [
+          { id: 'a', nodeType: 'Recorded' },
+          { id: 'b', nodeType: 'Recorded' },
+        ],
+        line('a', 'b'),
+      ),
+      [json(1)],
+    );
     expect(events.filter((e) => e.startsWith('a:'))).toEqual(['a:init', 'a:process', 'a:flush', 'a:close']);
     expect(events.filter((e) => e.startsWith('b:'))).toEqual(['b:init', 'b:process', 'b:flush', 'b:close']);
     expect(events.indexOf('a:flush')).toBeLessThan(events.indexOf('b:flush'));
@@ -82,7 +107,17 @@ describe('executor', () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
     const error = await runner
-      .execute(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failOn: 2 } }, { id: 'c', nodeType: 'Recorded' }], line('a', 'b', 'c')), [json(1), json(2), json(3)])
+      .execute(
+        manifest(
+          [
+            { id: 'a', nodeType: 'Recorded' },
+            { id: 'b', nodeType: 'Recorded', params: { failOn: 2 } },
+            { id: 'c', nodeType: 'Recorded' },
+          ],
+          line('a', 'b', 'c'),
+        ),
+        [json(1), json(2), json(3)],
+      )
       .catch((e: RemoteMediaError) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).nodeId).toBe('b');
@@ -93,7 +128,17 @@ describe('executor', () => {
   it('close runs on every created node when one fails to initialize', async () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded] });
-    const error = await runner.stream(manifest([{ id: 'a', nodeType: 'Recorded' }, { id: 'b', nodeType: 'Recorded', params: { failInit: true } }], line('a', 'b'))).catch((e: RemoteMediaError) => e);
+    const error = await runner
+      .stream(
+        manifest(
+          [
+            { id: 'a', nodeType: 'Recorded' },
+            { id: 'b', nodeType: 'Recorded', params: { failInit: true } },
+          ],
+          line('a', 'b'),
+        ),
+      )
+      .catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).nodeId).toBe('b');
     expect((error as RemoteMediaError).message).toContain('failed to initialize');
     expect(events.filter((e) => e.endsWith(':close')).sort()).toEqual(['a:close', 'b:close']);
@@ -111,18 +156,26 @@ describe('executor', () => {
         const make = () => {
           if (params.fail) throw new Error('no resources');
           events.push(`${ctx.nodeId}:created`);
-          return { process: (input: RuntimeData) => json((input as { value: number }).value + params.add), close: () => void events.push(`${ctx.nodeId}:close`) };
+          return {
+            process: (input: RuntimeData) => json((input as { value: number }).value + params.add),
+            close: () => void events.push(`${ctx.nodeId}:close`),
+          };
         };
         return params.async ? Promise.resolve().then(make) : make();
       },
     });
     const runner = new PipelineRunner({ nodes: [Made] });
     const chain = (...nodes: Array<{ id: string; async?: boolean; fail?: boolean; add?: number }>) =>
-      manifest(nodes.map(({ id, ...params }) => ({ id, nodeType: 'Made', params })), line(...nodes.map((n) => n.id)));
+      manifest(
+        nodes.map(({ id, ...params }) => ({ id, nodeType: 'Made', params })),
+        line(...nodes.map((n) => n.id)),
+      );
 
     // Synchronous, then an asynchronous create in the middle, then synchronous again: same result.
     expect((await runner.execute(chain({ id: 'a', add: 1 }, { id: 'b', add: 10 }), [json(1)])).map(num)).toEqual([12]);
-    expect((await runner.execute(chain({ id: 'a', add: 1 }, { id: 'b', async: true, add: 10 }, { id: 'c', add: 100 }), [json(1), json(2)])).map(num)).toEqual([112, 113]);
+    expect((await runner.execute(chain({ id: 'a', add: 1 }, { id: 'b', async: true, add: 10 }, { id: 'c', add: 100 }), [json(1), json(2)])).map(num)).toEqual([
+      112, 113,
+    ]);
 
     for (const [failing, created] of [
       [chain({ id: 'a' }, { id: 'b', fail: true }), ['a']], // fails synchronously
@@ -152,7 +205,9 @@ describe('executor', () => {
 
   it('rejects a data kind the node does not accept, naming the node', async () => {
     const runner = new PipelineRunner();
-    const error = await runner.execute(manifest([{ id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } }]), [{ kind: 'binary', bytes: new Uint8Array(1) }]).catch((e: RemoteMediaError) => e);
+    const error = await runner
+      .execute(manifest([{ id: 'calc', nodeType: 'Calculator', params: { operation: 'add', operand: 1 } }]), [{ kind: 'binary', bytes: new Uint8Array(1) }])
+      .catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.InvalidArgument);
     expect((error as RemoteMediaError).message).toContain('node "calc" (Calculator) does not accept binary');
   });
@@ -224,7 +279,10 @@ describe('executor', () => {
     for (const v of [1, 2, 3]) await session.send(json(v));
     // All three reached both branches: tts works on 1 with 2 and 3 queued.
     const node = (id: string) => session.metrics().nodes.find((n) => n.nodeId === id)!;
-    await waitUntil(() => node('log').itemsOut === 3 && node('tts').queueDepth === 2, { what: 'log passed 3 on, tts holds 2 queued', observe: () => session.metrics().nodes });
+    await waitUntil(() => node('log').itemsOut === 3 && node('tts').queueDepth === 2, {
+      what: 'log passed 3 on, tts holds 2 queued',
+      observe: () => session.metrics().nodes,
+    });
     await session.send({ kind: 'control', control: { type: 'interrupt', targetNodeIds: ['tts'] } });
     await session.send(json(4));
     await session.end();
@@ -306,7 +364,9 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Broken] });
-    const session = await runner.stream(manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]));
+    const session = await runner.stream(
+      manifest([{ id: 'b', nodeType: 'Broken', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 60_000 } }]),
+    );
     const reading = collect(session.outputs);
     for (let i = 0; i < 10; i++) await session.send(json(i));
     await session.end();
@@ -324,7 +384,9 @@ describe('executor', () => {
       },
     }));
     const runner = new PipelineRunner({ nodes: [Recovering] });
-    const session = await runner.stream(manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]));
+    const session = await runner.stream(
+      manifest([{ id: 'r', nodeType: 'Recovering', onError: 'skip', circuitBreaker: { failureThreshold: 3, resetTimeoutMs: 100 } }]),
+    );
     const reading = collect(session.outputs);
     for (let i = 0; i < 5; i++) await session.send(json(i)); // 3 failures open it; 2 rejected fast
     await waitUntil(() => session.metrics().nodes[0].errors === 5, { what: '5 errors counted', observe: () => session.metrics().nodes[0].errors });
@@ -345,7 +407,13 @@ describe('executor', () => {
     });
     const runner = new PipelineRunner({ nodes: [Pusher], outputCapacity: 1 });
     const session = await runner.stream(
-      manifest([{ id: 'push', nodeType: 'Pusher' }, { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1 }, queue: { capacity: 1 } }], line('push', 'add')),
+      manifest(
+        [
+          { id: 'push', nodeType: 'Pusher' },
+          { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: 1 }, queue: { capacity: 1 } },
+        ],
+        line('push', 'add'),
+      ),
     );
     await emitFromOutside!(0);
     expect(num((await session.recv())!)).toBe(1);
@@ -370,7 +438,9 @@ describe('executor', () => {
 
   it('per-node timeout fails with DeadlineExceeded naming the node', async () => {
     const runner = new PipelineRunner({ nodes: conformanceNodes });
-    const error = await runner.execute(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)]).catch((e: RemoteMediaError) => e);
+    const error = await runner
+      .execute(manifest([{ id: 'slow', nodeType: 'Sleep', params: { ms: 5000 }, timeoutMs: 50 }]), [json(1)])
+      .catch((e: RemoteMediaError) => e);
     expect((error as RemoteMediaError).code).toBe(Code.DeadlineExceeded);
     expect((error as RemoteMediaError).nodeId).toBe('slow');
   });
@@ -379,7 +449,17 @@ describe('executor', () => {
     const { events, Recorded } = recorder();
     const runner = new PipelineRunner({ nodes: [Recorded, ...conformanceNodes] });
     const controller = new AbortController();
-    const call = runner.execute(manifest([{ id: 'r', nodeType: 'Recorded' }, { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } }], line('r', 's')), [json(1)], { signal: controller.signal });
+    const call = runner.execute(
+      manifest(
+        [
+          { id: 'r', nodeType: 'Recorded' },
+          { id: 's', nodeType: 'Sleep', params: { ms: 60_000 } },
+        ],
+        line('r', 's'),
+      ),
+      [json(1)],
+      { signal: controller.signal },
+    );
     await waitUntil(() => events.includes('r:process'), { what: 'the input past the first node', observe: () => events });
     controller.abort();
     const error = await call.catch((e: RemoteMediaError) => e);
@@ -393,13 +473,22 @@ describe('executor', () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, async (_, s) => {
         const session = await runner.stream(
-          manifest([{ id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: s } }, { id: 'jitter', nodeType: 'Sleep', params: { ms: s % 3 } }], line('add', 'jitter')),
+          manifest(
+            [
+              { id: 'add', nodeType: 'Calculator', params: { operation: 'add', operand: s } },
+              { id: 'jitter', nodeType: 'Sleep', params: { ms: s % 3 } },
+            ],
+            line('add', 'jitter'),
+          ),
         );
         const reading = collect(session.outputs);
         for (let i = 0; i < 20; i++) await session.send(json(i));
         if (s === 7) await session.send({ kind: 'text', text: 'not a number' }).catch(() => {});
         await session.end().catch(() => {});
-        return reading.then((outs) => outs.map(num), (e: RemoteMediaError) => e);
+        return reading.then(
+          (outs) => outs.map(num),
+          (e: RemoteMediaError) => e,
+        );
       }),
     );
     results.forEach((r, s) => {
@@ -411,7 +500,9 @@ describe('executor', () => {
 
   it('gives each session one id, the same for the session and its nodes, made only when read', async () => {
     const seen: string[] = [];
-    const runner = new PipelineRunner({ nodes: [anyNode('SeesSession', 'reports its session id', (_p, ctx) => ({ process: () => ({ kind: 'text', text: ctx.sessionId }) }))] });
+    const runner = new PipelineRunner({
+      nodes: [anyNode('SeesSession', 'reports its session id', (_p, ctx) => ({ process: () => ({ kind: 'text', text: ctx.sessionId }) }))],
+    });
     const m = manifest([{ id: 's', nodeType: 'SeesSession' }]);
     for (let i = 0; i < 3; i++) seen.push(...(await runner.execute(m, [{ kind: 'text', text: 'x' }])).map((o) => (o.data as { text: string }).text));
     expect(new Set(seen).size).toBe(3);
@@ -470,12 +561,23 @@ describe('executor', () => {
     const runner = new PipelineRunner({ nodes: [Loose] });
     expect((await runner.execute(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(1)])).map(num)).toEqual([100, 1]);
     expect(seen).toEqual([true]);
-    await expect(runner.execute(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(-1)])).rejects.toMatchObject({ nodeId: 'l', message: expect.stringContaining('negative') });
+    await expect(runner.execute(manifest([{ id: 'l', nodeType: 'Loose' }]), [json(-1)])).rejects.toMatchObject({
+      nodeId: 'l',
+      message: expect.stringContaining('negative'),
+    });
   });
 
   it('sends addressed to a named node, and rejects unknown node names', async () => {
     const runner = new PipelineRunner();
-    const session = await runner.stream(manifest([{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } }], line('a', 'b')));
+    const session = await runner.stream(
+      manifest(
+        [
+          { id: 'a', nodeType: 'PassThrough' },
+          { id: 'b', nodeType: 'Calculator', params: { operation: 'add', operand: 100 } },
+        ],
+        line('a', 'b'),
+      ),
+    );
     await session.send(json(1), { nodeId: 'b' });
     expect(num((await session.recv())!)).toBe(101);
     await expect(session.send(json(1), { nodeId: 'nope' })).rejects.toMatchObject({ code: Code.NotFound });
@@ -509,7 +611,9 @@ describe('executor', () => {
   it('user nodes: registry rejects duplicates; function nodes work', async () => {
     const registry = new NodeRegistry(builtinNodes);
     expect(() => registry.register(builtinNodes[0])).toThrow(/already registered/);
-    registry.registerFunction({ type: 'Upper', accepts: ['text'], produces: ['text'] }, (input) => (input.kind === 'text' ? { kind: 'text', text: input.text.toUpperCase() } : undefined));
+    registry.registerFunction({ type: 'Upper', accepts: ['text'], produces: ['text'] }, (input) =>
+      input.kind === 'text' ? { kind: 'text', text: input.text.toUpperCase() } : undefined,
+    );
     const runner = new PipelineRunner({ registry });
     const outs = await runner.execute(manifest([{ id: 'u', nodeType: 'Upper' }]), [{ kind: 'text', text: 'hi' }]);
     expect(outs[0].data).toEqual({ kind: 'text', text: 'HI' });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Code, type PipelineClient, RemoteMediaError, type SendOptions, type StreamSession, type TransportData, createInMemoryServer, json } from '@remotemedia/runtime-core';
+import {
+  Code,
+  type PipelineClient,
+  RemoteMediaError,
+  type SendOptions,
+  type StreamSession,
+  type TransportData,
+  createInMemoryServer,
+  json,
+} from '@remotemedia/runtime-core';
 import { ClientStreamSession } from '@remotemedia/runtime-core/kit';
 import { describeTransportConformance } from '@remotemedia/runtime-core/testing';
 

@@ -3,7 +3,11 @@ import { Code, ERROR_LIMITS, RemoteMediaError, type RemoteMediaErrorJson } from 
 
 describe('RemoteMediaError.fromJSON', () => {
   it('is the inverse of toJSON', () => {
-    const original = new RemoteMediaError(Code.InvalidArgument, 'bad params', { details: [{ path: 'nodes[0].params', message: 'too big' }, { message: 'also this' }], nodeId: 'vad', reason: 'ManifestInvalid' });
+    const original = new RemoteMediaError(Code.InvalidArgument, 'bad params', {
+      details: [{ path: 'nodes[0].params', message: 'too big' }, { message: 'also this' }],
+      nodeId: 'vad',
+      reason: 'ManifestInvalid',
+    });
     const json: RemoteMediaErrorJson = JSON.parse(JSON.stringify(original)) as RemoteMediaErrorJson;
     const back = RemoteMediaError.fromJSON(json);
     expect(back).toBeInstanceOf(RemoteMediaError);
@@ -30,7 +34,12 @@ describe('RemoteMediaError.fromJSON', () => {
 
   it('keeps what is usable from a malformed object', () => {
     const e = RemoteMediaError.fromJSON(
-      { code: 'no_such_code', details: [null, 'text', { message: 1 }, { path: 3, message: 'bad path' }, { path: 'p', message: 'ok', extra: true }], nodeId: 7, reason: {} },
+      {
+        code: 'no_such_code',
+        details: [null, 'text', { message: 1 }, { path: 3, message: 'bad path' }, { path: 'p', message: 'ok', extra: true }],
+        nodeId: 7,
+        reason: {},
+      },
       { code: Code.Internal },
     );
     expect(e.code).toBe(Code.Internal);
@@ -41,7 +50,12 @@ describe('RemoteMediaError.fromJSON', () => {
   });
 
   it('bounds what it reads like every other error', () => {
-    const e = RemoteMediaError.fromJSON({ code: 'internal', message: 'm'.repeat(100_000), details: Array.from({ length: 5000 }, (_, i) => ({ message: `problem ${i}` })), reason: 'r'.repeat(10_000) });
+    const e = RemoteMediaError.fromJSON({
+      code: 'internal',
+      message: 'm'.repeat(100_000),
+      details: Array.from({ length: 5000 }, (_, i) => ({ message: `problem ${i}` })),
+      reason: 'r'.repeat(10_000),
+    });
     expect(e.rawMessage.length).toBeLessThanOrEqual(ERROR_LIMITS.maxMessageChars);
     expect(e.details).toHaveLength(ERROR_LIMITS.maxDetails + 1);
     expect(e.details.at(-1)!.message).toBe(`and ${5000 - ERROR_LIMITS.maxDetails} more problems`);

@@ -4,7 +4,10 @@ import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 
 const settledState = async (p: Promise<unknown>) => {
   let state = 'pending';
-  p.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  p.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
   // Two turns: enough for a resolved promise chain to run its reactions.
   await Promise.resolve();
   await Promise.resolve();

@@ -9,7 +9,11 @@ describe('LatencyHistogram', () => {
     const many = new LatencyHistogram();
     for (let v = 1; v <= 10_000; v++) many.record(v);
     expect(many.count).toBe(10_000);
-    for (const [q, exact] of [[0.5, 5000], [0.95, 9500], [0.99, 9900]] as const) {
+    for (const [q, exact] of [
+      [0.5, 5000],
+      [0.95, 9500],
+      [0.99, 9900],
+    ] as const) {
       expect(Math.abs(many.quantile(q) - exact) / exact).toBeLessThan(0.1);
     }
     expect(many.snapshot().meanUs).toBeCloseTo(5000.5, 3);

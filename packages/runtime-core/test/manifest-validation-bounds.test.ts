@@ -41,7 +41,14 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
       { from: `n${2 * k + 1}`, to: `n${2 * k}` },
     ]).flat();
     const problems = problemsOf({ version: 'v1', metadata: { name: 'x' }, nodes, connections });
-    expect(problems.map((p) => p.message)).toEqual(['n0 -> n1 -> n0', 'n2 -> n3 -> n2', 'n4 -> n5 -> n4', 'n6 -> n7 -> n6', 'n8 -> n9 -> n8', 'and 15 more groups of nodes that form cycles']);
+    expect(problems.map((p) => p.message)).toEqual([
+      'n0 -> n1 -> n0',
+      'n2 -> n3 -> n2',
+      'n4 -> n5 -> n4',
+      'n6 -> n7 -> n6',
+      'n8 -> n9 -> n8',
+      'and 15 more groups of nodes that form cycles',
+    ]);
   });
 
   it('a long cycle is named by its first nodes and its length', () => {
@@ -77,7 +84,18 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
   });
 
   it('a missing metadata does not hide unknown node types and bad connections', () => {
-    const problems = problemsOf({ version: 'v1', nodes: [{ id: 'a', nodeType: 'Nope' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'zz' }, { from: 'b', to: 'a' }, { from: 'a', to: 'b' }] });
+    const problems = problemsOf({
+      version: 'v1',
+      nodes: [
+        { id: 'a', nodeType: 'Nope' },
+        { id: 'b', nodeType: 'PassThrough' },
+      ],
+      connections: [
+        { from: 'a', to: 'zz' },
+        { from: 'b', to: 'a' },
+        { from: 'a', to: 'b' },
+      ],
+    });
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
       'metadata: is required',
       expect.stringMatching(/^nodes\[0\]\.nodeType: unknown node type "Nope"/),
@@ -106,7 +124,11 @@ describe('manifest validation stays bounded and linear (issue 23, case 2)', () =
   });
 
   it('deeply nested YAML is refused before parsing (the parser recursion once killed the process)', () => {
-    for (const text of ['['.repeat(5000) + ']'.repeat(5000), `${'- '.repeat(5000)}1`, `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')}`]) {
+    for (const text of [
+      '['.repeat(5000) + ']'.repeat(5000),
+      `${'- '.repeat(5000)}1`,
+      `a:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i + 1)}b:`).join('\n')}`,
+    ]) {
       const problems = problemsOf(text);
       expect(problems).toEqual([{ path: 'manifest', message: 'nested more than 256 levels deep' }]);
     }

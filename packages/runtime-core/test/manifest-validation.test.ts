@@ -57,9 +57,7 @@ describe('manifest validation', () => {
       messages({
         version: 'v1',
         metadata: { name: 'x' },
-        nodes: [
-          { id: 'a', nodeType: 'PassThrough', colour: 'red' },
-        ],
+        nodes: [{ id: 'a', nodeType: 'PassThrough', colour: 'red' }],
       }),
     ).toEqual(['nodes[0]: unknown field "colour"']);
     expect(
@@ -71,14 +69,14 @@ describe('manifest validation', () => {
           { id: 'a', nodeType: 'Passthrough' },
         ],
       }),
-    ).toEqual(['nodes[1].id: duplicate node id "a" (first used at nodes[0])', 'nodes[1].nodeType: unknown node type "Passthrough" (did you mean "PassThrough"?)']);
+    ).toEqual([
+      'nodes[1].id: duplicate node id "a" (first used at nodes[0])',
+      'nodes[1].nodeType: unknown node type "Passthrough" (did you mean "PassThrough"?)',
+    ]);
   });
 
   it('accepts YAML and node_type, and applies param defaults', () => {
-    const r = validateManifest(
-      `version: v1\nmetadata:\n  name: yaml\nnodes:\n  - id: t\n    node_type: TextCollector\n`,
-      registry,
-    );
+    const r = validateManifest(`version: v1\nmetadata:\n  name: yaml\nnodes:\n  - id: t\n    node_type: TextCollector\n`, registry);
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.manifest.nodes[0].params).toEqual({ delimiters: '.!?', minLength: 1, flushRemainder: true });
   });
@@ -91,7 +89,14 @@ describe('manifest validation', () => {
 
   it('the runner throws InvalidArgument with details, and ResourceExhausted past maxNodes', async () => {
     const runner = createPipelineRunner({ limits: { maxNodes: 1 } });
-    const two = { version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }] };
+    const two = {
+      version: 'v1',
+      metadata: { name: 'x' },
+      nodes: [
+        { id: 'a', nodeType: 'PassThrough' },
+        { id: 'b', nodeType: 'PassThrough' },
+      ],
+    };
     const error = await runner.execute(two as never, []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.ResourceExhausted);
@@ -102,7 +107,9 @@ describe('manifest validation', () => {
     const schema = manifestJsonSchema();
     expect(schema.type).toBe('object');
     expect(Object.keys(schema.properties as object)).toEqual(expect.arrayContaining(['version', 'metadata', 'nodes', 'connections']));
-    const calc = createPipelineRunner().listNodes().find((n) => n.type === 'Calculator')!;
+    const calc = createPipelineRunner()
+      .listNodes()
+      .find((n) => n.type === 'Calculator')!;
     expect(calc.paramsJsonSchema).toMatchObject({ type: 'object', properties: { operation: { enum: ['add', 'subtract', 'multiply', 'divide'] } } });
   });
 });

@@ -88,7 +88,8 @@ describe('MicroBatcher with a runner that cannot batch', () => {
       },
       { maxWaitMs: 5, maxBatch: 64 },
     );
-    for (let round = 0; round < 5; round++) expect(await Promise.all([1, 2, 3].map((x) => b.submit(x + round)))).toEqual([10, 20, 30].map((x) => x + 10 * round));
+    for (let round = 0; round < 5; round++)
+      expect(await Promise.all([1, 2, 3].map((x) => b.submit(x + round)))).toEqual([10, 20, 30].map((x) => x + 10 * round));
     expect(b.stats.degraded).toBe(true);
     expect(b.stats.failedItems).toBe(0);
     expect(sizes.filter((n) => n > 1)).toHaveLength(3); // three failed batches, then items run alone

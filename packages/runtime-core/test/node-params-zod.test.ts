@@ -49,11 +49,18 @@ describe('node params schemas: classic zod and zod/mini', () => {
     const { paramsJsonSchema: classic } = describeNode(ClassicNode);
     const { paramsJsonSchema: fromMini } = describeNode(MiniNode);
     expect(classic).toEqual(fromMini);
-    expect(classic).toMatchObject({ type: 'object', additionalProperties: false, properties: { gain: { type: 'number', minimum: 0, maximum: 2, default: 1 } } });
+    expect(classic).toMatchObject({
+      type: 'object',
+      additionalProperties: false,
+      properties: { gain: { type: 'number', minimum: 0, maximum: 2, default: 1 } },
+    });
   });
 
   it('registerFunction takes a classic zod schema', () => {
-    const r = new NodeRegistry().registerFunction({ type: 'Add', paramsSchema: z.object({ add: z.number().default(1) }) }, (input, params) => ({ kind: 'json', value: params.add }));
+    const r = new NodeRegistry().registerFunction({ type: 'Add', paramsSchema: z.object({ add: z.number().default(1) }) }, (input, params) => ({
+      kind: 'json',
+      value: params.add,
+    }));
     const result = validateManifest(manifest([{ id: 'a', nodeType: 'Add', params: { add: 'x' } }]), r);
     expect(result.problems).toEqual([{ path: 'nodes[0].params.add', message: 'expected number, got "x"' }]);
   });
@@ -69,7 +76,11 @@ describe('node params schemas: classic zod and zod/mini', () => {
     // Only the main entry and zod/mini: no English locale is registered by classic zod there.
     const script = `import { NodeRegistry, builtinNodes, validateManifest } from '@remotemedia/runtime-core';
       process.stdout.write(JSON.stringify(validateManifest(${JSON.stringify(bad)}, new NodeRegistry(builtinNodes)).problems));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(repo, 'packages/runtime-core') });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@remotemedia/source', '--import', 'tsx', '--input-type=module', '-e', script],
+      { cwd: resolve(repo, 'packages/runtime-core') },
+    );
     expect(JSON.parse(stdout)).toEqual(inProcess);
   });
 
@@ -82,6 +93,12 @@ describe('node params schemas: classic zod and zod/mini', () => {
       }
     })();
     expect(error).toBeInstanceOf(RemoteMediaError);
-    expect(error).toMatchObject({ code: Code.InvalidArgument, details: [{ path: 'threshold', message: 'expected a number < 1, got 2' }, { path: 'minSpeechMs', message: 'expected a number >= 0, got -1' }] });
+    expect(error).toMatchObject({
+      code: Code.InvalidArgument,
+      details: [
+        { path: 'threshold', message: 'expected a number < 1, got 2' },
+        { path: 'minSpeechMs', message: 'expected a number >= 0, got -1' },
+      ],
+    });
   });
 });

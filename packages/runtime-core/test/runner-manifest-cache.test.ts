@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Code, PipelineRunner, RemoteMediaError, defineNode, text } from '../src/index.js';
 
-const manifest = (nodeType = 'PassThrough', params?: Record<string, unknown>) => ({ version: 'v1' as const, metadata: { name: 'cache' }, nodes: [{ id: 'n', nodeType, ...(params ? { params } : {}) }] });
+const manifest = (nodeType = 'PassThrough', params?: Record<string, unknown>) => ({
+  version: 'v1' as const,
+  metadata: { name: 'cache' },
+  nodes: [{ id: 'n', nodeType, ...(params ? { params } : {}) }],
+});
 
 describe('PipelineRunner.resolve cache', () => {
   it('returns the same deep-frozen manifest for the same text or object content', () => {
@@ -30,7 +34,16 @@ describe('PipelineRunner.resolve cache', () => {
     expect(first?.code).toBe(Code.InvalidArgument);
     expect(first?.details.map((d) => d.path)).toContain('nodes[0].nodeType');
     const passThrough = runner.resolve(manifest());
-    runner.registry.register(defineNode({ type: 'Shout', description: 'Upper-cases text.', paramsSchema: z.object({}), accepts: ['text'], produces: ['text'], create: () => ({ process: (d) => (d.kind === 'text' ? text(d.text.toUpperCase()) : undefined) }) }));
+    runner.registry.register(
+      defineNode({
+        type: 'Shout',
+        description: 'Upper-cases text.',
+        paramsSchema: z.object({}),
+        accepts: ['text'],
+        produces: ['text'],
+        create: () => ({ process: (d) => (d.kind === 'text' ? text(d.text.toUpperCase()) : undefined) }),
+      }),
+    );
     expect(runner.resolve(manifest())).not.toBe(passThrough); // re-validated against the new registry
     const outputs = await runner.execute(m, [text('hi')]);
     expect(outputs.map((o) => (o.data as { text: string }).text)).toEqual(['HI']);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type TransportData } from '@remotemedia/runtime-core';
-import { runtimeDataToJson, runtimeDataToJsonText, transportDataFromJson, transportDataListToJsonText, transportDataToJson } from '@remotemedia/runtime-core/kit';
+import {
+  runtimeDataToJson,
+  runtimeDataToJsonText,
+  transportDataFromJson,
+  transportDataListToJsonText,
+  transportDataToJson,
+} from '@remotemedia/runtime-core/kit';
 import { sampleOfEveryKind } from '@remotemedia/runtime-core/testing';
 
 describe('JSON text of RuntimeData (payloads spliced in, not escaped)', () => {
@@ -21,6 +27,12 @@ describe('JSON text of RuntimeData (payloads spliced in, not escaped)', () => {
     const audio = { kind: 'audio' as const, samples: new Float32Array([0.5, -1]), sampleRate: 8000, channels: 1, streamId: 'mic "1"\n' };
     const text = runtimeDataToJsonText(audio);
     expect(text.startsWith('{"samples":"')).toBe(true);
-    expect(JSON.parse(text)).toEqual({ kind: 'audio', samples: (runtimeDataToJson(audio) as { samples: string }).samples, sampleRate: 8000, channels: 1, streamId: 'mic "1"\n' });
+    expect(JSON.parse(text)).toEqual({
+      kind: 'audio',
+      samples: (runtimeDataToJson(audio) as { samples: string }).samples,
+      sampleRate: 8000,
+      channels: 1,
+      streamId: 'mic "1"\n',
+    });
   });
 });

@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { Code, RemoteMediaError, type RuntimeData } from '@remotemedia/runtime-core';
-import { base64ToBytes, bytesToBase64, runtimeDataFromJson, runtimeDataToJson, transportDataFromJson, transportDataListFromJson, transportDataToJson, validateRuntimeData } from '@remotemedia/runtime-core/kit';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  runtimeDataFromJson,
+  runtimeDataToJson,
+  transportDataFromJson,
+  transportDataListFromJson,
+  transportDataToJson,
+  validateRuntimeData,
+} from '@remotemedia/runtime-core/kit';
 
 const samples: RuntimeData[] = [
   { kind: 'audio', samples: new Float32Array([0, 0.5, -1, 1, 0.25, -0.125]), sampleRate: 16000, channels: 2, timestampUs: 1234, streamId: 'mic' },
-  { kind: 'video', pixels: new Uint8Array(2 * 2 * 3).map((_, i) => i * 7), width: 2, height: 2, pixelFormat: 'rgb24', codec: 'raw', frameNumber: 3, keyframe: true },
+  {
+    kind: 'video',
+    pixels: new Uint8Array(2 * 2 * 3).map((_, i) => i * 7),
+    width: 2,
+    height: 2,
+    pixelFormat: 'rgb24',
+    codec: 'raw',
+    frameNumber: 3,
+    keyframe: true,
+  },
   { kind: 'image', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47]), format: 'png', width: 1, height: 1 },
   { kind: 'tensor', bytes: new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer), shape: [2, 3], dtype: 'float32' },
   { kind: 'json', value: { a: [1, 'two', null, true], b: { c: 1.5 } } },
@@ -68,9 +86,15 @@ describe('runtime-data-json', () => {
     expect(errorOf(() => runtimeDataFromJson('text')).details[0]).toMatchObject({ path: 'data', message: expect.stringContaining('object') });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'json' })).details[0]).toMatchObject({ path: 'data.value', message: 'required' });
     for (const value of [{ a: [1, Number.NaN] }, { a: { b: Number.POSITIVE_INFINITY } }, [() => 1], { f: undefined }]) {
-      expect(errorOf(() => runtimeDataFromJson({ kind: 'json', value })).details[0], JSON.stringify(value)).toMatchObject({ path: 'data.value', message: 'expected a JSON value' });
+      expect(errorOf(() => runtimeDataFromJson({ kind: 'json', value })).details[0], JSON.stringify(value)).toMatchObject({
+        path: 'data.value',
+        message: 'expected a JSON value',
+      });
     }
-    expect(runtimeDataFromJson({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } })).toEqual({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } });
+    expect(runtimeDataFromJson({ kind: 'json', value: { a: [1, { b: null, c: 'x', d: false }] } })).toEqual({
+      kind: 'json',
+      value: { a: [1, { b: null, c: 'x', d: false }] },
+    });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'control', control: { type: 'explode' } })).details[0]).toMatchObject({ path: 'data.control.type' });
     expect(errorOf(() => runtimeDataFromJson({ kind: 'audio', samples: 'AAA=', sampleRate: 1, channels: 1 })).details[0].message).toContain('multiple of 4');
   });

@@ -11,7 +11,9 @@ const manifest = {
 
 describe('createServerRunner', () => {
   it('refuses manifests that choose Python code, unless the operator allows it', async () => {
-    const error = await createServerRunner().execute(manifest, [{ kind: 'text', text: 'x' }]).catch((e: unknown) => e);
+    const error = await createServerRunner()
+      .execute(manifest, [{ kind: 'text', text: 'x' }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteMediaError);
     expect((error as RemoteMediaError).code).toBe(Code.InvalidArgument);
     expect((error as RemoteMediaError).details.map((d) => d.path)).toEqual(expect.arrayContaining(['settings.python.modules', 'settings.python.env']));

@@ -91,23 +91,135 @@ export interface OperatorOption {
 
 /** Every operator flag, its env var and config file key. The apps and the CLI register these same flags. */
 export const OPERATOR_OPTIONS: readonly OperatorOption[] = [
-  { flags: '--config <file>', attr: 'config', env: 'REMOTEMEDIA_CONFIG', key: '(the file)', description: 'operator configuration file (YAML or JSON)', defaultText: 'none', kind: 'string' },
-  { flags: '--nodes <module>', attr: 'nodes', env: 'REMOTEMEDIA_NODES', key: 'nodes', description: 'JS/TS module whose exported node definitions are registered; repeatable', defaultText: 'none', repeatable: true, kind: 'list' },
-  { flags: '--python-module <module>', attr: 'pythonModule', env: 'REMOTEMEDIA_PYTHON_MODULES', key: 'python.modules', description: 'Python module (.py path or dotted name) whose @register_node types are served; repeatable', defaultText: 'none', repeatable: true, kind: 'list' },
-  { flags: '--python-path <dir>', attr: 'pythonPath', env: 'REMOTEMEDIA_PYTHON_PATH', key: 'python.pythonPath', description: 'directory added to sys.path of every Python process; repeatable', defaultText: 'none', repeatable: true, kind: 'list' },
-  { flags: '--python-warm-processes <n>', attr: 'pythonWarmProcesses', env: 'REMOTEMEDIA_PYTHON_WARM_PROCESSES', key: 'python.warmProcesses', description: 'Python processes kept started ahead with the modules imported', defaultText: '0', kind: 'int' },
-  { flags: '--python-max-memory-mb <n>', attr: 'pythonMaxMemoryMb', env: 'REMOTEMEDIA_PYTHON_MAX_MEMORY_MB', key: 'python.maxMemoryMb', description: 'memory limit of each Python process in MiB (0: none)', defaultText: '2048', kind: 'int' },
-  { flags: '--python-max-processes <n>', attr: 'pythonMaxProcesses', env: 'REMOTEMEDIA_PYTHON_MAX_PROCESSES', key: 'python.maxProcesses', description: 'Python processes alive at once', defaultText: '64', kind: 'int' },
-  { flags: '--allow-manifest-python [bool]', attr: 'allowManifestPython', env: 'REMOTEMEDIA_ALLOW_MANIFEST_PYTHON', key: 'python.allowManifestCode', description: 'let client manifests choose Python code (settings.python.modules, pythonPath, env); unsafe on a shared server', defaultText: 'false', kind: 'bool' },
-  { flags: '--pipelines <dir>', attr: 'pipelines', env: 'REMOTEMEDIA_PIPELINES', key: 'pipelines', description: 'directory of named manifests (*.yaml, *.yml, *.json), run by name on every transport; reloaded on change and on SIGHUP', defaultText: 'none', kind: 'string' },
-  { flags: '--model <name=path>', attr: 'model', env: 'REMOTEMEDIA_MODELS', key: 'models', description: 'a named model file that node params (modelPath) refer to by name; repeatable', defaultText: 'none', repeatable: true, kind: 'models' },
-  { flags: '--remote-endpoint <url>', attr: 'remoteEndpoint', env: 'REMOTEMEDIA_REMOTE_ENDPOINTS', key: 'remote.endpoints', description: 'endpoint RemotePipeline nodes of client manifests may reach; repeatable', defaultText: 'none (no remote delegation)', repeatable: true, kind: 'list' },
-  { flags: '--remote-token-env <url=VAR>', attr: 'remoteTokenEnv', env: 'REMOTEMEDIA_REMOTE_TOKEN_ENV', key: 'remote.endpoints[].tokenEnv', description: 'env var holding the bearer token sent to an allowed endpoint when the manifest gives none; repeatable', defaultText: 'none', repeatable: true, kind: 'tokenEnv' },
-  { flags: '--remote-manifest-host <host>', attr: 'remoteManifestHost', env: 'REMOTEMEDIA_REMOTE_MANIFEST_HOSTS', key: 'remote.manifestHosts', description: 'host (host or host:port) remote manifests may be fetched from; repeatable', defaultText: 'none', repeatable: true, kind: 'list' },
+  {
+    flags: '--config <file>',
+    attr: 'config',
+    env: 'REMOTEMEDIA_CONFIG',
+    key: '(the file)',
+    description: 'operator configuration file (YAML or JSON)',
+    defaultText: 'none',
+    kind: 'string',
+  },
+  {
+    flags: '--nodes <module>',
+    attr: 'nodes',
+    env: 'REMOTEMEDIA_NODES',
+    key: 'nodes',
+    description: 'JS/TS module whose exported node definitions are registered; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'list',
+  },
+  {
+    flags: '--python-module <module>',
+    attr: 'pythonModule',
+    env: 'REMOTEMEDIA_PYTHON_MODULES',
+    key: 'python.modules',
+    description: 'Python module (.py path or dotted name) whose @register_node types are served; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'list',
+  },
+  {
+    flags: '--python-path <dir>',
+    attr: 'pythonPath',
+    env: 'REMOTEMEDIA_PYTHON_PATH',
+    key: 'python.pythonPath',
+    description: 'directory added to sys.path of every Python process; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'list',
+  },
+  {
+    flags: '--python-warm-processes <n>',
+    attr: 'pythonWarmProcesses',
+    env: 'REMOTEMEDIA_PYTHON_WARM_PROCESSES',
+    key: 'python.warmProcesses',
+    description: 'Python processes kept started ahead with the modules imported',
+    defaultText: '0',
+    kind: 'int',
+  },
+  {
+    flags: '--python-max-memory-mb <n>',
+    attr: 'pythonMaxMemoryMb',
+    env: 'REMOTEMEDIA_PYTHON_MAX_MEMORY_MB',
+    key: 'python.maxMemoryMb',
+    description: 'memory limit of each Python process in MiB (0: none)',
+    defaultText: '2048',
+    kind: 'int',
+  },
+  {
+    flags: '--python-max-processes <n>',
+    attr: 'pythonMaxProcesses',
+    env: 'REMOTEMEDIA_PYTHON_MAX_PROCESSES',
+    key: 'python.maxProcesses',
+    description: 'Python processes alive at once',
+    defaultText: '64',
+    kind: 'int',
+  },
+  {
+    flags: '--allow-manifest-python [bool]',
+    attr: 'allowManifestPython',
+    env: 'REMOTEMEDIA_ALLOW_MANIFEST_PYTHON',
+    key: 'python.allowManifestCode',
+    description: 'let client manifests choose Python code (settings.python.modules, pythonPath, env); unsafe on a shared server',
+    defaultText: 'false',
+    kind: 'bool',
+  },
+  {
+    flags: '--pipelines <dir>',
+    attr: 'pipelines',
+    env: 'REMOTEMEDIA_PIPELINES',
+    key: 'pipelines',
+    description: 'directory of named manifests (*.yaml, *.yml, *.json), run by name on every transport; reloaded on change and on SIGHUP',
+    defaultText: 'none',
+    kind: 'string',
+  },
+  {
+    flags: '--model <name=path>',
+    attr: 'model',
+    env: 'REMOTEMEDIA_MODELS',
+    key: 'models',
+    description: 'a named model file that node params (modelPath) refer to by name; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'models',
+  },
+  {
+    flags: '--remote-endpoint <url>',
+    attr: 'remoteEndpoint',
+    env: 'REMOTEMEDIA_REMOTE_ENDPOINTS',
+    key: 'remote.endpoints',
+    description: 'endpoint RemotePipeline nodes of client manifests may reach; repeatable',
+    defaultText: 'none (no remote delegation)',
+    repeatable: true,
+    kind: 'list',
+  },
+  {
+    flags: '--remote-token-env <url=VAR>',
+    attr: 'remoteTokenEnv',
+    env: 'REMOTEMEDIA_REMOTE_TOKEN_ENV',
+    key: 'remote.endpoints[].tokenEnv',
+    description: 'env var holding the bearer token sent to an allowed endpoint when the manifest gives none; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'tokenEnv',
+  },
+  {
+    flags: '--remote-manifest-host <host>',
+    attr: 'remoteManifestHost',
+    env: 'REMOTEMEDIA_REMOTE_MANIFEST_HOSTS',
+    key: 'remote.manifestHosts',
+    description: 'host (host or host:port) remote manifests may be fetched from; repeatable',
+    defaultText: 'none',
+    repeatable: true,
+    kind: 'list',
+  },
 ];
 
 /** `--flag (env X; default: Y)` help text of an operator option. */
-export const optionHelp = (o: OperatorOption) => `${o.description} (env ${o.env}${o.repeatable ? ', comma-separated' : ''}; file key ${o.key}; default: ${o.defaultText})`;
+export const optionHelp = (o: OperatorOption) =>
+  `${o.description} (env ${o.env}${o.repeatable ? ', comma-separated' : ''}; file key ${o.key}; default: ${o.defaultText})`;
 
 /** Commander argParser of an option: repeatable ones collect into a list. */
 export const optionParser = (o: OperatorOption) => (o.repeatable ? (value: string, previous: string[] | undefined) => [...(previous ?? []), value] : undefined);
@@ -117,51 +229,78 @@ const str = z.string(expected('a non-empty string')).min(1, expected('a non-empt
 const strList = z.array(str, expected('a list of strings'));
 const nonNegInt = z.number(expected('an integer >= 0')).int(expected('an integer >= 0')).min(0, expected('an integer >= 0'));
 const posInt = z.number(expected('an integer >= 1')).int(expected('an integer >= 1')).min(1, expected('an integer >= 1'));
-const endpointUrl = z.string(expected('an absolute http(s) URL')).refine((v) => /^(https?|wss?):\/\/[^/]/.test(v), expected('an absolute URL like http://10.0.0.5:50051'));
+const endpointUrl = z
+  .string(expected('an absolute http(s) URL'))
+  .refine((v) => /^(https?|wss?):\/\/[^/]/.test(v), expected('an absolute URL like http://10.0.0.5:50051'));
 const envName = z.string(expected('an environment variable name')).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected('an environment variable name like TTS_TOKEN'));
 
 /** The config file's schema (every key optional; unknown keys are errors). */
 export const configFileSchema = z
-  .object({
-    server: z
-      .object({ bind: str.optional(), authTokens: strList.optional(), logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], expected('one of fatal, error, warn, info, debug, trace, silent')).optional() }, expected('a mapping'))
-      .strict()
-      .optional(),
-    nodes: strList.optional(),
-    python: z
-      .object(
-        {
-          modules: strList.optional(),
-          pythonPath: strList.optional(),
-          warmProcesses: nonNegInt.optional(),
-          maxMemoryMb: nonNegInt.optional(),
-          maxProcesses: posInt.optional(),
-          allowManifestCode: z.boolean(expected('true or false')).optional(),
-        },
-        expected('a mapping'),
-      )
-      .strict()
-      .optional(),
-    pipelines: str.optional(),
-    models: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, expected('a model name of letters, digits, "_", "." and "-"')), str, expected('a mapping of model names to files')).optional(),
-    remote: z
-      .object(
-        {
-          endpoints: z
-            .array(z.union([endpointUrl, z.object({ url: endpointUrl, tokenEnv: envName.optional() }, expected('a URL or { url, tokenEnv }')).strict()], expected('a URL or { url, tokenEnv }')), expected('a list of endpoints'))
-            .optional(),
-          manifestHosts: strList.optional(),
-        },
-        expected('a mapping'),
-      )
-      .strict()
-      .optional(),
-  }, expected('a mapping (YAML or JSON object)'))
+  .object(
+    {
+      server: z
+        .object(
+          {
+            bind: str.optional(),
+            authTokens: strList.optional(),
+            logLevel: z
+              .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], expected('one of fatal, error, warn, info, debug, trace, silent'))
+              .optional(),
+          },
+          expected('a mapping'),
+        )
+        .strict()
+        .optional(),
+      nodes: strList.optional(),
+      python: z
+        .object(
+          {
+            modules: strList.optional(),
+            pythonPath: strList.optional(),
+            warmProcesses: nonNegInt.optional(),
+            maxMemoryMb: nonNegInt.optional(),
+            maxProcesses: posInt.optional(),
+            allowManifestCode: z.boolean(expected('true or false')).optional(),
+          },
+          expected('a mapping'),
+        )
+        .strict()
+        .optional(),
+      pipelines: str.optional(),
+      models: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, expected('a model name of letters, digits, "_", "." and "-"')),
+          str,
+          expected('a mapping of model names to files'),
+        )
+        .optional(),
+      remote: z
+        .object(
+          {
+            endpoints: z
+              .array(
+                z.union(
+                  [endpointUrl, z.object({ url: endpointUrl, tokenEnv: envName.optional() }, expected('a URL or { url, tokenEnv }')).strict()],
+                  expected('a URL or { url, tokenEnv }'),
+                ),
+                expected('a list of endpoints'),
+              )
+              .optional(),
+            manifestHosts: strList.optional(),
+          },
+          expected('a mapping'),
+        )
+        .strict()
+        .optional(),
+    },
+    expected('a mapping (YAML or JSON object)'),
+  )
   .strict();
 
 export type ConfigFile = z.output<typeof configFileSchema>;
 
-const keyPath = (path: readonly PropertyKey[]) => path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+const keyPath = (path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 
 /** Reads and checks a config file; throws ConfigError naming the file, key path and expected value. */
 export function readConfigFile(path: string): ConfigFile {
@@ -182,7 +321,12 @@ export function readConfigFile(path: string): ConfigFile {
   const issue = parsed.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0];
-    throw new ConfigError(path, keyPath([...issue.path, key]), `one of the known keys (${knownKeys(issue.path)})`, new Described(`unknown key ${JSON.stringify(key)}`));
+    throw new ConfigError(
+      path,
+      keyPath([...issue.path, key]),
+      `one of the known keys (${knownKeys(issue.path)})`,
+      new Described(`unknown key ${JSON.stringify(key)}`),
+    );
   }
   const got = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
   throw new ConfigError(path, keyPath(issue.path) || '(top level)', issue.message.replace(/^expected /, ''), got);
@@ -235,7 +379,16 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
     const scalar = flag as string | number | boolean | undefined; // what commander parses an option to
     if (scalar !== undefined) return { source: long, values: [String(scalar)] };
     const fromEnv = env[o.env];
-    if (fromEnv !== undefined && fromEnv !== '') return { source: `env ${o.env}`, values: o.repeatable ? fromEnv.split(',').map((v) => v.trim()).filter(Boolean) : [fromEnv] };
+    if (fromEnv !== undefined && fromEnv !== '')
+      return {
+        source: `env ${o.env}`,
+        values: o.repeatable
+          ? fromEnv
+              .split(',')
+              .map((v) => v.trim())
+              .filter(Boolean)
+          : [fromEnv],
+      };
     return undefined;
   };
   const atCwd = (v: string) => (isPathLike(v) ? resolve(cwd, v) : v);
@@ -281,7 +434,8 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
   const endpointFlags = cliValue('remoteEndpoint');
   if (endpointFlags) {
     endpoints = endpointFlags.values.map((url) => {
-      if (!endpointUrl.safeParse(url).success) throw new ConfigError(endpointFlags.source, 'remote.endpoints', 'an absolute URL like http://10.0.0.5:50051', url);
+      if (!endpointUrl.safeParse(url).success)
+        throw new ConfigError(endpointFlags.source, 'remote.endpoints', 'an absolute URL like http://10.0.0.5:50051', url);
       return { url };
     });
   } else endpoints = (file.remote?.endpoints ?? []).map((e) => (typeof e === 'string' ? { url: e } : { ...e }));
@@ -290,7 +444,13 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
     const m = /^(.+)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(pair);
     if (!m) throw new ConfigError(tokenFlags!.source, 'remote.endpoints[].tokenEnv', 'url=ENV_VAR (e.g. http://tts:50051=TTS_TOKEN)', pair);
     const endpoint = endpoints.find((e) => e.url === m[1]);
-    if (!endpoint) throw new ConfigError(tokenFlags!.source, 'remote.endpoints[].tokenEnv', `an endpoint that is also allowed (${endpoints.map((e) => e.url).join(', ') || 'none allowed'})`, m[1]);
+    if (!endpoint)
+      throw new ConfigError(
+        tokenFlags!.source,
+        'remote.endpoints[].tokenEnv',
+        `an endpoint that is also allowed (${endpoints.map((e) => e.url).join(', ') || 'none allowed'})`,
+        m[1],
+      );
     endpoint.tokenEnv = m[2]!;
   }
 
@@ -309,7 +469,15 @@ export function loadOperatorConfig(options: LoadOptions = {}): OperatorConfig {
     },
     pipelines: pipelinesFlag ? dirAtCwd(pipelinesFlag.values.at(-1)!) : file.pipelines !== undefined ? dirAtFile(file.pipelines) : undefined,
     models,
-    remote: { endpoints, manifestHosts: list('remoteManifestHost', file.remote?.manifestHosts, (v) => v, (v) => v) },
+    remote: {
+      endpoints,
+      manifestHosts: list(
+        'remoteManifestHost',
+        file.remote?.manifestHosts,
+        (v) => v,
+        (v) => v,
+      ),
+    },
   };
 }
 

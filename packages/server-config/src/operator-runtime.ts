@@ -37,7 +37,13 @@ export interface OperatorRuntimeOptions {
 
 function isNodeDefinition(value: unknown): value is NodeDefinition<unknown> {
   const v = value as Partial<NodeDefinition<unknown>> | null;
-  return !!v && typeof v === 'object' && typeof v.type === 'string' && typeof v.create === 'function' && typeof (v.paramsSchema as { safeParse?: unknown } | undefined)?.safeParse === 'function';
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    typeof v.type === 'string' &&
+    typeof v.create === 'function' &&
+    typeof (v.paramsSchema as { safeParse?: unknown } | undefined)?.safeParse === 'function'
+  );
 }
 
 /** Imports the operator's node modules and collects every exported node definition (also inside exported arrays). */
@@ -59,7 +65,10 @@ export async function importNodeModules(modules: readonly string[]): Promise<Nod
     try {
       mod = (await import(url)) as Record<string, unknown>;
     } catch (error) {
-      const hint = /\.ts$/.test(spec) && /Unknown file extension/.test(String((error as Error)?.message)) ? ' (a .ts module needs node --import tsx, or compile it to .js)' : '';
+      const hint =
+        /\.ts$/.test(spec) && /Unknown file extension/.test(String((error as Error)?.message))
+          ? ' (a .ts module needs node --import tsx, or compile it to .js)'
+          : '';
       throw new StartError(`nodes[${i}]: cannot import ${spec}: ${(error as Error)?.message?.split('\n')[0] ?? String(error)}${hint}`);
     }
     const before = found.length;
@@ -72,7 +81,8 @@ export async function importNodeModules(modules: readonly string[]): Promise<Nod
         }
       }
     }
-    if (found.length === before) throw new StartError(`nodes[${i}]: ${spec} exports no node definitions (objects with type, paramsSchema and create, e.g. made with defineNode)`);
+    if (found.length === before)
+      throw new StartError(`nodes[${i}]: ${spec} exports no node definitions (objects with type, paramsSchema and create, e.g. made with defineNode)`);
   }
   return found;
 }
@@ -91,7 +101,12 @@ export async function createOperatorRuntime(config: OperatorConfig, options: Ope
   for (const [i, e] of config.remote.endpoints.entries()) {
     if (e.tokenEnv === undefined) continue;
     const token = env[e.tokenEnv];
-    if (token === undefined || token === '') throw new ConfigError(config.configFile ?? `env ${e.tokenEnv}`, `remote.endpoints[${i}].tokenEnv`, `environment variable ${e.tokenEnv} to be set (the token for ${e.url})`);
+    if (token === undefined || token === '')
+      throw new ConfigError(
+        config.configFile ?? `env ${e.tokenEnv}`,
+        `remote.endpoints[${i}].tokenEnv`,
+        `environment variable ${e.tokenEnv} to be set (the token for ${e.url})`,
+      );
     endpointTokens[e.url] = token;
   }
   const allowedEndpoints = config.remote.endpoints.map((e) => e.url);

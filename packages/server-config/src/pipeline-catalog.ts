@@ -74,7 +74,12 @@ export function createPipelineCatalog(dir: string | undefined, options: { check?
     try {
       first = readAll(dir, options.check);
     } catch (error) {
-      throw new ConfigError(dir, 'pipelines', 'a readable directory of manifests', new Described((error as NodeJS.ErrnoException).code ?? (error as Error).message));
+      throw new ConfigError(
+        dir,
+        'pipelines',
+        'a readable directory of manifests',
+        new Described((error as NodeJS.ErrnoException).code ?? (error as Error).message),
+      );
     }
     if (first.errors.length) throw new ConfigError(first.errors[0].file, 'pipelines', 'a valid manifest', new Described(first.errors[0].message));
     Object.assign(record, first.pipelines);
@@ -95,7 +100,10 @@ export function createPipelineCatalog(dir: string | undefined, options: { check?
       }
       for (const e of next.errors) {
         const name = e.file.slice(dir.length + 1).replace(/\.(ya?ml|json)$/, '');
-        options.logger?.error({ file: e.file, err: e.message }, Object.hasOwn(record, name) ? 'pipeline not reloaded; keeping its previous version' : 'pipeline not loaded');
+        options.logger?.error(
+          { file: e.file, err: e.message },
+          Object.hasOwn(record, name) ? 'pipeline not reloaded; keeping its previous version' : 'pipeline not loaded',
+        );
         if (Object.hasOwn(record, name)) next.pipelines[name] = record[name]!;
       }
       for (const name of Object.keys(record)) if (!Object.hasOwn(next.pipelines, name)) delete record[name];

@@ -15,7 +15,10 @@ export interface RemoteCheckResult {
  * from `allowedHosts`, default any) and reports cycles and nesting deeper than the limit. A nested
  * manifest that cannot be fetched is reported in `unchecked`, and the walk goes on without it.
  */
-export async function checkRemoteManifests(manifest: unknown, options: { allowedHosts?: readonly string[]; fetcher?: ManifestFetcher; nodeType?: string } = {}): Promise<RemoteCheckResult> {
+export async function checkRemoteManifests(
+  manifest: unknown,
+  options: { allowedHosts?: readonly string[]; fetcher?: ManifestFetcher; nodeType?: string } = {},
+): Promise<RemoteCheckResult> {
   const nodeType = options.nodeType ?? 'RemotePipeline';
   const nodes = ((manifest as { nodes?: unknown } | null)?.nodes ?? []) as { nodeType?: string; params?: Record<string, unknown> }[];
   const result: RemoteCheckResult = { problems: [], unchecked: [], fetched: [] };

@@ -35,20 +35,34 @@ describe('loadOperatorConfig', () => {
     const f = file('prec.yaml', 'python:\n  modules: [my_pkg.nodes, ./local.py]\n  warmProcesses: 1\n');
     expect(loadOperatorConfig({ flags: { config: f }, env: {} }).python).toMatchObject({ modules: ['my_pkg.nodes', join(dir, 'local.py')], warmProcesses: 1 });
     expect(loadOperatorConfig({ flags: { config: f }, env: { REMOTEMEDIA_PYTHON_WARM_PROCESSES: '2' } }).python.warmProcesses).toBe(2);
-    expect(loadOperatorConfig({ flags: { config: f, pythonWarmProcesses: '3' }, env: { REMOTEMEDIA_PYTHON_WARM_PROCESSES: '2' } }).python.warmProcesses).toBe(3);
+    expect(loadOperatorConfig({ flags: { config: f, pythonWarmProcesses: '3' }, env: { REMOTEMEDIA_PYTHON_WARM_PROCESSES: '2' } }).python.warmProcesses).toBe(
+      3,
+    );
     expect(loadOperatorConfig({ env: { REMOTEMEDIA_CONFIG: f } }).configFile).toBe(f);
   });
 
   it('errors name the source, the key path and the expected value', () => {
-    expect(thrown(() => loadOperatorConfig({ flags: { pythonWarmProcesses: '-1' }, env: {} })).message).toBe('--python-warm-processes: python.warmProcesses: expected an integer >= 0, got "-1"');
-    expect(thrown(() => loadOperatorConfig({ env: { REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: 'maybe' } })).message).toBe('env REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: python.allowManifestCode: expected true or false, got "maybe"');
+    expect(thrown(() => loadOperatorConfig({ flags: { pythonWarmProcesses: '-1' }, env: {} })).message).toBe(
+      '--python-warm-processes: python.warmProcesses: expected an integer >= 0, got "-1"',
+    );
+    expect(thrown(() => loadOperatorConfig({ env: { REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: 'maybe' } })).message).toBe(
+      'env REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: python.allowManifestCode: expected true or false, got "maybe"',
+    );
     expect(thrown(() => loadOperatorConfig({ flags: { model: ['no-equals'] }, env: {} })).message).toContain('--model: models: expected name=path');
-    expect(thrown(() => loadOperatorConfig({ flags: { remoteEndpoint: ['http://a:1'], remoteTokenEnv: ['http://b:1=TOKEN'] }, env: {} })).message).toContain('expected an endpoint that is also allowed (http://a:1), got "http://b:1"');
+    expect(thrown(() => loadOperatorConfig({ flags: { remoteEndpoint: ['http://a:1'], remoteTokenEnv: ['http://b:1=TOKEN'] }, env: {} })).message).toContain(
+      'expected an endpoint that is also allowed (http://a:1), got "http://b:1"',
+    );
     const bad = file('bad.yaml', 'remote:\n  endpoints:\n    - url: http://a:1\n      tokenEnv: "lower case"\n');
-    expect(thrown(() => loadOperatorConfig({ flags: { config: bad }, env: {} })).message).toBe(`${bad}: remote.endpoints[0].tokenEnv: expected an environment variable name like TTS_TOKEN, got "lower case"`);
+    expect(thrown(() => loadOperatorConfig({ flags: { config: bad }, env: {} })).message).toBe(
+      `${bad}: remote.endpoints[0].tokenEnv: expected an environment variable name like TTS_TOKEN, got "lower case"`,
+    );
     const nested = file('nested.yaml', 'python:\n  modulez: []\n');
-    expect(thrown(() => loadOperatorConfig({ flags: { config: nested }, env: {} })).message).toBe(`${nested}: python.modulez: expected one of the known keys (modules, pythonPath, warmProcesses, maxMemoryMb, maxProcesses, allowManifestCode), got unknown key "modulez"`);
-    expect(thrown(() => loadOperatorConfig({ flags: { config: join(dir, 'missing.yaml') }, env: {} })).message).toBe(`${join(dir, 'missing.yaml')}: (file): expected a readable YAML or JSON file, got ENOENT`);
+    expect(thrown(() => loadOperatorConfig({ flags: { config: nested }, env: {} })).message).toBe(
+      `${nested}: python.modulez: expected one of the known keys (modules, pythonPath, warmProcesses, maxMemoryMb, maxProcesses, allowManifestCode), got unknown key "modulez"`,
+    );
+    expect(thrown(() => loadOperatorConfig({ flags: { config: join(dir, 'missing.yaml') }, env: {} })).message).toBe(
+      `${join(dir, 'missing.yaml')}: (file): expected a readable YAML or JSON file, got ENOENT`,
+    );
   });
 });
 

@@ -12,7 +12,7 @@ const validCodes = new Set<number>(Object.values(Code));
 
 /** runtime-core Code -> Connect/gRPC code (identity, checked). */
 export function toGrpcCode(code: Code): ConnectCode {
-  return (validCodes.has(code) ? code : Code.Unknown);
+  return validCodes.has(code) ? code : Code.Unknown;
 }
 
 /** Connect/gRPC code -> runtime-core Code (identity; 0 "OK" is never an error, so Unknown). */
@@ -55,7 +55,11 @@ function statusError(grpcCode: number, message: string, callerAborted: boolean, 
   // RST_STREAM INTERNAL_ERROR), which connect reports as INTERNAL: the server never answered, so
   // it is a lost connection too, not a server fault.
   if (code === Code.Internal && /^Stream closed with error code NGHTTP2_/.test(message)) {
-    return new RemoteMediaError(Code.Unavailable, `connection to the server was lost (the stream was reset without a status: ${message.replace('Stream closed with error code ', '')})`, { cause, reason: 'ConnectionLost' });
+    return new RemoteMediaError(
+      Code.Unavailable,
+      `connection to the server was lost (the stream was reset without a status: ${message.replace('Stream closed with error code ', '')})`,
+      { cause, reason: 'ConnectionLost' },
+    );
   }
   return new RemoteMediaError(code, message, { cause });
 }
@@ -101,7 +105,8 @@ function encodeStatus(code: number, message: string, details: { typeUrl: string;
   const w = new BinaryWriter();
   if (code !== 0) w.tag(1, WireType.Varint).int32(code);
   if (message) w.tag(2, WireType.LengthDelimited).string(message);
-  for (const d of details) w.tag(3, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(d.typeUrl).tag(2, WireType.LengthDelimited).bytes(d.value).join();
+  for (const d of details)
+    w.tag(3, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(d.typeUrl).tag(2, WireType.LengthDelimited).bytes(d.value).join();
   return w.finish();
 }
 

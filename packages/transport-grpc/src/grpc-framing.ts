@@ -65,7 +65,9 @@ export class GrpcFrameReader {
     }
     const length = buf.readUInt32BE(1);
     if (length > this.maxMessageBytes) {
-      throw new RemoteMediaError(Code.ResourceExhausted, `message size ${length} is larger than the limit maxMessageBytes=${this.maxMessageBytes}`, { reason: 'LimitExceeded' });
+      throw new RemoteMediaError(Code.ResourceExhausted, `message size ${length} is larger than the limit maxMessageBytes=${this.maxMessageBytes}`, {
+        reason: 'LimitExceeded',
+      });
     }
     return length;
   }

@@ -15,7 +15,15 @@ describe('100 concurrent streaming sessions', () => {
   it('each session gets exactly its own outputs, in order', async () => {
     // Two clients (two HTTP/2 connections), 50 sessions each.
     const clients = [0, 1].map(() => createGrpcPipelineClient({ baseUrl: ctx.url, token: TOKEN }));
-    const manifest = { version: 'v1' as const, metadata: { name: 'many' }, nodes: [{ id: 'a', nodeType: 'PassThrough' }, { id: 'b', nodeType: 'PassThrough' }], connections: [{ from: 'a', to: 'b' }] };
+    const manifest = {
+      version: 'v1' as const,
+      metadata: { name: 'many' },
+      nodes: [
+        { id: 'a', nodeType: 'PassThrough' },
+        { id: 'b', nodeType: 'PassThrough' },
+      ],
+      connections: [{ from: 'a', to: 'b' }],
+    };
     const CHUNKS = 20;
     const run = async (n: number) => {
       const session = await clients[n % 2].stream(manifest);

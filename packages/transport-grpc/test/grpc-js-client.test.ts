@@ -6,7 +6,17 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { PipelineErrorSchema } from '@remotemedia/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExecuteResponse, type ExecutionClient, type HealthClient, type HealthResponse, type ReflectionClient, type ReflectionResponse, type StreamResponse, type StreamingClient, grpcJsClient } from './grpc-js-clients.js';
+import {
+  type ExecuteResponse,
+  type ExecutionClient,
+  type HealthClient,
+  type HealthResponse,
+  type ReflectionClient,
+  type ReflectionResponse,
+  type StreamResponse,
+  type StreamingClient,
+  grpcJsClient,
+} from './grpc-js-clients.js';
 import { TOKEN, f32le, passThrough, startServer } from './helpers.js';
 
 /** google.rpc.Status from grpc-status-details-bin -> its Any details (type url, bytes). */
@@ -60,7 +70,10 @@ describe('@grpc/grpc-js client against the server', () => {
       execution.ExecutePipeline(
         {
           manifest: JSON.stringify(passThrough()),
-          inputs: [{ data: { audio: { samples, sampleRate: 16000, channels: 1 } }, sequence: 1, metadata: { k: 'v' } }, { data: { text: { text: 'héllo', channel: 'c' } } }],
+          inputs: [
+            { data: { audio: { samples, sampleRate: 16000, channels: 1 } }, sequence: 1, metadata: { k: 'v' } },
+            { data: { text: { text: 'héllo', channel: 'c' } } },
+          ],
         },
         auth(),
         (err, value) => (err ? reject(err) : resolve(value!)),
@@ -98,8 +111,17 @@ describe('@grpc/grpc-js client against the server', () => {
   });
 
   it('a bad manifest is INVALID_ARGUMENT with a PipelineError detail listing every problem', async () => {
-    const bad = { version: 'v1', metadata: { name: 'bad' }, nodes: [{ id: 'a', nodeType: 'NoSuchNode' }, { id: 'b', nodeType: 'Calculator', params: { operation: 'pow' } }] };
-    const error = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(bad), inputs: [] }, auth(), (err) => resolve(err!)));
+    const bad = {
+      version: 'v1',
+      metadata: { name: 'bad' },
+      nodes: [
+        { id: 'a', nodeType: 'NoSuchNode' },
+        { id: 'b', nodeType: 'Calculator', params: { operation: 'pow' } },
+      ],
+    };
+    const error = await new Promise<grpc.ServiceError>((resolve) =>
+      execution.ExecutePipeline({ manifest: JSON.stringify(bad), inputs: [] }, auth(), (err) => resolve(err!)),
+    );
     expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
     const [bin] = error.metadata.get('grpc-status-details-bin') as Buffer[];
     const details = statusDetails(bin);
@@ -111,7 +133,10 @@ describe('@grpc/grpc-js client against the server', () => {
   });
 
   it('rejects missing and wrong tokens with UNAUTHENTICATED', async () => {
-    const call = (md: grpc.Metadata) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: JSON.stringify(passThrough()), inputs: [] }, md, (err) => resolve(err!)));
+    const call = (md: grpc.Metadata) =>
+      new Promise<grpc.ServiceError>((resolve) =>
+        execution.ExecutePipeline({ manifest: JSON.stringify(passThrough()), inputs: [] }, md, (err) => resolve(err!)),
+      );
     expect((await call(new grpc.Metadata())).code).toBe(grpc.status.UNAUTHENTICATED);
     const wrong = new grpc.Metadata();
     wrong.set('authorization', 'Bearer nope');
@@ -124,7 +149,9 @@ describe('@grpc/grpc-js client against the server', () => {
     const health = grpcJsClient<HealthClient>('grpc/health/v1/health.proto', 'grpc.health.v1.Health', ctx.port);
     const check = await new Promise<HealthResponse>((resolve, reject) => health.Check({ service: '' }, (e, r) => (e ? reject(e) : resolve(r!))));
     expect(check.status).toBe('SERVING');
-    const known = await new Promise<HealthResponse>((resolve, reject) => health.Check({ service: 'remotemedia.v1.StreamingPipelineService' }, (e, r) => (e ? reject(e) : resolve(r!))));
+    const known = await new Promise<HealthResponse>((resolve, reject) =>
+      health.Check({ service: 'remotemedia.v1.StreamingPipelineService' }, (e, r) => (e ? reject(e) : resolve(r!))),
+    );
     expect(known.status).toBe('SERVING');
     const unknown = await new Promise<grpc.ServiceError>((resolve) => health.Check({ service: 'no.Such' }, (e) => resolve(e!)));
     expect(unknown.code).toBe(grpc.status.NOT_FOUND);
@@ -156,7 +183,12 @@ describe('@grpc/grpc-js client against the server', () => {
     await done;
     client.close();
     expect(responses[0].listServicesResponse?.service.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['remotemedia.v1.PipelineExecutionService', 'remotemedia.v1.StreamingPipelineService', 'grpc.health.v1.Health', `grpc.reflection.${version}.ServerReflection`]),
+      expect.arrayContaining([
+        'remotemedia.v1.PipelineExecutionService',
+        'remotemedia.v1.StreamingPipelineService',
+        'grpc.health.v1.Health',
+        `grpc.reflection.${version}.ServerReflection`,
+      ]),
     );
     const names = (r: ReflectionResponse) => r.fileDescriptorResponse!.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name);
     expect(names(responses[1])).toEqual(expect.arrayContaining(['remotemedia/v1/pipeline.proto', 'remotemedia/v1/data.proto', 'remotemedia/v1/metrics.proto']));

@@ -30,7 +30,12 @@ const LONE_SURROGATE_FIELD = '{"version":"v1","metadata":{"name":"x"},"nodes":[{
 const FAIL_ON_SURROGATE = '{"version":"v1","metadata":{"name":"x"},"nodes":[{"id":"a","nodeType":"FailOn","params":{"match":"\\ufffd"}}]}';
 const surrogateInput = create(DataChunkSchema, { data: { data: { case: 'text', value: { text: '\ud800' } } } });
 /** Item 6: every node an unknown type (long names), under the 256-node limit: its full error is far past 64 KiB. */
-const manyUnknown = (n: number) => JSON.stringify({ version: 'v1', metadata: { name: 'x' }, nodes: Array.from({ length: n }, (_, i) => ({ id: `node-${i}`, nodeType: `NoSuchType${i}`.padEnd(200, 'x') })) });
+const manyUnknown = (n: number) =>
+  JSON.stringify({
+    version: 'v1',
+    metadata: { name: 'x' },
+    nodes: Array.from({ length: n }, (_, i) => ({ id: `node-${i}`, nodeType: `NoSuchType${i}`.padEnd(200, 'x') })),
+  });
 
 type Ctx = Awaited<ReturnType<typeof startServer>>;
 const cleanups: Array<() => unknown> = [];
@@ -66,7 +71,8 @@ function grpcFrame(body: Uint8Array, flag = 0): Buffer {
   frame.set(body, 5);
   return frame;
 }
-const executeBody = (manifest: string, inputs: DataChunk[] = []) => toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest, inputs }));
+const executeBody = (manifest: string, inputs: DataChunk[] = []) =>
+  toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, { manifest, inputs }));
 
 interface RawResult {
   headers: http2.IncomingHttpHeaders;
@@ -84,9 +90,24 @@ interface RawResult {
 function rawCall(url: string, path: string, body: Uint8Array | undefined, headers: http2.OutgoingHttpHeaders = {}): Promise<RawResult> {
   const session = http2.connect(url);
   session.on('error', () => {});
-  const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}`, ...headers });
+  const req = session.request({
+    ':method': 'POST',
+    ':path': path,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    authorization: `Bearer ${TOKEN}`,
+    ...headers,
+  });
   return new Promise<RawResult>((resolve) => {
-    const out: RawResult = { headers: {}, trailers: undefined, status: undefined, rawMessage: undefined, body: Buffer.alloc(0), rstCode: undefined, error: undefined };
+    const out: RawResult = {
+      headers: {},
+      trailers: undefined,
+      status: undefined,
+      rawMessage: undefined,
+      body: Buffer.alloc(0),
+      rstCode: undefined,
+      error: undefined,
+    };
     const take = (h: http2.IncomingHttpHeaders) => {
       if (h['grpc-status'] !== undefined) out.status = Number(h['grpc-status']);
       if (h['grpc-message'] !== undefined) out.rawMessage = String(h['grpc-message']);
@@ -148,7 +169,8 @@ function grpcJs(port: number) {
     m.set('authorization', `Bearer ${TOKEN}`);
     return m;
   };
-  const execute = (manifest: string) => new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest, inputs: [] }, md(), (err) => resolve(err!)));
+  const execute = (manifest: string) =>
+    new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest, inputs: [] }, md(), (err) => resolve(err!)));
   return { execution, streaming, md, execute };
 }
 
@@ -204,7 +226,9 @@ describe('a message the status cannot carry as is (item 1)', () => {
         expect(s.code, protocol).toBe(Code.InvalidArgument);
       }
     }
-    const failed = await new Promise<grpc.ServiceError>((resolve) => execution.ExecutePipeline({ manifest: FAIL_ON_SURROGATE, inputs: [{ data: { text: { text: '\ufffd' } } }] }, md(), (err) => resolve(err!)));
+    const failed = await new Promise<grpc.ServiceError>((resolve) =>
+      execution.ExecutePipeline({ manifest: FAIL_ON_SURROGATE, inputs: [{ data: { text: { text: '\ufffd' } } }] }, md(), (err) => resolve(err!)),
+    );
     expect(failed.details).toContain('\ufffd');
     await stillServing(url);
   });
@@ -471,7 +495,10 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
     for (const timeout of ['abc', '123456789S', '-1m', '1.5S', 'x'.repeat(5000)]) {
       const res = await rawCall(url, EXECUTE, grpcFrame(executeBody(JSON.stringify(passThrough()))), { 'grpc-timeout': timeout });
       expect(res.status, timeout.slice(0, 20)).toBe(Code.InvalidArgument);
-      const viaConnect = await rawCall(url, EXECUTE, grpcFrame(executeBody(JSON.stringify(passThrough()))), { 'grpc-timeout': timeout, 'content-type': 'application/grpc+json' });
+      const viaConnect = await rawCall(url, EXECUTE, grpcFrame(executeBody(JSON.stringify(passThrough()))), {
+        'grpc-timeout': timeout,
+        'content-type': 'application/grpc+json',
+      });
       expect(viaConnect.status, `connect ${timeout.slice(0, 20)}`).toBe(Code.InvalidArgument);
     }
     await stillServing(url);
@@ -486,7 +513,11 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
       ['compressed flag without grpc-encoding', EXECUTE, grpcFrame(executeBody('{}'), 1)],
       ['unknown flag', STREAM, grpcFrame(garbage, 7)],
       ['truncated frame', STREAM, grpcFrame(garbage).subarray(0, 8)],
-      ['data before init', STREAM, grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } })))],
+      [
+        'data before init',
+        STREAM,
+        grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'end', value: {} } }))),
+      ],
     ];
     for (const [what, path, body] of cases) {
       const res = await rawCall(url, path, body);
@@ -501,7 +532,10 @@ describe('garbage on the gRPC paths (item 4 of the slice)', () => {
     expect((await rawCall(url, EXECUTE, grpcFrame(garbage), { 'grpc-encoding': 'gzip' })).status).toBe(Code.InvalidArgument);
     expect((await rawCall(url, '/grpc.health.v1.Health/Check', grpcFrame(garbage))).status).toBe(Code.InvalidArgument);
     // The same stream through connect (a grpc-encoding sends it there): connect's own "parse binary" Internal becomes InvalidArgument.
-    const init = toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(passThrough()) } } }));
+    const init = toBinary(
+      StreamPipelineRequestSchema,
+      create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest: JSON.stringify(passThrough()) } } }),
+    );
     for (const body of [grpcFrame(garbage), Buffer.concat([grpcFrame(init), grpcFrame(garbage)])]) {
       const viaConnect = await rawCall(url, STREAM, body, { 'grpc-encoding': 'gzip' });
       expect(viaConnect.status).toBe(Code.InvalidArgument);
@@ -535,7 +569,14 @@ describe('random requests (fixed seed, bounded budget)', () => {
       .record({
         version: fc.constantFrom('v1', 'v2', 1),
         metadata: fc.record({ name: fc.string({ unit: 'binary', maxLength: 20 }) }),
-        nodes: fc.array(fc.record({ id: fc.string({ unit: 'binary', maxLength: 10 }), nodeType: fc.constantFrom('PassThrough', 'Calculator', 'Sleep', 'FailOn', 'Nope', '\ud800', ''), params: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }))) }), { maxLength: 6 }),
+        nodes: fc.array(
+          fc.record({
+            id: fc.string({ unit: 'binary', maxLength: 10 }),
+            nodeType: fc.constantFrom('PassThrough', 'Calculator', 'Sleep', 'FailOn', 'Nope', '\ud800', ''),
+            params: fc.option(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }))),
+          }),
+          { maxLength: 6 },
+        ),
       })
       .map((m) => JSON.stringify(m)),
   );
@@ -551,19 +592,30 @@ describe('random requests (fixed seed, bounded budget)', () => {
     const { url } = await setup({ limits: { initTimeoutMs: 500, requestTimeoutMs: 2000 } });
     const seen = new Map<number | undefined, number>();
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), manifestArb, dataArb, fc.constantFrom('native', 'gzip', 'web'), fc.option(fc.stringMatching(/^[0-9A-Za-z.-]{0,10}$/)), async (streaming, manifest, data, via, timeout) => {
-        const frames = streaming
-          ? [grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest } } }))), ...data.map((d) => grpcFrame(d))]
-          : [grpcFrame(data[0] ?? executeBody(manifest))];
-        const headers: http2.OutgoingHttpHeaders = via === 'web' ? { 'content-type': 'application/grpc-web+proto' } : via === 'gzip' ? { 'grpc-encoding': 'gzip' } : {};
-        if (timeout !== null) headers['grpc-timeout'] = timeout;
-        const res = await rawCall(url, streaming ? STREAM : EXECUTE, Buffer.concat(frames), headers);
-        // gRPC-Web carries its trailers in the body.
-        const status = res.status ?? (via === 'web' ? Number(/grpc-status:\s*(\d+)/.exec(res.body.toString('latin1'))?.[1]) : undefined);
-        seen.set(status, (seen.get(status) ?? 0) + 1);
-        expect(status).toBeTypeOf('number');
-        expect([Code.Unknown, Code.Internal]).not.toContain(status);
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        manifestArb,
+        dataArb,
+        fc.constantFrom('native', 'gzip', 'web'),
+        fc.option(fc.stringMatching(/^[0-9A-Za-z.-]{0,10}$/)),
+        async (streaming, manifest, data, via, timeout) => {
+          const frames = streaming
+            ? [
+                grpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, { request: { case: 'init', value: { manifest } } }))),
+                ...data.map((d) => grpcFrame(d)),
+              ]
+            : [grpcFrame(data[0] ?? executeBody(manifest))];
+          const headers: http2.OutgoingHttpHeaders =
+            via === 'web' ? { 'content-type': 'application/grpc-web+proto' } : via === 'gzip' ? { 'grpc-encoding': 'gzip' } : {};
+          if (timeout !== null) headers['grpc-timeout'] = timeout;
+          const res = await rawCall(url, streaming ? STREAM : EXECUTE, Buffer.concat(frames), headers);
+          // gRPC-Web carries its trailers in the body.
+          const status = res.status ?? (via === 'web' ? Number(/grpc-status:\s*(\d+)/.exec(res.body.toString('latin1'))?.[1]) : undefined);
+          seen.set(status, (seen.get(status) ?? 0) + 1);
+          expect(status).toBeTypeOf('number');
+          expect([Code.Unknown, Code.Internal]).not.toContain(status);
+        },
+      ),
       { numRuns: 150, seed: 23 },
     );
     expect(seen.get(Code.InvalidArgument)).toBeGreaterThan(0);

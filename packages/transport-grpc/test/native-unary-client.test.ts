@@ -7,7 +7,11 @@ import { createGrpcPipelineClient } from '../src/index.js';
 import { TOKEN, passThrough, startServer } from './helpers.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
-const failure = (p: Promise<unknown>) => p.then(() => undefined as never, (e: unknown) => e as RemoteMediaError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined as never,
+    (e: unknown) => e as RemoteMediaError,
+  );
 
 describe('native gRPC unary client (protocol grpc)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -66,7 +70,12 @@ describe('native gRPC unary client (protocol grpc)', () => {
     `;
     // Asynchronous: the server runs in this process and must keep answering.
     const child = await new Promise<{ error: Error | null; stdout: string }>((resolve) =>
-      execFile(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: `${root}packages/transport-grpc`, timeout: 20_000 }, (error, stdout) => resolve({ error, stdout })),
+      execFile(
+        process.execPath,
+        ['--conditions=@remotemedia/source', '--import', 'tsx', '--input-type=module', '-e', script],
+        { cwd: `${root}packages/transport-grpc`, timeout: 20_000 },
+        (error, stdout) => resolve({ error, stdout }),
+      ),
     );
     expect(child.error).toBeNull(); // exit code 0, and no kill by the timeout: the process ended by itself
     expect(child.stdout.trim()).toBe('alive');

@@ -28,7 +28,14 @@ describe('a gRPC client served by a gRPC server (proxy: client -> B -> A)', () =
   beforeAll(async () => {
     serverA = await startServer();
     upstream = createGrpcPipelineClient({ baseUrl: serverA.url, token: TOKEN });
-    proxy = createGrpcServer({ pipeline: upstream, authTokens: ['proxy-token-0123456789'], bindAddress: '127.0.0.1:0', logger: silent, shutdownGraceMs: 500, shutdownFlushMs: 500 });
+    proxy = createGrpcServer({
+      pipeline: upstream,
+      authTokens: ['proxy-token-0123456789'],
+      bindAddress: '127.0.0.1:0',
+      logger: silent,
+      shutdownGraceMs: 500,
+      shutdownFlushMs: 500,
+    });
     const { url } = await proxy.listen();
     client = createGrpcPipelineClient({ baseUrl: url, token: 'proxy-token-0123456789' });
   });

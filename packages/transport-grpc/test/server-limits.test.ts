@@ -37,7 +37,14 @@ async function rawGrpc(url: string, path: string, body: Uint8Array, headers: Rec
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
     frame.set(body, 5);
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}`, ...headers });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      authorization: `Bearer ${TOKEN}`,
+      ...headers,
+    });
     const result = await new Promise<{ status: number; message: string }>((resolve, reject) => {
       let status = -1;
       let message = '';
@@ -154,7 +161,10 @@ describe('malformed requests', () => {
     const { url } = await setup();
     const body = toBinary(
       ExecutePipelineRequestSchema,
-      create(ExecutePipelineRequestSchema, { manifest: JSON.stringify(passThrough()), inputs: [{ data: { data: { case: 'video', value: { pixelFormat: 77 as never } } } }] }),
+      create(ExecutePipelineRequestSchema, {
+        manifest: JSON.stringify(passThrough()),
+        inputs: [{ data: { data: { case: 'video', value: { pixelFormat: 77 as never } } } }],
+      }),
     );
     const res = await rawGrpc(url, '/remotemedia.v1.PipelineExecutionService/ExecutePipeline', body);
     expect(res.status).toBe(Code.InvalidArgument);
@@ -168,7 +178,9 @@ describe('malformed requests', () => {
 
   it('bad manifests list every problem; empty and unparsable ones say so', async () => {
     const { client } = await setup();
-    const e = await failure(client.execute({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Nope' }], connections: [{ from: 'a', to: 'ghost' }] }, []));
+    const e = await failure(
+      client.execute({ version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Nope' }], connections: [{ from: 'a', to: 'ghost' }] }, []),
+    );
     expect(e.code).toBe(Code.InvalidArgument);
     expect(e.details.map((d) => d.path)).toEqual(expect.arrayContaining(['nodes[0].nodeType', 'connections[0].to']));
     expect((await failure(client.execute('', []))).message).toMatch(/manifest is empty/);

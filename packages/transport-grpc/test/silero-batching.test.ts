@@ -41,7 +41,11 @@ async function reference(samples: Float32Array): Promise<number[]> {
 }
 
 const manifest = (nodeType: string) => ({ version: 'v1' as const, metadata: { name: 'vad' }, nodes: [{ id: 'vad', nodeType }] });
-const probabilities = (outs: { data: RuntimeData }[]) => outs.filter((o) => o.data.kind === 'json').slice(0, CHUNKS).map((o) => (o.data as unknown as { value: { probability: number } }).value.probability);
+const probabilities = (outs: { data: RuntimeData }[]) =>
+  outs
+    .filter((o) => o.data.kind === 'json')
+    .slice(0, CHUNKS)
+    .map((o) => (o.data as unknown as { value: { probability: number } }).value.probability);
 
 describe('SileroVAD cross-session batching on a real gRPC server', () => {
   let server: ReturnType<typeof createGrpcServer>;
@@ -54,7 +58,14 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     // sending delays a batch by at most this much.
     const batched = { ...createSileroVadNode({ batch: { maxWaitMs: 20, maxBatch: 64 } }), type: 'SileroVADBatched' };
     const solo = { ...createSileroVadNode({ batch: false }), type: 'SileroVADSolo' };
-    server = createGrpcServer({ pipeline: createNodeRunner({ nodes: [batched, solo] }), authTokens: [TOKEN], bindAddress: '127.0.0.1:0', logger: pino({ level: 'silent' }), shutdownGraceMs: 500, shutdownFlushMs: 500 });
+    server = createGrpcServer({
+      pipeline: createNodeRunner({ nodes: [batched, solo] }),
+      authTokens: [TOKEN],
+      bindAddress: '127.0.0.1:0',
+      logger: pino({ level: 'silent' }),
+      shutdownGraceMs: 500,
+      shutdownFlushMs: 500,
+    });
     const { url } = await server.listen();
     client = createGrpcPipelineClient({ baseUrl: url, token: TOKEN });
   });
@@ -151,4 +162,3 @@ describe('SileroVAD cross-session batching on a real gRPC server', () => {
     for (let k = 0; k < 4; k++) expectClose(probabilities(results[k]), await ref(k + 50));
   });
 });
-

@@ -13,7 +13,27 @@ import { TOKEN, passThrough, startServer } from './helpers.js';
 /** A throwaway self-signed certificate for 127.0.0.1 (needs the `openssl` CLI, see scripts/system-packages.txt). */
 function selfSigned() {
   const dir = mkdtempSync(join(tmpdir(), 'rm-tls-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const pair = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
   rmSync(dir, { recursive: true, force: true });
   return pair;
@@ -55,10 +75,13 @@ describe('TLS', () => {
       clearInterval(drip);
       // A complete HTTP/1.1 request on a keep-alive connection is answered.
       const status = await new Promise<number>((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port: slow.port, path: '/metrics', ca: tls.cert, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = httpsRequest(
+          { host: '127.0.0.1', port: slow.port, path: '/metrics', ca: tls.cert, headers: { authorization: `Bearer ${TOKEN}` } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.end();
       });

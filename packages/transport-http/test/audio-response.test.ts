@@ -9,7 +9,8 @@ import { negotiateFormat } from '../src/server/audio-response.js';
 import { TOKEN, auth, chain, expectErrorShape, type Started, startServer } from './helpers.js';
 
 const passThrough = JSON.stringify(chain('raw', ['p', 'PassThrough']));
-const audioJson = (samples: number[], sampleRate = 16000, channels = 1) => transportDataToJson({ data: { kind: 'audio', samples: Float32Array.from(samples), sampleRate, channels }, metadata: {} });
+const audioJson = (samples: number[], sampleRate = 16000, channels = 1) =>
+  transportDataToJson({ data: { kind: 'audio', samples: Float32Array.from(samples), sampleRate, channels }, metadata: {} });
 
 /** Real curl, binary-safe: response headers and body come back from files. */
 function curlBinary(dir: string, args: string[], stdin?: Uint8Array): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
@@ -44,14 +45,30 @@ describe('POST /v1/execute answering with binary audio (Accept)', () => {
     const { status, headers, body } = await curlBinary(
       dir,
       [
-        '-X', 'POST', `${s.url}/v1/execute?sampleRate=8000&channels=2&encoding=s16le&outputEncoding=s16le`,
-        '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Content-Type: application/octet-stream', '-H', 'Accept: application/octet-stream',
-        '-H', `x-remotemedia-manifest: ${passThrough}`, '--data-binary', '@-',
+        '-X',
+        'POST',
+        `${s.url}/v1/execute?sampleRate=8000&channels=2&encoding=s16le&outputEncoding=s16le`,
+        '-H',
+        `Authorization: Bearer ${TOKEN}`,
+        '-H',
+        'Content-Type: application/octet-stream',
+        '-H',
+        'Accept: application/octet-stream',
+        '-H',
+        `x-remotemedia-manifest: ${passThrough}`,
+        '--data-binary',
+        '@-',
       ],
       new Uint8Array(pcm.buffer),
     );
     expect(status).toBe(200);
-    expect(headers).toMatchObject({ 'content-type': 'application/octet-stream', 'x-remotemedia-sample-rate': '8000', 'x-remotemedia-channels': '2', 'x-remotemedia-encoding': 's16le', 'x-remotemedia-outputs': '1' });
+    expect(headers).toMatchObject({
+      'content-type': 'application/octet-stream',
+      'x-remotemedia-sample-rate': '8000',
+      'x-remotemedia-channels': '2',
+      'x-remotemedia-encoding': 's16le',
+      'x-remotemedia-outputs': '1',
+    });
     expect(Array.from(new Int16Array(body.buffer, body.byteOffset, body.byteLength / 2))).toEqual(Array.from(pcm));
   });
 
@@ -102,15 +119,27 @@ describe('POST /v1/execute answering with binary audio (Accept)', () => {
     });
     expect(mixed.status).toBe(406);
     expect((await mixed.json()).details[0].message).toContain('48000 Hz');
-    const json = await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest: JSON.parse(passThrough), inputs: [{ kind: 'text', text: 'ok' }] }) });
+    const json = await fetch(`${s.url}/v1/execute`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ manifest: JSON.parse(passThrough), inputs: [{ kind: 'text', text: 'ok' }] }),
+    });
     expect(json.status).toBe(200);
   });
 
   it('a bad outputEncoding is a 400 before anything runs; no outputs is an empty 200', async () => {
-    const bad = await fetch(`${s.url}/v1/execute?outputEncoding=mp3`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: '{}' });
+    const bad = await fetch(`${s.url}/v1/execute?outputEncoding=mp3`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' },
+      body: '{}',
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).details).toEqual([{ path: 'outputEncoding', message: 'expected f32le or s16le' }]);
-    const empty = await fetch(`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify({ manifest: JSON.parse(passThrough), inputs: [] }) });
+    const empty = await fetch(`${s.url}/v1/execute`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' },
+      body: JSON.stringify({ manifest: JSON.parse(passThrough), inputs: [] }),
+    });
     expect(empty.status).toBe(200);
     expect(empty.headers.get('x-remotemedia-outputs')).toBe('0');
     expect((await empty.arrayBuffer()).byteLength).toBe(0);

@@ -55,10 +55,19 @@ const bytesOf = (raw: RawData) => raw as Buffer;
 export const wsJson = (raw: RawData): unknown => JSON.parse(bytesOf(raw).toString('utf8'));
 
 /** A frame from the server, decoded as the client does. */
-export const wsMessage = (raw: RawData, isBinary: boolean): ServerMessage => decodeMessage(isBinary ? new Uint8Array(bytesOf(raw)) : bytesOf(raw).toString('utf8')) as ServerMessage;
+export const wsMessage = (raw: RawData, isBinary: boolean): ServerMessage =>
+  decodeMessage(isBinary ? new Uint8Array(bytesOf(raw)) : bytesOf(raw).toString('utf8')) as ServerMessage;
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = auth): Promise<{ status: number; body: JsonBody; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = auth,
+): Promise<{ status: number; body: JsonBody; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
@@ -69,5 +78,6 @@ export function expectErrorShape(body: unknown): void {
   if (typeof body !== 'object' || typeof fields.code !== 'string' || typeof fields.message !== 'string' || !Array.isArray(fields.details)) {
     throw new Error(`not an error body: ${JSON.stringify(body)}`);
   }
-  if (/\n\s+at /.test(JSON.stringify(body)) || /<html/i.test(JSON.stringify(body))) throw new Error(`error body leaks a stack or HTML: ${JSON.stringify(body)}`);
+  if (/\n\s+at /.test(JSON.stringify(body)) || /<html/i.test(JSON.stringify(body)))
+    throw new Error(`error body leaks a stack or HTML: ${JSON.stringify(body)}`);
 }

@@ -190,27 +190,54 @@ describe('client mistakes are 400s naming the field, never 500 (issue 23, item 7
       expectErrorShape(body);
       expect(body).toMatchObject({ code: 'invalid_argument', reason: 'MalformedPath', details: [{ path: 'sessionId' }] });
     }
-    const upgrade = await rawRequest(s, `GET /v1/sessions/%E0%A4%A/ws HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: remotemedia.v1\r\n\r\n`);
+    const upgrade = await rawRequest(
+      s,
+      `GET /v1/sessions/%E0%A4%A/ws HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: remotemedia.v1\r\n\r\n`,
+    );
     expect(upgrade.status).toBe(400);
     expect(upgrade.body).toMatchObject({ code: 'invalid_argument', details: [{ path: 'sessionId' }] });
   });
 });
 
 describe('garbage on every path gets a structured 4xx and the server keeps serving (issue 23, item 4)', () => {
-  const upgradeHeaders = 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: remotemedia.v1\r\n';
+  const upgradeHeaders =
+    'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: remotemedia.v1\r\n';
   const post = (path: string, type: string, body: Buffer | string) =>
-    Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`), Buffer.from(body)]);
+    Buffer.concat([
+      Buffer.from(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
+      ),
+      Buffer.from(body),
+    ]);
   const cases: Array<[string, string | Buffer, number, Record<string, unknown>?]> = [
     // An absolute-form target node:http accepts but URL cannot parse: was an unhandled rejection (process exit).
     ['unparseable absolute-form target', 'GET http://[bad/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400, { reason: 'MalformedRequestTarget' }],
     // The same on an upgrade: was an exception thrown in the 'upgrade' event (process exit).
-    ['unparseable target on a WebSocket upgrade', `GET http://[bad/v1/stream HTTP/1.1\r\nHost: x\r\n${upgradeHeaders}\r\n`, 400, { reason: 'MalformedRequestTarget' }],
+    [
+      'unparseable target on a WebSocket upgrade',
+      `GET http://[bad/v1/stream HTTP/1.1\r\nHost: x\r\n${upgradeHeaders}\r\n`,
+      400,
+      { reason: 'MalformedRequestTarget' },
+    ],
     ['upgrade on an unknown path', `GET /v1/nope HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n${upgradeHeaders}\r\n`, 404],
-    ['invalid UTF-8 in a JSON body', post('/v1/execute', 'application/json', Buffer.concat([Buffer.from('{"manifest":{},"inputs":[{"kind":"text","text":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')])), 400, { details: [{ path: 'body' }] }],
+    [
+      'invalid UTF-8 in a JSON body',
+      post(
+        '/v1/execute',
+        'application/json',
+        Buffer.concat([Buffer.from('{"manifest":{},"inputs":[{"kind":"text","text":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}]}')]),
+      ),
+      400,
+      { details: [{ path: 'body' }] },
+    ],
     ['truncated JSON', post('/v1/execute', 'application/json', '{"manifest":'), 400, { reason: 'MalformedJson' }],
     ['a JSON array body', post('/v1/sessions', 'application/json', '[1,2]'), 400],
     ['an unsupported content-type', post('/v1/execute', 'text/html', '<b>'), 400, { details: [{ path: 'headers.content-type' }] }],
-    ['a bad chunked body', `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n`, 400],
+    [
+      'a bad chunked body',
+      `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n`,
+      400,
+    ],
     ['headers too large', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431],
     ['not HTTP at all', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello to a plain port\r\n\r\n', 400],
     ['an unknown route', 'GET /v2/anything?x=%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 404],
@@ -246,13 +273,21 @@ describe('WebSocket messages with fields of the wrong type are 4xx errors, never
   ])('%s', async (_name, frame, path) => {
     s = await startServer();
     const { messages } = await exchange(s, [frame]);
-    expect(messages).toEqual([expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'invalid_argument', reason: 'BadFrame', details: [expect.objectContaining({ path })] }) })]);
+    expect(messages).toEqual([
+      expect.objectContaining({
+        type: 'error',
+        error: expect.objectContaining({ code: 'invalid_argument', reason: 'BadFrame', details: [expect.objectContaining({ path })] }),
+      }),
+    ]);
     expect(await healthOk(s)).toBe(true);
   });
 
   it('a close reason longer than a close frame takes (123 bytes of UTF-8) closes the socket normally', async () => {
     s = await startServer();
-    const { code } = await exchange(s, [encodeMessage({ type: 'start', manifest: echo }) as string, JSON.stringify({ type: 'close', reason: 'é'.repeat(120) })]);
+    const { code } = await exchange(s, [
+      encodeMessage({ type: 'start', manifest: echo }) as string,
+      JSON.stringify({ type: 'close', reason: 'é'.repeat(120) }),
+    ]);
     expect(code).toBe(1000);
     await waitUntil(() => s!.server.sessionCount === 0, { what: 'the session to close' });
     expect(await healthOk(s)).toBe(true);
@@ -300,7 +335,9 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     idle.on('message', (raw) => messages.push(wsJson(raw)));
     const code = await new Promise<number>((resolve) => idle.once('close', resolve));
     expect(code).toBe(1008);
-    expect(messages).toEqual([expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'deadline_exceeded', reason: 'StartTimeout' }) })]);
+    expect(messages).toEqual([
+      expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'deadline_exceeded', reason: 'StartTimeout' }) }),
+    ]);
     // Started in time, then quiet for longer than the start timeout: still open and working.
     const started = new WebSocket(url, ['remotemedia.v1'], { headers: auth });
     const got: ServerMessage[] = [];
@@ -321,7 +358,9 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     let answer = '';
     socket.on('data', (d: Buffer) => (answer += d.toString()));
     const closed = new Promise((r) => socket.on('close', r));
-    socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`);
+    socket.write(
+      `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+    );
     const timer = setInterval(() => socket.writable && socket.write(' '), 50);
     await closed;
     clearInterval(timer);
@@ -337,11 +376,17 @@ describe('slow clients and shutdown (issue 23, item 10)', () => {
     const id = created.body.sessionId as string;
     const closing = s.server.close({ graceMs: 20_000 });
     await waitUntil(async () => (await rawRequest(s!, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).status === 503, { what: 'health to say not serving' });
-    const refused = await rawRequest(s, `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    const refused = await rawRequest(
+      s,
+      `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+    );
     expect(refused.status).toBe(503);
     expect(refused.headers).toContain('retry-after: 20');
     expect(refused.body).toMatchObject({ code: 'unavailable', reason: 'ShuttingDown' });
-    const upgrade = await rawRequest(s, `GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n${'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'}\r\n`);
+    const upgrade = await rawRequest(
+      s,
+      `GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth.authorization}\r\n${'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'}\r\n`,
+    );
     expect(upgrade.status).toBe(503);
     expect(upgrade.headers).toContain('retry-after: 20');
     // The running session still takes input and finishes.

@@ -15,8 +15,21 @@ describe('http server: routes, errors, auth, limits', () => {
   afterAll(() => s.server.close({ graceMs: 500 }));
 
   it('plain curl executes a pipeline and gets every output', async () => {
-    const body = JSON.stringify({ manifest: chain('calc', ['c', 'Calculator', { operation: 'add', operand: 5 }]), inputs: [1, 2, 3].map((value) => ({ kind: 'json', value })) });
-    const { stdout, status } = await curl('-X', 'POST', `${s.url}/v1/execute`, '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Content-Type: application/json', '--data-binary', body);
+    const body = JSON.stringify({
+      manifest: chain('calc', ['c', 'Calculator', { operation: 'add', operand: 5 }]),
+      inputs: [1, 2, 3].map((value) => ({ kind: 'json', value })),
+    });
+    const { stdout, status } = await curl(
+      '-X',
+      'POST',
+      `${s.url}/v1/execute`,
+      '-H',
+      `Authorization: Bearer ${TOKEN}`,
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      body,
+    );
     expect(status).toBe(200);
     expect(JSON.parse(stdout).outputs.map((o: { data: { value: unknown } }) => o.data.value)).toEqual([6, 7, 8]);
   });
@@ -25,12 +38,24 @@ describe('http server: routes, errors, auth, limits', () => {
     const created = await postJson(`${s.url}/v1/sessions`, { manifest: chain('sse', ['twice', 'Calculator', { operation: 'multiply', operand: 2 }]) });
     expect(created.status).toBe(201);
     const id = created.body.sessionId as string;
-    expect((await postJson(`${s.url}/v1/sessions/${id}/input`, { inputs: [{ kind: 'json', value: 1 }, { kind: 'json', value: 2 }] })).status).toBe(202);
+    expect(
+      (
+        await postJson(`${s.url}/v1/sessions/${id}/input`, {
+          inputs: [
+            { kind: 'json', value: 1 },
+            { kind: 'json', value: 2 },
+          ],
+        })
+      ).status,
+    ).toBe(202);
     expect((await postJson(`${s.url}/v1/sessions/${id}/input`, { kind: 'json', value: 3 })).status).toBe(202);
     expect((await postJson(`${s.url}/v1/sessions/${id}/end`, {})).status).toBe(202);
     const { stdout, status } = await curl('-N', `${s.url}/v1/sessions/${id}/output`, '-H', `Authorization: Bearer ${TOKEN}`);
     expect(status).toBe(200);
-    const events = stdout.split('\n\n').filter(Boolean).map((block) => Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)])));
+    const events = stdout
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) => Object.fromEntries(block.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)])));
     expect(events.filter((e) => e.event === 'output').map((e) => JSON.parse(e.data).data.value)).toEqual([2, 4, 6]);
     expect(events.at(-1)!.event).toBe('end');
     expect((await fetch(`${s.url}/v1/sessions/${id}`, { headers: auth })).status).toBe(404);
@@ -51,14 +76,23 @@ describe('http server: routes, errors, auth, limits', () => {
   });
 
   it('raw audio: every format problem is listed, headers work as well as the query', async () => {
-    const res = await fetch(`${s.url}/v1/execute?channels=0&encoding=mp3`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-manifest': '{}' }, body: new Uint8Array(3) });
+    const res = await fetch(`${s.url}/v1/execute?channels=0&encoding=mp3`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-manifest': '{}' },
+      body: new Uint8Array(3),
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expectErrorShape(body);
     expect(body.details.map((d: { path: string }) => d.path)).toEqual(['sampleRate', 'channels', 'encoding']);
     const ok = await fetch(`${s.url}/v1/execute`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-sample-rate': '8000', 'x-remotemedia-manifest': JSON.stringify(chain('raw2', ['p', 'PassThrough'])) },
+      headers: {
+        ...auth,
+        'content-type': 'application/octet-stream',
+        'x-remotemedia-sample-rate': '8000',
+        'x-remotemedia-manifest': JSON.stringify(chain('raw2', ['p', 'PassThrough'])),
+      },
       body: new Uint8Array(new Float32Array([0.5, -0.5]).buffer),
     });
     expect((await ok.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 8000, channels: 1 });
@@ -66,13 +100,21 @@ describe('http server: routes, errors, auth, limits', () => {
 
   it('raw audio: a manifest header that is not JSON is a 400 at path manifest; the query works too', async () => {
     const pcm = new Uint8Array(new Float32Array([0.25]).buffer);
-    const bad = await fetch(`${s.url}/v1/execute?sampleRate=8000`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-manifest': '{"version": v1' }, body: pcm });
+    const bad = await fetch(`${s.url}/v1/execute?sampleRate=8000`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream', 'x-remotemedia-manifest': '{"version": v1' },
+      body: pcm,
+    });
     expect(bad.status).toBe(400);
     const body = await bad.json();
     expectErrorShape(body);
     expect(body.message).toMatch(/manifest: .*not valid JSON/);
     expect(body.details[0].path).toBe('manifest');
-    const viaQuery = await fetch(`${s.url}/v1/execute?sampleRate=8000&manifest=${encodeURIComponent(JSON.stringify(chain('q', ['p', 'PassThrough'])))}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: pcm });
+    const viaQuery = await fetch(`${s.url}/v1/execute?sampleRate=8000&manifest=${encodeURIComponent(JSON.stringify(chain('q', ['p', 'PassThrough'])))}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: pcm,
+    });
     expect((await viaQuery.json()).outputs[0].data).toMatchObject({ kind: 'audio', sampleRate: 8000, channels: 1 });
   });
 
@@ -88,7 +130,11 @@ describe('http server: routes, errors, auth, limits', () => {
     expect((await wrongType.json()).message).toContain('content-type');
     const bad = await postJson(`${s.url}/v1/execute`, {
       manifest: { version: 'v1', metadata: { name: 'x' }, nodes: [{ id: 'a', nodeType: 'Nope' }] },
-      inputs: [{ kind: 'text', text: 'ok' }, { data: { kind: 'audio', samples: 12, sampleRate: 16000, channels: 1 } }, { kind: 'tensor', bytes: bytesToBase64(new Uint8Array(3)), shape: [2], dtype: 'int16' }],
+      inputs: [
+        { kind: 'text', text: 'ok' },
+        { data: { kind: 'audio', samples: 12, sampleRate: 16000, channels: 1 } },
+        { kind: 'tensor', bytes: bytesToBase64(new Uint8Array(3)), shape: [2], dtype: 'int16' },
+      ],
     });
     expect(bad.status).toBe(400);
     expectErrorShape(bad.body);
@@ -107,7 +153,13 @@ describe('http server: routes, errors, auth, limits', () => {
   });
 
   it('401 without or with a wrong token, on every protected route and the WebSocket; /health stays open', async () => {
-    for (const [method, path] of [['POST', '/v1/execute'], ['POST', '/v1/sessions'], ['GET', '/v1/nodes'], ['GET', '/metrics'], ['GET', '/v1/sessions/x/output']]) {
+    for (const [method, path] of [
+      ['POST', '/v1/execute'],
+      ['POST', '/v1/sessions'],
+      ['GET', '/v1/nodes'],
+      ['GET', '/metrics'],
+      ['GET', '/v1/sessions/x/output'],
+    ]) {
       for (const headers of [{}, { authorization: 'Bearer nope-nope-nope' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
         const res = await fetch(`${s.url}${path}`, { method, headers });
         expect(res.status, `${method} ${path}`).toBe(401);
@@ -127,7 +179,20 @@ describe('http server: routes, errors, auth, limits', () => {
     const declared = await postJson(`${s.url}/v1/execute`, big);
     expect(declared.status).toBe(413);
     expectErrorShape(declared.body);
-    const { stdout, status } = await curl('-X', 'POST', `${s.url}/v1/execute`, '-H', `Authorization: Bearer ${TOKEN}`, '-H', 'Content-Type: application/json', '-H', 'Transfer-Encoding: chunked', '--data-binary', '@-', { stdin: JSON.stringify(big) });
+    const { stdout, status } = await curl(
+      '-X',
+      'POST',
+      `${s.url}/v1/execute`,
+      '-H',
+      `Authorization: Bearer ${TOKEN}`,
+      '-H',
+      'Content-Type: application/json',
+      '-H',
+      'Transfer-Encoding: chunked',
+      '--data-binary',
+      '@-',
+      { stdin: JSON.stringify(big) },
+    );
     expect(status).toBe(413);
     expect(JSON.parse(stdout).code).toBe('resource_exhausted');
     // The server keeps serving.
@@ -135,8 +200,18 @@ describe('http server: routes, errors, auth, limits', () => {
   });
 
   it('404 for unknown sessions and routes, 405 for wrong methods, all JSON', async () => {
-    for (const [method, path, status] of [['GET', '/v1/sessions/nope/output', 404], ['POST', '/v1/sessions/nope/input', 404], ['DELETE', '/v1/sessions/nope', 404], ['GET', '/nowhere', 404], ['GET', '/v1/execute', 405]] as const) {
-      const res = await fetch(`${s.url}${path}`, { method, headers: { ...auth, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{"kind":"text","text":"x"}' } : {}) });
+    for (const [method, path, status] of [
+      ['GET', '/v1/sessions/nope/output', 404],
+      ['POST', '/v1/sessions/nope/input', 404],
+      ['DELETE', '/v1/sessions/nope', 404],
+      ['GET', '/nowhere', 404],
+      ['GET', '/v1/execute', 405],
+    ] as const) {
+      const res = await fetch(`${s.url}${path}`, {
+        method,
+        headers: { ...auth, 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{"kind":"text","text":"x"}' } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(status);
       expectErrorShape(await res.json());
     }
@@ -160,7 +235,7 @@ describe('http server: routes, errors, auth, limits', () => {
     await client.close();
   });
 
-  it('x-request-id: the caller\'s is echoed on every kind of response; errors always carry one; a fresh one only when the access log records it', async () => {
+  it("x-request-id: the caller's is echoed on every kind of response; errors always carry one; a fresh one only when the access log records it", async () => {
     const manifest = chain('ids', ['p', 'PassThrough']);
     const given = (id: string, headers: Record<string, string> = {}) => ({ ...headers, 'x-request-id': id });
     const created = await postJson(`${s.url}/v1/sessions`, { manifest });
@@ -168,8 +243,18 @@ describe('http server: routes, errors, auth, limits', () => {
     const calls: Array<[string, RequestInit]> = [
       [`${s.url}/health`, {}],
       [`${s.url}/metrics`, { headers: auth }],
-      [`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) }],
-      [`${s.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' }, body: JSON.stringify({ manifest, inputs: [] }) }],
+      [
+        `${s.url}/v1/execute`,
+        { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) },
+      ],
+      [
+        `${s.url}/v1/execute`,
+        {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', accept: 'application/octet-stream' },
+          body: JSON.stringify({ manifest, inputs: [] }),
+        },
+      ],
       [`${s.url}/v1/execute`, { method: 'OPTIONS', headers: { origin: 'https://app.example' } }],
       [`${s.url}/v1/sessions/${sessionId}`, { method: 'DELETE', headers: auth }],
     ];
@@ -210,7 +295,11 @@ describe('http server: routes, errors, auth, limits', () => {
     const logged = await startServer({ logger });
     try {
       const manifest = chain('logged', ['p', 'PassThrough']);
-      const ok = await fetch(`${logged.url}/v1/execute`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }) });
+      const ok = await fetch(`${logged.url}/v1/execute`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ manifest, inputs: [{ kind: 'text', text: 'x' }] }),
+      });
       await ok.arrayBuffer();
       const id = ok.headers.get('x-request-id');
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -228,7 +317,11 @@ describe('http server: routes, errors, auth, limits', () => {
     try {
       // Plain manifests and defineManifest ones (sent as their stored text) alike.
       const defined = defineManifest(chain('keepalive', ['p', 'PassThrough']));
-      for (let i = 0; i < 40; i++) expect((await client.execute(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0].data).toEqual({ kind: 'json', value: i });
+      for (let i = 0; i < 40; i++)
+        expect((await client.execute(i % 2 ? defined : chain('keepalive', ['p', 'PassThrough']), [{ kind: 'json', value: i }]))[0].data).toEqual({
+          kind: 'json',
+          value: i,
+        });
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => /listener/i.test(w.message))).toEqual([]);
     } finally {
@@ -251,10 +344,15 @@ describe('http server: routes, errors, auth, limits', () => {
     await new Promise((r) => socket.once('connect', r));
     // Leave once the server has the request (its headers), so it is mid-body.
     const received = new Promise((r) => s.server.server.once('request', r));
-    socket.write(`POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"manifest":`);
+    socket.write(
+      `POST /v1/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"manifest":`,
+    );
     await received;
     socket.destroy();
-    const canceled = () => fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text()).then((t) => t.includes('remotemedia_http_requests_total{method="POST",route="/v1/execute",status="499"}'));
+    const canceled = () =>
+      fetch(`${s.url}/metrics`, { headers: auth })
+        .then((r) => r.text())
+        .then((t) => t.includes('remotemedia_http_requests_total{method="POST",route="/v1/execute",status="499"}'));
     await waitUntil(canceled, { what: 'the abandoned request in the metrics' });
     expect((await fetch(`${s.url}/health`)).status).toBe(200);
   });

@@ -42,7 +42,10 @@ describe('an HttpPipelineClient served by createHttpServer (a proxy in a few lin
 
   it('executes, streams and lists nodes through the proxy', async () => {
     const calc = chain('calc', ['calc', 'Calculator', { operation: 'multiply', operand: 2 }]);
-    const outs = await client.execute(calc, [1, 2].map((value) => ({ kind: 'json', value }) as const));
+    const outs = await client.execute(
+      calc,
+      [1, 2].map((value) => ({ kind: 'json', value }) as const),
+    );
     expect(outs.map((o) => o.data)).toEqual([2, 4].map((value) => ({ kind: 'json', value })));
 
     const session = await client.stream(calc);

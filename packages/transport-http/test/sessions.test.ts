@@ -50,7 +50,14 @@ describe('http server: streaming sessions', () => {
     ws.on('message', (raw, isBinary) => messages.push(wsMessage(raw, isBinary)));
     await new Promise((r) => ws.once('open', r));
     ws.send(encodeMessage({ type: 'start', manifest: chain('mid', ['p', 'PassThrough'], ['s', 'Sleep', { ms: 10_000 }]) }) as string);
-    for (let id = 1; id <= 3; id++) ws.send(encodeMessage({ type: 'input', id, item: { data: { kind: 'audio', samples: new Float32Array(160).fill(0.1), sampleRate: 16000, channels: 1 }, metadata: {} } }));
+    for (let id = 1; id <= 3; id++)
+      ws.send(
+        encodeMessage({
+          type: 'input',
+          id,
+          item: { data: { kind: 'audio', samples: new Float32Array(160).fill(0.1), sampleRate: 16000, channels: 1 }, metadata: {} },
+        }),
+      );
     await waitUntil(() => messages.filter((m) => m.type === 'ack').length === 3, { what: 'acks' });
     expect(messages[0]).toMatchObject({ type: 'started' });
     expect(s.runner.activeSessionCount).toBe(1);
@@ -92,7 +99,7 @@ describe('http server: streaming sessions', () => {
     await noLeaks(s);
     const res = await fetch(`${s.url}/v1/sessions/${created.body.sessionId}`, { headers: auth });
     expect(res.status).toBe(404);
-    expect((await fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text()))).toMatch(/remotemedia_http_sessions_expired_total 1/);
+    expect(await fetch(`${s.url}/metrics`, { headers: auth }).then((r) => r.text())).toMatch(/remotemedia_http_sessions_expired_total 1/);
   });
 
   it('429 beyond maxSessions, for HTTP and WebSocket sessions alike', async () => {
@@ -166,7 +173,13 @@ describe('http server: streaming sessions', () => {
     await session.send({ kind: 'text', text: 'x' });
     const reading = session.recv().catch((e: unknown) => e);
     const closing = s.server.close({ graceMs: 300 });
-    await waitUntil(async () => (await fetch(`${s!.url}/health`).then((r) => r.status).catch(() => 0)) !== 200, { what: 'health to report not serving' });
+    await waitUntil(
+      async () =>
+        (await fetch(`${s!.url}/health`)
+          .then((r) => r.status)
+          .catch(() => 0)) !== 200,
+      { what: 'health to report not serving' },
+    );
     await closing;
     expect(s.runner.activeSessionCount).toBe(0);
     const result = await reading;
@@ -213,7 +226,9 @@ describe('http server: streaming sessions', () => {
 
   it('createTransportClient (the shared loader contract) works through a dynamic import', async () => {
     s = await startServer();
-    const mod = (await import('@remotemedia/transport-http')) as { createTransportClient(o: { endpoint: string; authToken?: string; timeoutMs?: number }): import('@remotemedia/runtime-core').PipelineClient };
+    const mod = (await import('@remotemedia/transport-http')) as {
+      createTransportClient(o: { endpoint: string; authToken?: string; timeoutMs?: number }): import('@remotemedia/runtime-core').PipelineClient;
+    };
     const client = mod.createTransportClient({ endpoint: s.url, authToken: TOKEN, timeoutMs: 5000 });
     expect((await client.health()).status).toBe('serving');
     const outs = await client.execute(chain('loader', ['c', 'Calculator', { operation: 'add', operand: 1 }]), [{ kind: 'json', value: 1 }]);

@@ -93,7 +93,11 @@ describe('SSE resume with Last-Event-ID', () => {
       expect((await res.json()).details[0].path).toBe('headers.last-event-id');
     }
     expect((await fetch(`${s.url}/v1/sessions/${id}/output`, { headers: auth })).status).toBe(409); // not a resume
-    await waitUntil(async () => (await fetch(`${s!.url}/v1/sessions/${id}/output`, { headers: { ...auth, 'last-event-id': '1' } }).then((r) => (r.body?.cancel(), r.status))) === 200, { what: 'event 1' });
+    await waitUntil(
+      async () =>
+        (await fetch(`${s!.url}/v1/sessions/${id}/output`, { headers: { ...auth, 'last-event-id': '1' } }).then((r) => (r.body?.cancel(), r.status))) === 200,
+      { what: 'event 1' },
+    );
     await staleRead; // the stale reader was cut off
     expect(staleText).toContain('id: 1\nevent: output');
     // The taker-over dropped too; the session is closed after the grace period.

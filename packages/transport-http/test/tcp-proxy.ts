@@ -12,7 +12,9 @@ export interface ProxiedConnection {
  * A loopback TCP proxy in front of a server, so a test can cut connections the way a flaky
  * network does (both ends see a reset) while the server and client stay up.
  */
-export async function startTcpProxy(target: string): Promise<{ url: string; connections: ProxiedConnection[]; drop(match: (c: ProxiedConnection) => boolean): number; close(): Promise<void> }> {
+export async function startTcpProxy(
+  target: string,
+): Promise<{ url: string; connections: ProxiedConnection[]; drop(match: (c: ProxiedConnection) => boolean): number; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   const connections: ProxiedConnection[] = [];
   const server = createServer((client) => {

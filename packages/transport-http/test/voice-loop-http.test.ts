@@ -19,9 +19,10 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over HTTP streaming', ()
 
   beforeAll(async () => {
     ({ url } = await server.listen());
-    const spoken = await runner.execute({ version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] }, [
-      { kind: 'text', text: 'What is the weather like?' },
-    ]);
+    const spoken = await runner.execute(
+      { version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] },
+      [{ kind: 'text', text: 'What is the weather like?' }],
+    );
     const parts = spoken.map((o) => (o.data as AudioData).samples);
     // 0.5 s of silence, the question, 1.5 s of silence (the VAD's hangover and the reply need it).
     question = new Float32Array(24000 + parts.reduce((n, q) => n + q.length, 0) + 72000);
@@ -37,34 +38,42 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml over HTTP streaming', ()
     await runner.shutdown();
   });
 
-  it.each(['websocket', 'sse'] as const)('hears the question and streams the spoken reply back (%s)', async (streaming) => {
-    const client = createHttpPipelineClient({ baseUrl: url, streaming });
-    try {
-      const session = await client.stream(readFileSync(`${repo}examples/voice-loop.yaml`, 'utf8'));
-      const outs: { data: RuntimeData; metadata: Record<string, string> }[] = [];
-      const reading = (async () => {
-        for await (const out of session.outputs) outs.push(out);
-      })();
-      for (let i = 0; i < question.length; i += 960) {
-        await session.send({ kind: 'audio', samples: question.slice(i, i + 960), sampleRate: 48000, channels: 1, timestampUs: (i / 48) * 1000 });
-      }
-      await session.end();
-      await reading;
+  it.each(['websocket', 'sse'] as const)(
+    'hears the question and streams the spoken reply back (%s)',
+    async (streaming) => {
+      const client = createHttpPipelineClient({ baseUrl: url, streaming });
+      try {
+        const session = await client.stream(readFileSync(`${repo}examples/voice-loop.yaml`, 'utf8'));
+        const outs: { data: RuntimeData; metadata: Record<string, string> }[] = [];
+        const reading = (async () => {
+          for await (const out of session.outputs) outs.push(out);
+        })();
+        for (let i = 0; i < question.length; i += 960) {
+          await session.send({ kind: 'audio', samples: question.slice(i, i + 960), sampleRate: 48000, channels: 1, timestampUs: (i / 48) * 1000 });
+        }
+        await session.end();
+        await reading;
 
-      const byNode = (id: string) => outs.filter((x) => x.metadata['rm-node-id'] === id).map((x) => x.data);
-      const events = byNode('speech-events').map((d) => (d as unknown as { value: { speechStart?: boolean; speechEnd?: boolean } }).value);
-      expect(events.some((e) => e.speechStart)).toBe(true);
-      expect(events.some((e) => e.speechEnd)).toBe(true);
-      const transcript = byNode('transcripts')[0] as unknown as { value: { text: string; final: boolean } } | undefined;
-      expect(transcript?.value.final).toBe(true);
-      expect(transcript?.value.text).toContain('weather');
-      expect(byNode('replies')).toEqual([{ kind: 'text', text: 'I have no window, so I cannot tell you about the weather.', channel: 'reply' }]);
-      const audio = byNode('tts').filter((d): d is AudioData => d.kind === 'audio');
-      expect(audio.every((a) => a.sampleRate === 16000 && a.channels === 1)).toBe(true);
-      expect(audio.reduce((n, a) => n + a.samples.length, 0) / 16000).toBeGreaterThan(2);
-      expect(byNode('tts').filter((d) => d.kind === 'json').map((d) => (d as unknown as { value: { tts: string } }).value.tts)).toEqual(['start', 'end']);
-    } finally {
-      await client.close();
-    }
-  }, 60_000);
+        const byNode = (id: string) => outs.filter((x) => x.metadata['rm-node-id'] === id).map((x) => x.data);
+        const events = byNode('speech-events').map((d) => (d as unknown as { value: { speechStart?: boolean; speechEnd?: boolean } }).value);
+        expect(events.some((e) => e.speechStart)).toBe(true);
+        expect(events.some((e) => e.speechEnd)).toBe(true);
+        const transcript = byNode('transcripts')[0] as unknown as { value: { text: string; final: boolean } } | undefined;
+        expect(transcript?.value.final).toBe(true);
+        expect(transcript?.value.text).toContain('weather');
+        expect(byNode('replies')).toEqual([{ kind: 'text', text: 'I have no window, so I cannot tell you about the weather.', channel: 'reply' }]);
+        const audio = byNode('tts').filter((d): d is AudioData => d.kind === 'audio');
+        expect(audio.every((a) => a.sampleRate === 16000 && a.channels === 1)).toBe(true);
+        expect(audio.reduce((n, a) => n + a.samples.length, 0) / 16000).toBeGreaterThan(2);
+        expect(
+          byNode('tts')
+            .filter((d) => d.kind === 'json')
+            .map((d) => (d as unknown as { value: { tts: string } }).value.tts),
+        ).toEqual(['start', 'end']);
+      } finally {
+        await client.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -12,7 +12,10 @@ afterEach(async () => {
 
 /** Inputs the Repeat node of the one running session has taken, read from the runner's Prometheus text. */
 function repeatItemsIn(started: Started): number {
-  const line = started.runner.metricsText().split('\n').find((l) => l.startsWith('remotemedia_node_items_in_total{') && l.includes('node="r"'));
+  const line = started.runner
+    .metricsText()
+    .split('\n')
+    .find((l) => l.startsWith('remotemedia_node_items_in_total{') && l.includes('node="r"'));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -35,7 +38,8 @@ describe('WebSocket backpressure', () => {
     ws.pause(); // stop reading: the server's writes pile up in the kernel, then in its socket buffer
     const INPUTS = 600; // 150 MiB of outputs: far more than loopback socket buffers hold
     const bytes = new Uint8Array(16 * 1024);
-    for (let n = 0; n < INPUTS; n++) ws.send(encodeMessage({ type: 'input', id: n + 1, item: { data: { kind: 'binary', bytes }, metadata: { n: String(n) } } }));
+    for (let n = 0; n < INPUTS; n++)
+      ws.send(encodeMessage({ type: 'input', id: n + 1, item: { data: { kind: 'binary', bytes }, metadata: { n: String(n) } } }));
 
     // The pipeline stops taking inputs well before the end, and stays stopped.
     let before = -1;

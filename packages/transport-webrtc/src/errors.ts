@@ -75,7 +75,10 @@ export function signalingConnectError(error: Error | undefined, url: string): Re
   const status = /Unexpected server response: (\d{3})/.exec(error?.message ?? '')?.[1];
   if (status) {
     const code = codeOfHttpStatus(Number(status));
-    const message = code === Code.Unauthenticated ? 'the signaling server rejected the bearer token (missing or invalid)' : `the signaling server refused the connection with HTTP ${status}`;
+    const message =
+      code === Code.Unauthenticated
+        ? 'the signaling server rejected the bearer token (missing or invalid)'
+        : `the signaling server refused the connection with HTTP ${status}`;
     return new RemoteMediaError(code, message, { cause: error });
   }
   return new RemoteMediaError(Code.Unavailable, `cannot reach the signaling server at ${url}${error ? `: ${error.message}` : ''}`, { cause: error });

@@ -59,11 +59,17 @@ describe('audio tracks (Opus over RTP, werift <-> werift on loopback)', () => {
       for await (const out of session.outputs) if (out.data.kind === 'json') events.push(out.data.value as never);
     })();
     const mono = mixDown(speech48k.samples, speech48k.channels);
-    for (let i = 0; i < mono.length; i += 960) session.audio!.send({ kind: 'audio', samples: mono.slice(i, i + 960), sampleRate: 48_000, channels: 1 } satisfies AudioData);
+    for (let i = 0; i < mono.length; i += 960)
+      session.audio!.send({ kind: 'audio', samples: mono.slice(i, i + 960), sampleRate: 48_000, channels: 1 } satisfies AudioData);
     session.audio!.flush();
     // End the input once the last segment has come back, not before its packets crossed.
     const total = expected.segments.length;
-    await waitUntil(() => events.filter((e) => e.speechEnd).length >= total, { what: `${total} speech ends`, timeoutMs: 10_000, intervalMs: 100, observe: () => events });
+    await waitUntil(() => events.filter((e) => e.speechEnd).length >= total, {
+      what: `${total} speech ends`,
+      timeoutMs: 10_000,
+      intervalMs: 100,
+      observe: () => events,
+    });
     await session.end();
     await reading;
     await client.close();

@@ -3,7 +3,19 @@ import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, SERVER_PEER_ID, type ServerControl, decodeDataFrame, encodeDataFrame, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcPipelineClient, createWebRtcServer } from '../src/index.js';
+import {
+  CONTROL_CHANNEL_LABEL,
+  DATA_CHANNEL_LABEL,
+  SERVER_PEER_ID,
+  type ServerControl,
+  decodeDataFrame,
+  encodeDataFrame,
+  type WebRtcServer,
+  closePeerConnection,
+  createPeerConnection,
+  createWebRtcPipelineClient,
+  createWebRtcServer,
+} from '../src/index.js';
 import { SignalingClient } from '../src/wire/signaling-client.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
@@ -35,7 +47,10 @@ describe('bad input on a live connection', () => {
     const controlMessages: ServerControl[] = [];
     peer.control.onMessage.subscribe((m) => controlMessages.push(JSON.parse(m.toString())));
     peer.data.send(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
-    const error = await waitUntil(() => controlMessages.find((m) => m.type === 'error'), { what: 'an error on the control channel', observe: () => controlMessages });
+    const error = await waitUntil(() => controlMessages.find((m) => m.type === 'error'), {
+      what: 'an error on the control channel',
+      observe: () => controlMessages,
+    });
     expect(error?.error).toMatchObject({ code: 'invalid_argument', reason: 'MalformedData' });
     expect(error?.error.message).toMatch(/DataChunk/);
     await waitUntil(() => server.stats().sessions === 0, { what: 'the failed session closed', observe: () => server.stats() });
@@ -75,7 +90,10 @@ describe('bad input on a live connection', () => {
     const control: ServerControl[] = [];
     peer.data.onMessage.subscribe((m) => outputs.push((decodeDataFrame(new Uint8Array(m as Buffer)).item.data as { text: string }).text));
     peer.control.onMessage.subscribe((m) => control.push(JSON.parse(m.toString())));
-    const answer = await peer.sig.offer({ sdp: peer.offer, manifest: { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 300 } }] } });
+    const answer = await peer.sig.offer({
+      sdp: peer.offer,
+      manifest: { version: 'v1', metadata: { name: 'slow' }, nodes: [{ id: 's', nodeType: 'Sleep', params: { ms: 300 } }] },
+    });
     await peer.pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     await Promise.all([peer.data, peer.control].filter((c) => c.readyState !== 'open').map((c) => c.stateChanged.watch((s) => s === 'open', 10_000)));
     const send = (text: string) => peer.data.send(Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text }, metadata: {} } })));
@@ -83,7 +101,10 @@ describe('bad input on a live connection', () => {
     send('old-2');
     peer.control.send(JSON.stringify({ type: 'control', after: 2, control: { type: 'interrupt' } }));
     // Control and data travel on separate channels: 'new' goes only once the interrupt has been applied.
-    await waitUntil(() => /_node_interrupted_total\{[^}]*\} [1-9]/.test(runner.metricsText()), { what: 'the interrupt applied on the server', observe: () => runner.metricsText().match(/^\S+_node_interrupted_total\{.*$/gm) });
+    await waitUntil(() => /_node_interrupted_total\{[^}]*\} [1-9]/.test(runner.metricsText()), {
+      what: 'the interrupt applied on the server',
+      observe: () => runner.metricsText().match(/^\S+_node_interrupted_total\{.*$/gm),
+    });
     send('new');
     peer.control.send(JSON.stringify({ type: 'end_of_stream', after: 3 }));
     await waitUntil(() => control.some((m) => m.type === 'end'), { what: "the 'end' control message", observe: () => control });

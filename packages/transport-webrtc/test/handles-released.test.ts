@@ -7,7 +7,10 @@ const script = fileURLToPath(new URL('./helpers/close-and-exit.ts', import.meta.
 
 describe('closing releases everything (issue 23: `pnpm bench webrtc` never exited)', () => {
   it('a process that ran a server and a client with data and audio sessions exits on its own once both are closed', async () => {
-    const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', script], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     // Bounded wait: the child reports what is still open after 5 s; then it is killed and the test fails.

@@ -8,7 +8,18 @@ import { conformanceNodes } from '@remotemedia/runtime-core/testing';
 import { waitUntil } from '@remotemedia/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTROL_CHANNEL_LABEL, DATA_CHANNEL_LABEL, encodeDataFrame, RpcErrorCode, SERVER_PEER_ID, type ServerControl, type WebRtcServer, closePeerConnection, createPeerConnection, createWebRtcServer } from '../src/index.js';
+import {
+  CONTROL_CHANNEL_LABEL,
+  DATA_CHANNEL_LABEL,
+  encodeDataFrame,
+  RpcErrorCode,
+  SERVER_PEER_ID,
+  type ServerControl,
+  type WebRtcServer,
+  closePeerConnection,
+  createPeerConnection,
+  createWebRtcServer,
+} from '../src/index.js';
 import { type WireJson, parseWsJson } from './helpers/wire-json.js';
 
 const echo = { version: 'v1', metadata: { name: 'echo' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] } as const;
@@ -60,7 +71,10 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     }
     expect((await raw(server.port, 'GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).body.error).toMatchObject({ code: 'not_found' });
     // An upgrade on a path nobody serves is refused and closed (it used to hang open for good).
-    const upgrade = await raw(server.port, 'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const upgrade = await raw(
+      server.port,
+      'GET /elsewhere HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
     expect(upgrade.status).toBe(404);
     expect(await healthy(server)).toBe(true);
   });
@@ -163,7 +177,9 @@ describe('WebRTC server: hostile HTTP and signaling clients (issue 23)', () => {
     const frame = Buffer.from(encodeDataFrame({ item: { data: { kind: 'text', text: 'flood' }, metadata: {} } }));
     for (let i = 0; i < 300; i++) data.send(frame);
     await waitUntil(() => controls.some((m) => m.type === 'error'), { what: 'an error on the control channel', timeoutMs: 10_000, observe: () => controls });
-    expect(controls.filter((m) => m.type === 'error')).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: 'resource_exhausted', reason: 'InputQueueFull' }) })]);
+    expect(controls.filter((m) => m.type === 'error')).toEqual([
+      expect.objectContaining({ error: expect.objectContaining({ code: 'resource_exhausted', reason: 'InputQueueFull' }) }),
+    ]);
     await waitUntil(() => server!.stats().sessions === 0, { what: 'the failed session closed', observe: () => server!.stats() });
     expect((await c.call('server.health')).result).toMatchObject({ status: 'serving' });
     await closePeerConnection(pc);

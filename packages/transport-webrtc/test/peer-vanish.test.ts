@@ -17,7 +17,10 @@ describe('a peer that disappears mid-stream', () => {
   afterAll(() => server.close());
 
   it('gets its session closed and its resources freed', async () => {
-    const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', peerScript, server.signalingUrl], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', peerScript, server.signalingUrl], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const streaming = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
@@ -32,7 +35,11 @@ describe('a peer that disappears mid-stream', () => {
     expect(runner.activeSessionCount).toBe(1);
 
     child.kill('SIGKILL'); // no goodbye: no close message, no peer.disconnect
-    await waitUntil(() => server.stats().sessions === 0 && runner.activeSessionCount === 0, { what: "the vanished peer's session freed", timeoutMs: 10_000, observe: () => ({ ...server.stats(), runnerSessions: runner.activeSessionCount }) });
+    await waitUntil(() => server.stats().sessions === 0 && runner.activeSessionCount === 0, {
+      what: "the vanished peer's session freed",
+      timeoutMs: 10_000,
+      observe: () => ({ ...server.stats(), runnerSessions: runner.activeSessionCount }),
+    });
     expect(server.stats()).toEqual({ peers: 0, sessions: 0, signalingConnections: 0 });
   }, 40_000);
 });

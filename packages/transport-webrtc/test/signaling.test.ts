@@ -146,7 +146,11 @@ describe('JSON-RPC signaling and the WHIP endpoint', () => {
     pc.createDataChannel('remotemedia-data');
     await pc.setLocalDescription(await pc.createOffer());
     if (pc.iceGatheringState !== 'complete') await pc.iceGatheringStateChange.watch((s) => s === 'complete', 5000).catch(() => {});
-    const res = await fetch(`${server.whipUrl}?pipeline=echo`, { method: 'POST', headers: { ...auth, 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    const res = await fetch(`${server.whipUrl}?pipeline=echo`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/sdp' },
+      body: pc.localDescription!.sdp,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/sdp');
     const location = res.headers.get('location')!;

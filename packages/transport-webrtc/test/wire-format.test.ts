@@ -44,7 +44,12 @@ describe('wire formats', () => {
   });
 
   it('SDP candidate filtering keeps only allowed addresses', () => {
-    const sdp = ['v=0', 'a=candidate:1 1 udp 1 127.0.0.1 5000 typ host', 'a=candidate:2 1 udp 1 192.0.2.2 5001 typ host', 'm=audio 9 UDP/TLS/RTP/SAVPF 111'].join('\r\n');
+    const sdp = [
+      'v=0',
+      'a=candidate:1 1 udp 1 127.0.0.1 5000 typ host',
+      'a=candidate:2 1 udp 1 192.0.2.2 5001 typ host',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    ].join('\r\n');
     expect(filterSdpCandidates(sdp, (a) => a === '127.0.0.1')).not.toContain('192.0.2.2');
     expect(filterSdpCandidates(sdp, (a) => a === '127.0.0.1')).toContain('127.0.0.1 5000');
   });

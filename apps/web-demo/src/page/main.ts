@@ -193,7 +193,12 @@ async function start(): Promise<void> {
     mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: false } });
     setState('connecting', 'connecting…');
     const signalingUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signaling`;
-    session = await connectPipeline({ signalingUrl, pipeline: params.get('pipeline') ?? 'voice-loop', audio: mic, ...(params.get('token') ? { token: params.get('token')! } : {}) });
+    session = await connectPipeline({
+      signalingUrl,
+      pipeline: params.get('pipeline') ?? 'voice-loop',
+      audio: mic,
+      ...(params.get('token') ? { token: params.get('token')! } : {}),
+    });
     liveAt = performance.now();
     setState('live', `live · session ${session.sessionId.slice(0, 8)}`);
     $<HTMLAudioElement>('reply').srcObject = session.remoteAudio;

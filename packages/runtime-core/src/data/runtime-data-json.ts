@@ -14,7 +14,18 @@ type Base64 = string;
 
 export type RuntimeDataJson =
   | { kind: 'audio'; samples: Base64; sampleRate: number; channels: number; timestampUs?: number; streamId?: string }
-  | { kind: 'video'; pixels: Base64; width: number; height: number; pixelFormat: string; codec?: string; frameNumber?: number; timestampUs?: number; keyframe?: boolean; streamId?: string }
+  | {
+      kind: 'video';
+      pixels: Base64;
+      width: number;
+      height: number;
+      pixelFormat: string;
+      codec?: string;
+      frameNumber?: number;
+      timestampUs?: number;
+      keyframe?: boolean;
+      streamId?: string;
+    }
   | { kind: 'image'; bytes: Base64; format: string; width?: number; height?: number }
   | { kind: 'tensor'; bytes: Base64; shape: number[]; dtype: string }
   | { kind: 'json'; value: JsonValue }
@@ -144,13 +155,20 @@ function decodeRuntimeData(value: unknown, path: string, issues: ErrorDetail[]):
   switch (kind) {
     case 'audio': {
       const bytes = f.base64('samples');
-      if (bytes && bytes.byteLength % 4 !== 0) issues.push({ path: `${path}.samples`, message: `expected float32 little-endian bytes (a multiple of 4), got ${bytes.byteLength} bytes` });
+      if (bytes && bytes.byteLength % 4 !== 0)
+        issues.push({ path: `${path}.samples`, message: `expected float32 little-endian bytes (a multiple of 4), got ${bytes.byteLength} bytes` });
       data = { kind, samples: bytes ? bytesToFloat32(bytes) : new Float32Array(), sampleRate: f.num('sampleRate', true)!, channels: f.int('channels', true)! };
       f.copyOptional(data, OPTIONAL.audio);
       break;
     }
     case 'video':
-      data = { kind, pixels: f.base64('pixels') ?? new Uint8Array(), width: f.int('width', true)!, height: f.int('height', true)!, pixelFormat: f.enumName('pixelFormat', PIXEL_FORMATS, true)! };
+      data = {
+        kind,
+        pixels: f.base64('pixels') ?? new Uint8Array(),
+        width: f.int('width', true)!,
+        height: f.int('height', true)!,
+        pixelFormat: f.enumName('pixelFormat', PIXEL_FORMATS, true)!,
+      };
       if (value.codec !== undefined) data.codec = f.enumName('codec', VIDEO_CODECS, true);
       f.copyOptional(data, OPTIONAL.video);
       break;
@@ -160,8 +178,14 @@ function decodeRuntimeData(value: unknown, path: string, issues: ErrorDetail[]):
       break;
     case 'tensor': {
       const shape = value.shape;
-      if (!Array.isArray(shape) || !shape.every(isNonNegativeInt)) issues.push({ path: `${path}.shape`, message: 'expected an array of non-negative integers' });
-      data = { kind, bytes: f.base64('bytes') ?? new Uint8Array(), shape: Array.isArray(shape) ? [...(shape as number[])] : [], dtype: f.enumName('dtype', TENSOR_DTYPES, true)! };
+      if (!Array.isArray(shape) || !shape.every(isNonNegativeInt))
+        issues.push({ path: `${path}.shape`, message: 'expected an array of non-negative integers' });
+      data = {
+        kind,
+        bytes: f.base64('bytes') ?? new Uint8Array(),
+        shape: Array.isArray(shape) ? [...(shape as number[])] : [],
+        dtype: f.enumName('dtype', TENSOR_DTYPES, true)!,
+      };
       break;
     }
     case 'json':
@@ -194,8 +218,9 @@ function decodeControl(value: unknown, path: string, issues: ErrorDetail[]): Con
   const f = new Fields(value, path, issues);
   const message: ControlMessage = { type: f.enumName('type', CONTROL_TYPES, true) as ControlType };
   if (value.targetNodeIds !== undefined) {
-    if (!Array.isArray(value.targetNodeIds) || !value.targetNodeIds.every((v) => typeof v === 'string')) issues.push({ path: `${path}.targetNodeIds`, message: 'expected an array of strings' });
-    else message.targetNodeIds = [...(value.targetNodeIds)];
+    if (!Array.isArray(value.targetNodeIds) || !value.targetNodeIds.every((v) => typeof v === 'string'))
+      issues.push({ path: `${path}.targetNodeIds`, message: 'expected an array of strings' });
+    else message.targetNodeIds = [...value.targetNodeIds];
   }
   f.copyOptional(message, OPTIONAL.control);
   return message;

@@ -98,9 +98,11 @@ export const audio = (samples: Float32Array, sampleRate: number, channels = 1, e
   channels,
   ...extra,
 });
-export const text = (value: string, channel?: string): TextData => (channel === undefined ? { kind: 'text', text: value } : { kind: 'text', text: value, channel });
+export const text = (value: string, channel?: string): TextData =>
+  channel === undefined ? { kind: 'text', text: value } : { kind: 'text', text: value, channel };
 export const json = (value: JsonValue): JsonData => ({ kind: 'json', value });
-export const binary = (bytes: Uint8Array, mimeType?: string): BinaryData => (mimeType === undefined ? { kind: 'binary', bytes } : { kind: 'binary', bytes, mimeType });
+export const binary = (bytes: Uint8Array, mimeType?: string): BinaryData =>
+  mimeType === undefined ? { kind: 'binary', bytes } : { kind: 'binary', bytes, mimeType };
 export const control = (message: ControlMessage): ControlData => ({ kind: 'control', control: message });
 
 /** Payload size in bytes (the bulk data only; strings counted as UTF-8). */

@@ -43,7 +43,8 @@ export function validateRuntimeData(data: RuntimeData): ErrorDetail[] {
         break;
       }
       const expected = data.shape.reduce((a, b) => a * b, 1) * TENSOR_DTYPE_BYTES[data.dtype];
-      if (data.bytes.byteLength !== expected) add('bytes', `expected ${expected} bytes for shape [${data.shape.join(', ')}] of ${data.dtype}, got ${data.bytes.byteLength}`);
+      if (data.bytes.byteLength !== expected)
+        add('bytes', `expected ${expected} bytes for shape [${data.shape.join(', ')}] of ${data.dtype}, got ${data.bytes.byteLength}`);
       break;
     }
     case 'control':

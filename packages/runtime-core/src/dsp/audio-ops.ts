@@ -52,7 +52,8 @@ export function int16ToFloat(samples: Int16Array): Float32Array {
 /** Throws InvalidArgument unless `audio` is well formed (whole frames, sane rate). */
 export function checkAudio(audio: AudioData, nodeId?: string): void {
   const { channels, sampleRate, samples } = audio;
-  if (!Number.isInteger(channels) || channels < 1) throw new RemoteMediaError(Code.InvalidArgument, `audio channels must be a positive integer, got ${channels}`, { nodeId });
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new RemoteMediaError(Code.InvalidArgument, `audio channels must be a positive integer, got ${channels}`, { nodeId });
   if (!(sampleRate > 0)) throw new RemoteMediaError(Code.InvalidArgument, `audio sampleRate must be positive, got ${sampleRate}`, { nodeId });
   if (samples.length % channels !== 0) {
     throw new RemoteMediaError(Code.InvalidArgument, `audio has ${samples.length} samples, not a whole number of ${channels}-channel frames`, { nodeId });

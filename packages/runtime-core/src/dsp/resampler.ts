@@ -88,7 +88,10 @@ export function resolveFilterSpec(quality: ResampleQuality | ResampleFilterSpec 
   const spec = typeof quality === 'object' ? quality : RESAMPLE_PRESETS[quality ?? 'medium'];
   if (!spec) throw new RemoteMediaError(Code.InvalidArgument, `unknown resample quality ${JSON.stringify(quality)}; expected fast, medium or high`);
   if (!(spec.passbandEdge > 0 && spec.stopbandEdge > spec.passbandEdge && spec.stopbandEdge < 2 && spec.attenuationDb >= 20)) {
-    throw new RemoteMediaError(Code.InvalidArgument, `invalid resample filter spec ${JSON.stringify(spec)}: need 0 < passbandEdge < stopbandEdge < 2 and attenuationDb >= 20`);
+    throw new RemoteMediaError(
+      Code.InvalidArgument,
+      `invalid resample filter spec ${JSON.stringify(spec)}: need 0 < passbandEdge < stopbandEdge < 2 and attenuationDb >= 20`,
+    );
   }
   return spec;
 }
@@ -224,7 +227,7 @@ export function createResampler(options: ResamplerOptions): Resampler {
   const produce = (limit: number, maxOut: number): Float32Array => {
     // Outputs n with floor(n*M/L) + half < limit.
     const last = limit - half - 1;
-    let count = last < m ? 0 : Math.floor((last + 1) * L / M - 1e-9) - nextOut + 1;
+    let count = last < m ? 0 : Math.floor(((last + 1) * L) / M - 1e-9) - nextOut + 1;
     // Guard the float estimate with exact integer checks.
     while (count > 0 && Math.floor(((nextOut + count - 1) * M) / L) > last) count--;
     while (Math.floor(((nextOut + count) * M) / L) <= last) count++;
@@ -232,75 +235,75 @@ export function createResampler(options: ResamplerOptions): Resampler {
     const out = new Float32Array(count * channels);
     if (useSimd) {
       if (count > 0) produceSimd(out, count);
-    }
-    else for (let k = 0; k < count; k++) {
-      const start = m - half + 1 - base;
-      const k0 = k * channels;
-      if (symmetric) {
-        // Integer decimation: one linear-phase row, so fold mirrored inputs and halve the multiplies.
-        const mid = start + half - 1;
-        for (let c = 0; c < channels; c++) {
-          const buf = buffers[c];
-          let s0 = centerTap * buf[mid];
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let k = 1;
-          for (; k + 3 < half; k += 4) {
-            s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
-            s1 += folded[k + 1] * (buf[mid + k + 1] + buf[mid - k - 1]);
-            s2 += folded[k + 2] * (buf[mid + k + 2] + buf[mid - k - 2]);
-            s3 += folded[k + 3] * (buf[mid + k + 3] + buf[mid - k - 3]);
+    } else
+      for (let k = 0; k < count; k++) {
+        const start = m - half + 1 - base;
+        const k0 = k * channels;
+        if (symmetric) {
+          // Integer decimation: one linear-phase row, so fold mirrored inputs and halve the multiplies.
+          const mid = start + half - 1;
+          for (let c = 0; c < channels; c++) {
+            const buf = buffers[c];
+            let s0 = centerTap * buf[mid];
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            let k = 1;
+            for (; k + 3 < half; k += 4) {
+              s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
+              s1 += folded[k + 1] * (buf[mid + k + 1] + buf[mid - k - 1]);
+              s2 += folded[k + 2] * (buf[mid + k + 2] + buf[mid - k - 2]);
+              s3 += folded[k + 3] * (buf[mid + k + 3] + buf[mid - k - 3]);
+            }
+            for (; k < half; k++) s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
+            out[k0 + c] = s0 + s1 + (s2 + s3);
           }
-          for (; k < half; k++) s0 += folded[k] * (buf[mid + k] + buf[mid - k]);
-          out[k0 + c] = s0 + s1 + (s2 + s3);
+        } else if (exact) {
+          const row = p * taps;
+          for (let c = 0; c < channels; c++) {
+            const buf = buffers[c];
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            let j = start;
+            let r = row;
+            const rEnd = row + taps - 3;
+            for (; r < rEnd; r += 4, j += 4) {
+              s0 += table[r] * buf[j];
+              s1 += table[r + 1] * buf[j + 1];
+              s2 += table[r + 2] * buf[j + 2];
+              s3 += table[r + 3] * buf[j + 3];
+            }
+            for (; r < row + taps; r++, j++) s0 += table[r] * buf[j];
+            out[k0 + c] = s0 + s1 + (s2 + s3);
+          }
+        } else {
+          const f = (p * phases) / L;
+          const q = Math.floor(f);
+          const alpha = f - q;
+          const row0 = q * taps;
+          const row1 = row0 + taps;
+          for (let c = 0; c < channels; c++) {
+            const buf = buffers[c];
+            let s0 = 0;
+            let s1 = 0;
+            for (let i = 0; i < taps; i++) {
+              const x = buf[start + i];
+              s0 += table[row0 + i] * x;
+              s1 += table[row1 + i] * x;
+            }
+            out[k0 + c] = s0 + alpha * (s1 - s0);
+          }
         }
-      } else if (exact) {
-        const row = p * taps;
-        for (let c = 0; c < channels; c++) {
-          const buf = buffers[c];
-          let s0 = 0;
-          let s1 = 0;
-          let s2 = 0;
-          let s3 = 0;
-          let j = start;
-          let r = row;
-          const rEnd = row + taps - 3;
-          for (; r < rEnd; r += 4, j += 4) {
-            s0 += table[r] * buf[j];
-            s1 += table[r + 1] * buf[j + 1];
-            s2 += table[r + 2] * buf[j + 2];
-            s3 += table[r + 3] * buf[j + 3];
-          }
-          for (; r < row + taps; r++, j++) s0 += table[r] * buf[j];
-          out[k0 + c] = s0 + s1 + (s2 + s3);
-        }
-      } else {
-        const f = (p * phases) / L;
-        const q = Math.floor(f);
-        const alpha = f - q;
-        const row0 = q * taps;
-        const row1 = row0 + taps;
-        for (let c = 0; c < channels; c++) {
-          const buf = buffers[c];
-          let s0 = 0;
-          let s1 = 0;
-          for (let i = 0; i < taps; i++) {
-            const x = buf[start + i];
-            s0 += table[row0 + i] * x;
-            s1 += table[row1 + i] * x;
-          }
-          out[k0 + c] = s0 + alpha * (s1 - s0);
+        nextOut++;
+        m += stepWhole;
+        p += stepFrac;
+        if (p >= L) {
+          p -= L;
+          m++;
         }
       }
-      nextOut++;
-      m += stepWhole;
-      p += stepFrac;
-      if (p >= L) {
-        p -= L;
-        m++;
-      }
-    }
     dropHistory();
     return out;
   };
@@ -312,7 +315,7 @@ export function createResampler(options: ResamplerOptions): Resampler {
     const stepFloats = Math.ceil(M / L) + channels;
     const maxPiece = Math.max(1, Math.floor((k.scratchBytes / 4 - tapsP - 64) / stepFloats));
     const hist = k.scratch;
-    for (let done = 0; done < count; ) {
+    for (let done = 0; done < count;) {
       const n = Math.min(maxPiece, count - done);
       const j0 = m - half + 1 - base;
       const lastM = Math.floor(((nextOut + n - 1) * M) / L);

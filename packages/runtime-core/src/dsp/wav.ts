@@ -84,7 +84,7 @@ export function decodeWav(bytes: Uint8Array): AudioData {
   else if (bits === 16) for (let i = 0; i < n; i++) samples[i] = d.getInt16(i * 2, true) / 32768;
   else if (bits === 8) for (let i = 0; i < n; i++) samples[i] = (data[i] - 128) / 128;
   else if (bits === 24) {
-    for (let i = 0, o = 0; i < n; i++, o += 3) samples[i] = ((data[o] | (data[o + 1] << 8) | (data[o + 2] << 16)) << 8 >> 8) / 8388608;
+    for (let i = 0, o = 0; i < n; i++, o += 3) samples[i] = (((data[o] | (data[o + 1] << 8) | (data[o + 2] << 16)) << 8) >> 8) / 8388608;
   } else for (let i = 0; i < n; i++) samples[i] = d.getInt32(i * 4, true) / 2147483648;
   return { kind: 'audio', samples, sampleRate, channels };
 }
@@ -99,7 +99,8 @@ const toInt = (x: number, scale: number) => {
 export function encodeWav(audio: AudioData, options: EncodeWavOptions = {}): Uint8Array {
   const format = options.format ?? 'pcm16';
   const bits = { pcm16: 16, pcm24: 24, pcm32: 32, float32: 32 }[format];
-  if (bits === undefined) throw new RemoteMediaError(Code.InvalidArgument, `unknown WAV format ${JSON.stringify(format)}; expected pcm16, pcm24, pcm32 or float32`);
+  if (bits === undefined)
+    throw new RemoteMediaError(Code.InvalidArgument, `unknown WAV format ${JSON.stringify(format)}; expected pcm16, pcm24, pcm32 or float32`);
   const { samples, channels, sampleRate } = audio;
   if (!Number.isInteger(channels) || channels < 1 || samples.length % channels !== 0) {
     throw new RemoteMediaError(Code.InvalidArgument, `audio has ${samples.length} samples, not a whole number of frames of ${channels} channels`);

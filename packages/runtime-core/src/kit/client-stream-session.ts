@@ -81,7 +81,8 @@ export abstract class ClientStreamSession implements StreamSession {
   async send(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> {
     if (this.#closing) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.#sessionId} is closed`);
     if (this.#error) throw this.#error;
-    if (this.#inputEnded || this.#outputs.closed) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.#sessionId} has ended and no longer accepts input`);
+    if (this.#inputEnded || this.#outputs.closed)
+      throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.#sessionId} has ended and no longer accepts input`);
     this.#inputs++;
     await this.sendInput(asTransportData(input), options);
   }
@@ -146,6 +147,15 @@ export abstract class ClientStreamSession implements StreamSession {
   /** A local snapshot (counts of this client); transports that receive server metrics override it. */
   metrics(): SessionMetricsSnapshot {
     const state = this.#error ? 'failed' : this.isActive ? (this.#inputEnded ? 'ending' : 'running') : 'closed';
-    return { sessionId: this.#sessionId, pipeline: this.#pipeline, state, startedAtMs: this.#startedAt, durationMs: Date.now() - this.#startedAt, inputs: this.#inputs, outputs: this.#outputCount, nodes: [] };
+    return {
+      sessionId: this.#sessionId,
+      pipeline: this.#pipeline,
+      state,
+      startedAtMs: this.#startedAt,
+      durationMs: Date.now() - this.#startedAt,
+      inputs: this.#inputs,
+      outputs: this.#outputCount,
+      nodes: [],
+    };
   }
 }

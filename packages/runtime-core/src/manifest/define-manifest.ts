@@ -77,7 +77,11 @@ export function defineManifest(manifest: ManifestInput | DeepReadonly<ManifestIn
   const segments = nonJsonPath(manifest);
   if (segments !== undefined) {
     const bad = formatSegments(segments);
-    throw new RemoteMediaError(Code.InvalidArgument, `manifest value at ${bad} cannot be sent as JSON (functions, class instances, Maps, NaN and Infinity cannot)`, { details: [{ path: bad, message: 'not JSON data' }] });
+    throw new RemoteMediaError(
+      Code.InvalidArgument,
+      `manifest value at ${bad} cannot be sent as JSON (functions, class instances, Maps, NaN and Infinity cannot)`,
+      { details: [{ path: bad, message: 'not JSON data' }] },
+    );
   }
   const text = JSON.stringify(manifest);
   const copy = deepFreeze(JSON.parse(text) as object);

@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 
-const positiveInt = (what = 'a positive integer') => z.number({ error: `expected ${what}` }).check(z.int({ error: `expected ${what}` }), z.positive({ error: `expected ${what}` }));
-const nonNegativeInt = () => z.number({ error: 'expected a non-negative integer' }).check(z.int({ error: 'expected a non-negative integer' }), z.nonnegative({ error: 'expected a non-negative integer' }));
+const positiveInt = (what = 'a positive integer') =>
+  z.number({ error: `expected ${what}` }).check(z.int({ error: `expected ${what}` }), z.positive({ error: `expected ${what}` }));
+const nonNegativeInt = () =>
+  z
+    .number({ error: 'expected a non-negative integer' })
+    .check(z.int({ error: 'expected a non-negative integer' }), z.nonnegative({ error: 'expected a non-negative integer' }));
 
 /** Per-node input queue. `block` applies backpressure to producers; the drop policies count every drop. */
 export const queueSchema = z.strictObject({
@@ -30,11 +34,13 @@ export const circuitBreakerSchema = z.strictObject({
 /** Longest node id or node type name: they are quoted in errors and logs, which stay small. */
 export const MAX_NAME_CHARS = 128;
 
-const nodeIdSchema = z.string({ error: 'expected a string' }).check(
-  z.minLength(1, { error: 'must not be empty' }),
-  z.maxLength(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
-  z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only contain letters, digits, "_", ".", ":" and "-"' }),
-);
+const nodeIdSchema = z
+  .string({ error: 'expected a string' })
+  .check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(MAX_NAME_CHARS, { error: `expected at most ${MAX_NAME_CHARS} characters` }),
+    z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'may only contain letters, digits, "_", ".", ":" and "-"' }),
+  );
 
 export const manifestNodeSchema = z.strictObject({
   id: nodeIdSchema,

@@ -28,8 +28,10 @@ export function yamlNestingBound(text: string): number {
     }
     if (lineStart && c === 32) lineDepth++;
     else lineStart = false;
-    if (c === 91 || c === 123) flow++; // [ {
-    else if (c === 93 || c === 125) flow = Math.max(0, flow - 1); // ] }
+    if (c === 91 || c === 123)
+      flow++; // [ {
+    else if (c === 93 || c === 125)
+      flow = Math.max(0, flow - 1); // ] }
     else if ((c === 45 || c === 58 || c === 63) && (text.charCodeAt(i + 1) === 32 || text.charCodeAt(i + 1) === 10 || i + 1 === text.length)) lineDepth++; // "- ", ": ", "? "
     if (flow + lineDepth > max) max = flow + lineDepth;
   }

@@ -26,7 +26,10 @@ export function formatPrometheus(nodes: Iterable<{ sessionId: string; pipeline: 
     for (const r of rows) lines.push(`${prefix}_${name}${labels({ session: r.sessionId, pipeline: r.pipeline, node: r.metrics.nodeId })} ${get(r.metrics)}`);
   }
   lines.push(`# HELP ${prefix}_node_queue_depth Items waiting in a node's input queue`, `# TYPE ${prefix}_node_queue_depth gauge`);
-  for (const r of rows) lines.push(`${prefix}_node_queue_depth${labels({ session: r.sessionId, pipeline: r.pipeline, node: r.metrics.nodeId })} ${r.metrics.snapshot().queueDepth}`);
+  for (const r of rows)
+    lines.push(
+      `${prefix}_node_queue_depth${labels({ session: r.sessionId, pipeline: r.pipeline, node: r.metrics.nodeId })} ${r.metrics.snapshot().queueDepth}`,
+    );
   const h = `${prefix}_node_latency_seconds`;
   lines.push(`# HELP ${h} Per-input processing latency of a node`, `# TYPE ${h} histogram`);
   for (const r of rows) lines.push(...histogramLines(h, { session: r.sessionId, pipeline: r.pipeline, node: r.metrics.nodeId }, r.metrics.latency));

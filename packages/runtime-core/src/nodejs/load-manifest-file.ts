@@ -9,7 +9,11 @@ export async function loadManifestFile(path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RemoteMediaError(Code.NotFound, code === 'ENOENT' ? `manifest file not found: ${path}` : `cannot read manifest ${path}: ${(error as Error).message}`, { cause: error });
+    throw new RemoteMediaError(
+      Code.NotFound,
+      code === 'ENOENT' ? `manifest file not found: ${path}` : `cannot read manifest ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseManifestText(text, path);
 }

@@ -90,7 +90,9 @@ export interface NodeDefinition<P = unknown> {
 }
 
 /** Identity helper that infers P from the schema. */
-export function defineNode<S extends ParamsSchema>(definition: Omit<NodeDefinition<z.output<S>>, 'paramsSchema'> & { paramsSchema: S }): NodeDefinition<z.output<S>> {
+export function defineNode<S extends ParamsSchema>(
+  definition: Omit<NodeDefinition<z.output<S>>, 'paramsSchema'> & { paramsSchema: S },
+): NodeDefinition<z.output<S>> {
   return definition as NodeDefinition<z.output<S>>;
 }
 

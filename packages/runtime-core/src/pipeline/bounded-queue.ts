@@ -43,7 +43,8 @@ export class BoundedQueue<T> implements AsyncIterable<T> {
 
   /** `capacity`: items buffered before the overflow policy applies; 0 hands off, Infinity never overflows. */
   constructor(capacity: number, overflow: OverflowPolicy = 'block') {
-    if (!(capacity >= 0) || (capacity !== Infinity && !Number.isInteger(capacity))) throw new RangeError(`queue capacity must be a whole number >= 0 or Infinity, got ${capacity}`);
+    if (!(capacity >= 0) || (capacity !== Infinity && !Number.isInteger(capacity)))
+      throw new RangeError(`queue capacity must be a whole number >= 0 or Infinity, got ${capacity}`);
     if (capacity === 0 && overflow !== 'block') throw new RangeError(`a handoff queue (capacity 0) cannot ${overflow}`);
     this.capacity = capacity;
     this.overflow = overflow;

@@ -240,10 +240,14 @@ export class NodeWorker {
     this.metrics.itemsIn++;
     if (this.#accepts !== undefined && !this.#accepts.has(env.data.kind)) {
       this.#onError(
-        new RemoteMediaError(Code.InvalidArgument, `node "${this.spec.id}" (${this.spec.nodeType}) does not accept ${env.data.kind} data; it accepts ${[...this.#accepts].join(', ')}`, {
-          nodeId: this.spec.id,
-          reason: 'UnsupportedDataKind',
-        }),
+        new RemoteMediaError(
+          Code.InvalidArgument,
+          `node "${this.spec.id}" (${this.spec.nodeType}) does not accept ${env.data.kind} data; it accepts ${[...this.#accepts].join(', ')}`,
+          {
+            nodeId: this.spec.id,
+            reason: 'UnsupportedDataKind',
+          },
+        ),
       );
       return undefined;
     }
@@ -307,7 +311,13 @@ export class NodeWorker {
     );
   }
 
-  async #invokeWithPolicy(mode: typeof FLUSH | typeof PROCESS, input: Envelope | undefined, metadata: Record<string, string>, signal: LazyAbortController, sampled: number): Promise<void> {
+  async #invokeWithPolicy(
+    mode: typeof FLUSH | typeof PROCESS,
+    input: Envelope | undefined,
+    metadata: Record<string, string>,
+    signal: LazyAbortController,
+    sampled: number,
+  ): Promise<void> {
     const started = sampled >= 0 ? sampled : now();
     let emitted = 0;
     try {

@@ -41,7 +41,8 @@ const MAX_CACHED_MANIFEST_CHARS = 64 * 1024;
  * made by `defineManifest` are frozen and carry their text: neither walk nor stringify.
  */
 function cacheKey(manifest: unknown): string | undefined {
-  const text = typeof manifest === 'string' ? manifest : (definedManifestText(manifest) ?? (nonJsonPath(manifest) === undefined ? JSON.stringify(manifest) : undefined)); // undefined: validated every time
+  const text =
+    typeof manifest === 'string' ? manifest : (definedManifestText(manifest) ?? (nonJsonPath(manifest) === undefined ? JSON.stringify(manifest) : undefined)); // undefined: validated every time
   return text !== undefined && text.length <= MAX_CACHED_MANIFEST_CHARS ? text : undefined;
 }
 
@@ -134,7 +135,9 @@ export class PipelineRunner implements PipelineTransport {
     if (!this.#accepting) throw new RemoteMediaError(Code.Unavailable, 'runner is shutting down and accepts no new sessions', { reason: 'ShuttingDown' });
     const max = this.limits.maxConcurrentSessions;
     if (max !== undefined && this.#sessions.size + this.#starting >= max) {
-      throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, { reason: 'LimitExceeded' });
+      throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${max} reached`, {
+        reason: 'LimitExceeded',
+      });
     }
     const resolved = this.resolve(manifest);
     const started = PipelineSession.startNow({
@@ -186,7 +189,12 @@ export class PipelineRunner implements PipelineTransport {
     }
   }
 
-  #runUnary(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
+  #runUnary(
+    session: PipelineSession,
+    inputs: readonly (TransportData | RuntimeData)[],
+    signal: AbortSignal | undefined,
+    outputs: TransportData[],
+  ): Promise<TransportData[]> {
     try {
       for (let i = 0; i < inputs.length; i++) {
         const pending = session.push(inputs[i]);
@@ -201,7 +209,14 @@ export class PipelineRunner implements PipelineTransport {
   }
 
   /** The rest of a unary run once something went asynchronous: `pending`, then inputs from `next` on. */
-  async #runUnaryAsync(session: PipelineSession, inputs: readonly (TransportData | RuntimeData)[], next: number, pending: Promise<void>, signal: AbortSignal | undefined, outputs: TransportData[]): Promise<TransportData[]> {
+  async #runUnaryAsync(
+    session: PipelineSession,
+    inputs: readonly (TransportData | RuntimeData)[],
+    next: number,
+    pending: Promise<void>,
+    signal: AbortSignal | undefined,
+    outputs: TransportData[],
+  ): Promise<TransportData[]> {
     try {
       await pending;
       for (let i = next; i < inputs.length; i++) await session.send(inputs[i]);
@@ -225,7 +240,9 @@ export class PipelineRunner implements PipelineTransport {
 
   /** Prometheus text of every active session's node metrics. */
   metricsText(prefix?: string): string {
-    const rows = [...this.#sessions].flatMap((s) => s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })));
+    const rows = [...this.#sessions].flatMap((s) =>
+      s.nodeMetrics().map((metrics) => ({ sessionId: s.sessionId, pipeline: s.manifest.metadata.name, metrics })),
+    );
     return formatPrometheus(rows, prefix);
   }
 

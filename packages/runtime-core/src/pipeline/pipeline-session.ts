@@ -177,7 +177,12 @@ export class PipelineSession implements StreamSession, WorkerHost {
           await w.instance.initialize!();
         } catch (error) {
           const e = RemoteMediaError.from(error, Code.FailedPrecondition, { nodeId: w.spec.id });
-          throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, { nodeId: w.spec.id, cause: error, details: e.details, reason: e.reason ?? 'InitializeFailed' });
+          throw new RemoteMediaError(e.code, `node "${w.spec.id}" (${w.spec.nodeType}) failed to initialize: ${e.rawMessage}`, {
+            nodeId: w.spec.id,
+            cause: error,
+            details: e.details,
+            reason: e.reason ?? 'InitializeFailed',
+          });
         }
       }),
     ).then(
@@ -249,7 +254,7 @@ export class PipelineSession implements StreamSession, WorkerHost {
     if (!closing) return this.#settle();
     void Promise.allSettled(closing.map(async (w) => w.instance.close!())).then((results) => {
       const failedClose = results.find((r) => r.status === 'rejected');
-      if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from((failedClose).reason, Code.Internal));
+      if (failedClose && !this.#error && this.#state !== 'closed') this.fail(RemoteMediaError.from(failedClose.reason, Code.Internal));
       this.#settle();
     });
   }
@@ -296,7 +301,11 @@ export class PipelineSession implements StreamSession, WorkerHost {
   /** `send` for callers that go on synchronously: undefined when the input was taken at once; throws rather than rejects. */
   push(input: TransportData | RuntimeData, options: SendOptions = {}): Promise<void> | undefined {
     if (this.#error) throw this.#error;
-    if (this.#state !== 'running' || this.#inputEnded) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} no longer accepts input (${this.#inputEnded ? 'input ended' : this.#state})`);
+    if (this.#state !== 'running' || this.#inputEnded)
+      throw new RemoteMediaError(
+        Code.FailedPrecondition,
+        `session ${this.sessionId} no longer accepts input (${this.#inputEnded ? 'input ended' : this.#state})`,
+      );
     const { data, metadata } = asTransportData(input);
     if (data.kind === 'control') {
       const { type, targetNodeIds } = data.control;
@@ -313,7 +322,10 @@ export class PipelineSession implements StreamSession, WorkerHost {
     const env: Envelope = { data, metadata };
     if (options.nodeId !== undefined) {
       const w = this.#workers.get(options.nodeId);
-      if (!w) throw new RemoteMediaError(Code.NotFound, `no node "${options.nodeId}" in pipeline "${this.manifest.metadata.name}"`, { details: [{ path: 'nodeId', message: `known nodes: ${[...this.#workers.keys()].join(', ')}` }] });
+      if (!w)
+        throw new RemoteMediaError(Code.NotFound, `no node "${options.nodeId}" in pipeline "${this.manifest.metadata.name}"`, {
+          details: [{ path: 'nodeId', message: `known nodes: ${[...this.#workers.keys()].join(', ')}` }],
+        });
       return w.offer(env);
     }
     const sources = this.#sources;

@@ -44,10 +44,13 @@ export function createNodePolicy(node: ManifestNode, onRetry: () => void): IPoli
   }
   if (node.circuitBreaker) {
     policies.push(
-      circuitBreaker(handleWhen((e) => !(e instanceof RemoteMediaError && e.code === Code.InvalidArgument) && e.name !== 'AbortError'), {
-        halfOpenAfter: node.circuitBreaker.resetTimeoutMs,
-        breaker: new ConsecutiveBreaker(node.circuitBreaker.failureThreshold),
-      }),
+      circuitBreaker(
+        handleWhen((e) => !(e instanceof RemoteMediaError && e.code === Code.InvalidArgument) && e.name !== 'AbortError'),
+        {
+          halfOpenAfter: node.circuitBreaker.resetTimeoutMs,
+          breaker: new ConsecutiveBreaker(node.circuitBreaker.failureThreshold),
+        },
+      ),
     );
   }
   if (node.timeoutMs) policies.push(timeout(node.timeoutMs, TimeoutStrategy.Aggressive));
@@ -58,11 +61,15 @@ export function createNodePolicy(node: ManifestNode, onRetry: () => void): IPoli
 export function mapPolicyError(error: unknown, node: ManifestNode): RemoteMediaError {
   const original = error instanceof PartialOutputError ? error.original : error;
   if (original instanceof BrokenCircuitError) {
-    return new RemoteMediaError(Code.Unavailable, `circuit breaker of node "${node.id}" is open after ${node.circuitBreaker?.failureThreshold} consecutive failures`, {
-      nodeId: node.id,
-      reason: 'CircuitOpen',
-      cause: original,
-    });
+    return new RemoteMediaError(
+      Code.Unavailable,
+      `circuit breaker of node "${node.id}" is open after ${node.circuitBreaker?.failureThreshold} consecutive failures`,
+      {
+        nodeId: node.id,
+        reason: 'CircuitOpen',
+        cause: original,
+      },
+    );
   }
   if (original instanceof TaskCancelledError) {
     return new RemoteMediaError(Code.DeadlineExceeded, `node "${node.id}" (${node.nodeType}) did not finish within timeoutMs=${node.timeoutMs}`, {

@@ -46,7 +46,10 @@ export class SessionNodeContext implements NodeContext {
 
   get emit(): NodeContext['emit'] {
     return (this.#emit ??= (data: RuntimeData, metadata: Record<string, string> = NO_METADATA): Promise<void> => {
-      if (!this.worker || !this.#host.wired) return Promise.reject(new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }));
+      if (!this.worker || !this.#host.wired)
+        return Promise.reject(
+          new RemoteMediaError(Code.FailedPrecondition, `node "${this.nodeId}" cannot emit before the session has started`, { nodeId: this.nodeId }),
+        );
       return this.worker.emitUnprompted(data, metadata);
     });
   }

@@ -14,7 +14,7 @@ export function sampleOfEveryKind(): Record<RuntimeData['kind'], RuntimeData> {
     video: { kind: 'video', pixels, width: 4, height: 3, pixelFormat: 'rgb24', codec: 'raw', frameNumber: 9, timestampUs: 33_000, keyframe: true },
     image: { kind: 'image', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255]), format: 'png', width: 1, height: 1 },
     tensor: { kind: 'tensor', bytes: new Uint8Array(tensor.buffer), shape: [2, 3], dtype: 'float32' },
-    json: { kind: 'json', value: { a: [1, 2.5, null, true, 'x'], nested: { 'ü': 'ß' }, big: 9007199254740991 } },
+    json: { kind: 'json', value: { a: [1, 2.5, null, true, 'x'], nested: { ü: 'ß' }, big: 9007199254740991 } },
     text: { kind: 'text', text: 'héllo 🌍 "quotes" \n new line', channel: 'transcript' },
     binary: { kind: 'binary', bytes: new Uint8Array([0, 1, 2, 253, 254, 255]), mimeType: 'application/x-test' },
     control: { kind: 'control', control: { type: 'batch_hint', batchSize: 8 } },

@@ -72,7 +72,10 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('executes a pipeline and returns every output', async () => {
-      const outs = await client.execute(chain('calc', ['calc', 'Calculator', { operation: 'add', operand: 5 }]), [1, 2, 3].map((value) => ({ kind: 'json', value }) as const));
+      const outs = await client.execute(
+        chain('calc', ['calc', 'Calculator', { operation: 'add', operand: 5 }]),
+        [1, 2, 3].map((value) => ({ kind: 'json', value }) as const),
+      );
       expect(values(outs)).toEqual([6, 7, 8]);
     });
 
@@ -132,10 +135,14 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('rejects an invalid manifest with InvalidArgument listing every problem', async () => {
-      const bad = pipeline('bad', [
-        { id: 'a', nodeType: 'NoSuchNode' },
-        { id: 'b', nodeType: 'Calculator', params: { operation: 'pow', operand: 'x' } },
-      ], [{ from: 'a', to: 'ghost' }]);
+      const bad = pipeline(
+        'bad',
+        [
+          { id: 'a', nodeType: 'NoSuchNode' },
+          { id: 'b', nodeType: 'Calculator', params: { operation: 'pow', operand: 'x' } },
+        ],
+        [{ from: 'a', to: 'ghost' }],
+      );
       const error = await expectRemoteError(client.execute(bad, [{ kind: 'json', value: 1 }]), Code.InvalidArgument);
       const paths = error.details.map((d) => d.path);
       expect(paths).toEqual(expect.arrayContaining(['nodes[0].nodeType', 'nodes[1].params.operation', 'nodes[1].params.operand', 'connections[0].to']));
@@ -168,7 +175,10 @@ export function describeTransportConformance(name: string, harness: ConformanceH
     });
 
     it('fails a call past its deadline with DeadlineExceeded', async () => {
-      await expectRemoteError(client.execute(chain('slow2', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { timeoutMs: 200 }), Code.DeadlineExceeded);
+      await expectRemoteError(
+        client.execute(chain('slow2', ['s', 'Sleep', { ms: 20_000 }]), [{ kind: 'text', text: 'x' }], { timeoutMs: 200 }),
+        Code.DeadlineExceeded,
+      );
     });
 
     it('closes a streaming session with work in flight', async () => {

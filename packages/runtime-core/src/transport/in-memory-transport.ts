@@ -42,7 +42,11 @@ export function createInMemoryServer(options: InMemoryServerOptions): InMemorySe
     constructor(private readonly token: string | undefined) {}
     async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], call?: CallOptions): Promise<TransportData[]> {
       check(this.token);
-      const outputs = await options.pipeline.execute(clone(manifest), inputs.map((i) => clone(asTransportData(i))), call);
+      const outputs = await options.pipeline.execute(
+        clone(manifest),
+        inputs.map((i) => clone(asTransportData(i))),
+        call,
+      );
       return outputs.map(clone);
     }
     async stream(manifest: ManifestSource, call?: CallOptions): Promise<StreamSession> {

@@ -56,7 +56,16 @@ export class MicroBatcher<I, O> {
   #queue: Pending<I, O>[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #members = 0;
-  readonly stats: MicroBatcherStats = { batches: 0, items: 0, failedItems: 0, waitMsTotal: 0, waitMsMax: 0, maxBatchSeen: 0, splitRecoveries: 0, degraded: false };
+  readonly stats: MicroBatcherStats = {
+    batches: 0,
+    items: 0,
+    failedItems: 0,
+    waitMsTotal: 0,
+    waitMsMax: 0,
+    maxBatchSeen: 0,
+    splitRecoveries: 0,
+    degraded: false,
+  };
 
   constructor(runBatch: (items: readonly I[]) => readonly O[] | Promise<readonly O[]>, options: MicroBatcherOptions) {
     if (!(options.maxBatch >= 1) || !(options.maxWaitMs >= 0)) throw new RangeError('MicroBatcher needs maxBatch >= 1 and maxWaitMs >= 0');

@@ -15,7 +15,7 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
  */
 export function checkTimeoutMs(value: unknown, field = 'timeoutMs'): number {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS) return value;
-  const shown = typeof value === 'number' ? String(value) : JSON.stringify(value)?.slice(0, 40) ?? String(value);
+  const shown = typeof value === 'number' ? String(value) : (JSON.stringify(value)?.slice(0, 40) ?? String(value));
   const message = `expected a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${shown}`;
   throw new RemoteMediaError(Code.InvalidArgument, `${field}: ${message}`, { details: [{ path: field, message }], reason: 'InvalidTimeout' });
 }

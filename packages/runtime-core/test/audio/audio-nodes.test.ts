@@ -18,10 +18,19 @@ async function run(nodes: Parameters<typeof pipeline>[0], inputs: RuntimeData[])
 }
 const audioOf = (out: RuntimeData[]) => out.filter((d): d is AudioData => d.kind === 'audio');
 const jsonOf = (out: RuntimeData[]) => out.filter((d) => d.kind === 'json').map((d) => (d as { value: JsonValue }).value as Record<string, unknown>);
-const mono = (samples: Float32Array, sampleRate = 16000, timestampUs?: number): AudioData => ({ kind: 'audio', samples, sampleRate, channels: 1, ...(timestampUs === undefined ? {} : { timestampUs }) });
+const mono = (samples: Float32Array, sampleRate = 16000, timestampUs?: number): AudioData => ({
+  kind: 'audio',
+  samples,
+  sampleRate,
+  channels: 1,
+  ...(timestampUs === undefined ? {} : { timestampUs }),
+});
 
 async function expectError(promise: Promise<unknown>, code: Code, message: RegExp) {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(RemoteMediaError);
   expect((e as RemoteMediaError).code).toBe(code);
   expect((e as RemoteMediaError).message).toMatch(message);
@@ -96,7 +105,10 @@ describe('AudioFormat node', () => {
     expect((down as AudioData).channels).toBe(1);
     expect(Array.from((down as AudioData).samples).map((v) => +v.toFixed(4))).toEqual([0, 1, 0.5]);
     const split = audioOf(await run([{ id: 'f', nodeType: 'AudioFormat', params: { split: true } }], [stereo]));
-    expect(split.map((a) => [a.streamId, Array.from(a.samples)])).toEqual([['mic:ch0', [0.5, 1, 0.25]], ['mic:ch1', [-0.5, 0, 0.25]]]);
+    expect(split.map((a) => [a.streamId, Array.from(a.samples)])).toEqual([
+      ['mic:ch0', [0.5, 1, 0.25]],
+      ['mic:ch1', [-0.5, 0, 0.25]],
+    ]);
   });
 
   it('converts float32 to 16-bit PCM and back', async () => {

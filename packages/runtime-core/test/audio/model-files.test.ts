@@ -30,7 +30,19 @@ describe('SileroVAD modelPath is resolved inside the operator model directories'
   it('refuses files outside, missing files, directories, FIFOs and escaping symlinks with one and the same answer', async () => {
     const ticks = { n: 0 };
     const timer = setInterval(() => ticks.n++, 5);
-    const requested = ['/etc/shadow', '/etc/passwd', '/nonexistent/x.onnx', 'missing.onnx', '../../../../etc/shadow', 'sub', '/', 'fifo.onnx', join(dir, 'fifo.onnx'), 'escape.onnx', 'a\0b'];
+    const requested = [
+      '/etc/shadow',
+      '/etc/passwd',
+      '/nonexistent/x.onnx',
+      'missing.onnx',
+      '../../../../etc/shadow',
+      'sub',
+      '/',
+      'fifo.onnx',
+      join(dir, 'fifo.onnx'),
+      'escape.onnx',
+      'a\0b',
+    ];
     const answers: unknown[] = [];
     for (const name of requested) {
       const e = await run(name);
@@ -40,7 +52,12 @@ describe('SileroVAD modelPath is resolved inside the operator model directories'
     }
     clearInterval(timer);
     expect(new Set(answers.map((a) => JSON.stringify(a))).size, JSON.stringify(answers)).toBe(1);
-    expect(answers[0]).toMatchObject({ code: 'invalid_argument', reason: 'ModelNotAllowed', nodeId: 'vad', message: expect.stringContaining('modelPath "<name>" is not a model file this server offers') });
+    expect(answers[0]).toMatchObject({
+      code: 'invalid_argument',
+      reason: 'ModelNotAllowed',
+      nodeId: 'vad',
+      message: expect.stringContaining('modelPath "<name>" is not a model file this server offers'),
+    });
     expect(ticks.n).toBeGreaterThan(0); // the FIFO was never opened: the event loop kept turning
   });
 
@@ -48,8 +65,13 @@ describe('SileroVAD modelPath is resolved inside the operator model directories'
     const audio: RuntimeData = { kind: 'audio', samples: new Float32Array(512), sampleRate: 16000, channels: 1 };
     const before = sileroSessionCount();
     for (const name of ['vad.onnx', './vad.onnx', 'sub/../vad.onnx', join(dir, 'vad.onnx'), `${dir}//./vad.onnx`]) {
-      const out = await runner.execute({ version: 'v1', metadata: { name: 'm' }, nodes: [{ id: 'vad', nodeType: 'SileroVAD', params: { modelPath: name } }] }, [audio]);
-      expect(out.map((t) => t.data.kind), name).toEqual(['audio', 'json']);
+      const out = await runner.execute({ version: 'v1', metadata: { name: 'm' }, nodes: [{ id: 'vad', nodeType: 'SileroVAD', params: { modelPath: name } }] }, [
+        audio,
+      ]);
+      expect(
+        out.map((t) => t.data.kind),
+        name,
+      ).toEqual(['audio', 'json']);
     }
     expect(sileroSessionCount() - before).toBe(1);
   });

@@ -51,7 +51,12 @@ function middle(x: Float32Array): Float32Array {
   return x.subarray(Math.floor(x.length / 4), Math.floor((3 * x.length) / 4));
 }
 
-export function measureResampleQuality(fn: ResampleFn, inputRate: number, outputRate: number, options: { toneSeconds?: number; tones?: number } = {}): ResampleQualityReport {
+export function measureResampleQuality(
+  fn: ResampleFn,
+  inputRate: number,
+  outputRate: number,
+  options: { toneSeconds?: number; tones?: number } = {},
+): ResampleQualityReport {
   const frames = Math.round(inputRate * (options.toneSeconds ?? 0.2));
   const tones = options.tones ?? 40;
   const amplitude = 0.5;

@@ -3,7 +3,10 @@ import { createResampler, resample } from '../../src/dsp/resampler.js';
 import { RemoteMediaError } from '../../src/errors.js';
 import { concatChunks, measureResampleQuality, sine, toneAmplitude } from './resample-quality.js';
 
-const oneShot = (quality: 'fast' | 'medium' | 'high' = 'medium') => (x: Float32Array, inputRate: number, outputRate: number) => resample(x, { inputRate, outputRate, quality });
+const oneShot =
+  (quality: 'fast' | 'medium' | 'high' = 'medium') =>
+  (x: Float32Array, inputRate: number, outputRate: number) =>
+    resample(x, { inputRate, outputRate, quality });
 const streamed = (chunkFrames: number) => (x: Float32Array, inputRate: number, outputRate: number) => {
   const r = createResampler({ inputRate, outputRate });
   const parts: Float32Array[] = [];
@@ -44,7 +47,10 @@ describe('resampler quality (stepped sine sweep, Hann-windowed DFT + RMS)', () =
   });
 
   it('upsampling 16 kHz -> 48 kHz and 8 kHz -> 44.1 kHz keeps the passband flat', () => {
-    for (const [i, o] of [[16000, 48000], [8000, 44100]] as const) {
+    for (const [i, o] of [
+      [16000, 48000],
+      [8000, 44100],
+    ] as const) {
       expect(measureResampleQuality(oneShot(), i, o, { tones: 15 }).passbandRippleDb).toBeLessThan(0.1);
     }
   });
@@ -62,7 +68,13 @@ describe('resampler quality (stepped sine sweep, Hann-windowed DFT + RMS)', () =
 
 describe('resampler streaming', () => {
   it('streamed output equals one-shot output for any chunk sizes (no clicks or gaps at boundaries)', () => {
-    for (const [inputRate, outputRate, channels] of [[48000, 16000, 1], [44100, 16000, 2], [16000, 44100, 3], [8000, 192000, 1], [22050, 22051, 1]] as const) {
+    for (const [inputRate, outputRate, channels] of [
+      [48000, 16000, 1],
+      [44100, 16000, 2],
+      [16000, 44100, 3],
+      [8000, 192000, 1],
+      [22050, 22051, 1],
+    ] as const) {
       const x = noise(inputRate * 0.3 * channels);
       const whole = resample(x, { inputRate, outputRate, channels });
       const r = createResampler({ inputRate, outputRate, channels });
@@ -77,7 +89,7 @@ describe('resampler streaming', () => {
       parts.push(r.flush());
       const joined = concatChunks(parts);
       expect(joined.length).toBe(whole.length);
-      expect(joined.length).toBe(Math.ceil((x.length / channels) * outputRate / inputRate) * channels);
+      expect(joined.length).toBe(Math.ceil(((x.length / channels) * outputRate) / inputRate) * channels);
       let maxDiff = 0;
       for (let i = 0; i < whole.length; i++) maxDiff = Math.max(maxDiff, Math.abs(joined[i] - whole[i]));
       expect(maxDiff, `${inputRate}->${outputRate} x${channels}`).toBe(0);

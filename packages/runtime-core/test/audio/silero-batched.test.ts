@@ -28,7 +28,8 @@ describe('BatchedSileroVadModel (real Silero v5 model)', () => {
       const model = new SileroVadModel(ort, session, rate);
       const n = model.windowFrames;
       let worst = 0;
-      for (let o = 0, w = 0; o + n <= samples.length; o += n, w++) worst = Math.max(worst, Math.abs((await model.score(samples.subarray(o, o + n))) - batched[i][w]));
+      for (let o = 0, w = 0; o + n <= samples.length; o += n, w++)
+        worst = Math.max(worst, Math.abs((await model.score(samples.subarray(o, o + n))) - batched[i][w]));
       expect(worst, `stream ${i} at ${rate} Hz`).toBeLessThanOrEqual(1e-4);
     }
     const stats = sileroBatchStats(session);

@@ -51,10 +51,7 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
     const { session } = await sharedSileroSession();
     expect((await sharedSileroSession()).session).toBe(session);
     expect(sileroSessionCount()).toBe(1);
-    const [a, b] = await Promise.all([
-      runner.execute(vadPipeline(), chunks(audio, 512)),
-      runner.execute(vadPipeline(), chunks(audio, 512)),
-    ]);
+    const [a, b] = await Promise.all([runner.execute(vadPipeline(), chunks(audio, 512)), runner.execute(vadPipeline(), chunks(audio, 512))]);
     expect(sileroSessionCount()).toBe(1); // the nodes of both sessions used the one session
     // Interleaved runs on one session give identical results: no state leaks between sessions.
     expect(events(a.map((t) => t.data))).toEqual(events(b.map((t) => t.data)));
@@ -69,7 +66,9 @@ describe('SileroVAD (real Silero v5 model on onnxruntime-node)', () => {
   });
 
   it('rejects audio at other rates with a hint to resample', async () => {
-    const e = await runner.execute(vadPipeline(), [{ kind: 'audio', samples: new Float32Array(480), sampleRate: 48000, channels: 1 }]).catch((err: unknown) => err);
+    const e = await runner
+      .execute(vadPipeline(), [{ kind: 'audio', samples: new Float32Array(480), sampleRate: 48000, channels: 1 }])
+      .catch((err: unknown) => err);
     expect(e).toBeInstanceOf(RemoteMediaError);
     expect((e as RemoteMediaError).code).toBe(Code.InvalidArgument);
     expect((e as RemoteMediaError).message).toMatch(/SileroVAD needs 16000 or 8000 Hz audio, got 48000 Hz: put an AudioResample node/);

@@ -23,7 +23,7 @@ describe('examples/vad.yaml', () => {
     const events = outputs.filter((d) => d.kind === 'json').map((d) => (d as { value: Record<string, unknown> }).value);
     const expected = expectedSegments();
     // One event per 512-sample frame at 16 kHz.
-    expect(events.length).toBe(Math.ceil(Math.ceil((input.samples.length / 2 / 3)) / 512));
+    expect(events.length).toBe(Math.ceil(Math.ceil(input.samples.length / 2 / 3) / 512));
     const segments = segmentsFromEvents(events);
     expect(segments).toHaveLength(expected.length);
     expect(utterances).toHaveLength(expected.length);

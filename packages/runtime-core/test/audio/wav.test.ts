@@ -19,7 +19,12 @@ function expectInvalid(bytes: Uint8Array, message: RegExp) {
 describe('WAV codec', () => {
   it('round-trips every format, rate and channel count', () => {
     const src = audio([0, 0.5, -0.5, 0.25, -1, 0.999, 0.125, -0.125, 0.3, -0.7], 44100, 2);
-    for (const [format, tol] of [['pcm16', 1 / 32768], ['pcm24', 1 / 8388608], ['pcm32', 1e-7], ['float32', 0]] as const) {
+    for (const [format, tol] of [
+      ['pcm16', 1 / 32768],
+      ['pcm24', 1 / 8388608],
+      ['pcm32', 1e-7],
+      ['float32', 0],
+    ] as const) {
       const back = decodeWav(encodeWav(src, { format }));
       expect(back.sampleRate).toBe(44100);
       expect(back.channels).toBe(2);

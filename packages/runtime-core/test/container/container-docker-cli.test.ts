@@ -17,14 +17,22 @@ const fixtures = [fileURLToPath(new URL('../python/fixtures', import.meta.url)),
 describe('container executor, Docker command line (stand-in docker)', () => {
   let work: string;
   let runner: PythonPipelineRunner;
-  const calls = () => readFileSync(join(work, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+  const calls = () =>
+    readFileSync(join(work, 'calls.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'rm-fake-docker-'));
     process.env.FAKE_DOCKER_LOG = join(work, 'calls.log');
     process.env.FAKE_DOCKER_STATE = join(work, 'state');
     process.env.FAKE_DOCKER_PYTHONPATH = [PYTHON_SDK_DIR, ...fixtures].join(delimiter);
-    runner = createNodeRunner({ python: { container: { images: ['localhost/any:1'], engine: FAKE, modules: ['test_nodes'], mounts: { models: { source: '/srv/models', target: '/models' } } } } });
+    runner = createNodeRunner({
+      python: {
+        container: { images: ['localhost/any:1'], engine: FAKE, modules: ['test_nodes'], mounts: { models: { source: '/srv/models', target: '/models' } } },
+      },
+    });
   });
 
   afterAll(async () => {
@@ -41,7 +49,10 @@ describe('container executor, Docker command line (stand-in docker)', () => {
     ];
     const passed = await runner.execute(chain([{ nodeType: 'PyPassThrough', executor: 'container' }]), inputs);
     expect(passed.map((o) => o.data)).toEqual(inputs);
-    const [added] = await runner.execute(chain([{ nodeType: 'PyAddOne', executor: 'container' }], { settings: { container: { mounts: ['models'], memoryMb: 300 } } }), [{ kind: 'json', value: 1 }]);
+    const [added] = await runner.execute(
+      chain([{ nodeType: 'PyAddOne', executor: 'container' }], { settings: { container: { mounts: ['models'], memoryMb: 300 } } }),
+      [{ kind: 'json', value: 1 }],
+    );
     expect(added.data).toEqual({ kind: 'json', value: 2 });
   });
 

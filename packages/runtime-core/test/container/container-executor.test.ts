@@ -105,7 +105,11 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect((value(other) as { hostname: string }).hostname).not.toBe(infoA.hostname);
     await Promise.all([a.close(), b.close()]);
     await waitUntil(() => runner.python.container!.containerNames.length === 0, { what: 'idle containers released', timeoutMs: 30_000, intervalMs: 100 });
-    await waitUntil(() => !labelledContainers(engine).includes(names[0]), { what: 'the idle container removed from the engine', timeoutMs: 30_000, intervalMs: 100 });
+    await waitUntil(() => !labelledContainers(engine).includes(names[0]), {
+      what: 'the idle container removed from the engine',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
   });
 
   it('memory limit, heap: the node gets ResourceExhausted naming it and the limit; the container and other sessions go on', async () => {
@@ -124,7 +128,9 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   });
 
   it("memory limit, the kernel's OOM killer (shared memory the heap limit does not see): ResourceExhausted naming node and limit", async () => {
-    const error = await rejection(runner.execute(inImage([{ id: 'shm', nodeType: 'Hog', executor: 'container', params: { mb: 1024, shared: true } }]), [json(0)]));
+    const error = await rejection(
+      runner.execute(inImage([{ id: 'shm', nodeType: 'Hog', executor: 'container', params: { mb: 1024, shared: true } }]), [json(0)]),
+    );
     expect(error.code, `${error.message} ${JSON.stringify(error.details)}`).toBe(Code.ResourceExhausted);
     expect(error.reason).toBe('ContainerMemoryLimit');
     expect(error.message).toContain('"shm"');
@@ -140,10 +146,12 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
     execFileSync(engine.bin, [...engine.globalArgs, 'kill', name]);
-    const error = await rejection((async () => {
-      await session.send(text('two')).catch(() => {});
-      for (;;) if ((await session.recv()) === undefined) break;
-    })());
+    const error = await rejection(
+      (async () => {
+        await session.send(text('two')).catch(() => {});
+        for (;;) if ((await session.recv()) === undefined) break;
+      })(),
+    );
     expect(error.code).toBe(Code.Unavailable);
     expect(error.reason, error.message).toBe('ContainerExited');
     expect(error.message).toContain('"echo"');
@@ -157,10 +165,12 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
     expect(await session.recv()).toMatchObject({ data: text('one') });
     const [name] = runner.python.container!.containerNames.filter((n) => labelledContainers(engine).includes(n));
     execFileSync(engine.bin, [...engine.globalArgs, 'pause', name]);
-    const error = await rejection((async () => {
-      await session.send(text('two')).catch(() => {});
-      for (;;) if ((await session.recv()) === undefined) break;
-    })());
+    const error = await rejection(
+      (async () => {
+        await session.send(text('two')).catch(() => {});
+        for (;;) if ((await session.recv()) === undefined) break;
+      })(),
+    );
     expect(error.code).toBe(Code.Unavailable);
     expect(error.reason).toBe('ContainerExited');
     expect(error.message).toContain('"frozen"');
@@ -186,7 +196,11 @@ describe.skipIf(!found.engine)(`container executor (${found.engine?.kind ?? 'no 
   });
 
   it('the host killed outright leaves its container behind; the next start removes it', async () => {
-    const child: ChildProcess = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'packages/runtime-core/test/container/fixtures/host-crash.mts', TEST_IMAGE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--conditions=@remotemedia/source', '--import', 'tsx', 'packages/runtime-core/test/container/fixtures/host-crash.mts', TEST_IMAGE],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const line = await new Promise<string>((resolve, reject) => {
@@ -209,7 +223,8 @@ describe('container policy: what a manifest may ask for (no engine needed)', () 
     allowManifestPython: true,
     python: { container: { images: ['localhost/allowed:1'], limits: { maxMemoryMb: 1024 }, mounts: { models: { source: '/srv/models', target: '/models' } } } },
   });
-  const ask = (container: Record<string, unknown>) => policyRunner.resolve(chain([{ id: 'py', nodeType: 'Anything', executor: 'container' }], { settings: { container } }));
+  const ask = (container: Record<string, unknown>) =>
+    policyRunner.resolve(chain([{ id: 'py', nodeType: 'Anything', executor: 'container' }], { settings: { container } }));
   const refusal = (container: Record<string, unknown>) => {
     try {
       ask(container);
@@ -269,6 +284,8 @@ describe('container policy: what a manifest may ask for (no engine needed)', () 
     expect(() => containerOptionsFromEnv({ REMOTEMEDIA_CONTAINER_CONFIG: '{images' })).toThrow(/REMOTEMEDIA_CONTAINER_CONFIG/);
     expect(() => containerOptionsFromEnv({ REMOTEMEDIA_CONTAINER_CONFIG: '/nonexistent/config.json' })).toThrow(/REMOTEMEDIA_CONTAINER_CONFIG/);
     expect(() => createNodeRunner({ python: { container: { images: [] } } })).toThrow(/python\.container\.images/);
-    expect(() => createNodeRunner({ python: { container: { images: ['a'], mounts: { m: { source: 'relative', target: '/x' } } } } })).toThrow(/python\.container\.mounts\.m/);
+    expect(() => createNodeRunner({ python: { container: { images: ['a'], mounts: { m: { source: 'relative', target: '/x' } } } } })).toThrow(
+      /python\.container\.mounts\.m/,
+    );
   });
 });

@@ -59,16 +59,20 @@ describe.skipIf(!found.engine || !grpcio)('container nodes over a live gRPC serv
 
   beforeAll(async () => {
     buildImages(engine);
-    server = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port', '-1'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'info',
-        REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: '1',
-        REMOTEMEDIA_CONTAINER_CONFIG: JSON.stringify({ images: [TEST_IMAGE], defaults: { memoryMb: 256 }, idleTimeoutMs: 1000 }),
+    server = spawn(
+      process.execPath,
+      ['--conditions=@remotemedia/source', '--import', 'tsx', 'apps/grpc-server/src/main.ts', '--bind', '127.0.0.1:0', '--metrics-port', '-1'],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'info',
+          REMOTEMEDIA_ALLOW_MANIFEST_PYTHON: '1',
+          REMOTEMEDIA_CONTAINER_CONFIG: JSON.stringify({ images: [TEST_IMAGE], defaults: { memoryMb: 256 }, idleTimeoutMs: 1000 }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stderr = '';
     server.stderr!.on('data', (d) => (stderr += d));
     url = await new Promise<string>((resolve, reject) => {
@@ -129,7 +133,15 @@ describe.skipIf(!found.engine || !grpcio)('container nodes over a live gRPC serv
       settings: { python: { modules: ['container_nodes'] } },
     });
     const numbers = [1, 2, 40];
-    const tensorInputs = [{ tensor: [[0, 1.5, -2], [3, 4, 5]] }, { tensor: [7] }];
+    const tensorInputs = [
+      {
+        tensor: [
+          [0, 1.5, -2],
+          [3, 4, 5],
+        ],
+      },
+      { tensor: [7] },
+    ];
     const spec = {
       url,
       first: ['process', 'container', 'tensorProcess', 'tensorContainer'],

@@ -51,7 +51,9 @@ function withLock<T>(fn: () => T): T {
 /** Builds the SDK image offline when its SDK changed, then the test image (nodes + an image-only module) FROM it. */
 export function buildImages(engine: ContainerEngine): void {
   withLock(() => {
-    const sdk = spawnSync(process.execPath, [join(runtimeCore, 'container/build-image.mjs'), '--if-changed', '--engine', engine.bin, '--tag', SDK_IMAGE], { encoding: 'utf8' });
+    const sdk = spawnSync(process.execPath, [join(runtimeCore, 'container/build-image.mjs'), '--if-changed', '--engine', engine.bin, '--tag', SDK_IMAGE], {
+      encoding: 'utf8',
+    });
     if (sdk.status !== 0) throw new Error(`building ${SDK_IMAGE} failed:\n${sdk.stderr}\n${sdk.stdout}`);
     const context = mkdtempSync(join(tmpdir(), 'rm-test-image-'));
     try {
@@ -67,6 +69,11 @@ export function buildImages(engine: ContainerEngine): void {
 
 /** Names of the containers labelled as RemoteMedia's on this engine (all owners). */
 export function labelledContainers(engine: ContainerEngine): string[] {
-  const out = execFileSync(engine.bin, [...engine.globalArgs, 'ps', '-a', '--filter', `label=${CONTAINER_LABEL}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
-  return out.split('\n').map((s) => s.trim()).filter(Boolean);
+  const out = execFileSync(engine.bin, [...engine.globalArgs, 'ps', '-a', '--filter', `label=${CONTAINER_LABEL}`, '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  });
+  return out
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

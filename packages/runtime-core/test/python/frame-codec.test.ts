@@ -30,15 +30,27 @@ describe('IPC frame codec', () => {
     const whole = Buffer.concat([head, payload]);
     const frames = [...decoder.push(whole.subarray(0, 65536)), ...decoder.push(whole.subarray(65536))];
     expect(frames).toHaveLength(1);
-    expect((head.length) % 8).toBe(0);
+    expect(head.length % 8).toBe(0);
     const out = decodeDataFrame(frames[0]).data as Extract<RuntimeData, { kind: 'tensor' }>;
     expect({ shape: out.shape, dtype: out.dtype }).toEqual({ shape: tensor.shape, dtype: tensor.dtype });
     expect(Buffer.compare(out.bytes, bytes)).toBe(0);
   });
 
   it('reassembles big frames filled in place, mixed with small ones, whatever the chunk boundaries', () => {
-    const tensor = (n: number, seed: number): RuntimeData => ({ kind: 'tensor', bytes: new Uint8Array(n).map((_, i) => (i * seed) & 255), shape: [n], dtype: 'uint8' });
-    const items: RuntimeData[] = [tensor(200_000, 3), { kind: 'json', value: { a: 1 } }, tensor(70_000, 5), tensor(65_536, 7), { kind: 'text', text: 'x' }, tensor(1 << 20, 11)];
+    const tensor = (n: number, seed: number): RuntimeData => ({
+      kind: 'tensor',
+      bytes: new Uint8Array(n).map((_, i) => (i * seed) & 255),
+      shape: [n],
+      dtype: 'uint8',
+    });
+    const items: RuntimeData[] = [
+      tensor(200_000, 3),
+      { kind: 'json', value: { a: 1 } },
+      tensor(70_000, 5),
+      tensor(65_536, 7),
+      { kind: 'text', text: 'x' },
+      tensor(1 << 20, 11),
+    ];
     const stream = Buffer.concat(items.flatMap((d, i) => dataFrame(FRAME_TYPES.OUTPUT, i + 1, d)));
     for (const sizes of [[65_536], [3, 65_536, 1], [70_001, 5], [stream.length]]) {
       const decoder = new FrameDecoder();
@@ -50,7 +62,8 @@ describe('IPC frame codec', () => {
       }
       expect(frames.map((f) => f.requestId)).toEqual(items.map((_, i) => i + 1));
       // Tensor bytes compared as buffers: a deep toEqual of 1 MiB typed arrays took ~20 s.
-      const flat = (d: RuntimeData) => (d.kind === 'tensor' ? { ...d, bytes: Buffer.from(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength).toString('base64') } : d);
+      const flat = (d: RuntimeData) =>
+        d.kind === 'tensor' ? { ...d, bytes: Buffer.from(d.bytes.buffer, d.bytes.byteOffset, d.bytes.byteLength).toString('base64') } : d;
       expect(frames.map((f) => flat(decodeDataFrame(f).data))).toEqual(items.map(flat));
     }
   });

@@ -87,17 +87,23 @@ describe('Python node failures', () => {
       { path: 'settings.python.initTimeoutMs', message: '999999 ms is over the limit maxInitTimeoutMs=60000' },
       { path: 'settings.python.maxProcesses', message: 'the pipeline has 3 Python nodes (one process each), over the limit maxProcesses=2' },
     ]);
-    expect(() => runner.resolve({ ...manifest, settings: { python: { maxProcesses: 9 } } })).toThrow(/maxProcesses: 9 is over the limit maxProcessesPerSession=4/);
+    expect(() => runner.resolve({ ...manifest, settings: { python: { maxProcesses: 9 } } })).toThrow(
+      /maxProcesses: 9 is over the limit maxProcessesPerSession=4/,
+    );
   });
 
   it('servers can forbid manifests from choosing Python code', () => {
     const locked = createNodeRunner({ python: { limits: { allowManifestCode: false } } });
-    const problems = locked.validate(chain([{ nodeType: 'X', executor: 'multiprocess' }], { settings: { python: { modules: ['evil'], env: { A: 'b' } } } })).problems;
+    const problems = locked.validate(
+      chain([{ nodeType: 'X', executor: 'multiprocess' }], { settings: { python: { modules: ['evil'], env: { A: 'b' } } } }),
+    ).problems;
     expect(problems.map((p) => p.path)).toEqual(['settings.python.modules', 'settings.python.env']);
   });
 
   it('manifests may not set loader or interpreter variables', () => {
-    const problems = runner.validate(chain([{ nodeType: 'PyAddOne' }], { settings: { python: { env: { LD_PRELOAD: '/x.so', PYTHONSTARTUP: '/y.py', OK_VAR: '1' } } } })).problems;
+    const problems = runner.validate(
+      chain([{ nodeType: 'PyAddOne' }], { settings: { python: { env: { LD_PRELOAD: '/x.so', PYTHONSTARTUP: '/y.py', OK_VAR: '1' } } } }),
+    ).problems;
     expect(problems.map((p) => p.path)).toEqual(['settings.python.env.LD_PRELOAD', 'settings.python.env.PYTHONSTARTUP']);
   });
 

@@ -19,7 +19,10 @@ describe('generated Python node classes', () => {
       'from remotemedia.nodes import BUILTIN_NODES',
       'print(json.dumps({t: sorted(p for p in inspect.signature(c.__init__).parameters if p not in ("self", "name")) for t, c in BUILTIN_NODES.items()}))',
     ].join('\n');
-    const classes = JSON.parse(execFileSync('python3', ['-c', script], { env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR }, encoding: 'utf8' })) as Record<string, string[]>;
+    const classes = JSON.parse(execFileSync('python3', ['-c', script], { env: { ...process.env, PYTHONPATH: PYTHON_SDK_DIR }, encoding: 'utf8' })) as Record<
+      string,
+      string[]
+    >;
     const nodes = createNodeRegistry().listNodes();
     expect(Object.keys(classes).sort()).toEqual(nodes.map((n) => n.type).sort());
     for (const n of nodes) {

@@ -47,7 +47,9 @@ describe('node types declared by a manifest live with that manifest only', () =>
 
     // Without `executor`, the type is unknown again: the earlier manifest left nothing behind.
     const plain = chain([{ id: 'd', nodeType: 'PyDeclared' }], { settings: { python: { modules: [DECLARED_NODES] } } });
-    expect(runner.validate(plain).problems).toEqual([expect.objectContaining({ path: 'nodes[0].nodeType', message: expect.stringContaining('unknown node type "PyDeclared"') })]);
+    expect(runner.validate(plain).problems).toEqual([
+      expect.objectContaining({ path: 'nodes[0].nodeType', message: expect.stringContaining('unknown node type "PyDeclared"') }),
+    ]);
     const error = await failure(runner.execute(plain, [text('x')]));
     expect(error.code).toBe(Code.InvalidArgument);
   });
@@ -89,7 +91,9 @@ describe('IPC frames have a maximum size', () => {
     // The node sleeps 30 s after writing: without the limit the call waits for a 2 GiB frame.
     const error = await failure(runner.execute(chain([{ id: 'liar', nodeType: 'PyBogusFrame' }]), [text('x')]));
     expect(error).toMatchObject({ code: Code.DataLoss, nodeId: 'liar', reason: 'IpcProtocol' });
-    expect(error.message).toContain('Python node "liar" (PyBogusFrame) broke the IPC protocol: frame length 2147483647 bytes is over the limit maxFrameBytes=67108864');
+    expect(error.message).toContain(
+      'Python node "liar" (PyBogusFrame) broke the IPC protocol: frame length 2147483647 bytes is over the limit maxFrameBytes=67108864',
+    );
     await waitUntil(() => runner.python.liveProcesses === 0, { what: 'no live Python process', observe: () => runner.python.liveProcesses });
   });
 

@@ -43,7 +43,9 @@ describe('Python nodes (real python3 processes)', () => {
     const input = { kind: 'audio', samples, sampleRate: 48000, channels: 1 } as const;
     const resample = { nodeType: 'AudioResample', params: { targetRate: 16000 } };
     const tsOnly = (await runner.execute(chain([resample, { nodeType: 'PassThrough' }]), [input])).map((o) => o.data);
-    const mixed = (await runner.execute(chain([resample, { nodeType: 'PyGain', params: { gain: 0.5 } }, { nodeType: 'PassThrough' }]), [input])).map((o) => o.data);
+    const mixed = (await runner.execute(chain([resample, { nodeType: 'PyGain', params: { gain: 0.5 } }, { nodeType: 'PassThrough' }]), [input])).map(
+      (o) => o.data,
+    );
     expect(tsOnly.length).toBeGreaterThan(0);
     expect(mixed).toHaveLength(tsOnly.length);
     mixed.forEach((m, i) => {
@@ -54,7 +56,13 @@ describe('Python nodes (real python3 processes)', () => {
   });
 
   it('streams many outputs from generator and async generator nodes', async () => {
-    const outs = await runner.execute(chain([{ nodeType: 'PyRepeat', params: { times: 3 } }, { nodeType: 'PyAsyncRepeat', params: { times: 2 } }]), [text('a'), text('b')]);
+    const outs = await runner.execute(
+      chain([
+        { nodeType: 'PyRepeat', params: { times: 3 } },
+        { nodeType: 'PyAsyncRepeat', params: { times: 2 } },
+      ]),
+      [text('a'), text('b')],
+    );
     expect(outs.map((o) => (o.data as { text: string }).text)).toEqual(['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b', 'b', 'b']);
   });
 
@@ -129,15 +137,24 @@ describe('Python nodes (real python3 processes)', () => {
   it("routes the node's stdout and stderr lines to the runtime's logger", async () => {
     const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
     const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
-    const logged = createNodeRunner({ python: { modules: [FIXTURE_NODES] }, logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') } });
+    const logged = createNodeRunner({
+      python: { modules: [FIXTURE_NODES] },
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    });
     await logged.execute(chain([{ id: 'talker', nodeType: 'PyPrint' }]), [text('x')]);
     await expect.poll(() => lines.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     expect(lines).toContainEqual({ level: 'info', message: 'hello from stdout', fields: { nodeId: 'talker', stream: 'stdout' } });
-    expect(lines).toContainEqual({ level: 'warn', message: 'WARNING:remotemedia.node.PyPrint:careful: stderr', fields: { nodeId: 'talker', stream: 'stderr' } });
+    expect(lines).toContainEqual({
+      level: 'warn',
+      message: 'WARNING:remotemedia.node.PyPrint:careful: stderr',
+      fields: { nodeId: 'talker', stream: 'stderr' },
+    });
   });
 
   it('applies per-pipeline settings: env, params and input metadata reach the node', async () => {
-    const manifest = chain([{ id: 'p', nodeType: 'PyParams', params: { rate: 16000, name: 'x' } }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'from-manifest' }, initTimeoutMs: 5000 } } });
+    const manifest = chain([{ id: 'p', nodeType: 'PyParams', params: { rate: 16000, name: 'x' } }], {
+      settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'from-manifest' }, initTimeoutMs: 5000 } },
+    });
     const outs = await runner.execute(manifest, [{ data: json(0), metadata: { trace: 't-1' } }]);
     expect(values(outs)).toEqual([{ params: { rate: 16000, name: 'x' }, env: 'from-manifest', node: 'p', metadata: { trace: 't-1' } }]);
   });

@@ -77,7 +77,11 @@ describe('the remotemedia Python package, installed with pip', () => {
     ]);
     const built = run('python3', [join(pkgDir, '_build/backend.py'), join(work, 'wheelhouse')]);
     expect(built.status, built.out).toBe(0);
-    wheel = join(work, 'wheelhouse', readdirSync(join(work, 'wheelhouse')).find((f) => f.endsWith('.whl'))!);
+    wheel = join(
+      work,
+      'wheelhouse',
+      readdirSync(join(work, 'wheelhouse')).find((f) => f.endsWith('.whl'))!,
+    );
   }, 90_000);
 
   afterAll(() => {
@@ -85,12 +89,26 @@ describe('the remotemedia Python package, installed with pip', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const serverEnv = () => ({ RM_EXPECT_VERSION: version, RM_HTTP_URL: http.url, RM_GRPC_URL: grpc.url, RM_SPEECH_WAV: speechWav, RM_RUNTIME_CORE: join(root, 'packages/runtime-core') });
+  const serverEnv = () => ({
+    RM_EXPECT_VERSION: version,
+    RM_HTTP_URL: http.url,
+    RM_GRPC_URL: grpc.url,
+    RM_SPEECH_WAV: speechWav,
+    RM_RUNTIME_CORE: join(root, 'packages/runtime-core'),
+  });
 
   it('builds a py3-none-any wheel with the npm version, its metadata, py.typed and both modules', () => {
     expect(wheel.endsWith(`remotemedia-${version}-py3-none-any.whl`)).toBe(true);
     const listing = run('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', wheel]);
-    for (const f of ['remotemedia/__init__.py', 'remotemedia/py.typed', 'remotemedia/nodes.py', 'remotemedia/worker.py', 'remotemedia_runtime.py', `remotemedia-${version}.dist-info/METADATA`, `remotemedia-${version}.dist-info/RECORD`])
+    for (const f of [
+      'remotemedia/__init__.py',
+      'remotemedia/py.typed',
+      'remotemedia/nodes.py',
+      'remotemedia/worker.py',
+      'remotemedia_runtime.py',
+      `remotemedia-${version}.dist-info/METADATA`,
+      `remotemedia-${version}.dist-info/RECORD`,
+    ])
       expect(listing.out).toContain(f);
     expect(listing.out).not.toContain('__pycache__');
     expect(listing.out).not.toContain('tests/');
@@ -109,22 +127,39 @@ describe('the remotemedia Python package, installed with pip', () => {
     const result = run(py, ['-m', 'unittest', '-v', 'test_installed_package'], env, testsDir);
     expect(result.status, result.out).toBe(0);
     expect(result.out).toMatch(/Ran 1[0-9] tests/);
-    for (const t of ['test_finds_the_runtime_core_npm_package', 'test_stream_real_speech_through_silero_vad', 'test_pipeline_built_in_python_with_ts_and_python_nodes', 'test_http_server', 'test_grpc_server', 'test_node_js_missing_says_what_to_set'])
+    for (const t of [
+      'test_finds_the_runtime_core_npm_package',
+      'test_stream_real_speech_through_silero_vad',
+      'test_pipeline_built_in_python_with_ts_and_python_nodes',
+      'test_http_server',
+      'test_grpc_server',
+      'test_node_js_missing_says_what_to_set',
+    ])
       expect(result.out).toMatch(new RegExp(`${t} \\(.*\\) \\.\\.\\. ok`));
   }, 240_000);
 
-  it.runIf(existsSync(debianPython))('pip install <wheel> into a venv of Debian python3 that sees python3-grpcio and numpy: gRPC server, numpy in and out', () => {
-    const venv = join(work, 'venv-debian');
-    const made = run(debianPython, ['-m', 'venv', '--system-site-packages', venv]);
-    expect(made.status, made.out).toBe(0);
-    const py = join(venv, 'bin/python');
-    const installed = run(py, ['-m', 'pip', 'install', '--no-index', '--no-cache-dir', wheel]);
-    expect(installed.status, installed.out).toBe(0);
-    const env = venvEnv(venv, { ...serverEnv(), RM_EXPECT_GRPC: '1' });
-    const tests = ['test_installed_not_from_the_source_tree', 'test_version_matches_the_npm_package', 'test_grpc_server', 'test_numpy_in_and_out', 'test_pipeline_built_in_python_with_ts_and_python_nodes'];
-    const result = run(py, ['-m', 'unittest', '-v', ...tests.map((t) => `test_installed_package.InstalledPackageTest.${t}`)], env, testsDir);
-    expect(result.status, result.out).toBe(0);
-    expect(result.out).toMatch(/Ran 5 tests/);
-    expect(result.out).not.toMatch(/skipped/);
-  }, 240_000);
+  it.runIf(existsSync(debianPython))(
+    'pip install <wheel> into a venv of Debian python3 that sees python3-grpcio and numpy: gRPC server, numpy in and out',
+    () => {
+      const venv = join(work, 'venv-debian');
+      const made = run(debianPython, ['-m', 'venv', '--system-site-packages', venv]);
+      expect(made.status, made.out).toBe(0);
+      const py = join(venv, 'bin/python');
+      const installed = run(py, ['-m', 'pip', 'install', '--no-index', '--no-cache-dir', wheel]);
+      expect(installed.status, installed.out).toBe(0);
+      const env = venvEnv(venv, { ...serverEnv(), RM_EXPECT_GRPC: '1' });
+      const tests = [
+        'test_installed_not_from_the_source_tree',
+        'test_version_matches_the_npm_package',
+        'test_grpc_server',
+        'test_numpy_in_and_out',
+        'test_pipeline_built_in_python_with_ts_and_python_nodes',
+      ];
+      const result = run(py, ['-m', 'unittest', '-v', ...tests.map((t) => `test_installed_package.InstalledPackageTest.${t}`)], env, testsDir);
+      expect(result.status, result.out).toBe(0);
+      expect(result.out).toMatch(/Ran 5 tests/);
+      expect(result.out).not.toMatch(/skipped/);
+    },
+    240_000,
+  );
 });

@@ -42,7 +42,9 @@ describe('Python process lifetime', () => {
     await expect.poll(() => warm.python.warmPids.length).toBe(2); // refilled
     expect(warm.python.warmPids).not.toContain(first);
     // Pipelines with their own settings get fresh processes.
-    const custom = await warm.execute(chain([{ nodeType: 'PyParams' }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'x' } } } }), [{ kind: 'json', value: 0 }]);
+    const custom = await warm.execute(chain([{ nodeType: 'PyParams' }], { settings: { python: { env: { REMOTEMEDIA_TEST_VAR: 'x' } } } }), [
+      { kind: 'json', value: 0 },
+    ]);
     expect((custom[0].data as unknown as { value: { env: string } }).value.env).toBe('x');
     expect(warm.python.warmPids).toHaveLength(2);
     const pids = warm.python.warmPids;
@@ -54,7 +56,10 @@ describe('Python process lifetime', () => {
   it('stops warming when a warm process dies unused (e.g. its modules fail to import)', async () => {
     const runtime = new PythonRuntime({ modules: [BAD_IMPORT], warmProcesses: 1 });
     expect(runtime.warmPids).toHaveLength(1);
-    await waitUntil(() => runtime.warmPids.length === 0 && runtime.liveProcesses === 0, { what: 'the dead warm process not replaced', observe: () => runtime.warmPids });
+    await waitUntil(() => runtime.warmPids.length === 0 && runtime.liveProcesses === 0, {
+      what: 'the dead warm process not replaced',
+      observe: () => runtime.warmPids,
+    });
     await new Promise((r) => setTimeout(r, 200)); // kept: asserts that nothing respawns for a while
     expect(runtime.liveProcesses).toBe(0); // not respawned in a loop
   });
@@ -62,9 +67,13 @@ describe('Python process lifetime', () => {
   for (const mode of ['async', 'busy'] as const) {
     it(`Python processes die with their parent even when it is SIGKILLed (${mode} node)`, async () => {
       const script = fileURLToPath(new URL('./fixtures/orphan-parent.mts', import.meta.url));
-      const parent = spawn(process.execPath, ['--conditions=@remotemedia/source', '--import', 'tsx', script, FIXTURE_NODES, mode === 'busy' ? 'PyBusy' : 'PySlow', mode], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const parent = spawn(
+        process.execPath,
+        ['--conditions=@remotemedia/source', '--import', 'tsx', script, FIXTURE_NODES, mode === 'busy' ? 'PyBusy' : 'PySlow', mode],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       parent.stdout.on('data', (c: Buffer) => (out += c.toString()));
       await waitUntil(() => out.includes(']'), { what: 'the parent to print its Python pids', timeoutMs: 15_000, observe: () => out });

@@ -39,7 +39,8 @@ async function speak(text: string, params: Record<string, unknown> = {}): Promis
 
 function chunked(audio: AudioData, frames: number): AudioData[] {
   const out: AudioData[] = [];
-  for (let o = 0; o < audio.samples.length; o += frames) out.push({ ...audio, samples: audio.samples.slice(o, o + frames), timestampUs: Math.round((o * 1e6) / audio.sampleRate) });
+  for (let o = 0; o < audio.samples.length; o += frames)
+    out.push({ ...audio, samples: audio.samples.slice(o, o + frames), timestampUs: Math.round((o * 1e6) / audio.sampleRate) });
   return out;
 }
 
@@ -50,8 +51,14 @@ describe('text helpers', () => {
     expect(isSpeakable('42')).toBe(true);
     expect(synthesisPieces('One. Two two. Three three. Four.', 21)).toEqual(['One.', 'Two two. Three three.', 'Four.']);
     // A long first sentence is cut at its first clause, so the first audio comes sooner.
-    expect(synthesisPieces('I have no window, so I cannot tell you about the weather. Sorry.')).toEqual(['I have no window,', 'so I cannot tell you about the weather. Sorry.']);
-    expect(synthesisPieces('Why did the pipeline cross the road? To reach the other node.')).toEqual(['Why did the pipeline cross the road?', 'To reach the other node.']);
+    expect(synthesisPieces('I have no window, so I cannot tell you about the weather. Sorry.')).toEqual([
+      'I have no window,',
+      'so I cannot tell you about the weather. Sorry.',
+    ]);
+    expect(synthesisPieces('Why did the pipeline cross the road? To reach the other node.')).toEqual([
+      'Why did the pipeline cross the road?',
+      'To reach the other node.',
+    ]);
     expect(synthesisPieces('Yes, I can do that for you right now, no problem.')).toEqual(['Yes, I can do that for you right now,', 'no problem.']);
     const long = splitSentences(`${'word, '.repeat(100)}end.`, 100);
     expect(long.length).toBeGreaterThan(3);
@@ -61,7 +68,11 @@ describe('text helpers', () => {
 
 describe('TextToSpeech (flite WASI)', () => {
   it('speaks text sentence by sentence, at the voice rate or resampled', async () => {
-    const out = (await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [{ kind: 'text', text: `Hello there. How are you today? I am fine. ${'This sentence is long enough to need its own call. '.repeat(6)}` }])).map((t) => t.data);
+    const out = (
+      await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [
+        { kind: 'text', text: `Hello there. How are you today? I am fine. ${'This sentence is long enough to need its own call. '.repeat(6)}` },
+      ])
+    ).map((t) => t.data);
     const parts = audioOf(out);
     // The first sentence alone (first audio early), then the rest in pieces of up to 300 characters.
     expect(parts).toHaveLength(3);
@@ -89,17 +100,21 @@ describe('TextToSpeech (flite WASI)', () => {
   });
 
   it('says nothing for text with nothing to speak, and accepts {text} JSON', async () => {
-    const out = (await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [
-      { kind: 'text', text: '' },
-      { kind: 'text', text: ' ... ?! \u0000 ' },
-      { kind: 'json', value: { text: 'Yes.', final: true } },
-      { kind: 'json', value: { text: 'partial words', final: false } },
-    ])).map((t) => t.data);
+    const out = (
+      await runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech' }]), [
+        { kind: 'text', text: '' },
+        { kind: 'text', text: ' ... ?! \u0000 ' },
+        { kind: 'json', value: { text: 'Yes.', final: true } },
+        { kind: 'json', value: { text: 'partial words', final: false } },
+      ])
+    ).map((t) => t.data);
     expect(audioOf(out).length).toBe(1);
   });
 
   it('fails clearly on text over maxChars and on bad params', async () => {
-    await expect(runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech', params: { maxChars: 10 } }]), [{ kind: 'text', text: 'This is far too long.' }])).rejects.toMatchObject({
+    await expect(
+      runner.execute(pipeline([{ id: 'tts', nodeType: 'TextToSpeech', params: { maxChars: 10 } }]), [{ kind: 'text', text: 'This is far too long.' }]),
+    ).rejects.toMatchObject({
       code: Code.InvalidArgument,
       nodeId: 'tts',
       message: expect.stringContaining('maxChars=10'),
@@ -156,7 +171,10 @@ describe('BargeIn + TextToSpeech', () => {
     await session.send({ kind: 'json', value: { hasSpeech: true, speechStart: false, speechEnd: false } }, { nodeId: 'barge' });
     expect(got.filter((d) => d.kind === 'json').length).toBe(1); // not cut by a non-start event
     await session.send({ kind: 'json', value: { hasSpeech: true, speechStart: true, speechEnd: false, startUs: 0 } }, { nodeId: 'barge' });
-    await waitUntil(() => got.filter((d) => d.kind === 'json').length === 2, { what: "the reply's 'interrupted' event", observe: () => got.filter((d) => d.kind === 'json') });
+    await waitUntil(() => got.filter((d) => d.kind === 'json').length === 2, {
+      what: "the reply's 'interrupted' event",
+      observe: () => got.filter((d) => d.kind === 'json'),
+    });
     const atCut = audioOf(got).length;
     await new Promise((r) => setTimeout(r, 300)); // kept: 'no more frames for a while' is the assertion
     await session.end();
@@ -168,17 +186,22 @@ describe('BargeIn + TextToSpeech', () => {
 
 describe('Responder', () => {
   it('answers final transcripts by rule, ignores partial and empty ones', async () => {
-    const out = (await runner.execute(pipeline([{ id: 'r', nodeType: 'Responder', params: { rules: [{ match: 'name is (\\w+)', reply: 'Nice to meet you, $1.' }] } }]), [
-      { kind: 'json', value: { text: 'my name is Ada', final: true, startUs: 0, endUs: 1 } },
-      { kind: 'json', value: { text: 'my name', final: false } },
-      { kind: 'json', value: { text: '', final: true } },
-      { kind: 'text', text: 'something else' },
-    ])).map((t) => t.data);
+    const out = (
+      await runner.execute(pipeline([{ id: 'r', nodeType: 'Responder', params: { rules: [{ match: 'name is (\\w+)', reply: 'Nice to meet you, $1.' }] } }]), [
+        { kind: 'json', value: { text: 'my name is Ada', final: true, startUs: 0, endUs: 1 } },
+        { kind: 'json', value: { text: 'my name', final: false } },
+        { kind: 'json', value: { text: '', final: true } },
+        { kind: 'text', text: 'something else' },
+      ])
+    ).map((t) => t.data);
     expect(out).toEqual([
       { kind: 'text', text: 'Nice to meet you, Ada.', channel: 'reply' },
       { kind: 'text', text: 'You said: something else.', channel: 'reply' },
     ]);
-    await expect(runner.execute(pipeline([{ id: 'r', nodeType: 'Responder', params: { rules: [{ match: '(', reply: 'x' }] } }]), [])).rejects.toMatchObject({ code: Code.InvalidArgument, nodeId: 'r' });
+    await expect(runner.execute(pipeline([{ id: 'r', nodeType: 'Responder', params: { rules: [{ match: '(', reply: 'x' }] } }]), [])).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      nodeId: 'r',
+    });
   });
 });
 
@@ -194,7 +217,8 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
   };
 
   it('raises the SNR of speech (made by the TTS) in white noise at 0 dB, the same for any chunk size', async () => {
-    const speech = (await speak('The quick brown fox jumps over the lazy dog. Noise suppression should keep the voice.', { sampleRate: 48000, voice: 'rms' })).samples;
+    const speech = (await speak('The quick brown fox jumps over the lazy dog. Noise suppression should keep the voice.', { sampleRate: 48000, voice: 'rms' }))
+      .samples;
     const n = noise(speech.length);
     const k = rms(speech) / rms(n);
     const input: AudioData = { kind: 'audio', samples: speech.map((v, i) => v + n[i] * k), sampleRate: 48000, channels: 1, timestampUs: 0 };
@@ -227,7 +251,13 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
     const speech = await speak('Noise suppression must keep the voice.', { sampleRate: 48000 });
     const stereo = new Float32Array(speech.samples.length * 2);
     for (let i = 0; i < speech.samples.length; i++) stereo[2 * i] = speech.samples[i]!;
-    const out = concat(audioOf((await runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), chunked({ ...speech, samples: stereo, channels: 2 }, 960))).map((t) => t.data)));
+    const out = concat(
+      audioOf(
+        (await runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), chunked({ ...speech, samples: stereo, channels: 2 }, 960))).map(
+          (t) => t.data,
+        ),
+      ),
+    );
     const left = out.filter((_, i) => i % 2 === 0);
     const right = out.filter((_, i) => i % 2 === 1);
     expect(rms(left)).toBeGreaterThan(rms(speech.samples) * 0.5);
@@ -235,12 +265,18 @@ describe('NoiseSuppression (RNNoise WASM)', () => {
   });
 
   it('names the expected rate for other rates; empty audio gives nothing', async () => {
-    await expect(runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), [{ kind: 'audio', samples: new Float32Array(160), sampleRate: 16000, channels: 1 }])).rejects.toMatchObject({
+    await expect(
+      runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), [
+        { kind: 'audio', samples: new Float32Array(160), sampleRate: 16000, channels: 1 },
+      ]),
+    ).rejects.toMatchObject({
       code: Code.InvalidArgument,
       nodeId: 'ns',
       message: expect.stringContaining('needs 48000 Hz audio, got 16000 Hz'),
     });
-    const out = await runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), [{ kind: 'audio', samples: new Float32Array(0), sampleRate: 48000, channels: 1 }]);
+    const out = await runner.execute(pipeline([{ id: 'ns', nodeType: 'NoiseSuppression' }]), [
+      { kind: 'audio', samples: new Float32Array(0), sampleRate: 48000, channels: 1 },
+    ]);
     expect(out).toEqual([]);
   });
 });
@@ -267,7 +303,13 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
   it('decodes during speech from a VAD stream (mode vad) and in continuous mode (mode stream)', async () => {
     const a = await speak('please turn on the lights in the kitchen');
     const silence = new Float32Array(8000);
-    const stream: AudioData = { kind: 'audio', sampleRate: 16000, channels: 1, timestampUs: 0, samples: Float32Array.from([...silence, ...a.samples, ...silence, ...silence]) };
+    const stream: AudioData = {
+      kind: 'audio',
+      sampleRate: 16000,
+      channels: 1,
+      timestampUs: 0,
+      samples: Float32Array.from([...silence, ...a.samples, ...silence, ...silence]),
+    };
     const viaVad = (
       await runner.execute(
         pipeline(
@@ -291,12 +333,20 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
   });
 
   it('empty audio gives an empty final transcript; wrong rates and unknown params fail clearly', async () => {
-    const out = (await runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition' }]), [{ kind: 'audio', samples: new Float32Array(0), sampleRate: 16000, channels: 1 }])).map((d) => d.data);
+    const out = (
+      await runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition' }]), [
+        { kind: 'audio', samples: new Float32Array(0), sampleRate: 16000, channels: 1 },
+      ])
+    ).map((d) => d.data);
     expect(out).toEqual([{ kind: 'json', value: { text: '', final: true, startUs: 0, endUs: 0 } }]);
     await expect(
-      runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition' }]), [{ kind: 'audio', samples: new Float32Array(4800), sampleRate: 48000, channels: 1 }]),
+      runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition' }]), [
+        { kind: 'audio', samples: new Float32Array(4800), sampleRate: 48000, channels: 1 },
+      ]),
     ).rejects.toMatchObject({ code: Code.InvalidArgument, nodeId: 'asr', message: expect.stringContaining('needs 16000 Hz audio, got 48000 Hz') });
-    await expect(runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition', params: { model: 'x' } }]), [])).rejects.toMatchObject({ code: Code.InvalidArgument });
+    await expect(runner.execute(pipeline([{ id: 'asr', nodeType: 'SpeechRecognition', params: { model: 'x' } }]), [])).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
   });
 
   it('a missing model is FailedPrecondition saying what to install', async () => {
@@ -317,7 +367,10 @@ describe.skipIf(!HAVE_SPHINX)('SpeechRecognition (PocketSphinx in a Python proce
     const a = await speak('hello');
     await session.send({ ...a, samples: a.samples.slice(0, 1600) });
     // This session's recogniser: the newest python3 child of this process.
-    const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'remotemedia.worker'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const pids = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'remotemedia.worker'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
     process.kill(Math.max(...pids), 'SIGKILL');
     const failure = await (async () => {
       for await (const _ of session.outputs) void _;

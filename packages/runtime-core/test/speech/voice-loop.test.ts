@@ -17,7 +17,10 @@ afterAll(() => runner.shutdown());
 const manifest = readFileSync(join(repoRoot, 'examples/voice-loop.yaml'), 'utf8');
 
 async function say(text: string): Promise<Float32Array> {
-  const out = await runner.execute({ version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] }, [{ kind: 'text', text }]);
+  const out = await runner.execute(
+    { version: 'v1', metadata: { name: 'say' }, nodes: [{ id: 'tts', nodeType: 'TextToSpeech', params: { sampleRate: 48000 } }] },
+    [{ kind: 'text', text }],
+  );
   const parts = out.map((o) => o.data as AudioData);
   const all = new Float32Array(parts.reduce((n, p) => n + p.samples.length, 0));
   let o = 0;
@@ -30,7 +33,8 @@ async function say(text: string): Promise<Float32Array> {
 const silence = (ms: number) => new Float32Array((48000 * ms) / 1000);
 const frames = (samples: Float32Array, startUs = 0): AudioData[] => {
   const out: AudioData[] = [];
-  for (let o = 0; o < samples.length; o += 960) out.push({ kind: 'audio', samples: samples.slice(o, o + 960), sampleRate: 48000, channels: 1, timestampUs: startUs + Math.round((o * 1e6) / 48000) });
+  for (let o = 0; o < samples.length; o += 960)
+    out.push({ kind: 'audio', samples: samples.slice(o, o + 960), sampleRate: 48000, channels: 1, timestampUs: startUs + Math.round((o * 1e6) / 48000) });
   return out;
 };
 type Json = Record<string, unknown>;
@@ -65,9 +69,7 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml', () => {
     const stereo = new Float32Array(body.length * 2);
     body.forEach((v, i) => ((stereo[2 * i] = v), (stereo[2 * i + 1] = v)));
     const outs = await runner.execute(manifest, [{ kind: 'audio', samples: stereo, sampleRate: 16000, channels: 2, timestampUs: 0 }]);
-    expect(outs.filter((o) => o.metadata['rm-node-id'] === 'replies').map((o) => (o.data as { text: string }).text)).toEqual([
-      'Hello! How can I help you?',
-    ]);
+    expect(outs.filter((o) => o.metadata['rm-node-id'] === 'replies').map((o) => (o.data as { text: string }).text)).toEqual(['Hello! How can I help you?']);
   });
 
   it('barge-in: speaking over the reply cuts it at the next speech start', async () => {
@@ -86,9 +88,16 @@ describe.skipIf(!HAVE_SPHINX)('examples/voice-loop.yaml', () => {
     await feed(Float32Array.from([...silence(500), ...question, ...silence(800)]));
     // Wait for the reply to start playing, then talk over it.
     // Talk over the reply once 300 ms of it (15 frames of 20 ms) have come out.
-    await waitUntil(() => outs.filter((o) => o.data.kind === 'audio').length >= 15, { what: '300 ms of the reply', observe: () => outs.filter((o) => o.data.kind === 'audio').length });
+    await waitUntil(() => outs.filter((o) => o.data.kind === 'audio').length >= 15, {
+      what: '300 ms of the reply',
+      observe: () => outs.filter((o) => o.data.kind === 'audio').length,
+    });
     await feed(Float32Array.from([...(await say('Stop, stop.')), ...silence(800)]));
-    await waitUntil(() => jsonFrom(outs, 'tts').some((e) => e.tts === 'interrupted'), { what: "the reply's 'interrupted' event", timeoutMs: 10_000, observe: () => jsonFrom(outs, 'tts') });
+    await waitUntil(() => jsonFrom(outs, 'tts').some((e) => e.tts === 'interrupted'), {
+      what: "the reply's 'interrupted' event",
+      timeoutMs: 10_000,
+      observe: () => jsonFrom(outs, 'tts'),
+    });
     const cutAt = outs.filter((o) => o.data.kind === 'audio').length;
     await session.end();
     await reading;

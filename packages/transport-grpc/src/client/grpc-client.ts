@@ -1,7 +1,15 @@
 import { type Client, type Interceptor, type Transport, createClient } from '@connectrpc/connect';
 import { Http2SessionManager, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ExecutePipelineRequestSchema, ExecutePipelineResponseSchema, PipelineExecutionService, StreamingPipelineService, fromDataChunk, manifestToWire, toDataChunk } from '@remotemedia/protocol';
+import {
+  ExecutePipelineRequestSchema,
+  ExecutePipelineResponseSchema,
+  PipelineExecutionService,
+  StreamingPipelineService,
+  fromDataChunk,
+  manifestToWire,
+  toDataChunk,
+} from '@remotemedia/protocol';
 import { healthV1 } from '@remotemedia/protocol/grpc';
 import {
   type CallOptions,
@@ -66,12 +74,19 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
     writeMaxBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
   };
   const transport: Transport =
-    protocol === 'grpc' ? createGrpcTransport(common) : protocol === 'grpc-web' ? createGrpcWebTransport({ ...common, useBinaryFormat: true }) : createConnectTransport({ ...common, useBinaryFormat: true });
+    protocol === 'grpc'
+      ? createGrpcTransport(common)
+      : protocol === 'grpc-web'
+        ? createGrpcWebTransport({ ...common, useBinaryFormat: true })
+        : createConnectTransport({ ...common, useBinaryFormat: true });
   const execution: Client<typeof PipelineExecutionService> = createClient(PipelineExecutionService, transport);
   const streaming: Client<typeof StreamingPipelineService> = createClient(StreamingPipelineService, transport);
   const health: Client<typeof healthV1.Health> = createClient(healthV1.Health, transport);
   // Plain gRPC unary calls skip connect's client (see native-grpc-unary.ts); the rest uses connect.
-  const native = protocol === 'grpc' ? new NativeGrpcUnary({ baseUrl: options.baseUrl, token: options.token, ca: options.ca, maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024 }) : undefined;
+  const native =
+    protocol === 'grpc'
+      ? new NativeGrpcUnary({ baseUrl: options.baseUrl, token: options.token, ca: options.ca, maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024 })
+      : undefined;
   const sessions = new Set<StreamSession>();
   let closed = false;
   const call = (o: CallOptions = {}) => ({ signal: o.signal, timeoutMs: o.timeoutMs ?? options.timeoutMs });
@@ -85,7 +100,12 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
       guard();
       const request = { manifest: manifestToWire(manifest), inputs: inputs.map((i) => toDataChunk(i)) };
       if (native) {
-        const bytes = await native.call(EXECUTE_PATH, toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, request)), o?.signal, o?.timeoutMs ?? options.timeoutMs);
+        const bytes = await native.call(
+          EXECUTE_PATH,
+          toBinary(ExecutePipelineRequestSchema, create(ExecutePipelineRequestSchema, request)),
+          o?.signal,
+          o?.timeoutMs ?? options.timeoutMs,
+        );
         let res;
         try {
           res = fromBinary(ExecutePipelineResponseSchema, bytes);
@@ -114,7 +134,11 @@ export function createGrpcPipelineClient(options: GrpcPipelineClientOptions): Gr
         // GetVersion is authenticated, so a bad token shows here like on every other call.
         const [check, version] = await Promise.all([health.check({ service: '' }, call(o)), execution.getVersion({}, call(o))]);
         const serving = check.status === healthV1.HealthCheckResponse_ServingStatus.SERVING;
-        return { status: serving ? 'serving' : 'not_serving', version: version.runtimeVersion, details: { protocolVersion: version.protocolVersion, protocol } };
+        return {
+          status: serving ? 'serving' : 'not_serving',
+          version: version.runtimeVersion,
+          details: { protocolVersion: version.protocolVersion, protocol },
+        };
       } catch (error) {
         throw fromConnectError(error, o?.signal);
       }

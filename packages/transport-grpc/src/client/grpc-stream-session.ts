@@ -44,12 +44,21 @@ export class GrpcStreamSession extends ClientStreamSession {
   }
 
   /** Opens the stream and resolves once the server confirmed the session (`ready`). Throws RemoteMediaError. */
-  static async open(client: Client<typeof StreamingPipelineService>, manifest: string, options: CallOptions & { metricsIntervalMs?: number }): Promise<GrpcStreamSession> {
+  static async open(
+    client: Client<typeof StreamingPipelineService>,
+    manifest: string,
+    options: CallOptions & { metricsIntervalMs?: number },
+  ): Promise<GrpcStreamSession> {
     const s = new GrpcStreamSession(options.signal);
     const signal = options.signal ? AbortSignal.any([options.signal, s.#abort.signal]) : s.#abort.signal;
     s.#push({ request: { case: 'init', value: { manifest, metricsIntervalMs: options.metricsIntervalMs ?? 0 } } });
     try {
-      s.#responses = client.streamPipeline(requestStream(s.#requests, (error) => s.#endRequests(error)), { signal, timeoutMs: options.timeoutMs })[Symbol.asyncIterator]();
+      s.#responses = client
+        .streamPipeline(
+          requestStream(s.#requests, (error) => s.#endRequests(error)),
+          { signal, timeoutMs: options.timeoutMs },
+        )
+        [Symbol.asyncIterator]();
       const first = await s.#responses.next();
       if (first.done || first.value.response.case !== 'ready') {
         throw new RemoteMediaError(Code.Internal, `server did not confirm the session (got ${first.done ? 'end of stream' : first.value.response.case})`);

@@ -35,7 +35,12 @@ export class NativeGrpcUnary {
     try {
       session = this.#connection();
     } catch (error) {
-      return Promise.reject(new RemoteMediaError(Code.Unavailable, `cannot connect to ${this.options.baseUrl}: ${(error as Error).message}`, { cause: error, reason: 'ConnectionLost' }));
+      return Promise.reject(
+        new RemoteMediaError(Code.Unavailable, `cannot connect to ${this.options.baseUrl}: ${(error as Error).message}`, {
+          cause: error,
+          reason: 'ConnectionLost',
+        }),
+      );
     }
     const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
@@ -62,11 +67,17 @@ export class NativeGrpcUnary {
       try {
         stream = session.request(headers);
       } catch (error) {
-        finish(new RemoteMediaError(Code.Unavailable, `connection to ${this.options.baseUrl} is not usable: ${(error as Error).message}`, { cause: error, reason: 'ConnectionLost' }));
+        finish(
+          new RemoteMediaError(Code.Unavailable, `connection to ${this.options.baseUrl} is not usable: ${(error as Error).message}`, {
+            cause: error,
+            reason: 'ConnectionLost',
+          }),
+        );
         return;
       }
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => stop(new RemoteMediaError(Code.DeadlineExceeded, `${what} exceeded its deadline of ${timeoutMs} ms`)), timeoutMs);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(() => stop(new RemoteMediaError(Code.DeadlineExceeded, `${what} exceeded its deadline of ${timeoutMs} ms`)), timeoutMs);
 
       const reader = new GrpcFrameReader(this.options.maxMessageBytes);
       const messages: Uint8Array[] = [];
@@ -93,8 +104,15 @@ export class NativeGrpcUnary {
         if (settled) return;
         if (!status) {
           const cause = streamError ?? this.#sessionError.get(session);
-          const how = httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : cause ? cause.message : `stream closed with code ${stream.rstCode ?? 'unknown'}`;
-          finish(new RemoteMediaError(httpStatus ? grpcCodeOfHttpStatus(httpStatus) : Code.Unavailable, `${what}: no gRPC status from ${this.options.baseUrl} (${how})`, { cause, reason: httpStatus ? undefined : 'ConnectionLost' }));
+          const how =
+            httpStatus && httpStatus !== 200 ? `HTTP status ${httpStatus}` : cause ? cause.message : `stream closed with code ${stream.rstCode ?? 'unknown'}`;
+          finish(
+            new RemoteMediaError(
+              httpStatus ? grpcCodeOfHttpStatus(httpStatus) : Code.Unavailable,
+              `${what}: no gRPC status from ${this.options.baseUrl} (${how})`,
+              { cause, reason: httpStatus ? undefined : 'ConnectionLost' },
+            ),
+          );
           return;
         }
         const error = grpcStatusError(status);

@@ -29,7 +29,9 @@ export class CallRegistry {
   enter(call: TrackedCall): () => void {
     if (this.#draining) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down and accepts no new calls', { reason: 'ShuttingDown' });
     if (this.#calls.size >= this.maxConcurrent) {
-      throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${this.maxConcurrent} reached`, { reason: 'LimitExceeded' });
+      throw new RemoteMediaError(Code.ResourceExhausted, `too many concurrent sessions: limit maxConcurrentSessions=${this.maxConcurrent} reached`, {
+        reason: 'LimitExceeded',
+      });
     }
     let finish!: () => void;
     const entry = Object.assign(call, { done: new Promise<void>((r) => (finish = r)) });

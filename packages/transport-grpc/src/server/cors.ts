@@ -17,7 +17,10 @@ export function applyCors(req: http2.Http2ServerRequest, res: http2.Http2ServerR
   req.resume();
   if (allowed) {
     res.setHeader('access-control-allow-methods', 'POST, GET, OPTIONS');
-    res.setHeader('access-control-allow-headers', 'authorization, content-type, connect-protocol-version, connect-timeout-ms, connect-content-encoding, connect-accept-encoding, grpc-timeout, x-grpc-web, x-user-agent, x-request-id');
+    res.setHeader(
+      'access-control-allow-headers',
+      'authorization, content-type, connect-protocol-version, connect-timeout-ms, connect-content-encoding, connect-accept-encoding, grpc-timeout, x-grpc-web, x-user-agent, x-request-id',
+    );
     res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
   }
   res.writeHead(allowed ? 204 : 403);

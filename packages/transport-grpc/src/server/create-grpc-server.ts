@@ -83,7 +83,15 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
     version: options.version ?? RUNTIME_VERSION,
     nodeTypes: async () => (pipeline.listNodes ? (await pipeline.listNodes()).map((n) => n.type) : []),
   };
-  const reflection = new ReflectionIndex([file_remotemedia_v1_pipeline, healthV1.file_grpc_health_v1_health, reflectionV1.file_grpc_reflection_v1_reflection, reflectionV1alpha.file_grpc_reflection_v1alpha_reflection], SERVICE_NAMES);
+  const reflection = new ReflectionIndex(
+    [
+      file_remotemedia_v1_pipeline,
+      healthV1.file_grpc_health_v1_health,
+      reflectionV1.file_grpc_reflection_v1_reflection,
+      reflectionV1alpha.file_grpc_reflection_v1alpha_reflection,
+    ],
+    SERVICE_NAMES,
+  );
   const shutdown = new AbortController();
   // connect adds one listener per running call to the shutdown signal; thousands of sessions are normal.
   setMaxListeners(0, shutdown.signal);
@@ -115,7 +123,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       const contentType = String(req.headers['content-type'] ?? '');
       if (contentType.startsWith('application/grpc')) {
         // gRPC clients expect a status, not an HTTP 404 (Connect clients map 404 to Unimplemented themselves).
-        res.writeHead(200, { 'content-type': grpcContentType(contentType), ...grpcStatusTrailers(new RemoteMediaError(Code.Unimplemented, `unknown method ${req.url ?? ''}`)) });
+        res.writeHead(200, {
+          'content-type': grpcContentType(contentType),
+          ...grpcStatusTrailers(new RemoteMediaError(Code.Unimplemented, `unknown method ${req.url ?? ''}`)),
+        });
         res.end();
         return;
       }
@@ -142,7 +153,10 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       logger.error({ error: (error as Error)?.message, path: String(req.url).slice(0, 200) }, 'request handler failed');
       try {
         if (!res.headersSent && !(res.stream as http2.ServerHttp2Stream | undefined)?.destroyed) {
-          res.writeHead(200, { 'content-type': 'application/grpc', ...grpcStatusTrailers(new RemoteMediaError(Code.Internal, 'the server failed to handle the request')) });
+          res.writeHead(200, {
+            'content-type': 'application/grpc',
+            ...grpcStatusTrailers(new RemoteMediaError(Code.Internal, 'the server failed to handle the request')),
+          });
           res.end();
         } else if (res.stream && !res.stream.destroyed) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
       } catch {
@@ -174,7 +188,17 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         metricsServer = createMetricsServer(serveMetrics, timeouts.headersTimeoutMs);
         metricsAddress = toAddress(await listenOn(metricsServer, options.metricsHost ?? bind.host, options.metricsPort), 'http');
       }
-      logger.info({ address: address.url, metrics: metricsAddress?.url, auth: requireAuth, metricsPublic: !requireAuth || (options.metricsPublic ?? false), limits, timeouts }, 'grpc server listening');
+      logger.info(
+        {
+          address: address.url,
+          metrics: metricsAddress?.url,
+          auth: requireAuth,
+          metricsPublic: !requireAuth || (options.metricsPublic ?? false),
+          limits,
+          timeouts,
+        },
+        'grpc server listening',
+      );
       return address;
     },
     close(closeOptions) {

@@ -21,7 +21,13 @@ export async function executePipelineCall(
   const onAbort = () => controller.abort(abortReasonToError(signal.reason, 'ExecutePipeline'));
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new RemoteMediaError(Code.DeadlineExceeded, `ExecutePipeline exceeded requestTimeoutMs=${ctx.limits.requestTimeoutMs}`, { reason: 'LimitExceeded' })), ctx.limits.requestTimeoutMs);
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new RemoteMediaError(Code.DeadlineExceeded, `ExecutePipeline exceeded requestTimeoutMs=${ctx.limits.requestTimeoutMs}`, { reason: 'LimitExceeded' }),
+      ),
+    ctx.limits.requestTimeoutMs,
+  );
   let leave: (() => void) | undefined;
   try {
     // Unary calls take no input after the request, so draining only has to wait for them.

@@ -40,7 +40,10 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   const settings = { maxConcurrentStreams: 100_000 };
   // Many concurrent streams per connection need more than the 10 MB default of session memory.
   const server = tls
-    ? http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs }, handler)
+    ? http2.createSecureServer(
+        { cert: tls.cert, key: tls.key, allowHTTP1: true, settings, maxSessionMemory: 256, handshakeTimeout: timeouts.headersTimeoutMs },
+        handler,
+      )
     : http2.createServer({ settings, maxSessionMemory: 256 }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   /** Cleartext connections whose first bytes have not said HTTP/1.1 or HTTP/2 yet. */
@@ -54,7 +57,11 @@ export function createFrontServer(options: FrontServerOptions): FrontServer {
   const http1 = tls
     ? undefined
     : createHttpServer(
-        { headersTimeout: timeouts.headersTimeoutMs, keepAliveTimeout: Math.min(timeouts.idleTimeoutMs, 65_000), connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersTimeoutMs / 2)) },
+        {
+          headersTimeout: timeouts.headersTimeoutMs,
+          keepAliveTimeout: Math.min(timeouts.idleTimeoutMs, 65_000),
+          connectionsCheckingInterval: Math.max(100, Math.min(1000, timeouts.headersTimeoutMs / 2)),
+        },
         handler as unknown as (req: IncomingMessage, res: ServerResponse) => void,
       );
   const front: NetServer | undefined = tls

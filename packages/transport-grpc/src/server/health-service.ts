@@ -45,7 +45,8 @@ export function healthService(state: HealthState): ServiceImpl<typeof healthV1.H
   return {
     check(req) {
       const status = state.status(req.service);
-      if (status === Status.SERVICE_UNKNOWN) throw new ConnectError(`unknown service "${req.service.length > 200 ? `${req.service.slice(0, 200)}...` : req.service}"`, ConnectCode.NotFound);
+      if (status === Status.SERVICE_UNKNOWN)
+        throw new ConnectError(`unknown service "${req.service.length > 200 ? `${req.service.slice(0, 200)}...` : req.service}"`, ConnectCode.NotFound);
       return { status };
     },
     async *watch(req, call: HandlerContext) {

@@ -6,7 +6,8 @@ import { Code, type ManifestSource, RemoteMediaError, parseManifestText } from '
  * parsed object would only be turned back into text for the lookup.
  */
 export function checkManifest(text: string, maxNodes: number): ManifestSource {
-  if (!text.trim()) throw new RemoteMediaError(Code.InvalidArgument, 'manifest is empty', { details: [{ path: 'manifest', message: 'required' }], reason: 'ManifestInvalid' });
+  if (!text.trim())
+    throw new RemoteMediaError(Code.InvalidArgument, 'manifest is empty', { details: [{ path: 'manifest', message: 'required' }], reason: 'ManifestInvalid' });
   const parsed = parseManifestText(text);
   const nodes = (parsed as { nodes?: unknown } | null)?.nodes;
   if (Array.isArray(nodes) && nodes.length > maxNodes) {

@@ -34,7 +34,9 @@ export function createMetricsRoute(options: MetricsRouteOptions): MetricsRoute {
         checkBearer(options.auth, authorization);
       } catch (error) {
         res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
-        res.end(`${(error as RemoteMediaError).rawMessage ?? 'unauthenticated'} (GET /metrics needs a token when the server requires auth; see metricsPublic)\n`);
+        res.end(
+          `${(error as RemoteMediaError).rawMessage ?? 'unauthenticated'} (GET /metrics needs a token when the server requires auth; see metricsPublic)\n`,
+        );
         return;
       }
     }

@@ -24,7 +24,8 @@ export function withNamedPipelines(pipeline: PipelineTransport, source: NonNulla
     const name = (parsed as { pipeline?: unknown } | null)?.pipeline;
     if (typeof name !== 'string' || Object.keys(parsed as object).length !== 1) return manifest;
     const found = lookup(name);
-    if (found === undefined) throw new RemoteMediaError(Code.NotFound, `no pipeline named ${JSON.stringify(name.slice(0, 200))} on this server`, { reason: 'PipelineNotFound' });
+    if (found === undefined)
+      throw new RemoteMediaError(Code.NotFound, `no pipeline named ${JSON.stringify(name.slice(0, 200))} on this server`, { reason: 'PipelineNotFound' });
     return found;
   };
   const named: PipelineTransport = {

@@ -31,7 +31,10 @@ export class ReflectionIndex {
     const r = req.messageRequest;
     const originalRequest = {
       host: req.host,
-      messageRequest: r.case === 'fileContainingExtension' ? { case: r.case, value: { containingType: r.value.containingType, extensionNumber: r.value.extensionNumber } } : r,
+      messageRequest:
+        r.case === 'fileContainingExtension'
+          ? { case: r.case, value: { containingType: r.value.containingType, extensionNumber: r.value.extensionNumber } }
+          : r,
     } as MessageInitShape<typeof reflectionV1.ServerReflectionRequestSchema>;
     const base = { validHost: req.host, originalRequest };
     switch (r.case) {

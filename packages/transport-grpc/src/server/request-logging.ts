@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { statusMessage, toConnectError } from '../errors.js';
 import type { GrpcServerMetrics } from './server-metrics.js';
 
-const protocolOf = (contentType: string | null) => (!contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect');
+const protocolOf = (contentType: string | null) =>
+  !contentType ? 'unknown' : contentType.startsWith('application/grpc-web') ? 'grpc-web' : contentType.startsWith('application/grpc') ? 'grpc' : 'connect';
 /** The gRPC code's name as logged and used as the `code` metric label, e.g. `InvalidArgument`. */
 export const codeName = (code: number): string => ConnectCode[code as ConnectCode] ?? String(code);
 
@@ -41,7 +42,12 @@ export const requestIdOf = (header: string | null | undefined): string => (heade
 /** Connect interceptor: `logFinishedCall` for calls served through connect. */
 export function requestLogging(logger: Logger, metrics: GrpcServerMetrics): Interceptor {
   return (next) => async (req) => {
-    const call: CallLog = { requestId: requestIdOf(req.header.get('x-request-id')), procedure: `${req.service.typeName}/${req.method.name}`, protocol: protocolOf(req.header.get('content-type')), started: performance.now() };
+    const call: CallLog = {
+      requestId: requestIdOf(req.header.get('x-request-id')),
+      procedure: `${req.service.typeName}/${req.method.name}`,
+      protocol: protocolOf(req.header.get('content-type')),
+      started: performance.now(),
+    };
     const finish = (error?: unknown) => {
       if (error === undefined) logFinishedCall(logger, metrics, call, 'OK');
       else {
@@ -118,7 +124,10 @@ export function boundOtherCalls(maxOpenStreams: number): Interceptor {
     const kind: string = req.method.methodKind;
     if (kind !== 'unary') {
       if (open >= maxOpenStreams) {
-        throw new ConnectError(`too many open ${req.method.name} streams: limit ${maxOpenStreams} (maxConcurrentSessions) reached`, ConnectCode.ResourceExhausted);
+        throw new ConnectError(
+          `too many open ${req.method.name} streams: limit ${maxOpenStreams} (maxConcurrentSessions) reached`,
+          ConnectCode.ResourceExhausted,
+        );
       }
       open++;
       let released = false;

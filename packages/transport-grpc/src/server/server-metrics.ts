@@ -3,7 +3,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Prometheus metrics of one server (its own registry, so several servers in a process do not clash). */
 export class GrpcServerMetrics {
   readonly registry = new Registry();
-  readonly #requests = new Counter({ name: 'remotemedia_grpc_requests_total', help: 'RPCs finished, by procedure, protocol and status code', labelNames: ['procedure', 'protocol', 'code'], registers: [this.registry] });
+  readonly #requests = new Counter({
+    name: 'remotemedia_grpc_requests_total',
+    help: 'RPCs finished, by procedure, protocol and status code',
+    labelNames: ['procedure', 'protocol', 'code'],
+    registers: [this.registry],
+  });
   readonly #duration = new Histogram({
     name: 'remotemedia_grpc_request_duration_seconds',
     help: 'RPC duration (streams: whole session), by procedure',
@@ -12,7 +17,11 @@ export class GrpcServerMetrics {
     registers: [this.registry],
   });
   readonly #activeSessions = new Gauge({ name: 'remotemedia_grpc_active_sessions', help: 'Streaming sessions open now', registers: [this.registry] });
-  readonly #streamResults = new Counter({ name: 'remotemedia_grpc_stream_results_total', help: 'Results sent on streaming sessions', registers: [this.registry] });
+  readonly #streamResults = new Counter({
+    name: 'remotemedia_grpc_stream_results_total',
+    help: 'Results sent on streaming sessions',
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

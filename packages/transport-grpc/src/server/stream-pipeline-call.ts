@@ -52,7 +52,10 @@ export async function streamPipelineCall(
     const first = await firstRequest(it, ctx.limits.initTimeoutMs, signal, mapError, (stop) => (stopWaiting = stop));
     stopWaiting = undefined;
     if (first.done || 'decoded' in first.value || first.value.request.case !== 'init') {
-      throw new RemoteMediaError(Code.InvalidArgument, 'the first StreamPipelineRequest must be `init` with the manifest', { details: [{ path: 'request', message: 'expected init' }], reason: 'ProtocolViolation' });
+      throw new RemoteMediaError(Code.InvalidArgument, 'the first StreamPipelineRequest must be `init` with the manifest', {
+        details: [{ path: 'request', message: 'expected init' }],
+        reason: 'ProtocolViolation',
+      });
     }
     const init = first.value.request.value;
     const manifest = checkManifest(init.manifest, ctx.limits.maxNodesPerManifest);
@@ -82,7 +85,11 @@ export async function streamPipelineCall(
             inputDone = true;
             await s.close(req.value.reason || 'closed by client');
             return;
-          } else throw new RemoteMediaError(Code.InvalidArgument, `unexpected ${req.case ?? 'empty'} request after init`, { details: [{ path: `request[${index + 1}]`, message: 'expected data, end or close' }], reason: 'ProtocolViolation' });
+          } else
+            throw new RemoteMediaError(Code.InvalidArgument, `unexpected ${req.case ?? 'empty'} request after init`, {
+              details: [{ path: `request[${index + 1}]`, message: 'expected data, end or close' }],
+              reason: 'ProtocolViolation',
+            });
         }
         endInput();
       } catch (error) {
@@ -146,7 +153,14 @@ function firstRequest<T>(
     };
     const onAbort = () => settle(abortReasonToError(signal.reason, 'stream'));
     const timer = setTimeout(
-      () => settle(new RemoteMediaError(Code.DeadlineExceeded, `no init message within initTimeoutMs=${timeoutMs}: the first StreamPipelineRequest must be \`init\` with the manifest`, { reason: 'LimitExceeded' })),
+      () =>
+        settle(
+          new RemoteMediaError(
+            Code.DeadlineExceeded,
+            `no init message within initTimeoutMs=${timeoutMs}: the first StreamPipelineRequest must be \`init\` with the manifest`,
+            { reason: 'LimitExceeded' },
+          ),
+        ),
       timeoutMs,
     );
     onStop((reason) => settle(reason));

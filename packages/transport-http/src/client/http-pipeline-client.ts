@@ -1,4 +1,16 @@
-import { type CallOptions, type HealthStatus, type ManifestSource, type NodeInfo, type PipelineClient, type TransportClientOptions, type RuntimeData, type StreamSession, type TransportData, asTransportData, manifestTextLiteral } from '@remotemedia/runtime-core';
+import {
+  type CallOptions,
+  type HealthStatus,
+  type ManifestSource,
+  type NodeInfo,
+  type PipelineClient,
+  type TransportClientOptions,
+  type RuntimeData,
+  type StreamSession,
+  type TransportData,
+  asTransportData,
+  manifestTextLiteral,
+} from '@remotemedia/runtime-core';
 import { type TransportDataJson, callSignal, transportDataFromJson, transportDataListToJsonText } from '@remotemedia/runtime-core/kit';
 import { Pool } from 'undici';
 import { requestJson, wholeMs } from './http-request.js';
@@ -41,8 +53,10 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
   const pool = new Pool(origin, { connections: options.connections ?? 16, keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000, pipelining: 1 });
   const headers: Record<string, string> = { ...options.headers, ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }) };
   const sessions = new Set<StreamSession>();
-  const withDefaults = (call: CallOptions = {}): CallOptions => (call.timeoutMs === undefined && options.timeoutMs !== undefined ? { ...call, timeoutMs: options.timeoutMs } : call);
-  const timeoutHeader = (call: CallOptions): Record<string, string> | undefined => (call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(wholeMs(call.timeoutMs)) });
+  const withDefaults = (call: CallOptions = {}): CallOptions =>
+    call.timeoutMs === undefined && options.timeoutMs !== undefined ? { ...call, timeoutMs: options.timeoutMs } : call;
+  const timeoutHeader = (call: CallOptions): Record<string, string> | undefined =>
+    call.timeoutMs === undefined ? undefined : { 'x-remotemedia-timeout-ms': String(wholeMs(call.timeoutMs)) };
 
   return {
     async execute(manifest: ManifestSource, inputs: readonly (TransportData | RuntimeData)[], callOptions?: CallOptions): Promise<TransportData[]> {
@@ -79,13 +93,21 @@ export function createHttpPipelineClient(options: HttpPipelineClientOptions): Ht
 
     async health(callOptions?: CallOptions): Promise<HealthStatus> {
       const call = withDefaults(callOptions);
-      const body = await requestJson<{ status: HealthStatus['status']; version?: string; sessions?: number }>(pool, origin, headers, { method: 'GET', path: '/health', signal: callSignal(call) });
+      const body = await requestJson<{ status: HealthStatus['status']; version?: string; sessions?: number }>(pool, origin, headers, {
+        method: 'GET',
+        path: '/health',
+        signal: callSignal(call),
+      });
       return { status: body.status, ...(body.version ? { version: body.version } : {}), details: { sessions: body.sessions ?? 0 } };
     },
 
     async listNodes(callOptions?: CallOptions) {
       const call = withDefaults(callOptions);
-      const body = await requestJson<{ nodes: Awaited<ReturnType<HttpPipelineClient['listNodes']>> }>(pool, origin, headers, { method: 'GET', path: '/v1/nodes', signal: callSignal(call) });
+      const body = await requestJson<{ nodes: Awaited<ReturnType<HttpPipelineClient['listNodes']>> }>(pool, origin, headers, {
+        method: 'GET',
+        path: '/v1/nodes',
+        signal: callSignal(call),
+      });
       return body.nodes;
     },
 

@@ -36,7 +36,10 @@ export function requestJson<T>(dispatcher: Dispatcher, origin: string, headers: 
   return new Promise<T>((resolve, reject) => {
     const handler = new JsonResponseHandler<T>(request, resolve, reject);
     try {
-      dispatcher.dispatch({ origin, path: request.path, method: request.method, headers: headersFor(headers, body !== undefined, request.headers), body }, handler);
+      dispatcher.dispatch(
+        { origin, path: request.path, method: request.method, headers: headersFor(headers, body !== undefined, request.headers), body },
+        handler,
+      );
     } catch (error) {
       reject(wireError(error, signal, `${request.method} ${request.path}`));
     }
@@ -58,7 +61,8 @@ class JsonResponseHandler<T> implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     const { signal, method, path } = this.request;
     // undici takes an Error; what the call rejects with is wireError's (the signal's reason as a RemoteMediaError).
-    if (signal && !this.#onAbort) signal.addEventListener('abort', (this.#onAbort = () => controller.abort(abortError(signal, `${method} ${path}`))), { once: true });
+    if (signal && !this.#onAbort)
+      signal.addEventListener('abort', (this.#onAbort = () => controller.abort(abortError(signal, `${method} ${path}`))), { once: true });
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {

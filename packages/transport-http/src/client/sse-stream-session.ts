@@ -133,7 +133,9 @@ export class SseStreamSession extends ClientStreamSession {
       else if (event.event === 'error') this.fail(errorFromBody(JSON.parse(event.data)));
       else if (event.event === 'end') this.finish();
     } catch (error) {
-      this.fail(new RemoteMediaError(Code.DataLoss, `unreadable ${event.event ?? 'message'} event ${event.id ?? ''}: ${(error as Error).message}`, { cause: error }));
+      this.fail(
+        new RemoteMediaError(Code.DataLoss, `unreadable ${event.event ?? 'message'} event ${event.id ?? ''}: ${(error as Error).message}`, { cause: error }),
+      );
     }
   }
 

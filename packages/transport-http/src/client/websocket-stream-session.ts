@@ -28,7 +28,12 @@ export class WebSocketStreamSession extends ClientStreamSession {
     super(sessionId, { pipeline: pipelineNameOf(manifest) });
   }
 
-  static async open(options: WebSocketSessionOptions, manifest: ManifestSource, call: CallOptions, signal: AbortSignal | undefined): Promise<WebSocketStreamSession> {
+  static async open(
+    options: WebSocketSessionOptions,
+    manifest: ManifestSource,
+    call: CallOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<WebSocketStreamSession> {
     const ws = new WebSocket(options.url, [WS_PROTOCOL], {
       headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
       maxPayload: options.maxMessageBytes,
@@ -40,8 +45,18 @@ export class WebSocketStreamSession extends ClientStreamSession {
     try {
       const session = await new Promise<WebSocketStreamSession>((resolve, reject) => {
         ws.once('unexpected-response', (_req, res) => void readErrorResponse(res).then(reject));
-        ws.once('error', (error) => reject(signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, `WebSocket connection failed: ${error.message}`, { cause: error })));
-        ws.once('close', () => reject(signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, 'WebSocket closed before the session started')));
+        ws.once('error', (error) =>
+          reject(
+            signal?.aborted
+              ? abortError(signal, 'opening a session')
+              : new RemoteMediaError(Code.Unavailable, `WebSocket connection failed: ${error.message}`, { cause: error }),
+          ),
+        );
+        ws.once('close', () =>
+          reject(
+            signal?.aborted ? abortError(signal, 'opening a session') : new RemoteMediaError(Code.Unavailable, 'WebSocket closed before the session started'),
+          ),
+        );
         ws.once('open', () => ws.send(encodeMessage({ type: 'start', manifest, ...(call.timeoutMs ? { timeoutMs: wholeMs(call.timeoutMs) } : {}) })));
         ws.once('message', (raw, isBinary) => {
           const msg = decodeMessage(frameOf(raw, isBinary)) as ServerMessage;
@@ -103,7 +118,8 @@ export class WebSocketStreamSession extends ClientStreamSession {
 
   protected sendInput(item: TransportData, options: SendOptions): Promise<void> {
     // The socket is closing: report how the session ended.
-    if (this.ws.readyState !== WebSocket.OPEN) return this.settled.then(() => Promise.reject(this.error ?? new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`)));
+    if (this.ws.readyState !== WebSocket.OPEN)
+      return this.settled.then(() => Promise.reject(this.error ?? new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`)));
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

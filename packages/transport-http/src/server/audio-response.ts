@@ -61,7 +61,12 @@ export function outputEncoding(req: IncomingMessage, query: URLSearchParams | un
  * Format headers: `x-remotemedia-sample-rate`, `-channels`, `-encoding`, `-outputs` (how many
  * outputs were joined). No outputs: 200 with an empty body and `x-remotemedia-outputs: 0`.
  */
-export function sendAudio(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, outputs: readonly TransportData[], format: 'pcm' | 'wav', encoding: PcmEncoding): void {
+export function sendAudio(
+  ctx: Pick<RouteContext, 'res' | 'responseRequestId'>,
+  outputs: readonly TransportData[],
+  format: 'pcm' | 'wav',
+  encoding: PcmEncoding,
+): void {
   const { res } = ctx;
   const audio = sameFormatAudio(outputs);
   const headers = withRequestId<Record<string, string | number>>(ctx, { 'x-remotemedia-outputs': outputs.length });

@@ -103,7 +103,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     { method: 'DELETE', pattern: new RegExp(`^/v1/sessions/${SESSION}$`), name: '/v1/sessions/:id', handler: deleteSessionRoute, sessionScoped: true },
     { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/input$`), name: '/v1/sessions/:id/input', handler: sessionInputRoute, sessionScoped: true },
     { method: 'POST', pattern: new RegExp(`^/v1/sessions/${SESSION}/end$`), name: '/v1/sessions/:id/end', handler: sessionEndRoute, sessionScoped: true },
-    { method: 'GET', pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`), name: '/v1/sessions/:id/output', handler: sessionOutputRoute, sessionScoped: true },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/sessions/${SESSION}/output$`),
+      name: '/v1/sessions/:id/output',
+      handler: sessionOutputRoute,
+      sessionScoped: true,
+    },
   ];
 
   // Exact paths resolve with one Map lookup; only session paths need the patterns.
@@ -147,7 +153,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (shuttingDown) {
         res.setHeader('connection', 'close');
         res.setHeader('retry-after', retryAfter);
-        if (!route.public && !route.sessionScoped) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
+        if (!route.public && !route.sessionScoped)
+          throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
       }
       if (!route.public) authenticate(req);
       if (route.pattern) ctx.params = (route.pattern.exec(pathname) ?? []).slice(1).map((segment) => decodePathSegment(segment, 'sessionId'));
@@ -173,7 +180,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       requestTimeout: timeouts.requestTimeoutMs,
       // How often node:http looks for requests past those timeouts (its default, 30 s, would let a
       // 10 s headers timeout run to 40 s).
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.min(...[timeouts.headersTimeoutMs, timeouts.requestTimeoutMs].filter((t) => t > 0), 2000) / 2)),
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(1000, Math.min(...[timeouts.headersTimeoutMs, timeouts.requestTimeoutMs].filter((t) => t > 0), 2000) / 2),
+      ),
     },
     (req, res) =>
       // handle() answers every error itself; this only keeps a bug from becoming an unhandled rejection (a crash).
@@ -183,7 +193,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         else res.destroy();
       }),
   );
-  const ws = new WebSocketEndpoint({ sessions, metrics, maxMessageBytes: config.maxBodyBytes, logger: config.logger, authenticate, accepting: () => !shuttingDown, retryAfter: () => retryAfter, startTimeoutMs: options.webSocketStartTimeoutMs ?? 10_000 });
+  const ws = new WebSocketEndpoint({
+    sessions,
+    metrics,
+    maxMessageBytes: config.maxBodyBytes,
+    logger: config.logger,
+    authenticate,
+    accepting: () => !shuttingDown,
+    retryAfter: () => retryAfter,
+    startTimeoutMs: options.webSocketStartTimeoutMs ?? 10_000,
+  });
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A request node:http could not parse, or one whose headers or body came too slowly
@@ -195,7 +214,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       code === 'HPE_HEADER_OVERFLOW'
         ? [431, new RemoteMediaError(Code.ResourceExhausted, 'request headers too large', { reason: 'HeadersTooLarge' })]
         : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, new RemoteMediaError(Code.DeadlineExceeded, `request not received in time: headers within ${timeouts.headersTimeoutMs} ms, the whole request within ${timeouts.requestTimeoutMs} ms`, { reason: 'RequestTimeout' })]
+          ? [
+              408,
+              new RemoteMediaError(
+                Code.DeadlineExceeded,
+                `request not received in time: headers within ${timeouts.headersTimeoutMs} ms, the whole request within ${timeouts.requestTimeoutMs} ms`,
+                { reason: 'RequestTimeout' },
+              ),
+            ]
           : [400, new RemoteMediaError(Code.InvalidArgument, `malformed HTTP request (${code ?? error.message})`, { reason: 'MalformedRequest' })];
     if ((socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage?.headersSent || !socket.writable) return void socket.destroy();
     refuseSocket(socket, status, errorResponse(e).body);
@@ -258,7 +284,10 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 /** Browsers cannot set headers on a WebSocket: they send `bearer.<token>` as a subprotocol. */
 function bearerSubprotocol(req: IncomingMessage): string | undefined {
   const protocols = headerValue(req, 'sec-websocket-protocol');
-  const entry = protocols?.split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  const entry = protocols
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('bearer.'));
   return entry?.slice('bearer.'.length);
 }
 
@@ -269,8 +298,14 @@ function applyCors(req: IncomingMessage, res: ServerResponse, cors: CorsOptions)
   res.setHeader('access-control-allow-origin', cors.origins === '*' ? '*' : origin);
   if (cors.origins !== '*') res.setHeader('vary', 'origin');
   res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
-  res.setHeader('access-control-allow-headers', 'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-output-encoding, last-event-id');
-  res.setHeader('access-control-expose-headers', 'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs, x-remotemedia-replica');
+  res.setHeader(
+    'access-control-allow-headers',
+    'authorization, content-type, x-request-id, x-remotemedia-timeout-ms, x-remotemedia-pipeline, x-remotemedia-manifest, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-output-encoding, last-event-id',
+  );
+  res.setHeader(
+    'access-control-expose-headers',
+    'x-request-id, x-remotemedia-sample-rate, x-remotemedia-channels, x-remotemedia-encoding, x-remotemedia-outputs, x-remotemedia-replica',
+  );
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
 }
 

@@ -65,7 +65,10 @@ function decodeBody(ctx: RouteContext, kind: 'json' | 'binary', body: Buffer, ne
   if (issues.length) {
     const first = issues[0];
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new RemoteMediaError(Code.InvalidArgument, `${first.path ? `${first.path}: ` : ''}${first.message}${more}`, { details: issues, reason: 'InvalidRequest' });
+    throw new RemoteMediaError(Code.InvalidArgument, `${first.path ? `${first.path}: ` : ''}${first.message}${more}`, {
+      details: issues,
+      reason: 'InvalidRequest',
+    });
   }
   const decoded: DecodedRequest = { manifest, inputs };
   if (typeof obj.nodeId === 'string') decoded.nodeId = obj.nodeId;
@@ -92,7 +95,11 @@ export async function executeRoute(ctx: RouteContext): Promise<void> {
   const kind = bodyKind(ctx.req);
   const request = decodeBody(ctx, kind, await readBody(ctx.req, ctx.config.maxBodyBytes), true);
   const timeoutMs = timeoutHeader(ctx.req) ?? request.timeoutMs;
-  const outputs = await ctx.config.pipeline.execute(request.manifest!, request.inputs, timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) });
+  const outputs = await ctx.config.pipeline.execute(
+    request.manifest!,
+    request.inputs,
+    timeoutMs ? { signal: connectionSignal(ctx.req), timeoutMs } : { signal: connectionSignal(ctx.req) },
+  );
   if (format === 'json') sendJsonText(ctx, 200, `{"outputs":${transportDataListToJsonText(outputs)}}`);
   else sendAudio(ctx, outputs, format, encoding!);
 }

@@ -6,8 +6,17 @@ const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
 export class HttpMetrics {
   readonly registry = new Registry();
   readonly requests = new RequestMetrics();
-  readonly sessionsOpened = new Counter({ name: 'remotemedia_http_sessions_opened_total', help: 'Streaming sessions opened (SSE/HTTP and WebSocket)', labelNames: ['via'] as const, registers: [this.registry] });
-  readonly sessionsExpired = new Counter({ name: 'remotemedia_http_sessions_expired_total', help: 'Streaming sessions closed for idleness', registers: [this.registry] });
+  readonly sessionsOpened = new Counter({
+    name: 'remotemedia_http_sessions_opened_total',
+    help: 'Streaming sessions opened (SSE/HTTP and WebSocket)',
+    labelNames: ['via'] as const,
+    registers: [this.registry],
+  });
+  readonly sessionsExpired = new Counter({
+    name: 'remotemedia_http_sessions_expired_total',
+    help: 'Streaming sessions closed for idleness',
+    registers: [this.registry],
+  });
   readonly sessionsActive: Gauge;
 
   constructor(activeSessions: () => number) {
@@ -70,7 +79,8 @@ export class RequestMetrics {
     get: () => {
       const values: MetricValue[] = [];
       for (const [route, stats] of this.#routes) {
-        for (const [method, statuses] of stats.byStatus) for (const [status, n] of statuses) values.push({ labels: { method, route, status: String(status) }, value: n });
+        for (const [method, statuses] of stats.byStatus)
+          for (const [status, n] of statuses) values.push({ labels: { method, route, status: String(status) }, value: n });
       }
       return { name: this.counter.name, help: this.counter.help, type: 'counter', values, aggregator: 'sum' };
     },

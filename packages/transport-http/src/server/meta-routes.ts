@@ -15,7 +15,7 @@ export async function versionRoute(ctx: RouteContext): Promise<void> {
 /** GET /v1/nodes: node types with their params JSON Schemas (when the pipeline has the `listNodes` capability, as PipelineRunner and HttpPipelineClient do). */
 export async function nodesRoute(ctx: RouteContext): Promise<void> {
   const { pipeline } = ctx.config;
-  if (!pipeline.listNodes) throw new RemoteMediaError(Code.Unimplemented, 'this server\'s pipeline does not list its node types');
+  if (!pipeline.listNodes) throw new RemoteMediaError(Code.Unimplemented, "this server's pipeline does not list its node types");
   sendJson(ctx, 200, { nodes: await pipeline.listNodes() });
 }
 

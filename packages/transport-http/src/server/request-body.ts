@@ -4,7 +4,10 @@ import { type AudioData, Code, type ErrorDetail, type ManifestSource, RemoteMedi
 import { PAYLOAD_TOO_LARGE } from '@remotemedia/runtime-core/kit';
 
 const tooLarge = (limit: number) =>
-  new RemoteMediaError(Code.ResourceExhausted, `request body exceeds the limit of ${limit} bytes`, { reason: PAYLOAD_TOO_LARGE, details: [{ path: 'body', message: `at most ${limit} bytes` }] });
+  new RemoteMediaError(Code.ResourceExhausted, `request body exceeds the limit of ${limit} bytes`, {
+    reason: PAYLOAD_TOO_LARGE,
+    details: [{ path: 'body', message: `at most ${limit} bytes` }],
+  });
 
 /** Reads the whole body, failing with 413 as soon as it passes `limit` (declared or actual). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -26,14 +29,21 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', onData);
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     // A client that goes away mid-body ends here too (ECONNRESET "aborted"): no 'aborted' listener needed.
-    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ECONNRESET' ? new RemoteMediaError(Code.Canceled, 'client aborted the request body', { cause: error }) : error));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ECONNRESET' ? new RemoteMediaError(Code.Canceled, 'client aborted the request body', { cause: error }) : error),
+    );
   });
 }
 
 export function parseJsonBody(body: Buffer): unknown {
-  if (body.byteLength === 0) throw new RemoteMediaError(Code.InvalidArgument, 'request body is empty; expected JSON', { details: [{ path: 'body', message: 'empty' }] });
+  if (body.byteLength === 0)
+    throw new RemoteMediaError(Code.InvalidArgument, 'request body is empty; expected JSON', { details: [{ path: 'body', message: 'empty' }] });
   // JSON is UTF-8 (RFC 8259): invalid bytes would otherwise turn silently into U+FFFD.
-  if (!isUtf8(body)) throw new RemoteMediaError(Code.InvalidArgument, 'request body is not valid UTF-8', { details: [{ path: 'body', message: 'invalid UTF-8; JSON must be UTF-8' }], reason: 'MalformedJson' });
+  if (!isUtf8(body))
+    throw new RemoteMediaError(Code.InvalidArgument, 'request body is not valid UTF-8', {
+      details: [{ path: 'body', message: 'invalid UTF-8; JSON must be UTF-8' }],
+      reason: 'MalformedJson',
+    });
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (error) {
@@ -74,13 +84,19 @@ export function audioFromBinaryBody(body: Buffer, req: IncomingMessage, query: U
   const sampleRate = Number(rateText);
   const channels = Number(channelsText);
   if (rateText === undefined) issues.push({ path: 'sampleRate', message: 'required for binary audio (query sampleRate or header x-remotemedia-sample-rate)' });
-  else if (!Number.isInteger(sampleRate) || sampleRate <= 0) issues.push({ path: 'sampleRate', message: `expected a positive integer, got ${JSON.stringify(rateText)}` });
-  if (!Number.isInteger(channels) || channels <= 0) issues.push({ path: 'channels', message: `expected a positive integer, got ${JSON.stringify(channelsText)}` });
+  else if (!Number.isInteger(sampleRate) || sampleRate <= 0)
+    issues.push({ path: 'sampleRate', message: `expected a positive integer, got ${JSON.stringify(rateText)}` });
+  if (!Number.isInteger(channels) || channels <= 0)
+    issues.push({ path: 'channels', message: `expected a positive integer, got ${JSON.stringify(channelsText)}` });
   const width = encoding === 'f32le' ? 4 : encoding === 's16le' ? 2 : 0;
   if (!width) issues.push({ path: 'encoding', message: `expected f32le or s16le, got ${JSON.stringify(encoding)}` });
   else if (body.byteLength % width !== 0) issues.push({ path: 'body', message: `${body.byteLength} bytes is not a whole number of ${encoding} samples` });
-  else if (channels > 0 && (body.byteLength / width) % channels !== 0) issues.push({ path: 'body', message: `${body.byteLength / width} samples is not a multiple of channels=${channels}` });
-  if (issues.length) throw new RemoteMediaError(Code.InvalidArgument, `invalid binary audio body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { details: issues });
+  else if (channels > 0 && (body.byteLength / width) % channels !== 0)
+    issues.push({ path: 'body', message: `${body.byteLength / width} samples is not a multiple of channels=${channels}` });
+  if (issues.length)
+    throw new RemoteMediaError(Code.InvalidArgument, `invalid binary audio body: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
+      details: issues,
+    });
   const n = body.byteLength / width;
   const samples = new Float32Array(n);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -95,7 +111,9 @@ export function manifestReference(req: IncomingMessage, query: URLSearchParams, 
   if (name !== undefined) {
     if (!Object.hasOwn(pipelines, name)) {
       const known = Object.keys(pipelines);
-      throw new RemoteMediaError(Code.NotFound, `no pipeline named "${name}" on this server`, { details: [{ path: 'pipeline', message: known.length ? `known: ${known.join(', ')}` : 'the server has no named pipelines' }] });
+      throw new RemoteMediaError(Code.NotFound, `no pipeline named "${name}" on this server`, {
+        details: [{ path: 'pipeline', message: known.length ? `known: ${known.join(', ')}` : 'the server has no named pipelines' }],
+      });
     }
     return pipelines[name];
   }
@@ -103,7 +121,11 @@ export function manifestReference(req: IncomingMessage, query: URLSearchParams, 
   // Handed on as text: the runner parses it (naming the problem at path `manifest`) and keys its
   // validation cache by it, where a parsed object would be walked and serialized again per call.
   if (inline !== undefined) return inline;
-  throw new RemoteMediaError(Code.InvalidArgument, 'a binary body needs a manifest: query pipeline=<name> or manifest=<json>, or header x-remotemedia-pipeline / x-remotemedia-manifest', {
-    details: [{ path: 'manifest', message: 'required' }],
-  });
+  throw new RemoteMediaError(
+    Code.InvalidArgument,
+    'a binary body needs a manifest: query pipeline=<name> or manifest=<json>, or header x-remotemedia-pipeline / x-remotemedia-manifest',
+    {
+      details: [{ path: 'manifest', message: 'required' }],
+    },
+  );
 }

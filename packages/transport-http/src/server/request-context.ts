@@ -49,7 +49,10 @@ export class RequestContext implements RouteContext {
       try {
         pathname = this.url.pathname;
       } catch {
-        this.targetError = new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify(raw.slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+        this.targetError = new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify(raw.slice(0, 200))}`, {
+          details: [{ path: 'url', message: 'not a valid path or URL' }],
+          reason: 'MalformedRequestTarget',
+        });
       }
       this.pathname = pathname;
     }
@@ -97,7 +100,8 @@ export class RequestContext implements RouteContext {
     const { req, res } = this;
     const ms = performance.now() - this.#started;
     this.metrics.observe(req.method ?? '?', this.routeName, res.statusCode, ms / 1000);
-    if (this.config.logger.isLevelEnabled('info')) this.log.info({ method: req.method, route: this.routeName, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    if (this.config.logger.isLevelEnabled('info'))
+      this.log.info({ method: req.method, route: this.routeName, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
   }
 }
 

@@ -49,7 +49,12 @@ export function sendJson(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, s
 /** `sendJson` for a body that is JSON text already. */
 export function sendJsonText(ctx: Pick<RouteContext, 'res' | 'responseRequestId'>, status: number, text: string, requestId = ctx.responseRequestId): void {
   const length = Buffer.byteLength(text);
-  ctx.res.writeHead(status, requestId === undefined ? { 'content-type': JSON_TYPE, 'content-length': length } : { 'content-type': JSON_TYPE, 'content-length': length, 'x-request-id': requestId });
+  ctx.res.writeHead(
+    status,
+    requestId === undefined
+      ? { 'content-type': JSON_TYPE, 'content-length': length }
+      : { 'content-type': JSON_TYPE, 'content-length': length, 'x-request-id': requestId },
+  );
   ctx.res.end(text);
 }
 
@@ -106,8 +111,14 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
 export function parseTimeoutMs(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS) return value;
-  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- JSON.stringify gives undefined only for a function or a symbol, which String() shows as such
-  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)).slice(0, 40);
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value.slice(0, 40))
+      : typeof value === 'number'
+        ? String(value)
+        : // JSON.stringify gives undefined only for a function or a symbol, which String() shows as such
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string
+          (JSON.stringify(value) ?? String(value)).slice(0, 40);
   const message = `expected a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${shown}`;
   throw new RemoteMediaError(Code.InvalidArgument, `${field}: ${message}`, { details: [{ path: field, message }], reason: 'InvalidTimeout' });
 }

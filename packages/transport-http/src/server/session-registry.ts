@@ -61,7 +61,9 @@ export class SessionRegistry {
   async open(manifest: ManifestSource, call: CallOptions = {}): Promise<SessionEntry> {
     // Count sessions still starting so a burst cannot overshoot the limit.
     if (this.#entries.size + this.#opening >= this.options.maxSessions) {
-      throw new RemoteMediaError(Code.ResourceExhausted, `too many open sessions: limit maxSessions=${this.options.maxSessions} reached`, { reason: 'LimitExceeded' });
+      throw new RemoteMediaError(Code.ResourceExhausted, `too many open sessions: limit maxSessions=${this.options.maxSessions} reached`, {
+        reason: 'LimitExceeded',
+      });
     }
     this.#opening++;
     try {
@@ -77,7 +79,10 @@ export class SessionRegistry {
 
   get(id: string): SessionEntry {
     const entry = this.#entries.get(id);
-    if (!entry) throw new RemoteMediaError(Code.NotFound, `no session "${id}" (it ended, expired, or never existed)`, { details: [{ path: 'sessionId', message: 'unknown session' }] });
+    if (!entry)
+      throw new RemoteMediaError(Code.NotFound, `no session "${id}" (it ended, expired, or never existed)`, {
+        details: [{ path: 'sessionId', message: 'unknown session' }],
+      });
     return entry;
   }
 

@@ -63,16 +63,31 @@ export class SseFeed {
     const header = req.headers['last-event-id'];
     const lastId = header === undefined ? undefined : Number(header);
     if (lastId !== undefined && (!Number.isInteger(lastId) || lastId < 0 || lastId >= this.#nextId)) {
-      throw new RemoteMediaError(Code.InvalidArgument, `Last-Event-ID ${JSON.stringify(header)} is not an event of this stream (its events are 1..${this.#nextId - 1})`, {
-        details: [{ path: 'headers.last-event-id', message: `expected an integer from 0 to ${this.#nextId - 1}` }],
-      });
+      throw new RemoteMediaError(
+        Code.InvalidArgument,
+        `Last-Event-ID ${JSON.stringify(header)} is not an event of this stream (its events are 1..${this.#nextId - 1})`,
+        {
+          details: [{ path: 'headers.last-event-id', message: `expected an integer from 0 to ${this.#nextId - 1}` }],
+        },
+      );
     }
     if (this.#reader && lastId === undefined) {
-      throw new RemoteMediaError(Code.AlreadyExists, `session ${this.entry.id} already has a reader (sse); outputs go to one reader only (send Last-Event-ID to resume)`);
+      throw new RemoteMediaError(
+        Code.AlreadyExists,
+        `session ${this.entry.id} already has a reader (sse); outputs go to one reader only (send Last-Event-ID to resume)`,
+      );
     }
     this.#detach(this.#reader)?.destroy();
     clearTimeout(this.#grace);
-    res.writeHead(200, withRequestId(ctx, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' }));
+    res.writeHead(
+      200,
+      withRequestId(ctx, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      }),
+    );
     res.flushHeaders();
     res.once('close', () => this.#closed(res));
     this.entry.touch();
@@ -127,7 +142,8 @@ export class SseFeed {
     const buffered: BufferedEvent = { id: this.#nextId++, text: `id: ${this.#nextId - 1}\nevent: ${event}\ndata: ${data}\n\n`, terminal };
     this.#events.push(buffered);
     this.#bytes += buffered.text.length;
-    while (this.#events.length > 1 && (this.#events.length > this.options.events || this.#bytes > this.options.bytes)) this.#bytes -= this.#events.shift()!.text.length;
+    while (this.#events.length > 1 && (this.#events.length > this.options.events || this.#bytes > this.options.bytes))
+      this.#bytes -= this.#events.shift()!.text.length;
     const reader = this.#reader;
     // No reader: wait for one; attach() replays this event to it.
     if (!reader || reader.destroyed) return this.#disposed ? undefined : new Promise<void>((resolve) => (this.#readerArrived = resolve));

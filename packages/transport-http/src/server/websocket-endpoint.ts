@@ -65,11 +65,16 @@ export class WebSocketEndpoint {
       try {
         path = new URL(req.url ?? '/', 'http://x').pathname;
       } catch {
-        throw new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+        throw new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, {
+          details: [{ path: 'url', message: 'not a valid path or URL' }],
+          reason: 'MalformedRequestTarget',
+        });
       }
       const attach = ATTACH_PATH.exec(path);
-      if (!this.options.accepting()) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
-      if (path !== WS_PATH && !attach) throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
+      if (!this.options.accepting())
+        throw new RemoteMediaError(Code.Unavailable, 'server is shutting down; retry on another instance', { reason: 'ShuttingDown' });
+      if (path !== WS_PATH && !attach)
+        throw new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; use ${WS_PATH} or /v1/sessions/{id}/ws`);
       this.options.authenticate(req);
       const entry = attach ? this.options.sessions.get(decodePathSegment(attach[1], 'sessionId')) : undefined;
       if (entry) claimReader(entry, 'websocket');
@@ -157,7 +162,12 @@ class SocketSession {
       // A socket that never starts a session would otherwise stay open for good.
       const ms = this.options.startTimeoutMs ?? 10_000;
       this.#startTimer = setTimeout(() => {
-        this.#send({ type: 'error', error: errorResponse(new RemoteMediaError(Code.DeadlineExceeded, `no {"type":"start"} or {"type":"attach"} message within ${ms} ms`, { reason: 'StartTimeout' })).body });
+        this.#send({
+          type: 'error',
+          error: errorResponse(
+            new RemoteMediaError(Code.DeadlineExceeded, `no {"type":"start"} or {"type":"attach"} message within ${ms} ms`, { reason: 'StartTimeout' }),
+          ).body,
+        });
         this.#ended = true;
         this.ws.close(1008, 'no start message in time');
       }, ms);

@@ -47,6 +47,9 @@ export class StreamDropped extends RemoteMediaError {
 /** A session's WebSocket closed before its outputs ended. */
 export function webSocketClosedError(code: number, reason: string): RemoteMediaError {
   // 1009: a message passed the server's size limit (`maxBodyBytes`).
-  if (code === 1009) return new RemoteMediaError(Code.ResourceExhausted, `a message exceeded the server's WebSocket message size limit (${reason || 'close code 1009'})`, { reason: PAYLOAD_TOO_LARGE });
+  if (code === 1009)
+    return new RemoteMediaError(Code.ResourceExhausted, `a message exceeded the server's WebSocket message size limit (${reason || 'close code 1009'})`, {
+      reason: PAYLOAD_TOO_LARGE,
+    });
   return new RemoteMediaError(Code.Unavailable, `WebSocket connection closed before the outputs ended (code ${code})`);
 }

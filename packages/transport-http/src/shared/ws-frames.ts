@@ -5,7 +5,15 @@
  * with the payload field left out, so audio costs no base64.
  */
 import { Code, RemoteMediaError, type TransportData } from '@remotemedia/runtime-core';
-import { PAYLOAD_FIELDS, type TransportDataJson, bytesToFloat32, float32ToBytes, transportDataFromJson, transportDataToJson, validateRuntimeData } from '@remotemedia/runtime-core/kit';
+import {
+  PAYLOAD_FIELDS,
+  type TransportDataJson,
+  bytesToFloat32,
+  float32ToBytes,
+  transportDataFromJson,
+  transportDataToJson,
+  validateRuntimeData,
+} from '@remotemedia/runtime-core/kit';
 import type { ErrorBody } from './http-errors.js';
 
 /** Client -> server. */
@@ -95,7 +103,11 @@ export function decodeMessage(frame: Frame): ClientMessage | ServerMessage {
 export function checkClientMessage(msg: ClientMessage | ServerMessage): ClientMessage {
   const m = msg as unknown as Record<string, unknown>;
   const field = (name: string, ok: boolean, expected: string) => {
-    if (!ok) throw new RemoteMediaError(Code.InvalidArgument, `${String(m.type)} message: "${name}" must be ${expected}`, { reason: 'BadFrame', details: [{ path: name, message: `expected ${expected}` }] });
+    if (!ok)
+      throw new RemoteMediaError(Code.InvalidArgument, `${String(m.type)} message: "${name}" must be ${expected}`, {
+        reason: 'BadFrame',
+        details: [{ path: name, message: `expected ${expected}` }],
+      });
   };
   switch (m.type) {
     case 'start':
@@ -114,7 +126,11 @@ export function checkClientMessage(msg: ClientMessage | ServerMessage): ClientMe
     case 'end':
       break;
     default:
-      throw new RemoteMediaError(Code.InvalidArgument, `unknown message type ${JSON.stringify(String(m.type).slice(0, 40))}; a client sends start, attach, input, end or close`, { reason: 'BadFrame', details: [{ path: 'type', message: 'unknown message type' }] });
+      throw new RemoteMediaError(
+        Code.InvalidArgument,
+        `unknown message type ${JSON.stringify(String(m.type).slice(0, 40))}; a client sends start, attach, input, end or close`,
+        { reason: 'BadFrame', details: [{ path: 'type', message: 'unknown message type' }] },
+      );
   }
   return msg as ClientMessage;
 }
@@ -132,7 +148,8 @@ function parseJson(text: string): Record<string, unknown> {
   } catch (error) {
     throw bad(`message is not valid JSON: ${(error as Error).message}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string') throw bad('message must be a JSON object with a string "type"');
+  if (!value || typeof value !== 'object' || Array.isArray(value) || typeof (value as { type?: unknown }).type !== 'string')
+    throw bad('message must be a JSON object with a string "type"');
   return value as Record<string, unknown>;
 }
 

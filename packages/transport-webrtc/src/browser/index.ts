@@ -62,7 +62,14 @@ export async function connectPipeline(options: BrowserSessionOptions): Promise<B
 
     await pc.setLocalDescription(await pc.createOffer());
     await iceGatheringComplete(pc, 3000);
-    const answer = await sig.offer({ sdp: pc.localDescription!.sdp, ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : manifestChoice(options.manifest as never)), request_id: crypto.randomUUID() }, options.signal);
+    const answer = await sig.offer(
+      {
+        sdp: pc.localDescription!.sdp,
+        ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : manifestChoice(options.manifest as never)),
+        request_id: crypto.randomUUID(),
+      },
+      options.signal,
+    );
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     await channelsOpen([data, control], options.connectTimeoutMs ?? 15_000, options.signal);
 
@@ -77,7 +84,10 @@ export async function connectPipeline(options: BrowserSessionOptions): Promise<B
     });
     data.addEventListener('message', (e) => e.data instanceof ArrayBuffer && session.onDataMessage(new Uint8Array(e.data)));
     control.addEventListener('message', (e) => session.onControlMessage(typeof e.data === 'string' ? e.data : new Uint8Array(e.data as ArrayBuffer)));
-    pc.addEventListener('connectionstatechange', () => (pc.connectionState === 'failed' || pc.connectionState === 'closed') && session.onFailure(peerClosedError(`session ${answer.session_id}`)));
+    pc.addEventListener(
+      'connectionstatechange',
+      () => (pc.connectionState === 'failed' || pc.connectionState === 'closed') && session.onFailure(peerClosedError(`session ${answer.session_id}`)),
+    );
     void sig.closed.then((e) => session.onFailure(e));
     return Object.assign(session, {
       peerConnection: pc,

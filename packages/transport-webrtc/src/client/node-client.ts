@@ -1,4 +1,15 @@
-import { type AudioData, type CallOptions, Code, type HealthStatus, type ManifestSource, type PipelineClient, RemoteMediaError, type RuntimeData, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
+import {
+  type AudioData,
+  type CallOptions,
+  Code,
+  type HealthStatus,
+  type ManifestSource,
+  type PipelineClient,
+  RemoteMediaError,
+  type RuntimeData,
+  type StreamSession,
+  type TransportData,
+} from '@remotemedia/runtime-core';
 import { BoundedQueue, abortError, callSignal } from '@remotemedia/runtime-core/kit';
 import type { RTCDataChannel } from 'werift';
 import WebSocket from 'ws';

@@ -34,7 +34,8 @@ export class MonoConverter {
   convert(audio: AudioData): Float32Array {
     const mono = mixDown(audio.samples, audio.channels);
     if (audio.sampleRate === this.rate) return mono;
-    if (this.#resampler?.inputRate !== audio.sampleRate) this.#resampler = createResampler({ inputRate: audio.sampleRate, outputRate: this.rate, quality: 'medium' });
+    if (this.#resampler?.inputRate !== audio.sampleRate)
+      this.#resampler = createResampler({ inputRate: audio.sampleRate, outputRate: this.rate, quality: 'medium' });
     return this.#resampler.process(mono);
   }
 

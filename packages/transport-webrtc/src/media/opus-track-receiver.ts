@@ -29,7 +29,14 @@ export class OpusTrackReceiver {
     // RTP clocks start at a random value: report time since the stream's first packet.
     this.#firstTimestamp ??= packet.header.timestamp;
     const elapsed = (packet.header.timestamp - this.#firstTimestamp) >>> 0;
-    this.onAudio({ kind: 'audio', samples, sampleRate: OPUS_SAMPLE_RATE, channels: 1, timestampUs: Math.round((elapsed / OPUS_SAMPLE_RATE) * 1e6), streamId: this.streamId });
+    this.onAudio({
+      kind: 'audio',
+      samples,
+      sampleRate: OPUS_SAMPLE_RATE,
+      channels: 1,
+      timestampUs: Math.round((elapsed / OPUS_SAMPLE_RATE) * 1e6),
+      streamId: this.streamId,
+    });
   }
 
   close(): void {

@@ -70,10 +70,13 @@ export class OpusTrackSender {
     }
     while (this.#queue.length && this.#nextSendAt <= performance.now() + 1) this.#sendOne();
     if (this.#queue.length) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#drain();
-      }, Math.max(0, this.#nextSendAt - performance.now()));
+      this.#timer = setTimeout(
+        () => {
+          this.#timer = undefined;
+          this.#drain();
+        },
+        Math.max(0, this.#nextSendAt - performance.now()),
+      );
     }
   }
 

@@ -63,13 +63,15 @@ export function createPeerConnection(options: IceOptions): RTCPeerConnection {
   if (!hosts?.length) return trackIceTransports(new RTCPeerConnection({ iceServers: options.iceServers ?? [] }));
   const allowed = hostFilter(hosts);
   const ipv4 = hosts.find((h) => !h.includes(':'));
-  return trackIceTransports(new RTCPeerConnection({
-    iceServers: options.iceServers ?? [],
-    iceAdditionalHostAddresses: hosts,
-    ...(ipv4 ? { iceInterfaceAddresses: { udp4: ipv4 } } : {}),
-    iceUseIpv6: hosts.some((h) => h.includes(':')),
-    iceFilterCandidatePair: (pair) => allowed(pair.localCandidate.host) && allowed(pair.remoteCandidate.host),
-  }));
+  return trackIceTransports(
+    new RTCPeerConnection({
+      iceServers: options.iceServers ?? [],
+      iceAdditionalHostAddresses: hosts,
+      ...(ipv4 ? { iceInterfaceAddresses: { udp4: ipv4 } } : {}),
+      iceUseIpv6: hosts.some((h) => h.includes(':')),
+      iceFilterCandidatePair: (pair) => allowed(pair.localCandidate.host) && allowed(pair.remoteCandidate.host),
+    }),
+  );
 }
 
 export function hostFilter(hosts: readonly string[] | undefined): (address: string) => boolean {

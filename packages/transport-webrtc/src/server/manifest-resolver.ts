@@ -16,26 +16,43 @@ export interface ManifestChoice {
 /** Picks the manifest an offer asked for: by name from `pipelineDir`, or inline if allowed. */
 export async function resolveManifestChoice(
   choice: ManifestChoice,
-  config: { pipelineDir?: string; pipelines?: Readonly<Record<string, ManifestSource>> | { get(name: string): ManifestSource | undefined; names(): string[] }; allowInlineManifests: boolean },
+  config: {
+    pipelineDir?: string;
+    pipelines?: Readonly<Record<string, ManifestSource>> | { get(name: string): ManifestSource | undefined; names(): string[] };
+    allowInlineManifests: boolean;
+  },
 ): Promise<ManifestSource> {
   if (choice.pipeline !== undefined && choice.manifest !== undefined) {
-    throw new RemoteMediaError(Code.InvalidArgument, 'give either "pipeline" (a name) or "manifest" (inline), not both', { details: [{ path: 'params.pipeline', message: 'conflicts with params.manifest' }] });
+    throw new RemoteMediaError(Code.InvalidArgument, 'give either "pipeline" (a name) or "manifest" (inline), not both', {
+      details: [{ path: 'params.pipeline', message: 'conflicts with params.manifest' }],
+    });
   }
   if (choice.manifest !== undefined) {
     if (!config.allowInlineManifests) {
-      throw new RemoteMediaError(Code.PermissionDenied, 'this server does not accept inline manifests; choose one of its pipelines by name with "pipeline"', { reason: 'InlineManifestDisabled' });
+      throw new RemoteMediaError(Code.PermissionDenied, 'this server does not accept inline manifests; choose one of its pipelines by name with "pipeline"', {
+        reason: 'InlineManifestDisabled',
+      });
     }
     return choice.manifest as ManifestSource;
   }
   if (choice.pipeline === undefined) {
-    throw new RemoteMediaError(Code.InvalidArgument, 'the offer names no pipeline: give "pipeline" (a name) or "manifest" (inline)', { details: [{ path: 'params.pipeline', message: 'required' }] });
+    throw new RemoteMediaError(Code.InvalidArgument, 'the offer names no pipeline: give "pipeline" (a name) or "manifest" (inline)', {
+      details: [{ path: 'params.pipeline', message: 'required' }],
+    });
   }
   if (!NAME.test(choice.pipeline)) {
-    throw new RemoteMediaError(Code.InvalidArgument, `invalid pipeline name ${JSON.stringify(choice.pipeline)}: use letters, digits, "_", "." and "-"`, { details: [{ path: 'params.pipeline', message: 'invalid name' }] });
+    throw new RemoteMediaError(Code.InvalidArgument, `invalid pipeline name ${JSON.stringify(choice.pipeline)}: use letters, digits, "_", "." and "-"`, {
+      details: [{ path: 'params.pipeline', message: 'invalid name' }],
+    });
   }
   if (config.pipelines) {
     const source = config.pipelines;
-    const found = typeof source.get === 'function' && typeof source.names === 'function' ? (source as { get(name: string): ManifestSource | undefined }).get(choice.pipeline) : Object.hasOwn(source, choice.pipeline) ? (source as Record<string, ManifestSource>)[choice.pipeline] : undefined;
+    const found =
+      typeof source.get === 'function' && typeof source.names === 'function'
+        ? (source as { get(name: string): ManifestSource | undefined }).get(choice.pipeline)
+        : Object.hasOwn(source, choice.pipeline)
+          ? (source as Record<string, ManifestSource>)[choice.pipeline]
+          : undefined;
     if (found !== undefined) return found;
     if (!config.pipelineDir) throw new RemoteMediaError(Code.NotFound, `no pipeline named "${choice.pipeline}" on this server`, { reason: 'PipelineNotFound' });
   }

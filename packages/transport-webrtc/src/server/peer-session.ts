@@ -1,4 +1,12 @@
-import { Code, type ManifestSource, type NodeLogger, type PipelineTransport, RemoteMediaError, type StreamSession, type TransportData } from '@remotemedia/runtime-core';
+import {
+  Code,
+  type ManifestSource,
+  type NodeLogger,
+  type PipelineTransport,
+  RemoteMediaError,
+  type StreamSession,
+  type TransportData,
+} from '@remotemedia/runtime-core';
 import type { RTCDataChannel, RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import { toRemoteMediaError } from '../errors.js';
 import { OpusTrackReceiver } from '../media/opus-track-receiver.js';
@@ -109,7 +117,14 @@ export class PeerSession {
       this.#audioOut = new OpusTrackSender((rtp) => audio.sender.sendRtp(rtp));
     }
     await pc.setLocalDescription(await pc.createAnswer());
-    this.#timers.push(setTimeout(() => pc.connectionState !== 'connected' && void this.close('connect timeout', new RemoteMediaError(Code.DeadlineExceeded, `peer did not connect within ${this.#o.connectTimeoutMs} ms`)), this.#o.connectTimeoutMs));
+    this.#timers.push(
+      setTimeout(
+        () =>
+          pc.connectionState !== 'connected' &&
+          void this.close('connect timeout', new RemoteMediaError(Code.DeadlineExceeded, `peer did not connect within ${this.#o.connectTimeoutMs} ms`)),
+        this.#o.connectTimeoutMs,
+      ),
+    );
     void this.#pumpOutputs();
     return localSdpWithCandidates(pc, this.#o);
   }
@@ -141,10 +156,12 @@ export class PeerSession {
       }
       this.#queuedFrames++;
       this.#queuedFrameBytes += message.byteLength;
-      this.#inputs = this.#inputs.then(() => this.#onFrame(message)).finally(() => {
-        this.#queuedFrames--;
-        this.#queuedFrameBytes -= message.byteLength;
-      });
+      this.#inputs = this.#inputs
+        .then(() => this.#onFrame(message))
+        .finally(() => {
+          this.#queuedFrames--;
+          this.#queuedFrameBytes -= message.byteLength;
+        });
     });
   }
 
@@ -224,7 +241,9 @@ export class PeerSession {
           await data.bufferedAmountLow.asPromise(SLOW_READER_MS).catch(() => {});
           // A peer that does not read its outputs is not buffered for without bound.
           if (data.bufferedAmount > HIGH_WATER_BYTES && !this.#closed) {
-            throw new RemoteMediaError(Code.ResourceExhausted, `the peer left ${data.bufferedAmount} bytes of outputs unread for ${SLOW_READER_MS} ms`, { reason: 'SlowReader' });
+            throw new RemoteMediaError(Code.ResourceExhausted, `the peer left ${data.bufferedAmount} bytes of outputs unread for ${SLOW_READER_MS} ms`, {
+              reason: 'SlowReader',
+            });
           }
         }
         if (this.#closed || data.readyState !== 'open') return;

@@ -68,14 +68,17 @@ export interface WebRtcServerOptions extends IceOptions {
   keepAliveTimeoutMs?: number;
 }
 
-export type ResolvedServerOptions = Required<Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'maxSessions' | 'bindAddress' | 'iceServers' | 'iceHostAddresses'>> &
+export type ResolvedServerOptions = Required<
+  Omit<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'maxSessions' | 'bindAddress' | 'iceServers' | 'iceHostAddresses'>
+> &
   Pick<WebRtcServerOptions, 'httpServer' | 'pipelineDir' | 'pipelines' | 'iceServers' | 'iceHostAddresses'>;
 
 const silent: NodeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function resolveServerOptions(options: WebRtcServerOptions): ResolvedServerOptions {
   const bind = options.bindAddress === undefined ? undefined : /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(options.bindAddress.trim());
-  if (options.bindAddress !== undefined && (!bind || Number(bind[3]) > 65535)) throw new Error(`invalid bindAddress "${options.bindAddress}": expected host:port, e.g. 127.0.0.1:8088`);
+  if (options.bindAddress !== undefined && (!bind || Number(bind[3]) > 65535))
+    throw new Error(`invalid bindAddress "${options.bindAddress}": expected host:port, e.g. 127.0.0.1:8088`);
   const o = bind ? { ...options, host: bind[1] ?? (bind[2] || '0.0.0.0'), port: Number(bind[3]) } : options;
   const host = o.host ?? '127.0.0.1';
   // A server listening on loopback only serves this host: keep ICE on loopback too.

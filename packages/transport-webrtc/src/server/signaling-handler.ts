@@ -40,7 +40,9 @@ const schemas = {
       request_id: z.string().max(128).optional(),
     })
     .strict(),
-  [SignalingMethod.Disconnect]: z.object({ session_id: z.string().max(128).optional(), reason: z.string().max(256).optional(), to: z.string().max(128).optional() }).strict(),
+  [SignalingMethod.Disconnect]: z
+    .object({ session_id: z.string().max(128).optional(), reason: z.string().max(256).optional(), to: z.string().max(128).optional() })
+    .strict(),
   [SignalingMethod.List]: z.object({}).strict(),
   [SignalingMethod.Health]: z.object({}).strict(),
 } as const;
@@ -48,7 +50,11 @@ type Params<M extends keyof typeof schemas> = z.output<(typeof schemas)[M]>;
 
 /** What a signaling connection needs from the server. */
 export interface SignalingHost {
-  announce(conn: SignalingPeer, peerId: string | undefined, info: { capabilities: string[]; userData?: Record<string, unknown> }): { peerId: string; peersCount: number };
+  announce(
+    conn: SignalingPeer,
+    peerId: string | undefined,
+    info: { capabilities: string[]; userData?: Record<string, unknown> },
+  ): { peerId: string; peersCount: number };
   openSession(conn: SignalingPeer, params: Params<'peer.offer'>): Promise<{ session: PeerSession; answerSdp: string }>;
   session(id: string): PeerSession | undefined;
   listPeers(): Array<{ peer_id: string; capabilities: string[]; sessions: number }>;
@@ -66,13 +72,19 @@ function parse<M extends keyof typeof schemas>(method: M, params: unknown): Para
   const result = schemas[method].safeParse(params ?? {});
   if (result.success) return result.data as Params<M>;
   const details = result.error.issues.map((i) => ({ path: ['params', ...i.path].join('.'), message: i.message }));
-  throw rpcFailure(RpcErrorCode.InvalidParams, new RemoteMediaError(Code.InvalidArgument, `invalid params for ${method}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details }));
+  throw rpcFailure(
+    RpcErrorCode.InvalidParams,
+    new RemoteMediaError(Code.InvalidArgument, `invalid params for ${method}: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, { details }),
+  );
 }
 
 /** Dispatches one JSON-RPC request of a signaling connection. */
 export async function handleSignalingRequest(host: SignalingHost, conn: SignalingPeer, method: string, raw: unknown): Promise<unknown> {
   if (!(method in schemas)) {
-    throw rpcFailure(RpcErrorCode.MethodNotFound, new RemoteMediaError(Code.Unimplemented, `method not found: ${method}; supported: ${Object.keys(schemas).join(', ')}`));
+    throw rpcFailure(
+      RpcErrorCode.MethodNotFound,
+      new RemoteMediaError(Code.Unimplemented, `method not found: ${method}; supported: ${Object.keys(schemas).join(', ')}`),
+    );
   }
   if (method === SignalingMethod.Health) {
     parse(method, raw);
@@ -80,17 +92,35 @@ export async function handleSignalingRequest(host: SignalingHost, conn: Signalin
   }
   if (method === SignalingMethod.Announce) {
     const p = parse(method, raw);
-    if (conn.peerId) throw rpcFailure(RpcErrorCode.InvalidRequest, new RemoteMediaError(Code.FailedPrecondition, `this connection already announced itself as ${conn.peerId}`));
-    const { peerId: id, peersCount } = host.announce(conn, p.peer_id, { capabilities: p.capabilities ?? ['audio', 'data'], ...(p.user_data ? { userData: p.user_data } : {}) });
+    if (conn.peerId)
+      throw rpcFailure(
+        RpcErrorCode.InvalidRequest,
+        new RemoteMediaError(Code.FailedPrecondition, `this connection already announced itself as ${conn.peerId}`),
+      );
+    const { peerId: id, peersCount } = host.announce(conn, p.peer_id, {
+      capabilities: p.capabilities ?? ['audio', 'data'],
+      ...(p.user_data ? { userData: p.user_data } : {}),
+    });
     const result: AnnounceResult = { peer_id: id, server_peer_id: SERVER_PEER_ID, peers_count: peersCount, ice_servers: host.iceServers };
     return result;
   }
-  if (!conn.peerId) throw rpcFailure(RpcErrorCode.NotAnnounced, new RemoteMediaError(Code.FailedPrecondition, `call ${SignalingMethod.Announce} before ${method}`));
+  if (!conn.peerId)
+    throw rpcFailure(RpcErrorCode.NotAnnounced, new RemoteMediaError(Code.FailedPrecondition, `call ${SignalingMethod.Announce} before ${method}`));
   switch (method) {
     case SignalingMethod.Offer: {
       const p = parse(method, raw);
-      if (p.to !== SERVER_PEER_ID) throw rpcFailure(RpcErrorCode.PeerNotFound, new RemoteMediaError(Code.NotFound, `peer "${p.to}" does not take offers; send offers to "${SERVER_PEER_ID}"`));
-      if (!looksLikeSdp(p.sdp)) throw rpcFailure(RpcErrorCode.OfferInvalid, new RemoteMediaError(Code.InvalidArgument, 'params.sdp is not an SDP offer (expected "v=0" and at least one m= line)', { details: [{ path: 'params.sdp', message: 'not SDP' }] }));
+      if (p.to !== SERVER_PEER_ID)
+        throw rpcFailure(
+          RpcErrorCode.PeerNotFound,
+          new RemoteMediaError(Code.NotFound, `peer "${p.to}" does not take offers; send offers to "${SERVER_PEER_ID}"`),
+        );
+      if (!looksLikeSdp(p.sdp))
+        throw rpcFailure(
+          RpcErrorCode.OfferInvalid,
+          new RemoteMediaError(Code.InvalidArgument, 'params.sdp is not an SDP offer (expected "v=0" and at least one m= line)', {
+            details: [{ path: 'params.sdp', message: 'not SDP' }],
+          }),
+        );
       const { session, answerSdp } = await host.openSession(conn, p);
       const result: OfferResult = { type: 'answer', sdp: answerSdp, session_id: session.id, ...(p.request_id ? { request_id: p.request_id } : {}) };
       return result;
@@ -98,18 +128,27 @@ export async function handleSignalingRequest(host: SignalingHost, conn: Signalin
     case SignalingMethod.IceCandidate: {
       const p = parse(method, raw);
       const session = host.session(p.session_id);
-      if (!session || session.ownerPeerId !== conn.peerId) throw rpcFailure(RpcErrorCode.PeerNotFound, new RemoteMediaError(Code.NotFound, `no session ${p.session_id} of this peer`));
+      if (!session || session.ownerPeerId !== conn.peerId)
+        throw rpcFailure(RpcErrorCode.PeerNotFound, new RemoteMediaError(Code.NotFound, `no session ${p.session_id} of this peer`));
       try {
-        await session.addIceCandidate({ candidate: p.candidate, ...(p.sdp_mid !== undefined ? { sdpMid: p.sdp_mid } : {}), ...(p.sdp_m_line_index !== undefined ? { sdpMLineIndex: p.sdp_m_line_index } : {}) });
+        await session.addIceCandidate({
+          candidate: p.candidate,
+          ...(p.sdp_mid !== undefined ? { sdpMid: p.sdp_mid } : {}),
+          ...(p.sdp_m_line_index !== undefined ? { sdpMLineIndex: p.sdp_m_line_index } : {}),
+        });
       } catch (error) {
-        throw rpcFailure(RpcErrorCode.IceCandidateInvalid, new RemoteMediaError(Code.InvalidArgument, `ICE candidate rejected: ${(error as Error).message}`, { cause: error }));
+        throw rpcFailure(
+          RpcErrorCode.IceCandidateInvalid,
+          new RemoteMediaError(Code.InvalidArgument, `ICE candidate rejected: ${(error as Error).message}`, { cause: error }),
+        );
       }
       return { accepted: true };
     }
     case SignalingMethod.Disconnect: {
       const p = parse(method, raw);
       const targets = p.session_id ? [...conn.sessions].filter((s) => s.id === p.session_id) : [...conn.sessions];
-      if (p.session_id && targets.length === 0) throw rpcFailure(RpcErrorCode.PeerNotFound, new RemoteMediaError(Code.NotFound, `no session ${p.session_id} of this peer`));
+      if (p.session_id && targets.length === 0)
+        throw rpcFailure(RpcErrorCode.PeerNotFound, new RemoteMediaError(Code.NotFound, `no session ${p.session_id} of this peer`));
       await Promise.all(targets.map((s) => s.close(p.reason ?? 'peer.disconnect')));
       return { disconnected: targets.length };
     }

@@ -58,13 +58,22 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     sessions.delete(session.id);
     const owner = peers.get(session.ownerPeerId);
     owner?.sessions.delete(session);
-    owner?.notify(SignalingNotification.SessionClosed, { session_id: session.id, reason, ...(error ? { error: { code: error.toJSON().code, message: error.rawMessage } } : {}) });
+    owner?.notify(SignalingNotification.SessionClosed, {
+      session_id: session.id,
+      reason,
+      ...(error ? { error: { code: error.toJSON().code, message: error.rawMessage } } : {}),
+    });
     o.logger.debug('webrtc session closed', { sessionId: session.id, reason });
   };
 
-  async function openSession(ownerPeerId: string, offerSdp: string, choice: { pipeline?: string; manifest?: unknown }): Promise<{ session: PeerSession; answerSdp: string }> {
+  async function openSession(
+    ownerPeerId: string,
+    offerSdp: string,
+    choice: { pipeline?: string; manifest?: unknown },
+  ): Promise<{ session: PeerSession; answerSdp: string }> {
     if (closing) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down', { reason: 'ShuttingDown' });
-    if (sessions.size + opening >= o.maxPeers) throw new RemoteMediaError(Code.ResourceExhausted, `peer limit reached: maxPeers=${o.maxPeers} connections are open`, { reason: 'LimitExceeded' });
+    if (sessions.size + opening >= o.maxPeers)
+      throw new RemoteMediaError(Code.ResourceExhausted, `peer limit reached: maxPeers=${o.maxPeers} connections are open`, { reason: 'LimitExceeded' });
     opening++;
     try {
       const manifest = await resolveManifestChoice(choice, o);
@@ -88,19 +97,27 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
       const id = requested ?? `peer-${++peerCounter}-${crypto.randomUUID().slice(0, 8)}`;
       if (id === SERVER_PEER_ID || peers.has(id)) throw new RemoteMediaError(Code.AlreadyExists, `peer id "${id}" is already registered`);
       conn.peerId = id;
-      for (const other of peers.values()) other.notify(SignalingNotification.Announced, { peer_id: id, capabilities: info.capabilities, ...(info.userData ? { user_data: info.userData } : {}) });
+      for (const other of peers.values())
+        other.notify(SignalingNotification.Announced, { peer_id: id, capabilities: info.capabilities, ...(info.userData ? { user_data: info.userData } : {}) });
       peers.set(id, Object.assign(conn, { capabilities: info.capabilities }));
       return { peerId: id, peersCount: peers.size + 1 };
     },
     async openSession(conn, params) {
-      const accepted = await openSession(conn.peerId!, params.sdp, { ...(params.pipeline !== undefined ? { pipeline: params.pipeline } : {}), ...(params.manifest !== undefined ? { manifest: params.manifest } : {}) });
+      const accepted = await openSession(conn.peerId!, params.sdp, {
+        ...(params.pipeline !== undefined ? { pipeline: params.pipeline } : {}),
+        ...(params.manifest !== undefined ? { manifest: params.manifest } : {}),
+      });
       conn.sessions.add(accepted.session);
       return accepted;
     },
     session: (id) => sessions.get(id),
     listPeers: () => [
       { peer_id: SERVER_PEER_ID, capabilities: ['audio', 'data'], sessions: sessions.size },
-      ...[...peers.values()].map((p) => ({ peer_id: p.peerId!, capabilities: (p as SignalingPeer & { capabilities?: string[] }).capabilities ?? [], sessions: p.sessions.size })),
+      ...[...peers.values()].map((p) => ({
+        peer_id: p.peerId!,
+        capabilities: (p as SignalingPeer & { capabilities?: string[] }).capabilities ?? [],
+        sessions: p.sessions.size,
+      })),
     ],
   };
 
@@ -117,7 +134,9 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
         rpc.notify(method, params);
       },
     };
-    const rpc = new JsonRpcPeer({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) }, (method, params) => handleSignalingRequest(host, conn, method, params));
+    const rpc = new JsonRpcPeer({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) }, (method, params) =>
+      handleSignalingRequest(host, conn, method, params),
+    );
     // Backpressure on everything the connection makes us write, answers to invalid frames included:
     // stop reading while SIGNALING_MAX_PENDING requests are unanswered or the send buffer is full.
     let pending = 0;
@@ -151,7 +170,10 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     });
     ws.on('error', () => ws.terminate());
     // A connection that never announces would hold one of maxSignalingConnections for good.
-    const announceTimer = setTimeout(() => conn.peerId === undefined && ws.close(1008, `no ${SignalingMethod.Announce} within ${o.announceTimeoutMs} ms`), o.announceTimeoutMs);
+    const announceTimer = setTimeout(
+      () => conn.peerId === undefined && ws.close(1008, `no ${SignalingMethod.Announce} within ${o.announceTimeoutMs} ms`),
+      o.announceTimeoutMs,
+    );
     announceTimer.unref();
     ws.once('close', () => clearTimeout(announceTimer));
   };
@@ -163,13 +185,19 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
       // Left to a host server that handles upgrades itself; otherwise nobody would answer, and the
       // socket would stay open for good.
       if (!o.httpServer || http.listenerCount('upgrade') <= 1) {
-        refuseUpgrade(socket, path === undefined ? malformedTarget(req) : new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; signaling is at ${o.signalingPath}`));
+        refuseUpgrade(
+          socket,
+          path === undefined
+            ? malformedTarget(req)
+            : new RemoteMediaError(Code.NotFound, `no WebSocket endpoint at ${path.slice(0, 200)}; signaling is at ${o.signalingPath}`),
+        );
       }
       return;
     }
     try {
       if (closing) throw new RemoteMediaError(Code.Unavailable, 'server is shutting down');
-      if (sockets.size >= o.maxSignalingConnections) throw new RemoteMediaError(Code.ResourceExhausted, `signaling connection limit reached (${o.maxSignalingConnections})`);
+      if (sockets.size >= o.maxSignalingConnections)
+        throw new RemoteMediaError(Code.ResourceExhausted, `signaling connection limit reached (${o.maxSignalingConnections})`);
       checkRequestAuth(req, o.authTokens);
       wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket));
     } catch (error) {
@@ -202,7 +230,10 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
         connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.min(...[o.headersTimeoutMs, o.requestTimeoutMs].filter((t) => t > 0), 2000) / 2)),
       },
       (req, res) => {
-        onRequest(req, res).then((handled) => handled || sendError(res, new RemoteMediaError(Code.NotFound, `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`)), failed(res));
+        onRequest(req, res).then(
+          (handled) => handled || sendError(res, new RemoteMediaError(Code.NotFound, `no route ${req.method} ${(req.url ?? '').slice(0, 200)}`)),
+          failed(res),
+        );
       },
     );
   if (o.httpServer) {
@@ -222,7 +253,11 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
         error.code === 'HPE_HEADER_OVERFLOW'
           ? new RemoteMediaError(Code.ResourceExhausted, 'request headers too large', { reason: 'HeadersTooLarge' })
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? new RemoteMediaError(Code.DeadlineExceeded, `request not received in time (headers within ${o.headersTimeoutMs} ms, all within ${o.requestTimeoutMs} ms)`, { reason: 'RequestTimeout' })
+            ? new RemoteMediaError(
+                Code.DeadlineExceeded,
+                `request not received in time (headers within ${o.headersTimeoutMs} ms, all within ${o.requestTimeoutMs} ms)`,
+                { reason: 'RequestTimeout' },
+              )
             : new RemoteMediaError(Code.InvalidArgument, `malformed HTTP request (${error.code ?? error.message})`, { reason: 'MalformedRequest' });
       refuseUpgrade(socket, e, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400);
     });
@@ -244,7 +279,8 @@ export async function createWebRtcServer(options: WebRtcServerOptions): Promise<
     async close(closeOptions) {
       closing = true;
       const graceMs = closeOptions?.graceMs ?? 0;
-      for (const until = Date.now() + graceMs; sessions.size > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+      for (const until = Date.now() + graceMs; sessions.size > 0 && Date.now() < until;)
+        await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
       await Promise.allSettled([...sessions.values()].map((s) => s.close('server closed')));
       for (const ws of sockets) ws.terminate();
       wss.close();
@@ -274,7 +310,10 @@ function requestPath(req: IncomingMessage): string | undefined {
 }
 
 function malformedTarget(req: IncomingMessage): RemoteMediaError {
-  return new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, { details: [{ path: 'url', message: 'not a valid path or URL' }], reason: 'MalformedRequestTarget' });
+  return new RemoteMediaError(Code.InvalidArgument, `malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))}`, {
+    details: [{ path: 'url', message: 'not a valid path or URL' }],
+    reason: 'MalformedRequestTarget',
+  });
 }
 
 /** Answers `{error}` with the error's status; true (the request is handled). */

@@ -31,10 +31,14 @@ export async function handleWhipRequest(host: WhipHost, req: IncomingMessage, re
       const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
       if (type !== 'application/sdp') throw new RemoteMediaError(Code.InvalidArgument, `expected Content-Type application/sdp, got "${type || 'none'}"`);
       const offer = await readBody(req);
-      if (!looksLikeSdp(offer)) throw new RemoteMediaError(Code.InvalidArgument, 'the request body is not an SDP offer (expected "v=0" and at least one m= line)');
+      if (!looksLikeSdp(offer))
+        throw new RemoteMediaError(Code.InvalidArgument, 'the request body is not an SDP offer (expected "v=0" and at least one m= line)');
       const pipeline = url.searchParams.get('pipeline') ?? undefined;
       const manifestText = url.searchParams.get('manifest') ?? undefined;
-      const { session, answerSdp } = await host.openWhipSession(offer, { ...(pipeline ? { pipeline } : {}), ...(manifestText ? { manifest: manifestText } : {}) });
+      const { session, answerSdp } = await host.openWhipSession(offer, {
+        ...(pipeline ? { pipeline } : {}),
+        ...(manifestText ? { manifest: manifestText } : {}),
+      });
       res.writeHead(201, { 'content-type': 'application/sdp', location: `${base}/${session.id}`, 'x-session-id': session.id });
       res.end(answerSdp);
       return true;

@@ -80,13 +80,15 @@ export class ChannelStreamSession extends ClientStreamSession {
     if (this.#endAfter !== undefined) throw new RemoteMediaError(Code.FailedPrecondition, `session ${this.sessionId} has ended`);
     const frame = encodeDataFrame({ item: input, ...(options.nodeId !== undefined ? { nodeId: options.nodeId } : {}) });
     if (this.#t.data.bufferedAmount > HIGH_WATER_BYTES) await this.#t.drained();
-    if (this.#t.data.readyState !== 'open') throw new RemoteMediaError(Code.Unavailable, `session ${this.sessionId}: the data channel is ${this.#t.data.readyState}`);
+    if (this.#t.data.readyState !== 'open')
+      throw new RemoteMediaError(Code.Unavailable, `session ${this.sessionId}: the data channel is ${this.#t.data.readyState}`);
     this.#t.data.send(frame);
     this.#framesSent++;
   }
 
   protected endInput(): void {
-    if (this.#t.control.readyState === 'open' && this.#endAfter === undefined && !this.#error) this.#sendControl({ type: 'end_of_stream', after: this.#framesSent });
+    if (this.#t.control.readyState === 'open' && this.#endAfter === undefined && !this.#error)
+      this.#sendControl({ type: 'end_of_stream', after: this.#framesSent });
   }
 
   protected async closeWire(reason: string): Promise<void> {

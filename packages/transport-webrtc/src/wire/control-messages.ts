@@ -11,15 +11,11 @@ export const CONTROL_CHANNEL_LABEL = 'remotemedia-control';
  */
 export type ClientControl =
   /** A ControlMessage applied after `after` data frames, or at once when `after` is absent. */
-  | { type: 'control'; after?: number; control: ControlMessage }
-  | { type: 'end_of_stream'; after: number }
-  | { type: 'close'; reason?: string };
+  { type: 'control'; after?: number; control: ControlMessage } | { type: 'end_of_stream'; after: number } | { type: 'close'; reason?: string };
 
 /** Server -> client. `outputs` counts the data frames the server sent before this message. */
 export type ServerControl =
-  | { type: 'ready'; sessionId: string }
-  | { type: 'end'; outputs: number }
-  | { type: 'error'; outputs: number; error: RemoteMediaErrorJson };
+  { type: 'ready'; sessionId: string } | { type: 'end'; outputs: number } | { type: 'error'; outputs: number; error: RemoteMediaErrorJson };
 
 const CONTROL_TYPES = new Set(['interrupt', 'cancel', 'flush', 'batch_hint', 'deadline', 'end_of_stream']);
 const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -52,7 +48,10 @@ export function parseClientControl(text: string | Uint8Array): ClientControl {
     case 'close':
       return typeof m.reason === 'string' ? { type: 'close', reason: m.reason } : { type: 'close' };
     default:
-      throw new RemoteMediaError(Code.InvalidArgument, `control channel: unknown message type ${JSON.stringify(m.type)}; expected control, end_of_stream or close`);
+      throw new RemoteMediaError(
+        Code.InvalidArgument,
+        `control channel: unknown message type ${JSON.stringify(m.type)}; expected control, end_of_stream or close`,
+      );
   }
 }
 
@@ -60,6 +59,7 @@ export function parseServerControl(text: string | Uint8Array): ServerControl {
   const m = parseJson(text, 'control channel');
   if (m.type === 'ready' && typeof m.sessionId === 'string') return { type: 'ready', sessionId: m.sessionId };
   if (m.type === 'end' && count(m.outputs)) return { type: 'end', outputs: m.outputs };
-  if (m.type === 'error' && count(m.outputs) && m.error && typeof m.error === 'object') return { type: 'error', outputs: m.outputs, error: m.error as RemoteMediaErrorJson };
+  if (m.type === 'error' && count(m.outputs) && m.error && typeof m.error === 'object')
+    return { type: 'error', outputs: m.outputs, error: m.error as RemoteMediaErrorJson };
   throw new RemoteMediaError(Code.InvalidArgument, `control channel: unexpected server message ${JSON.stringify(m).slice(0, 200)}`);
 }

@@ -23,7 +23,10 @@ export function decodeDataFrame(bytes: Uint8Array): DataFrame {
   try {
     chunk = fromBinary(DataChunkSchema, bytes);
   } catch (error) {
-    throw new RemoteMediaError(Code.InvalidArgument, `data-channel message is not a DataChunk: ${(error as Error).message}`, { cause: error, reason: 'MalformedData' });
+    throw new RemoteMediaError(Code.InvalidArgument, `data-channel message is not a DataChunk: ${(error as Error).message}`, {
+      cause: error,
+      reason: 'MalformedData',
+    });
   }
   const item = fromDataChunk(chunk, 'message');
   return chunk.nodeId === undefined ? { item } : { item, nodeId: chunk.nodeId };

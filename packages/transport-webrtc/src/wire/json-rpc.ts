@@ -27,7 +27,13 @@ export function parseRpcMessage(text: string): { request: RpcRequest } | { respo
   const m = value as Record<string, unknown> | null;
   const id = m && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null;
   if (!m || typeof m !== 'object' || Array.isArray(m) || m.jsonrpc !== '2.0') {
-    return { invalid: { jsonrpc: '2.0', id, error: { code: RpcErrorCode.InvalidRequest, message: 'invalid request: expected a JSON object with "jsonrpc": "2.0" (batches are not supported)' } } };
+    return {
+      invalid: {
+        jsonrpc: '2.0',
+        id,
+        error: { code: RpcErrorCode.InvalidRequest, message: 'invalid request: expected a JSON object with "jsonrpc": "2.0" (batches are not supported)' },
+      },
+    };
   }
   if (typeof m.method === 'string') return { request: m as unknown as RpcRequest };
   if (id !== null && ('result' in m || 'error' in m)) return { response: m as unknown as RpcResponse };

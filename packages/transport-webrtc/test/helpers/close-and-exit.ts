@@ -29,6 +29,19 @@ process.stdout.write('closed\n');
 
 setTimeout(() => {
   const handles = (process as unknown as { _getActiveHandles(): Array<{ constructor: { name: string }; address?: () => unknown }> })._getActiveHandles();
-  const described = handles.map((h) => `${h.constructor.name} ${JSON.stringify(typeof h.address === 'function' ? (() => { try { return h.address(); } catch { return null; } })() : null)}`);
+  const described = handles.map(
+    (h) =>
+      `${h.constructor.name} ${JSON.stringify(
+        typeof h.address === 'function'
+          ? (() => {
+              try {
+                return h.address();
+              } catch {
+                return null;
+              }
+            })()
+          : null,
+      )}`,
+  );
   process.stdout.write(`still open: ${described.join('; ')}\n`);
 }, 5000).unref();

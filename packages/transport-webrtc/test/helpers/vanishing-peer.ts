@@ -2,7 +2,10 @@
 import { createWebRtcPipelineClient } from '../../src/index.js';
 
 const client = createWebRtcPipelineClient({ signalingUrl: process.argv[2] });
-const session = await client.openSession({ manifest: { version: 'v1', metadata: { name: 'vanish' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] }, audio: true });
+const session = await client.openSession({
+  manifest: { version: 'v1', metadata: { name: 'vanish' }, nodes: [{ id: 'p', nodeType: 'PassThrough' }] },
+  audio: true,
+});
 await session.send({ kind: 'text', text: 'hello' });
 await session.recv();
 process.stdout.write(`streaming ${session.sessionId}\n`);

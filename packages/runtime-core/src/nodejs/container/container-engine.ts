@@ -40,7 +40,12 @@ export class ContainerEngine {
 
   async runOk(args: readonly string[], what: string, timeoutMs?: number): Promise<string> {
     const r = await this.run(args, timeoutMs);
-    if (r.code !== 0) throw new RemoteMediaError(Code.Unavailable, `${what} failed (${this.kind} exit code ${r.code}): ${r.stderr.trim().slice(-2000) || r.stdout.trim().slice(-2000)}`, { reason: 'ContainerEngineFailed' });
+    if (r.code !== 0)
+      throw new RemoteMediaError(
+        Code.Unavailable,
+        `${what} failed (${this.kind} exit code ${r.code}): ${r.stderr.trim().slice(-2000) || r.stdout.trim().slice(-2000)}`,
+        { reason: 'ContainerEngineFailed' },
+      );
     return r.stdout;
   }
 
@@ -58,13 +63,19 @@ export class ContainerEngine {
   exec(id: string, env: Readonly<Record<string, string>>, command: readonly string[], workdir: string): ChildProcess {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     if (this.kind === 'podman') {
-      return spawn(this.bin, [...this.globalArgs, 'exec', '--preserve-fds', '2', '--workdir', workdir, ...envArgs, id, ...command], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+      return spawn(this.bin, [...this.globalArgs, 'exec', '--preserve-fds', '2', '--workdir', workdir, ...envArgs, id, ...command], {
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      });
     }
     const shim = 'import os,sys\nos.dup2(0,3);os.dup2(1,4);os.dup2(2,1)\nn=os.open("/dev/null",os.O_RDONLY);os.dup2(n,0)\nos.execvp(sys.argv[1],sys.argv[1:])';
     const [python, ...rest] = command;
-    return spawn('/bin/sh', ['-c', 'exec "$@" <&3 >&4', 'sh', this.bin, ...this.globalArgs, 'exec', '-i', '--workdir', workdir, ...envArgs, id, python, '-c', shim, python, ...rest], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-    });
+    return spawn(
+      '/bin/sh',
+      ['-c', 'exec "$@" <&3 >&4', 'sh', this.bin, ...this.globalArgs, 'exec', '-i', '--workdir', workdir, ...envArgs, id, python, '-c', shim, python, ...rest],
+      {
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      },
+    );
   }
 }
 
@@ -110,7 +121,11 @@ async function detect(wanted: string | undefined, ociRuntime: string | undefined
     if (r.code === 0) return engine;
     tried.push(`${bin} info: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300) || `exit code ${r.code}`}`);
   }
-  throw new RemoteMediaError(Code.FailedPrecondition, `no container engine works on this host (${tried.join('; ')}); install Podman with runc (apt-get install podman runc) or run a Docker engine`, {
-    reason: 'ContainerEngineUnavailable',
-  });
+  throw new RemoteMediaError(
+    Code.FailedPrecondition,
+    `no container engine works on this host (${tried.join('; ')}); install Podman with runc (apt-get install podman runc) or run a Docker engine`,
+    {
+      reason: 'ContainerEngineUnavailable',
+    },
+  );
 }

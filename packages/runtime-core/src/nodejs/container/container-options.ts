@@ -51,6 +51,10 @@ export function containerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): C
     if (!raw.startsWith('{')) text = readFileSync(raw, 'utf8');
     return JSON.parse(text) as ContainerExecutorOptions;
   } catch (error) {
-    throw new RemoteMediaError(Code.InvalidArgument, `REMOTEMEDIA_CONTAINER_CONFIG: expected container executor options as JSON text or the path of a JSON file: ${(error as Error).message}`, { cause: error });
+    throw new RemoteMediaError(
+      Code.InvalidArgument,
+      `REMOTEMEDIA_CONTAINER_CONFIG: expected container executor options as JSON text or the path of a JSON file: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -51,7 +51,10 @@ export function ownerOfThisProcess(): string {
  * runtime killed outright (SIGKILL, a power cut) left behind. Returns their names.
  */
 export async function reapStale(engine: ContainerEngine): Promise<string[]> {
-  const ids = (await engine.run(['ps', '-a', '-q', '--filter', `label=${CONTAINER_LABEL}`])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
+  const ids = (await engine.run(['ps', '-a', '-q', '--filter', `label=${CONTAINER_LABEL}`])).stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!ids.length) return [];
   const r = await engine.run(['inspect', '--format', `{{.Name}}|{{index .Config.Labels "${OWNER_LABEL}"}}`, ...ids]);
   const stale: string[] = [];

@@ -8,17 +8,15 @@ import type { ResolvedPythonSettings } from '../multiprocess/python-settings.js'
 import { CONTAINER_LABEL, type ContainerEngine, OWNER_LABEL, detectEngine } from './container-engine.js';
 import type { ContainerExecutorOptions } from './container-options.js';
 import { ownerOfThisProcess, reapStale, track, untrack } from './container-ownership.js';
-import {
-  type ContainerPolicy,
-  type ContainerSpec,
-  DEFAULT_CONTAINER_LIMITS,
-  DEFAULT_CONTAINER_SPEC,
-  specKey,
-} from './container-settings.js';
+import { type ContainerPolicy, type ContainerSpec, DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_SPEC, specKey } from './container-settings.js';
 
 /** What the container executor needs from the Python runtime that hosts it. */
 export interface ContainerHost {
-  spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, extra: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number; preload?: boolean }): PythonProcess;
+  spawn(
+    settings: ResolvedPythonSettings,
+    binding: PythonProcessBinding,
+    extra: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number; preload?: boolean },
+  ): PythonProcess;
   /** Throws ResourceExhausted when no more Python processes may start. */
   checkCapacity(nodeId: string): void;
   closeTimeoutMs: number;
@@ -98,11 +96,16 @@ export class ContainerRuntime {
 
   constructor(options: ContainerExecutorOptions, host: ContainerHost) {
     if (!isImageList(options.images)) {
-      throw new RemoteMediaError(Code.InvalidArgument, 'python.container.images: expected a non-empty list of image names (the images manifests may ask for; the first is the default)');
+      throw new RemoteMediaError(
+        Code.InvalidArgument,
+        'python.container.images: expected a non-empty list of image names (the images manifests may ask for; the first is the default)',
+      );
     }
     for (const [name, m] of Object.entries(options.mounts ?? {})) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: mount names may only contain letters, digits, "_", "." and "-"`);
-      if (!m.source?.startsWith('/') || !m.target?.startsWith('/')) throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: source and target must be absolute paths`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(name))
+        throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: mount names may only contain letters, digits, "_", "." and "-"`);
+      if (!m.source?.startsWith('/') || !m.target?.startsWith('/'))
+        throw new RemoteMediaError(Code.InvalidArgument, `python.container.mounts.${name}: source and target must be absolute paths`);
     }
     this.#options = options;
     this.#host = host;
@@ -152,7 +155,11 @@ export class ContainerRuntime {
    * and paths inside the image) after the executor's `modules`; the host's own modules and
    * pythonPath are left out (they are host paths).
    */
-  nodeSettings(settings: ResolvedPythonSettings, hostDefaults: { modules: readonly string[]; pythonPath: readonly string[] }, spec: ContainerSpec): ResolvedPythonSettings {
+  nodeSettings(
+    settings: ResolvedPythonSettings,
+    hostDefaults: { modules: readonly string[]; pythonPath: readonly string[] },
+    spec: ContainerSpec,
+  ): ResolvedPythonSettings {
     return {
       ...settings,
       modules: [...(this.#options.modules ?? []), ...settings.modules.slice(hostDefaults.modules.length)],
@@ -179,29 +186,52 @@ export class ContainerRuntime {
     const { spec } = c;
     const podman = engine.kind === 'podman';
     const args = [
-      'run', '-d', '--name', c.name,
-      '--label', `${CONTAINER_LABEL}=1`,
-      '--label', `${OWNER_LABEL}=${this.#owner}`,
-      '--network', spec.network,
+      'run',
+      '-d',
+      '--name',
+      c.name,
+      '--label',
+      `${CONTAINER_LABEL}=1`,
+      '--label',
+      `${OWNER_LABEL}=${this.#owner}`,
+      '--network',
+      spec.network,
       '--read-only',
-      '--tmpfs', `/scratch:rw,size=${spec.scratchMb}m,nosuid,nodev${podman ? ',U' : ',mode=1777'}`,
-      '--memory', `${spec.memoryMb}m`, '--memory-swap', `${spec.memoryMb}m`,
-      '--cpus', String(spec.cpus),
-      '--pids-limit', String(spec.pids),
-      '--cap-drop', 'ALL',
-      '--security-opt', 'no-new-privileges',
+      '--tmpfs',
+      `/scratch:rw,size=${spec.scratchMb}m,nosuid,nodev${podman ? ',U' : ',mode=1777'}`,
+      '--memory',
+      `${spec.memoryMb}m`,
+      '--memory-swap',
+      `${spec.memoryMb}m`,
+      '--cpus',
+      String(spec.cpus),
+      '--pids-limit',
+      String(spec.pids),
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
       ...Object.entries(this.ulimits).flatMap(([k, v]) => ['--ulimit', `${k}=${v}`]),
-      '--user', '65534:65534',
-      '--workdir', '/scratch',
-      '--env', 'HOME=/scratch', '--env', 'TMPDIR=/scratch',
+      '--user',
+      '65534:65534',
+      '--workdir',
+      '/scratch',
+      '--env',
+      'HOME=/scratch',
+      '--env',
+      'TMPDIR=/scratch',
       ...spec.gpus.flatMap((g) => (podman ? ['--device', `nvidia.com/gpu=${g}`] : ['--gpus', `device=${g}`])),
       ...spec.mounts.flatMap((name) => {
         const m = this.policy.mounts[name];
         return ['-v', `${m.source}:${m.target}:${m.readOnly === false ? 'rw' : 'ro'}`];
       }),
-      '--pull', 'never',
-      '--entrypoint', this.pythonExecutable,
-      spec.image, '-c', KEEPALIVE,
+      '--pull',
+      'never',
+      '--entrypoint',
+      this.pythonExecutable,
+      spec.image,
+      '-c',
+      KEEPALIVE,
     ];
     track(c.name, engine);
     if (signal?.aborted) throw signal.reason;
@@ -233,7 +263,12 @@ export class ContainerRuntime {
         // An idle container of another spec makes room.
         const idle = alive.find((x) => x.refs === 0);
         if (idle) void this.#remove(idle);
-        else throw new RemoteMediaError(Code.ResourceExhausted, `cannot start a container for Python node "${nodeId}": ${alive.length} containers are in use, the limit maxContainers=${max} is reached`, { nodeId, reason: 'LimitExceeded' });
+        else
+          throw new RemoteMediaError(
+            Code.ResourceExhausted,
+            `cannot start a container for Python node "${nodeId}": ${alive.length} containers are in use, the limit maxContainers=${max} is reached`,
+            { nodeId, reason: 'LimitExceeded' },
+          );
       }
       c = new Container(spec, ++this.#seq);
       this.#containers.set(key, c);
@@ -293,7 +328,12 @@ export class ContainerRuntime {
       const [status = 'gone', code = '-1', oom = 'false'] = r.code === 0 ? r.stdout.trim().split(' ') : ['gone'];
       const state = { running: status === 'running', status, exitCode: Number(code), oomKilled: oom === 'true' };
       if (!state.running && !c.dead) {
-        const how = status === 'gone' ? 'is gone' : status === 'paused' ? 'is paused (not answering)' : `stopped (${status}, exit code ${code}${state.oomKilled ? ', killed for memory' : ''})`;
+        const how =
+          status === 'gone'
+            ? 'is gone'
+            : status === 'paused'
+              ? 'is paused (not answering)'
+              : `stopped (${status}, exit code ${code}${state.oomKilled ? ', killed for memory' : ''})`;
         await this.#remove(c, new RemoteMediaError(Code.Unavailable, `container ${c.name} (image ${c.spec.image}) ${how}`, { reason: 'ContainerExited' }));
       }
       return state;
@@ -322,12 +362,16 @@ export class ContainerRuntime {
     if (!(error instanceof RemoteMediaError)) return error;
     const where = `container ${c.name} (image ${c.spec.image})`;
     if (error.reason === 'PythonMemoryLimit') {
-      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) ran out of memory: over its container's limit memoryMb=${c.spec.memoryMb} (${where})`, {
-        nodeId,
-        reason: 'ContainerMemoryLimit',
-        details: error.details,
-        cause: error,
-      });
+      return new RemoteMediaError(
+        Code.ResourceExhausted,
+        `Python node "${nodeId}" (${nodeType}) ran out of memory: over its container's limit memoryMb=${c.spec.memoryMb} (${where})`,
+        {
+          nodeId,
+          reason: 'ContainerMemoryLimit',
+          details: error.details,
+          cause: error,
+        },
+      );
     }
     if (error.reason !== 'PythonProcessExited') return error;
     // Hold the container while finding out: its last worker just exited, and the idle timeout
@@ -344,7 +388,12 @@ export class ContainerRuntime {
 
   async #whyExited(error: RemoteMediaError, c: Container, nodeId: string, nodeType: string, where: string): Promise<RemoteMediaError> {
     const lost = (state: { status: string }) =>
-      new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, { nodeId, reason: 'ContainerExited', cause: error, details: error.details });
+      new RemoteMediaError(Code.Unavailable, `Python node "${nodeId}" (${nodeType}) lost its ${where}: ${c.dead?.rawMessage ?? state.status}`, {
+        nodeId,
+        reason: 'ContainerExited',
+        cause: error,
+        details: error.details,
+      });
     const state = await this.#check(c).catch(() => undefined);
     if (state && !state.running) return lost(state);
     const before = { oomKills: c.oomKills, limitHits: c.limitHits };
@@ -362,18 +411,25 @@ export class ContainerRuntime {
     if (events.oomKills >= 0) c.oomKills = Math.max(c.oomKills, events.oomKills);
     if (events.limitHits >= 0) c.limitHits = Math.max(c.limitHits, events.limitHits);
     if (oomKilled || killedAtLimit) {
-      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) was killed by the kernel's out-of-memory killer: its ${where} is over its limit memoryMb=${c.spec.memoryMb}`, {
-        nodeId,
-        reason: 'ContainerMemoryLimit',
-        cause: error,
-        details: error.details,
-      });
+      return new RemoteMediaError(
+        Code.ResourceExhausted,
+        `Python node "${nodeId}" (${nodeType}) was killed by the kernel's out-of-memory killer: its ${where} is over its limit memoryMb=${c.spec.memoryMb}`,
+        {
+          nodeId,
+          reason: 'ContainerMemoryLimit',
+          cause: error,
+          details: error.details,
+        },
+      );
     }
     return new RemoteMediaError(error.code, `${error.rawMessage} (in ${where})`, {
       nodeId,
       reason: error.reason,
       cause: error,
-      details: [...error.details, { path: 'container.memory', message: `OOM kills ${before.oomKills} -> ${events.oomKills}, limit hits ${before.limitHits} -> ${events.limitHits}` }],
+      details: [
+        ...error.details,
+        { path: 'container.memory', message: `OOM kills ${before.oomKills} -> ${events.oomKills}, limit hits ${before.limitHits} -> ${events.limitHits}` },
+      ],
     });
   }
 
@@ -408,16 +464,21 @@ export class ContainerRuntime {
           this.#warming--;
           if (this.#closed) return this.release(container);
           const entry = { container, proc: undefined as unknown as PythonProcess };
-          entry.proc = this.#worker(container, settings, {
-            nodeId: '(warm)',
-            nodeType: '(warm)',
-            logger: quiet,
-            onUnexpectedExit: () => {
-              this.#warmTarget = 0; // a warm worker dying unused (a module failing to import): stop warming
-              const i = this.#warm.indexOf(entry);
-              if (i >= 0) this.#warm.splice(i, 1);
+          entry.proc = this.#worker(
+            container,
+            settings,
+            {
+              nodeId: '(warm)',
+              nodeType: '(warm)',
+              logger: quiet,
+              onUnexpectedExit: () => {
+                this.#warmTarget = 0; // a warm worker dying unused (a module failing to import): stop warming
+                const i = this.#warm.indexOf(entry);
+                if (i >= 0) this.#warm.splice(i, 1);
+              },
             },
-          }, true);
+            true,
+          );
           void entry.proc.exited.then(() => this.release(container));
           this.#warm.push(entry);
         })
@@ -434,7 +495,12 @@ export class ContainerRuntime {
   }
 
   #takeWarm(spec: ContainerSpec, settings: ResolvedPythonSettings): { proc: PythonProcess; container: Container } | undefined {
-    if (!this.#warm.length || specKey(spec) !== specKey(this.defaultSpec()) || this.#host.settingsKey(settings) !== this.#host.settingsKey(this.#defaultSettings())) return undefined;
+    if (
+      !this.#warm.length ||
+      specKey(spec) !== specKey(this.defaultSpec()) ||
+      this.#host.settingsKey(settings) !== this.#host.settingsKey(this.#defaultSettings())
+    )
+      return undefined;
     while (this.#warm.length) {
       const w = this.#warm.shift()!;
       if (!w.proc.dead && !w.container.dead) return w;
@@ -451,7 +517,8 @@ export class ContainerRuntime {
     const translate = (error: unknown): Promise<unknown> => {
       if (!container) return Promise.resolve(error);
       // The worker's exit reaches the session twice (its call and onUnexpectedExit): one answer for both.
-      if (error instanceof RemoteMediaError && (error.reason === 'PythonProcessExited' || error.reason === 'PythonMemoryLimit')) return (translated ??= this.#translate(error, container, ctx.nodeId, nodeType));
+      if (error instanceof RemoteMediaError && (error.reason === 'PythonProcessExited' || error.reason === 'PythonMemoryLimit'))
+        return (translated ??= this.#translate(error, container, ctx.nodeId, nodeType));
       return this.#translate(error, container, ctx.nodeId, nodeType);
     };
     const rethrow = async (error: unknown): Promise<never> => {
@@ -492,7 +559,11 @@ export class ContainerRuntime {
           void proc.exited.then(() => this.release(c));
         }
         await proc
-          .initialize({ nodeType, nodeId: ctx.nodeId, sessionId: ctx.sessionId, params, modules: settings.modules, pythonPath: settings.pythonPath }, settings.initTimeoutMs, ctx.signal)
+          .initialize(
+            { nodeType, nodeId: ctx.nodeId, sessionId: ctx.sessionId, params, modules: settings.modules, pythonPath: settings.pythonPath },
+            settings.initTimeoutMs,
+            ctx.signal,
+          )
           .catch(rethrow);
       },
       process: (data, pctx) => wrap(proc!.request(data, pctx.metadata, pctx.signal)),

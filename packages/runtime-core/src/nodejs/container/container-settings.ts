@@ -8,7 +8,10 @@ import { issuesToDetails } from '../../manifest/format-issues.js';
  */
 export const NOT_ALLOWED = 'is not allowed by this server';
 
-const positiveInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const positiveInt = z
+  .number({ error: 'expected a positive integer' })
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
 
 /** What a manifest may ask of one container (pipeline-wide in `settings.container`, per node in `settings.container.nodes.<id>`). */
 const containerRequestShape = {
@@ -23,7 +26,9 @@ const containerRequestShape = {
   /** Size of the writable scratch directory (/scratch, a tmpfs; the rest of the file system is read-only) in MiB. */
   scratchMb: positiveInt.optional(),
   /** GPU devices (indices or names the operator listed in `limits.allowedGpus`). Default none. */
-  gpus: z.array(z.string({ error: 'expected a GPU device name' }).min(1, { error: 'must not be empty' }), { error: 'expected a list of GPU devices' }).optional(),
+  gpus: z
+    .array(z.string({ error: 'expected a GPU device name' }).min(1, { error: 'must not be empty' }), { error: 'expected a list of GPU devices' })
+    .optional(),
   /** `none` (default): no network at all. `bridge` only where the operator allows network. */
   network: z.enum(['none', 'bridge'], { error: 'expected none or bridge' }).optional(),
   /** Names of mounts the operator defined (`container.mounts`); never host paths. */
@@ -35,15 +40,15 @@ const FORBIDDEN: Record<string, string> = {
   privileged: 'privileged containers are never started for a manifest',
   capAdd: 'capabilities are never added for a manifest',
   cap_add: 'capabilities are never added for a manifest',
-  securityOpt: 'security options are the server\'s',
-  user: 'the user a container runs as is the server\'s',
-  devices: 'host devices are never given to a manifest (GPUs: use gpus, within the server\'s allowedGpus)',
-  volumes: 'a manifest cannot name host paths (use mounts: names of the server\'s mounts)',
-  binds: 'a manifest cannot name host paths (use mounts: names of the server\'s mounts)',
-  hostPath: 'a manifest cannot name host paths (use mounts: names of the server\'s mounts)',
-  pid: 'host namespaces are never shared with a manifest\'s container',
-  ipc: 'host namespaces are never shared with a manifest\'s container',
-  runtime: 'the OCI runtime is the server\'s',
+  securityOpt: "security options are the server's",
+  user: "the user a container runs as is the server's",
+  devices: "host devices are never given to a manifest (GPUs: use gpus, within the server's allowedGpus)",
+  volumes: "a manifest cannot name host paths (use mounts: names of the server's mounts)",
+  binds: "a manifest cannot name host paths (use mounts: names of the server's mounts)",
+  hostPath: "a manifest cannot name host paths (use mounts: names of the server's mounts)",
+  pid: "host namespaces are never shared with a manifest's container",
+  ipc: "host namespaces are never shared with a manifest's container",
+  runtime: "the OCI runtime is the server's",
 };
 
 const containerRequestSchema = z.object(containerRequestShape).strict();
@@ -100,7 +105,15 @@ export interface ContainerSpec {
 }
 
 export const DEFAULT_CONTAINER_SPEC: Omit<ContainerSpec, 'image'> = { memoryMb: 512, cpus: 1, pids: 128, scratchMb: 64, gpus: [], network: 'none', mounts: [] };
-export const DEFAULT_CONTAINER_LIMITS: Required<ContainerLimits> = { maxMemoryMb: 4096, maxCpus: 2, maxPids: 512, maxScratchMb: 1024, allowedGpus: [], allowNetwork: false, maxContainers: 16 };
+export const DEFAULT_CONTAINER_LIMITS: Required<ContainerLimits> = {
+  maxMemoryMb: 4096,
+  maxCpus: 2,
+  maxPids: 512,
+  maxScratchMb: 1024,
+  allowedGpus: [],
+  allowNetwork: false,
+  maxContainers: 16,
+};
 
 export interface ContainerPolicy {
   /** Images manifests may ask for; the first is the default. */
@@ -119,19 +132,29 @@ export function specKey(spec: ContainerSpec): string {
  * each node that runs in a container (`containerNodes`: node ids). Problems name their field:
  * `settings.container.image`, `settings.container.nodes.vad.memoryMb`, ...
  */
-export function checkContainerSettings(raw: unknown, policy: ContainerPolicy | undefined, containerNodes: readonly { id: string; index: number }[]): { specs: Map<string, ContainerSpec>; problems: ErrorDetail[] } {
+export function checkContainerSettings(
+  raw: unknown,
+  policy: ContainerPolicy | undefined,
+  containerNodes: readonly { id: string; index: number }[],
+): { specs: Map<string, ContainerSpec>; problems: ErrorDetail[] } {
   const specs = new Map<string, ContainerSpec>();
   const problems: ErrorDetail[] = [];
   if (!policy) {
-    if (containerNodes.length) problems.push({ path: `nodes[${containerNodes[0].index}].executor`, message: `the container executor ${NOT_ALLOWED} (it has no container images configured: python.container.images)` });
-    else if (raw !== undefined) problems.push({ path: 'settings.container', message: `containers ${NOT_ALLOWED} (it has no container images configured: python.container.images)` });
+    if (containerNodes.length)
+      problems.push({
+        path: `nodes[${containerNodes[0].index}].executor`,
+        message: `the container executor ${NOT_ALLOWED} (it has no container images configured: python.container.images)`,
+      });
+    else if (raw !== undefined)
+      problems.push({ path: 'settings.container', message: `containers ${NOT_ALLOWED} (it has no container images configured: python.container.images)` });
     return { specs, problems };
   }
   const prefix = ['settings', 'container'];
   // Named refusals first: privileged, host paths, ... with a reason, not "unrecognized key".
   const forbidden = (obj: unknown, path: string) => {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return;
-    for (const key of Object.keys(obj)) if (Object.hasOwn(FORBIDDEN, key)) problems.push({ path: `${path}.${key}`, message: `${FORBIDDEN[key]}: ${key} ${NOT_ALLOWED}` });
+    for (const key of Object.keys(obj))
+      if (Object.hasOwn(FORBIDDEN, key)) problems.push({ path: `${path}.${key}`, message: `${FORBIDDEN[key]}: ${key} ${NOT_ALLOWED}` });
   };
   forbidden(raw, 'settings.container');
   const rawNodes = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).nodes : undefined;
@@ -146,18 +169,33 @@ export function checkContainerSettings(raw: unknown, policy: ContainerPolicy | u
   }
   const checkRequest = (r: ContainerRequest, at: string) => {
     const { limits } = policy;
-    if (r.image !== undefined && !policy.images.includes(r.image)) problems.push({ path: `${at}.image`, message: `image "${r.image.slice(0, 256)}" ${NOT_ALLOWED} (allowed: ${policy.images.join(', ')})` });
-    if (r.memoryMb !== undefined && r.memoryMb > limits.maxMemoryMb) problems.push({ path: `${at}.memoryMb`, message: `${r.memoryMb} MiB ${NOT_ALLOWED} (limit maxMemoryMb=${limits.maxMemoryMb})` });
-    if (r.cpus !== undefined && r.cpus > limits.maxCpus) problems.push({ path: `${at}.cpus`, message: `${r.cpus} cores ${NOT_ALLOWED} (limit maxCpus=${limits.maxCpus})` });
-    if (r.pids !== undefined && r.pids > limits.maxPids) problems.push({ path: `${at}.pids`, message: `${r.pids} processes ${NOT_ALLOWED} (limit maxPids=${limits.maxPids})` });
-    if (r.scratchMb !== undefined && r.scratchMb > limits.maxScratchMb) problems.push({ path: `${at}.scratchMb`, message: `${r.scratchMb} MiB ${NOT_ALLOWED} (limit maxScratchMb=${limits.maxScratchMb})` });
-    if (r.network === 'bridge' && !limits.allowNetwork) problems.push({ path: `${at}.network`, message: `network access ${NOT_ALLOWED} (allowNetwork is off)` });
+    if (r.image !== undefined && !policy.images.includes(r.image))
+      problems.push({ path: `${at}.image`, message: `image "${r.image.slice(0, 256)}" ${NOT_ALLOWED} (allowed: ${policy.images.join(', ')})` });
+    if (r.memoryMb !== undefined && r.memoryMb > limits.maxMemoryMb)
+      problems.push({ path: `${at}.memoryMb`, message: `${r.memoryMb} MiB ${NOT_ALLOWED} (limit maxMemoryMb=${limits.maxMemoryMb})` });
+    if (r.cpus !== undefined && r.cpus > limits.maxCpus)
+      problems.push({ path: `${at}.cpus`, message: `${r.cpus} cores ${NOT_ALLOWED} (limit maxCpus=${limits.maxCpus})` });
+    if (r.pids !== undefined && r.pids > limits.maxPids)
+      problems.push({ path: `${at}.pids`, message: `${r.pids} processes ${NOT_ALLOWED} (limit maxPids=${limits.maxPids})` });
+    if (r.scratchMb !== undefined && r.scratchMb > limits.maxScratchMb)
+      problems.push({ path: `${at}.scratchMb`, message: `${r.scratchMb} MiB ${NOT_ALLOWED} (limit maxScratchMb=${limits.maxScratchMb})` });
+    if (r.network === 'bridge' && !limits.allowNetwork)
+      problems.push({ path: `${at}.network`, message: `network access ${NOT_ALLOWED} (allowNetwork is off)` });
     (r.gpus ?? []).forEach((g, i) => {
-      if (!limits.allowedGpus.includes(g)) problems.push({ path: `${at}.gpus[${i}]`, message: `GPU "${g.slice(0, 64)}" ${NOT_ALLOWED} (allowed: ${limits.allowedGpus.join(', ') || 'none'})` });
+      if (!limits.allowedGpus.includes(g))
+        problems.push({ path: `${at}.gpus[${i}]`, message: `GPU "${g.slice(0, 64)}" ${NOT_ALLOWED} (allowed: ${limits.allowedGpus.join(', ') || 'none'})` });
     });
     (r.mounts ?? []).forEach((m, i) => {
-      if (/[/\\:]/.test(m) || m === '.' || m === '..') problems.push({ path: `${at}.mounts[${i}]`, message: `"${m.slice(0, 128)}" looks like a path: a manifest names the server's mounts, a host path ${NOT_ALLOWED}` });
-      else if (!Object.hasOwn(policy.mounts, m)) problems.push({ path: `${at}.mounts[${i}]`, message: `mount "${m.slice(0, 128)}" ${NOT_ALLOWED} (known mounts: ${Object.keys(policy.mounts).join(', ') || 'none'})` });
+      if (/[/\\:]/.test(m) || m === '.' || m === '..')
+        problems.push({
+          path: `${at}.mounts[${i}]`,
+          message: `"${m.slice(0, 128)}" looks like a path: a manifest names the server's mounts, a host path ${NOT_ALLOWED}`,
+        });
+      else if (!Object.hasOwn(policy.mounts, m))
+        problems.push({
+          path: `${at}.mounts[${i}]`,
+          message: `mount "${m.slice(0, 128)}" ${NOT_ALLOWED} (known mounts: ${Object.keys(policy.mounts).join(', ') || 'none'})`,
+        });
     });
   };
   const { nodes: _nodes, ...pipeline } = s;

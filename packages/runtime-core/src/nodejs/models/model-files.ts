@@ -21,14 +21,22 @@ export function modelDirsFromEnv(env: Record<string, string | undefined> = proce
  * are tried in each directory in order; absolute ones must lie inside one), else InvalidArgument.
  * The real reason of a refusal is logged for the operator, never sent to the client.
  */
-export async function resolveModelFile(requested: string, dirs: readonly string[], where: { nodeId: string; param: string; logger?: NodeLogger }): Promise<string> {
+export async function resolveModelFile(
+  requested: string,
+  dirs: readonly string[],
+  where: { nodeId: string; param: string; logger?: NodeLogger },
+): Promise<string> {
   const refuse = (why: string): never => {
     where.logger?.warn('model file refused', { nodeId: where.nodeId, param: where.param, requested, why });
-    throw new RemoteMediaError(Code.InvalidArgument, `${where.param} ${JSON.stringify(requested.slice(0, 200))} is not a model file this server offers (names are resolved inside the operator's model directories)`, {
-      nodeId: where.nodeId,
-      reason: 'ModelNotAllowed',
-      details: [{ path: `params.${where.param}`, message: 'not a model file in the server model directories' }],
-    });
+    throw new RemoteMediaError(
+      Code.InvalidArgument,
+      `${where.param} ${JSON.stringify(requested.slice(0, 200))} is not a model file this server offers (names are resolved inside the operator's model directories)`,
+      {
+        nodeId: where.nodeId,
+        reason: 'ModelNotAllowed',
+        details: [{ path: `params.${where.param}`, message: 'not a model file in the server model directories' }],
+      },
+    );
   };
   if (requested.includes('\0')) refuse('contains a NUL byte');
   for (const dir of dirs) {

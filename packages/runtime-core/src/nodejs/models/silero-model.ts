@@ -79,16 +79,23 @@ const MAX_CACHED_SESSIONS = 8;
  * trusted (the node resolves manifest-given names first); it is canonicalised, so every spelling
  * of one file shares one session, and read asynchronously.
  */
-export async function sharedSileroSession(modelPath: string = SILERO_VAD_MODEL_PATH, threads: number = onnxThreads()): Promise<{ ort: OrtModule; session: OrtSession }> {
+export async function sharedSileroSession(
+  modelPath: string = SILERO_VAD_MODEL_PATH,
+  threads: number = onnxThreads(),
+): Promise<{ ort: OrtModule; session: OrtSession }> {
   const ort = await loadOnnxRuntime();
   const loadFailed = (cause: unknown) =>
-    new RemoteMediaError(Code.FailedPrecondition, `cannot load the Silero VAD model from ${modelPath}: ${(cause as Error)?.message ?? cause}`, { cause, reason: 'ModelLoadFailed' });
+    new RemoteMediaError(Code.FailedPrecondition, `cannot load the Silero VAD model from ${modelPath}: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+      reason: 'ModelLoadFailed',
+    });
   const file = await realpath(modelPath).catch((cause: unknown) => {
     throw loadFailed(cause);
   });
   const key = `${file}#${threads}`;
   let session = sessions.get(key);
-  if (session) sessions.delete(key); // re-inserted below: most recently used last
+  if (session)
+    sessions.delete(key); // re-inserted below: most recently used last
   else {
     session = readModelFile(file)
       .then(({ bytes }) => ort.InferenceSession.create(bytes, sileroSessionOptions(threads)))
@@ -189,7 +196,15 @@ class SileroBatchInference {
     if (!f) {
       const input = new Float32Array(b * this.#rowLength);
       const state = new Float32Array(2 * b * 128);
-      f = { input, state, feeds: { input: new this.#ort.Tensor('float32', input, [b, this.#rowLength]), state: new this.#ort.Tensor('float32', state, [2, b, 128]), sr: this.#sr } };
+      f = {
+        input,
+        state,
+        feeds: {
+          input: new this.#ort.Tensor('float32', input, [b, this.#rowLength]),
+          state: new this.#ort.Tensor('float32', state, [2, b, 128]),
+          sr: this.#sr,
+        },
+      };
       this.#feeds.set(b, f);
     }
     return f;

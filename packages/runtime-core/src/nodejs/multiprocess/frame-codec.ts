@@ -105,7 +105,13 @@ export function dataFrame(type: number, requestId: number, data: RuntimeData, me
   let payload: Buffer;
   switch (data.kind) {
     case 'audio':
-      if (data.timestampUs === undefined && data.streamId === undefined && (!metadata || isEmpty(metadata)) && data.sampleRate < 2 ** 24 && data.channels < 256) {
+      if (
+        data.timestampUs === undefined &&
+        data.streamId === undefined &&
+        (!metadata || isEmpty(metadata)) &&
+        data.sampleRate < 2 ** 24 &&
+        data.channels < 256
+      ) {
         const key = data.sampleRate * 256 + data.channels;
         cachedMeta = audioMetaCache.get(key);
         if (!cachedMeta) {

@@ -128,7 +128,13 @@ export class PythonProcess {
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => this.#onStderr(text));
     this.exited = new Promise<void>((resolve) => {
       this.child.once('error', (error) => {
-        this.#onExit(new RemoteMediaError(Code.FailedPrecondition, `cannot start Python interpreter "${settings.pythonExecutable}" for node "${this.#options.nodeId}": ${error.message}`, { nodeId: this.#options.nodeId, cause: error, reason: 'PythonSpawnFailed' }));
+        this.#onExit(
+          new RemoteMediaError(
+            Code.FailedPrecondition,
+            `cannot start Python interpreter "${settings.pythonExecutable}" for node "${this.#options.nodeId}": ${error.message}`,
+            { nodeId: this.#options.nodeId, cause: error, reason: 'PythonSpawnFailed' },
+          ),
+        );
         resolve();
       });
       this.child.once('exit', (code, signal) => {
@@ -176,11 +182,15 @@ export class PythonProcess {
     const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
     const details = [{ path: 'stderr', message: this.stderrTail().join('\n') }];
     if (maxMemoryMb > 0 && this.stderrTail().some((line) => OUT_OF_MEMORY.test(line))) {
-      return new RemoteMediaError(Code.ResourceExhausted, `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ran out of memory (limit maxMemoryMb=${maxMemoryMb}) and ${how}${this.#describeTail()}`, {
-        nodeId,
-        reason: 'PythonMemoryLimit',
-        details,
-      });
+      return new RemoteMediaError(
+        Code.ResourceExhausted,
+        `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ran out of memory (limit maxMemoryMb=${maxMemoryMb}) and ${how}${this.#describeTail()}`,
+        {
+          nodeId,
+          reason: 'PythonMemoryLimit',
+          details,
+        },
+      );
     }
     return new RemoteMediaError(Code.Unavailable, `Python process ${this.child.pid} of node "${nodeId}" (${nodeType}) ${how}${this.#describeTail()}`, {
       nodeId,
@@ -217,12 +227,19 @@ export class PythonProcess {
    */
   #brokeProtocol(cause: unknown): void {
     const { nodeId, nodeType } = this.#options;
-    const what = (cause instanceof RemoteMediaError ? cause.rawMessage : cause instanceof Error ? cause.message : String(cause)).replace(/^IPC protocol error: /, '');
-    const error = new RemoteMediaError(Code.DataLoss, `Python node "${nodeId}" (${nodeType}) broke the IPC protocol: ${clip(what, MAX_MESSAGE_CHARS)}; its process ${this.child.pid} was killed (a node must not write to fd 4 itself)`, {
-      nodeId,
-      reason: 'IpcProtocol',
-      cause,
-    });
+    const what = (cause instanceof RemoteMediaError ? cause.rawMessage : cause instanceof Error ? cause.message : String(cause)).replace(
+      /^IPC protocol error: /,
+      '',
+    );
+    const error = new RemoteMediaError(
+      Code.DataLoss,
+      `Python node "${nodeId}" (${nodeType}) broke the IPC protocol: ${clip(what, MAX_MESSAGE_CHARS)}; its process ${this.child.pid} was killed (a node must not write to fd 4 itself)`,
+      {
+        nodeId,
+        reason: 'IpcProtocol',
+        cause,
+      },
+    );
     this.#options.logger.error(error.message, { nodeId });
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     this.#onExit(error);
@@ -233,11 +250,15 @@ export class PythonProcess {
     const text = clip(typeof body.message === 'string' ? body.message : 'unknown error', MAX_MESSAGE_CHARS);
     const details = typeof body.traceback === 'string' && body.traceback ? [{ path: 'traceback', message: clip(body.traceback, MAX_TRACEBACK_CHARS) }] : [];
     if (body.type === 'MemoryError' && maxMemoryMb > 0) {
-      return new RemoteMediaError(Code.ResourceExhausted, `Python node "${nodeId}" (${nodeType}) ran out of memory: over its limit maxMemoryMb=${maxMemoryMb} (MemoryError${text && text !== 'MemoryError' ? `: ${text}` : ''})`, {
-        nodeId,
-        reason: 'PythonMemoryLimit',
-        details,
-      });
+      return new RemoteMediaError(
+        Code.ResourceExhausted,
+        `Python node "${nodeId}" (${nodeType}) ran out of memory: over its limit maxMemoryMb=${maxMemoryMb} (MemoryError${text && text !== 'MemoryError' ? `: ${text}` : ''})`,
+        {
+          nodeId,
+          reason: 'PythonMemoryLimit',
+          details,
+        },
+      );
     }
     const type = typeof body.type === 'string' && body.type !== 'RemoteMediaError' ? `${clip(body.type, 200)}: ` : '';
     return new RemoteMediaError(parseCode(typeof body.code === 'string' ? body.code : 'internal'), `${prefix}${type}${text}`, { nodeId, reason, details });
@@ -336,11 +357,15 @@ export class PythonProcess {
         this.#init = { resolve, reject };
         timer = setTimeout(() => {
           reject(
-            new RemoteMediaError(Code.DeadlineExceeded, `Python node "${nodeId}" (${nodeType}) did not become ready within ${timeoutMs} ms (initTimeoutMs)${this.#describeTail()}`, {
-              nodeId,
-              reason: 'PythonInitTimeout',
-              details: [{ path: 'stderr', message: this.stderrTail().join('\n') }],
-            }),
+            new RemoteMediaError(
+              Code.DeadlineExceeded,
+              `Python node "${nodeId}" (${nodeType}) did not become ready within ${timeoutMs} ms (initTimeoutMs)${this.#describeTail()}`,
+              {
+                nodeId,
+                reason: 'PythonInitTimeout',
+                details: [{ path: 'stderr', message: this.stderrTail().join('\n') }],
+              },
+            ),
           );
           this.kill();
         }, timeoutMs);
@@ -374,7 +399,11 @@ export class PythonProcess {
     if (length > this.#options.maxFrameBytes) {
       const { nodeId, nodeType, maxFrameBytes } = this.#options;
       return Promise.reject(
-        new RemoteMediaError(Code.ResourceExhausted, `input of ${length} bytes for Python node "${nodeId}" (${nodeType}) is over the limit maxFrameBytes=${maxFrameBytes}`, { nodeId, reason: 'PythonFrameTooLarge' }),
+        new RemoteMediaError(
+          Code.ResourceExhausted,
+          `input of ${length} bytes for Python node "${nodeId}" (${nodeType}) is over the limit maxFrameBytes=${maxFrameBytes}`,
+          { nodeId, reason: 'PythonFrameTooLarge' },
+        ),
       );
     }
     return new Promise<RequestResult>((resolve, reject) => {

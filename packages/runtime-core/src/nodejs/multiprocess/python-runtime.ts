@@ -189,9 +189,22 @@ export class PythonRuntime {
     await Promise.all([...this.#warm.splice(0).map((p) => p.close(this.closeTimeoutMs)), this.container?.close()]);
   }
 
-  #spawn(settings: ResolvedPythonSettings, binding: PythonProcessBinding, preload = false, extra?: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number }): PythonProcess {
+  #spawn(
+    settings: ResolvedPythonSettings,
+    binding: PythonProcessBinding,
+    preload = false,
+    extra?: { launch: (env: Record<string, string>) => ChildProcess; maxMemoryMb: number },
+  ): PythonProcess {
     this.#live++;
-    const proc = new PythonProcess({ ...binding, settings, stderrTailLines: this.stderrTailLines, maxFrameBytes: this.maxFrameBytes, maxMemoryMb: extra?.maxMemoryMb ?? this.maxMemoryMb, preload, launch: extra?.launch });
+    const proc = new PythonProcess({
+      ...binding,
+      settings,
+      stderrTailLines: this.stderrTailLines,
+      maxFrameBytes: this.maxFrameBytes,
+      maxMemoryMb: extra?.maxMemoryMb ?? this.maxMemoryMb,
+      preload,
+      launch: extra?.launch,
+    });
     void proc.exited.then(() => this.#live--);
     return proc;
   }
@@ -287,10 +300,14 @@ export class PythonRuntime {
   #checkCapacity(nodeId: string): void {
     const max = this.limits.maxProcesses!;
     if (this.#live >= max) {
-      throw new RemoteMediaError(Code.ResourceExhausted, `cannot start Python node "${nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`, {
-        nodeId,
-        reason: 'LimitExceeded',
-      });
+      throw new RemoteMediaError(
+        Code.ResourceExhausted,
+        `cannot start Python node "${nodeId}": ${this.#live} Python processes are running, the limit maxProcesses=${max} is reached`,
+        {
+          nodeId,
+          reason: 'LimitExceeded',
+        },
+      );
     }
   }
 
@@ -309,10 +326,18 @@ export class PythonRuntime {
     const { executable, args, env } = this.#describeArgs(modules);
     const result = await new Promise<{ stdout: string; stderr: string; error?: Error; status: number | null }>((resolve) => {
       execFile(executable, args, { env, encoding: 'utf8', timeout: this.defaults.initTimeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-        resolve({ stdout, stderr, error: error && typeof error.code !== 'number' ? error : undefined, status: error ? (typeof error.code === 'number' ? error.code : 1) : 0 }),
+        resolve({
+          stdout,
+          stderr,
+          error: error && typeof error.code !== 'number' ? error : undefined,
+          status: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+        }),
       );
     });
-    return this.#register(registry, parseDescribe(this.#describeArgs(modules), () => result));
+    return this.#register(
+      registry,
+      parseDescribe(this.#describeArgs(modules), () => result),
+    );
   }
 
   #describeArgs(modules: readonly string[]) {
@@ -337,7 +362,10 @@ export class PythonRuntime {
    * registry to validate the manifest against and to run its sessions with: `registry` itself, or
    * a ManifestNodeRegistry over it holding the declared types (`registry` is never changed).
    */
-  prepare(raw: unknown, registry: NodeRegistry): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings; registry: NodeRegistry; containers?: Map<string, ContainerSpec> } {
+  prepare(
+    raw: unknown,
+    registry: NodeRegistry,
+  ): { problems: ErrorDetail[]; settings?: ResolvedPythonSettings; registry: NodeRegistry; containers?: Map<string, ContainerSpec> } {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { problems: [], registry };
     const m = raw as { nodes?: unknown; settings?: unknown };
     const nodes = Array.isArray(m.nodes) ? m.nodes : [];
@@ -354,9 +382,15 @@ export class PythonRuntime {
       if (type === undefined || (executor !== 'multiprocess' && executor !== 'container')) return;
       const existing = registry.get(type);
       if (existing && !pythonDefinitions.has(existing)) {
-        problems.push({ path: `nodes[${i}].executor`, message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process${executor === 'container' ? ' or container' : ''}` });
+        problems.push({
+          path: `nodes[${i}].executor`,
+          message: `node type "${type}" is a TypeScript node; only Python nodes run in their own process${executor === 'container' ? ' or container' : ''}`,
+        });
       } else if (!existing && !declared.has(type)) {
-        declared.set(type, this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: ${executor})`, accepts: 'any', produces: 'any' }));
+        declared.set(
+          type,
+          this.definition({ type, description: `Python node ${type} (declared by a manifest with executor: ${executor})`, accepts: 'any', produces: 'any' }),
+        );
       }
     });
     // Every node of a Python type needs its own process, marked or not (the manifest's own types included).
@@ -410,11 +444,17 @@ function parseDescribe(
   if (r.error) throw new RemoteMediaError(Code.FailedPrecondition, `${what} failed: ${r.error.message}`, { cause: r.error, reason: 'PythonSpawnFailed' });
   if (r.status !== 0) {
     const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
-    throw new RemoteMediaError(Code.FailedPrecondition, `${what} failed (exit code ${r.status}):\n${tail}`, { reason: 'PythonImportFailed', details: [{ path: 'stderr', message: tail }] });
+    throw new RemoteMediaError(Code.FailedPrecondition, `${what} failed (exit code ${r.status}):\n${tail}`, {
+      reason: 'PythonImportFailed',
+      details: [{ path: 'stderr', message: tail }],
+    });
   }
   try {
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as PythonNodeInfo[];
   } catch (error) {
-    throw new RemoteMediaError(Code.FailedPrecondition, `${what}: unreadable answer ${JSON.stringify(r.stdout.slice(-200))}`, { cause: error, reason: 'PythonImportFailed' });
+    throw new RemoteMediaError(Code.FailedPrecondition, `${what}: unreadable answer ${JSON.stringify(r.stdout.slice(-200))}`, {
+      cause: error,
+      reason: 'PythonImportFailed',
+    });
   }
 }

@@ -3,7 +3,10 @@ import type { ErrorDetail } from '../../errors.js';
 import { issuesToDetails } from '../../manifest/format-issues.js';
 import type { ContainerSpec } from '../container/container-settings.js';
 
-const positiveInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const positiveInt = z
+  .number({ error: 'expected a positive integer' })
+  .int({ error: 'expected a positive integer' })
+  .positive({ error: 'expected a positive integer' });
 
 /** The manifest's `settings.python` section: per-pipeline settings of its Python processes. */
 export const pythonSettingsSchema = z
@@ -87,12 +90,17 @@ export function checkPythonSettings(
   }
   if (!l.allowManifestCode) {
     for (const field of ['pythonPath', 'modules', 'env'] as const) {
-      if (s[field] !== undefined) problems.push({ path: at(field), message: 'this server does not let manifests choose Python code or environment (allowManifestCode is off)' });
+      if (s[field] !== undefined)
+        problems.push({ path: at(field), message: 'this server does not let manifests choose Python code or environment (allowManifestCode is off)' });
     }
   }
   // Variables that change what the interpreter loads are the server's to set, not a manifest's.
   for (const key of Object.keys(s.env ?? {})) {
-    if (/^(LD_|DYLD_|PYTHON)/.test(key)) problems.push({ path: `${at('env')}.${key}`, message: 'may not be set by a manifest (interpreter and loader variables are server settings; use pythonPath for module directories)' });
+    if (/^(LD_|DYLD_|PYTHON)/.test(key))
+      problems.push({
+        path: `${at('env')}.${key}`,
+        message: 'may not be set by a manifest (interpreter and loader variables are server settings; use pythonPath for module directories)',
+      });
   }
   if (s.initTimeoutMs !== undefined && s.initTimeoutMs > l.maxInitTimeoutMs) {
     problems.push({ path: at('initTimeoutMs'), message: `${s.initTimeoutMs} ms is over the limit maxInitTimeoutMs=${l.maxInitTimeoutMs}` });

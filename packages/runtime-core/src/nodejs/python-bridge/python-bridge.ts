@@ -70,15 +70,18 @@ export async function runBridge(input: Readable, output: Writable): Promise<void
     unary.delete(id);
     const abort = new AbortController();
     running.set(id, abort);
-    runner.execute(call.manifest as never, call.inputs, { signal: abort.signal }).finally(() => running.delete(id)).then(
-      (outputs) => {
-        const frames: Buffer[] = [];
-        for (const out of outputs) frames.push(...dataFrame(F.OUTPUT, id, out.data, out.metadata));
-        frames.push(jsonFrame(F.DONE, id));
-        write(frames);
-      },
-      (error) => fail(id, error),
-    );
+    runner
+      .execute(call.manifest as never, call.inputs, { signal: abort.signal })
+      .finally(() => running.delete(id))
+      .then(
+        (outputs) => {
+          const frames: Buffer[] = [];
+          for (const out of outputs) frames.push(...dataFrame(F.OUTPUT, id, out.data, out.metadata));
+          frames.push(jsonFrame(F.DONE, id));
+          write(frames);
+        },
+        (error) => fail(id, error),
+      );
   };
 
   const open = (frame: Frame): void => {

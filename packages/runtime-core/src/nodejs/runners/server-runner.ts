@@ -125,7 +125,10 @@ function withNamedModels(result: ValidationResult, models: Readonly<Record<strin
     if (!params || params.modelPath === undefined) return node;
     const name = params.modelPath;
     if (typeof name !== 'string' || !Object.hasOwn(models, name)) {
-      problems.push({ path: `nodes[${i}].params.modelPath`, message: `model ${JSON.stringify((typeof name === 'string' ? name : JSON.stringify(name)).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})` });
+      problems.push({
+        path: `nodes[${i}].params.modelPath`,
+        message: `model ${JSON.stringify((typeof name === 'string' ? name : JSON.stringify(name)).slice(0, 200))} is not one this server offers (models: ${names.length ? names.join(', ') : 'none'})`,
+      });
       return node;
     }
     return { ...node, params: { ...params, modelPath: models[name] } };

@@ -10,8 +10,7 @@ const LOOKBACK_MS = 3000;
 
 export const AudioBufferAccumulatorNode = defineNode({
   type: 'AudioBufferAccumulator',
-  description:
-    'Collects the audio between VAD speechStart and speechEnd events (from SileroVAD or EnergyVAD, sent after their audio) into one utterance.',
+  description: 'Collects the audio between VAD speechStart and speechEnd events (from SileroVAD or EnergyVAD, sent after their audio) into one utterance.',
   paramsSchema: z
     .strictObject({
       /** Utterances shorter than this are dropped. Default 250 ms. */
@@ -58,7 +57,11 @@ export const AudioBufferAccumulatorNode = defineNode({
         format = input;
         clock.advance({ ...input, samples: new Float32Array(0) });
       } else if (input.sampleRate !== format.sampleRate || input.channels !== format.channels) {
-        throw new RemoteMediaError(Code.InvalidArgument, `AudioBufferAccumulator input changed format mid-stream from ${format.sampleRate} Hz ${format.channels} ch to ${input.sampleRate} Hz ${input.channels} ch`, { nodeId: ctx.nodeId });
+        throw new RemoteMediaError(
+          Code.InvalidArgument,
+          `AudioBufferAccumulator input changed format mid-stream from ${format.sampleRate} Hz ${format.channels} ch to ${input.sampleRate} Hz ${input.channels} ch`,
+          { nodeId: ctx.nodeId },
+        );
       }
       history.push(input.samples);
       clock.advance(input);
@@ -75,7 +78,12 @@ export const AudioBufferAccumulatorNode = defineNode({
     const onEvent = (value: Record<string, unknown>): RuntimeData[] => {
       if (!format) return [];
       const out: RuntimeData[] = [];
-      const startUs = value.speechStart === true && typeof value.startUs === 'number' ? value.startUs : value.speechStart === true ? (value.timestampUs as number) : undefined;
+      const startUs =
+        value.speechStart === true && typeof value.startUs === 'number'
+          ? value.startUs
+          : value.speechStart === true
+            ? (value.timestampUs as number)
+            : undefined;
       const endUs = value.speechEnd === true ? (typeof value.endUs === 'number' ? value.endUs : (value.timestampUs as number)) : undefined;
       const close = (end: number) => {
         const u = active === undefined ? undefined : cut(active, frameOf(end));

@@ -39,7 +39,8 @@ export const AudioChunkerNode = defineNode({
         if (!format) {
           format = input;
           const frames = params.samples ?? Math.round(((params.ms ?? 0) * input.sampleRate) / 1000);
-          if (frames < 1) throw new RemoteMediaError(Code.InvalidArgument, `ms=${params.ms} is less than one sample at ${input.sampleRate} Hz`, { nodeId: ctx.nodeId });
+          if (frames < 1)
+            throw new RemoteMediaError(Code.InvalidArgument, `ms=${params.ms} is less than one sample at ${input.sampleRate} Hz`, { nodeId: ctx.nodeId });
           frameSamples = frames * input.channels;
           clock.advance({ ...input, samples: new Float32Array(0) });
         } else if (input.sampleRate !== format.sampleRate || input.channels !== format.channels) {

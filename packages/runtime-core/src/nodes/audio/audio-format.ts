@@ -49,10 +49,18 @@ export const AudioFormatNode = defineNode({
       const rate = mime.rate ?? params.inputRate;
       const channels = mime.channels ?? params.inputChannels;
       if (!rate) {
-        throw new RemoteMediaError(Code.InvalidArgument, 'binary PCM16 input needs a sample rate: set params.inputRate or a mimeType like audio/pcm;rate=16000;channels=1', { nodeId: ctx.nodeId });
+        throw new RemoteMediaError(
+          Code.InvalidArgument,
+          'binary PCM16 input needs a sample rate: set params.inputRate or a mimeType like audio/pcm;rate=16000;channels=1',
+          { nodeId: ctx.nodeId },
+        );
       }
       if (input.bytes.byteLength % (2 * channels) !== 0) {
-        throw new RemoteMediaError(Code.InvalidArgument, `binary PCM16 input of ${input.bytes.byteLength} bytes is not a whole number of ${channels}-channel 16-bit frames`, { nodeId: ctx.nodeId });
+        throw new RemoteMediaError(
+          Code.InvalidArgument,
+          `binary PCM16 input of ${input.bytes.byteLength} bytes is not a whole number of ${channels}-channel 16-bit frames`,
+          { nodeId: ctx.nodeId },
+        );
       }
       const copy = input.bytes.slice(); // aligned copy for Int16Array (little-endian hosts)
       return { kind: 'audio', samples: int16ToFloat(new Int16Array(copy.buffer, 0, copy.byteLength / 2)), sampleRate: rate, channels };
@@ -72,9 +80,7 @@ export const AudioFormatNode = defineNode({
         const a = toAudio(input);
         if (!a) return undefined;
         if (params.split) {
-          return splitChannels(a.samples, a.channels).map((samples, c) =>
-            finish({ ...a, samples, channels: 1, streamId: `${a.streamId ?? ''}:ch${c}` }),
-          );
+          return splitChannels(a.samples, a.channels).map((samples, c) => finish({ ...a, samples, channels: 1, streamId: `${a.streamId ?? ''}:ch${c}` }));
         }
         const target = params.channels ?? a.channels;
         let samples = a.samples;
@@ -82,7 +88,9 @@ export const AudioFormatNode = defineNode({
           if (target === 1) samples = mixDown(a.samples, a.channels);
           else if (a.channels === 1) samples = upmix(a.samples, target);
           else {
-            throw new RemoteMediaError(Code.InvalidArgument, `AudioFormat converts N -> 1 or 1 -> N channels, not ${a.channels} -> ${target}`, { nodeId: ctx.nodeId });
+            throw new RemoteMediaError(Code.InvalidArgument, `AudioFormat converts N -> 1 or 1 -> N channels, not ${a.channels} -> ${target}`, {
+              nodeId: ctx.nodeId,
+            });
           }
         }
         return finish({ ...a, samples, channels: target });

@@ -29,7 +29,8 @@ export const AudioLevelNode = defineNode({
 
 export const SilenceDetectorNode = defineNode({
   type: 'SilenceDetector',
-  description: 'Emits {silence: true, ...} once the level stays below a threshold for a while, and {silence: false, ...} when sound returns; passes the audio on.',
+  description:
+    'Emits {silence: true, ...} once the level stays below a threshold for a while, and {silence: false, ...} when sound returns; passes the audio on.',
   paramsSchema: z.strictObject({
     /** RMS level (dBFS, per 10 ms frame) below which audio counts as silent. Default -50. */
     thresholdDb: z._default(z.number().check(z.maximum(0)), -50),
@@ -66,7 +67,10 @@ export const SilenceDetectorNode = defineNode({
             }
           } else {
             if (inSilence) {
-              out.push({ kind: 'json', value: { silence: false, startUs: silentSinceUs!, timestampUs: atUs, silenceMs: (atUs - silentSinceUs!) / 1000, levelDb: rmsDb } });
+              out.push({
+                kind: 'json',
+                value: { silence: false, startUs: silentSinceUs!, timestampUs: atUs, silenceMs: (atUs - silentSinceUs!) / 1000, levelDb: rmsDb },
+              });
             }
             inSilence = false;
             silentSinceUs = undefined;

@@ -5,11 +5,14 @@ import { checkAudio, StreamClock } from '../../dsp/audio-ops.js';
 import { createResampler, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, type Resampler } from '../../dsp/resampler.js';
 import { defineNode } from '../node-definition.js';
 
-const rate = z.number({ error: 'expected a sample rate in Hz' }).check(z.int({ error: 'expected an integer sample rate' }), z.minimum(MIN_SAMPLE_RATE), z.maximum(MAX_SAMPLE_RATE));
+const rate = z
+  .number({ error: 'expected a sample rate in Hz' })
+  .check(z.int({ error: 'expected an integer sample rate' }), z.minimum(MIN_SAMPLE_RATE), z.maximum(MAX_SAMPLE_RATE));
 
 export const AudioResampleNode = defineNode({
   type: 'AudioResample',
-  description: 'Streaming polyphase (Kaiser-windowed sinc) resampler between any rates from 8 kHz to 192 kHz, any channel count; no clicks at chunk boundaries.',
+  description:
+    'Streaming polyphase (Kaiser-windowed sinc) resampler between any rates from 8 kHz to 192 kHz, any channel count; no clicks at chunk boundaries.',
   paramsSchema: z.strictObject({
     /** Output sample rate in Hz. */
     targetRate: rate,
@@ -48,7 +51,11 @@ export const AudioResampleNode = defineNode({
         }
         if (!resampler) {
           if (input.sampleRate < MIN_SAMPLE_RATE || input.sampleRate > MAX_SAMPLE_RATE || !Number.isInteger(input.sampleRate)) {
-            throw new RemoteMediaError(Code.InvalidArgument, `AudioResample supports input rates from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz, got ${input.sampleRate}`, { nodeId: ctx.nodeId });
+            throw new RemoteMediaError(
+              Code.InvalidArgument,
+              `AudioResample supports input rates from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz, got ${input.sampleRate}`,
+              { nodeId: ctx.nodeId },
+            );
           }
           resampler = createResampler({ inputRate: input.sampleRate, outputRate: targetRate, channels: input.channels, quality });
           clock = new StreamClock();

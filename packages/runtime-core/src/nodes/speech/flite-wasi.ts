@@ -74,7 +74,11 @@ export class FliteRun {
     }
     const out = this.#output;
     if (code !== 0 || !out) {
-      throw new RemoteMediaError(Code.Internal, `flite exited with code ${code}${this.#stderr.length ? `: ${this.#stderr.join('').trim().slice(0, 500)}` : ''}`, { reason: 'TtsEngineFailed' });
+      throw new RemoteMediaError(
+        Code.Internal,
+        `flite exited with code ${code}${this.#stderr.length ? `: ${this.#stderr.join('').trim().slice(0, 500)}` : ''}`,
+        { reason: 'TtsEngineFailed' },
+      );
     }
     return out.bytes.subarray(0, out.length);
   }
@@ -93,7 +97,11 @@ export class FliteRun {
         const args = this.#args;
         const v = this.#view();
         v.setUint32(argcPtr, args.length, true);
-        v.setUint32(bufSizePtr, args.reduce((n, a) => n + a.length, 0), true);
+        v.setUint32(
+          bufSizePtr,
+          args.reduce((n, a) => n + a.length, 0),
+          true,
+        );
         return ERRNO_SUCCESS;
       },
       args_get: (argvPtr: number, bufPtr: number) => {
@@ -134,7 +142,17 @@ export class FliteRun {
         return ERRNO_SUCCESS;
       },
       fd_fdstat_set_flags: () => ERRNO_SUCCESS,
-      path_open: (dirFd: number, _dirFlags: number, pathPtr: number, pathLen: number, oflags: number, _rb: bigint, _ri: bigint, _fdFlags: number, fdPtr: number) => {
+      path_open: (
+        dirFd: number,
+        _dirFlags: number,
+        pathPtr: number,
+        pathLen: number,
+        oflags: number,
+        _rb: bigint,
+        _ri: bigint,
+        _fdFlags: number,
+        fdPtr: number,
+      ) => {
         if (dirFd !== PREOPEN_FD) return ERRNO_BADF;
         const path = new TextDecoder().decode(this.#bytes(pathPtr, pathLen));
         // Only the output file exists; flite's voices are compiled in, so reads find nothing.
@@ -208,7 +226,8 @@ export function fliteArgs(text: string, options: FliteSynthesisOptions = {}): st
 /** Reads flite's 16-bit mono RIFF output. */
 export function parseFliteWav(bytes: Uint8Array): FliteAudio {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 12 || v.getUint32(0, false) !== 0x52494646 /* RIFF */) throw new RemoteMediaError(Code.Internal, 'flite wrote no WAV data', { reason: 'TtsEngineFailed' });
+  if (bytes.length < 12 || v.getUint32(0, false) !== 0x52494646 /* RIFF */)
+    throw new RemoteMediaError(Code.Internal, 'flite wrote no WAV data', { reason: 'TtsEngineFailed' });
   let sampleRate = 16000;
   let p = 12;
   while (p + 8 <= bytes.length) {

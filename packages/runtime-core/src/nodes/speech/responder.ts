@@ -45,7 +45,9 @@ export const ResponderNode = defineNode({
       try {
         return { re: new RegExp(r.match, 'iu'), reply: r.reply };
       } catch (error) {
-        throw new RemoteMediaError(Code.InvalidArgument, `Responder rules[${i}].match is not a valid regular expression: ${(error as Error).message}`, { nodeId: ctx.nodeId });
+        throw new RemoteMediaError(Code.InvalidArgument, `Responder rules[${i}].match is not a valid regular expression: ${(error as Error).message}`, {
+          nodeId: ctx.nodeId,
+        });
       }
     });
     return {

@@ -7,7 +7,10 @@ export function isSpeakable(text: string): boolean {
 
 /** Control characters out, runs of whitespace to one space. */
 export function cleanSpeechText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**

@@ -36,7 +36,10 @@ export function createConnectAdapter(options: ConnectAdapterOptions): (req: Http
       .then((uRes) => universalResponseToNodeResponse(withClientErrorsClassified(uRes), res))
       .catch((reason: unknown) => {
         // The client went away mid-answer, or writing failed: nothing left to answer.
-        options.logger.debug({ procedure: `${handler.service.typeName}/${handler.method.name}`, error: (reason as Error)?.message }, 'connect could not finish an answer');
+        options.logger.debug(
+          { procedure: `${handler.service.typeName}/${handler.method.name}`, error: (reason as Error)?.message },
+          'connect could not finish an answer',
+        );
       });
   };
 }

@@ -1,6 +1,15 @@
 import { type Http2ServerRequest, type Http2ServerResponse, constants as http2constants } from 'node:http2';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ExecutePipelineRequestSchema, ExecutePipelineResponseSchema, type StreamPipelineRequest, StreamPipelineRequestSchema, StreamPipelineResponseSchema, decodeAudioData, encodeAudioResult, toDataChunk } from '@remotemedia/protocol';
+import {
+  ExecutePipelineRequestSchema,
+  ExecutePipelineResponseSchema,
+  type StreamPipelineRequest,
+  StreamPipelineRequestSchema,
+  StreamPipelineResponseSchema,
+  decodeAudioData,
+  encodeAudioResult,
+  toDataChunk,
+} from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
 import { BoundedQueue, EMPTY } from '@remotemedia/runtime-core/kit';
 import { type AuthPolicy, checkBearer } from '../auth.js';
@@ -62,7 +71,12 @@ class NativeCall {
     private readonly res: Http2ServerResponse,
     private readonly contentType: string,
   ) {
-    this.#log = { requestId: requestIdOf(req.headers['x-request-id'] as string | undefined), procedure: req.url.slice(1), protocol: 'grpc', started: performance.now() };
+    this.#log = {
+      requestId: requestIdOf(req.headers['x-request-id'] as string | undefined),
+      procedure: req.url.slice(1),
+      protocol: 'grpc',
+      started: performance.now(),
+    };
   }
 
   run(streaming: boolean): void {
@@ -75,7 +89,13 @@ class NativeCall {
         checkBearer(this.auth, req.headers.authorization);
         const timeoutMs = parseGrpcTimeout(req.headers['grpc-timeout'] as string | undefined);
         if (timeoutMs !== undefined) {
-          this.#deadline = setTimeout(() => this.#controller.abort(new RemoteMediaError(Code.DeadlineExceeded, `the call exceeded its deadline (grpc-timeout ${String(req.headers['grpc-timeout'])})`)), timeoutMs);
+          this.#deadline = setTimeout(
+            () =>
+              this.#controller.abort(
+                new RemoteMediaError(Code.DeadlineExceeded, `the call exceeded its deadline (grpc-timeout ${String(req.headers['grpc-timeout'])})`),
+              ),
+            timeoutMs,
+          );
         }
       } catch (error) {
         req.resume(); // discard the body
@@ -97,7 +117,10 @@ class NativeCall {
       try {
         request = fromBinary(ExecutePipelineRequestSchema, body);
       } catch (error) {
-        throw new RemoteMediaError(Code.InvalidArgument, `request is not a valid ExecutePipelineRequest: ${(error as Error).message}`, { cause: error, reason: 'ProtocolViolation' });
+        throw new RemoteMediaError(Code.InvalidArgument, `request is not a valid ExecutePipelineRequest: ${(error as Error).message}`, {
+          cause: error,
+          reason: 'ProtocolViolation',
+        });
       }
       const response = await executePipelineCall(this.ctx, request, this.#controller.signal, { registered: true });
       await this.#write(toBinary(ExecutePipelineResponseSchema, create(ExecutePipelineResponseSchema, response)));
@@ -120,22 +143,30 @@ class NativeCall {
       const onData = (chunk: Buffer) => {
         try {
           messages.push(...reader.push(chunk));
-          if (messages.length > 1) fail(new RemoteMediaError(Code.Unimplemented, 'ExecutePipeline takes exactly one request message, got more', { reason: 'ProtocolViolation' }));
+          if (messages.length > 1)
+            fail(new RemoteMediaError(Code.Unimplemented, 'ExecutePipeline takes exactly one request message, got more', { reason: 'ProtocolViolation' }));
         } catch (error) {
           fail(error);
         }
       };
       const initTimeoutMs = this.ctx.limits.initTimeoutMs;
       const timer = setTimeout(
-        () => fail(new RemoteMediaError(Code.DeadlineExceeded, `no complete request message within initTimeoutMs=${initTimeoutMs}`, { reason: 'LimitExceeded' })),
+        () =>
+          fail(new RemoteMediaError(Code.DeadlineExceeded, `no complete request message within initTimeoutMs=${initTimeoutMs}`, { reason: 'LimitExceeded' })),
         initTimeoutMs,
       );
       this.#controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
       this.req.on('data', onData);
       this.req.once('end', () => {
         clearTimeout(timer);
-        if (reader.hasPartialMessage) reject(new RemoteMediaError(Code.InvalidArgument, 'request body ended inside a message (truncated)', { reason: 'ProtocolViolation' }));
-        else if (messages.length !== 1) reject(new RemoteMediaError(Code.Unimplemented, `ExecutePipeline takes exactly one request message, got ${messages.length}`, { reason: 'ProtocolViolation' }));
+        if (reader.hasPartialMessage)
+          reject(new RemoteMediaError(Code.InvalidArgument, 'request body ended inside a message (truncated)', { reason: 'ProtocolViolation' }));
+        else if (messages.length !== 1)
+          reject(
+            new RemoteMediaError(Code.Unimplemented, `ExecutePipeline takes exactly one request message, got ${messages.length}`, {
+              reason: 'ProtocolViolation',
+            }),
+          );
         else resolve(messages[0]);
       });
       this.#controller.signal.addEventListener('abort', () => reject(this.#controller.signal.reason), { once: true });
@@ -148,7 +179,9 @@ class NativeCall {
         if (!('result' in out)) return this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, out.message)));
         const framed = encodeAudioResult(out.result, 5);
         if (framed) return this.#writeFramed(writeGrpcPrefix(framed));
-        return this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(out.result) } })));
+        return this.#write(
+          toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(out.result) } })),
+        );
       });
       this.#finish();
     } catch (error) {
@@ -174,7 +207,10 @@ class NativeCall {
           try {
             void inbox.push(fromBinary(StreamPipelineRequestSchema, message));
           } catch (error) {
-            throw new RemoteMediaError(Code.InvalidArgument, `message is not a valid StreamPipelineRequest: ${(error as Error).message}`, { cause: error, reason: 'ProtocolViolation' });
+            throw new RemoteMediaError(Code.InvalidArgument, `message is not a valid StreamPipelineRequest: ${(error as Error).message}`, {
+              cause: error,
+              reason: 'ProtocolViolation',
+            });
           }
         }
         if (inbox.length >= INBOX_HIGH && !paused) {
@@ -186,7 +222,11 @@ class NativeCall {
         req.resume(); // keep draining what the client still sends; it is discarded
       }
     });
-    req.once('end', () => (reader.hasPartialMessage ? inbox.fail(new RemoteMediaError(Code.InvalidArgument, 'request stream ended inside a message (truncated)', { reason: 'ProtocolViolation' })) : inbox.close()));
+    req.once('end', () =>
+      reader.hasPartialMessage
+        ? inbox.fail(new RemoteMediaError(Code.InvalidArgument, 'request stream ended inside a message (truncated)', { reason: 'ProtocolViolation' }))
+        : inbox.close(),
+    );
     this.#controller.signal.addEventListener('abort', () => inbox.fail(this.#controller.signal.reason), { once: true });
     const take = (): IteratorResult<StreamPipelineRequest | DecodedData> | undefined => {
       const item = inbox.shift();
@@ -286,7 +326,10 @@ class NativeCall {
       res.addTrailers(trailers);
       res.end();
     } catch (writeError) {
-      this.ctx.logger.error({ requestId: this.#log.requestId, error: (writeError as Error)?.message }, 'could not send the status of a call; resetting its stream');
+      this.ctx.logger.error(
+        { requestId: this.#log.requestId, error: (writeError as Error)?.message },
+        'could not send the status of a call; resetting its stream',
+      );
       try {
         if (!res.stream.destroyed) res.stream.close(http2constants.NGHTTP2_INTERNAL_ERROR);
       } catch {

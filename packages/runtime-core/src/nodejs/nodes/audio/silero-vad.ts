@@ -31,7 +31,10 @@ export interface SileroVadNodeOptions {
 }
 
 /** The batching settings `createSileroVadNode` uses for `option`; undefined: unbatched. */
-export function sileroBatchOptions(option: Partial<MicroBatcherOptions> | false | undefined, env: Record<string, string | undefined> = process.env): MicroBatcherOptions | undefined {
+export function sileroBatchOptions(
+  option: Partial<MicroBatcherOptions> | false | undefined,
+  env: Record<string, string | undefined> = process.env,
+): MicroBatcherOptions | undefined {
   if (option === false) return undefined;
   const o = { ...batchOptionsFromEnv(env, SILERO_BATCH_DEFAULTS), ...option };
   return o.maxWaitMs > 0 && o.maxBatch > 1 ? { maxWaitMs: Math.min(o.maxWaitMs, SILERO_MAX_BATCH_WAIT_MS), maxBatch: o.maxBatch } : undefined;
@@ -42,73 +45,81 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
   const modelDirs = options.modelDirs ?? [...modelDirsFromEnv(), dirname(SILERO_VAD_MODEL_PATH)];
   const batch = sileroBatchOptions(options.batch);
   return defineNode({
-  type: 'SileroVAD',
-  description:
-    'Silero VAD v5 (onnxruntime-node, optional peer dependency) on 16 kHz or 8 kHz audio of any chunk size. Emits {hasSpeech, probability, speechStart, speechEnd, timestampUs} JSON per chunk after passing the audio on.',
-  paramsSchema: z
-    .object({
-      ...vadSegmenterSchema.shape,
-      /** Emit events only for chunks where speech starts or ends. Default false (one event per chunk). */
-      eventsOnChangeOnly: z.boolean().default(false),
-      /**
-       * A different Silero v5 ONNX file, named inside the server's model directories (see
-       * `createSileroVadNode`). Default: the model shipped in this package's models/ folder.
-       */
-      modelPath: z.string().min(1).max(1024).optional(),
-    })
-    .strict(),
-  accepts: ['audio'],
-  produces: ['audio', 'json'],
-  platform: 'node',
-  create: async (params, ctx) => {
-    // Load (or reuse) the shared session now, so a missing onnxruntime-node fails the session start.
-    const file = params.modelPath === undefined ? SILERO_VAD_MODEL_PATH : await resolveModelFile(params.modelPath, modelDirs, { nodeId: ctx.nodeId, param: 'modelPath', logger: ctx.logger });
-    const { ort, session } = await sharedSileroSession(file);
-    let vad: VadStream | undefined;
-    let model: SileroVadModel | BatchedSileroVadModel | undefined;
-    let rate: number | undefined;
-    // An interrupt abandons an in-flight call without stopping it; the next input waits for it, so
-    // the stream (and its batched row) is never used by two calls at once.
-    let busy: Promise<unknown> | undefined;
-    const idle = () => {
-      busy = undefined;
-    };
-    return {
-      process(input) {
-        if (input.kind !== 'audio') return undefined;
-        checkAudio(input, ctx.nodeId);
-        if (input.sampleRate !== 16000 && input.sampleRate !== 8000) {
-          throw new RemoteMediaError(
-            Code.InvalidArgument,
-            `SileroVAD needs 16000 or 8000 Hz audio, got ${input.sampleRate} Hz: put an AudioResample node with targetRate 16000 before it`,
-            { nodeId: ctx.nodeId },
+    type: 'SileroVAD',
+    description:
+      'Silero VAD v5 (onnxruntime-node, optional peer dependency) on 16 kHz or 8 kHz audio of any chunk size. Emits {hasSpeech, probability, speechStart, speechEnd, timestampUs} JSON per chunk after passing the audio on.',
+    paramsSchema: z
+      .object({
+        ...vadSegmenterSchema.shape,
+        /** Emit events only for chunks where speech starts or ends. Default false (one event per chunk). */
+        eventsOnChangeOnly: z.boolean().default(false),
+        /**
+         * A different Silero v5 ONNX file, named inside the server's model directories (see
+         * `createSileroVadNode`). Default: the model shipped in this package's models/ folder.
+         */
+        modelPath: z.string().min(1).max(1024).optional(),
+      })
+      .strict(),
+    accepts: ['audio'],
+    produces: ['audio', 'json'],
+    platform: 'node',
+    create: async (params, ctx) => {
+      // Load (or reuse) the shared session now, so a missing onnxruntime-node fails the session start.
+      const file =
+        params.modelPath === undefined
+          ? SILERO_VAD_MODEL_PATH
+          : await resolveModelFile(params.modelPath, modelDirs, { nodeId: ctx.nodeId, param: 'modelPath', logger: ctx.logger });
+      const { ort, session } = await sharedSileroSession(file);
+      let vad: VadStream | undefined;
+      let model: SileroVadModel | BatchedSileroVadModel | undefined;
+      let rate: number | undefined;
+      // An interrupt abandons an in-flight call without stopping it; the next input waits for it, so
+      // the stream (and its batched row) is never used by two calls at once.
+      let busy: Promise<unknown> | undefined;
+      const idle = () => {
+        busy = undefined;
+      };
+      return {
+        process(input) {
+          if (input.kind !== 'audio') return undefined;
+          checkAudio(input, ctx.nodeId);
+          if (input.sampleRate !== 16000 && input.sampleRate !== 8000) {
+            throw new RemoteMediaError(
+              Code.InvalidArgument,
+              `SileroVAD needs 16000 or 8000 Hz audio, got ${input.sampleRate} Hz: put an AudioResample node with targetRate 16000 before it`,
+              { nodeId: ctx.nodeId },
+            );
+          }
+          if (rate !== undefined && rate !== input.sampleRate) {
+            throw new RemoteMediaError(Code.InvalidArgument, `SileroVAD input changed sample rate mid-stream from ${rate} to ${input.sampleRate} Hz`, {
+              nodeId: ctx.nodeId,
+            });
+          }
+          if (!vad) {
+            rate = input.sampleRate;
+            model = batch ? new BatchedSileroVadModel(ort, session, input.sampleRate, batch) : new SileroVadModel(ort, session, input.sampleRate);
+            const m = model;
+            vad = new VadStream({ ...params, windowFrames: m.windowFrames, score: (w) => m.score(w) });
+          }
+          const stream = vad;
+          const next = () => stream.process(input);
+          const run = busy ? busy.then(next, next) : next();
+          busy = run;
+          run.then(
+            () => busy === run && idle(),
+            () => busy === run && idle(),
           );
-        }
-        if (rate !== undefined && rate !== input.sampleRate) {
-          throw new RemoteMediaError(Code.InvalidArgument, `SileroVAD input changed sample rate mid-stream from ${rate} to ${input.sampleRate} Hz`, { nodeId: ctx.nodeId });
-        }
-        if (!vad) {
-          rate = input.sampleRate;
-          model = batch ? new BatchedSileroVadModel(ort, session, input.sampleRate, batch) : new SileroVadModel(ort, session, input.sampleRate);
-          const m = model;
-          vad = new VadStream({ ...params, windowFrames: m.windowFrames, score: (w) => m.score(w) });
-        }
-        const stream = vad;
-        const next = () => stream.process(input);
-        const run = busy ? busy.then(next, next) : next();
-        busy = run;
-        run.then(() => busy === run && idle(), () => busy === run && idle());
-        return run;
-      },
-      async flush() {
-        if (busy) await busy.catch(() => undefined);
-        return vad?.flush() ?? [];
-      },
-      close() {
-        if (model instanceof BatchedSileroVadModel) model.close();
-      },
-    };
-  },
+          return run;
+        },
+        async flush() {
+          if (busy) await busy.catch(() => undefined);
+          return vad?.flush() ?? [];
+        },
+        close() {
+          if (model instanceof BatchedSileroVadModel) model.close();
+        },
+      };
+    },
   });
 }
 

@@ -29,7 +29,9 @@ export function sharedRnnoise(): Promise<RnnoiseModule> {
       const factory = ((await import(RNNOISE_PACKAGE)) as { default: () => Promise<RnnoiseModule> }).default;
       return await factory();
     } catch (error) {
-      throw new RemoteMediaError(Code.FailedPrecondition, `NoiseSuppression needs the npm package @echogarden/rnnoise-wasm: ${(error as Error).message}`, { reason: 'MissingDependency' });
+      throw new RemoteMediaError(Code.FailedPrecondition, `NoiseSuppression needs the npm package @echogarden/rnnoise-wasm: ${(error as Error).message}`, {
+        reason: 'MissingDependency',
+      });
     }
   })();
   rnnoise.catch(() => (rnnoise = undefined));
@@ -147,7 +149,9 @@ export const NoiseSuppressionNode = defineNode({
           pending = Array.from({ length: channels }, () => new Float32Array(0));
           clock.advance({ ...input, samples: new Float32Array(0) });
         } else if (input.channels !== channels) {
-          throw new RemoteMediaError(Code.InvalidArgument, `NoiseSuppression input changed from ${channels} to ${input.channels} channels mid-stream`, { nodeId: ctx.nodeId });
+          throw new RemoteMediaError(Code.InvalidArgument, `NoiseSuppression input changed from ${channels} to ${input.channels} channels mid-stream`, {
+            nodeId: ctx.nodeId,
+          });
         }
         last = input;
         const frames = input.samples.length / channels;

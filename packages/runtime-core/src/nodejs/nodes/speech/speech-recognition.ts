@@ -43,7 +43,9 @@ const paramsSchema = z
  * Each instance runs in its own python3 process started by `runtime` (whose defaults import the
  * module; a manifest's `settings.python` does not apply to it).
  */
-export function createSpeechRecognitionNode(runtime: PythonRuntime = new PythonRuntime({ modules: [SPEECH_RECOGNITION_MODULE] })): NodeDefinition<z.output<typeof paramsSchema>> {
+export function createSpeechRecognitionNode(
+  runtime: PythonRuntime = new PythonRuntime({ modules: [SPEECH_RECOGNITION_MODULE] }),
+): NodeDefinition<z.output<typeof paramsSchema>> {
   if (!runtime.defaults.modules.includes(SPEECH_RECOGNITION_MODULE)) {
     throw new RemoteMediaError(Code.InvalidArgument, `createSpeechRecognitionNode: the runtime's modules must include ${SPEECH_RECOGNITION_MODULE}`);
   }

