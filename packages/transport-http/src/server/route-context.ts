@@ -111,14 +111,9 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
 export function parseTimeoutMs(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS) return value;
+  // A JSON body or header value: never a function or symbol, so JSON.stringify gives text.
   const shown =
-    typeof value === 'string'
-      ? JSON.stringify(value.slice(0, 40))
-      : typeof value === 'number'
-        ? String(value)
-        : // JSON.stringify gives undefined only for a function or a symbol, which String() shows as such
-          // eslint-disable-next-line @typescript-eslint/no-base-to-string
-          (JSON.stringify(value) ?? String(value)).slice(0, 40);
+    typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : String(JSON.stringify(value)).slice(0, 40);
   const message = `expected a positive integer number of milliseconds up to ${MAX_TIMEOUT_MS}, got ${shown}`;
   throw new RemoteMediaError(Code.InvalidArgument, `${field}: ${message}`, { details: [{ path: field, message }], reason: 'InvalidTimeout' });
 }
