@@ -2,115 +2,59 @@
 // stream: an audio DataChunk inside StreamPipelineRequest.data / StreamPipelineResponse.result.
 // Why not protobuf-es: for a 20 ms chunk its create + toBinary costs ~5.6 us and fromBinary +
 // mapping ~2.3 us (`pnpm bench grpc` profile: the server's top cost); this does each in a fraction,
-// in one allocation. It covers audio only and returns undefined for anything else or anything
-// unusual (unknown or repeated fields, huge varints, invalid values), so callers fall back to
-// protobuf-es, which stays the reference: test/audio-chunk-codec.test.ts checks both agree.
+// in one allocation. It covers audio only (json-chunk-codec.ts does a session's JSON events; both
+// share result-chunk.ts) and returns undefined for anything else or anything unusual (unknown or
+// repeated fields, huge varints, invalid values), so callers fall back to protobuf-es, which stays
+// the reference: test/audio-chunk-codec.test.ts checks both agree.
 // Plain Uint8Array and TextEncoder/TextDecoder: runs in Node.js and browsers alike.
 import type { AudioData, TransportData } from '@remotemedia/runtime-core';
 import { audioFromWire } from './data-buffer.js';
-import { readUtf8, utf8Length, writeUtf8 } from './utf8.js';
+import { encodeResultChunk, isWireInt, lenField, varintSize, writeStringField, writeVarint } from './result-chunk.js';
+import { readUtf8, utf8Length } from './utf8.js';
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-const varintSize = (n: number): number => {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-};
-
-function writeVarint(out: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    out[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  out[pos++] = n;
-  return pos;
-}
-
-const lenField = (payload: number): number => 1 + varintSize(payload) + payload;
-const isWireInt = (n: number | undefined): boolean => n === undefined || (Number.isSafeInteger(n) && n >= 0);
+const isUint32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 
 /**
  * StreamPipelineResponse { result: DataChunk { data: { audio } } } as bytes, after `reserve` free
  * bytes at the front (for a transport's frame header). Undefined when `value` is not audio or
  * does not fit the fast path; encode it with protobuf-es then.
+ * Small results are views into a shared slab: use their byteOffset, not the whole `.buffer`.
  */
 export function encodeAudioResult(value: TransportData, reserve = 0): Uint8Array | undefined {
   const a = value.data;
   if (a.kind !== 'audio' || !littleEndianHost) return undefined;
   const timestampUs = a.timestampUs === undefined ? undefined : Math.round(a.timestampUs);
-  if (!isWireInt(timestampUs) || !isWireInt(value.sequence) || !isWireInt(a.sampleRate) || !isWireInt(a.channels)) return undefined;
+  if (!isWireInt(timestampUs) || !isUint32(a.sampleRate) || !isUint32(a.channels)) return undefined;
   const samples = a.samples.byteLength;
   const streamIdBytes = a.streamId === undefined ? -1 : utf8Length(a.streamId);
   const audioLen =
-    lenField(samples) +
+    (samples ? lenField(samples) : 0) +
     (a.sampleRate ? 1 + varintSize(a.sampleRate) : 0) +
     (a.channels ? 1 + varintSize(a.channels) : 0) +
     (timestampUs === undefined ? 0 : 1 + varintSize(timestampUs)) +
     (streamIdBytes < 0 ? 0 : lenField(streamIdBytes));
-  const bufferLen = lenField(audioLen);
-  const entries: [string, string, number, number][] = [];
-  let metadataLen = 0;
-  for (const key in value.metadata) {
-    const v = value.metadata[key];
-    const kl = utf8Length(key);
-    const vl = utf8Length(v);
-    const entryLen = (kl ? lenField(kl) : 0) + (vl ? lenField(vl) : 0);
-    entries.push([key, v, kl, vl]);
-    metadataLen += lenField(entryLen);
-  }
-  const chunkLen = lenField(bufferLen) + (value.sequence === undefined ? 0 : 1 + varintSize(value.sequence)) + metadataLen;
-  const out = new Uint8Array(reserve + lenField(chunkLen));
-  let p = reserve;
-  out[p++] = 0x12; // StreamPipelineResponse.result
-  p = writeVarint(out, p, chunkLen);
-  out[p++] = 0x0a; // DataChunk.data
-  p = writeVarint(out, p, bufferLen);
-  out[p++] = 0x0a; // DataBuffer.audio
-  p = writeVarint(out, p, audioLen);
-  out[p++] = 0x0a; // AudioBuffer.samples
-  p = writeVarint(out, p, samples);
-  out.set(new Uint8Array(a.samples.buffer, a.samples.byteOffset, samples), p);
-  p += samples;
-  if (a.sampleRate) {
-    out[p++] = 0x10;
-    p = writeVarint(out, p, a.sampleRate);
-  }
-  if (a.channels) {
-    out[p++] = 0x18;
-    p = writeVarint(out, p, a.channels);
-  }
-  if (timestampUs !== undefined) {
-    out[p++] = 0x20;
-    p = writeVarint(out, p, timestampUs);
-  }
-  if (streamIdBytes >= 0) {
-    out[p++] = 0x2a;
-    p = writeVarint(out, p, streamIdBytes);
-    p += writeUtf8(out, p, a.streamId!);
-  }
-  if (value.sequence !== undefined) {
-    out[p++] = 0x10; // DataChunk.sequence
-    p = writeVarint(out, p, value.sequence);
-  }
-  for (const [key, v, kl, vl] of entries) {
-    out[p++] = 0x1a; // DataChunk.metadata entry
-    p = writeVarint(out, p, (kl ? lenField(kl) : 0) + (vl ? lenField(vl) : 0));
-    if (kl) {
-      out[p++] = 0x0a;
-      p = writeVarint(out, p, kl);
-      p += writeUtf8(out, p, key);
+  return encodeResultChunk(value, reserve, 0x0a /* DataBuffer.audio */, audioLen, (out, p) => {
+    if (samples) {
+      out[p++] = 0x0a; // AudioBuffer.samples (proto3 omits empty bytes)
+      p = writeVarint(out, p, samples);
+      out.set(new Uint8Array(a.samples.buffer, a.samples.byteOffset, samples), p);
+      p += samples;
     }
-    if (vl) {
-      out[p++] = 0x12;
-      p = writeVarint(out, p, vl);
-      p += writeUtf8(out, p, v);
+    if (a.sampleRate) {
+      out[p++] = 0x10;
+      p = writeVarint(out, p, a.sampleRate);
     }
-  }
-  return out;
+    if (a.channels) {
+      out[p++] = 0x18;
+      p = writeVarint(out, p, a.channels);
+    }
+    if (timestampUs !== undefined) {
+      out[p++] = 0x20;
+      p = writeVarint(out, p, timestampUs);
+    }
+    if (streamIdBytes >= 0) writeStringField(out, p, 0x2a, a.streamId!, streamIdBytes);
+  });
 }
 
 /** A cursor over protobuf bytes that gives up (returns -1 / undefined) instead of throwing. */

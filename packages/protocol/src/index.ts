@@ -13,3 +13,4 @@ export { leBytesToFloat32 } from './float32-bytes.js';
 // The wire's float32 layout is runtime-core's; the name stays for existing callers.
 export { float32ToBytes as float32ToLeBytes } from '@remotemedia/runtime-core/kit';
 export { encodeAudioResult, decodeAudioData } from './audio-chunk-codec.js';
+export { encodeJsonResult } from './json-chunk-codec.js';

@@ -26,6 +26,8 @@ describe('hand-written audio chunk codec', () => {
     expect(bytes).toBeDefined();
     const decoded = fromBinary(StreamPipelineResponseSchema, bytes.subarray(5));
     expect(decoded.response.case).toBe('result');
+    const reference = toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(value) } }));
+    expect(bytes.subarray(5)).toEqual(reference); // byte for byte, empty metadata keys and values included
     const back = fromDataChunk(decoded.response.value as never);
     const bytesOf = (f: Float32Array) => Buffer.from(f.buffer, f.byteOffset, f.byteLength);
     expect(bytesOf((back.data as { samples: Float32Array }).samples)).toEqual(bytesOf((value.data as { samples: Float32Array }).samples));
@@ -58,6 +60,7 @@ describe('hand-written audio chunk codec', () => {
     expect(encodeAudioResult({ data: text('hi'), metadata: {} })).toBeUndefined();
     expect(encodeAudioResult({ data: audio(new Float32Array(2), 16_000, 1, { timestampUs: -5 }), metadata: {} })).toBeUndefined();
     expect(encodeAudioResult({ data: audio(new Float32Array(2), 16_000), metadata: {}, sequence: 2 ** 60 })).toBeUndefined();
+    expect(encodeAudioResult({ data: audio(new Float32Array(2), 2 ** 32), metadata: {} })).toBeUndefined();
     const encode = (value: object) => toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value));
     expect(decodeAudioData(encode({ request: { case: 'data', value: toDataChunk(text('hi')) } }))).toBeUndefined();
     expect(decodeAudioData(encode({ request: { case: 'end', value: {} } }))).toBeUndefined();

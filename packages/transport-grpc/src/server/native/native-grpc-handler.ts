@@ -8,6 +8,7 @@ import {
   StreamPipelineResponseSchema,
   decodeAudioData,
   encodeAudioResult,
+  encodeJsonResult,
   toDataChunk,
 } from '@remotemedia/protocol';
 import { Code, RemoteMediaError } from '@remotemedia/runtime-core';
@@ -177,7 +178,8 @@ class NativeCall {
     try {
       await streamPipelineCall(this.ctx, this.#requests(), this.#controller.signal, (out) => {
         if (!('result' in out)) return this.#write(toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, out.message)));
-        const framed = encodeAudioResult(out.result, 5);
+        // Hand-written encoders for the hot shapes (audio chunks, JSON events); protobuf-es for the rest.
+        const framed = encodeAudioResult(out.result, 5) ?? encodeJsonResult(out.result, 5);
         if (framed) return this.#writeFramed(writeGrpcPrefix(framed));
         return this.#write(
           toBinary(StreamPipelineResponseSchema, create(StreamPipelineResponseSchema, { response: { case: 'result', value: toDataChunk(out.result) } })),
