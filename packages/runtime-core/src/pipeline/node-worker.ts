@@ -302,7 +302,13 @@ export class NodeWorker {
       this.metrics.itemsOut++;
       return this.#emit(input !== undefined && input.data === result ? input : { data: result as RuntimeData, metadata });
     }
-    if (mode === PROCESS && !Array.isArray(result)) this.#async = true;
+    if (Array.isArray(result)) {
+      // Synchronous outputs (e.g. a chunk and its event): no promise unless downstream must wait.
+      if (started >= 0) this.metrics.latency.record((now() - started) * 1000);
+      const pending = this.#emitArray(result as readonly RuntimeData[], 0, input, metadata, signal);
+      return pending?.catch((error: unknown) => this.#failed(error, signal));
+    }
+    if (mode === PROCESS) this.#async = true;
     return this.#consume(result, metadata, signal).then(
       () => {
         if (started >= 0) this.metrics.latency.record((now() - started) * 1000);
@@ -343,11 +349,12 @@ export class NodeWorker {
   async #consume(result: NodeOutput, metadata: Record<string, string>, signal: LazyAbortController): Promise<number> {
     if (result === undefined || result === null) return 0;
     if (typeof (result as Promise<unknown>).then === 'function') {
-      const value = await raceAbort(result as Promise<RuntimeData | readonly RuntimeData[] | undefined>, signal);
+      const value = await signal.race(result as Promise<RuntimeData | readonly RuntimeData[] | undefined>);
       return this.#consume(value ?? undefined, metadata, signal);
     }
     if (Array.isArray(result)) {
-      for (const data of result as RuntimeData[]) await this.#emitOne(data, metadata, signal);
+      const pending = this.#emitArray(result as readonly RuntimeData[], 0, undefined, metadata, signal);
+      if (pending) await pending;
       return (result as RuntimeData[]).length;
     }
     if (typeof (result as AsyncIterable<RuntimeData>)[Symbol.asyncIterator] === 'function') {
@@ -355,7 +362,7 @@ export class NodeWorker {
       let n = 0;
       try {
         for (;;) {
-          const next = await raceAbort(it.next(), signal);
+          const next = await signal.race(it.next());
           if (next.done) break;
           await this.#emitOne(next.value, metadata, signal);
           n++;
@@ -367,6 +374,28 @@ export class NodeWorker {
     }
     await this.#emitOne(result as RuntimeData, metadata, signal);
     return 1;
+  }
+
+  /**
+   * Emits `outputs` from index `from` in order, synchronously while downstream takes them at once;
+   * returns a promise only from the first output that must wait. The input envelope is reused for
+   * an output that is the input itself (a node passing its chunk on).
+   */
+  #emitArray(
+    outputs: readonly RuntimeData[],
+    from: number,
+    input: Envelope | undefined,
+    metadata: Record<string, string>,
+    signal: LazyAbortController,
+  ): Promise<void> | undefined {
+    for (let i = from; i < outputs.length; i++) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      const data = outputs[i];
+      this.metrics.itemsOut++;
+      const p = this.#emit(input !== undefined && input.data === data ? input : { data, metadata });
+      if (p) return i + 1 < outputs.length ? p.then(() => this.#emitArray(outputs, i + 1, input, metadata, signal)) : p;
+    }
+    return undefined;
   }
 
   async #emitOne(data: RuntimeData, metadata: Record<string, string>, signal: LazyAbortController): Promise<void> {
@@ -396,23 +425,4 @@ export class NodeWorker {
     if (this.spec.onError === 'skip') return;
     this.host.fail(error);
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, abort: LazyAbortController): Promise<T> {
-  if (abort.aborted) return Promise.reject(abort.reason);
-  const signal = abort.signal;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -6,6 +6,8 @@ export class LazyAbortController {
   #controller: AbortController | undefined;
   #aborted = false;
   #reason: unknown;
+  /** Rejecters of promises raced against this controller (see `race`). */
+  #racers: Set<(reason: unknown) => void> | undefined;
 
   get aborted(): boolean {
     return this.#aborted;
@@ -28,5 +30,31 @@ export class LazyAbortController {
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
+    const racers = this.#racers;
+    this.#racers = undefined;
+    if (racers) for (const reject of racers) reject(reason);
+  }
+
+  /**
+   * `promise`, or a rejection with the abort reason as soon as this aborts (whichever comes first).
+   * Cheaper than an 'abort' listener on the signal: an async node's every call is raced, and an
+   * EventTarget listener pair costs ~1 us (`pnpm bench capacity` profile); this costs a Set entry.
+   */
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.#aborted) return Promise.reject(this.#reason);
+    return new Promise<T>((resolve, reject) => {
+      const racers = (this.#racers ??= new Set());
+      racers.add(reject);
+      promise.then(
+        (value) => {
+          racers.delete(reject);
+          resolve(value);
+        },
+        (error) => {
+          racers.delete(reject);
+          reject(error);
+        },
+      );
+    });
   }
 }

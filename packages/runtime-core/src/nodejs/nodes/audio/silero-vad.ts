@@ -76,9 +76,6 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
       // An interrupt abandons an in-flight call without stopping it; the next input waits for it, so
       // the stream (and its batched row) is never used by two calls at once.
       let busy: Promise<unknown> | undefined;
-      const idle = () => {
-        busy = undefined;
-      };
       return {
         process(input) {
           if (input.kind !== 'audio') return undefined;
@@ -104,12 +101,13 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
           const stream = vad;
           const next = () => stream.process(input);
           const run = busy ? busy.then(next, next) : next();
-          busy = run;
-          run.then(
-            () => busy === run && idle(),
-            () => busy === run && idle(),
-          );
-          return run;
+          if (Array.isArray(run)) return run; // no window to score, or all scored already: no promise
+          const tracked = (busy = run);
+          const settle = () => {
+            if (busy === tracked) busy = undefined;
+          };
+          tracked.then(settle, settle);
+          return tracked;
         },
         async flush() {
           if (busy) await busy.catch(() => undefined);
