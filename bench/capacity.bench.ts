@@ -5,11 +5,18 @@
 //   silero            SileroVAD alone, 16 kHz mono fixture speech
 //   vad.yaml          examples/vad.yaml (mix down, resample 48k->16k, 512-frame chunks, SileroVAD,
 //                     utterances), fed the 48 kHz stereo fixture
-// each SileroVAD scenario twice: "before" (today's behaviour: REMOTEMEDIA_BATCH_WAIT_MS=0, no batching,
-// and REMOTEMEDIA_RESAMPLER_SIMD=0, the JS resampler loop) and "after" (the defaults: cross-session
-// batching and the WebAssembly SIMD resampler). Reported, all from the same run, scenarios interleaved:
+// each SileroVAD scenario three times:
+//   first-wave  the app built from commit b99cfd4, "today's" server when issue 22 (3x SileroVAD sessions
+//               per core) was filed (bench/first-wave-build.ts builds it once into .cache/; skipped, with
+//               the reason printed, when it cannot be built, or with CAPACITY_FIRST_WAVE=0)
+//   before      the current app with batching off: REMOTEMEDIA_BATCH_WAIT_MS=0 (no cross-session
+//               batching) and REMOTEMEDIA_RESAMPLER_SIMD=0 (the JS resampler loop), an ablation that
+//               keeps every other executor/transport improvement
+//   after       the current app at its defaults (cross-session batching, the WebAssembly SIMD resampler)
+// Reported, all from the same run, scenarios interleaved:
 //   1. server CPU per session-second at a fixed load (all processes and threads of the app, from
-//      /proc, over the steady-state seconds only), and sessions per core = 1 s / that;
+//      /proc, over the steady-state seconds only), and sessions per core = 1 s / that; after vs
+//      first-wave (issue 22's figure, target <= 0.33), after vs before;
 //   2. sessions sustained with chunk RTT p99 < 50 ms (ramp until over), 1 server process;
 //   3. batched Silero inference per window vs the bare single-session `session.run` (in-process).
 // A chunk's RTT is measured to the output that answers it: its audio (passthrough), its VAD event
@@ -23,6 +30,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { StreamPipelineRequestSchema, toDataChunk } from '@remotemedia/protocol';
 import { type AudioData, audio, createResampler, decodeWav } from '@remotemedia/runtime-core';
 import { BatchedSileroVadModel, loadManifestFile, sharedSileroSession, sileroBatchStats, SILERO_BATCH_DEFAULTS } from '@remotemedia/runtime-core/node';
+import { type FirstWaveApp, prepareFirstWave } from './first-wave-build.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
 
@@ -48,6 +56,8 @@ interface Scenario {
   name: string;
   /** Env of the app: batching on or off. */
   env: Record<string, string>;
+  /** The first-wave app (an old commit's build) instead of this tree's. */
+  app?: FirstWaveApp;
   init: Buffer;
   /** Pre-encoded data frames, sent in a cycle. */
   frames: Buffer[];
@@ -83,7 +93,7 @@ function vadYamlDue(): Int32Array {
   return Int32Array.from(due);
 }
 
-async function scenarios(): Promise<Scenario[]> {
+async function scenarios(firstWave: FirstWaveApp | undefined): Promise<Scenario[]> {
   const mono16 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-16k-mono.wav`)));
   const stereo48 = decodeWav(new Uint8Array(readFileSync(`${root}fixtures/audio/speech-48k-stereo.wav`)));
   const sine = audio(
@@ -108,10 +118,16 @@ async function scenarios(): Promise<Scenario[]> {
   const monoFrames = dataFrames(mono16, 250);
   const stereoFrames = dataFrames(stereo48, 250);
   const yamlDue = vadYamlDue();
+  // The first-wave app knows no batching knobs; its SileroVAD also emits one JSON event per chunk.
+  const first = (s: Scenario[]) => (firstWave ? s.map((x) => ({ ...x, app: firstWave })) : []);
   return [
     { name: 'passthrough', env: on, init: init(passThrough), frames: dataFrames(sine, 1), answerKind: 1, due: identity(), fixed: FIXED_SESSIONS },
+    ...first([{ name: 'silero first-wave', env: on, init: init(silero), frames: monoFrames, answerKind: 5, due: identity(), fixed: FIXED_SESSIONS }]),
     { name: 'silero before', env: off, init: init(silero), frames: monoFrames, answerKind: 5, due: identity(), fixed: FIXED_SESSIONS },
     { name: 'silero after', env: on, init: init(silero), frames: monoFrames, answerKind: 5, due: identity(), fixed: FIXED_SESSIONS },
+    ...first([
+      { name: 'vad.yaml first-wave', env: on, init: init(vadYaml), frames: stereoFrames, answerKind: 5, due: yamlDue, fixed: Math.round(FIXED_SESSIONS / 2) },
+    ]),
     { name: 'vad.yaml before', env: off, init: init(vadYaml), frames: stereoFrames, answerKind: 5, due: yamlDue, fixed: Math.round(FIXED_SESSIONS / 2) },
     { name: 'vad.yaml after', env: on, init: init(vadYaml), frames: stereoFrames, answerKind: 5, due: yamlDue, fixed: Math.round(FIXED_SESSIONS / 2) },
   ];
@@ -130,16 +146,19 @@ function resultKind(m: Buffer): number {
   return m[i] >> 3;
 }
 
-/** Starts the real app (as `pnpm start` runs it) with `env` added. */
-async function startApp(workers: number, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+/** Starts the real app (as `pnpm start` runs it) with `env` added: this tree's, or `app` (the first-wave build). */
+async function startApp(workers: number, env: Record<string, string>, app?: FirstWaveApp): Promise<{ child: ChildProcess; url: string }> {
   // CAPACITY_CPU_PROF=<dir>: profile the app (node --cpu-prof) to see where the server's time goes.
   const prof = process.env.CAPACITY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CAPACITY_CPU_PROF}`] : [];
+  // CAPACITY_NODE_ARGS="<flags>": more node flags for the app, space-separated (e.g. `--prof`).
+  const nodeArgs = (process.env.CAPACITY_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
     [
       ...prof,
+      ...nodeArgs,
       '--max-semi-space-size=64',
-      'apps/grpc-server/dist/main.js',
+      app ? app.main : 'apps/grpc-server/dist/main.js',
       '--bind',
       '127.0.0.1:0',
       '--metrics-port=-1',
@@ -149,7 +168,7 @@ async function startApp(workers: number, env: Record<string, string>): Promise<{
       String(workers),
     ],
     {
-      cwd: root,
+      cwd: app ? app.dir : root,
       env: {
         ...process.env,
         REMOTEMEDIA_BATCH_WAIT_MS: undefined,
@@ -324,7 +343,7 @@ async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
   const cpu = new Map<string, number[]>(all.map((s) => [s.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of all) {
-      const { child, url } = await startApp(1, s.env);
+      const { child, url } = await startApp(1, s.env, s.app);
       try {
         // A short warm-up step first (JIT, model load), then the measured one.
         await runStep(url, child.pid!, s, 20, 1);
@@ -345,7 +364,7 @@ async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
 
 /** Sessions sustained at p99 < 50 ms: steps of x1.5 from `from` until one is over. */
 async function ramp(s: Scenario, from: number, workers = 1): Promise<{ sustained: number; at?: StepResult }> {
-  const { child, url } = await startApp(workers, s.env);
+  const { child, url } = await startApp(workers, s.env, s.app);
   let sustained = 0;
   let at: StepResult | undefined;
   try {
@@ -439,11 +458,15 @@ export async function run(): Promise<void> {
   const comparisons: Comparison[] = [];
   const measurements: Measurement[] = [];
   // CAPACITY_ONLY=<scenario name>: only that scenario (for profiling).
-  const all = (await scenarios()).filter((s) => !process.env.CAPACITY_ONLY || s.name === process.env.CAPACITY_ONLY);
+  const only = process.env.CAPACITY_ONLY;
+  const firstWave = !only || only.endsWith('first-wave') ? await prepareFirstWave(root) : undefined;
+  const all = (await scenarios(firstWave)).filter((s) => !only || s.name === only);
   const by = (name: string) => all.find((s) => s.name === name)!;
+  const has = (name: string) => all.some((s) => s.name === name);
 
-  if (process.env.CAPACITY_ONLY) {
-    const { child, url } = await startApp(1, all[0].env);
+  if (only) {
+    if (!all.length) throw new Error(`CAPACITY_ONLY: no scenario "${only}" (or it was skipped, see above)`);
+    const { child, url } = await startApp(1, all[0].env, all[0].app);
     try {
       console.log(fmtStep(await runStep(url, child.pid!, all[0], FIXED_SESSIONS, STEP_SECONDS)));
     } finally {
@@ -468,12 +491,15 @@ export async function run(): Promise<void> {
     });
   }
   const perRound = (a: string, b: string) => valid(cpu.get(a)!.map((x, i) => x / cpu.get(b)![i]));
-  for (const [ours, base] of [
+  const pairs: [string, string][] = [
+    ['silero after', 'silero first-wave'],
+    ['vad.yaml after', 'vad.yaml first-wave'],
     ['silero after', 'silero before'],
     ['vad.yaml after', 'vad.yaml before'],
     ['silero after', 'passthrough'],
     ['silero before', 'passthrough'],
-  ] as const) {
+  ];
+  for (const [ours, base] of pairs.filter(([a, b]) => has(a) && has(b))) {
     const ratios = perRound(ours, base);
     comparisons.push(
       compare(`server CPU per session-second: ${ours} vs ${base} (${by(ours).fixed} vs ${by(base).fixed} sessions)`, 'us', med(ours), med(base), {
@@ -481,6 +507,14 @@ export async function run(): Promise<void> {
         target: base === 'passthrough' ? undefined : '<= 0.33',
       }),
     );
+    // Issue 22's figure: sessions per core (1 s / CPU per session-second) against the server it was filed on.
+    if (base.endsWith('first-wave'))
+      comparisons.push(
+        compare(`sessions per core at the fixed-load CPU cost: ${ours} vs ${base}`, 'sessions', 1e6 / med(ours), 1e6 / med(base), {
+          baselineName: base,
+          target: '>= 3',
+        }),
+      );
     measurements.push({
       name: `CPU ratio ${ours} / ${base}, per round`,
       unit: 'x',
@@ -489,12 +523,12 @@ export async function run(): Promise<void> {
     });
   }
 
-  const starts: Record<string, number> = { passthrough: 40, 'silero before': 20, 'silero after': 20, 'vad.yaml before': 20, 'vad.yaml after': 20 };
+  const starts: Record<string, number> = { passthrough: 40 };
   const sustained = new Map<string, number[]>(all.map((s) => [s.name, []]));
   for (let round = 0; round < RAMP_ROUNDS; round++) {
     console.log(`ramp round ${round + 1}`);
     for (const s of all) {
-      const r = await ramp(s, starts[s.name]);
+      const r = await ramp(s, starts[s.name] ?? 20);
       sustained.get(s.name)!.push(r.sustained);
       measurements.push({
         name: `${s.name}: sessions sustained at chunk RTT p99 < 50 ms, 1 server process (round ${round + 1})`,
@@ -512,18 +546,13 @@ export async function run(): Promise<void> {
       value: sus(s.name),
       note: `${range(sustained.get(s.name)!, 0)}; the machine is shared, so this moves with other load far more than the CPU figures`,
     });
-  comparisons.push(
-    compare('sessions sustained at p99 < 50 ms: silero after vs before', 'sessions', sus('silero after'), sus('silero before'), {
-      target: '>= 3',
-      baselineName: 'silero before',
-    }),
-  );
-  comparisons.push(
-    compare('sessions sustained at p99 < 50 ms: vad.yaml after vs before', 'sessions', sus('vad.yaml after'), sus('vad.yaml before'), {
-      target: '>= 3',
-      baselineName: 'vad.yaml before',
-    }),
-  );
+  for (const [ours, base] of pairs.filter(([a, b]) => has(a) && has(b) && b !== 'passthrough'))
+    comparisons.push(
+      compare(`sessions sustained at p99 < 50 ms: ${ours} vs ${base.replace(/^\S+ /, '')}`, 'sessions', sus(ours), sus(base), {
+        target: '>= 3',
+        baselineName: base,
+      }),
+    );
   comparisons.push(
     compare('sessions sustained at p99 < 50 ms: silero after vs passthrough', 'sessions', sus('silero after'), sus('passthrough'), {
       baselineName: 'passthrough',
@@ -544,7 +573,7 @@ export async function run(): Promise<void> {
     name: 'setup',
     unit: '',
     value: 0,
-    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0 and REMOTEMEDIA_RESAMPLER_SIMD=0; load generator and server share the same 2 cores (and the machine with other users)`,
+    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0 and REMOTEMEDIA_RESAMPLER_SIMD=0; first-wave = ${firstWave ? `the app built from ${firstWave.commit.slice(0, 9)} in .cache/bench-first-wave/` : 'skipped'}; load generator and server share the same 2 cores (and the machine with other users)`,
   });
   writeReport('capacity', comparisons, measurements);
 }
