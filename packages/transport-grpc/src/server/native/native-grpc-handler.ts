@@ -17,6 +17,7 @@ import { type AuthPolicy, checkBearer } from '../auth.js';
 import { executePipelineCall } from '../execute-pipeline-call.js';
 import { boundedError, grpcStatusTrailers } from '../../errors.js';
 import { GrpcFrameReader, encodeGrpcFrame, writeGrpcPrefix } from '../../grpc-framing.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 import { parseGrpcTimeout } from './grpc-timeout.js';
 import { type CallLog, codeName, logFinishedCall, requestIdOf } from '../request-logging.js';
 import type { ServerContext } from '../server-context.js';
@@ -61,6 +62,8 @@ class NativeCall {
   readonly #log: CallLog;
   #finished = false;
   #headersSent = false;
+  /** Frames of one tick go out in one write. */
+  readonly #writer: CoalescingWriter;
   #deadline: ReturnType<typeof setTimeout> | undefined;
   /** The call's slot in the registry (maxConcurrentSessions), held from the call's opening. */
   #leave: (() => void) | undefined;
@@ -72,6 +75,7 @@ class NativeCall {
     private readonly res: Http2ServerResponse,
     private readonly contentType: string,
   ) {
+    this.#writer = new CoalescingWriter(res, this.#controller.signal);
     this.#log = {
       requestId: requestIdOf(req.headers['x-request-id'] as string | undefined),
       procedure: req.url.slice(1),
@@ -273,23 +277,11 @@ class NativeCall {
 
   /** Writes one response frame (prefix included, see encodeGrpcFrame); waits while the HTTP/2 stream's buffer is full (the client reads slowly). */
   #writeFramed(frame: Uint8Array): Promise<void> | void {
-    const { res } = this;
     if (!this.#headersSent) {
       this.#headersSent = true;
-      res.writeHead(200, { 'content-type': this.contentType, 'x-request-id': this.#log.requestId });
+      this.res.writeHead(200, { 'content-type': this.contentType, 'x-request-id': this.#log.requestId });
     }
-    if (res.write(frame)) return;
-    const signal = this.#controller.signal;
-    return new Promise<void>((resolve, reject) => {
-      const done = () => {
-        res.off('drain', done);
-        signal.removeEventListener('abort', done);
-        if (signal.aborted) reject(signal.reason);
-        else resolve();
-      };
-      res.on('drain', done);
-      signal.addEventListener('abort', done);
-    });
+    return this.#writer.write(frame);
   }
 
   /**
@@ -325,6 +317,7 @@ class NativeCall {
       }
       // What the client still sends is discarded (the server then resets the stream, see create-grpc-server.ts).
       if (!this.req.complete) this.req.resume();
+      this.#writer.flush(); // the messages of this tick, before the trailers
       res.addTrailers(trailers);
       res.end();
     } catch (writeError) {
