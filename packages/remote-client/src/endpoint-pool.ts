@@ -56,6 +56,8 @@ export class Endpoint {
   probes = 0;
   probeFailures = 0;
   breaker: CircuitBreakerPolicy;
+  /** The failure counter of `breaker`'s closed state. */
+  #consecutive!: ConsecutiveBreaker;
   #healthSuccesses = 0;
   #openedAt = 0;
   #client: Promise<PipelineClient> | undefined;
@@ -86,8 +88,36 @@ export class Endpoint {
     return s === CircuitState.Closed ? 'closed' : s === CircuitState.HalfOpen ? 'half_open' : 'open';
   }
 
-  /** Runs one call through this endpoint's breaker, counting it as active meanwhile. */
-  async run<T>(fn: (client: PipelineClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs one call through this endpoint's breaker, counting it as active meanwhile. A closed
+   * breaker with a ready client takes the call without cockatiel's executor (two async frames and
+   * a result object per call, ~0.4 µs): a success does what cockatiel's closed state does with
+   * one, reset the consecutive-failure count; a failure goes through cockatiel as before, so its
+   * state machine (open at the threshold, half-open trial, reset) stays cockatiel's.
+   */
+  run<T>(fn: (client: PipelineClient) => Promise<T>): Promise<T> {
+    const ready = this.#ready;
+    const breaker = this.breaker;
+    if (!ready || breaker.state !== CircuitState.Closed) return this.#runGuarded(fn);
+    this.calls++;
+    this.active++;
+    let call: Promise<T>;
+    try {
+      call = fn(ready);
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    return call.then(
+      (value) => {
+        this.active--;
+        this.#consecutive.success();
+        return value;
+      },
+      (error: unknown) => this.#closedFailure(breaker, error),
+    );
+  }
+
+  async #runGuarded<T>(fn: (client: PipelineClient) => Promise<T>): Promise<T> {
     this.calls++;
     this.active++;
     try {
@@ -95,6 +125,24 @@ export class Endpoint {
       return await this.breaker.execute(ready ? () => fn(ready) : async () => fn(await this.client()));
     } catch (error) {
       if (!(error instanceof BrokenCircuitError) && isEndpointFailure(error)) this.failures++;
+      throw error;
+    } finally {
+      this.active--;
+    }
+  }
+
+  /**
+   * A call that started on a closed breaker failed. An endpoint failure is fed to cockatiel's
+   * closed state (counted, the breaker opened at the threshold) before the caller sees it, as
+   * `execute` would have. If other calls moved the breaker on meanwhile (it opened, or a health
+   * check replaced it), it already reflects the endpoint's failures and this one is not counted
+   * again; cockatiel would also have re-opened a breaker whose half-open trial was in flight.
+   */
+  async #closedFailure(breaker: CircuitBreakerPolicy, error: unknown): Promise<never> {
+    try {
+      if (!isEndpointFailure(error)) throw error; // the request's fault: cockatiel does not count it either
+      this.failures++;
+      if (breaker === this.breaker && breaker.state === CircuitState.Closed) await breaker.execute(() => Promise.reject(error));
       throw error;
     } finally {
       this.active--;
@@ -159,10 +207,8 @@ export class Endpoint {
   }
 
   #newBreaker(): CircuitBreakerPolicy {
-    const breaker = circuitBreaker(handleWhen(isEndpointFailure), {
-      halfOpenAfter: this.settings.resetTimeoutMs,
-      breaker: new ConsecutiveBreaker(this.settings.failureThreshold),
-    });
+    this.#consecutive = new ConsecutiveBreaker(this.settings.failureThreshold);
+    const breaker = circuitBreaker(handleWhen(isEndpointFailure), { halfOpenAfter: this.settings.resetTimeoutMs, breaker: this.#consecutive });
     breaker.onBreak(() => (this.#openedAt = Date.now()));
     return breaker;
   }
@@ -196,10 +242,15 @@ export class EndpointPool {
    * last health probe are used only when no healthy one is left (the probe may be stale).
    */
   select(exclude: ReadonlySet<Endpoint>): Endpoint | undefined {
-    if (exclude.size === 0 && this.endpoints.every((e) => e.healthy && e.acceptsCalls())) return this.#balancer.pick(this.endpoints, this.endpoints);
+    if (exclude.size === 0 && this.#allUsable()) return this.#balancer.pick(this.endpoints, this.endpoints);
     const usable = this.endpoints.filter((e) => !exclude.has(e) && e.acceptsCalls());
     const healthy = usable.filter((e) => e.healthy);
     return this.#balancer.pick(healthy.length ? healthy : usable, this.endpoints);
+  }
+
+  #allUsable(): boolean {
+    for (const e of this.endpoints) if (!e.healthy || !e.acceptsCalls()) return false;
+    return true;
   }
 
   /** Probes every endpoint once (skipped while the previous round still runs). */

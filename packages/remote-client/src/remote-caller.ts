@@ -1,8 +1,8 @@
 import { Code, type ErrorDetail, type ManifestSource, type PipelineClient, type PipelineTransport, RemoteMediaError } from '@remotemedia/runtime-core';
-import { abortError } from '@remotemedia/runtime-core/kit';
 import { BrokenCircuitError, ExponentialBackoff, type IBackoff } from 'cockatiel';
+import { canceled, withDeadline } from './attempt-deadline.js';
 import type { Endpoint, EndpointPool } from './endpoint-pool.js';
-import { RemoteReason, describeFailure, isEndpointFailure, markCallerCanceled, remoteError } from './remote-errors.js';
+import { RemoteReason, describeFailure, isEndpointFailure, remoteError } from './remote-errors.js';
 
 /** One step of a node's chain: a pool of remote endpoints, or a local manifest run in-process. */
 export type Route = { kind: 'remote'; pool: EndpointPool } | { kind: 'local'; runner: PipelineTransport; manifest: ManifestSource };
@@ -15,6 +15,11 @@ export interface FailoverSettings {
   /** Deadline of one attempt on one endpoint. */
   timeoutMs: number;
   nodeId?: string;
+  /**
+   * The remote attempt is done with its signal once its promise settled (a unary call, not a
+   * session that outlives it): the signal is then reused by later attempts. Default false.
+   */
+  unary?: boolean;
 }
 
 export interface CallResult<T> {
@@ -25,8 +30,6 @@ export interface CallResult<T> {
 
 export type RemoteAttempt<T> = (client: PipelineClient, signal: AbortSignal, endpoint: Endpoint) => Promise<T>;
 export type LocalAttempt<T> = (runner: PipelineTransport, manifest: ManifestSource, signal: AbortSignal | undefined) => Promise<T>;
-
-const canceled = (signal: AbortSignal): RemoteMediaError => markCallerCanceled(abortError(signal, 'remote call'));
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return Promise.resolve();
@@ -43,42 +46,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * One attempt with its own deadline. A plain timer + controller rather than AbortSignal.any:
- * it is on every call's hot path and costs a fraction. The race guards against clients that
- * ignore the signal.
- */
-async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint: string, timeoutMs: number, outer: AbortSignal | undefined): Promise<T> {
-  if (outer?.aborted) throw canceled(outer);
-  const controller = new AbortController();
-  let rejectRace!: (e: unknown) => void;
-  // One promise settled by whichever comes first (the call, the deadline, the caller's abort):
-  // cheaper than Promise.race over a second promise on this per-call path.
-  const attempt = new Promise<T>((resolve, reject) => {
-    rejectRace = reject;
-    fn(controller.signal).then(resolve, reject);
-  });
-  const onOuterAbort = () => {
-    controller.abort(outer!.reason);
-    rejectRace(canceled(outer!));
-  };
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const timer = setTimeout(() => {
-    const error = remoteError(Code.DeadlineExceeded, RemoteReason.RemoteTimeout, `${endpoint} did not answer within timeoutMs=${timeoutMs}`);
-    controller.abort(error);
-    rejectRace(error);
-  }, timeoutMs);
-  try {
-    return await attempt;
-  } catch (error) {
-    if (outer?.aborted) throw canceled(outer);
-    const reason: unknown = controller.signal.reason;
-    if (controller.signal.aborted && reason instanceof RemoteMediaError && reason.reason === RemoteReason.RemoteTimeout) throw reason;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
-  }
+/** The endpoints excluded from a round's first pick: none. */
+const NO_ENDPOINTS: ReadonlySet<Endpoint> = new Set();
+
+/** One attempt on one endpoint: through its breaker, with the attempt's deadline. */
+function attemptOn<T>(ep: Endpoint, remote: RemoteAttempt<T>, settings: FailoverSettings, signal: AbortSignal | undefined): Promise<T> {
+  return ep.run((client) => withDeadline((s) => remote(client, s, ep), ep.url, settings.timeoutMs, signal, settings.unary));
 }
 
 /**
@@ -88,12 +61,33 @@ async function withDeadline<T>(fn: (signal: AbortSignal) => Promise<T>, endpoint
  * Failures that are the request's fault (bad manifest, auth, a remote node's error) end the
  * call immediately: another endpoint would answer the same.
  */
-export async function callWithFailover<T>(
+export function callWithFailover<T>(
   routes: readonly Route[],
   remote: RemoteAttempt<T>,
   local: LocalAttempt<T>,
   settings: FailoverSettings,
   signal?: AbortSignal,
+): Promise<CallResult<T>> {
+  // The common call: the first route's first pick answers. It is started here, without the
+  // failover loop's async frame; the loop takes over from its failure, as its first attempt.
+  const route = routes[0];
+  const ep = route?.kind === 'remote' ? route.pool.select(NO_ENDPOINTS) : undefined;
+  if (!ep) return failover(routes, remote, local, settings, signal, undefined);
+  const call = attemptOn(ep, remote, settings, signal);
+  return call.then(
+    (value) => ({ value, endpoint: ep }),
+    () => failover(routes, remote, local, settings, signal, { endpoint: ep, call }),
+  );
+}
+
+async function failover<T>(
+  routes: readonly Route[],
+  remote: RemoteAttempt<T>,
+  local: LocalAttempt<T>,
+  settings: FailoverSettings,
+  signal: AbortSignal | undefined,
+  /** The attempt already made on the first route's first pick (it failed). */
+  first: { endpoint: Endpoint; call: Promise<T> } | undefined,
 ): Promise<CallResult<T>> {
   // Allocated on the first failure only: the common call succeeds at once.
   let failures: { endpoint: string; error: unknown }[] | undefined;
@@ -110,12 +104,13 @@ export async function callWithFailover<T>(
       }
       const tried = new Set<Endpoint>(); // (empty sets are cheap; select() has a fast path for them)
       let attempted = 0;
-      for (let endpoint = route.pool.select(tried); endpoint; endpoint = route.pool.select(tried)) {
+      for (let endpoint = first ? first.endpoint : route.pool.select(tried); endpoint; endpoint = route.pool.select(tried)) {
         tried.add(endpoint);
         const ep = endpoint;
+        const call = first ? first.call : attemptOn(ep, remote, settings, signal);
+        first = undefined;
         try {
-          const value = await ep.run((client) => withDeadline((s) => remote(client, s, ep), ep.url, settings.timeoutMs, signal));
-          return { value, endpoint: ep };
+          return { value: await call, endpoint: ep };
         } catch (error) {
           if (error instanceof BrokenCircuitError) continue; // half-open and its one trial call is taken
           attempted++;

@@ -6,13 +6,14 @@ import {
   type PipelineNode,
   type PipelineTransport,
   type RuntimeData,
+  type TransportData,
   builtinNodes,
   createPipelineRunner,
 } from '@remotemedia/runtime-core';
 import { EndpointPool, type EndpointSnapshot } from './endpoint-pool.js';
 import { type Environment, defaultEnvironment, substituteEnv } from './env-substitution.js';
 import { type ManifestFetcher, createManifestFetcher, namedManifestUrl } from './manifest-fetcher.js';
-import { type FailoverSettings, type Route, callWithFailover } from './remote-caller.js';
+import { type CallResult, type FailoverSettings, type Route, callWithFailover } from './remote-caller.js';
 import { type ManifestRef, checkRemoteDependencies } from './remote-dependencies.js';
 import { type RemotePipelineParams, type TransportName, remotePipelineParamsSchema } from './remote-params.js';
 import { RemoteStream } from './remote-stream.js';
@@ -75,6 +76,8 @@ function namedEndpoints(p: {
   });
   return out;
 }
+
+const outputData = ({ value }: CallResult<TransportData[]>): RuntimeData[] => value.map((o) => o.data);
 
 /** A RemotePipeline node type, plus the shared state behind it (pools outlive sessions). */
 export interface RemotePipelineNodeDefinition extends NodeDefinition<RemotePipelineParams> {
@@ -183,20 +186,20 @@ export function createRemotePipelineNode(options: RemotePipelineNodeOptions = {}
     async create(params, ctx): Promise<PipelineNode> {
       const manifest = await checkRemoteDependencies(manifestRef(params), { fetcher, nodeType: type, signal: ctx.signal });
       const routes = routesFor(params);
-      const settings: FailoverSettings = { ...params.retry, timeoutMs: params.timeoutMs, nodeId: ctx.nodeId };
+      const settings: FailoverSettings = { ...params.retry, timeoutMs: params.timeoutMs, nodeId: ctx.nodeId, unary: params.mode === 'unary' };
 
       if (params.mode === 'unary') {
         return {
-          async process(input, pctx): Promise<RuntimeData[]> {
+          // Not async: the call's own promise chain is enough (an async frame more is ~0.1 µs a call).
+          process(input, pctx): Promise<RuntimeData[]> {
             const inputs = [{ data: input, metadata: { ...pctx.metadata } }];
-            const { value } = await callWithFailover(
+            return callWithFailover(
               routes,
               (client, signal) => client.execute(manifest, inputs, { signal }),
               (runner, local, signal) => runner.execute(local, inputs, { signal }),
               settings,
               pctx.signal,
-            );
-            return value.map((o) => o.data);
+            ).then(outputData);
           },
         };
       }
