@@ -35,7 +35,7 @@ export default tseslint.config(
       parserOptions: {
         // Each file is typed by its nearest tsconfig.json (the root one covers root config files and scripts/);
         // the two build scripts of runtime-core get a default project.
-        projectService: { allowDefaultProject: ['packages/runtime-core/scripts/*.mjs', 'packages/runtime-core/container/*.mjs'] },
+        projectService: { allowDefaultProject: ['packages/runtime-core/scripts/*.mjs', 'packages/runtime-core/container/*.mjs', 'bench/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
