@@ -7,17 +7,12 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { StreamPipelineRequestSchema, StreamPipelineResponseSchema, fromDataChunk, toDataChunk } from '@remotemedia/protocol';
 import { type AudioData, audio } from '@remotemedia/runtime-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeGrpcFrame } from '../src/grpc-framing.js';
 import { TOKEN, startServer } from './helpers.js';
 
 const STREAM = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
-const frame = (bytes: Uint8Array) => {
-  const out = Buffer.alloc(5 + bytes.length);
-  out.writeUInt32BE(bytes.length, 1);
-  out.set(bytes, 5);
-  return out;
-};
 const request = (value: Parameters<typeof create<typeof StreamPipelineRequestSchema>>[1]) =>
-  frame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value)));
+  encodeGrpcFrame(toBinary(StreamPipelineRequestSchema, create(StreamPipelineRequestSchema, value)));
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
