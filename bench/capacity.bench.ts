@@ -22,15 +22,14 @@
 // A chunk's RTT is measured to the output that answers it: its audio (passthrough), its VAD event
 // (silero), or the VAD event of the 512-frame window it completes (vad.yaml, mapped through the
 // same resampler the node uses).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { StreamPipelineRequestSchema, toDataChunk } from '@remotemedia/protocol';
 import { type AudioData, audio, createResampler, decodeWav } from '@remotemedia/runtime-core';
 import { BatchedSileroVadModel, loadManifestFile, sharedSileroSession, sileroBatchStats, SILERO_BATCH_DEFAULTS } from '@remotemedia/runtime-core/node';
 import { type FirstWaveApp, prepareFirstWave } from './first-wave-build.js';
+import { startGrpcApp, stopGrpcApp } from './grpc-app.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
 
@@ -163,62 +162,13 @@ function resultKind(m: Buffer): number {
   return m[i] >> 3;
 }
 
-/** Starts the real app (as `pnpm start` runs it) with `env` added: this tree's, or `app` (the first-wave build). */
-async function startApp(workers: number, env: Record<string, string>, app?: Pick<FirstWaveApp, 'dir' | 'main'>): Promise<{ child: ChildProcess; url: string }> {
+/** Starts the app for scenario `s` (its env, its build) on `workers` processes, with the profiling knobs. */
+function startApp(workers: number, s: Scenario) {
   // CAPACITY_CPU_PROF=<dir>: profile the app (node --cpu-prof) to see where the server's time goes.
   const prof = process.env.CAPACITY_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CAPACITY_CPU_PROF}`] : [];
   // CAPACITY_NODE_ARGS="<flags>": more node flags for the app, space-separated (e.g. `--prof`).
-  const nodeArgs = (process.env.CAPACITY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [
-      ...prof,
-      ...nodeArgs,
-      '--max-semi-space-size=64',
-      app ? app.main : 'apps/grpc-server/dist/main.js',
-      '--bind',
-      '127.0.0.1:0',
-      '--metrics-port=-1',
-      '--max-sessions',
-      '5000',
-      '--workers',
-      String(workers),
-    ],
-    {
-      cwd: app ? app.dir : root,
-      env: {
-        ...process.env,
-        REMOTEMEDIA_BATCH_WAIT_MS: undefined,
-        REMOTEMEDIA_RESAMPLER_SIMD: undefined,
-        LOG_LEVEL: 'info',
-        GRPC_AUTH_TOKENS: 'bench-token',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const killChild = () => child.kill('SIGKILL');
-  process.once('exit', killChild);
-  child.once('exit', () => process.off('exit', killChild));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'ready' && entry.url) {
-          clearTimeout(timer);
-          resolve({ child, url: entry.url.replace('0.0.0.0', '127.0.0.1') });
-        }
-      } catch {
-        /* not JSON */
-      }
-    });
-  });
-}
-
-async function stopApp(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  const nodeArgs = [...prof, ...(process.env.CAPACITY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  return startGrpcApp({ workers, env: s.env, app: s.app, nodeArgs });
 }
 
 /** CPU time of a process and all its descendants' threads, from /proc, in microseconds. */
@@ -360,7 +310,7 @@ async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
   const cpu = new Map<string, number[]>(all.map((s) => [s.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const s of all) {
-      const { child, url } = await startApp(1, s.env, s.app);
+      const { child, url } = await startApp(1, s);
       try {
         // A short warm-up step first (JIT, model load), then the measured one.
         await runStep(url, child.pid!, s, 20, 1);
@@ -372,7 +322,7 @@ async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
         else cpu.get(s.name)!.push(Number.NaN);
         console.log(`  round ${round + 1} ${s.name}, ${s.fixed} sessions: ${fmtStep(r)}${keptUp ? '' : ' (fell behind: round not counted)'}`);
       } finally {
-        await stopApp(child);
+        await stopGrpcApp(child);
       }
     }
   }
@@ -382,7 +332,7 @@ async function fixedLoad(all: Scenario[]): Promise<Map<string, number[]>> {
 /** Sessions sustained at p99 < 50 ms: steps of x1.5 from `from` until one is over. */
 /** Ramps `s` from `from` sessions in steps of x`factor` until p99 >= 50 ms (twice), on `workers` server processes. */
 async function ramp(s: Scenario, from: number, workers = 1, factor = 1.5): Promise<{ sustained: number; at?: StepResult }> {
-  const { child, url } = await startApp(workers, s.env, s.app);
+  const { child, url } = await startApp(workers, s);
   let sustained = 0;
   let at: StepResult | undefined;
   try {
@@ -400,7 +350,7 @@ async function ramp(s: Scenario, from: number, workers = 1, factor = 1.5): Promi
       at = r;
     }
   } finally {
-    await stopApp(child);
+    await stopGrpcApp(child);
   }
   return { sustained, at };
 }
@@ -504,11 +454,11 @@ export async function run(): Promise<void> {
 
   if (only) {
     if (!all.length) throw new Error(`CAPACITY_ONLY: no scenario "${only}" (or it was skipped, see above)`);
-    const { child, url } = await startApp(1, all[0].env, all[0].app);
+    const { child, url } = await startApp(1, all[0]);
     try {
       console.log(fmtStep(await runStep(url, child.pid!, all[0], FIXED_SESSIONS, STEP_SECONDS)));
     } finally {
-      await stopApp(child);
+      await stopGrpcApp(child);
     }
     return;
   }

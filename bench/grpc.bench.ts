@@ -6,12 +6,9 @@
 // 2. StreamPipeline per-chunk round trip vs a bare connect bidi echo.
 // 3. Concurrent real-time sessions (16 kHz, 20 ms chunks, AudioChunker + PassThrough) the server sustains
 //    with p99 chunk latency < 50 ms: the real app runs in a child process, this process generates load.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { type ConnectRouter, createClient } from '@connectrpc/connect';
 import { Http2SessionManager, connectNodeAdapter, createGrpcTransport } from '@connectrpc/connect-node';
@@ -26,10 +23,10 @@ import { audio } from '@remotemedia/runtime-core';
 import { createNodeRunner } from '@remotemedia/runtime-core/node';
 import { createGrpcPipelineClient, createGrpcServer } from '@remotemedia/transport-grpc';
 import { pino } from 'pino';
+import { startGrpcApp, stopGrpcApp } from './grpc-app.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, timeEach, writeReport } from './report.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const ITERATIONS = Number(process.env.GRPC_BENCH_ITERATIONS ?? 2000);
 const WARMUP = Math.min(300, ITERATIONS);
 const chunk = () =>
@@ -198,48 +195,6 @@ async function latencyComparisons(comparisons: Comparison[], measurements: Measu
   await new Promise<void>((r) => raw.close(() => r()));
 }
 
-/** Starts the real app in a child process (so server and load generator each get a core). */
-async function startApp(workers: number): Promise<{ child: ChildProcess; url: string }> {
-  // As `pnpm start` runs it: the compiled app with the same V8 flag (see apps/grpc-server/README.md).
-  const child = spawn(
-    process.execPath,
-    [
-      '--max-semi-space-size=64',
-      'apps/grpc-server/dist/main.js',
-      '--bind',
-      '127.0.0.1:0',
-      '--metrics-port=-1',
-      '--max-sessions',
-      '5000',
-      '--workers',
-      String(workers),
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'info', GRPC_AUTH_TOKENS: 'bench-token' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  // Never leave the server behind, even when this process is killed.
-  const killChild = () => child.kill('SIGKILL');
-  process.once('exit', killChild);
-  child.once('exit', () => process.off('exit', killChild));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'ready' && entry.url) {
-          clearTimeout(timer);
-          resolve({ child, url: entry.url.replace('0.0.0.0', '127.0.0.1') });
-        }
-      } catch {
-        /* not JSON */
-      }
-    });
-  });
-}
-
 interface StepResult {
   /** CPU this process (the load generator) spent per chunk sent. */
   loadCpuUsPerChunk: number;
@@ -353,7 +308,7 @@ function serverCpuUs(rootPid: number): number | undefined {
 
 /** Ramps real-time sessions against the real app with `workers` processes until p99 >= 50 ms. */
 async function ramp(workers: number, steps: number[], measurements: Measurement[]): Promise<number> {
-  const { child, url } = await startApp(workers);
+  const { child, url } = await startGrpcApp({ workers });
   let sustained = 0;
   const deadline = Date.now() + 90_000;
   try {
@@ -379,8 +334,7 @@ async function ramp(workers: number, steps: number[], measurements: Measurement[
       sustained = n;
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stopGrpcApp(child);
   }
   return sustained;
 }

@@ -50,7 +50,7 @@ describe('synchronous multi-output nodes', () => {
     expect(session.metrics().nodes.find((n) => n.nodeId === 't')).toMatchObject({ itemsIn: 30, itemsOut: 90 });
   });
 
-  it('pass the input chunk on as itself (same envelope) next to new outputs', async () => {
+  it('pass the input chunk on as itself, with its metadata, next to new outputs', async () => {
     const Tagged = defineNode({
       type: 'Tagged',
       description: 'the input, then an event',
