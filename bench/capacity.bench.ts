@@ -10,9 +10,11 @@
 //               per core) was filed (bench/first-wave-build.ts builds it once into .cache/; skipped, with
 //               the reason printed, when it cannot be built, or with CAPACITY_FIRST_WAVE=0)
 //   before      the current app with batching off: REMOTEMEDIA_BATCH_WAIT_MS=0 (no cross-session
-//               batching) and REMOTEMEDIA_RESAMPLER_SIMD=0 (the JS resampler loop), an ablation that
+//               batching), REMOTEMEDIA_RESAMPLER_SIMD=0 (the JS resampler loop) and
+//               REMOTEMEDIA_SILERO_16K_GRAPH=0 (the shipped Silero graph at 16 kHz), an ablation that
 //               keeps every other executor/transport improvement
-//   after       the current app at its defaults (cross-session batching, the WebAssembly SIMD resampler)
+//   after       the current app at its defaults (cross-session batching, the WebAssembly SIMD resampler,
+//               the 16 kHz MatMul graph of Silero)
 // Reported, all from the same run, scenarios interleaved:
 //   1. server CPU per session-second at a fixed load (all processes and threads of the app, from
 //      /proc, over the steady-state seconds only), and sessions per core = 1 s / that; after vs
@@ -27,7 +29,14 @@ import { fileURLToPath } from 'node:url';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { StreamPipelineRequestSchema, toDataChunk } from '@remotemedia/protocol';
 import { type AudioData, audio, createResampler, decodeWav } from '@remotemedia/runtime-core';
-import { BatchedSileroVadModel, loadManifestFile, sharedSileroSession, sileroBatchStats, SILERO_BATCH_DEFAULTS } from '@remotemedia/runtime-core/node';
+import {
+  BatchedSileroVadModel,
+  loadManifestFile,
+  sharedSileroSession,
+  sileroBatchStats,
+  SILERO_BATCH_DEFAULTS,
+  SILERO_VAD_16K_MODEL_PATH,
+} from '@remotemedia/runtime-core/node';
 import { type FirstWaveApp, prepareFirstWave } from './first-wave-build.js';
 import { startGrpcApp, stopGrpcApp } from './grpc-app.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
@@ -117,7 +126,7 @@ async function scenarios(firstWave: FirstWaveApp | undefined): Promise<Scenario[
   const silero = { version: 'v1', metadata: { name: 'cap-silero' }, nodes: [{ id: 'vad', nodeType: 'SileroVAD' }] };
   const vadYaml = await loadManifestFile(`${root}examples/vad.yaml`);
   // "before" is today's behaviour: no batching, the JS resampler loop.
-  const off = { REMOTEMEDIA_BATCH_WAIT_MS: '0', REMOTEMEDIA_RESAMPLER_SIMD: '0' };
+  const off = { REMOTEMEDIA_BATCH_WAIT_MS: '0', REMOTEMEDIA_RESAMPLER_SIMD: '0', REMOTEMEDIA_SILERO_16K_GRAPH: '0' };
   const on = {};
   const monoFrames = dataFrames(mono16, 250);
   const stereoFrames = dataFrames(stereo48, 250);
@@ -355,19 +364,20 @@ async function ramp(s: Scenario, from: number, workers = 1, factor = 1.5): Promi
   return { sustained, at };
 }
 
-/** In-process: CPU per Silero window, 32 streams batched vs the bare single-stream session.run, interleaved. */
+/**
+ * In-process: CPU per Silero window, 32 streams batched (on the 16 kHz MatMul graph the node runs, and on
+ * the shipped graph) vs the bare single-stream session.run of the shipped model, rounds interleaved.
+ */
 async function inferenceCost(comparisons: Comparison[], measurements: Measurement[]) {
   const { ort, session } = await sharedSileroSession();
+  const graph16k = (await sharedSileroSession(SILERO_VAD_16K_MODEL_PATH)).session;
   const STREAMS = 32;
   const WINDOWS = 40;
   const window = new Float32Array(512).map((_, i) => Math.sin(i / 7) * 0.3);
   const input = new Float32Array(576);
   const state = new Float32Array(256);
-  const feeds = {
-    input: new ort.Tensor('float32', input, [1, 576]),
-    state: new ort.Tensor('float32', state, [2, 1, 128]),
-    sr: new ort.Tensor('int64', BigInt64Array.of(16000n), []),
-  };
+  const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);
+  const feeds = { input: new ort.Tensor('float32', input, [1, 576]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr };
   const bare = async () => {
     for (let i = 0; i < STREAMS * WINDOWS; i++) {
       input.set(window, 64);
@@ -375,61 +385,69 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
       state.set(r.stateN.data as Float32Array);
     }
   };
-  const models = Array.from({ length: STREAMS }, () => new BatchedSileroVadModel(ort, session, 16000, SILERO_BATCH_DEFAULTS));
-  const batched = async () => {
-    await Promise.all(
-      models.map(async (m) => {
-        for (let i = 0; i < WINDOWS; i++) await m.score(window);
-      }),
-    );
+  const batchedOn = (on: typeof session) => {
+    const models = Array.from({ length: STREAMS }, () => new BatchedSileroVadModel(ort, on, 16000, SILERO_BATCH_DEFAULTS));
+    const score = async () => {
+      await Promise.all(
+        models.map(async (m) => {
+          for (let i = 0; i < WINDOWS; i++) await m.score(window);
+        }),
+      );
+    };
+    return { score, close: () => models.forEach((m) => m.close()) };
   };
+  const batched = batchedOn(graph16k);
+  const batchedShipped = batchedOn(session);
   // The floor batching tends to: onnxruntime alone, one [32, 576] run per 32 windows (no JS around it).
   const rowsIn = new Float32Array(STREAMS * 576).map((_, i) => window[i % 512]);
   const rowsState = new Float32Array(2 * STREAMS * 128);
-  const rowFeeds = {
-    input: new ort.Tensor('float32', rowsIn, [STREAMS, 576]),
-    state: new ort.Tensor('float32', rowsState, [2, STREAMS, 128]),
-    sr: feeds.sr,
+  const rowFeeds = { input: new ort.Tensor('float32', rowsIn, [STREAMS, 576]), state: new ort.Tensor('float32', rowsState, [2, STREAMS, 128]) };
+  const onnxOnly = (on: typeof session, extra: Record<string, unknown>) => async () => {
+    for (let i = 0; i < WINDOWS; i++) rowsState.set((await on.run({ ...rowFeeds, ...extra } as typeof feeds)).stateN.data as Float32Array);
   };
-  const onnxOnly = async () => {
-    for (let i = 0; i < WINDOWS; i++) rowsState.set((await session.run(rowFeeds)).stateN.data as Float32Array);
-  };
+  const onnx16k = onnxOnly(graph16k, {});
+  const onnxShipped = onnxOnly(session, { sr });
   const cpuPerWindow = async (fn: () => Promise<void>) => {
     const c0 = process.cpuUsage();
     await fn();
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / (STREAMS * WINDOWS);
   };
-  await bare();
-  await batched();
-  await onnxOnly();
+  const runs = { bare, batched: batched.score, batchedShipped: batchedShipped.score, onnx16k, onnxShipped };
+  for (const fn of Object.values(runs)) await fn(); // warm-up
+  const per = Object.fromEntries(Object.keys(runs).map((k) => [k, [] as number[]])) as Record<keyof typeof runs, number[]>;
   const ratios: number[] = [];
-  const ours: number[] = [];
-  const base: number[] = [];
-  const floor: number[] = [];
   for (let round = 0; round < 5; round++) {
-    const b = await cpuPerWindow(bare);
-    const o = await cpuPerWindow(batched);
-    floor.push(await cpuPerWindow(onnxOnly));
-    base.push(b);
-    ours.push(o);
-    ratios.push(o / b);
+    for (const [k, fn] of Object.entries(runs)) per[k as keyof typeof runs].push(await cpuPerWindow(fn));
+    ratios.push(per.batched[round] / per.bare[round]);
   }
-  measurements.push({
-    name: `onnxruntime alone: CPU per window in one [${STREAMS}, 576] run (the arithmetic floor batching tends to)`,
-    unit: 'us',
-    value: median(floor),
-    note: `${range(floor, 1)}; at 31.25 windows per audio second: ${((median(floor) * 31.25) / 1000).toFixed(2)} ms of CPU per session-second`,
-  });
-  for (const m of models) m.close();
-  const stats = sileroBatchStats(session).find((s) => s.key === `16000/${SILERO_BATCH_DEFAULTS.maxWaitMs}/${SILERO_BATCH_DEFAULTS.maxBatch}`)?.stats;
+  batched.close();
+  batchedShipped.close();
+  for (const [key, graph] of [
+    ['onnx16k', 'the 16 kHz MatMul graph'],
+    ['onnxShipped', 'the shipped graph'],
+  ] as const)
+    measurements.push({
+      name: `onnxruntime alone, ${graph}: CPU per window in one [${STREAMS}, 576] run (the floor batching tends to)`,
+      unit: 'us',
+      value: median(per[key]),
+      note: `${range(per[key], 1)}; at 31.25 windows per audio second: ${((median(per[key]) * 31.25) / 1000).toFixed(2)} ms of CPU per session-second`,
+    });
+  const stats = sileroBatchStats(graph16k).find((s) => s.key === `16000/${SILERO_BATCH_DEFAULTS.maxWaitMs}/${SILERO_BATCH_DEFAULTS.maxBatch}`)?.stats;
   comparisons.push(
     compare(
-      `Silero inference CPU per window, ${STREAMS} streams batched vs bare single-stream session.run (median of 5 interleaved rounds)`,
+      `Silero inference CPU per window, ${STREAMS} streams batched (16 kHz MatMul graph, as the node runs) vs bare single-stream session.run of the shipped model (median of 5 interleaved rounds)`,
       'us',
-      median(ours),
-      median(base),
+      median(per.batched),
+      median(per.bare),
       { target: '< 0.5', baselineName: 'bare session.run, batch 1' },
+    ),
+    compare(
+      `Silero inference CPU per window, ${STREAMS} streams batched: 16 kHz MatMul graph vs the shipped graph`,
+      'us',
+      median(per.batched),
+      median(per.batchedShipped),
+      { baselineName: 'batched on the shipped graph' },
     ),
   );
   measurements.push({ name: 'batched vs bare Silero per-window CPU ratio, all rounds', unit: 'x', value: median(ratios), note: range(ratios, 3) });
@@ -584,7 +602,7 @@ export async function run(): Promise<void> {
     name: 'setup',
     unit: '',
     value: 0,
-    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0 and REMOTEMEDIA_RESAMPLER_SIMD=0; first-wave = ${firstWave ? `the app built from ${firstWave.commit.slice(0, 9)} in .cache/bench-first-wave/` : 'skipped'}; load generator and server share the same 2 cores (and the machine with other users)`,
+    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0, REMOTEMEDIA_RESAMPLER_SIMD=0 and REMOTEMEDIA_SILERO_16K_GRAPH=0; first-wave = ${firstWave ? `the app built from ${firstWave.commit.slice(0, 9)} in .cache/bench-first-wave/` : 'skipped'}; load generator and server share the same 2 cores (and the machine with other users)`,
   });
   writeReport('capacity', comparisons, measurements);
 }

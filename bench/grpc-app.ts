@@ -40,6 +40,7 @@ export async function startGrpcApp(options: GrpcAppOptions = {}): Promise<{ chil
         ...process.env,
         REMOTEMEDIA_BATCH_WAIT_MS: undefined,
         REMOTEMEDIA_RESAMPLER_SIMD: undefined,
+        REMOTEMEDIA_SILERO_16K_GRAPH: undefined,
         LOG_LEVEL: 'info',
         GRPC_AUTH_TOKENS: 'bench-token',
         ...env,

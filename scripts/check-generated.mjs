@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Fails (exit 1) when the committed protobuf code in packages/protocol/src/gen is stale
-// (and when packages/runtime-core/python/remotemedia/nodes.py is stale, see gen-python-nodes.mjs):
+// (and when packages/runtime-core/python/remotemedia/nodes.py is stale, see gen-python-nodes.mjs, or
+// packages/runtime-core/models/silero_vad_v5_16k.onnx, see gen-silero-16k.py):
 // regenerates from proto/ into a temp dir with the same buf template and compares byte for byte.
 // `node scripts/check-generated.mjs --write` regenerates in place instead.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -18,6 +19,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   } catch {
     process.exitCode = 1; // reported by the script; the protobuf check below still runs
+  }
+}
+// The Silero 16 kHz MatMul graph (packages/runtime-core/models/silero_vad_v5_16k.onnx) from the shipped model,
+// by a Python script using the onnx package (Debian's python3-onnx, in scripts/system-packages.txt).
+{
+  const models = join(root, 'packages/runtime-core/models');
+  const committed = join(models, 'silero_vad_v5_16k.onnx');
+  const python = [process.env.REMOTEMEDIA_GEN_PYTHON, '/usr/bin/python3', 'python3'].find(
+    (p) => p && spawnSync(p, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0,
+  );
+  const tmp = mkdtempSync(join(tmpdir(), 'rm-gen-silero-'));
+  try {
+    if (!python) throw new Error('no python3 with the onnx package (apt-get install python3-onnx, or set REMOTEMEDIA_GEN_PYTHON)');
+    const out = process.argv.includes('--write') ? committed : join(tmp, 'silero_vad_v5_16k.onnx');
+    execFileSync(python, ['packages/runtime-core/scripts/gen-silero-16k.py', join(models, 'silero_vad_v5.onnx'), out], { cwd: root, stdio: 'inherit' });
+    if (out !== committed && !readFileSync(out).equals(readFileSync(committed)))
+      throw new Error('packages/runtime-core/models/silero_vad_v5_16k.onnx is stale. Run: node scripts/check-generated.mjs --write');
+  } catch (error) {
+    console.error(`check-generated: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 // specs/manifest.schema.json (normative) and the package's schemas/manifest.v1.json (published for

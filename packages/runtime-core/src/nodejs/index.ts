@@ -28,6 +28,7 @@ export {
   modelDirsFromEnv,
   SileroVadModel,
   SILERO_VAD_MODEL_PATH,
+  SILERO_VAD_16K_MODEL_PATH,
   loadOnnxRuntime,
   sharedSileroSession,
   BatchedSileroVadModel,

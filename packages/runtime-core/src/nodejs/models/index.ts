@@ -5,6 +5,7 @@ export {
   BatchedSileroVadModel,
   sileroBatchStats,
   SILERO_VAD_MODEL_PATH,
+  SILERO_VAD_16K_MODEL_PATH,
   SILERO_SESSION_OPTIONS,
   loadOnnxRuntime,
   onnxThreads,
