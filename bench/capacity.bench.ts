@@ -403,7 +403,7 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
   const rowsState = new Float32Array(2 * STREAMS * 128);
   const rowFeeds = { input: new ort.Tensor('float32', rowsIn, [STREAMS, 576]), state: new ort.Tensor('float32', rowsState, [2, STREAMS, 128]) };
   const onnxOnly = (on: typeof session, extra: Record<string, unknown>) => async () => {
-    for (let i = 0; i < WINDOWS; i++) rowsState.set((await on.run({ ...rowFeeds, ...extra } as typeof feeds)).stateN.data as Float32Array);
+    for (let i = 0; i < WINDOWS; i++) rowsState.set((await on.run({ ...rowFeeds, ...extra })).stateN.data as Float32Array);
   };
   const onnx16k = onnxOnly(graph16k, {});
   const onnxShipped = onnxOnly(session, { sr });

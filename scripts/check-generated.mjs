@@ -37,7 +37,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     if (out !== committed && !readFileSync(out).equals(readFileSync(committed)))
       throw new Error('packages/runtime-core/models/silero_vad_v5_16k.onnx is stale. Run: node scripts/check-generated.mjs --write');
   } catch (error) {
-    console.error(`check-generated: ${error instanceof Error ? error.message : error}`);
+    console.error(`check-generated: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
