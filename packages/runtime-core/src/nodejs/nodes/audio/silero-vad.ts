@@ -4,6 +4,7 @@ import { checkAudio } from '../../../dsp/audio-ops.js';
 import { vadSegmenterSchema } from '../../../dsp/vad-segmenter.js';
 import { VadStream } from '../../../dsp/vad-stream.js';
 import { defineNode } from '../../../nodes/node-definition.js';
+import { realpath } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { modelDirsFromEnv, resolveModelFile } from '../../models/model-files.js';
 import { BatchedSileroVadModel, SILERO_VAD_16K_MODEL_PATH, SILERO_VAD_MODEL_PATH, SileroVadModel, sharedSileroSession } from '../../models/silero-model.js';
@@ -29,10 +30,10 @@ export interface SileroVadNodeOptions {
    */
   batch?: Partial<MicroBatcherOptions> | false;
   /**
-   * At 16 kHz with the shipped model, run its 16 kHz graph rewritten as one MatMul per layer
-   * (`SILERO_VAD_16K_MODEL_PATH`: same weights, ~0.3x the CPU per window in a 32-row batch, results
-   * within 1e-5). A manifest's own `modelPath` always runs as given. Default: true, unless env
-   * REMOTEMEDIA_SILERO_16K_GRAPH=0.
+   * At 16 kHz with the shipped model (by default, or a `modelPath` that resolves to that file), run its
+   * 16 kHz graph rewritten as one MatMul per layer (`SILERO_VAD_16K_MODEL_PATH`: same weights, ~0.3x
+   * the CPU per window in a 32-row batch, results within 1e-5). Any other model file runs as given.
+   * Default: true, unless env REMOTEMEDIA_SILERO_16K_GRAPH=0.
    */
   graph16k?: boolean;
 }
@@ -79,7 +80,7 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
           : await resolveModelFile(params.modelPath, modelDirs, { nodeId: ctx.nodeId, param: 'modelPath', logger: ctx.logger });
       const [shipped, shipped16k] = await Promise.all([
         sharedSileroSession(file),
-        graph16k && params.modelPath === undefined ? sharedSileroSession(SILERO_VAD_16K_MODEL_PATH) : undefined,
+        graph16k && (await isShippedModel(file)) ? sharedSileroSession(SILERO_VAD_16K_MODEL_PATH) : undefined,
       ]);
       let vad: VadStream | undefined;
       let model: SileroVadModel | BatchedSileroVadModel | undefined;
@@ -131,6 +132,15 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
       };
     },
   });
+}
+
+let shippedRealPath: Promise<string> | undefined;
+/** Whether `file` is the shipped model under any name (an operator's `models:` entry may point at it). */
+async function isShippedModel(file: string): Promise<boolean> {
+  if (file === SILERO_VAD_MODEL_PATH) return true;
+  shippedRealPath ??= realpath(SILERO_VAD_MODEL_PATH);
+  const [a, b] = await Promise.all([realpath(file).catch(() => file), shippedRealPath.catch(() => SILERO_VAD_MODEL_PATH)]);
+  return a === b;
 }
 
 /** SileroVAD with the default model directories. */
