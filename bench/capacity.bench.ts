@@ -38,13 +38,14 @@ import {
   SILERO_VAD_16K_MODEL_PATH,
 } from '@remotemedia/runtime-core/node';
 import { type FirstWaveApp, prepareFirstWave } from './first-wave-build.js';
-import { startGrpcApp, stopGrpcApp } from './grpc-app.js';
+import { startFlags, startGrpcApp, stopGrpcApp } from './grpc-app.js';
 import { type RawCall, RawH2Connection } from './raw-h2-load.js';
 import { type Comparison, type Measurement, compare, median, percentile, writeReport } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.CAPACITY_ROUNDS ?? 3);
 const RAMP_ROUNDS = Number(process.env.CAPACITY_RAMP_ROUNDS ?? 1);
+const CAPACITY_ROUNDS = Number(process.env.CAPACITY_CAPACITY_ROUNDS ?? 2);
 const FIXED_SESSIONS = Number(process.env.CAPACITY_FIXED_SESSIONS ?? 60);
 const STEP_SECONDS = 4;
 const STREAM_PATH = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
@@ -573,43 +574,60 @@ export async function run(): Promise<void> {
     // (--workers 2) to the most sessions it holds; sessions per core is 1 s / its CPU per
     // session-second at that step. Per-session cost falls with load (bigger batches, more work per
     // event-loop turn), which the fixed-load rows above, at 60 sessions, do not show.
-    const atCapacity = new Map<string, { sustained: number; at?: StepResult }>();
     const families = [
       { family: 'silero', from: 40 },
       { family: 'vad.yaml', from: 20 },
     ];
-    for (const { family, from } of families)
-      for (const name of [`${family} first-wave`, `${family} after`].filter(has)) {
-        // Finer steps than the 1-process ramps: the figure is read at the last step held, for both servers.
-        const r = await ramp(by(name), from, 2, 1.25);
-        atCapacity.set(name, r);
-        measurements.push({
-          name: `${name}: sessions sustained at p99 < 50 ms, --workers 2`,
-          unit: 'sessions',
-          value: r.sustained,
-          note: r.at ? `${fmtStep(r.at)}; sessions per core at that cost: ${(1e6 / r.at.cpuUsPerSessionSecond).toFixed(0)}` : 'none',
-        });
+    // Rounds (CAPACITY_CAPACITY_ROUNDS, default 2), the two servers interleaved: where a ramp ends moves with
+    // whatever else the machine does, so the figure is the median of the per-round ratios.
+    const ratios = new Map<string, number[]>(families.map(({ family }) => [family, []]));
+    const perCoreByServer = new Map<string, number[]>();
+    for (let round = 0; round < CAPACITY_ROUNDS; round++)
+      for (const { family, from } of families) {
+        const held = new Map<string, StepResult>();
+        for (const name of [`${family} first-wave`, `${family} after`].filter(has)) {
+          // Finer steps than the 1-process ramps: the figure is read at the last step held, for both servers.
+          const r = await ramp(by(name), from, 2, 1.25);
+          if (r.at) held.set(name, r.at);
+          measurements.push({
+            name: `${name}: sessions sustained at p99 < 50 ms, --workers 2 (round ${round + 1})`,
+            unit: 'sessions',
+            value: r.sustained,
+            note: r.at ? `${fmtStep(r.at)}; sessions per core at that cost: ${(1e6 / r.at.cpuUsPerSessionSecond).toFixed(0)}` : 'none',
+          });
+        }
+        const ours = held.get(`${family} after`);
+        const base = held.get(`${family} first-wave`);
+        if (ours && base) {
+          ratios.get(family)!.push(base.cpuUsPerSessionSecond / ours.cpuUsPerSessionSecond);
+          for (const [name, at] of [
+            [`${family} after`, ours],
+            [`${family} first-wave`, base],
+          ] as const)
+            perCoreByServer.set(name, [...(perCoreByServer.get(name) ?? []), 1e6 / at.cpuUsPerSessionSecond]);
+        }
       }
     for (const { family } of families) {
-      const ours = atCapacity.get(`${family} after`)?.at;
-      const base = atCapacity.get(`${family} first-wave`)?.at;
-      if (ours && base)
-        comparisons.push(
-          compare(
-            `sessions per core at capacity (p99 < 50 ms, --workers 2): ${family} after (${ours.sessions} sessions) vs ${family} first-wave (${base.sessions})`,
-            'sessions',
-            1e6 / ours.cpuUsPerSessionSecond,
-            1e6 / base.cpuUsPerSessionSecond,
-            { baselineName: `${family} first-wave`, target: '>= 3' },
-          ),
-        );
+      const r = ratios.get(family)!;
+      if (!r.length) continue;
+      const perCore = (name: string) => median(perCoreByServer.get(name)!);
+      comparisons.push(
+        compare(
+          `sessions per core at capacity (p99 < 50 ms, --workers 2): ${family} after vs ${family} first-wave, medians of ${r.length} rounds`,
+          'sessions',
+          perCore(`${family} after`),
+          perCore(`${family} first-wave`),
+          { baselineName: `${family} first-wave`, target: '>= 3' },
+        ),
+      );
+      measurements.push({ name: `${family}: sessions per core at capacity, after / first-wave, per round`, unit: 'x', value: median(r), note: range(r, 2) });
     }
   }
   measurements.push({
     name: 'setup',
     unit: '',
     value: 0,
-    note: `20 ms chunks paced in real time, staggered; app: node --max-semi-space-size=64 apps/grpc-server/dist/main.js; batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0, REMOTEMEDIA_RESAMPLER_SIMD=0 and REMOTEMEDIA_SILERO_16K_GRAPH=0; first-wave = ${firstWave ? `the app built from ${firstWave.commit.slice(0, 9)} in .cache/bench-first-wave/` : 'skipped'}; load generator and server share the same 2 cores (and the machine with other users)`,
+    note: `20 ms chunks paced in real time, staggered; app: node ${startFlags(root).join(' ')} apps/grpc-server/dist/main.js (first-wave: the flags of its own start script); batching default ${SILERO_BATCH_DEFAULTS.maxWaitMs} ms / ${SILERO_BATCH_DEFAULTS.maxBatch} rows, before = REMOTEMEDIA_BATCH_WAIT_MS=0, REMOTEMEDIA_RESAMPLER_SIMD=0 and REMOTEMEDIA_SILERO_16K_GRAPH=0; first-wave = ${firstWave ? `the app built from ${firstWave.commit.slice(0, 9)} in .cache/bench-first-wave/` : 'skipped'}; load generator and server share the same 2 cores (and the machine with other users)`,
   });
   writeReport('capacity', comparisons, measurements);
 }

@@ -1,6 +1,8 @@
 // The real gRPC app in a child process, as `pnpm start` runs it (the compiled app with the same V8
-// flag, see apps/grpc-server/README.md), so server and load generator each get a core.
+// flags, read from its start script; see apps/grpc-server/README.md), so server and load generator each get a core.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +19,17 @@ export interface GrpcAppOptions {
   nodeArgs?: readonly string[];
 }
 
+/**
+ * The node flags the app's own `pnpm start` passes (`node <flags> dist/main.js` in its package.json), so
+ * every build, the first-wave one included, runs as its operators would start it.
+ */
+export function startFlags(appRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(appRoot, 'apps/grpc-server/package.json'), 'utf8')) as { scripts: { start: string } };
+  const m = /\bnode ((?:--\S+ )*)dist\/main\.js/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`cannot read the node flags of ${appRoot}/apps/grpc-server's start script: ${pkg.scripts.start}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
 /** Starts the app on a loopback port and resolves once it logs "ready", with its URL. */
 export async function startGrpcApp(options: GrpcAppOptions = {}): Promise<{ child: ChildProcess; url: string }> {
   const { workers = 1, env = {}, app, nodeArgs = [] } = options;
@@ -24,7 +37,7 @@ export async function startGrpcApp(options: GrpcAppOptions = {}): Promise<{ chil
     process.execPath,
     [
       ...nodeArgs,
-      '--max-semi-space-size=64',
+      ...startFlags(app?.dir ?? root),
       app ? app.main : 'apps/grpc-server/dist/main.js',
       '--bind',
       '127.0.0.1:0',
