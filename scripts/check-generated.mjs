@@ -36,6 +36,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
     execFileSync(python, ['packages/runtime-core/scripts/gen-silero-16k.py', join(models, 'silero_vad_v5.onnx'), out], { cwd: root, stdio: 'inherit' });
     if (out !== committed && !readFileSync(out).equals(readFileSync(committed)))
       throw new Error('packages/runtime-core/models/silero_vad_v5_16k.onnx is stale. Run: node scripts/check-generated.mjs --write');
+    console.log(`check-generated: packages/runtime-core/models/silero_vad_v5_16k.onnx is ${out === committed ? 'regenerated' : 'up to date'}`);
   } catch (error) {
     console.error(`check-generated: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
