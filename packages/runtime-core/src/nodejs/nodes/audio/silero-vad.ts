@@ -31,7 +31,7 @@ export interface SileroVadNodeOptions {
   batch?: Partial<MicroBatcherOptions> | false;
   /**
    * At 16 kHz with the shipped model (by default, or a `modelPath` that resolves to that file), run its
-   * 16 kHz graph rewritten as one MatMul per layer (`SILERO_VAD_16K_MODEL_PATH`: same weights, ~0.3x
+   * 16 kHz graph rewritten as one MatMul per layer (`SILERO_VAD_16K_MODEL_PATH`: same weights, ~0.26x
    * the CPU per window in a 32-row batch, results within 1e-5). Any other model file runs as given.
    * Default: true, unless env REMOTEMEDIA_SILERO_16K_GRAPH=0.
    */
