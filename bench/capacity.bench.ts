@@ -579,9 +579,9 @@ export async function run(): Promise<void> {
       { family: 'vad.yaml', from: 20 },
     ];
     // Rounds (CAPACITY_CAPACITY_ROUNDS, default 2), the two servers interleaved: where a ramp ends moves with
-    // whatever else the machine does, so the figure is the median of the per-round ratios.
-    const ratios = new Map<string, number[]>(families.map(({ family }) => [family, []]));
-    const perCoreByServer = new Map<string, number[]>();
+    // whatever else the machine does, so the figure compares the medians, and the per-round ratios are reported.
+    // Sessions per core of each server, per round in which both held a step.
+    const perCore = new Map<string, number[]>();
     for (let round = 0; round < CAPACITY_ROUNDS; round++)
       for (const { family, from } of families) {
         const held = new Map<string, StepResult>();
@@ -598,25 +598,24 @@ export async function run(): Promise<void> {
         }
         const ours = held.get(`${family} after`);
         const base = held.get(`${family} first-wave`);
-        if (ours && base) {
-          ratios.get(family)!.push(base.cpuUsPerSessionSecond / ours.cpuUsPerSessionSecond);
+        if (ours && base)
           for (const [name, at] of [
             [`${family} after`, ours],
             [`${family} first-wave`, base],
           ] as const)
-            perCoreByServer.set(name, [...(perCoreByServer.get(name) ?? []), 1e6 / at.cpuUsPerSessionSecond]);
-        }
+            perCore.set(name, [...(perCore.get(name) ?? []), 1e6 / at.cpuUsPerSessionSecond]);
       }
     for (const { family } of families) {
-      const r = ratios.get(family)!;
-      if (!r.length) continue;
-      const perCore = (name: string) => median(perCoreByServer.get(name)!);
+      const ours = perCore.get(`${family} after`);
+      const base = perCore.get(`${family} first-wave`);
+      if (!ours || !base) continue;
+      const r = ours.map((o, i) => o / base[i]);
       comparisons.push(
         compare(
           `sessions per core at capacity (p99 < 50 ms, --workers 2): ${family} after vs ${family} first-wave, medians of ${r.length} rounds`,
           'sessions',
-          perCore(`${family} after`),
-          perCore(`${family} first-wave`),
+          median(ours),
+          median(base),
           { baselineName: `${family} first-wave`, target: '>= 3' },
         ),
       );

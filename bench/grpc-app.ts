@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export interface GrpcAppOptions {
   /** Server processes (`--workers`). Default 1. */
   workers?: number;
-  /** Env added to this process's (the batching and resampler knobs are cleared first). Default none. */
+  /** Env added to this process's (the batching, resampler and Silero graph knobs are cleared first). Default none. */
   env?: Record<string, string>;
   /** Another build of the app: its root (the cwd) and main script. Default this tree's apps/grpc-server. */
   app?: { dir: string; main: string };

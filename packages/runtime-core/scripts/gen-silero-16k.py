@@ -73,7 +73,7 @@ mirrored = op('Slice', [frames, ints('stft.rev.start', 255), ints('stft.rev.end'
 middle = rows(frames, 128, 129, 2, 'stft.t128')
 sums = op('Concat', [op('Add', [first_half, mirrored], 'stft.pair_sums'), middle], 'stft.sums', axis=2)  # [B, 4, 128]
 diffs = op('Sub', [first_half, mirrored], 'stft.pair_diffs')  # [B, 4, 127]
-real = op('MatMul', [sums, const('stft.cos', np.concatenate([basis[:129, 1:128], basis[:129, 128:129]], axis=1).T)], 'stft.real')
+real = op('MatMul', [sums, const('stft.cos', basis[:129, 1:129].T)], 'stft.real')
 imag = op('MatMul', [diffs, const('stft.sin', basis[129:, 1:128].T)], 'stft.imag')
 power = op('Add', [op('Mul', [real, real], 'stft.real2'), op('Mul', [imag, imag], 'stft.imag2')], 'stft.power')
 magnitude = op('Sqrt', [power], 'stft.magnitude')  # [B, 4 steps, 129]

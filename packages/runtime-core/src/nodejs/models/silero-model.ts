@@ -33,8 +33,8 @@ export const SILERO_VAD_MODEL_PATH = fileURLToPath(new URL('../../../models/sile
 export const SILERO_VAD_16K_MODEL_PATH = fileURLToPath(new URL('../../../models/silero_vad_v5_16k.onnx', import.meta.url));
 
 /**
- * The `sr` feed for `session` at `sampleRate`, or undefined when the graph has no `sr` input (a
- * 16 kHz-only graph such as SILERO_VAD_16K_MODEL_PATH, which refuses 8 kHz here with a clear error).
+ * The `sr` feed for `session` at `sampleRate`, or no feed when the graph has no `sr` input (a 16 kHz-only
+ * graph such as SILERO_VAD_16K_MODEL_PATH, which refuses 8 kHz here with a clear error).
  */
 function rateFeed(ort: OrtModule, session: OrtSession, sampleRate: 16000 | 8000): Record<string, OrtTensor> {
   if (session.inputNames === undefined || session.inputNames.includes('sr')) return { sr: new ort.Tensor('int64', BigInt64Array.of(BigInt(sampleRate)), []) };

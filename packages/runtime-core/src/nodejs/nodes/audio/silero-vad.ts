@@ -78,10 +78,8 @@ export function createSileroVadNode(options: SileroVadNodeOptions = {}) {
         params.modelPath === undefined
           ? SILERO_VAD_MODEL_PATH
           : await resolveModelFile(params.modelPath, modelDirs, { nodeId: ctx.nodeId, param: 'modelPath', logger: ctx.logger });
-      const [shipped, shipped16k] = await Promise.all([
-        sharedSileroSession(file),
-        graph16k && (await isShippedModel(file)) ? sharedSileroSession(SILERO_VAD_16K_MODEL_PATH) : undefined,
-      ]);
+      const use16k = graph16k && (await isShippedModel(file));
+      const [shipped, shipped16k] = await Promise.all([sharedSileroSession(file), use16k ? sharedSileroSession(SILERO_VAD_16K_MODEL_PATH) : undefined]);
       let vad: VadStream | undefined;
       let model: SileroVadModel | BatchedSileroVadModel | undefined;
       let rate: number | undefined;
