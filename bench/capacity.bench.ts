@@ -47,7 +47,8 @@ const ROUNDS = Number(process.env.CAPACITY_ROUNDS ?? 3);
 const RAMP_ROUNDS = Number(process.env.CAPACITY_RAMP_ROUNDS ?? 1);
 const CAPACITY_ROUNDS = Number(process.env.CAPACITY_CAPACITY_ROUNDS ?? 2);
 const FIXED_SESSIONS = Number(process.env.CAPACITY_FIXED_SESSIONS ?? 60);
-const STEP_SECONDS = 4;
+// CAPACITY_STEP_SECONDS: measured seconds per load step (longer steps for profiling).
+const STEP_SECONDS = Number(process.env.CAPACITY_STEP_SECONDS ?? 4);
 const STREAM_PATH = '/remotemedia.v1.StreamingPipelineService/StreamPipeline';
 const STREAM_HEADERS = { 'content-type': 'application/grpc', te: 'trailers', authorization: 'Bearer bench-token' };
 const CHUNKS_PER_S = 50;

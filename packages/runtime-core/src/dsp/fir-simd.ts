@@ -1,12 +1,18 @@
-// WebAssembly SIMD kernel of the polyphase resampler: out[n] = sum_i row(p_n)[i] * x[j_n + i], four
-// taps per f32x4 multiply-add (two accumulators, eight taps per iteration). Samples are float32 already; coefficients are stored as float32 and
-// summed in four float32 lanes, which keeps the measured quality of the double-precision JS loop
-// (see the resampler tests) at about 4x its speed. The module is assembled here from its opcodes,
-// so nothing is fetched or compiled at build time.
+// WebAssembly SIMD kernels of the polyphase resampler, assembled here from their opcodes, so nothing is
+// fetched or compiled at build time. Samples are float32 already; coefficients are stored as float32 and
+// summed in float32 lanes, which keeps the measured quality of the double-precision JS loop (see the
+// resampler tests).
+// - `fir`: out[n] = sum_i row(p_n)[i] * x[j_n + i], any polyphase filter.
+// - `firSym`: one symmetric row (integer decimation such as 48k -> 16k): out[n] = sum_k c[k] * (x[mid_n + k]
+//   + x[mid_n - k]), half the multiplies. The mirrored half is loaded forwards and its lanes reversed.
+// Both keep four f32x4 accumulators: with one or two, each iteration waits for the previous add (the
+// loop was latency-bound at ~8 GMAC/s); four independent chains let loads and multiplies overlap.
 
 /** One process-wide instance: a fixed memory (never grown: growing detaches its buffer, which slows every typed array in V8). */
 const MEMORY_PAGES = 256; // 16 MiB
 const TABLE_BYTES = 8 * 1024 * 1024; // filter tables live in the first half, scratch in the second
+/** Coefficients per inner-loop iteration: rows (and folded halves) are padded with zeros to a multiple of this. */
+export const FIR_BLOCK = 16;
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -20,193 +26,152 @@ const uleb = (n: number): number[] => {
 };
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+type Code = number | Code[];
+const code = (...parts: Code[]): number[] => (parts as unknown[]).flat(Infinity) as number[];
 
 // Opcodes used below.
-const LOCAL_GET = 0x20,
-  LOCAL_SET = 0x21,
-  LOCAL_TEE = 0x22,
-  I32_CONST = 0x41,
+const I32_CONST = 0x41,
   I32_ADD = 0x6a,
   I32_SUB = 0x6b,
   I32_MUL = 0x6c,
-  I32_SHL = 0x74;
-const I32_LT_U = 0x49,
+  I32_SHL = 0x74,
+  I32_LT_U = 0x49,
   I32_GE_U = 0x4f,
   I32_EQZ = 0x45,
   F32_ADD = 0x92,
-  F32_STORE = 0x38,
-  BLOCK = 0x02,
-  LOOP = 0x03,
-  IF = 0x04,
+  F32_STORE = [0x38, 0x02, 0x00],
+  BLOCK = [0x02, 0x40],
+  LOOP = [0x03, 0x40],
+  IF = [0x04, 0x40],
   BR_IF = 0x0d,
-  END = 0x0b,
-  VOID = 0x40;
+  END = 0x0b;
 const SIMD = 0xfd,
-  V128_LOAD = [SIMD, 0x00, 0x00, 0x00],
-  V128_LOAD_16 = [SIMD, 0x00, 0x00, 0x10],
-  V128_CONST_0 = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
-const F32X4_MUL = [SIMD, ...uleb(0xe6)],
+  V128_CONST_0 = [SIMD, 0x0c, ...new Array<number>(16).fill(0)],
+  F32X4_MUL = [SIMD, ...uleb(0xe6)],
   F32X4_ADD = [SIMD, ...uleb(0xe4)],
-  EXTRACT = (lane: number) => [SIMD, 0x1f, lane];
+  // i8x16.shuffle of a vector with itself: f32 lanes 3, 2, 1, 0.
+  REVERSE_LANES = [SIMD, 0x0d, 12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3];
+const get = (i: number) => [0x20, i];
+const set = (i: number) => [0x21, i];
+const tee = (i: number) => [0x22, i];
+const i32 = (n: number) => [I32_CONST, ...sleb(n)];
+const load = (addr: number, offset: number) => [...get(addr), SIMD, 0x00, 0x00, ...uleb(offset)];
+const addTo = (local: number, n: number) => code(get(local), i32(n), I32_ADD, set(local));
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+const locals = (v128: number, i32s: number) => [0x02, v128, 0x7b, i32s, 0x7f];
+/** acc = (a0 + a1) + (a2 + a3), then its four lanes summed and stored at `out`. */
+const storeSum = (acc: number, out: number) =>
+  code(
+    get(acc),
+    get(acc + 1),
+    F32X4_ADD,
+    get(acc + 2),
+    get(acc + 3),
+    F32X4_ADD,
+    F32X4_ADD,
+    set(acc),
+    get(out),
+    [0, 1, 2, 3].map((lane) => [...get(acc), SIMD, 0x1f, lane]).flatMap((l, i) => (i % 2 ? [...l, F32_ADD] : l)),
+    F32_ADD,
+    F32_STORE,
+  );
+const zeroAccs = (acc: number) => code([0, 1, 2, 3].map((u) => [...V128_CONST_0, ...set(acc + u)]));
 
 // fir(hist, table, taps, count, j, p, stepWhole, stepFrac, L, out, outStride): byte offsets except
-// taps (a multiple of 8), count, j (first frame index into hist), p (first phase) and the steps.
+// taps (a multiple of FIR_BLOCK), count, j (first frame index into hist), p (first phase) and the steps.
 const [HIST, TABLE, TAPS, COUNT, J, P, STEP_WHOLE, STEP_FRAC, L, OUT, STRIDE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const [ACC, ACC2, HP, RP, RE, N] = [11, 12, 13, 14, 15, 16];
-const get = (i: number) => [LOCAL_GET, i];
-const set = (i: number) => [LOCAL_SET, i];
-const body: number[] = [
-  0x02,
-  0x02,
-  0x7b,
-  0x04,
-  0x7f, // locals: 2 v128, 4 i32
+const [ACC, HP, RP, RE, N] = [11, 15, 16, 17, 18];
+const firBody = code(
+  locals(4, 4),
   BLOCK,
-  VOID,
-  ...get(COUNT),
+  get(COUNT),
   I32_EQZ,
   BR_IF,
   0,
   LOOP,
-  VOID,
-  ...get(HIST),
-  ...get(J),
-  I32_CONST,
-  2,
-  I32_SHL,
-  I32_ADD,
-  ...set(HP),
-  ...get(TABLE),
-  ...get(P),
-  ...get(TAPS),
-  I32_MUL,
-  I32_CONST,
-  2,
-  I32_SHL,
-  I32_ADD,
-  LOCAL_TEE,
-  RP,
-  ...get(TAPS),
-  I32_CONST,
-  2,
-  I32_SHL,
-  I32_ADD,
-  ...set(RE),
-  ...V128_CONST_0,
-  ...set(ACC),
-  ...V128_CONST_0,
-  ...set(ACC2),
-  // Two accumulators, 8 taps per iteration: the adds of one do not wait for the other's.
+  code(get(HIST), get(J), i32(2), I32_SHL, I32_ADD, set(HP)),
+  code(get(TABLE), get(P), get(TAPS), I32_MUL, i32(2), I32_SHL, I32_ADD, tee(RP), get(TAPS), i32(2), I32_SHL, I32_ADD, set(RE)),
+  zeroAccs(ACC),
   LOOP,
-  VOID,
-  ...get(ACC),
-  ...get(HP),
-  ...V128_LOAD,
-  ...get(RP),
-  ...V128_LOAD,
-  ...F32X4_MUL,
-  ...F32X4_ADD,
-  ...set(ACC),
-  ...get(ACC2),
-  ...get(HP),
-  ...V128_LOAD_16,
-  ...get(RP),
-  ...V128_LOAD_16,
-  ...F32X4_MUL,
-  ...F32X4_ADD,
-  ...set(ACC2),
-  ...get(HP),
-  I32_CONST,
-  32,
-  I32_ADD,
-  ...set(HP),
-  ...get(RP),
-  I32_CONST,
-  32,
-  I32_ADD,
-  LOCAL_TEE,
-  RP,
-  ...get(RE),
-  I32_LT_U,
-  BR_IF,
-  0,
+  [0, 1, 2, 3].map((u) => code(get(ACC + u), load(HP, 16 * u), load(RP, 16 * u), F32X4_MUL, F32X4_ADD, set(ACC + u))),
+  addTo(HP, 64),
+  code(get(RP), i32(64), I32_ADD, tee(RP), get(RE), I32_LT_U, BR_IF, 0),
   END,
-  ...get(ACC),
-  ...get(ACC2),
-  ...F32X4_ADD,
-  ...set(ACC),
-  ...get(OUT),
-  ...get(ACC),
-  ...EXTRACT(0),
-  ...get(ACC),
-  ...EXTRACT(1),
-  F32_ADD,
-  ...get(ACC),
-  ...EXTRACT(2),
-  ...get(ACC),
-  ...EXTRACT(3),
-  F32_ADD,
-  F32_ADD,
-  F32_STORE,
-  0x02,
-  0x00,
-  ...get(OUT),
-  ...get(STRIDE),
-  I32_ADD,
-  ...set(OUT),
-  ...get(J),
-  ...get(STEP_WHOLE),
-  I32_ADD,
-  ...set(J),
-  ...get(P),
-  ...get(STEP_FRAC),
-  I32_ADD,
-  LOCAL_TEE,
-  P,
-  ...get(L),
-  I32_GE_U,
-  IF,
-  VOID,
-  ...get(P),
-  ...get(L),
-  I32_SUB,
-  ...set(P),
-  ...get(J),
-  I32_CONST,
-  1,
-  I32_ADD,
-  ...set(J),
+  storeSum(ACC, OUT),
+  code(get(OUT), get(STRIDE), I32_ADD, set(OUT)),
+  code(get(J), get(STEP_WHOLE), I32_ADD, set(J)),
+  code(get(P), get(STEP_FRAC), I32_ADD, tee(P), get(L), I32_GE_U, IF),
+  code(get(P), get(L), I32_SUB, set(P), addTo(J, 1)),
   END,
-  ...get(N),
-  I32_CONST,
-  1,
-  I32_ADD,
-  LOCAL_TEE,
-  N,
-  ...get(COUNT),
-  I32_LT_U,
-  BR_IF,
-  0,
+  code(get(N), i32(1), I32_ADD, tee(N), get(COUNT), I32_LT_U, BR_IF, 0),
   END,
   END,
   END,
-];
+);
 
-const moduleBytes = new Uint8Array([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00,
-  ...section(1, [1, 0x60, 11, ...new Array<number>(11).fill(0x7f), 0]),
-  ...section(3, [1, 0]),
-  ...section(5, [1, 0x00, ...uleb(MEMORY_PAGES)]),
-  ...section(7, [2, ...name('fir'), 0x00, 0, ...name('mem'), 0x02, 0]),
-  ...section(10, [1, ...uleb(body.length), ...body]),
-]);
+// firSym(mid, coefs, coefBytes, count, stepBytes, out, outStride): `mid` is the byte offset of the first
+// output's centre sample; coefs[0] is half the centre tap (it meets x[mid] twice); coefBytes is a multiple of 4 * FIR_BLOCK.
+const [MID, CO, CB, S_COUNT, STEP, S_OUT, S_STRIDE] = [0, 1, 2, 3, 4, 5, 6];
+const [S_ACC, MIRROR, FP, BL, CP, CE, S_N] = [7, 11, 12, 13, 14, 15, 16];
+const firSymBody = code(
+  locals(5, 5),
+  BLOCK,
+  get(S_COUNT),
+  I32_EQZ,
+  BR_IF,
+  0,
+  LOOP,
+  // FP walks x[mid + k] upwards; BL is the lowest address of the 16 mirrored samples x[mid - k - 15 .. mid - k].
+  code(get(MID), tee(FP), i32(60), I32_SUB, set(BL)),
+  code(get(CO), tee(CP), get(CB), I32_ADD, set(CE)),
+  zeroAccs(S_ACC),
+  LOOP,
+  [0, 1, 2, 3].map((u) =>
+    code(
+      get(S_ACC + u),
+      load(CP, 16 * u),
+      load(FP, 16 * u),
+      load(BL, 48 - 16 * u),
+      tee(MIRROR),
+      get(MIRROR),
+      REVERSE_LANES,
+      F32X4_ADD,
+      F32X4_MUL,
+      F32X4_ADD,
+      set(S_ACC + u),
+    ),
+  ),
+  addTo(FP, 64),
+  addTo(BL, -64),
+  code(get(CP), i32(64), I32_ADD, tee(CP), get(CE), I32_LT_U, BR_IF, 0),
+  END,
+  storeSum(S_ACC, S_OUT),
+  code(get(S_OUT), get(S_STRIDE), I32_ADD, set(S_OUT)),
+  code(get(MID), get(STEP), I32_ADD, set(MID)),
+  code(get(S_N), i32(1), I32_ADD, tee(S_N), get(S_COUNT), I32_LT_U, BR_IF, 0),
+  END,
+  END,
+  END,
+);
+
+const moduleBytes = new Uint8Array(
+  code(
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, [2, 0x60, 11, ...new Array<number>(11).fill(0x7f), 0, 0x60, 7, ...new Array<number>(7).fill(0x7f), 0]),
+    section(3, [2, 0, 1]),
+    section(5, [1, 0x00, ...uleb(MEMORY_PAGES)]),
+    section(7, [3, ...name('fir'), 0x00, 0, ...name('firSym'), 0x00, 1, ...name('mem'), 0x02, 0]),
+    section(10, [2, ...uleb(firBody.length), ...firBody, ...uleb(firSymBody.length), ...firSymBody]),
+  ),
+);
 
 export interface FirKernel {
   /** float32 view of the whole memory. */
@@ -227,7 +192,8 @@ export interface FirKernel {
     out: number,
     outStride: number,
   ): void;
-  /** Byte offset of a filter table (rows of `taps` float32, `taps` a multiple of 8), shared by every resampler with the same key; undefined when the table space is full. */
+  firSym(mid: number, coefs: number, coefBytes: number, count: number, stepBytes: number, out: number, outStride: number): void;
+  /** Byte offset of a filter table (float32, padded to a multiple of FIR_BLOCK per row), shared by every resampler with the same key; undefined when the table space is full. */
   table(key: string, build: () => Float32Array): number | undefined;
 }
 
@@ -242,7 +208,6 @@ export function firKernel(): FirKernel | undefined {
     if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(moduleBytes)) return undefined;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes));
     const memory = instance.exports.mem as WebAssembly.Memory;
-    const fir = instance.exports.fir as FirKernel['fir'];
     const f32 = new Float32Array(memory.buffer);
     const tables = new Map<string, number>();
     let used = 0;
@@ -250,7 +215,8 @@ export function firKernel(): FirKernel | undefined {
       f32,
       scratch: TABLE_BYTES,
       scratchBytes: memory.buffer.byteLength - TABLE_BYTES,
-      fir,
+      fir: instance.exports.fir as FirKernel['fir'],
+      firSym: instance.exports.firSym as FirKernel['firSym'],
       table(key, build) {
         const at = tables.get(key);
         if (at !== undefined) return at;

@@ -4,7 +4,7 @@
 // symmetric filter for integer decimation, and allocate nothing per sample.
 import { Code, RemoteMediaError } from '../errors.js';
 import { besselI0, gcd, kaiserBeta, kaiserLength } from './filter-design.js';
-import { firKernel } from './fir-simd.js';
+import { FIR_BLOCK, firKernel } from './fir-simd.js';
 
 export type ResampleQuality = 'fast' | 'medium' | 'high';
 
@@ -152,12 +152,17 @@ export function createResampler(options: ResamplerOptions): Resampler {
   const folded = doubles(half);
   for (let k = 1; k < half; k++) folded[k] = (table[half - 1 + k] + table[half - 1 - k]) / 2;
   // Exact polyphase rows run on the WebAssembly SIMD kernel where available (`pnpm bench audio`):
-  // float32 rows padded to a multiple of 8 taps, one table per filter shared by all resamplers.
+  // float32 rows padded to a multiple of FIR_BLOCK taps, one table per filter shared by all resamplers.
+  // A symmetric row is stored folded: coefficient k weighs x[mid + k] + x[mid - k] (k = 0 counted twice, so halved).
   const simd = exact && options.simd !== false ? firKernel() : undefined;
-  const tapsP = (taps + 7) & ~7;
-  const simdTable = simd?.table(`${taps}/${phases}/${cutoff}/${spec.attenuationDb}`, () => {
+  const pad = (n: number) => Math.ceil(n / FIR_BLOCK) * FIR_BLOCK;
+  const tapsP = symmetric ? pad(half) : pad(taps);
+  const simdTable = simd?.table(`${symmetric ? 'folded' : 'rows'}/${taps}/${phases}/${cutoff}/${spec.attenuationDb}`, () => {
     const t = new Float32Array(phases * tapsP);
-    for (let q = 0; q < phases; q++) for (let i = 0; i < taps; i++) t[q * tapsP + i] = table[q * taps + i]!;
+    if (symmetric) {
+      t[0] = centerTap / 2;
+      for (let k = 1; k < half; k++) t[k] = folded[k]!;
+    } else for (let q = 0; q < phases; q++) for (let i = 0; i < taps; i++) t[q * tapsP + i] = table[q * taps + i]!;
     return t;
   });
 
@@ -313,20 +318,25 @@ export function createResampler(options: ResamplerOptions): Resampler {
     const k = simd!;
     const f32 = k.f32;
     const stepFloats = Math.ceil(M / L) + channels;
-    const maxPiece = Math.max(1, Math.floor((k.scratchBytes / 4 - tapsP - 64) / stepFloats));
+    const maxPiece = Math.max(1, Math.floor((k.scratchBytes / 4 - 2 * tapsP - 64) / stepFloats));
     const hist = k.scratch;
     for (let done = 0; done < count;) {
       const n = Math.min(maxPiece, count - done);
-      const j0 = m - half + 1 - base;
       const lastM = Math.floor(((nextOut + n - 1) * M) / L);
-      const span = lastM - m + tapsP + 8;
+      // The frames the kernel reads, copied to scratch (zeros outside the history; padded taps weigh them 0).
+      // Rows read x[j .. j + tapsP); a folded row reads x[mid - tapsP + 1 .. mid + tapsP) around mid = m.
+      const j0 = symmetric ? m - base - tapsP + 1 : m - half + 1 - base;
+      const span = symmetric ? lastM - m + 2 * tapsP : lastM - m + tapsP + 8;
       const outAt = hist + ((span + 3) & ~3) * 4;
       const h = hist / 4;
       for (let c = 0; c < channels; c++) {
-        const avail = Math.max(0, Math.min(span, length - j0));
-        f32.set(fbuffers[c].subarray(j0, j0 + avail), h);
-        f32.fill(0, h + avail, h + span);
-        k.fir(hist, simdTable!, tapsP, n, 0, p, stepWhole, stepFrac, L, outAt + c * 4, channels * 4);
+        const from = Math.max(0, j0);
+        const to = Math.max(from, Math.min(j0 + span, length));
+        f32.fill(0, h, h + from - j0);
+        f32.set(fbuffers[c].subarray(from, to), h + from - j0);
+        f32.fill(0, h + to - j0, h + span);
+        if (symmetric) k.firSym(hist + (tapsP - 1) * 4, simdTable!, tapsP * 4, n, stepWhole * 4, outAt + c * 4, channels * 4);
+        else k.fir(hist, simdTable!, tapsP, n, 0, p, stepWhole, stepFrac, L, outAt + c * 4, channels * 4);
       }
       out.set(f32.subarray(outAt / 4, outAt / 4 + n * channels), done * channels);
       for (let i = 0; i < n; i++) {

@@ -112,6 +112,26 @@ describe('resampler streaming', () => {
     expect(toneAmplitude(r, 3000, 16000)).toBeCloseTo(0.25, 3);
   });
 
+  it('the WebAssembly SIMD kernels (folded for integer decimation, polyphase rows otherwise) equal the double-precision JS loop', () => {
+    for (const [inputRate, outputRate, channels, quality] of [
+      [48000, 16000, 1, 'medium'], // one symmetric phase: the folded kernel
+      [48000, 16000, 2, 'medium'],
+      [96000, 16000, 1, 'high'],
+      [32000, 16000, 3, 'fast'],
+      [44100, 16000, 1, 'medium'], // 160 phases: the row kernel
+      [16000, 48000, 2, 'medium'],
+    ] as const) {
+      const x = noise(inputRate * 0.25 * channels, 11);
+      const simd = resample(x, { inputRate, outputRate, channels, quality });
+      const js = resample(x, { inputRate, outputRate, channels, quality, simd: false });
+      expect(simd.length).toBe(js.length);
+      let maxDiff = 0;
+      for (let i = 0; i < js.length; i++) maxDiff = Math.max(maxDiff, Math.abs(simd[i] - js[i]));
+      expect(maxDiff, `${inputRate}->${outputRate} x${channels} ${quality}`).toBeGreaterThan(0); // float32 sums: the kernel did run
+      expect(maxDiff, `${inputRate}->${outputRate} x${channels} ${quality}`).toBeLessThan(1e-6);
+    }
+  });
+
   it('rate pairs with a huge reduced ratio use interpolated phases and stay accurate', () => {
     const r = createResampler({ inputRate: 44100, outputRate: 44101 });
     expect(r.taps).toBeGreaterThan(0);
