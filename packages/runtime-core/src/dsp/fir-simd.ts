@@ -67,22 +67,17 @@ function sleb(n: number): number[] {
   }
 }
 const locals = (v128: number, i32s: number) => [0x02, v128, 0x7b, i32s, 0x7f];
-/** acc = (a0 + a1) + (a2 + a3), then its four lanes summed and stored at `out`. */
-const storeSum = (acc: number, out: number) =>
+/** The four lanes of `acc` summed and stored at `out`. */
+const storeSum1 = (acc: number, out: number) =>
   code(
-    get(acc),
-    get(acc + 1),
-    F32X4_ADD,
-    get(acc + 2),
-    get(acc + 3),
-    F32X4_ADD,
-    F32X4_ADD,
-    set(acc),
     get(out),
     [0, 1, 2, 3].map((lane) => [...get(acc), SIMD, 0x1f, lane]).flatMap((l, i) => (i % 2 ? [...l, F32_ADD] : l)),
     F32_ADD,
     F32_STORE,
   );
+/** acc = (a0 + a1) + (a2 + a3), then stored as one sum at `out`. */
+const storeSum = (acc: number, out: number) =>
+  code(get(acc), get(acc + 1), F32X4_ADD, get(acc + 2), get(acc + 3), F32X4_ADD, F32X4_ADD, set(acc), storeSum1(acc, out));
 const zeroAccs = (acc: number) => code([0, 1, 2, 3].map((u) => [...V128_CONST_0, ...set(acc + u)]));
 
 // fir(hist, table, taps, count, j, p, stepWhole, stepFrac, L, out, outStride): byte offsets except
@@ -117,46 +112,41 @@ const firBody = code(
   END,
 );
 
-// firSym(mid, coefs, coefBytes, count, stepBytes, out, outStride): `mid` is the byte offset of the first
-// output's centre sample; coefs[0] is half the centre tap (it meets x[mid] twice); coefBytes is a multiple of 4 * FIR_BLOCK.
-const [MID, CO, CB, S_COUNT, STEP, S_OUT, S_STRIDE] = [0, 1, 2, 3, 4, 5, 6];
-const [S_ACC, MIRROR, FP, BL, CP, CE, S_N] = [7, 11, 12, 13, 14, 15, 16];
+// firSym(mid, coefs, coefBytes, groups, stepBytes, out, outStride): `groups` x 4 outputs, the four sharing each
+// coefficient load (loads bound a one-output loop: 12 per 32 taps). `mid` is the byte offset of the first
+// output's centre sample, stepBytes the distance between centres; coefs[0] is half the centre tap (it meets
+// x[mid] twice); coefBytes is a multiple of 4 * FIR_BLOCK. One accumulator per output; each iteration takes 8
+// coefficients (two vectors) for all four.
+const [MID, CO, CB, GROUPS, STEP, S_OUT, S_STRIDE] = [0, 1, 2, 3, 4, 5, 6];
+const [G_ACC, C0, C1, TMP, K, F, B, G_N] = [7, 11, 12, 13, 14, 15, 16, 17];
+const foldInto = (acc: number, coef: number, fwdOffset: number, bwdOffset: number) =>
+  code(get(acc), get(coef), load(F, fwdOffset), load(B, bwdOffset), tee(TMP), get(TMP), REVERSE_LANES, F32X4_ADD, F32X4_MUL, F32X4_ADD, set(acc));
 const firSymBody = code(
-  locals(5, 5),
+  locals(7, 4),
   BLOCK,
-  get(S_COUNT),
+  get(GROUPS),
   I32_EQZ,
   BR_IF,
   0,
   LOOP,
-  // FP walks x[mid + k] upwards; BL is the lowest address of the 16 mirrored samples x[mid - k - 15 .. mid - k].
-  code(get(MID), tee(FP), i32(60), I32_SUB, set(BL)),
-  code(get(CO), tee(CP), get(CB), I32_ADD, set(CE)),
-  zeroAccs(S_ACC),
+  code(i32(0), set(K)),
+  zeroAccs(G_ACC),
   LOOP,
-  [0, 1, 2, 3].map((u) =>
+  code(get(CO), get(K), I32_ADD, set(F), load(F, 0), set(C0), load(F, 16), set(C1)),
+  // F: x[mid_o + k] upwards; B: the lowest address of the 8 mirrored samples x[mid_o - k - 7 .. mid_o - k].
+  code(get(MID), get(K), I32_ADD, set(F), get(MID), get(K), I32_SUB, i32(28), I32_SUB, set(B)),
+  [0, 1, 2, 3].map((o) =>
     code(
-      get(S_ACC + u),
-      load(CP, 16 * u),
-      load(FP, 16 * u),
-      load(BL, 48 - 16 * u),
-      tee(MIRROR),
-      get(MIRROR),
-      REVERSE_LANES,
-      F32X4_ADD,
-      F32X4_MUL,
-      F32X4_ADD,
-      set(S_ACC + u),
+      foldInto(G_ACC + o, C0, 0, 16),
+      foldInto(G_ACC + o, C1, 16, 0),
+      o < 3 ? code(get(F), get(STEP), I32_ADD, set(F), get(B), get(STEP), I32_ADD, set(B)) : [],
     ),
   ),
-  addTo(FP, 64),
-  addTo(BL, -64),
-  code(get(CP), i32(64), I32_ADD, tee(CP), get(CE), I32_LT_U, BR_IF, 0),
+  code(get(K), i32(32), I32_ADD, tee(K), get(CB), I32_LT_U, BR_IF, 0),
   END,
-  storeSum(S_ACC, S_OUT),
-  code(get(S_OUT), get(S_STRIDE), I32_ADD, set(S_OUT)),
-  code(get(MID), get(STEP), I32_ADD, set(MID)),
-  code(get(S_N), i32(1), I32_ADD, tee(S_N), get(S_COUNT), I32_LT_U, BR_IF, 0),
+  [0, 1, 2, 3].map((o) => code(storeSum1(G_ACC + o, S_OUT), get(S_OUT), get(S_STRIDE), I32_ADD, set(S_OUT))),
+  code(get(MID), get(STEP), i32(2), I32_SHL, I32_ADD, set(MID)),
+  code(get(G_N), i32(1), I32_ADD, tee(G_N), get(GROUPS), I32_LT_U, BR_IF, 0),
   END,
   END,
   END,
@@ -169,7 +159,7 @@ const moduleBytes = new Uint8Array(
     section(3, [2, 0, 1]),
     section(5, [1, 0x00, ...uleb(MEMORY_PAGES)]),
     section(7, [3, ...name('fir'), 0x00, 0, ...name('firSym'), 0x00, 1, ...name('mem'), 0x02, 0]),
-    section(10, [2, ...uleb(firBody.length), ...firBody, ...uleb(firSymBody.length), ...firSymBody]),
+    section(10, [2, ...[firBody, firSymBody].flatMap((b) => [...uleb(b.length), ...b])]),
   ),
 );
 
@@ -192,7 +182,8 @@ export interface FirKernel {
     out: number,
     outStride: number,
   ): void;
-  firSym(mid: number, coefs: number, coefBytes: number, count: number, stepBytes: number, out: number, outStride: number): void;
+  /** Writes 4 x `groups` outputs. */
+  firSym(mid: number, coefs: number, coefBytes: number, groups: number, stepBytes: number, out: number, outStride: number): void;
   /** Byte offset of a filter table (float32, padded to a multiple of FIR_BLOCK per row), shared by every resampler with the same key; undefined when the table space is full. */
   table(key: string, build: () => Float32Array): number | undefined;
 }

@@ -318,11 +318,11 @@ export function createResampler(options: ResamplerOptions): Resampler {
     const k = simd!;
     const f32 = k.f32;
     const stepFloats = Math.ceil(M / L) + channels;
-    const maxPiece = Math.max(1, Math.floor((k.scratchBytes / 4 - 2 * tapsP - 64) / stepFloats));
+    const maxPiece = Math.max(1, Math.floor((k.scratchBytes / 4 - 2 * tapsP - 64 - 4 * stepFloats) / stepFloats));
     const hist = k.scratch;
     for (let done = 0; done < count;) {
       const n = Math.min(maxPiece, count - done);
-      const lastM = Math.floor(((nextOut + n - 1) * M) / L);
+      const lastM = Math.floor(((nextOut + (symmetric ? (n + 3) & ~3 : n) - 1) * M) / L);
       // The frames the kernel reads, copied to scratch (zeros outside the history; padded taps weigh them 0).
       // Rows read x[j .. j + tapsP); a folded row reads x[mid - tapsP + 1 .. mid + tapsP) around mid = m.
       const j0 = symmetric ? m - base - tapsP + 1 : m - half + 1 - base;
@@ -335,19 +335,15 @@ export function createResampler(options: ResamplerOptions): Resampler {
         f32.fill(0, h, h + from - j0);
         f32.set(fbuffers[c].subarray(from, to), h + from - j0);
         f32.fill(0, h + to - j0, h + span);
-        if (symmetric) k.firSym(hist + (tapsP - 1) * 4, simdTable!, tapsP * 4, n, stepWhole * 4, outAt + c * 4, channels * 4);
+        // The folded kernel writes outputs in fours: up to 3 more than asked, into scratch, never read.
+        if (symmetric) k.firSym(hist + (tapsP - 1) * 4, simdTable!, tapsP * 4, (n + 3) >> 2, stepWhole * 4, outAt + c * 4, channels * 4);
         else k.fir(hist, simdTable!, tapsP, n, 0, p, stepWhole, stepFrac, L, outAt + c * 4, channels * 4);
       }
       out.set(f32.subarray(outAt / 4, outAt / 4 + n * channels), done * channels);
-      for (let i = 0; i < n; i++) {
-        nextOut++;
-        m += stepWhole;
-        p += stepFrac;
-        if (p >= L) {
-          p -= L;
-          m++;
-        }
-      }
+      // Where output `nextOut` starts, in closed form (exact: nextOut * M stays far below 2^53).
+      nextOut += n;
+      m = Math.floor((nextOut * M) / L);
+      p = nextOut * M - m * L;
       done += n;
     }
   };
