@@ -116,7 +116,8 @@ async function benchResampling(comparisons: Comparison[], measurements: Measurem
     [44100, 16000],
   ] as const) {
     const pair = `${inputRate / 1000}k->${outputRate / 1000}k`;
-    const seconds = 5;
+    // Long enough that process.cpuUsage()'s granularity (whole milliseconds here) does not decide the SIMD kernel's figure.
+    const seconds = 30;
     const input = noise(inputRate * seconds);
     const speed = new Map<string, number>();
     const quality = new Map<string, ReturnType<typeof measureResampleQuality>>();

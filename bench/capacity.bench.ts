@@ -45,7 +45,7 @@ import { type Comparison, type Measurement, compare, median, percentile, writeRe
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.CAPACITY_ROUNDS ?? 3);
 const RAMP_ROUNDS = Number(process.env.CAPACITY_RAMP_ROUNDS ?? 1);
-const CAPACITY_ROUNDS = Number(process.env.CAPACITY_CAPACITY_ROUNDS ?? 2);
+const CAPACITY_ROUNDS = Number(process.env.CAPACITY_CAPACITY_ROUNDS ?? 3);
 const FIXED_SESSIONS = Number(process.env.CAPACITY_FIXED_SESSIONS ?? 60);
 // CAPACITY_STEP_SECONDS: measured seconds per load step (longer steps for profiling).
 const STEP_SECONDS = Number(process.env.CAPACITY_STEP_SECONDS ?? 4);
@@ -465,7 +465,7 @@ async function inferenceCost(comparisons: Comparison[], measurements: Measuremen
 export async function run(): Promise<void> {
   const comparisons: Comparison[] = [];
   const measurements: Measurement[] = [];
-  // CAPACITY_ONLY=<scenario name>: only that scenario (for profiling).
+  // CAPACITY_ONLY=<scenario name>: only that scenario (for profiling), on CAPACITY_ONLY_WORKERS server processes (default 1).
   const only = process.env.CAPACITY_ONLY;
   const firstWave = !only || only.endsWith('first-wave') ? await prepareFirstWave(root) : undefined;
   const all = (await scenarios(firstWave)).filter((s) => !only || s.name === only);
@@ -474,7 +474,7 @@ export async function run(): Promise<void> {
 
   if (only) {
     if (!all.length) throw new Error(`CAPACITY_ONLY: no scenario "${only}" (or it was skipped, see above)`);
-    const { child, url } = await startApp(1, all[0]);
+    const { child, url } = await startApp(Number(process.env.CAPACITY_ONLY_WORKERS ?? 1), all[0]);
     try {
       console.log(fmtStep(await runStep(url, child.pid!, all[0], FIXED_SESSIONS, STEP_SECONDS)));
     } finally {
@@ -579,7 +579,7 @@ export async function run(): Promise<void> {
       { family: 'silero', from: 40 },
       { family: 'vad.yaml', from: 20 },
     ];
-    // Rounds (CAPACITY_CAPACITY_ROUNDS, default 2), the two servers interleaved: where a ramp ends moves with
+    // Rounds (CAPACITY_CAPACITY_ROUNDS, default 3), the two servers interleaved: where a ramp ends moves with
     // whatever else the machine does, so the figure compares the medians, and the per-round ratios are reported.
     // Sessions per core of each server, per round in which both held a step.
     const perCore = new Map<string, number[]>();

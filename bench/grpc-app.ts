@@ -61,10 +61,20 @@ export async function startGrpcApp(options: GrpcAppOptions = {}): Promise<{ chil
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  // Never leave the server behind, even when this process is killed.
+  // Never leave the server behind, even when this process is stopped by a signal ('exit' alone does not run then).
   const killChild = () => child.kill('SIGKILL');
+  const onSignal = (signal: NodeJS.Signals) => {
+    killChild();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', killChild);
-  child.once('exit', () => process.off('exit', killChild));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  child.once('exit', () => {
+    process.off('exit', killChild);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (child.kill(), reject(new Error('server did not start'))), 30_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
