@@ -2,11 +2,11 @@
 // fetched or compiled at build time. Samples are float32 already; coefficients are stored as float32 and
 // summed in float32 lanes, which keeps the measured quality of the double-precision JS loop (see the
 // resampler tests).
-// - `fir`: out[n] = sum_i row(p_n)[i] * x[j_n + i], any polyphase filter.
+// - `fir`: out[n] = sum_i row(p_n)[i] * x[j_n + i], any polyphase filter. Four f32x4 accumulators: with two,
+//   each iteration waited for the previous add (latency-bound at ~8 GMAC/s); four chains reach ~12.
 // - `firSym`: one symmetric row (integer decimation such as 48k -> 16k): out[n] = sum_k c[k] * (x[mid_n + k]
-//   + x[mid_n - k]), half the multiplies. The mirrored half is loaded forwards and its lanes reversed.
-// Both keep four f32x4 accumulators: with one or two, each iteration waits for the previous add (the
-// loop was latency-bound at ~8 GMAC/s); four independent chains let loads and multiplies overlap.
+//   + x[mid_n - k]), half the multiplies. The mirrored half is loaded forwards and its lanes reversed. Four
+//   outputs share each coefficient load, one accumulator each (loads, ~2 per cycle here, bound this loop).
 
 /** One process-wide instance: a fixed memory (never grown: growing detaches its buffer, which slows every typed array in V8). */
 const MEMORY_PAGES = 256; // 16 MiB
