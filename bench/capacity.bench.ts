@@ -581,7 +581,7 @@ export async function run(): Promise<void> {
     ];
     // Rounds (CAPACITY_CAPACITY_ROUNDS, default 3), the two servers interleaved: where a ramp ends moves with
     // whatever else the machine does, so the figure compares the medians, and the per-round ratios are reported.
-    // Sessions per core of each server, per round in which both held a step.
+    // Sessions per core of each server, per round.
     const perCore = new Map<string, number[]>();
     for (let round = 0; round < CAPACITY_ROUNDS; round++)
       for (const { family, from } of families) {
@@ -597,14 +597,8 @@ export async function run(): Promise<void> {
             note: r.at ? `${fmtStep(r.at)}; sessions per core at that cost: ${(1e6 / r.at.cpuUsPerSessionSecond).toFixed(0)}` : 'none',
           });
         }
-        const ours = held.get(`${family} after`);
-        const base = held.get(`${family} first-wave`);
-        if (ours && base)
-          for (const [name, at] of [
-            [`${family} after`, ours],
-            [`${family} first-wave`, base],
-          ] as const)
-            perCore.set(name, [...(perCore.get(name) ?? []), 1e6 / at.cpuUsPerSessionSecond]);
+        // Only rounds where both servers held a step, so the per-round ratios pair up.
+        if (held.size === 2) for (const [name, at] of held) perCore.set(name, [...(perCore.get(name) ?? []), 1e6 / at.cpuUsPerSessionSecond]);
       }
     for (const { family } of families) {
       const ours = perCore.get(`${family} after`);

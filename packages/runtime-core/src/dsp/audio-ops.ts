@@ -7,7 +7,7 @@ export function mixDown(samples: Float32Array, channels: number): Float32Array {
   const frames = samples.length / channels;
   const out = new Float32Array(frames);
   if (channels === 2) {
-    // The common case (stereo in) without the inner channel loop: ~5x faster per frame.
+    // The common case (stereo in) without the inner channel loop: ~0.8x the time per 20 ms 48 kHz chunk, allocation included.
     for (let f = 0, s = 0; f < frames; f++, s += 2) out[f] = (samples[s] + samples[s + 1]) * 0.5;
     return out;
   }

@@ -68,16 +68,16 @@ function sleb(n: number): number[] {
 }
 const locals = (v128: number, i32s: number) => [0x02, v128, 0x7b, i32s, 0x7f];
 /** The four lanes of `acc` summed and stored at `out`. */
-const storeSum1 = (acc: number, out: number) =>
+const storeLaneSum = (acc: number, out: number) =>
   code(
     get(out),
     [0, 1, 2, 3].map((lane) => [...get(acc), SIMD, 0x1f, lane]).flatMap((l, i) => (i % 2 ? [...l, F32_ADD] : l)),
     F32_ADD,
     F32_STORE,
   );
-/** acc = (a0 + a1) + (a2 + a3), then stored as one sum at `out`. */
-const storeSum = (acc: number, out: number) =>
-  code(get(acc), get(acc + 1), F32X4_ADD, get(acc + 2), get(acc + 3), F32X4_ADD, F32X4_ADD, set(acc), storeSum1(acc, out));
+/** acc = (a0 + a1) + (a2 + a3) over four accumulators, then stored as one sum at `out`. */
+const storeAccumulatorSum = (acc: number, out: number) =>
+  code(get(acc), get(acc + 1), F32X4_ADD, get(acc + 2), get(acc + 3), F32X4_ADD, F32X4_ADD, set(acc), storeLaneSum(acc, out));
 const zeroAccs = (acc: number) => code([0, 1, 2, 3].map((u) => [...V128_CONST_0, ...set(acc + u)]));
 
 // fir(hist, table, taps, count, j, p, stepWhole, stepFrac, L, out, outStride): byte offsets except
@@ -100,7 +100,7 @@ const firBody = code(
   addTo(HP, 64),
   code(get(RP), i32(64), I32_ADD, tee(RP), get(RE), I32_LT_U, BR_IF, 0),
   END,
-  storeSum(ACC, OUT),
+  storeAccumulatorSum(ACC, OUT),
   code(get(OUT), get(STRIDE), I32_ADD, set(OUT)),
   code(get(J), get(STEP_WHOLE), I32_ADD, set(J)),
   code(get(P), get(STEP_FRAC), I32_ADD, tee(P), get(L), I32_GE_U, IF),
@@ -132,6 +132,7 @@ const firSymBody = code(
   code(i32(0), set(K)),
   zeroAccs(G_ACC),
   LOOP,
+  // This iteration's two coefficient vectors (F serves as their address first).
   code(get(CO), get(K), I32_ADD, set(F), load(F, 0), set(C0), load(F, 16), set(C1)),
   // F: x[mid_o + k] upwards; B: the lowest address of the 8 mirrored samples x[mid_o - k - 7 .. mid_o - k].
   code(get(MID), get(K), I32_ADD, set(F), get(MID), get(K), I32_SUB, i32(28), I32_SUB, set(B)),
@@ -144,7 +145,7 @@ const firSymBody = code(
   ),
   code(get(K), i32(32), I32_ADD, tee(K), get(CB), I32_LT_U, BR_IF, 0),
   END,
-  [0, 1, 2, 3].map((o) => code(storeSum1(G_ACC + o, S_OUT), get(S_OUT), get(S_STRIDE), I32_ADD, set(S_OUT))),
+  [0, 1, 2, 3].map((o) => code(storeLaneSum(G_ACC + o, S_OUT), get(S_OUT), get(S_STRIDE), I32_ADD, set(S_OUT))),
   code(get(MID), get(STEP), i32(2), I32_SHL, I32_ADD, set(MID)),
   code(get(G_N), i32(1), I32_ADD, tee(G_N), get(GROUPS), I32_LT_U, BR_IF, 0),
   END,
